@@ -1,0 +1,1 @@
+//! Executing an approved plan. OWNER: lead.

@@ -1,0 +1,27 @@
+//! bcprune: a declarative reconciler that deletes BigCommerce customers a reviewed manifest says must not
+//! exist, Terraform-style: `plan` reads the store and shows what would change, `apply` does exactly that
+//! after approval, verifies it, and records it in a state file and a hash-chained audit log.
+//!
+//! Data flows one way through the stages, one module each:
+//! [`manifest`] (files → validated [`manifest::Manifest`]) → [`api`] (live read-only snapshot) →
+//! [`plan::compute`] (pure) → [`render`] (table / JSON / markdown / diff) → [`apply`] (approved deletes,
+//! with [`state`] and [`audit`] records). [`sim`] is the in-repo fake store used by tests and `demo`.
+//! [`cli`] is the only layer that prints.
+
+pub mod api;
+pub mod apply;
+pub mod audit;
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod manifest;
+pub mod mask;
+pub mod plan;
+pub mod render;
+pub mod schema;
+pub mod sim;
+pub mod state;
+
+/// A BigCommerce customer ID: a positive integer that fits in 32 bits (the API's `int32`, made unsigned
+/// because zero and negatives are never valid IDs).
+pub type CustomerId = u32;

@@ -1,0 +1,1 @@
+//! Rendering a plan: table, JSON, markdown, diff. OWNER: lead.

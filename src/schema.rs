@@ -1,0 +1,24 @@
+//! JSON Schemas generated from the Rust types (schemars), so the committed `schemas/*.json` that editors
+//! and other tools use can never drift from what bcprune actually reads and writes.
+
+/// Pretty JSON Schema of the manifest file format.
+pub fn manifest() -> String {
+    render(schemars::schema_for!(crate::manifest::ManifestDocument))
+}
+
+/// Pretty JSON Schema of a saved plan (and of `plan --format json`).
+pub fn plan() -> String {
+    render(schemars::schema_for!(crate::plan::SavedPlan))
+}
+
+/// Pretty JSON Schema of the state file.
+pub fn state() -> String {
+    render(schemars::schema_for!(crate::state::State))
+}
+
+fn render(schema: schemars::Schema) -> String {
+    // Serializing a `serde_json::Value` cannot fail.
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

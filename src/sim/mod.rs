@@ -1,0 +1,1 @@
+//! The fake BigCommerce store. OWNER: sim helper.

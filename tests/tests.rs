@@ -1,0 +1,11 @@
+//! One integration-test binary (as ripgrep and just do): modules per capability, shared `support/`.
+
+mod support;
+
+mod apply;
+mod audit;
+mod manifest;
+mod plan;
+mod resilience;
+mod schema;
+mod sim;
