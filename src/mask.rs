@@ -24,9 +24,66 @@ pub fn name(name: &str) -> String {
         .join(" ")
 }
 
+/// Fields of a customer record that hold no personal data and are shown as they are in `plan --diff`.
+const NOT_PERSONAL: &[&str] = &[
+    "id",
+    "customer_group_id",
+    "date_created",
+    "date_modified",
+    "address_count",
+    "attribute_count",
+    "origin_channel_id",
+    "channel_ids",
+    "accepts_product_review_abandoned_cart_emails",
+    "tax_exempt_category",
+    "authentication",
+    "store_credit_amounts",
+];
+
+/// Mask a whole customer record for display: emails and names as above, every other field that is not
+/// known to be free of personal data (phone, company, notes, addresses, unknown future fields) as `***`.
+pub fn record(record: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let Value::Object(fields) = record else {
+        return Value::String("***".into());
+    };
+    let masked = fields
+        .iter()
+        .map(|(key, value)| {
+            let shown = match (key.as_str(), value) {
+                ("email", Value::String(text)) => Value::String(email(text)),
+                ("first_name" | "last_name", Value::String(text)) => Value::String(name(text)),
+                (key, value) if NOT_PERSONAL.contains(&key) => value.clone(),
+                (_, Value::String(text)) if text.is_empty() => Value::String(String::new()),
+                (_, Value::Null) => Value::Null,
+                _ => Value::String("***".into()),
+            };
+            (key.clone(), shown)
+        })
+        .collect();
+    Value::Object(masked)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masks_every_personal_field_of_a_record() {
+        let masked = record(&serde_json::json!({
+            "id": 7, "email": "jane@shop.test", "first_name": "Jane", "last_name": "Doe",
+            "phone": "+1 555 0100", "company": "", "notes": "VIP", "addresses": [{"city": "Paris"}],
+            "date_modified": "2026-01-01T00:00:00Z", "customer_group_id": 0
+        }));
+        assert_eq!(
+            masked,
+            serde_json::json!({
+                "id": 7, "email": "j***@shop.test", "first_name": "J***", "last_name": "D***",
+                "phone": "***", "company": "", "notes": "***", "addresses": "***",
+                "date_modified": "2026-01-01T00:00:00Z", "customer_group_id": 0
+            })
+        );
+    }
 
     #[test]
     fn masks_email_keeping_first_letter_and_domain() {
