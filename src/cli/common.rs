@@ -17,3 +17,165 @@ pub fn init_tracing(verbose: u8) {
         .without_time()
         .try_init();
 }
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::api::{Client, ClientConfig, RetryPolicy, Token};
+use crate::manifest::{self, Manifest};
+use crate::plan::StateRef;
+use crate::state::State;
+
+use super::GlobalArgs;
+
+/// The state file name used when `--state` is not given.
+pub const STATE_FILE: &str = "bcprune.state.json";
+/// The audit log name used when `--audit-log` is not given.
+pub const AUDIT_FILE: &str = "bcprune.audit.jsonl";
+
+/// Print an error, and optionally what to do about it, on stderr.
+pub fn error(message: impl std::fmt::Display) {
+    eprintln!("error: {message}");
+}
+
+/// Print a warning on stderr.
+pub fn warning(message: impl std::fmt::Display) {
+    eprintln!("warning: {message}");
+}
+
+/// Load and validate the manifest; on failure print every problem and return `None`.
+pub fn load_manifest(path: &Path) -> Option<Manifest> {
+    match manifest::load(path) {
+        Ok(manifest) => Some(manifest),
+        Err(errors) => {
+            for problem in &errors.0 {
+                eprintln!("{}: error: {}", problem.location, problem.message);
+            }
+            let n = errors.0.len();
+            error(format!(
+                "{n} problem{} in the manifest; nothing was sent to the API.",
+                if n == 1 { "" } else { "s" }
+            ));
+            None
+        }
+    }
+}
+
+/// A one-line description of what a manifest asks for.
+pub fn manifest_line(manifest: &Manifest) -> String {
+    let files = manifest.files.len();
+    format!(
+        "Read {files} manifest file{}: {} customer ID{} must be absent, {} protected.",
+        plural(files),
+        manifest.absent.len(),
+        plural(manifest.absent.len()),
+        manifest.protect.len()
+    )
+}
+
+/// `"s"` unless `n` is one.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Where a file that lives "beside the manifest" goes: inside a manifest directory, or next to a
+/// manifest file.
+pub fn beside_manifest(manifest: &Path, name: &str) -> PathBuf {
+    if manifest.is_dir() {
+        manifest.join(name)
+    } else {
+        match manifest.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+            _ => PathBuf::from(name),
+        }
+    }
+}
+
+/// The state file path: `--state`, or beside the manifest.
+pub fn state_path(global: &GlobalArgs, manifest: &Path) -> PathBuf {
+    global
+        .state
+        .clone()
+        .unwrap_or_else(|| beside_manifest(manifest, STATE_FILE))
+}
+
+/// The audit log path: `--audit-log`, or beside the manifest.
+pub fn audit_path(global: &GlobalArgs, manifest: &Path) -> PathBuf {
+    global
+        .audit_log
+        .clone()
+        .unwrap_or_else(|| beside_manifest(manifest, AUDIT_FILE))
+}
+
+/// The target store: `--store-hash` / `BIGCOMMERCE_STORE_HASH` and the manifest's `store_hash` must agree
+/// when both are given; at least one is required.
+pub fn store_hash(global: &GlobalArgs, manifest: &Manifest) -> Result<String, String> {
+    match (&global.store_hash, &manifest.store_hash) {
+        (Some(flag), Some(file)) if flag != file => Err(format!(
+            "the target store is {flag} (--store-hash or BIGCOMMERCE_STORE_HASH) but the manifest says store_hash: {file}; \
+             they must be the same store"
+        )),
+        (Some(hash), _) | (None, Some(hash)) => Ok(hash.clone()),
+        (None, None) => Err(
+            "no target store: pass --store-hash, set BIGCOMMERCE_STORE_HASH, or set store_hash in the manifest"
+                .to_string(),
+        ),
+    }
+}
+
+/// The retry policy, with a hidden override for tests (`BCPRUNE_BACKOFF_MS`: the base back-off).
+pub fn retry_policy() -> RetryPolicy {
+    let mut policy = RetryPolicy::default();
+    if let Some(ms) = std::env::var("BCPRUNE_BACKOFF_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        policy.base = std::time::Duration::from_millis(ms);
+        policy.cap = std::time::Duration::from_millis(ms.saturating_mul(20));
+    }
+    policy
+}
+
+/// An API client for the target store, with the token from `BIGCOMMERCE_ACCESS_TOKEN`.
+pub fn client(global: &GlobalArgs, store_hash: &str) -> Result<Client, String> {
+    let token = match &global.token {
+        Some(token) => token.clone(),
+        None => Token::from_env().map_err(|e| e.to_string())?,
+    };
+    let config = ClientConfig {
+        retry: retry_policy(),
+        parallelism: usize::from(global.parallelism),
+        ..ClientConfig::new(&global.api_url, store_hash, token)
+    };
+    Client::new(config).map_err(|e| e.to_string())
+}
+
+/// Load the state file (if any) and check it belongs to the target store.
+pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<State>, String> {
+    let state = State::load(path).map_err(|e| e.to_string())?;
+    if let Some(state) = &state {
+        state.check_store(store_hash).map_err(|e| e.to_string())?;
+    }
+    Ok(state)
+}
+
+/// The lineage and serial a plan records.
+pub fn state_ref(state: Option<&State>) -> Option<StateRef> {
+    state.map(|s| StateRef {
+        lineage: s.lineage.to_string(),
+        serial: s.serial,
+    })
+}
+
+/// A single-threaded tokio runtime: the work is I/O-bound and the pacer is shared.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("could not start the async runtime: {e}"))
+}
+
+/// Whether stderr is an interactive terminal (progress bar vs plain lines).
+pub fn stderr_is_terminal() -> bool {
+    std::io::stderr().is_terminal()
+}

@@ -29,7 +29,7 @@ pub struct Cli {
 }
 
 /// Options every command accepts.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Target store hash (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`).
     #[arg(long, global = true, env = "BIGCOMMERCE_STORE_HASH")]
@@ -63,6 +63,9 @@ pub struct GlobalArgs {
     /// More detail on stderr (-v, -vv, -vvv). The access token is never printed.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// The access token when not from the environment (only `demo` sets it, for its embedded store).
+    #[arg(skip)]
+    pub token: Option<crate::api::Token>,
 }
 
 #[derive(Debug, Subcommand)]

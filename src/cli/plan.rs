@@ -1,7 +1,135 @@
-//! `bcprune plan`. OWNER: lead.
+//! `bcprune plan`: read the store, print what apply would delete, optionally save the plan.
 
+use std::io::Write;
+use std::path::Path;
+
+use crate::api::Live;
 use crate::error::Exit;
+use crate::manifest::Manifest;
+use crate::plan::{self, Plan, SavedPlan};
+use crate::render;
 
-pub fn run(_global: &super::GlobalArgs, _args: &super::PlanArgs) -> Exit {
-    Exit::Error
+use super::common::{self, error};
+use super::{Format, GlobalArgs, PlanArgs};
+
+/// A plan made against the live store, with what it was made from.
+pub struct Planned {
+    pub manifest: Manifest,
+    pub store_hash: String,
+    pub live: Live,
+    pub plan: Plan,
+    pub saved: SavedPlan,
+}
+
+/// Load the manifest, list its IDs in the store, and compute the plan. Prints progress lines on stderr
+/// and errors; `Err` carries the exit code.
+pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> {
+    let manifest = common::load_manifest(manifest_path).ok_or(Exit::Error)?;
+    eprintln!("{}", common::manifest_line(&manifest));
+    let store_hash = common::store_hash(global, &manifest).map_err(|e| {
+        error(e);
+        Exit::Error
+    })?;
+    let state_path = common::state_path(global, manifest_path);
+    let state = common::load_state(&state_path, &store_hash).map_err(|e| {
+        error(e);
+        Exit::Error
+    })?;
+    let client = common::client(global, &store_hash).map_err(|e| {
+        error(e);
+        Exit::Error
+    })?;
+    let runtime = common::runtime().map_err(|e| {
+        error(e);
+        Exit::Error
+    })?;
+    let ids: Vec<_> = manifest.absent.iter().map(|e| e.id).collect();
+    let live = runtime.block_on(client.list(&ids)).map_err(|e| {
+        error(format!("could not list customers: {e}"));
+        Exit::Error
+    })?;
+    let requests = client.stats().requests();
+    eprintln!(
+        "Listed {} customer{} in store {store_hash} ({requests} request{}).",
+        ids.len(),
+        common::plural(ids.len()),
+        common::plural(requests as usize)
+    );
+    let plan = plan::compute(&manifest, &live);
+    let saved = SavedPlan::new(
+        &plan,
+        &manifest,
+        &store_hash,
+        &client.api_host(),
+        common::state_ref(state.as_ref()),
+        jiff::Timestamp::now(),
+    );
+    Ok(Planned {
+        manifest,
+        store_hash,
+        live,
+        plan,
+        saved,
+    })
+}
+
+/// Write a saved plan atomically (a half-written plan must never be applied).
+pub fn save(saved: &SavedPlan, path: &Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let write = || -> std::io::Result<()> {
+        let mut file = tempfile::NamedTempFile::new_in(dir)?;
+        render::json(saved, &mut file)?;
+        file.as_file().sync_all()?;
+        file.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().map_err(|e| format!("could not save the plan to {}: {e}", path.display()))
+}
+
+pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Exit {
+    if args.diff && args.format == Format::Json {
+        error("--diff shows a human-readable diff and cannot be combined with --format json");
+        return Exit::Error;
+    }
+    let planned = match make(global, &args.manifest) {
+        Ok(planned) => planned,
+        Err(exit) => return exit,
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let rendered = match args.format {
+        Format::Table => render::table(&planned.plan, args.full, &mut out),
+        Format::Json => render::json(&planned.saved, &mut out),
+        Format::Markdown => render::markdown(&planned.saved, &mut out),
+    }
+    .and_then(|()| {
+        if args.diff {
+            writeln!(out)?;
+            render::diff(&planned.plan, &planned.live, &mut out)?;
+        }
+        out.flush()
+    });
+    if let Err(e) = rendered {
+        error(format!("could not write the plan to stdout: {e}"));
+        return Exit::Error;
+    }
+    if let Some(path) = &args.out {
+        if let Err(e) = save(&planned.saved, path) {
+            error(e);
+            return Exit::Error;
+        }
+        eprintln!(
+            "Saved the plan to {}. To apply exactly this plan: bcprune apply --plan {}",
+            path.display(),
+            path.display()
+        );
+    }
+    if args.detailed_exitcode && !planned.plan.is_empty() {
+        Exit::ChangesPending
+    } else {
+        Exit::Success
+    }
 }
