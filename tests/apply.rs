@@ -1,1 +1,465 @@
-//! Integration tests: apply.
+//! Integration tests: `apply` against the fake store — approval, guards, saved plans, batches, records.
+
+use std::collections::BTreeSet;
+
+use bcprune::sim::{READ_ONLY_TOKEN, SimConfig};
+use predicates::str::contains;
+
+use crate::support::*;
+
+#[test]
+fn apply_deletes_exactly_the_plan_records_it_and_replans_to_nothing() {
+    let sim = store(100);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[10, 20, 30, 500], ""));
+    let output = bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(stdout.contains("Verified: 3 customers are gone."), "{stdout}");
+    assert!(
+        stdout.contains("Apply complete: 3 deleted, 1 already absent, 0 failed."),
+        "{stdout}"
+    );
+    let ids = sim.customer_ids();
+    assert_eq!(ids.len(), 97);
+    assert!(![10, 20, 30].iter().any(|id| ids.contains(id)));
+    assert_eq!(deletes(&sim), vec![vec![10, 20, 30]]);
+
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    assert_eq!(state["serial"].as_u64().map(|s| s > 0), Some(true));
+    assert_eq!(state["store_hash"], "demo42");
+    let deleted: Vec<_> = state["deleted"]
+        .as_array()
+        .expect("deleted")
+        .iter()
+        .map(|d| (d["id"].as_u64().unwrap_or(0), d["verified"].as_bool()))
+        .collect();
+    assert_eq!(
+        deleted,
+        vec![(10, Some(true)), (20, Some(true)), (30, Some(true))]
+    );
+    assert_eq!(state["deleted"][0]["reason"], "request 10");
+    let text = std::fs::read_to_string(ws.path().join("bcprune.state.json")).expect("state");
+    assert!(!text.contains('@'), "no emails in the state");
+
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(ws.path().join("bcprune.audit.jsonl"))
+        .assert()
+        .success();
+    bcprune_at(&sim)
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&manifest)
+        .assert()
+        .code(0)
+        .stdout(contains("Plan: 0 to delete, 4 already absent."));
+}
+
+#[test]
+fn only_the_literal_yes_approves() {
+    for (answer, approved) in [
+        ("yes\n", true),
+        ("no\n", false),
+        ("y\n", false),
+        ("YES\n", false),
+        ("", false),
+    ] {
+        let sim = store(20);
+        let ws = Workspace::new();
+        let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+        let output = bcprune_at(&sim)
+            .arg("apply")
+            .arg(&manifest)
+            .write_stdin(answer)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("Delete 2 customers from store demo42? There is no undo."),
+            "{stderr}"
+        );
+        if approved {
+            assert_eq!(output.status.code(), Some(0), "{answer:?}: {output:?}");
+            assert_eq!(deletes(&sim).len(), 1);
+        } else {
+            assert_eq!(output.status.code(), Some(3), "{answer:?}: {output:?}");
+            assert!(deletes(&sim).is_empty(), "{answer:?}: no DELETE when declined");
+            assert!(!ws.path().join("bcprune.state.json").exists());
+        }
+    }
+}
+
+#[test]
+fn max_deletes_refuses_before_any_delete() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], "max_deletes: 2\n"));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(3)
+        .stderr(contains("allows at most 2"));
+    assert!(deletes(&sim).is_empty());
+    // The command-line override is the reviewed escape hatch.
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--max-deletes", "3"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    assert_eq!(deletes(&sim), vec![vec![1, 2, 3]]);
+}
+
+#[test]
+fn max_deletes_zero_allows_nothing() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1], "max_deletes: 0\n"));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(3);
+    assert!(deletes(&sim).is_empty());
+}
+
+#[test]
+fn batches_respect_batch_size_and_are_never_empty() {
+    let sim = store(700);
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=600).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--batch-size", "100"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    let batches = deletes(&sim);
+    assert_eq!(batches.len(), 6);
+    assert!(batches.iter().all(|b| !b.is_empty() && b.len() <= 100));
+    let sent: BTreeSet<u32> = batches.into_iter().flatten().collect();
+    assert_eq!(sent, ids.iter().copied().collect());
+    assert_eq!(sim.customer_ids(), (601..=700).collect());
+}
+
+#[test]
+fn a_saved_plan_is_applied_without_a_prompt() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 300], ""));
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .success();
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .success()
+        .stdout(contains("Apply complete: 2 deleted, 1 already absent, 0 failed."));
+    assert_eq!(deletes(&sim), vec![vec![1, 2]]);
+}
+
+#[test]
+fn a_saved_plan_goes_stale_when_the_manifest_changes() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .success();
+    ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .code(3)
+        .stderr(contains("the manifest changed since the plan"));
+    assert!(deletes(&sim).is_empty());
+}
+
+#[test]
+fn a_first_plan_goes_stale_when_a_state_appears() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .success();
+    // Another apply runs first (with its own state file now present).
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    let before = deletes(&sim).len();
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .code(3)
+        .stderr(contains("the state file changed since the plan"));
+    assert_eq!(deletes(&sim).len(), before);
+}
+
+#[test]
+fn a_saved_plan_goes_stale_when_a_planned_customer_is_modified() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .success();
+    sim.touch(2);
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .code(3)
+        .stderr(contains("customer 2 was modified since the plan"));
+    assert!(deletes(&sim).is_empty());
+}
+
+#[test]
+fn customers_that_vanished_since_the_plan_are_skipped_not_replaced() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .success();
+    sim.remove(2);
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .success()
+        .stderr(contains("no longer exist: 2"));
+    assert_eq!(deletes(&sim), vec![vec![1, 3]]);
+}
+
+#[test]
+fn a_read_only_token_stops_with_the_apis_message_and_deletes_nothing() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    bcprune_at(&sim)
+        .env("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(1)
+        .stderr(contains("403"))
+        .stdout(contains("You don't have a required scope"));
+    assert_eq!(sim.customer_ids().len(), 20);
+}
+
+#[test]
+fn a_held_lock_refuses_and_names_the_holder() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
+    let state = ws.path().join("bcprune.state.json");
+    let _held = bcprune::state::Lock::acquire(&state, "test-run").expect("take the lock");
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(3)
+        .stderr(contains(format!("{}", std::process::id())));
+    assert!(deletes(&sim).is_empty());
+}
+
+#[test]
+fn protected_ids_in_a_saved_plan_are_refused() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .success();
+    // Someone protects 2 afterwards: the manifest changed, so the plan is stale and refused.
+    ws.write("m.yaml", manifest_yaml(&[1], "protect: [2]\n"));
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .code(3);
+    assert!(deletes(&sim).is_empty());
+}
+
+#[test]
+fn the_apply_uses_the_manifest_given_instead_of_the_recorded_path() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("a/m.yaml", manifest_yaml(&[1], ""));
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .success();
+    // A CI job applying in another checkout: same manifest content, another path.
+    let copy = ws.write("b/m.yaml", manifest_yaml(&[1], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .arg(&copy)
+        .assert()
+        .success();
+    assert!(ws.path().join("b/bcprune.state.json").exists());
+    assert_eq!(deletes(&sim), vec![vec![1]]);
+}
+
+#[test]
+fn a_store_whose_delete_answers_204_without_deleting_is_caught() {
+    let sim = store(20);
+    sim.faults().set_lying_delete(true);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(4)
+        .stdout(contains(
+            "Failed: customer 1: the API answered 204 but the customer is still listed",
+        ));
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    assert_eq!(state["deleted"], serde_json::json!([]), "no claim of a deletion");
+}
+
+#[test]
+fn a_failed_verification_records_unverified_deletions_and_exits_4() {
+    let sim = store(20);
+    sim.faults().set_fail_gets_after_delete(true);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(4)
+        .stdout(contains("Not verified: 2 customers"));
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    let verified: Vec<_> = state["deleted"]
+        .as_array()
+        .expect("deleted")
+        .iter()
+        .map(|d| d["verified"].clone())
+        .collect();
+    assert_eq!(verified, vec![serde_json::json!(false), serde_json::json!(false)]);
+    // The next run confirms them.
+    sim.faults().set_fail_gets_after_delete(false);
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stderr(contains("2 confirmed"));
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    assert_eq!(state["deleted"][1]["verified"], true);
+}
+
+#[test]
+fn a_tampered_audit_log_fails_verify_and_blocks_apply() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    let log = ws.path().join("bcprune.audit.jsonl");
+    let text = std::fs::read_to_string(&log).expect("log");
+    std::fs::write(&log, text.replacen("[1,2]", "[1,3]", 1)).expect("tamper");
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(&log)
+        .assert()
+        .code(1)
+        .stderr(contains(":1:").or(contains(":2:")));
+    let manifest2 = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest2)
+        .assert()
+        .code(1);
+    assert_eq!(deletes(&sim).len(), 1, "no DELETE on top of a tampered log");
+}
+
+#[test]
+fn max_ids_per_delete_cap_splits_batches() {
+    let sim = store_with(SimConfig {
+        customers: 50,
+        quota: 100_000,
+        max_ids_per_delete: Some(10),
+        over_cap_status: 413,
+        ..SimConfig::default()
+    });
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=40).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stdout(contains("40 deleted"));
+    assert_eq!(sim.customer_ids(), (41..=50).collect());
+    assert!(deletes(&sim).iter().all(|b| !b.is_empty()));
+}
+
+#[test]
+fn refused_ids_are_isolated_and_the_rest_deleted() {
+    let sim = store_with(SimConfig {
+        customers: 50,
+        quota: 100_000,
+        reject_delete_ids: [7, 33].into_iter().collect(),
+        ..SimConfig::default()
+    });
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=40).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(4)
+        .stdout(contains("Failed: customer 7: HTTP 422: Unauthorized to delete"))
+        .stdout(contains("Failed: customer 33:"))
+        .stdout(contains("38 deleted"));
+    let left = sim.customer_ids();
+    assert!(left.contains(&7) && left.contains(&33));
+    assert_eq!(left.len(), 12);
+}

@@ -48,3 +48,61 @@ pub fn bcprune() -> Command {
     }
     cmd
 }
+
+use bcprune::sim::{READ_WRITE_TOKEN, SimConfig, SimServer};
+
+/// A fake store with `customers` seeded customers and a quota no test runs into.
+pub fn store(customers: u32) -> SimServer {
+    store_with(SimConfig {
+        customers,
+        quota: 100_000,
+        ..SimConfig::default()
+    })
+}
+
+/// A fake store with the given knobs, running on its own thread.
+#[track_caller]
+pub fn store_with(config: SimConfig) -> SimServer {
+    SimServer::start_background(config).expect("start the fake store")
+}
+
+/// `bcprune` pointed at `sim` with a read-write token and fast retries.
+pub fn bcprune_at(sim: &SimServer) -> Command {
+    let mut cmd = bcprune();
+    cmd.env("BIGCOMMERCE_API_URL", sim.base_url())
+        .env("BIGCOMMERCE_ACCESS_TOKEN", READ_WRITE_TOKEN)
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
+        .env("BCPRUNE_BACKOFF_MS", "2")
+        .timeout(std::time::Duration::from_secs(60));
+    cmd
+}
+
+/// A manifest listing `ids` as absent (each with a reason), plus optional extra top-level YAML.
+pub fn manifest_yaml(ids: &[u32], extra: &str) -> String {
+    let mut text = format!("version: 1\n{extra}absent:\n");
+    for id in ids {
+        text.push_str(&format!("  - id: {id}\n    reason: \"request {id}\"\n"));
+    }
+    text
+}
+
+/// The `id:in` lists of every DELETE the store received, in order.
+pub fn deletes(sim: &SimServer) -> Vec<Vec<u32>> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.ids.unwrap_or_default())
+        .collect()
+}
+
+/// How many requests with `method` the store received.
+pub fn count(sim: &SimServer, method: &str) -> usize {
+    sim.requests().iter().filter(|r| r.method == method).count()
+}
+
+/// Read a JSON file.
+#[track_caller]
+pub fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).expect("read JSON file");
+    serde_json::from_str(&text).expect("valid JSON")
+}
