@@ -375,6 +375,11 @@ impl AuditLog {
         &self.path
     }
 
+    /// The unfinished intents of this log; see [`unfinished_intents`].
+    pub fn unfinished_intents(&self) -> Result<Vec<Intent>, AuditError> {
+        unfinished_intents(&self.path)
+    }
+
     /// The `seq` of the last line (0 for an empty log).
     pub fn last_seq(&self) -> u64 {
         self.last_seq
@@ -569,17 +574,20 @@ fn check_line(
     line_no: u64,
     previous_hash: &str,
 ) -> Result<Map<String, Value>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "is not valid UTF-8".to_string())?;
+    let text = std::str::from_utf8(bytes).map_err(|_| "the line is not valid UTF-8".to_string())?;
     if text.trim().is_empty() {
-        return Err("is empty (a line was removed or blanked)".to_string());
+        return Err("the line is empty (a line was removed or blanked)".to_string());
     }
     let value = canonical::parse_strict(text).map_err(|e| {
         let message = e.to_string();
         let message = message.split(" at line ").next().unwrap_or_default();
-        format!("is not valid JSON (column {}): {message}", e.column())
+        format!(
+            "the line is not valid JSON (column {}): {message}",
+            e.column()
+        )
     })?;
     let Value::Object(object) = value else {
-        return Err("is not a JSON object".to_string());
+        return Err("the line is not a JSON object".to_string());
     };
 
     match object.get("seq").and_then(Value::as_u64) {

@@ -492,6 +492,7 @@ fn unfinished_intents_are_the_intents_without_an_outcome() {
         [(crashed, "run-1", &[4, 5][..]), (late, "run-2", &[7][..])]
     );
     assert!(open[0].ts <= Timestamp::now());
+    assert_eq!(log.unfinished_intents().expect("read"), open);
 }
 
 #[test]

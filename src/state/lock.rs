@@ -129,7 +129,7 @@ impl Lock {
         let me = LockHolder {
             pid: std::process::id(),
             host: host_name(),
-            started_at: Timestamp::now(),
+            started_at: now_to_the_second(),
             run_id: run_id.to_string(),
         };
         for _ in 0..ATTEMPTS {
@@ -266,6 +266,12 @@ fn still_at_path(file: &File, path: &Path) -> bool {
 #[cfg(not(unix))]
 fn still_at_path(_file: &File, path: &Path) -> bool {
     path.exists()
+}
+
+/// Now, to the second: enough to recognise an apply in a message.
+fn now_to_the_second() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
 /// This machine's host name: /proc/sys/kernel/hostname, else `$HOSTNAME`, else "unknown".

@@ -315,15 +315,17 @@ fn strip_position(message: &str) -> String {
 ///
 /// Write a temporary file in the same directory (a rename is only atomic within one file system), fsync it
 /// so its content is on disk before the rename makes it visible, rename it over `path`, then fsync the
-/// directory so the rename itself survives a power loss. A leftover `.bcprune-*.tmp` file after a crash is
-/// harmless and can be deleted.
+/// directory so the rename itself survives a power loss. The temporary file is `.<name>.<random>.tmp`; those
+/// left by a process killed mid-save are removed after the next successful save (the apply lock keeps two
+/// writers of one state apart, so they cannot belong to a save in progress).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    let prefix = temp_prefix(path);
     let mut temp = tempfile::Builder::new()
-        .prefix(".bcprune-")
+        .prefix(&prefix)
         .suffix(".tmp")
         .tempfile_in(dir)?;
     // Keep the permissions of the file being replaced (tempfile creates 0600 files).
@@ -335,7 +337,29 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()>
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
-    sync_dir(dir)
+    sync_dir(dir)?;
+    remove_leftover_temp_files(dir, &prefix);
+    Ok(())
+}
+
+/// The prefix of `path`'s temporary files: `.<file name>.`.
+fn temp_prefix(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    format!(".{name}.")
+}
+
+/// Best effort: remove temporary files of earlier saves of the same file that were killed before renaming.
+fn remove_leftover_temp_files(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 #[cfg(unix)]
@@ -640,6 +664,20 @@ mod tests {
         }
         let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("read dir").collect();
         assert_eq!(entries.len(), 1, "no temporary files left behind");
+    }
+
+    #[test]
+    fn temp_files_left_by_a_killed_save_are_removed_by_the_next_save() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bcprune.state.json");
+        let leftover = dir.path().join(".bcprune.state.json.Ab12Cd.tmp");
+        let unrelated = dir.path().join(".other.json.Ab12Cd.tmp");
+        std::fs::write(&leftover, "{\"version\": 1, \"lin").expect("write");
+        std::fs::write(&unrelated, "keep").expect("write");
+        State::new("acme42", SHA).save(&path).expect("save");
+        assert!(!leftover.exists(), "leftover of this state removed");
+        assert!(unrelated.exists(), "other files untouched");
+        State::load(&path).expect("valid").expect("present");
     }
 
     #[test]
