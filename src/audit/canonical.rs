@@ -2,8 +2,9 @@
 //!
 //! Canonical form: the JSON object without its `hash` key, keys sorted by their UTF-8 bytes at every level,
 //! no whitespace, strings escaped as serde_json (and `JSON.stringify`) do: only `"`, `\` and control
-//! characters, non-ASCII left as UTF-8. Anyone can recompute it, e.g. with `jq -cS 'del(.hash)'` or Python's
-//! `json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`, then SHA-256.
+//! characters, non-ASCII left as UTF-8. Anyone can recompute it, e.g. for one line
+//! `jq -jcS 'del(.hash)' | sha256sum` (jq agrees for every line bcprune writes, except that it escapes the
+//! DEL character) or Python's `json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`.
 //!
 //! The reader rejects duplicate keys: `{"ids":[1],"ids":[2]}` would show a reader one value while every JSON
 //! library hashes the other, so a line with duplicate keys cannot be trusted.

@@ -651,7 +651,7 @@ fn check_fields(object: &Map<String, Value>) -> Result<(), String> {
         .is_some_and(|ids| {
             ids.iter().all(|id| {
                 id.as_u64()
-                    .is_some_and(|id| id > 0 && CustomerId::try_from(id).is_ok())
+                    .is_some_and(|id| CustomerId::try_from(id).is_ok())
             })
         });
     if !ids_ok {
