@@ -1,1 +1,0 @@
-//! The append-only, hash-chained audit log. OWNER: state/audit helper.

@@ -1,0 +1,676 @@
+//! The audit log (`bcprune.audit.jsonl`): an append-only, hash-chained record of everything an apply did.
+//!
+//! Each line is one JSON object: `seq` (1, 2, …), `ts`, `run_id`, `event`, `ids`, `status`, `actor`, optional
+//! extra fields (`intent`, `message`, `store_hash`, `counts`, …), `prev_hash` (the previous line's `hash`, 64
+//! zeros for the first line) and `hash`: the lowercase hex SHA-256 of the line's object without `hash`, in the
+//! canonical form of [`canonical`] (keys sorted, no whitespace). Editing, removing, inserting or reordering a
+//! line breaks the chain at that line, and anyone can recompute it with standard tools.
+//!
+//! Why it matters for safety: apply writes a `batch_intent` line naming the IDs and [`AuditLog::append`] syncs
+//! it to disk *before* the DELETE is sent; if it cannot be written, the DELETE is not sent. So after any crash
+//! the log names every request that may have been sent, and [`unfinished_intents`] lets the next apply
+//! reconcile the ones whose outcome was never written. An apply refuses to extend a log whose chain is
+//! broken ([`AuditLog::open`]), so tampering is never buried under new lines.
+//!
+//! Limitation: removing lines from the *end* of the log leaves a valid shorter chain; keep the last hash
+//! ([`VerifyReport::last_hash`]) elsewhere (e.g. the CI job log) to detect that.
+
+pub mod canonical;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use crate::CustomerId;
+
+/// The `prev_hash` of the first line.
+pub const ZERO_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Keys every line has, set by [`AuditLog::append`]; an entry's extra fields may not use them.
+const RESERVED_KEYS: [&str; 9] = [
+    "seq",
+    "ts",
+    "run_id",
+    "event",
+    "ids",
+    "status",
+    "actor",
+    "prev_hash",
+    "hash",
+];
+
+/// Events whose `intent` field closes that `batch_intent`: its outcome is known.
+const CLOSING_EVENTS: [EventKind; 3] = [
+    EventKind::BatchDeleted,
+    EventKind::BatchFailed,
+    EventKind::Reconciled,
+];
+
+/// What an audit line records. Verification does not depend on these: a log with kinds added by a later
+/// bcprune verifies the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventKind {
+    /// An apply run started (extra fields: `store_hash`, counts of the plan).
+    ApplyStarted,
+    /// A DELETE is about to be sent for `ids`; written and synced before the request.
+    BatchIntent,
+    /// The DELETE of the `batch_intent` named by `intent` succeeded (`status`).
+    BatchDeleted,
+    /// The DELETE of the `batch_intent` named by `intent` failed (`status`, `message`).
+    BatchFailed,
+    /// The re-listing after the deletes: which `ids` are confirmed gone, or still present.
+    Verify,
+    /// The run ended (`counts`).
+    ApplyFinished,
+    /// A later run settled an earlier unfinished `batch_intent` (named by `intent`): `ids` are now absent.
+    Reconciled,
+    /// Planned IDs that were not sent (vanished since the plan).
+    Skipped,
+    /// The run was interrupted (Ctrl-C) before all batches were sent.
+    Interrupted,
+}
+
+impl EventKind {
+    /// The `event` value written in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::ApplyStarted => "apply_started",
+            EventKind::BatchIntent => "batch_intent",
+            EventKind::BatchDeleted => "batch_deleted",
+            EventKind::BatchFailed => "batch_failed",
+            EventKind::Verify => "verify",
+            EventKind::ApplyFinished => "apply_finished",
+            EventKind::Reconciled => "reconciled",
+            EventKind::Skipped => "skipped",
+            EventKind::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One line to append, built fluently:
+/// `AuditEntry::new(run_id, EventKind::BatchDeleted).ids(&ids).intent(seq).status(204)`.
+/// `seq`, `ts`, `prev_hash` and `hash` are set by [`AuditLog::append`]; `actor` too unless given here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    run_id: String,
+    event: EventKind,
+    ids: Vec<CustomerId>,
+    status: Option<u16>,
+    actor: Option<String>,
+    fields: BTreeMap<String, Value>,
+}
+
+impl AuditEntry {
+    /// An entry of kind `event` for the run `run_id`, with no IDs and no status.
+    pub fn new(run_id: impl Into<String>, event: EventKind) -> AuditEntry {
+        AuditEntry {
+            run_id: run_id.into(),
+            event,
+            ids: Vec::new(),
+            status: None,
+            actor: None,
+            fields: BTreeMap::new(),
+        }
+    }
+
+    /// The customer IDs this line is about, in the given order.
+    pub fn ids(mut self, ids: &[CustomerId]) -> AuditEntry {
+        self.ids = ids.to_vec();
+        self
+    }
+
+    /// The HTTP status of the response this line records.
+    pub fn status(mut self, status: u16) -> AuditEntry {
+        self.status = Some(status);
+        self
+    }
+
+    /// The `seq` of the `batch_intent` line this outcome belongs to.
+    pub fn intent(self, seq: u64) -> AuditEntry {
+        self.field("intent", seq)
+    }
+
+    /// A human-readable detail (e.g. the API's error title). Never put personal data or the token here.
+    pub fn message(self, message: impl Into<String>) -> AuditEntry {
+        self.field("message", message.into())
+    }
+
+    /// The target store.
+    pub fn store_hash(self, store_hash: impl Into<String>) -> AuditEntry {
+        self.field("store_hash", store_hash.into())
+    }
+
+    /// Who ran the apply, instead of the one [`actor`] finds in the environment.
+    pub fn actor(mut self, actor: impl Into<String>) -> AuditEntry {
+        self.actor = Some(actor.into());
+        self
+    }
+
+    /// Any extra field (e.g. `counts`). Keys every line has (`seq`, `ts`, `run_id`, `event`, `ids`, `status`,
+    /// `actor`, `prev_hash`, `hash`) are refused by [`AuditLog::append`].
+    pub fn field(mut self, key: impl Into<String>, value: impl Into<Value>) -> AuditEntry {
+        self.fields.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// The apply's actor: the GitHub Actions run URL (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/
+/// $GITHUB_RUN_ID`) when those are set, else `$USER`, else "unknown".
+pub fn actor() -> String {
+    actor_from(|name| std::env::var(name).ok())
+}
+
+/// [`actor`] with the environment given as a lookup function (testable without touching the process env).
+pub fn actor_from(env: impl Fn(&str) -> Option<String>) -> String {
+    let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
+    if let (Some(server), Some(repo), Some(run)) = (
+        var("GITHUB_SERVER_URL"),
+        var("GITHUB_REPOSITORY"),
+        var("GITHUB_RUN_ID"),
+    ) {
+        return format!("{}/{repo}/actions/runs/{run}", server.trim_end_matches('/'));
+    }
+    var("USER").unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Why the audit log could not be opened or written.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The log could not be created, opened or read.
+    #[error("cannot open the audit log {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The existing log's chain is broken: it was edited, truncated or reordered.
+    #[error(
+        "refusing to extend the audit log {}: line {line}: {reason}. Its hash chain is broken, and an apply \
+         must not bury that under new lines. Run `bcprune audit verify --log {}`, find out what changed the \
+         log, then move it aside (a new log starts a new chain) or restore it",
+        path.display(),
+        path.display()
+    )]
+    Broken {
+        path: PathBuf,
+        line: u64,
+        reason: String,
+    },
+    /// Another process has the log open for writing.
+    #[error(
+        "the audit log {} is being written by another bcprune process; wait for it to finish",
+        path.display()
+    )]
+    Busy { path: PathBuf },
+    /// An entry used a key that every line sets itself.
+    #[error("audit entry field {key:?} is reserved (every line sets it)")]
+    ReservedField { key: String },
+    /// The entry could not be written and synced; it is not in the log.
+    #[error("cannot write to the audit log {}: {source}. The entry was not recorded", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An earlier write failed and could not be undone, so the log's end is uncertain.
+    #[error(
+        "the audit log {} may end with a partial line after an earlier write failure; no more entries are \
+         written. Check it with `bcprune audit verify --log {}`",
+        path.display(),
+        path.display()
+    )]
+    Poisoned { path: PathBuf },
+}
+
+/// An audit log open for appending. Holds an exclusive OS lock on the file so two processes never interleave
+/// lines (a fork in the chain).
+#[derive(Debug)]
+pub struct AuditLog {
+    path: PathBuf,
+    file: File,
+    /// Length of the file after the last complete line: a failed write is truncated back to it.
+    len: u64,
+    last_seq: u64,
+    last_hash: String,
+    actor: String,
+    poisoned: bool,
+}
+
+impl AuditLog {
+    /// Open the log at `path` for appending, creating it if missing (its directory must exist). An existing
+    /// log is verified first: a broken chain (or an incomplete last line) is refused with the first bad line.
+    pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
+        let open_error = |source| AuditError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let existed = path.exists();
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(open_error)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(AuditError::Busy {
+                    path: path.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(open_error(e)),
+        }
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(open_error)?;
+        let summary = scan(&bytes, |_, _| {}).map_err(|broken| AuditError::Broken {
+            path: path.to_path_buf(),
+            line: broken.line,
+            reason: broken.reason,
+        })?;
+        if !existed {
+            // Make the new file's directory entry durable too.
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+            crate::state::sync_dir(dir.unwrap_or(Path::new("."))).map_err(open_error)?;
+        }
+        Ok(AuditLog {
+            path: path.to_path_buf(),
+            file,
+            len: bytes.len() as u64,
+            last_seq: summary.lines,
+            last_hash: summary.last_hash,
+            actor: actor(),
+            poisoned: false,
+        })
+    }
+
+    /// Append `entry` as one line and sync it to disk before returning its `seq`. The line is written with a
+    /// single write call; if writing or syncing fails, the file is truncated back to its previous end and
+    /// the error returned: the caller must then not send the request the entry announces.
+    pub fn append(&mut self, entry: AuditEntry) -> Result<u64, AuditError> {
+        if self.poisoned {
+            return Err(AuditError::Poisoned {
+                path: self.path.clone(),
+            });
+        }
+        if let Some(key) = entry
+            .fields
+            .keys()
+            .find(|key| RESERVED_KEYS.contains(&key.as_str()))
+        {
+            return Err(AuditError::ReservedField { key: key.clone() });
+        }
+        let seq = self.last_seq + 1;
+        let ts = Timestamp::now();
+        let ts = Timestamp::from_millisecond(ts.as_millisecond()).unwrap_or(ts);
+        // Written in this order for people reading the file; the hash does not depend on the order.
+        let mut pairs: Vec<(String, Value)> = vec![
+            ("seq".into(), Value::from(seq)),
+            ("ts".into(), Value::from(ts.to_string())),
+            ("run_id".into(), Value::from(entry.run_id)),
+            ("event".into(), Value::from(entry.event.as_str())),
+            ("ids".into(), Value::from(entry.ids)),
+            (
+                "status".into(),
+                entry.status.map_or(Value::Null, Value::from),
+            ),
+            (
+                "actor".into(),
+                Value::from(entry.actor.unwrap_or_else(|| self.actor.clone())),
+            ),
+        ];
+        pairs.extend(entry.fields);
+        pairs.push(("prev_hash".into(), Value::from(self.last_hash.clone())));
+        let object: Map<String, Value> = pairs.iter().cloned().collect();
+        let hash = canonical::line_hash(&object);
+        pairs.push(("hash".into(), Value::from(hash.clone())));
+
+        let mut line = String::from("{");
+        for (i, (key, value)) in pairs.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            line.push_str(&canonical::json_string(key));
+            line.push(':');
+            line.push_str(&canonical::canonical(value));
+        }
+        line.push_str("}\n");
+
+        let written = self
+            .file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data());
+        if let Err(source) = written {
+            // Undo a partial line so the chain stays intact; if even that fails, stop writing.
+            if self
+                .file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_data())
+                .is_err()
+            {
+                self.poisoned = true;
+            }
+            return Err(AuditError::Write {
+                path: self.path.clone(),
+                source,
+            });
+        }
+        self.len += line.len() as u64;
+        self.last_seq = seq;
+        self.last_hash = hash;
+        Ok(seq)
+    }
+
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The unfinished intents of this log; see [`unfinished_intents`].
+    pub fn unfinished_intents(&self) -> Result<Vec<Intent>, AuditError> {
+        unfinished_intents(&self.path)
+    }
+
+    /// The `seq` of the last line (0 for an empty log).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// The `hash` of the last line ([`ZERO_HASH`] for an empty log).
+    pub fn last_hash(&self) -> &str {
+        &self.last_hash
+    }
+}
+
+/// A verified log, in numbers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// Number of lines (entries).
+    pub lines: u64,
+    /// Number of distinct `run_id`s.
+    pub runs: usize,
+    /// The last line's `hash` ([`ZERO_HASH`] for an empty log): keep it to detect a later truncation.
+    pub last_hash: String,
+}
+
+/// Why a log did not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The log could not be read.
+    #[error("cannot read the audit log {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The chain is broken at `line` (1-based): everything from there on cannot be trusted.
+    #[error("{}:{line}: {reason}", path.display())]
+    Broken {
+        path: PathBuf,
+        line: u64,
+        reason: String,
+    },
+}
+
+/// Recompute the chain of the log at `path`: every line valid JSON with the standard fields, `seq`
+/// continuous from 1, each `prev_hash` the previous line's `hash` (64 zeros for the first), each `hash` the
+/// SHA-256 of its line. Returns the first bad line otherwise.
+pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
+    let bytes = std::fs::read(path).map_err(|source| VerifyError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut runs = BTreeSet::new();
+    let summary = scan(&bytes, |_, object| {
+        if let Some(run_id) = object.get("run_id").and_then(Value::as_str) {
+            runs.insert(run_id.to_string());
+        }
+    })
+    .map_err(|broken| VerifyError::Broken {
+        path: path.to_path_buf(),
+        line: broken.line,
+        reason: broken.reason,
+    })?;
+    Ok(VerifyReport {
+        lines: summary.lines,
+        runs: runs.len(),
+        last_hash: summary.last_hash,
+    })
+}
+
+/// A `batch_intent` whose outcome was never written: its DELETE may or may not have been sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Intent {
+    /// The intent line's `seq`.
+    pub seq: u64,
+    /// When it was written (the best known time of the DELETE, if it was sent).
+    pub ts: Timestamp,
+    /// The run that wrote it.
+    pub run_id: String,
+    /// The IDs the DELETE named.
+    pub ids: Vec<CustomerId>,
+}
+
+/// The `batch_intent` lines of the log at `path` that no later `batch_deleted`, `batch_failed` or
+/// `reconciled` line names in its `intent` field, oldest first. A missing log has none. The chain is
+/// verified while reading: a broken log is an error, as in [`AuditLog::open`].
+pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(AuditError::Open {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut open: BTreeMap<u64, Intent> = BTreeMap::new();
+    scan(&bytes, |seq, object| {
+        let event = object
+            .get("event")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if event == EventKind::BatchIntent.as_str() {
+            // `scan` has checked the types of these fields.
+            let ts = object
+                .get("ts")
+                .and_then(Value::as_str)
+                .and_then(|t| t.parse().ok());
+            let run_id = object.get("run_id").and_then(Value::as_str);
+            let ids = object.get("ids").and_then(Value::as_array).map(|ids| {
+                ids.iter()
+                    .filter_map(|id| id.as_u64().and_then(|id| CustomerId::try_from(id).ok()))
+                    .collect()
+            });
+            if let (Some(ts), Some(run_id), Some(ids)) = (ts, run_id, ids) {
+                let run_id = run_id.to_string();
+                open.insert(
+                    seq,
+                    Intent {
+                        seq,
+                        ts,
+                        run_id,
+                        ids,
+                    },
+                );
+            }
+        } else if CLOSING_EVENTS.iter().any(|kind| kind.as_str() == event)
+            && let Some(intent) = object.get("intent").and_then(Value::as_u64)
+        {
+            open.remove(&intent);
+        }
+    })
+    .map_err(|broken| AuditError::Broken {
+        path: path.to_path_buf(),
+        line: broken.line,
+        reason: broken.reason,
+    })?;
+    Ok(open.into_values().collect())
+}
+
+/// The end of a valid chain.
+struct Summary {
+    lines: u64,
+    last_hash: String,
+}
+
+/// The first bad line of a chain.
+#[derive(Debug)]
+struct Broken {
+    line: u64,
+    reason: String,
+}
+
+/// Walk the log's lines checking the chain, calling `visit(seq, object)` for each valid line, and stop at the
+/// first bad one. A final newline is required: a last line without one is an incomplete write.
+fn scan(bytes: &[u8], mut visit: impl FnMut(u64, &Map<String, Value>)) -> Result<Summary, Broken> {
+    let mut pieces: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    // After the last newline comes an empty piece (or the whole file is empty); anything else is a line
+    // whose newline never made it to disk.
+    let tail = pieces.pop().unwrap_or_default();
+    let mut previous_hash = ZERO_HASH.to_string();
+    let mut line_no = 0u64;
+    for piece in pieces {
+        line_no += 1;
+        let object = check_line(piece, line_no, &previous_hash).map_err(|reason| Broken {
+            line: line_no,
+            reason,
+        })?;
+        visit(line_no, &object);
+        previous_hash = object
+            .get("hash")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+    }
+    if !tail.is_empty() {
+        return Err(Broken {
+            line: line_no + 1,
+            reason: "the last line is incomplete (no newline at its end): a write was cut short, or the file \
+                     was truncated or edited. bcprune sends a DELETE only after its intent line is fully \
+                     written, so a cut-short line was never acted upon"
+                .to_string(),
+        });
+    }
+    Ok(Summary {
+        lines: line_no,
+        last_hash: previous_hash,
+    })
+}
+
+/// Check one line (`line_no` = its expected `seq`) against the previous line's hash; the reason if bad.
+fn check_line(
+    bytes: &[u8],
+    line_no: u64,
+    previous_hash: &str,
+) -> Result<Map<String, Value>, String> {
+    let text = std::str::from_utf8(bytes).map_err(|_| "the line is not valid UTF-8".to_string())?;
+    if text.trim().is_empty() {
+        return Err("the line is empty (a line was removed or blanked)".to_string());
+    }
+    let value = canonical::parse_strict(text).map_err(|e| {
+        let message = e.to_string();
+        let message = message.split(" at line ").next().unwrap_or_default();
+        format!(
+            "the line is not valid JSON (column {}): {message}",
+            e.column()
+        )
+    })?;
+    let Value::Object(object) = value else {
+        return Err("the line is not a JSON object".to_string());
+    };
+
+    match object.get("seq").and_then(Value::as_u64) {
+        Some(seq) if seq == line_no => {}
+        Some(seq) => {
+            return Err(format!(
+                "`seq` is {seq} where {line_no} was expected: a line was removed, inserted or moved here"
+            ));
+        }
+        None => return Err("`seq` is missing or not a positive integer".to_string()),
+    }
+    let stored_hash = match object.get("hash").and_then(Value::as_str) {
+        Some(hash) if is_hex64(hash) => hash,
+        _ => return Err("`hash` is missing or not 64 lowercase hex digits".to_string()),
+    };
+    match object.get("prev_hash").and_then(Value::as_str) {
+        Some(prev) if prev == previous_hash => {}
+        Some(_) if line_no == 1 => {
+            return Err(
+                "`prev_hash` of the first line is not 64 zeros: lines before it were removed"
+                    .to_string(),
+            );
+        }
+        Some(_) => {
+            return Err(format!(
+                "`prev_hash` does not match the `hash` of line {}: a line was removed, inserted or moved here",
+                line_no - 1
+            ));
+        }
+        None => return Err("`prev_hash` is missing or not a string".to_string()),
+    }
+    let computed = canonical::line_hash(&object);
+    if computed != stored_hash {
+        return Err(format!(
+            "the line's content does not match its `hash` (computed {}…, recorded {}…): the line was edited \
+             after it was written",
+            &computed[..12],
+            &stored_hash[..12]
+        ));
+    }
+    check_fields(&object)?;
+    Ok(object)
+}
+
+/// The standard fields have the right types (a line with a valid hash but wrong types was forged or written
+/// by a broken tool).
+fn check_fields(object: &Map<String, Value>) -> Result<(), String> {
+    let string = |key: &str| object.get(key).and_then(Value::as_str);
+    match string("ts") {
+        Some(ts) if ts.parse::<Timestamp>().is_ok() => {}
+        _ => return Err("`ts` is missing or not an RFC 3339 timestamp".to_string()),
+    }
+    for key in ["run_id", "event", "actor"] {
+        if string(key).is_none() {
+            return Err(format!("`{key}` is missing or not a string"));
+        }
+    }
+    let ids_ok = object
+        .get("ids")
+        .and_then(Value::as_array)
+        .is_some_and(|ids| {
+            ids.iter().all(|id| {
+                id.as_u64()
+                    .is_some_and(|id| CustomerId::try_from(id).is_ok())
+            })
+        });
+    if !ids_ok {
+        return Err("`ids` is missing or not an array of customer IDs".to_string());
+    }
+    match object.get("status") {
+        Some(Value::Null) => {}
+        Some(status) if status.as_u64().is_some_and(|s| u16::try_from(s).is_ok()) => {}
+        _ => return Err("`status` is missing or neither null nor an HTTP status".to_string()),
+    }
+    Ok(())
+}
+
+fn is_hex64(text: &str) -> bool {
+    text.len() == 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,486 @@
+//! The apply lock: a file beside the state file (`<state file>.lock`) that keeps two applies from deleting
+//! and writing the same state at once.
+//!
+//! Exclusion comes from an OS advisory lock ([`std::fs::File::try_lock`], `flock` on Unix) held for the whole
+//! apply; the OS releases it when the process exits, even on `kill -9`, so a dead holder never blocks anyone.
+//! The file's content (`{pid, host, started_at, run_id}`) only serves to name the holder in messages. A file
+//! that is present but not locked was left by a process that died: on the same host it is taken over and the
+//! previous holder reported (the caller warns); from another host it is refused, because an OS lock taken on
+//! another machine may not be visible here (network file systems), so that apply may still be running.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Who holds (or held) the lock, as written in the lock file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockHolder {
+    /// Process ID of the apply.
+    pub pid: u32,
+    /// Host name of the machine it ran on.
+    pub host: String,
+    /// When it took the lock.
+    pub started_at: Timestamp,
+    /// Its run ID (as in the audit log).
+    pub run_id: String,
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "process {} on host {:?}, started {}, run {}",
+            self.pid, self.host, self.started_at, self.run_id
+        )
+    }
+}
+
+/// Why the lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another apply holds the lock right now.
+    #[error(
+        "another apply holds the lock {}: {}. Wait for that apply to finish; if you are sure no apply is \
+         running, delete {}",
+        path.display(),
+        describe(holder.as_ref()),
+        path.display()
+    )]
+    Held {
+        path: PathBuf,
+        /// The holder, as its lock file names it (`None` if it has not written it yet or it is unreadable).
+        holder: Option<LockHolder>,
+    },
+    /// The lock file was left by an apply on another machine; it may still be running there.
+    #[error(
+        "the lock {} was taken by an apply on another machine: {holder}. Its lock cannot be checked from this \
+         host ({our_host:?}), so that apply may still be running. Wait for it to finish; if you are sure no \
+         apply is running, delete {}",
+        path.display(),
+        path.display()
+    )]
+    OtherHost {
+        path: PathBuf,
+        holder: LockHolder,
+        our_host: String,
+    },
+    /// The lock file exists, is not locked, and does not say who wrote it.
+    #[error(
+        "the lock file {} exists but is not a bcprune lock ({reason}). If you are sure no apply is running, \
+         delete it",
+        path.display()
+    )]
+    Unrecognized { path: PathBuf, reason: String },
+    /// The lock file could not be created, locked or written.
+    #[error("cannot use the lock file {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn describe(holder: Option<&LockHolder>) -> String {
+    match holder {
+        Some(holder) => holder.to_string(),
+        None => "a process that has not written its details yet".to_string(),
+    }
+}
+
+/// The lock of one state file; see [`Lock::acquire`].
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+    /// The open, OS-locked lock file. Closing it (on drop) releases the OS lock.
+    file: Option<File>,
+}
+
+/// A lock just taken: the guard, and the holder of a stale lock that was taken over, if any (warn about it).
+#[derive(Debug)]
+pub struct Acquired {
+    /// Holds the lock until dropped; dropping removes the lock file.
+    pub lock: Lock,
+    /// The previous holder when a stale lock of a dead process on this host was taken over.
+    pub taken_over: Option<LockHolder>,
+}
+
+/// How many times to retry when the lock file was replaced between opening and locking it (bounded).
+const ATTEMPTS: usize = 20;
+
+impl Lock {
+    /// The lock file of `state_path`: the same path with `.lock` appended.
+    pub fn path_for(state_path: &Path) -> PathBuf {
+        let mut name = state_path.as_os_str().to_os_string();
+        name.push(".lock");
+        PathBuf::from(name)
+    }
+
+    /// Take the lock of the state file `state_path` for the apply `run_id`, without waiting: an error if
+    /// another apply holds it (naming it), or if a stale lock comes from another host.
+    pub fn acquire(state_path: &Path, run_id: &str) -> Result<Acquired, LockError> {
+        let path = Self::path_for(state_path);
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        let me = LockHolder {
+            pid: std::process::id(),
+            host: host_name(),
+            started_at: now_to_the_second(),
+            run_id: run_id.to_string(),
+        };
+        for _ in 0..ATTEMPTS {
+            let file = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(io)?;
+            match lock_opened(file, &path, &me)? {
+                Attempt::Locked(file, taken_over) => {
+                    return Ok(Acquired {
+                        lock: Lock {
+                            path,
+                            file: Some(file),
+                        },
+                        taken_over,
+                    });
+                }
+                Attempt::Replaced => continue,
+            }
+        }
+        Err(io(std::io::Error::other(format!(
+            "the lock file kept being replaced while taking it ({ATTEMPTS} attempts); another apply is \
+             starting or stopping at the same time, try again"
+        ))))
+    }
+
+    /// The lock file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for Lock {
+    /// Remove the lock file while still holding the OS lock, then release it by closing the file. A process
+    /// that opened the old file meanwhile notices it was unlinked (see [`Lock::acquire`]) and starts again.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        drop(self.file.take());
+    }
+}
+
+/// The outcome of locking one opened lock file.
+#[derive(Debug)]
+enum Attempt {
+    /// Locked and our record written; the stale holder taken over, if any.
+    Locked(File, Option<LockHolder>),
+    /// The file was removed or replaced between opening and locking it: open the one now at the path.
+    Replaced,
+}
+
+/// Lock `file`, just opened at `path`, for `me`: check who held it before and write our record.
+fn lock_opened(mut file: File, path: &Path, me: &LockHolder) -> Result<Attempt, LockError> {
+    let io = |source| LockError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(LockError::Held {
+                holder: read_holder_of_locked(&mut file),
+                path: path.to_path_buf(),
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    // The holder we raced with may have removed the file between our open and our lock: then we locked an
+    // unlinked file that no one else will ever see, and must start again with the file now at `path`.
+    if !still_at_path(&file, path) {
+        return Ok(Attempt::Replaced);
+    }
+    let mut text = String::new();
+    file.read_to_string(&mut text).map_err(io)?;
+    let taken_over = if text.trim().is_empty() {
+        // New, or left empty by a process killed between creating and writing it.
+        None
+    } else {
+        match serde_json::from_str::<LockHolder>(&text) {
+            Ok(previous) if previous.host == me.host => Some(previous),
+            Ok(previous) => {
+                return Err(LockError::OtherHost {
+                    path: path.to_path_buf(),
+                    holder: previous,
+                    our_host: me.host.clone(),
+                });
+            }
+            Err(e) => {
+                return Err(LockError::Unrecognized {
+                    path: path.to_path_buf(),
+                    reason: format!("its content is not a lock record: {e}"),
+                });
+            }
+        }
+    };
+    let mut record = serde_json::to_string(me).map_err(|e| io(e.into()))?;
+    record.push('\n');
+    file.set_len(0).map_err(io)?;
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    file.write_all(record.as_bytes()).map_err(io)?;
+    file.sync_data().map_err(io)?;
+    Ok(Attempt::Locked(file, taken_over))
+}
+
+/// Read the holder of a lock someone else holds. It writes its record right after locking, so retry briefly
+/// (bounded) when the file is still empty.
+fn read_holder_of_locked(file: &mut File) -> Option<LockHolder> {
+    for _ in 0..5 {
+        let mut text = String::new();
+        if file.seek(SeekFrom::Start(0)).is_ok()
+            && file.read_to_string(&mut text).is_ok()
+            && let Ok(holder) = serde_json::from_str::<LockHolder>(&text)
+        {
+            return Some(holder);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    None
+}
+
+/// Whether `path` still names the file `file` has open (it may have been removed or replaced).
+#[cfg(unix)]
+fn still_at_path(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+/// Windows refuses to delete an open file, so the file at `path` is the one we opened.
+#[cfg(not(unix))]
+fn still_at_path(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Now, to the second: enough to recognise an apply in a message.
+fn now_to_the_second() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_second(now.as_second()).unwrap_or(now)
+}
+
+/// This machine's host name: /proc/sys/kernel/hostname, else `$HOSTNAME`, else "unknown".
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_string())
+        .filter(|name| !name.is_empty())
+        .or_else(|| {
+            std::env::var("HOSTNAME")
+                .ok()
+                .map(|name| name.trim().to_string())
+                .filter(|name| !name.is_empty())
+        })
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state_path(dir: &tempfile::TempDir) -> PathBuf {
+        dir.path().join("bcprune.state.json")
+    }
+
+    #[test]
+    fn lock_file_sits_beside_the_state_file() {
+        assert_eq!(
+            Lock::path_for(Path::new("ci/bcprune.state.json")),
+            PathBuf::from("ci/bcprune.state.json.lock")
+        );
+    }
+
+    #[test]
+    fn first_acquire_writes_the_holder_and_drop_removes_the_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        let acquired = Lock::acquire(&state, "run-1").expect("acquire");
+        assert!(acquired.taken_over.is_none());
+        let lock_path = Lock::path_for(&state);
+        assert_eq!(acquired.lock.path(), lock_path);
+        let holder: LockHolder =
+            serde_json::from_str(&std::fs::read_to_string(&lock_path).expect("read"))
+                .expect("json");
+        assert_eq!(holder.pid, std::process::id());
+        assert_eq!(holder.host, host_name());
+        assert_eq!(holder.run_id, "run-1");
+        drop(acquired);
+        assert!(
+            !lock_path.exists(),
+            "dropping the guard removes the lock file"
+        );
+        // And the lock is free again.
+        Lock::acquire(&state, "run-2").expect("acquire again");
+    }
+
+    #[test]
+    fn second_acquire_while_held_names_the_holder() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        let _held = Lock::acquire(&state, "run-1").expect("acquire");
+        let err = Lock::acquire(&state, "run-2").expect_err("held");
+        let LockError::Held { ref holder, .. } = err else {
+            panic!("expected Held, got {err:?}");
+        };
+        let holder = holder.as_ref().expect("holder named");
+        assert_eq!(holder.pid, std::process::id());
+        assert_eq!(holder.run_id, "run-1");
+        let message = err.to_string();
+        assert!(
+            message.contains(&format!("process {}", std::process::id())),
+            "{message}"
+        );
+        assert!(message.contains(&format!("{:?}", host_name())), "{message}");
+        assert!(
+            message.contains("Wait for that apply to finish"),
+            "{message}"
+        );
+        let lock_path = Lock::path_for(&state);
+        assert!(
+            message.contains(&format!("delete {}", lock_path.display())),
+            "{message}"
+        );
+        // The refused attempt must not have removed or rewritten the holder's file.
+        let text = std::fs::read_to_string(&lock_path).expect("still there");
+        assert!(text.contains("run-1"), "{text}");
+    }
+
+    #[test]
+    fn stale_lock_from_this_host_is_taken_over_and_reported() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        let dead = LockHolder {
+            pid: 999_999,
+            host: host_name(),
+            started_at: "2026-11-28T20:00:00Z".parse().expect("ts"),
+            run_id: "run-dead".into(),
+        };
+        std::fs::write(
+            Lock::path_for(&state),
+            serde_json::to_string(&dead).expect("json"),
+        )
+        .expect("write");
+        let acquired = Lock::acquire(&state, "run-new").expect("take over");
+        assert_eq!(acquired.taken_over, Some(dead));
+        let text = std::fs::read_to_string(Lock::path_for(&state)).expect("read");
+        assert!(text.contains("run-new"), "{text}");
+    }
+
+    #[test]
+    fn empty_leftover_lock_file_is_taken_over_silently() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        std::fs::write(Lock::path_for(&state), "").expect("write");
+        let acquired = Lock::acquire(&state, "run-new").expect("take over");
+        assert!(acquired.taken_over.is_none());
+    }
+
+    #[test]
+    fn stale_lock_from_another_host_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        let other = LockHolder {
+            pid: 4242,
+            host: format!("not-{}", host_name()),
+            started_at: "2026-11-28T20:00:00Z".parse().expect("ts"),
+            run_id: "run-elsewhere".into(),
+        };
+        let text = serde_json::to_string(&other).expect("json");
+        std::fs::write(Lock::path_for(&state), &text).expect("write");
+        let err = Lock::acquire(&state, "run-new").expect_err("other host");
+        assert!(
+            matches!(err, LockError::OtherHost { ref holder, .. } if *holder == other),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(message.contains("another machine"), "{message}");
+        assert!(message.contains("process 4242"), "{message}");
+        assert!(message.contains("delete "), "{message}");
+        assert_eq!(
+            std::fs::read_to_string(Lock::path_for(&state)).expect("read"),
+            text
+        );
+    }
+
+    #[test]
+    fn garbage_lock_file_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        std::fs::write(Lock::path_for(&state), "hello").expect("write");
+        let err = Lock::acquire(&state, "run-new").expect_err("garbage");
+        assert!(matches!(err, LockError::Unrecognized { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn missing_directory_is_an_io_error_naming_the_path() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = dir.path().join("nope").join("bcprune.state.json");
+        let err = Lock::acquire(&state, "run").expect_err("no dir");
+        assert!(matches!(err, LockError::Io { .. }), "{err:?}");
+        assert!(err.to_string().contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn a_lock_file_removed_between_open_and_lock_is_not_taken() {
+        // B opens the lock file while A holds it; A finishes (removes the file, unlocks). B's lock on the
+        // unlinked file would exclude no one, so B must start again.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        let path = Lock::path_for(&state);
+        let a = Lock::acquire(&state, "run-a").expect("acquire");
+        let opened_by_b = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .expect("open");
+        drop(a);
+        let me = LockHolder {
+            pid: 1,
+            host: host_name(),
+            started_at: Timestamp::now(),
+            run_id: "run-b".into(),
+        };
+        let attempt = lock_opened(opened_by_b, &path, &me).expect("no error");
+        assert!(matches!(attempt, Attempt::Replaced), "{attempt:?}");
+    }
+
+    #[test]
+    fn racing_acquires_never_both_hold_the_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        let holders = std::sync::atomic::AtomicUsize::new(0);
+        let max_seen = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for t in 0..4 {
+                let (state, holders, max_seen) = (&state, &holders, &max_seen);
+                scope.spawn(move || {
+                    for i in 0..50 {
+                        if let Ok(acquired) = Lock::acquire(state, &format!("run-{t}-{i}")) {
+                            let now = holders.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                            max_seen.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+                            std::thread::sleep(std::time::Duration::from_micros(300));
+                            holders.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+                            drop(acquired);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(max_seen.load(std::sync::atomic::Ordering::SeqCst), 1);
+    }
+}

@@ -1,0 +1,710 @@
+//! The state file (`bcprune.state.json`): the durable record of every customer bcprune has deleted in a store.
+//!
+//! It is meant to be committed next to the manifest, so it is pretty JSON with a fixed key order and `deleted`
+//! sorted by customer ID: a git diff of one apply reads as the lines it added. It holds no personal data (no
+//! emails, no names), only IDs, times, run IDs and the manifest's reasons.
+//!
+//! Apply rewrites it after every batch, so [`State::save`] is atomic: the new content goes to a temporary file
+//! in the same directory, is fsynced, renamed over the old file, and the directory is fsynced. A crash or
+//! `kill -9` at any moment leaves either the previous or the new complete file, never a torn one.
+//!
+//! [`lock`] keeps two applies from writing the same state at once.
+
+pub mod lock;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::CustomerId;
+
+pub use lock::{Acquired, Lock, LockError, LockHolder};
+
+/// The state file format version this bcprune reads and writes.
+pub const STATE_VERSION: u32 = 1;
+
+/// The state file (`bcprune.state.json`): which customers bcprune deleted from one store, and when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "bcprune state file")]
+pub struct State {
+    /// Format version of this file; always 1.
+    pub version: u32,
+    /// Identity of this state, a UUID set once when the state is first created and never changed. A saved plan
+    /// records it, so applying the plan against a different (or re-created) state is refused as stale.
+    #[schemars(with = "String", extend("format" = "uuid"))]
+    pub lineage: Uuid,
+    /// Write counter: 0 for a state never saved, +1 on every save. A saved plan records it, so applying the
+    /// plan after the state changed is refused as stale.
+    pub serial: u64,
+    /// The BigCommerce store hash this state belongs to.
+    pub store_hash: String,
+    /// When this file was last written (RFC 3339, UTC).
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub updated_at: Timestamp,
+    /// Lowercase hex SHA-256 of the manifest the last apply ran with.
+    pub manifest_sha256: String,
+    /// Every customer bcprune deleted from this store, sorted by ID.
+    pub deleted: Vec<DeletedRecord>,
+}
+
+/// One deleted customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeletedRecord {
+    /// The customer ID.
+    pub id: CustomerId,
+    /// When the DELETE was sent (RFC 3339, UTC).
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub deleted_at: Timestamp,
+    /// The apply run that deleted it (the `run_id` of its audit log lines).
+    pub run_id: String,
+    /// The manifest's reason for deleting it, if it gave one.
+    pub reason: Option<String>,
+    /// True once a listing after the DELETE confirmed the customer is gone; false when that check could not
+    /// be made (the next plan shows the truth).
+    pub verified: bool,
+}
+
+/// What [`State::record_deleted`] did with a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordOutcome {
+    /// The ID was new: a record was added.
+    Added,
+    /// The ID had an unverified record and the new one is verified: the new record replaced it.
+    Upgraded,
+    /// The ID already had a record, which was kept as it was (the original deletion stands).
+    Kept,
+}
+
+/// Why the state file could not be read, written or used.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The file exists but could not be read.
+    #[error("cannot read the state file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not valid JSON, or not a valid state.
+    #[error(
+        "{}:{line}:{column}: the state file is not a valid bcprune state: {message}. \
+         Restore it from version control (it is meant to be committed), or fix the line by hand",
+        path.display()
+    )]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The file was written by a bcprune with a different state format.
+    #[error(
+        "{}: state file version {found} is not supported: this bcprune reads version {STATE_VERSION}. \
+         Use the bcprune release that wrote it (or a newer one)",
+        path.display()
+    )]
+    UnsupportedVersion { path: PathBuf, found: String },
+    /// The state lists the same customer twice.
+    #[error(
+        "{}: customer {id} is listed twice in `deleted`; the file was edited by hand. \
+         Keep one of the two records (or restore the file from version control)",
+        path.display()
+    )]
+    DuplicateId { path: PathBuf, id: CustomerId },
+    /// The state belongs to another store than the one targeted.
+    #[error(
+        "the state file {} belongs to store {state_store:?}, but the target store is {target_store:?}. \
+         Use --state to pick the state file of store {target_store:?}, or check --store-hash / \
+         BIGCOMMERCE_STORE_HASH",
+        path.display()
+    )]
+    StoreMismatch {
+        path: PathBuf,
+        state_store: String,
+        target_store: String,
+    },
+    /// The new state could not be written; the previous file (if any) is unchanged.
+    #[error(
+        "cannot write the state file {}: {source}. The previous state file is unchanged",
+        path.display()
+    )]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl State {
+    /// A new, never-saved state for `store_hash`: a fresh lineage, serial 0, nothing deleted.
+    pub fn new(store_hash: impl Into<String>, manifest_sha256: impl Into<String>) -> State {
+        State {
+            version: STATE_VERSION,
+            lineage: Uuid::new_v4(),
+            serial: 0,
+            store_hash: store_hash.into(),
+            updated_at: now(),
+            manifest_sha256: manifest_sha256.into(),
+            deleted: Vec::new(),
+        }
+    }
+
+    /// Read the state file at `path`. A missing file is `Ok(None)` (no apply has run yet); an unreadable file,
+    /// invalid JSON, an unknown format version or a duplicated ID is an error saying where and what to do.
+    pub fn load(path: &Path) -> Result<Option<State>, StateError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(StateError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let parse_error = |e: serde_json::Error| StateError::Parse {
+            path: path.to_path_buf(),
+            line: e.line().max(1),
+            column: e.column().max(1),
+            message: strip_position(&e.to_string()),
+        };
+
+        // Check the version first, so a newer format says "version N" instead of a confusing field error.
+        #[derive(Deserialize)]
+        struct VersionProbe {
+            version: Option<serde_json::Value>,
+        }
+        let probe: VersionProbe = serde_json::from_str(&text).map_err(parse_error)?;
+        if let Some(version) = probe.version
+            && version != STATE_VERSION
+        {
+            return Err(StateError::UnsupportedVersion {
+                path: path.to_path_buf(),
+                found: version.to_string(),
+            });
+        }
+
+        let mut state: State = serde_json::from_str(&text).map_err(parse_error)?;
+        state.deleted.sort_by_key(|record| record.id);
+        if let Some(pair) = state
+            .deleted
+            .windows(2)
+            .find(|pair| pair[0].id == pair[1].id)
+        {
+            return Err(StateError::DuplicateId {
+                path: path.to_path_buf(),
+                id: pair[0].id,
+            });
+        }
+        Ok(Some(state))
+    }
+
+    /// Write the state to `path` atomically: serial + 1, `updated_at` = now, `deleted` sorted. The content goes
+    /// to a temporary file in the same directory, is fsynced, renamed over `path`, and the directory is
+    /// fsynced, so a crash at any moment leaves either the previous or the new complete file. On error the
+    /// previous file is unchanged and `self` keeps its previous serial and time.
+    pub fn save(&mut self, path: &Path) -> Result<(), StateError> {
+        let previous = (self.serial, self.updated_at);
+        self.serial += 1;
+        self.updated_at = now();
+        self.deleted.sort_by_key(|record| record.id);
+        let result = self
+            .to_pretty_json()
+            .and_then(|text| write_atomically(path, text.as_bytes()));
+        result.map_err(|source| {
+            (self.serial, self.updated_at) = previous;
+            StateError::Write {
+                path: path.to_path_buf(),
+                source,
+            }
+        })
+    }
+
+    /// The file content: pretty JSON, keys in declaration order, ending with a newline.
+    pub fn to_pretty_json(&self) -> std::io::Result<String> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        Ok(text)
+    }
+
+    /// Record that customer `id` was deleted. Upsert by ID: an existing record keeps its original deletion,
+    /// unless it is unverified and this one is verified, in which case this one replaces it (a later run
+    /// confirmed or redid the deletion). Keeps `deleted` sorted.
+    pub fn record_deleted(
+        &mut self,
+        id: CustomerId,
+        deleted_at: Timestamp,
+        run_id: impl Into<String>,
+        reason: Option<String>,
+        verified: bool,
+    ) -> RecordOutcome {
+        let record = DeletedRecord {
+            id,
+            deleted_at,
+            run_id: run_id.into(),
+            reason,
+            verified,
+        };
+        match self.deleted.binary_search_by_key(&id, |r| r.id) {
+            Ok(index) => {
+                let existing = &mut self.deleted[index];
+                if !existing.verified && record.verified {
+                    let reason = record.reason.clone().or_else(|| existing.reason.take());
+                    *existing = DeletedRecord { reason, ..record };
+                    RecordOutcome::Upgraded
+                } else {
+                    RecordOutcome::Kept
+                }
+            }
+            Err(index) => {
+                self.deleted.insert(index, record);
+                RecordOutcome::Added
+            }
+        }
+    }
+
+    /// The IDs of every recorded deletion.
+    pub fn deleted_ids(&self) -> BTreeSet<CustomerId> {
+        self.deleted.iter().map(|record| record.id).collect()
+    }
+
+    /// The record for customer `id`, if it was deleted.
+    pub fn deleted_record(&self, id: CustomerId) -> Option<&DeletedRecord> {
+        self.deleted
+            .binary_search_by_key(&id, |r| r.id)
+            .ok()
+            .map(|index| &self.deleted[index])
+    }
+
+    /// Check that this state (read from `path`) belongs to `target_store`; an error naming both stores and
+    /// what to do otherwise. Using another store's state would mix up two stores' deletion records.
+    pub fn check_store(&self, path: &Path, target_store: &str) -> Result<(), StateError> {
+        if self.store_hash == target_store {
+            Ok(())
+        } else {
+            Err(StateError::StoreMismatch {
+                path: path.to_path_buf(),
+                state_store: self.store_hash.clone(),
+                target_store: target_store.to_string(),
+            })
+        }
+    }
+}
+
+/// Now, to the millisecond (nanoseconds only add noise to a committed file).
+fn now() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
+}
+
+/// serde_json appends " at line L column C" to its messages; the error names the position up front instead.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// Replace `path` with `bytes` so that a crash at any moment leaves the old or the new complete file.
+///
+/// Write a temporary file in the same directory (a rename is only atomic within one file system), fsync it
+/// so its content is on disk before the rename makes it visible, rename it over `path`, then fsync the
+/// directory so the rename itself survives a power loss. The temporary file is `.<name>.<random>.tmp`; those
+/// left by a process killed mid-save are removed after the next successful save (the apply lock keeps two
+/// writers of one state apart, so they cannot belong to a save in progress).
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let prefix = temp_prefix(path);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    // Keep the permissions of the file being replaced (tempfile creates 0600 files).
+    if let Ok(metadata) = std::fs::metadata(path) {
+        temp.as_file().set_permissions(metadata.permissions())?;
+    } else {
+        set_default_permissions(temp.as_file())?;
+    }
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)?;
+    remove_leftover_temp_files(dir, &prefix);
+    Ok(())
+}
+
+/// The prefix of `path`'s temporary files: `.<file name>.`.
+fn temp_prefix(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    format!(".{name}.")
+}
+
+/// Best effort: remove temporary files of earlier saves of the same file that were killed before renaming.
+fn remove_leftover_temp_files(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn set_default_permissions(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn set_default_permissions(_file: &std::fs::File) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Fsync a directory, making a rename or a file creation in it durable.
+#[cfg(unix)]
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// Directories cannot be opened (nor synced) this way on other systems; NTFS journals renames itself.
+#[cfg(not(unix))]
+pub(crate) fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    fn ts(text: &str) -> Timestamp {
+        text.parse().expect("timestamp")
+    }
+
+    #[test]
+    fn new_state_has_a_fresh_lineage_and_serial_zero() {
+        let a = State::new("acme42", SHA);
+        let b = State::new("acme42", SHA);
+        assert_eq!(a.version, 1);
+        assert_eq!(a.serial, 0);
+        assert_ne!(a.lineage, b.lineage);
+        assert_eq!(a.lineage.get_version_num(), 4);
+        assert!(a.deleted.is_empty());
+    }
+
+    #[test]
+    fn missing_file_loads_as_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let loaded = State::load(&dir.path().join("bcprune.state.json")).expect("load");
+        assert!(loaded.is_none());
+    }
+
+    #[test]
+    fn round_trip_keeps_everything_and_increments_serial_keeping_lineage() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bcprune.state.json");
+        let mut state = State::new("acme42", SHA);
+        state.record_deleted(
+            7,
+            ts("2026-01-02T03:04:05Z"),
+            "run-1",
+            Some("GDPR".into()),
+            true,
+        );
+        state.save(&path).expect("save");
+        assert_eq!(state.serial, 1);
+        let loaded = State::load(&path).expect("load").expect("present");
+        assert_eq!(loaded, state);
+
+        let mut again = loaded;
+        again.save(&path).expect("save");
+        again.save(&path).expect("save");
+        let reloaded = State::load(&path).expect("load").expect("present");
+        assert_eq!(reloaded.serial, 3);
+        assert_eq!(reloaded.lineage, state.lineage);
+    }
+
+    #[test]
+    fn output_is_pretty_in_a_stable_order_with_deleted_sorted() {
+        let mut state = State::new("acme42", SHA);
+        state.lineage = "6f1c2a6e-0b1e-4c59-9a57-3d1f0b8e2c11"
+            .parse()
+            .expect("uuid");
+        state.updated_at = ts("2026-11-28T20:00:00Z");
+        state.record_deleted(300, ts("2026-11-28T19:00:00Z"), "run-b", None, false);
+        state.record_deleted(
+            5,
+            ts("2026-11-28T18:00:00Z"),
+            "run-a",
+            Some("dup".into()),
+            true,
+        );
+        state.deleted.push(DeletedRecord {
+            id: 42,
+            deleted_at: ts("2026-11-28T18:30:00Z"),
+            run_id: "run-a".into(),
+            reason: None,
+            verified: true,
+        });
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.json");
+        state.save(&path).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let keys: Vec<&str> = text
+            .lines()
+            .filter(|line| line.starts_with("  \""))
+            .map(|line| line.trim().split('"').nth(1).unwrap_or_default())
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "version",
+                "lineage",
+                "serial",
+                "store_hash",
+                "updated_at",
+                "manifest_sha256",
+                "deleted"
+            ]
+        );
+        let ids: Vec<&str> = text
+            .lines()
+            .filter(|line| line.trim_start().starts_with("\"id\""))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                "      \"id\": 5,",
+                "      \"id\": 42,",
+                "      \"id\": 300,"
+            ]
+        );
+        assert!(text.contains("\"reason\": null"), "{text}");
+        assert!(text.ends_with("}\n"));
+        // Saving the same content twice only changes serial and updated_at.
+        let first = text.replace(&format!("\"serial\": {}", state.serial), "");
+        let updated = state.updated_at.to_string();
+        state.save(&path).expect("save");
+        let second = std::fs::read_to_string(&path).expect("read");
+        let second = second
+            .replace(&format!("\"serial\": {}", state.serial), "")
+            .replace(&state.updated_at.to_string(), &updated);
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn record_deleted_keeps_the_original_unless_upgrading_to_verified() {
+        let mut state = State::new("acme42", SHA);
+        let t1 = ts("2026-01-01T00:00:00Z");
+        let t2 = ts("2026-02-01T00:00:00Z");
+        assert_eq!(
+            state.record_deleted(9, t1, "run-1", Some("r".into()), true),
+            RecordOutcome::Added
+        );
+        assert_eq!(
+            state.record_deleted(9, t2, "run-2", None, true),
+            RecordOutcome::Kept
+        );
+        assert_eq!(
+            state.deleted_record(9).map(|r| r.run_id.as_str()),
+            Some("run-1")
+        );
+
+        assert_eq!(
+            state.record_deleted(10, t1, "run-1", Some("r".into()), false),
+            RecordOutcome::Added
+        );
+        assert_eq!(
+            state.record_deleted(10, t2, "run-2", None, false),
+            RecordOutcome::Kept
+        );
+        assert_eq!(
+            state.record_deleted(10, t2, "run-2", None, true),
+            RecordOutcome::Upgraded
+        );
+        let record = state.deleted_record(10).expect("record");
+        assert_eq!(
+            (record.run_id.as_str(), record.deleted_at, record.verified),
+            ("run-2", t2, true)
+        );
+        assert_eq!(
+            record.reason.as_deref(),
+            Some("r"),
+            "the reason is kept when the new one has none"
+        );
+        assert_eq!(
+            state.record_deleted(10, t1, "run-3", None, false),
+            RecordOutcome::Kept
+        );
+        assert!(state.deleted_record(10).expect("record").verified);
+
+        assert_eq!(state.deleted_ids().into_iter().collect::<Vec<_>>(), [9, 10]);
+    }
+
+    #[test]
+    fn store_mismatch_names_both_stores() {
+        let state = State::new("acme42", SHA);
+        assert!(state.check_store(Path::new("s.json"), "acme42").is_ok());
+        let message = state
+            .check_store(Path::new("s.json"), "other7")
+            .expect_err("mismatch")
+            .to_string();
+        assert!(message.contains("s.json"), "{message}");
+        assert!(message.contains("\"acme42\""), "{message}");
+        assert!(message.contains("\"other7\""), "{message}");
+        assert!(message.contains("--state"), "{message}");
+    }
+
+    #[test]
+    fn bad_json_error_names_path_line_and_column() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bcprune.state.json");
+        std::fs::write(&path, "{\n  \"version\": 1,\n  \"lineage\": oops\n}\n").expect("write");
+        let err = State::load(&path).expect_err("invalid");
+        let message = err.to_string();
+        assert!(
+            matches!(
+                err,
+                StateError::Parse {
+                    line: 3,
+                    column: 14,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(
+            message.starts_with(&format!("{}:3:14: ", path.display())),
+            "{message}"
+        );
+        assert!(
+            !message.contains(" at line "),
+            "position given once: {message}"
+        );
+    }
+
+    #[test]
+    fn unknown_field_and_missing_field_are_errors_with_a_position() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.json");
+        let mut state = State::new("acme42", SHA);
+        state.save(&path).expect("save");
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(
+            &path,
+            text.replace("\"serial\"", "\"email\": \"x@y\",\n  \"serial\""),
+        )
+        .expect("write");
+        let message = State::load(&path).expect_err("unknown field").to_string();
+        assert!(message.contains("unknown field `email`"), "{message}");
+        assert!(
+            message.starts_with(&format!("{}:4:", path.display())),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn unknown_version_says_which_version_and_what_to_do() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.json");
+        std::fs::write(&path, "{\"version\": 2, \"whatever\": true}").expect("write");
+        let message = State::load(&path).expect_err("version").to_string();
+        assert!(message.contains("version 2 is not supported"), "{message}");
+        assert!(message.contains("reads version 1"), "{message}");
+    }
+
+    #[test]
+    fn duplicate_ids_are_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.json");
+        let mut state = State::new("acme42", SHA);
+        state.record_deleted(3, ts("2026-01-01T00:00:00Z"), "r", None, true);
+        let copy = state.deleted[0].clone();
+        state.deleted.push(copy);
+        state.save(&path).expect("save");
+        let message = State::load(&path).expect_err("duplicate").to_string();
+        assert!(message.contains("customer 3 is listed twice"), "{message}");
+    }
+
+    #[test]
+    fn unreadable_state_is_an_error_not_none() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        // A directory where the file should be: exists, cannot be read as a file.
+        let err = State::load(dir.path()).expect_err("a directory is not a state file");
+        assert!(matches!(err, StateError::Read { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn repeated_saves_always_leave_a_complete_file_and_no_temp_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bcprune.state.json");
+        let mut state = State::new("acme42", SHA);
+        for i in 1..=200u32 {
+            state.record_deleted(i, ts("2026-01-01T00:00:00Z"), "run", None, i % 2 == 0);
+            state.save(&path).expect("save");
+            let loaded = State::load(&path)
+                .expect("valid after every save")
+                .expect("present");
+            assert_eq!(loaded.serial, u64::from(i));
+            assert_eq!(loaded.deleted.len(), i as usize);
+        }
+        let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("read dir").collect();
+        assert_eq!(entries.len(), 1, "no temporary files left behind");
+    }
+
+    #[test]
+    fn temp_files_left_by_a_killed_save_are_removed_by_the_next_save() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("bcprune.state.json");
+        let leftover = dir.path().join(".bcprune.state.json.Ab12Cd.tmp");
+        let unrelated = dir.path().join(".other.json.Ab12Cd.tmp");
+        std::fs::write(&leftover, "{\"version\": 1, \"lin").expect("write");
+        std::fs::write(&unrelated, "keep").expect("write");
+        State::new("acme42", SHA).save(&path).expect("save");
+        assert!(!leftover.exists(), "leftover of this state removed");
+        assert!(unrelated.exists(), "other files untouched");
+        State::load(&path).expect("valid").expect("present");
+    }
+
+    #[test]
+    fn failed_save_keeps_serial_and_the_previous_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.json");
+        let mut state = State::new("acme42", SHA);
+        state.save(&path).expect("save");
+        let missing_dir = dir.path().join("no-such-dir").join("s.json");
+        let err = state.save(&missing_dir).expect_err("no directory");
+        assert!(matches!(err, StateError::Write { .. }), "{err:?}");
+        assert!(err.to_string().contains("no-such-dir"), "{err}");
+        assert_eq!(state.serial, 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_keeps_the_permissions_of_the_replaced_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.json");
+        let mut state = State::new("acme42", SHA);
+        state.save(&path).expect("save");
+        let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o644);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        state.save(&path).expect("save");
+        assert_eq!(mode(&path), 0o640);
+    }
+}
