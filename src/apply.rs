@@ -21,7 +21,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use crate::CustomerId;
 use crate::api::{ApiError, Client};
-use crate::audit::{AuditEntry, AuditLog, EventKind};
+use crate::audit::{AuditEntry, AuditLog, EventKind, Intent};
 use crate::state::State;
 
 /// How an apply runs.
@@ -483,17 +483,6 @@ pub fn id_list(ids: &[CustomerId]) -> String {
     }
 }
 
-/// An intent an earlier run wrote but never closed (it crashed or was killed mid-request).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OpenIntent {
-    /// The audit `seq` of the `batch_intent` line.
-    pub seq: u64,
-    /// The run that wrote it.
-    pub run_id: String,
-    /// The IDs it was about to delete.
-    pub ids: Vec<CustomerId>,
-}
-
 /// What [`reconcile`] settled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciled {
@@ -518,7 +507,7 @@ impl Reconciled {
 /// sent when nothing is open.
 pub async fn reconcile(
     client: &Client,
-    intents: &[OpenIntent],
+    intents: &[Intent],
     reasons: &BTreeMap<CustomerId, Option<String>>,
     options: &Options,
     audit: &mut AuditLog,
@@ -535,6 +524,7 @@ pub async fn reconcile(
     let live = client.list(&ids).await.map_err(ReconcileError::List)?;
     let now = jiff::Timestamp::now();
     for intent in intents {
+        // The intent's time is the best known time of its DELETE.
         let gone: Vec<CustomerId> = intent
             .ids
             .iter()
@@ -544,7 +534,7 @@ pub async fn reconcile(
         for &id in &gone {
             if !state.is_recorded(id) {
                 let reason = reasons.get(&id).cloned().flatten();
-                state.record_deleted(id, now, &intent.run_id, reason, true);
+                state.record_deleted(id, intent.ts, &intent.run_id, reason, true);
                 done.recorded.push(id);
             }
         }

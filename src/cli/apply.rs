@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::apply::{self, Approved, Interrupt, Observer, OpenIntent, Options, Report};
-use crate::audit::{self, AuditEntry, AuditLog, EventKind};
+use crate::apply::{self, Approved, Interrupt, Observer, Options, Report};
+use crate::audit::{AuditEntry, AuditLog, EventKind};
 use crate::error::Exit;
 use crate::plan::{self, Action, Plan, SavedPlan};
 use crate::render;
@@ -51,8 +51,15 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     let audit_path = common::audit_path(global, &manifest_path);
     let run_id = uuid::Uuid::new_v4().to_string();
 
-    let lock = Lock::acquire(&state_path, &run_id).or_else(|e| fail(Exit::Refused, e))?;
-    if let Some(previous) = lock.took_over() {
+    let acquired = Lock::acquire(&state_path, &run_id).or_else(|e| {
+        let exit = match e {
+            crate::state::LockError::Io { .. } => Exit::Error,
+            _ => Exit::Refused,
+        };
+        fail(exit, e)
+    })?;
+    let lock = acquired.lock;
+    if let Some(previous) = acquired.taken_over {
         warning(format!(
             "took over a lock left by a process that is gone ({previous}); if that apply was interrupted, this run reconciles it"
         ));
@@ -86,15 +93,9 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
         .collect();
 
     // Settle what an earlier run left open, so the plan and the state start from the truth.
-    let intents: Vec<OpenIntent> = audit::unfinished_intents(&audit_path)
-        .or_else(|e| fail(Exit::Error, e))?
-        .into_iter()
-        .map(|i| OpenIntent {
-            seq: i.seq,
-            run_id: i.run_id,
-            ids: i.ids,
-        })
-        .collect();
+    let intents = audit_log
+        .unfinished_intents()
+        .or_else(|e| fail(Exit::Error, e))?;
     let needs_reconcile =
         !intents.is_empty() || state.as_ref().is_some_and(|s| !s.unverified_ids().is_empty());
     if needs_reconcile {

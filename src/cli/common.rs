@@ -154,7 +154,7 @@ pub fn client(global: &GlobalArgs, store_hash: &str) -> Result<Client, String> {
 pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<State>, String> {
     let state = State::load(path).map_err(|e| e.to_string())?;
     if let Some(state) = &state {
-        state.check_store(store_hash).map_err(|e| e.to_string())?;
+        state.check_store(path, store_hash).map_err(|e| e.to_string())?;
     }
     Ok(state)
 }

@@ -16,7 +16,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::Exit;
 
 /// Delete BigCommerce customers declaratively: plan, review, apply, verify, record.
 #[derive(Debug, Parser)]

@@ -10,6 +10,6 @@ pub fn run(which: SchemaKind) -> Exit {
         SchemaKind::Plan => crate::schema::plan(),
         SchemaKind::State => crate::schema::state(),
     };
-    println!("{schema}");
+    print!("{schema}");
     Exit::Success
 }

@@ -269,6 +269,32 @@ impl State {
         }
     }
 
+    /// The IDs recorded with `verified: false`: accepted by the API but not yet confirmed gone.
+    pub fn unverified_ids(&self) -> Vec<CustomerId> {
+        self.deleted
+            .iter()
+            .filter(|record| !record.verified)
+            .map(|record| record.id)
+            .collect()
+    }
+
+    /// Whether customer `id` has a deletion record.
+    pub fn is_recorded(&self, id: CustomerId) -> bool {
+        self.deleted_record(id).is_some()
+    }
+
+    /// Take an unverified record out again: the customer was listed after its DELETE, so the deletion did
+    /// not happen and the state must not claim it. A verified record is never removed.
+    pub fn forget(&mut self, id: CustomerId) {
+        self.deleted
+            .retain(|record| record.id != id || record.verified);
+    }
+
+    /// Record the manifest the current apply runs with.
+    pub fn set_manifest_sha256(&mut self, sha256: &str) {
+        self.manifest_sha256 = sha256.to_string();
+    }
+
     /// The IDs of every recorded deletion.
     pub fn deleted_ids(&self) -> BTreeSet<CustomerId> {
         self.deleted.iter().map(|record| record.id).collect()
