@@ -7,12 +7,14 @@
 //! with [`Pacer::observe`]. When the quota is spent, new requests wait until the window resets.
 //!
 //! How the budget is estimated, with several requests in flight: each response `r` says `left = L`.
-//! Our requests sent after `r` may or may not already be counted in `L`, so the true budget lies
-//! between `lo = L − (requests sent after r was sent)` and `hi = L − (requests sent after r's answer
-//! arrived)`. We keep the best of each bound (`lo` = max, `hi` = min, both decremented per send) and
-//! spend `min(lo, hi)`. Alone on the store this never overshoots, and as in-flight requests drain the
-//! bounds meet, so no quota unit is wasted. Other apps spending the same quota lower `L`, and `hi`
-//! follows the server immediately: the server's word beats our estimate.
+//! Requests sent after `r` are probably not counted in `L` yet, those sent before it probably are
+//! (they reached the server first), so `lo = L − (requests sent after r was sent)` is the working
+//! estimate, and `hi = L − (requests sent after r's answer arrived)` a strict upper bound. We keep
+//! the best of each (`lo` = max, `hi` = min, both decremented per send) and spend `min(lo, hi)`.
+//! When nothing is in flight, `hi` is exact and `lo` catches up to it, so no quota unit is wasted.
+//! Other apps spending the same quota lower `L`, and `hi` follows the server at once: the server's
+//! word beats our estimate. A server counting requests far out of order can make `lo` optimistic by
+//! at most `parallelism − 1`: at worst a few 429s at the end of a window, which are waited out.
 //!
 //! When the window's reset time passes, the budget becomes the full quota minus the requests still
 //! in flight (they may be counted in the new window); responses that still describe the old window
@@ -188,6 +190,13 @@ impl Pacer {
                 None => state.window = None,
             }
         }
+        if in_flight == 0
+            && let Some(window) = state.window.as_mut()
+        {
+            // Nothing in flight: every request we sent has been answered, so the freshest `left`
+            // (minus what we sent since) is exact, and the conservative bound can catch up.
+            window.lo = window.hi;
+        }
         if let Some(window) = state.window.as_ref()
             && window.lo.min(window.hi) <= 0
         {
@@ -230,7 +239,8 @@ impl Pacer {
         };
         let left = left.min(i64::MAX as u64 / 2) as i64;
         let sent_after = state.next_seq.saturating_sub(seq + 1) as i64;
-        let deadline = now + reset;
+        // `reset` is whole milliseconds, maybe rounded down: keep a small margin.
+        let deadline = now + reset + Duration::from_millis(2);
         // Claims about the same window differ by network jitter; a new window is ~a window later.
         let tolerance = state
             .window_len
@@ -321,12 +331,12 @@ mod unit {
             go(&pacer, t0);
         }
         match pacer.decide(t0) {
-            Decision::WaitUntil(until) => assert_eq!(until, t0 + Duration::from_millis(1000)),
+            Decision::WaitUntil(until) => assert_eq!(until, t0 + Duration::from_millis(1002)),
             _ => panic!("the fifth request must wait for the reset"),
         }
         pacer.lock().in_flight = 0;
         // After the reset the full quota is available again.
-        let later = t0 + Duration::from_millis(1001);
+        let later = t0 + Duration::from_millis(1002);
         for _ in 0..5 {
             go(&pacer, later);
         }

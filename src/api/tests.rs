@@ -11,6 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
+use futures_util::StreamExt as _;
 use serde_json::{Value, json};
 use tokio::time::Instant;
 
@@ -801,41 +802,147 @@ async fn a_huge_retry_after_is_clamped_to_max_wait() {
 // Pacing
 
 /// A store with a fixed window of `window` starting at the first request and `quota` requests per
-/// window, counting every request; a request arriving with nothing left gets a 429.
+/// window, counting every request; a request arriving with nothing left gets a 429. `other_app`
+/// units of each window are spent by another app sharing the quota, as soon as the window starts.
+/// GETs are answered by an honest store, DELETEs with 204.
+fn limited(
+    quota: u32,
+    window: Duration,
+    latency: Duration,
+    other_app: u32,
+) -> impl Fn(&Seen, usize) -> Reply {
+    let state: Mutex<(Option<Instant>, u32)> = Mutex::new((None, 0)); // window start, used
+    move |seen, i| {
+        let mut state = state.lock().expect("lock");
+        let now = seen.at;
+        let first = *state.0.get_or_insert(now);
+        let windows = ((now - first).as_nanos() / window.as_nanos()) as u32;
+        let window_start = first + window * windows;
+        if state.0 != Some(window_start) || i == 0 {
+            *state = (Some(window_start), other_app);
+        }
+        let reset_ms = (window_start + window - now).as_millis();
+        let left = quota.saturating_sub(state.1);
+        let headers = |reply: Reply, left: u32| {
+            reply
+                .with("X-Rate-Limit-Requests-Left", left)
+                .with("X-Rate-Limit-Time-Reset-Ms", reset_ms)
+                .with("X-Rate-Limit-Requests-Quota", quota)
+                .with("X-Rate-Limit-Time-Window-Ms", window.as_millis())
+        };
+        if left == 0 {
+            // No X-Retry-After: in whole seconds it would dwarf these tiny windows (it is tested
+            // on its own above).
+            return headers(Reply::status(429), 0);
+        }
+        state.1 += 1;
+        let reply = if seen.method == "DELETE" {
+            Reply::status(204)
+        } else {
+            store(|_| true, 250)(seen, i)
+        };
+        headers(reply, left - 1).delayed(latency)
+    }
+}
+
 fn rate_limited_store(
     quota: u32,
     window: Duration,
     latency: Duration,
 ) -> impl Fn(&Seen, usize) -> Reply {
-    let state: Mutex<(Option<Instant>, u32, u32)> = Mutex::new((None, 0, 0)); // start, used, 429s
-    move |seen, i| {
-        let mut state = state.lock().expect("lock");
-        let now = seen.at;
-        let start = *state.0.get_or_insert(now);
-        let elapsed = now - start;
-        let windows = (elapsed.as_nanos() / window.as_nanos()) as u32;
-        let window_start = start + window * windows;
-        if state.0 != Some(window_start) {
-            *state = (Some(window_start), 0, state.2);
-        }
-        let reset_ms = (window_start + window - now).as_millis();
-        if state.1 >= quota {
-            state.2 += 1;
-            return Reply::status(429)
-                .with("x-rate-limit-requests-left", 0)
-                .with("x-rate-limit-time-reset-ms", reset_ms)
-                .with("x-rate-limit-requests-quota", quota)
-                .with("x-rate-limit-time-window-ms", window.as_millis())
-                .with("x-retry-after", reset_ms.div_ceil(1000))
-                .with("x-rate-limited", "yes");
-        }
-        state.1 += 1;
-        store(|_| true, 250)(seen, i)
-            .with("X-Rate-Limit-Requests-Left", quota - state.1)
-            .with("X-Rate-Limit-Time-Reset-Ms", reset_ms)
-            .with("X-Rate-Limit-Requests-Quota", quota)
-            .with("X-Rate-Limit-Time-Window-Ms", window.as_millis())
-            .delayed(latency)
+    limited(quota, window, latency, 0)
+}
+
+/// Run `requests` single-ID DELETEs through one client with `parallelism`, as apply would.
+async fn run_deletes(server: &Server, parallelism: usize, requests: u32) -> (Duration, Stats) {
+    let mut config = config(server.url());
+    config.parallelism = parallelism;
+    let client = Client::new(config).expect("client");
+    let batches: Vec<[u32; 1]> = (1..=requests).map(|id| [id]).collect();
+    let started = Instant::now();
+    let results = bounded(
+        futures_util::stream::iter(batches.iter().map(|ids| client.delete(ids)))
+            .buffer_unordered(parallelism)
+            .collect::<Vec<_>>(),
+    )
+    .await;
+    let elapsed = started.elapsed();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    (elapsed, client.stats())
+}
+
+#[tokio::test]
+async fn a_quota_smaller_than_parallelism_costs_at_most_a_few_429s() {
+    let server = Server::start(limited(
+        2,
+        Duration::from_millis(100),
+        Duration::from_millis(2),
+        0,
+    ))
+    .await;
+    let (elapsed, stats) = run_deletes(&server, 3, 8).await;
+    assert!(stats.rate_limited <= 2, "{stats:?}");
+    // (⌈8/2⌉ − 1) × 100 ms, plus at most one extra window for the blind start.
+    assert!(
+        elapsed <= Duration::from_millis(450),
+        "{elapsed:?} {stats:?}"
+    );
+}
+
+#[tokio::test]
+async fn another_app_spending_the_quota_is_followed_with_few_429s() {
+    // Quota 10, of which the other app takes 4 per window: 6 per window for us.
+    let server = Server::start(limited(
+        10,
+        Duration::from_millis(150),
+        Duration::from_millis(2),
+        4,
+    ))
+    .await;
+    let (elapsed, stats) = run_deletes(&server, 3, 18).await;
+    assert!(stats.rate_limited <= 3, "{stats:?}");
+    assert!(
+        elapsed <= Duration::from_millis(150 * 3 + 150),
+        "{elapsed:?} {stats:?}"
+    );
+}
+
+/// Not a test: measurements of the pacer for the report (`cargo test --lib pacer_benchmark --
+/// --ignored --nocapture`).
+#[tokio::test]
+#[ignore]
+async fn pacer_benchmark() {
+    for (quota, window_ms, requests, parallelism, latency_ms) in [
+        (5u32, 200u64, 15u32, 3usize, 5u64),
+        (10, 300, 40, 3, 20),
+        (25, 500, 100, 3, 10),
+        (3, 200, 12, 3, 5),
+        (150, 1000, 450, 3, 2),
+        (20, 300, 60, 1, 10),
+    ] {
+        let window = Duration::from_millis(window_ms);
+        let server =
+            Server::start(limited(quota, window, Duration::from_millis(latency_ms), 0)).await;
+        let (elapsed, stats) = run_deletes(&server, parallelism, requests).await;
+        let target = window * (requests.div_ceil(quota) - 1);
+        eprintln!(
+            "Q={quota} W={window_ms}ms R={requests} p={parallelism} L={latency_ms}ms: {elapsed:?} \
+             = {:.3} × (⌈R/Q⌉−1)×W, 429s: {}",
+            elapsed.as_secs_f64() / target.as_secs_f64(),
+            stats.rate_limited
+        );
+    }
+    for (requests, parallelism, latency_ms) in [(30u32, 3usize, 50u64), (20, 1, 20)] {
+        let server = Server::start(move |_: &Seen, _| {
+            Reply::status(204).delayed(Duration::from_millis(latency_ms))
+        })
+        .await;
+        let (elapsed, _) = run_deletes(&server, parallelism, requests).await;
+        let ideal = Duration::from_millis(latency_ms) * requests.div_ceil(parallelism as u32);
+        eprintln!(
+            "no headers R={requests} p={parallelism} L={latency_ms}ms: {elapsed:?} = {:.3} × ⌈R/p⌉×L",
+            elapsed.as_secs_f64() / ideal.as_secs_f64()
+        );
     }
 }
 
