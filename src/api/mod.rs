@@ -1,8 +1,33 @@
-//! The Customers V3 API client. OWNER: api helper.
+//! The Customers V3 API client: the only code that talks to BigCommerce.
+//!
+//! It lists customers by ID (read-only, for `plan` and for verifying after `apply`) and deletes them
+//! by ID list (for `apply`), while keeping every promise the tool makes about the network: one
+//! [`pacer`] per client spends the store's shared rate-limit quota without causing 429s, [`retry`]
+//! honours 429 headers and backs off on failures, every answer is checked before it is believed
+//! ([`listing`]), and the token stays out of every log, error and file ([`token`]).
+//!
+//! Public API: [`Client`] built from a [`ClientConfig`] ([`Token`], [`RetryPolicy`]); [`Client::list`]
+//! → [`Live`]; [`Client::delete`]; [`Client::stats`] → [`Stats`]; errors are [`ApiError`].
+
+mod client;
+mod error;
+mod listing;
+mod pacer;
+mod retry;
+mod token;
+
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 
 use crate::CustomerId;
+
+pub use client::{Client, ClientConfig, Stats, USER_AGENT};
+pub use error::ApiError;
+pub use listing::PAGE_LIMIT;
+pub use retry::RetryPolicy;
+pub use token::{TOKEN_ENV, Token};
 
 /// One customer as listed live. Holds personal data in memory only: it is masked before display and
 /// never written to any file.

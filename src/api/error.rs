@@ -1,0 +1,171 @@
+//! The errors of the API client, each saying what failed, where (method, path and query, HTTP status,
+//! the API's `title`) and what to do next.
+//!
+//! The token is never part of any of them: it travels only in a header, and errors carry the request
+//! line (method, path, query) and the response status, never headers. Every string that comes from the
+//! server is passed through [`sanitize`] first, so a hostile body cannot inject terminal escape
+//! sequences or megabytes of text into an error message.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// Everything that can go wrong talking to the Customers API.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// `BIGCOMMERCE_ACCESS_TOKEN` is unset or blank.
+    #[error(
+        "BIGCOMMERCE_ACCESS_TOKEN is not set or is empty: set it to the access token of a store API \
+         account with the Customers scope (modify scope to apply)"
+    )]
+    MissingToken,
+
+    /// The token holds characters that cannot be sent in an HTTP header.
+    #[error(
+        "BIGCOMMERCE_ACCESS_TOKEN holds characters that cannot be sent in an HTTP header \
+         (a newline or non-ASCII character?): check how it was set"
+    )]
+    InvalidToken,
+
+    /// The API URL, store hash or another client setting is unusable.
+    #[error("invalid API client configuration: {0}")]
+    Config(String),
+
+    /// `delete` was called with no IDs. Refused without sending anything: the API answers a DELETE
+    /// without `id:in` with a 204 no-op, which would hide the bug that produced the empty list.
+    #[error(
+        "refusing to send DELETE /v3/customers without any customer ID: the API would answer 204 and \
+         do nothing, hiding a bug in bcprune; please report it"
+    )]
+    EmptyDelete,
+
+    /// The API answered with a status that is not retried (4xx other than 429, 3xx, or a 5xx
+    /// outside 500/502/503/504). `title` and `errors` are the API's own words, sanitized.
+    #[error("{request} returned HTTP {status}{}: {}", title_part(title, errors), status_hint(*status))]
+    Status {
+        /// Method, path and query of the request (IDs abbreviated), never a header.
+        request: String,
+        /// The HTTP status code.
+        status: u16,
+        /// The API's `title`, if the body was the documented JSON error shape.
+        title: Option<String>,
+        /// The API's `errors` map (for a bulk DELETE: customer ID → message).
+        errors: BTreeMap<String, String>,
+    },
+
+    /// The API answered, but the answer cannot be trusted (not JSON, an HTML page, an ID not asked
+    /// for, nonsense pagination, a body over the size cap). Not retried: the whole listing fails.
+    #[error(
+        "{request} returned an invalid response (HTTP {status}): {problem}. Nothing was changed; \
+         check --api-url points at the BigCommerce API (or a faithful proxy) and try again"
+    )]
+    InvalidResponse {
+        /// Method, path and query of the request.
+        request: String,
+        /// The HTTP status code of the response.
+        status: u16,
+        /// What was wrong with it.
+        problem: String,
+    },
+
+    /// Every attempt failed with a retryable problem (429, 500/502/503/504, timeout, connection).
+    #[error(
+        "{request} failed after {attempts} attempts; the last one: {last}. The API or the network is \
+         unavailable or the rate limit is exhausted: try again later"
+    )]
+    RetriesExhausted {
+        /// Method, path and query of the request.
+        request: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The status of the last attempt, if it got a response.
+        last_status: Option<u16>,
+        /// What went wrong the last time.
+        last: String,
+    },
+}
+
+impl ApiError {
+    /// The HTTP status of the response behind this error, if there was one. `apply` splits a batch
+    /// on 413/414 and bisects it on 422.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ApiError::Status { status, .. } | ApiError::InvalidResponse { status, .. } => {
+                Some(*status)
+            }
+            ApiError::RetriesExhausted { last_status, .. } => *last_status,
+            _ => None,
+        }
+    }
+
+    /// The API's `errors` map (ID → message for a failed bulk DELETE), if this is a status error.
+    pub fn api_errors(&self) -> Option<&BTreeMap<String, String>> {
+        match self {
+            ApiError::Status { errors, .. } => Some(errors),
+            _ => None,
+        }
+    }
+
+    /// The API's `title`, if this is a status error whose body carried one.
+    pub fn title(&self) -> Option<&str> {
+        match self {
+            ApiError::Status { title, .. } => title.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+fn title_part(title: &Option<String>, errors: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    if let Some(title) = title {
+        let _ = write!(out, " \"{title}\"");
+    }
+    if !errors.is_empty() {
+        out.push_str(" (");
+        for (i, (key, message)) in errors.iter().enumerate() {
+            if i == 5 {
+                let _ = write!(out, "; and {} more", errors.len() - 5);
+                break;
+            }
+            if i > 0 {
+                out.push_str("; ");
+            }
+            let _ = write!(out, "{key}: {message}");
+        }
+        out.push(')');
+    }
+    out
+}
+
+fn status_hint(status: u16) -> &'static str {
+    match status {
+        401 => "check BIGCOMMERCE_ACCESS_TOKEN (the store API account's access token)",
+        403 => {
+            "the token needs the Customers modify scope (store_v2_customers); a read-only token can \
+             plan but not apply"
+        }
+        404 => "check the store hash and --api-url",
+        413 | 414 => "the request was too large: use a smaller --batch-size",
+        422 => "the API rejected the request or some of its IDs",
+        300..=399 => {
+            "the server answered with a redirect, which bcprune does not follow (it would resend the \
+             token elsewhere): check --api-url (https://api.bigcommerce.com)"
+        }
+        400..=499 => "this is not retried; see the API's message",
+        _ => "the API failed; try again later",
+    }
+}
+
+/// Make a server-provided string safe to show: control characters (terminal escape sequences,
+/// newlines) become `?` and the text is cut to 300 characters.
+pub(crate) fn sanitize(text: &str) -> String {
+    const MAX: usize = 300;
+    let mut out: String = text
+        .chars()
+        .take(MAX)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if text.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
