@@ -495,13 +495,21 @@ async fn hostile_response(shared: &Shared, mode: Hostile, body: &mut Value) -> O
         Hostile::TruncatedBody => {
             let full = serde_json::to_vec(body).unwrap_or_default();
             let half = Bytes::from(full[..full.len() / 2].to_vec());
-            let chunks: Vec<Result<Bytes, std::io::Error>> =
-                vec![Ok(half), Err(std::io::Error::other("sim: truncated body"))];
-            raw(
-                200,
-                "application/json",
-                Body::from_stream(futures_util::stream::iter(chunks)),
-            )
+            // The pause lets the head and the first half reach the client before the cut.
+            let stream = futures_util::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok(half), 1)),
+                        1 => {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            Some((Err(std::io::Error::other("sim: truncated body")), 2))
+                        }
+                        _ => None,
+                    }
+                }
+            });
+            raw(200, "application/json", Body::from_stream(stream))
         }
         Hostile::HugeBody(bytes) => {
             raw(200, "application/json", Body::from_stream(huge_body(bytes)))
