@@ -1,1 +1,963 @@
-//! Integration tests: sim.
+//! Integration tests: the fake store (`bcprune::sim`) behaves as API-NOTES §7 says the real Customers V3
+//! API does, and its knobs, faults and hostile modes do what the rest of the test suite relies on.
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::time::{Duration, Instant};
+
+use bcprune::sim::{
+    Hostile, InvalidIdIn, OverLimit, READ_ONLY_TOKEN, READ_WRITE_TOKEN, SimConfig, SimServer,
+    UnknownIds, UnknownPath, encode_cursor,
+};
+use serde_json::{Value, json};
+
+const RATE_HEADERS: [&str; 4] = [
+    "x-rate-limit-time-window-ms",
+    "x-rate-limit-time-reset-ms",
+    "x-rate-limit-requests-quota",
+    "x-rate-limit-requests-left",
+];
+
+/// One answer, fully read.
+#[derive(Debug)]
+struct Resp {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    #[track_caller]
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("JSON body")
+    }
+
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[track_caller]
+    fn ids(&self) -> Vec<u64> {
+        self.json()["data"]
+            .as_array()
+            .expect("data array")
+            .iter()
+            .map(|c| c["id"].as_u64().expect("id"))
+            .collect()
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client")
+}
+
+/// Send `method` to `url` with an optional token; panics only on transport errors.
+async fn send(method: &str, url: &str, token: Option<&str>) -> Resp {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = client().request(method, url);
+    if let Some(token) = token {
+        req = req.header("X-Auth-Token", token);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await.expect("body").to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(sim: &SimServer, query: &str) -> Resp {
+    send(
+        "GET",
+        &format!("{}?{query}", sim.customers_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await
+}
+
+async fn delete(sim: &SimServer, query: &str) -> Resp {
+    let url = if query.is_empty() {
+        sim.customers_url()
+    } else {
+        format!("{}?{query}", sim.customers_url())
+    };
+    send("DELETE", &url, Some(READ_WRITE_TOKEN)).await
+}
+
+async fn start(config: SimConfig) -> SimServer {
+    SimServer::start(config).await.expect("sim starts")
+}
+
+/// A small store with no rate limit in the way.
+fn small() -> SimConfig {
+    SimConfig::default().customers(300).unlimited()
+}
+
+fn ids(range: std::ops::RangeInclusive<u32>) -> BTreeSet<u32> {
+    range.collect()
+}
+
+// ------------------------------------------------------------------------------- routing and auth
+
+#[tokio::test]
+async fn unknown_paths_trailing_slash_and_unknown_store_are_404_and_other_methods_405() {
+    let sim = start(small()).await;
+    let base = sim.base_url();
+    for path in [
+        "/stores/demo42/v3/customers/",
+        "/stores/demo42/v3/orders",
+        "/stores/demo42/v2/customers",
+        "/",
+    ] {
+        let r = send("GET", &format!("{base}{path}"), Some(READ_WRITE_TOKEN)).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(r.json()["status"], 404);
+    }
+    let r = send(
+        "GET",
+        &format!("{base}/stores/other1/v3/customers"),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    for method in ["POST", "PUT", "PATCH"] {
+        let r = send(method, &sim.customers_url(), Some(READ_WRITE_TOKEN)).await;
+        assert_eq!(r.status, 405, "{method}");
+        assert_eq!(r.header("allow"), Some("GET, DELETE"));
+    }
+    assert_eq!(sim.customer_ids().len(), 300);
+
+    let sim = start(small().unknown_path(UnknownPath::AuthenticationRequired403)).await;
+    let url = format!("{}/", sim.customers_url());
+    let r = send("GET", &url, Some(READ_WRITE_TOKEN)).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(r.json()["title"], "Authentication Required");
+}
+
+#[tokio::test]
+async fn missing_or_wrong_token_is_401_with_the_error_shape() {
+    let sim = start(small()).await;
+    for token in [None, Some("nope"), Some("")] {
+        for method in ["GET", "DELETE"] {
+            let r = send(method, &format!("{}?id:in=1", sim.customers_url()), token).await;
+            assert_eq!(r.status, 401, "{method} {token:?}");
+            let body = r.json();
+            assert_eq!(body["status"], 401);
+            assert!(body["title"].is_string() && body["type"].is_string());
+        }
+    }
+    assert!(
+        sim.customer_ids().contains(&1),
+        "a 401 DELETE deleted nothing"
+    );
+}
+
+#[tokio::test]
+async fn read_only_token_may_get_but_delete_is_403_and_deletes_nothing() {
+    let sim = start(small()).await;
+    let url = format!("{}?id:in=1,2", sim.customers_url());
+    let r = send("GET", &url, Some(READ_ONLY_TOKEN)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.ids(), vec![1, 2]);
+    let r = send("DELETE", &url, Some(READ_ONLY_TOKEN)).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.json(),
+        json!({"status":403,"title":"You don't have a required scope to access the endpoint",
+               "type":"https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes","errors":{}})
+    );
+    assert_eq!(sim.customer_ids(), ids(1..=300));
+}
+
+// -------------------------------------------------------------------------------------------- GET
+
+#[tokio::test]
+async fn get_filters_by_id_in_sorted_and_by_email_in() {
+    let sim = start(small()).await;
+    let r = get(&sim, "id:in=42,7,999,7").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    assert_eq!(
+        r.ids(),
+        vec![7, 42],
+        "sorted by id, unknown and repeated IDs dropped"
+    );
+    // Percent-encoded colon and commas are the same request.
+    assert_eq!(get(&sim, "id%3Ain=42%2C7").await.ids(), vec![7, 42]);
+
+    let email = sim.customer(7).expect("seeded")["email"]
+        .as_str()
+        .expect("email")
+        .to_string();
+    let r = get(&sim, &format!("email:in={email},nobody@example.com")).await;
+    assert_eq!(r.ids(), vec![7]);
+    assert_eq!(r.json()["data"][0], sim.customer(7).expect("seeded"));
+}
+
+#[tokio::test]
+async fn customers_carry_every_customer_full_field_in_the_api_formats() {
+    let sim = start(small()).await;
+    let c = get(&sim, "id:in=1").await.json()["data"][0].clone();
+    for field in [
+        "id",
+        "email",
+        "first_name",
+        "last_name",
+        "company",
+        "phone",
+        "registration_ip_address",
+        "notes",
+        "tax_exempt_category",
+        "customer_group_id",
+        "date_created",
+        "date_modified",
+        "address_count",
+        "attribute_count",
+        "authentication",
+        "accepts_product_review_abandoned_cart_emails",
+        "store_credit_amounts",
+        "origin_channel_id",
+        "channel_ids",
+    ] {
+        assert!(c.get(field).is_some(), "missing {field}: {c}");
+    }
+    for field in ["addresses", "attributes", "form_fields"] {
+        assert!(c.get(field).is_none(), "{field} only with include");
+    }
+    let date = c["date_modified"].as_str().expect("date");
+    assert_eq!(date.len(), 20, "{date}");
+    assert!(date.ends_with('Z') && date.as_bytes()[10] == b'T', "{date}");
+    assert!(c["authentication"]["force_password_reset"].is_boolean());
+    assert!(c["store_credit_amounts"][0]["amount"].is_number());
+
+    let c = get(&sim, "id:in=1&include=addresses,attributes,formfields")
+        .await
+        .json()["data"][0]
+        .clone();
+    assert_eq!(
+        c["addresses"].as_array().map(Vec::len),
+        c["address_count"].as_u64().map(|n| n as usize)
+    );
+    assert_eq!(c["attributes"], json!([]));
+    assert_eq!(c["form_fields"], json!([]));
+}
+
+#[tokio::test]
+async fn limit_defaults_to_50_and_250_is_served() {
+    let sim = start(small()).await;
+    let r = get(&sim, "").await.json();
+    assert_eq!(r["data"].as_array().map(Vec::len), Some(50));
+    assert_eq!(r["meta"]["pagination"]["per_page"], 50);
+    let r = get(&sim, "limit=250").await.json();
+    assert_eq!(r["data"].as_array().map(Vec::len), Some(250));
+    assert_eq!(r["meta"]["pagination"]["total_pages"], 2);
+    // A 250-ID id:in with limit=250 comes back whole in one page.
+    let all: Vec<String> = (1..=250).map(|n| n.to_string()).collect();
+    let r = get(&sim, &format!("id:in={}&limit=250", all.join(","))).await;
+    assert_eq!(r.ids().len(), 250);
+}
+
+#[tokio::test]
+async fn limit_over_250_is_413_or_422_or_clamped_as_configured() {
+    let sim = start(small()).await;
+    let r = get(&sim, "limit=251").await;
+    assert_eq!(r.status, 413);
+    assert_eq!(r.json()["status"], 413);
+    assert!(
+        r.json()["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("limit"))
+    );
+
+    let sim = start(small().over_limit(OverLimit::Status422)).await;
+    let r = get(&sim, "limit=251").await;
+    assert_eq!(r.status, 422);
+    assert!(r.json()["errors"].is_object());
+
+    let sim = start(small().over_limit(OverLimit::Clamp)).await;
+    let r = get(&sim, "limit=1000").await.json();
+    assert_eq!(r["data"].as_array().map(Vec::len), Some(250));
+    assert_eq!(r["meta"]["pagination"]["per_page"], 250);
+}
+
+#[tokio::test]
+async fn page_one_has_both_meta_blocks_later_pages_only_pagination_cursors_only_cursor() {
+    let sim = start(SimConfig::default().customers(120).unlimited()).await;
+    let p1 = get(&sim, "limit=50").await.json();
+    assert_eq!(
+        p1["meta"]["pagination"],
+        json!({"total":120,"count":50,"per_page":50,"current_page":1,"total_pages":3,
+               "links":{"current":"?page=1&limit=50","next":"?page=2&limit=50"}})
+    );
+    let cursor = &p1["meta"]["cursor_pagination"];
+    assert_eq!(cursor["count"], 50);
+    assert_eq!(cursor["start_cursor"], encode_cursor(1));
+    assert_eq!(cursor["end_cursor"], encode_cursor(50));
+    assert_eq!(cursor["links"]["next"], "?limit=50&after=aWQ6NTA%3D");
+
+    let p3 = get(&sim, "page=3&limit=50").await.json();
+    assert!(p3["meta"].get("cursor_pagination").is_none());
+    assert_eq!(
+        p3["meta"]["pagination"],
+        json!({"total":120,"count":20,"per_page":50,"current_page":3,"total_pages":3,
+               "links":{"previous":"?page=2&limit=50","current":"?page=3&limit=50"}})
+    );
+    assert_eq!(p3["data"][0]["id"], 101);
+
+    let after = get(&sim, "limit=50&page=7&after=aWQ6NTA%3D").await;
+    let body = after.json();
+    assert!(
+        body["meta"].get("pagination").is_none(),
+        "page is ignored with a cursor"
+    );
+    assert_eq!(after.ids().first(), Some(&51));
+    assert_eq!(
+        body["meta"]["cursor_pagination"]["end_cursor"],
+        encode_cursor(100)
+    );
+    let last = get(&sim, &format!("limit=50&after={}", encode_cursor(100))).await;
+    assert_eq!(last.ids(), (101..=120).collect::<Vec<_>>());
+    assert!(
+        last.json()["meta"]["cursor_pagination"]["links"]
+            .get("next")
+            .is_none()
+    );
+    let before = get(&sim, &format!("limit=10&before={}", encode_cursor(51))).await;
+    assert_eq!(before.ids(), (41..=50).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn a_filter_matching_nothing_is_200_with_empty_data() {
+    let sim = start(small()).await;
+    let r = get(&sim, "id:in=100000,100001").await;
+    assert_eq!(r.status, 200);
+    let body = r.json();
+    assert_eq!(body["data"], json!([]));
+    assert_eq!(body["meta"]["pagination"]["total"], 0);
+    assert_eq!(body["meta"]["pagination"]["total_pages"], 0);
+}
+
+#[tokio::test]
+async fn unknown_filters_and_bad_values_are_422_with_the_observed_body() {
+    let sim = start(small()).await;
+    let r = get(&sim, "customer_id=1").await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json(),
+        json!({"status":422,"title":"The filter(s): customer_id are not valid filter parameter(s).",
+               "type":"https://developer.bigcommerce.com/api#api-status-codes","errors":{}})
+    );
+    for query in [
+        "id:in=abc",
+        "id:in=",
+        "id:in=1,,2",
+        "limit=0",
+        "page=0",
+        "page=x",
+        "sort=id:asc",
+        "after=zzz",
+    ] {
+        let r = get(&sim, query).await;
+        assert_eq!(r.status, 422, "{query}");
+        assert_eq!(r.json()["status"], 422);
+    }
+}
+
+// ----------------------------------------------------------------------------------------- DELETE
+
+#[tokio::test]
+async fn delete_without_id_in_answers_204_and_deletes_nothing() {
+    let sim = start(small()).await;
+    for query in ["", "email:in=x@example.com", "id=1"] {
+        let r = delete(&sim, query).await;
+        assert_eq!(r.status, 204, "{query:?}");
+        assert!(r.body.is_empty());
+    }
+    assert_eq!(sim.customer_ids(), ids(1..=300));
+}
+
+#[tokio::test]
+async fn delete_with_empty_or_non_numeric_id_in_is_422_or_configured_no_op() {
+    let sim = start(small()).await;
+    for query in ["id:in=", "id:in=1,x", "id:in=-1", "id:in=1.5"] {
+        let r = delete(&sim, query).await;
+        assert_eq!(r.status, 422, "{query}");
+        let body = r.json();
+        assert_eq!(body["status"], 422);
+        assert!(
+            body["title"].is_string() && body["type"].is_string() && body["errors"].is_object()
+        );
+    }
+    assert_eq!(
+        sim.customer_ids(),
+        ids(1..=300),
+        "nothing deleted, not even the valid ID 1"
+    );
+
+    let sim = start(small().invalid_id_in(InvalidIdIn::NoOp204)).await;
+    assert_eq!(delete(&sim, "id:in=1,x").await.status, 204);
+    assert_eq!(sim.customer_ids(), ids(1..=300));
+}
+
+#[tokio::test]
+async fn valid_delete_removes_existing_ids_ignores_unknown_and_answers_empty_204() {
+    let sim = start(small()).await;
+    let r = delete(&sim, "id:in=3,5,100000").await;
+    assert_eq!(r.status, 204);
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("content-type"), None);
+    let now = sim.customer_ids();
+    assert!(!now.contains(&3) && !now.contains(&5));
+    assert_eq!(now.len(), 298);
+    assert_eq!(get(&sim, "id:in=3,4,5").await.ids(), vec![4]);
+    // Deleting again is idempotent.
+    assert_eq!(delete(&sim, "id:in=3,5").await.status, 204);
+}
+
+#[tokio::test]
+async fn unknown_ids_can_be_configured_to_fail_the_whole_delete() {
+    let sim = start(small().unknown_delete_ids(UnknownIds::Reject422)).await;
+    let r = delete(&sim, "id:in=3,100000").await;
+    assert_eq!(r.status, 422);
+    assert_eq!(r.json()["title"], "Bulk operation has failed");
+    assert!(r.json()["errors"].get("100000").is_some());
+    assert!(sim.customer_ids().contains(&3), "nothing deleted");
+}
+
+#[tokio::test]
+async fn deletes_over_the_id_cap_answer_the_configured_status_and_delete_nothing() {
+    for status in [413, 414, 422] {
+        let sim = start(small().max_ids_per_delete(3, status)).await;
+        let r = delete(&sim, "id:in=1,2,3,4").await;
+        assert_eq!(r.status, status);
+        assert_eq!(sim.customer_ids().len(), 300);
+        assert_eq!(delete(&sim, "id:in=1,2,3").await.status, 204);
+        assert_eq!(sim.customer_ids().len(), 297);
+    }
+}
+
+#[tokio::test]
+async fn rejected_ids_fail_the_delete_with_the_bulk_error_body() {
+    let sim = start(small().reject_delete_ids([7, 9])).await;
+    let r = delete(&sim, "id:in=5,7,9").await;
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json(),
+        json!({"status":422,"title":"Bulk operation has failed",
+               "type":"https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes",
+               "errors":{"7":"Unauthorized to delete","9":"Unauthorized to delete"}})
+    );
+    assert!(
+        sim.customer_ids().is_superset(&[5, 7, 9].into()),
+        "nothing deleted"
+    );
+    assert_eq!(delete(&sim, "id:in=5").await.status, 204);
+
+    let sim = start(small().reject_delete_ids([7]).partial_reject(true)).await;
+    assert_eq!(delete(&sim, "id:in=5,7").await.status, 422);
+    let now = sim.customer_ids();
+    assert!(
+        !now.contains(&5) && now.contains(&7),
+        "partial: the others were deleted"
+    );
+    assert_eq!(
+        sim.requests().last().map(|r| r.deleted.clone()),
+        Some(vec![5])
+    );
+}
+
+// ------------------------------------------------------------------------------------ rate limits
+
+#[tokio::test]
+async fn every_response_carries_the_four_rate_limit_headers() {
+    let sim = start(SimConfig::default().customers(10)).await;
+    let base = sim.base_url();
+    let url = sim.customers_url();
+    let answers = vec![
+        get(&sim, "id:in=1").await,
+        delete(&sim, "id:in=2").await,
+        delete(&sim, "id:in=x").await,
+        send("GET", &url, None).await,
+        send("GET", &format!("{base}/nope"), Some(READ_WRITE_TOKEN)).await,
+        send("POST", &url, Some(READ_WRITE_TOKEN)).await,
+        send("DELETE", &url, Some(READ_ONLY_TOKEN)).await,
+    ];
+    let mut lefts = Vec::new();
+    for r in &answers {
+        for h in RATE_HEADERS {
+            assert!(r.header(h).is_some(), "{h} missing on {}", r.status);
+        }
+        assert_eq!(r.header("x-rate-limit-requests-quota"), Some("150"));
+        assert_eq!(r.header("x-rate-limit-time-window-ms"), Some("30000"));
+        lefts.push(
+            r.header("x-rate-limit-requests-left")
+                .and_then(|v| v.parse::<u32>().ok()),
+        );
+    }
+    let expected: Vec<Option<u32>> = (143..150).rev().map(Some).collect();
+    assert_eq!(
+        lefts, expected,
+        "every request, whatever its status, costs one unit"
+    );
+}
+
+/// Send a raw HTTP/1.1 request and return the response head as sent on the wire.
+fn raw_head(addr: std::net::SocketAddr, path: &str) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Auth-Token: {READ_WRITE_TOKEN}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut text = String::new();
+    stream.read_to_string(&mut text).expect("read");
+    text.split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn rate_limit_header_names_are_lower_case_on_the_wire_from_a_background_server() {
+    let sim = SimServer::start_background(SimConfig::default().customers(5)).expect("start");
+    let head = raw_head(sim.addr(), "/stores/demo42/v3/customers?id:in=1");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    for h in RATE_HEADERS {
+        assert!(
+            head.contains(&format!("\n{h}: ")),
+            "{h} not lower-case in:\n{head}"
+        );
+    }
+    let head = raw_head(sim.addr(), "/stores/demo42/v3/customers/");
+    assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+    assert!(head.contains("\nx-rate-limit-requests-left: "), "{head}");
+}
+
+#[tokio::test]
+async fn an_exhausted_quota_answers_429_with_retry_after_until_the_window_resets() {
+    let window = Duration::from_millis(400);
+    let sim = start(SimConfig::default().customers(10).rate_limit(3, window)).await;
+    let started = Instant::now();
+    for left in ["2", "1", "0"] {
+        let r = get(&sim, "id:in=1").await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.header("x-rate-limit-requests-left"), Some(left));
+    }
+    for _ in 0..2 {
+        let r = get(&sim, "id:in=1").await;
+        assert_eq!(r.status, 429);
+        assert_eq!(r.header("content-type"), Some("application/json"));
+        assert_eq!(r.header("x-rate-limit-requests-left"), Some("0"));
+        assert_eq!(r.header("x-rate-limit-requests-quota"), Some("3"));
+        assert_eq!(
+            r.header("x-retry-after"),
+            Some("1"),
+            "ceil(reset_ms / 1000)"
+        );
+        let reset: u64 = r
+            .header("x-rate-limit-time-reset-ms")
+            .and_then(|v| v.parse().ok())
+            .expect("reset");
+        assert!(reset > 0 && reset <= 400, "{reset}");
+        assert_eq!(
+            r.json(),
+            json!({"status":429,"title":"Too many requests","type":"/api-docs/getting-started/api-status-codes","errors":{}})
+        );
+    }
+    assert!(
+        started.elapsed() < window,
+        "the test machine was too slow for this window"
+    );
+    tokio::time::sleep(window).await;
+    let r = get(&sim, "id:in=1").await;
+    assert_eq!(r.status, 200, "a new window");
+    assert_eq!(r.header("x-rate-limit-requests-left"), Some("2"));
+}
+
+#[tokio::test]
+async fn quota_429_can_omit_retry_after_and_other_apps_can_eat_the_quota() {
+    let sim = start(
+        SimConfig::default()
+            .customers(10)
+            .rate_limit(5, Duration::from_secs(30))
+            .omit_retry_after(true),
+    )
+    .await;
+    sim.faults().consume_quota(5);
+    let r = get(&sim, "id:in=1").await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.header("x-retry-after"), None);
+    assert_eq!(r.header("x-rate-limit-requests-left"), Some("0"));
+}
+
+#[tokio::test]
+async fn bare_429_knob_answers_429_without_any_rate_limit_header() {
+    let sim = start(small().bare_429_rate(1.0)).await;
+    let r = get(&sim, "id:in=1").await;
+    assert_eq!(r.status, 429);
+    for h in RATE_HEADERS.iter().chain(&["x-retry-after"]) {
+        assert_eq!(r.header(h), None, "{h}");
+    }
+}
+
+#[tokio::test]
+async fn concurrency_limit_answers_excess_requests_with_a_bare_429() {
+    let sim = start(small().max_in_flight(1).latency(Duration::from_millis(300))).await;
+    let (a, b) = tokio::join!(get(&sim, "id:in=1"), async {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        get(&sim, "id:in=2").await
+    });
+    assert_eq!(a.status, 200);
+    assert_eq!(b.status, 429);
+    assert_eq!(b.header("x-rate-limit-requests-left"), None);
+    assert_eq!(
+        get(&sim, "id:in=2").await.status,
+        200,
+        "fine once the first finished"
+    );
+}
+
+// --------------------------------------------------------------------------------- faults, latency
+
+async fn statuses(seed: u64, n: usize) -> Vec<u16> {
+    let sim = start(small().seed(seed).fail_rate(0.3)).await;
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(get(&sim, "id:in=1").await.status);
+    }
+    out
+}
+
+#[tokio::test]
+async fn fail_rate_injects_roughly_that_share_of_5xx_reproducibly_per_seed() {
+    let a = statuses(7, 200).await;
+    let failures = a.iter().filter(|&&s| s != 200).count();
+    assert!(
+        (30..=90).contains(&failures),
+        "{failures} of 200 at rate 0.3"
+    );
+    assert!(
+        a.iter().all(|s| [200, 500, 502, 503, 504].contains(s)),
+        "{a:?}"
+    );
+    assert!(
+        a.iter()
+            .filter(|&&s| s >= 500)
+            .collect::<BTreeSet<_>>()
+            .len()
+            > 1,
+        "several 5xx kinds"
+    );
+    assert_eq!(a, statuses(7, 200).await, "same seed, same faults");
+}
+
+#[tokio::test]
+async fn latency_knob_delays_every_response() {
+    let sim = start(small().latency(Duration::from_millis(150))).await;
+    let t = Instant::now();
+    assert_eq!(get(&sim, "id:in=1").await.status, 200);
+    assert!(
+        t.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn runtime_faults_fail_gets_lie_about_deletes_and_fail_after_deleting() {
+    let sim = start(small()).await;
+    let faults = sim.faults();
+
+    faults.fail_gets(Some(500));
+    assert_eq!(get(&sim, "id:in=1").await.status, 500);
+    assert_eq!(
+        delete(&sim, "id:in=1").await.status,
+        204,
+        "DELETE unaffected"
+    );
+    faults.fail_gets(None);
+    assert_eq!(get(&sim, "id:in=2").await.status, 200);
+
+    faults.lying_deletes(true);
+    assert_eq!(delete(&sim, "id:in=2").await.status, 204);
+    assert!(
+        sim.customer_ids().contains(&2),
+        "a lying 204 deletes nothing"
+    );
+    faults.lying_deletes(false);
+
+    faults.fail_after_delete(Some(500));
+    assert_eq!(delete(&sim, "id:in=2").await.status, 500);
+    assert!(!sim.customer_ids().contains(&2), "deleted despite the 500");
+    faults.fail_after_delete(None);
+
+    faults.fail_deletes(Some(503));
+    assert_eq!(delete(&sim, "id:in=3").await.status, 503);
+    assert!(sim.customer_ids().contains(&3));
+    faults.clear();
+
+    faults.fail_next(2, 502);
+    assert_eq!(get(&sim, "id:in=3").await.status, 502);
+    assert_eq!(delete(&sim, "id:in=3").await.status, 502);
+    assert_eq!(get(&sim, "id:in=3").await.status, 200);
+}
+
+// ------------------------------------------------------------------------------ log and the world
+
+#[tokio::test]
+async fn every_request_is_recorded_in_arrival_order_with_its_outcome() {
+    let sim = start(small()).await;
+    get(&sim, "id:in=1,2&limit=250").await;
+    delete(&sim, "id:in=2,400").await;
+    send("GET", &sim.customers_url(), Some("bad")).await;
+    delete(&sim, "id:in=x").await;
+    let log = sim.requests();
+    assert_eq!(log.len(), 4);
+    assert_eq!(
+        log.iter()
+            .map(|r| (r.method.as_str(), r.status))
+            .collect::<Vec<_>>(),
+        vec![("GET", 200), ("DELETE", 204), ("GET", 401), ("DELETE", 422)]
+    );
+    assert_eq!(log[0].path, "/stores/demo42/v3/customers");
+    assert_eq!(log[0].query, "id:in=1,2&limit=250");
+    assert_eq!(log[0].ids, Some(vec![1, 2]));
+    assert_eq!(log[1].ids, Some(vec![2, 400]));
+    assert_eq!(log[1].deleted, vec![2], "only the existing ID was deleted");
+    assert!(!log[2].token_valid && log[0].token_valid);
+    assert_eq!(log[2].ids, None);
+    assert_eq!(log[3].ids, None, "invalid id:in is not parsed");
+    assert!(log.windows(2).all(|w| w[0].at <= w[1].at));
+}
+
+#[tokio::test]
+async fn touch_remove_and_insert_change_what_the_store_returns() {
+    let sim = start(small()).await;
+    let before = sim.customer(5).expect("seeded");
+    sim.touch(5);
+    let after = get(&sim, "id:in=5").await.json()["data"][0].clone();
+    assert!(after["date_modified"].as_str() > before["date_modified"].as_str());
+    assert_eq!(after["email"], before["email"]);
+
+    sim.remove(5);
+    assert!(!sim.customer_ids().contains(&5));
+    assert_eq!(get(&sim, "id:in=5").await.ids(), Vec::<u64>::new());
+
+    sim.insert(5);
+    sim.insert(1000);
+    assert_eq!(get(&sim, "id:in=5,1000").await.ids(), vec![5, 1000]);
+    let again = sim.customer(5).expect("re-created");
+    assert_eq!(again["email"], before["email"], "same seeded person");
+    assert_ne!(
+        again["date_modified"], before["date_modified"],
+        "a new record"
+    );
+}
+
+#[tokio::test]
+async fn same_seed_gives_the_same_customers_and_another_seed_does_not() {
+    let a = start(small().seed(11)).await;
+    let b = start(small().seed(11)).await;
+    let c = start(small().seed(12)).await;
+    let q = "limit=250";
+    assert_eq!(get(&a, q).await.body, get(&b, q).await.body);
+    assert_ne!(get(&a, q).await.body, get(&c, q).await.body);
+    // Realistic: distinct names and reserved-domain emails.
+    let data = get(&a, q).await.json()["data"].clone();
+    let names: BTreeSet<&str> = data
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|c| c["last_name"].as_str())
+        .collect();
+    assert!(names.len() > 10);
+    assert!(data.as_array().expect("array").iter().all(|c| {
+        let email = c["email"].as_str().unwrap_or_default();
+        email.ends_with(".test") || email.contains("@example.")
+    }));
+}
+
+#[tokio::test]
+async fn a_100k_store_starts_quickly_and_answers_a_250_id_lookup() {
+    let t = Instant::now();
+    let sim = start(SimConfig::default().customers(100_000).unlimited()).await;
+    let started = t.elapsed();
+    let list: Vec<String> = (1..=250).map(|n| (n * 397).to_string()).collect();
+    let t = Instant::now();
+    let r = get(&sim, &format!("id:in={}&limit=250", list.join(","))).await;
+    assert_eq!(r.ids().len(), 250);
+    assert!(started < Duration::from_secs(10), "start took {started:?}");
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "lookup took {:?}",
+        t.elapsed()
+    );
+}
+
+// ------------------------------------------------------------------------------------ hostile GETs
+
+#[tokio::test]
+async fn hostile_bad_json_and_html_pages() {
+    let sim = start(small().hostile(Hostile::BadJson)).await;
+    let r = get(&sim, "id:in=1").await;
+    assert_eq!(r.status, 200);
+    assert!(serde_json::from_slice::<Value>(&r.body).is_err());
+
+    let sim = start(small().hostile(Hostile::Html200)).await;
+    let r = get(&sim, "id:in=1").await;
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+    assert!(String::from_utf8_lossy(&r.body).contains("<html>"));
+
+    sim.faults().hostile(Some(Hostile::Html502));
+    let r = get(&sim, "id:in=1").await;
+    assert_eq!(r.status, 502);
+    assert!(
+        r.header("content-type")
+            .is_some_and(|c| c.starts_with("text/html"))
+    );
+    sim.faults().hostile(None);
+    assert_eq!(get(&sim, "id:in=1").await.ids(), vec![1]);
+    assert_eq!(
+        delete(&sim, "id:in=1").await.status,
+        204,
+        "DELETE is never hostile"
+    );
+}
+
+#[tokio::test]
+async fn hostile_truncated_body_breaks_the_transfer() {
+    let sim = start(small().hostile(Hostile::TruncatedBody)).await;
+    let resp = client()
+        .get(format!("{}?id:in=1,2,3", sim.customers_url()))
+        .header("X-Auth-Token", READ_WRITE_TOKEN)
+        .send()
+        .await
+        .expect("head arrives");
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp.bytes().await.is_err(), "the body never completes");
+}
+
+#[tokio::test]
+async fn hostile_huge_body_streams_that_many_bytes() {
+    let size = 8 * 1024 * 1024;
+    let sim = start(small().hostile(Hostile::HugeBody(size))).await;
+    let r = get(&sim, "id:in=1").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body.len(), size);
+    assert!(r.json()["data"].is_array(), "still valid JSON");
+}
+
+#[tokio::test]
+async fn hostile_extra_customer_and_missing_id() {
+    let sim = start(small().hostile(Hostile::ExtraCustomer)).await;
+    let got = get(&sim, "id:in=1,2").await.ids();
+    assert_eq!(got.len(), 3);
+    assert!(got.iter().any(|id| ![1, 2].contains(id)), "{got:?}");
+
+    sim.faults().hostile(Some(Hostile::MissingId));
+    let data = get(&sim, "id:in=1,2").await.json()["data"].clone();
+    assert!(data[0].get("id").is_none());
+    assert_eq!(data[1]["id"], 2);
+}
+
+#[tokio::test]
+async fn hostile_pagination_endless_and_zero_total_pages() {
+    let sim = start(small().hostile(Hostile::EndlessPagination)).await;
+    for page in [1, 2, 50] {
+        let body = get(&sim, &format!("id:in=1,2&limit=250&page={page}"))
+            .await
+            .json();
+        let p = &body["meta"]["pagination"];
+        assert!(p["total_pages"].as_u64() > Some(1000));
+        assert_eq!(p["links"]["next"], format!("?page={}&limit=250", page + 1));
+    }
+    sim.faults().hostile(Some(Hostile::ZeroTotalPages));
+    let body = get(&sim, "id:in=1,2&limit=250").await.json();
+    assert_eq!(body["meta"]["pagination"]["total_pages"], 0);
+    assert_eq!(body["data"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn hostile_hang_and_stall_end_when_the_server_is_dropped() {
+    for mode in [Hostile::Hang, Hostile::StallBody] {
+        let sim = start(small().hostile(mode)).await;
+        let url = format!("{}?id:in=1", sim.customers_url());
+        let request = tokio::spawn(async move {
+            let resp = client()
+                .get(url)
+                .header("X-Auth-Token", READ_WRITE_TOKEN)
+                .send()
+                .await?;
+            resp.bytes().await
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!request.is_finished(), "{mode:?} should still be hanging");
+        drop(sim);
+        let done = tokio::time::timeout(Duration::from_secs(5), request).await;
+        assert!(
+            done.is_ok(),
+            "{mode:?} did not end after the server was dropped"
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------ bcprune sim
+
+#[test]
+fn bcprune_sim_prints_its_url_and_serves_until_killed() {
+    let bin = assert_cmd::cargo::cargo_bin("bcprune");
+    let mut child = std::process::Command::new(bin)
+        .args(["sim", "--port", "0", "--customers", "20", "--quota", "10"])
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn bcprune sim");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a first line").expect("utf-8");
+    let rest: Vec<String> = lines.by_ref().take(6).map_while(Result::ok).collect();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1:"))
+        .expect("URL on the first line")
+        .to_string();
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
+    let head = raw_head(addr, "/stores/demo42/v3/customers?id:in=20");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.contains("x-rate-limit-requests-quota: 10"), "{head}");
+    let text = rest.join("\n");
+    for needle in [
+        READ_WRITE_TOKEN,
+        READ_ONLY_TOKEN,
+        "demo42",
+        "BIGCOMMERCE_API_URL=http://127.0.0.1:",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+}
+
+#[test]
+fn bcprune_sim_rejects_a_fail_rate_outside_0_to_1() {
+    crate::support::bcprune()
+        .args(["sim", "--fail-rate", "1.5"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "--fail-rate must be between 0 and 1",
+        ));
+}

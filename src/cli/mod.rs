@@ -193,6 +193,12 @@ pub struct SimArgs {
     /// Seed for customer data and injected faults.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Most customer IDs one DELETE may carry (more answers 413); unlimited when not given.
+    #[arg(long)]
+    pub max_ids_per_delete: Option<usize>,
+    /// Most requests in flight at once (excess ones get a 429); unlimited when not given.
+    #[arg(long)]
+    pub max_in_flight: Option<usize>,
 }
 
 /// Parse the command line, run the command, and return its exit code.

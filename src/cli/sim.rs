@@ -1,7 +1,116 @@
-//! `bcprune sim`: run the fake store in the foreground. OWNER: sim helper.
+//! `bcprune sim`: run the fake store in the foreground so a user can rehearse a pipeline (plan, apply,
+//! rate limits, faults) without a real store. Prints where it listens and how to point bcprune at it;
+//! stops on Ctrl-C.
+
+use std::io::Write;
+use std::time::Duration;
 
 use crate::error::Exit;
+use crate::sim::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, SimConfig, SimServer};
 
-pub fn run(_args: &super::SimArgs) -> Exit {
-    Exit::Error
+/// Turn the command-line knobs into a [`SimConfig`], or say which one is wrong.
+fn config(args: &super::SimArgs) -> Result<SimConfig, String> {
+    if !(0.0..=1.0).contains(&args.fail_rate) {
+        return Err(format!(
+            "--fail-rate must be between 0 and 1 (a fraction of requests), got {}",
+            args.fail_rate
+        ));
+    }
+    if args.quota == 0 {
+        return Err("--quota must be at least 1 request per window".to_string());
+    }
+    if args.window_ms == 0 {
+        return Err("--window-ms must be at least 1 millisecond".to_string());
+    }
+    if args.store.is_empty() || args.store.contains('/') {
+        return Err(format!(
+            "--store must be a store hash without '/', got {:?}",
+            args.store
+        ));
+    }
+    if args.max_ids_per_delete == Some(0) || args.max_in_flight == Some(0) {
+        return Err("--max-ids-per-delete and --max-in-flight must be at least 1".to_string());
+    }
+    let mut config = SimConfig::default()
+        .port(args.port)
+        .store_hash(args.store.clone())
+        .customers(args.customers)
+        .seed(args.seed)
+        .rate_limit(args.quota, Duration::from_millis(args.window_ms))
+        .latency(Duration::from_millis(args.latency_ms))
+        .fail_rate(args.fail_rate);
+    config.max_ids_per_delete = args.max_ids_per_delete;
+    config.max_in_flight = args.max_in_flight;
+    Ok(config)
+}
+
+/// Run `bcprune sim` until Ctrl-C.
+pub fn run(args: &super::SimArgs) -> Exit {
+    let config = match config(args) {
+        Ok(config) => config,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Exit::Error;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return Exit::Error;
+        }
+    };
+    runtime.block_on(async {
+        let summary = format!(
+            "IDs 1..={} (seed {}), {} requests per {} ms",
+            config.customers, config.seed, config.quota, args.window_ms
+        );
+        let port = config.port;
+        let store = config.store_hash.clone();
+        let server = match SimServer::start(config).await {
+            Ok(server) => server,
+            Err(err) => {
+                eprintln!(
+                    "error: cannot listen on 127.0.0.1:{port}: {err}. Pick another --port (0 chooses a free one)."
+                );
+                return Exit::Error;
+            }
+        };
+        let base = server.base_url();
+        let mut out = std::io::stdout().lock();
+        // The first line carries the URL so scripts can read it; the rest is for people.
+        let printed = writeln!(out, "Fake BigCommerce store listening on {base} (Ctrl-C to stop)")
+            .and_then(|()| writeln!(out, "  store hash:       {store}"))
+            .and_then(|()| writeln!(out, "  read-write token: {READ_WRITE_TOKEN}"))
+            .and_then(|()| writeln!(out, "  read-only token:  {READ_ONLY_TOKEN}"))
+            .and_then(|()| writeln!(out, "  customers:        {summary}"))
+            .and_then(|()| writeln!(out, "Try:"))
+            .and_then(|()| {
+                writeln!(
+                    out,
+                    "  BIGCOMMERCE_API_URL={base} BIGCOMMERCE_ACCESS_TOKEN={READ_WRITE_TOKEN} \
+                     bcprune plan examples/manifest.yaml --store-hash {store}"
+                )
+            })
+            .and_then(|()| out.flush());
+        drop(out);
+        if let Err(err) = printed {
+            eprintln!("error: cannot write to standard output: {err}");
+            return Exit::Error;
+        }
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => {
+                eprintln!("Stopping the fake store.");
+                drop(server);
+                Exit::Success
+            }
+            Err(err) => {
+                eprintln!("error: cannot wait for Ctrl-C: {err}");
+                Exit::Error
+            }
+        }
+    })
 }

@@ -1,0 +1,267 @@
+//! The fake store's knobs: one plain struct, fixed when the server starts, so a test states in one place
+//! which real-API behaviour (or which documented uncertainty, API-NOTES §7) it wants to face.
+//! Knobs a test must flip while a run is in progress live in [`super::faults::Faults`] instead.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// What `GET` answers when `limit` is above 250 (the real V3 customers behaviour is undocumented).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverLimit {
+    /// `413 {"status":413,"title":"The specified limit exceeds the maximum allowed.",…}` (seen on V2).
+    #[default]
+    Status413,
+    /// `422` with the `Error` body.
+    Status422,
+    /// Silently serve 250 per page (`per_page: 250`).
+    Clamp,
+}
+
+/// What `DELETE` answers for IDs that do not exist (undocumented for the real API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownIds {
+    /// Ignore them: delete the others and answer 204.
+    #[default]
+    Ignore,
+    /// Answer `422 "Bulk operation has failed"` naming each unknown ID, and delete nothing.
+    Reject422,
+}
+
+/// What `DELETE` answers for an empty or non-numeric `id:in` (undocumented for the real API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InvalidIdIn {
+    /// `422` with the `Error` body.
+    #[default]
+    Status422,
+    /// `204`, nothing deleted (as when `id:in` is missing altogether).
+    NoOp204,
+}
+
+/// What a trailing slash or an unknown path answers (API-NOTES §1.1: once observed as 403).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownPath {
+    /// `404` with a `{status,title,type}` body.
+    #[default]
+    NotFound404,
+    /// `403 {"status":403,"title":"Authentication Required",…}` as observed in 2017.
+    AuthenticationRequired403,
+}
+
+/// A way for successful `GET /customers` responses to misbehave, to test the client's defences.
+/// Only GETs that would otherwise answer 200 are affected; everything else behaves normally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hostile {
+    /// Status 200, `content-type: application/json`, a body that is not JSON.
+    BadJson,
+    /// Status 200 with an HTML error page (`content-type: text/html`), as a misconfigured proxy sends.
+    Html200,
+    /// Status 502 with an HTML error page, as a load balancer sends.
+    Html502,
+    /// The first half of the real body, then the connection is cut (the HTTP message never completes).
+    TruncatedBody,
+    /// Status 200, a valid JSON document of about this many bytes (streamed, chunked), e.g. 50 MB.
+    HugeBody(usize),
+    /// One extra customer the request did not ask for (an ID outside `id:in`, or past the page).
+    ExtraCustomer,
+    /// The first customer of the page lacks its `id` field.
+    MissingId,
+    /// `total_pages` is huge and `links.next` (and the cursor `next`) is always present.
+    EndlessPagination,
+    /// `total_pages: 0` while `data` holds customers.
+    ZeroTotalPages,
+    /// No response at all: the request hangs until the server is dropped.
+    Hang,
+    /// Status 200 and the first bytes of the body, then nothing more until the server is dropped.
+    StallBody,
+}
+
+/// The fake store's settings. `Default` is a Standard-plan store `demo42` with 1000 customers, a quota
+/// of 150 per 30 s, no latency and no faults; the setters below make test set-ups one line each.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The store hash served; any other gives 404.
+    pub store_hash: String,
+    /// Number of seeded customers, with IDs `1..=customers`.
+    pub customers: u32,
+    /// Seed for customer data and for injected faults: the same seed gives the same store.
+    pub seed: u64,
+    /// Requests per rate-limit window (shared by every client of the store).
+    pub quota: u32,
+    /// Rate-limit window length; a window starts with the first request after the previous one ended.
+    pub window: Duration,
+    /// Delay added before every response.
+    pub latency: Duration,
+    /// Fraction (0..=1) of authenticated customers requests answered with an injected 500/502/503/504.
+    pub fail_rate: f64,
+    /// Fraction (0..=1) of requests answered with a 429 carrying no rate-limit headers ("platform load").
+    pub bare_429_rate: f64,
+    /// Leave `x-retry-after` out of quota 429s (the validate-credentials behaviour).
+    pub omit_retry_after: bool,
+    /// Most IDs one DELETE may carry; more answers `over_cap_status`. `None`: unlimited.
+    pub max_ids_per_delete: Option<usize>,
+    /// Status for a DELETE over `max_ids_per_delete`: 413, 414 or 422 (anything else is treated as 413).
+    pub over_cap_status: u16,
+    /// What `limit` above 250 does.
+    pub over_limit: OverLimit,
+    /// A DELETE naming any of these answers `422 "Bulk operation has failed"` with
+    /// `"errors":{"<id>":"Unauthorized to delete"}` and deletes nothing (see `partial_reject`).
+    pub reject_delete_ids: BTreeSet<u32>,
+    /// With `reject_delete_ids`: still delete the batch's other IDs before answering 422 (partial failure).
+    pub partial_reject: bool,
+    /// What DELETE does with IDs that do not exist.
+    pub unknown_delete_ids: UnknownIds,
+    /// What DELETE does with an empty or non-numeric `id:in`.
+    pub invalid_id_in: InvalidIdIn,
+    /// What a trailing slash or unknown path answers.
+    pub unknown_path: UnknownPath,
+    /// Most requests in flight at once; excess requests get a 429 without rate-limit headers.
+    pub max_in_flight: Option<usize>,
+    /// Make successful GETs misbehave (can also be switched at run time through `faults()`).
+    pub hostile: Option<Hostile>,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            store_hash: "demo42".to_string(),
+            customers: 1000,
+            seed: 42,
+            quota: 150,
+            window: Duration::from_secs(30),
+            latency: Duration::ZERO,
+            fail_rate: 0.0,
+            bare_429_rate: 0.0,
+            omit_retry_after: false,
+            max_ids_per_delete: None,
+            over_cap_status: 413,
+            over_limit: OverLimit::Status413,
+            reject_delete_ids: BTreeSet::new(),
+            partial_reject: false,
+            unknown_delete_ids: UnknownIds::Ignore,
+            invalid_id_in: InvalidIdIn::Status422,
+            unknown_path: UnknownPath::NotFound404,
+            max_in_flight: None,
+            hostile: None,
+            port: 0,
+        }
+    }
+}
+
+impl SimConfig {
+    /// Serve this store hash.
+    pub fn store_hash(mut self, hash: impl Into<String>) -> Self {
+        self.store_hash = hash.into();
+        self
+    }
+
+    /// Seed `n` customers, IDs `1..=n`.
+    pub fn customers(mut self, n: u32) -> Self {
+        self.customers = n;
+        self
+    }
+
+    /// Seed for data and faults.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// `quota` requests per `window`.
+    pub fn rate_limit(mut self, quota: u32, window: Duration) -> Self {
+        self.quota = quota;
+        self.window = window;
+        self
+    }
+
+    /// A quota so large that tests unconcerned with rate limiting never meet it.
+    pub fn unlimited(self) -> Self {
+        self.rate_limit(u32::MAX, Duration::from_secs(30))
+    }
+
+    /// Delay every response by `latency`.
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
+
+    /// Inject a 5xx into this fraction of authenticated customers requests.
+    pub fn fail_rate(mut self, rate: f64) -> Self {
+        self.fail_rate = rate;
+        self
+    }
+
+    /// Answer this fraction of requests with a header-less 429.
+    pub fn bare_429_rate(mut self, rate: f64) -> Self {
+        self.bare_429_rate = rate;
+        self
+    }
+
+    /// Leave `x-retry-after` out of quota 429s.
+    pub fn omit_retry_after(mut self, omit: bool) -> Self {
+        self.omit_retry_after = omit;
+        self
+    }
+
+    /// At most `max` IDs per DELETE, else `status` (413, 414 or 422).
+    pub fn max_ids_per_delete(mut self, max: usize, status: u16) -> Self {
+        self.max_ids_per_delete = Some(max);
+        self.over_cap_status = status;
+        self
+    }
+
+    /// What `limit` above 250 does.
+    pub fn over_limit(mut self, mode: OverLimit) -> Self {
+        self.over_limit = mode;
+        self
+    }
+
+    /// DELETEs naming any of these IDs answer 422.
+    pub fn reject_delete_ids(mut self, ids: impl IntoIterator<Item = u32>) -> Self {
+        self.reject_delete_ids = ids.into_iter().collect();
+        self
+    }
+
+    /// With rejected IDs, still delete the rest of the batch.
+    pub fn partial_reject(mut self, partial: bool) -> Self {
+        self.partial_reject = partial;
+        self
+    }
+
+    /// What DELETE does with unknown IDs.
+    pub fn unknown_delete_ids(mut self, mode: UnknownIds) -> Self {
+        self.unknown_delete_ids = mode;
+        self
+    }
+
+    /// What DELETE does with an empty or non-numeric `id:in`.
+    pub fn invalid_id_in(mut self, mode: InvalidIdIn) -> Self {
+        self.invalid_id_in = mode;
+        self
+    }
+
+    /// What unknown paths and trailing slashes answer.
+    pub fn unknown_path(mut self, mode: UnknownPath) -> Self {
+        self.unknown_path = mode;
+        self
+    }
+
+    /// Answer requests beyond `max` in flight with a header-less 429.
+    pub fn max_in_flight(mut self, max: usize) -> Self {
+        self.max_in_flight = Some(max);
+        self
+    }
+
+    /// Make successful GETs misbehave from the start.
+    pub fn hostile(mut self, mode: Hostile) -> Self {
+        self.hostile = Some(mode);
+        self
+    }
+
+    /// Listen on this port of 127.0.0.1 (0: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+}

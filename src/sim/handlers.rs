@@ -1,0 +1,742 @@
+//! The request pipeline of the fake store, in the order a real gateway applies it: concurrency limit,
+//! rate limit (every request costs one unit), injected platform faults, latency, routing, auth, then the
+//! Customers V3 `GET` and `DELETE` behaviours of API-NOTES §7. One function per step, so a reader can
+//! check each rule against the notes.
+
+use std::collections::BTreeSet;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::config::{Hostile, InvalidIdIn, OverLimit, UnknownIds, UnknownPath};
+use super::log::{RecordedRequest, lock};
+use super::params::{self, Cursor, ListQuery, MAX_LIMIT};
+use super::ratelimit::Decision;
+use super::store::{Customer, Store};
+use super::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, Shared};
+
+/// `type` of most error bodies.
+const TYPE_STATUS_CODES: &str =
+    "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes";
+/// `type` of the observed 422 for an unknown filter.
+const TYPE_FILTER: &str = "https://developer.bigcommerce.com/api#api-status-codes";
+/// `type` of the 429 body.
+const TYPE_429: &str = "/api-docs/getting-started/api-status-codes";
+
+/// Which customers scope a token carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    ReadWrite,
+    ReadOnly,
+}
+
+/// A response plus what the request log must know about it.
+struct Outcome {
+    response: Response,
+    deleted: Vec<u32>,
+    /// Add the four rate-limit headers (false only for header-less 429s).
+    rate_headers: bool,
+}
+
+impl From<Response> for Outcome {
+    fn from(response: Response) -> Self {
+        Outcome {
+            response,
+            deleted: Vec::new(),
+            rate_headers: true,
+        }
+    }
+}
+
+/// Decrements the in-flight count when the request is done, however it ends.
+struct InFlight<'a>(&'a Shared);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The single entry point: every request, on every path, comes here.
+pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let arrival = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let query = req.uri().query().unwrap_or("").to_string();
+    let headers = req.headers().clone();
+    let scope = match headers.get("x-auth-token").and_then(|v| v.to_str().ok()) {
+        Some(READ_WRITE_TOKEN) => Some(Scope::ReadWrite),
+        Some(READ_ONLY_TOKEN) => Some(Scope::ReadOnly),
+        _ => None,
+    };
+    let pairs = params::parse_query(&query);
+    let index = shared.log.push(RecordedRequest {
+        method: method.to_string(),
+        path: path.clone(),
+        query,
+        ids: params::id_in(&pairs).and_then(Result::ok),
+        status: 0,
+        at: arrival.duration_since(shared.started),
+        token_valid: scope.is_some(),
+        deleted: Vec::new(),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    });
+    let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    let _guard = InFlight(&shared);
+
+    let decision;
+    let outcome = 'outcome: {
+        if shared
+            .config
+            .max_in_flight
+            .is_some_and(|max| in_flight > max)
+        {
+            // Historical "3 concurrent requests" limit: a 429 without rate-limit headers.
+            decision = None;
+            break 'outcome bare_429();
+        }
+        let d = lock(&shared.window).consume(arrival);
+        decision = Some(d);
+        if chance(&shared, shared.config.bare_429_rate) {
+            break 'outcome bare_429();
+        }
+        if !d.allowed {
+            break 'outcome too_many_requests(&d, shared.config.omit_retry_after).into();
+        }
+        if !shared.config.latency.is_zero() {
+            let mut stop = shared.shutdown.clone();
+            tokio::select! {
+                () = tokio::time::sleep(shared.config.latency) => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+        }
+        route(&shared, &method, &path, &headers, &pairs, scope).await
+    };
+
+    let mut response = outcome.response;
+    if outcome.rate_headers
+        && let Some(d) = decision
+    {
+        add_rate_headers(response.headers_mut(), &d);
+    }
+    let status = response.status().as_u16();
+    let deleted = outcome.deleted;
+    tracing::info!(%method, %path, status, deleted = deleted.len(), "sim request");
+    shared.log.finish(index, |entry| {
+        entry.status = status;
+        entry.deleted = deleted;
+    });
+    response
+}
+
+/// Draw from the seeded generator; draws happen only for knobs that are on, so enabling one knob does
+/// not change the sequence another one sees.
+fn chance(shared: &Shared, rate: f64) -> bool {
+    rate > 0.0 && lock(&shared.rng).f64() < rate
+}
+
+/// Path, auth, store, `Accept` and method checks, then the faults and the operation itself.
+async fn route(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+    scope: Option<Scope>,
+) -> Outcome {
+    let Some(hash) = path
+        .strip_prefix("/stores/")
+        .and_then(|rest| rest.strip_suffix("/v3/customers"))
+        .filter(|hash| !hash.is_empty() && !hash.contains('/'))
+    else {
+        return match shared.config.unknown_path {
+            UnknownPath::NotFound404 => error(404, "Not Found", TYPE_STATUS_CODES, None),
+            UnknownPath::AuthenticationRequired403 => {
+                error(403, "Authentication Required", TYPE_STATUS_CODES, None)
+            }
+        }
+        .into();
+    };
+    let Some(scope) = scope else {
+        return error(401, "Unauthorized", TYPE_STATUS_CODES, None).into();
+    };
+    if hash != shared.config.store_hash {
+        return error(404, "Store not found", TYPE_STATUS_CODES, None).into();
+    }
+    if !accepts_json(headers) {
+        return error(406, "Not Acceptable", TYPE_STATUS_CODES, None).into();
+    }
+    let is_get = method == Method::GET || method == Method::HEAD;
+    if !is_get && method != Method::DELETE {
+        let mut response = error(405, "Method Not Allowed", TYPE_STATUS_CODES, None);
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, DELETE"));
+        return response.into();
+    }
+    if !is_get && scope == Scope::ReadOnly {
+        return error(
+            403,
+            "You don't have a required scope to access the endpoint",
+            TYPE_STATUS_CODES,
+            Some(json!({})),
+        )
+        .into();
+    }
+    if let Some(status) = injected_failure(shared, is_get) {
+        return error(status, reason(status), TYPE_STATUS_CODES, None).into();
+    }
+    if is_get {
+        get_customers(shared, pairs).await
+    } else {
+        delete_customers(shared, pairs)
+    }
+}
+
+/// A missing `Accept`, or one that allows JSON, is fine.
+fn accepts_json(headers: &HeaderMap) -> bool {
+    headers.get_all(header::ACCEPT).iter().all(|v| {
+        v.to_str().map_or(true, |s| {
+            s.split(',').any(|item| {
+                let media = item.split(';').next().unwrap_or("").trim();
+                matches!(media, "application/json" | "application/*" | "*/*" | "")
+            })
+        })
+    })
+}
+
+/// The run-time and random 5xx faults, in a fixed order: `fail_next`, `fail_rate`, then per method.
+fn injected_failure(shared: &Shared, is_get: bool) -> Option<u16> {
+    {
+        let mut faults = lock(&shared.faults.state);
+        if let Some((count, status)) = faults.fail_next {
+            faults.fail_next = (count > 1).then_some((count - 1, status));
+            return Some(status);
+        }
+    }
+    if chance(shared, shared.config.fail_rate) {
+        let statuses = [500, 502, 503, 504];
+        let pick = lock(&shared.rng).usize(0..statuses.len());
+        return Some(statuses[pick]);
+    }
+    let faults = lock(&shared.faults.state);
+    if is_get {
+        faults.fail_gets
+    } else {
+        faults.fail_deletes
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error")
+}
+
+// ---------------------------------------------------------------------------------------------- GET
+
+/// `GET /customers`: filters, sorting, page or cursor pagination, and the hostile modes.
+async fn get_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
+    let mut query = match ListQuery::parse(pairs) {
+        Ok(q) => q,
+        Err(bad) => return filter_error(&bad.0).into(),
+    };
+    if query.limit > MAX_LIMIT {
+        match shared.config.over_limit {
+            OverLimit::Status413 => {
+                return error(
+                    413,
+                    "The specified limit exceeds the maximum allowed.",
+                    TYPE_STATUS_CODES,
+                    Some(json!({ "max_limit": MAX_LIMIT })),
+                )
+                .into();
+            }
+            OverLimit::Status422 => {
+                return error(
+                    422,
+                    "The specified limit exceeds the maximum allowed.",
+                    TYPE_STATUS_CODES,
+                    Some(json!({ "limit": format!("must be at most {MAX_LIMIT}") })),
+                )
+                .into();
+            }
+            OverLimit::Clamp => query.limit = MAX_LIMIT,
+        }
+    }
+    let hostile = lock(&shared.faults.state).hostile;
+    let mut body = {
+        let store = lock(&shared.store);
+        list_body(&store, &query, shared.config.seed, hostile)
+    };
+    match hostile {
+        None => json_response(200, &body),
+        Some(mode) => hostile_response(shared, mode, &mut body).await,
+    }
+}
+
+/// The IDs of the rows a query selects, in order, before pagination.
+fn select<'a>(store: &'a Store, q: &ListQuery) -> Vec<&'a Customer> {
+    let mut rows: Vec<&Customer> = if let Some(ids) = &q.ids {
+        let unique: BTreeSet<u32> = ids.iter().copied().collect();
+        unique.into_iter().filter_map(|id| store.get(id)).collect()
+    } else if let Some(emails) = &q.emails {
+        let mut found: Vec<&Customer> = emails.iter().filter_map(|e| store.by_email(e)).collect();
+        found.sort_by_key(|c| c.id);
+        found.dedup_by_key(|c| c.id);
+        found
+    } else {
+        store.all().collect()
+    };
+    rows.retain(|c| q.matches(c));
+    let sort = q.sort;
+    if sort != params::Sort::Id {
+        rows.sort_by(|a, b| sort.cmp(a, b));
+    }
+    rows
+}
+
+/// Build `{"data":[…],"meta":{…}}` for a query (the hostile pagination modes adjust `meta` here).
+fn list_body(store: &Store, q: &ListQuery, seed: u64, hostile: Option<Hostile>) -> Value {
+    let rows = select(store, q);
+    let limit = q.limit as usize;
+    let total = rows.len();
+    let (start, end) = match q.cursor {
+        None => {
+            let start = (q.page as usize - 1).saturating_mul(limit).min(total);
+            (start, start.saturating_add(limit).min(total))
+        }
+        Some(Cursor::After(id)) => {
+            let start = position(&rows, id, q.sort == params::Sort::Id)
+                .map_or(total, |p| p.after)
+                .min(total);
+            (start, start.saturating_add(limit).min(total))
+        }
+        Some(Cursor::Before(id)) => {
+            let end = position(&rows, id, q.sort == params::Sort::Id)
+                .map_or(0, |p| p.at)
+                .min(total);
+            (end.saturating_sub(limit), end)
+        }
+    };
+    let page = &rows[start..end];
+    let mut data: Vec<Value> = page.iter().map(|c| c.to_json(q.include)).collect();
+    let count = data.len();
+    let l = q.limit;
+
+    let cursor_block = || {
+        let mut links = serde_json::Map::new();
+        if start > 0
+            && let Some(first) = page.first()
+        {
+            let c = params::encode_cursor(first.id);
+            links.insert(
+                "previous".into(),
+                json!(format!("?limit={l}&before={}", url_encode(&c))),
+            );
+        }
+        let current = match q.cursor {
+            None => format!("?limit={l}"),
+            Some(Cursor::After(id)) => format!(
+                "?limit={l}&after={}",
+                url_encode(&params::encode_cursor(id))
+            ),
+            Some(Cursor::Before(id)) => format!(
+                "?limit={l}&before={}",
+                url_encode(&params::encode_cursor(id))
+            ),
+        };
+        links.insert("current".into(), json!(current));
+        let endless = hostile == Some(Hostile::EndlessPagination);
+        if end < total || endless {
+            let after = page.last().map_or_else(
+                || match q.cursor {
+                    Some(Cursor::After(id) | Cursor::Before(id)) => id,
+                    None => 0,
+                },
+                |c| c.id,
+            );
+            let c = params::encode_cursor(after);
+            links.insert(
+                "next".into(),
+                json!(format!("?limit={l}&after={}", url_encode(&c))),
+            );
+        }
+        let mut block = serde_json::Map::new();
+        block.insert("count".into(), json!(count));
+        block.insert("per_page".into(), json!(l));
+        if let (Some(first), Some(last)) = (page.first(), page.last()) {
+            block.insert(
+                "start_cursor".into(),
+                json!(params::encode_cursor(first.id)),
+            );
+            block.insert("end_cursor".into(), json!(params::encode_cursor(last.id)));
+        }
+        block.insert("links".into(), Value::Object(links));
+        Value::Object(block)
+    };
+
+    let mut meta = serde_json::Map::new();
+    if q.cursor.is_none() {
+        let mut total_pages = total.div_ceil(limit);
+        let mut reported_total = total;
+        let current_page = q.page as usize;
+        let mut links = serde_json::Map::new();
+        if current_page > 1 {
+            links.insert(
+                "previous".into(),
+                json!(format!("?page={}&limit={l}", current_page - 1)),
+            );
+        }
+        links.insert(
+            "current".into(),
+            json!(format!("?page={current_page}&limit={l}")),
+        );
+        match hostile {
+            Some(Hostile::EndlessPagination) => {
+                total_pages = 1_000_000;
+                reported_total = total_pages * limit;
+            }
+            Some(Hostile::ZeroTotalPages) => total_pages = 0,
+            _ => {}
+        }
+        if current_page < total_pages || hostile == Some(Hostile::EndlessPagination) {
+            links.insert(
+                "next".into(),
+                json!(format!("?page={}&limit={l}", current_page + 1)),
+            );
+        }
+        meta.insert(
+            "pagination".into(),
+            json!({
+                "total": reported_total,
+                "count": count,
+                "per_page": l,
+                "current_page": current_page,
+                "total_pages": total_pages,
+                "links": Value::Object(links),
+            }),
+        );
+    }
+    if q.cursor.is_some() || q.page == 1 {
+        meta.insert("cursor_pagination".into(), cursor_block());
+    }
+
+    match hostile {
+        Some(Hostile::ExtraCustomer) => {
+            let asked: BTreeSet<u32> = q.ids.iter().flatten().copied().collect();
+            let mut extra = store.all().last().map_or(1, |c| c.id.saturating_add(1000));
+            // Bounded: at most |asked| + 1 steps find an ID that was not asked for.
+            for _ in 0..=asked.len() {
+                if !asked.contains(&extra) {
+                    break;
+                }
+                extra = extra.wrapping_add(1).max(1);
+            }
+            data.push(Customer::generate(seed, extra).to_json(q.include));
+        }
+        Some(Hostile::MissingId) => {
+            if let Some(first) = data.first_mut().and_then(Value::as_object_mut) {
+                first.remove("id");
+            }
+        }
+        _ => {}
+    }
+    json!({ "data": data, "meta": Value::Object(meta) })
+}
+
+/// Where a cursor's row sits in `rows`: its index and the index just after it.
+struct Position {
+    at: usize,
+    after: usize,
+}
+
+fn position(rows: &[&Customer], id: u32, by_id: bool) -> Option<Position> {
+    if by_id {
+        // Works even when the cursor's row has since been deleted.
+        let at = rows.partition_point(|c| c.id < id);
+        let after = rows.partition_point(|c| c.id <= id);
+        return Some(Position { at, after });
+    }
+    rows.iter()
+        .position(|c| c.id == id)
+        .map(|at| Position { at, after: at + 1 })
+}
+
+/// Percent-encode a cursor for a link (`=` and `+` and `/`, as base64 needs).
+fn url_encode(s: &str) -> String {
+    s.replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D")
+}
+
+async fn hostile_response(shared: &Shared, mode: Hostile, body: &mut Value) -> Outcome {
+    const HTML: &str = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\
+                        <body><h1>502 Bad Gateway</h1><p>The server returned an invalid response.</p></body></html>\n";
+    match mode {
+        Hostile::BadJson => raw(
+            200,
+            "application/json",
+            Body::from(r#"{"data":[{"id":1,"email":"#),
+        ),
+        Hostile::Html200 => raw(200, "text/html; charset=utf-8", Body::from(HTML)),
+        Hostile::Html502 => raw(502, "text/html; charset=utf-8", Body::from(HTML)),
+        Hostile::TruncatedBody => {
+            let full = serde_json::to_vec(body).unwrap_or_default();
+            let half = Bytes::from(full[..full.len() / 2].to_vec());
+            // The pause lets the head and the first half reach the client before the cut.
+            let stream = futures_util::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok(half), 1)),
+                        1 => {
+                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            Some((Err(std::io::Error::other("sim: truncated body")), 2))
+                        }
+                        _ => None,
+                    }
+                }
+            });
+            raw(200, "application/json", Body::from_stream(stream))
+        }
+        Hostile::HugeBody(bytes) => {
+            raw(200, "application/json", Body::from_stream(huge_body(bytes)))
+        }
+        Hostile::Hang => {
+            let mut stop = shared.shutdown.clone();
+            let _ = stop.wait_for(|s| *s).await;
+            error(503, "Service Unavailable", TYPE_STATUS_CODES, None).into()
+        }
+        Hostile::StallBody => {
+            let stop = shared.shutdown.clone();
+            let stream = futures_util::stream::unfold((0u8, stop), |(step, mut stop)| async move {
+                match step {
+                    0 => Some((Ok(Bytes::from_static(b"{\"data\":[")), (1, stop))),
+                    1 => {
+                        let _ = stop.wait_for(|s| *s).await;
+                        Some((Err(std::io::Error::other("sim: server stopped")), (2, stop)))
+                    }
+                    _ => None,
+                }
+            });
+            raw(200, "application/json", Body::from_stream(stream))
+        }
+        Hostile::ExtraCustomer
+        | Hostile::MissingId
+        | Hostile::EndlessPagination
+        | Hostile::ZeroTotalPages => json_response(200, body),
+    }
+}
+
+/// A valid JSON document of about `bytes` bytes, streamed in 64 KiB chunks so the sim never holds it.
+fn huge_body(bytes: usize) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send {
+    const CHUNK: usize = 64 * 1024;
+    let head = Bytes::from_static(br#"{"data":[],"meta":{},"padding":""#);
+    let tail = Bytes::from_static(b"\"}");
+    let padding = bytes.saturating_sub(head.len() + tail.len());
+    let filler = Bytes::from(vec![b'x'; CHUNK]);
+    let full_chunks = padding / CHUNK;
+    let rest = padding % CHUNK;
+    let pieces = std::iter::once(head)
+        .chain(std::iter::repeat_n(filler.clone(), full_chunks))
+        .chain(std::iter::once(filler.slice(..rest)))
+        .chain(std::iter::once(tail))
+        .map(Ok);
+    futures_util::stream::iter(pieces)
+}
+
+// ------------------------------------------------------------------------------------------- DELETE
+
+/// `DELETE /customers?id:in=…`: the API's no-op without `id:in`, validation, caps, rejections, and
+/// the run-time lies and failures.
+fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
+    let no_content = || empty(204);
+    let ids = match params::id_in(pairs) {
+        // The documented quirk: no id:in deletes nothing and still answers 204.
+        None => return no_content().into(),
+        Some(Err(())) => {
+            return match shared.config.invalid_id_in {
+                InvalidIdIn::Status422 => filter_error(&["id:in".to_string()]).into(),
+                InvalidIdIn::NoOp204 => no_content().into(),
+            };
+        }
+        Some(Ok(ids)) => ids,
+    };
+    if let Some(max) = shared.config.max_ids_per_delete
+        && ids.len() > max
+    {
+        return over_cap(shared.config.over_cap_status, max).into();
+    }
+    let unique: BTreeSet<u32> = ids.iter().copied().collect();
+    let rejected: Vec<u32> = unique
+        .iter()
+        .copied()
+        .filter(|id| shared.config.reject_delete_ids.contains(id))
+        .collect();
+    let faults = lock(&shared.faults.state).clone();
+    let mut store = lock(&shared.store);
+    if !rejected.is_empty() {
+        let mut deleted = Vec::new();
+        if shared.config.partial_reject && !faults.lying_deletes {
+            for &id in unique.iter().filter(|id| !rejected.contains(id)) {
+                if store.remove(id) {
+                    deleted.push(id);
+                }
+            }
+        }
+        let errors: serde_json::Map<String, Value> = rejected
+            .iter()
+            .map(|id| (id.to_string(), json!("Unauthorized to delete")))
+            .collect();
+        return Outcome {
+            response: error(
+                422,
+                "Bulk operation has failed",
+                TYPE_STATUS_CODES,
+                Some(Value::Object(errors)),
+            ),
+            deleted,
+            rate_headers: true,
+        };
+    }
+    if shared.config.unknown_delete_ids == UnknownIds::Reject422 {
+        let unknown: serde_json::Map<String, Value> = unique
+            .iter()
+            .filter(|&&id| store.get(id).is_none())
+            .map(|id| (id.to_string(), json!("Customer does not exist")))
+            .collect();
+        if !unknown.is_empty() {
+            return error(
+                422,
+                "Bulk operation has failed",
+                TYPE_STATUS_CODES,
+                Some(Value::Object(unknown)),
+            )
+            .into();
+        }
+    }
+    if faults.lying_deletes {
+        return no_content().into();
+    }
+    let deleted: Vec<u32> = unique.into_iter().filter(|&id| store.remove(id)).collect();
+    let response = match faults.fail_after_delete {
+        Some(status) => error(status, reason(status), TYPE_STATUS_CODES, None),
+        None => no_content(),
+    };
+    Outcome {
+        response,
+        deleted,
+        rate_headers: true,
+    }
+}
+
+fn over_cap(status: u16, max: usize) -> Response {
+    match status {
+        422 => error(
+            422,
+            "Bulk operation has failed",
+            TYPE_STATUS_CODES,
+            Some(json!({ "id:in": format!("At most {max} IDs may be deleted per request") })),
+        ),
+        414 => error(414, "URI Too Long", TYPE_STATUS_CODES, None),
+        _ => error(
+            413,
+            &format!(
+                "The request payload is too large. The maximum number of items allowed is {max}."
+            ),
+            TYPE_STATUS_CODES,
+            None,
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------- responses
+
+/// The observed 422 for unknown or invalid filter parameters.
+fn filter_error(names: &[String]) -> Response {
+    error(
+        422,
+        &format!(
+            "The filter(s): {} are not valid filter parameter(s).",
+            names.join(", ")
+        ),
+        TYPE_FILTER,
+        Some(json!({})),
+    )
+}
+
+/// A JSON error body `{status,title,type[,errors]}`; an out-of-range status becomes 500.
+fn error(status: u16, title: &str, kind: &str, errors: Option<Value>) -> Response {
+    let mut body = json!({ "status": status, "title": title, "type": kind });
+    if let (Some(errors), Some(object)) = (errors, body.as_object_mut()) {
+        object.insert("errors".into(), errors);
+    }
+    json_response(status, &body).response
+}
+
+fn json_response(status: u16, body: &Value) -> Outcome {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    raw(status, "application/json", Body::from(bytes))
+}
+
+fn raw(status: u16, content_type: &'static str, body: Body) -> Outcome {
+    let mut response = empty(status);
+    *response.body_mut() = body;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response.into()
+}
+
+fn empty(status: u16) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+}
+
+fn bare_429() -> Outcome {
+    let mut outcome = json_response(
+        429,
+        &json!({ "status": 429, "title": "Too many requests", "type": TYPE_429, "errors": {} }),
+    );
+    outcome.rate_headers = false;
+    outcome
+}
+
+fn too_many_requests(d: &Decision, omit_retry_after: bool) -> Response {
+    let mut response = json_response(
+        429,
+        &json!({ "status": 429, "title": "Too many requests", "type": TYPE_429, "errors": {} }),
+    )
+    .response;
+    if !omit_retry_after {
+        response
+            .headers_mut()
+            .insert("x-retry-after", HeaderValue::from(d.retry_after_secs()));
+    }
+    response
+}
+
+/// The four lower-case rate-limit headers (HTTP/1 header names are sent as written: lower case).
+fn add_rate_headers(headers: &mut HeaderMap, d: &Decision) {
+    headers.insert(
+        "x-rate-limit-time-window-ms",
+        HeaderValue::from(d.window_ms),
+    );
+    headers.insert("x-rate-limit-time-reset-ms", HeaderValue::from(d.reset_ms));
+    headers.insert("x-rate-limit-requests-quota", HeaderValue::from(d.quota));
+    headers.insert("x-rate-limit-requests-left", HeaderValue::from(d.left));
+}

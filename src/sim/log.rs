@@ -1,0 +1,63 @@
+//! The request log: every request the fake store received, rejected ones included, in arrival order,
+//! so tests can assert what a client actually sent (how many GETs and DELETEs, which `id:in`, whether a
+//! 429 was respected) rather than trusting the client's own account.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// One request as the fake store saw it. The access token itself is never kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// `GET`, `DELETE`, …
+    pub method: String,
+    /// The path, without the query string.
+    pub path: String,
+    /// The raw query string (without `?`), as sent, `""` when none.
+    pub query: String,
+    /// The `id:in` IDs, when the parameter was present and valid.
+    pub ids: Option<Vec<u32>>,
+    /// The status answered; 0 while the request is still in progress or when it never got an answer
+    /// (the `Hang` hostile mode).
+    pub status: u16,
+    /// Arrival time, since the server started.
+    pub at: Duration,
+    /// Whether `X-Auth-Token` held one of the two valid tokens.
+    pub token_valid: bool,
+    /// The IDs this request actually deleted (empty for all but successful, non-lying DELETEs).
+    pub deleted: Vec<u32>,
+    /// The `User-Agent` header, if sent.
+    pub user_agent: Option<String>,
+}
+
+/// The append-only list of recorded requests.
+#[derive(Debug, Default)]
+pub struct RequestLog {
+    entries: Mutex<Vec<RecordedRequest>>,
+}
+
+impl RequestLog {
+    /// Record an arriving request; returns its index for [`RequestLog::finish`].
+    pub fn push(&self, entry: RecordedRequest) -> usize {
+        let mut entries = lock(&self.entries);
+        entries.push(entry);
+        entries.len() - 1
+    }
+
+    /// Complete the entry at `index` once its outcome is known.
+    pub fn finish(&self, index: usize, f: impl FnOnce(&mut RecordedRequest)) {
+        if let Some(entry) = lock(&self.entries).get_mut(index) {
+            f(entry);
+        }
+    }
+
+    /// A copy of every entry, in arrival order.
+    pub fn snapshot(&self) -> Vec<RecordedRequest> {
+        lock(&self.entries).clone()
+    }
+}
+
+/// Lock a mutex, recovering the data if a panicking thread poisoned it: the sim's data stays
+/// consistent because every critical section is a few plain assignments.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
