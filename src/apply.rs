@@ -359,7 +359,8 @@ fn classify(batch: &[CustomerId], result: Result<(), ApiError>) -> Outcome {
         Some(422) => {
             let named: BTreeMap<CustomerId, String> = err
                 .api_errors()
-                .iter()
+                .into_iter()
+                .flatten()
                 .filter_map(|(key, msg)| Some((key.parse::<CustomerId>().ok()?, msg.clone())))
                 .filter(|(id, _)| batch.contains(id))
                 .collect();
@@ -399,7 +400,7 @@ fn classify(batch: &[CustomerId], result: Result<(), ApiError>) -> Outcome {
                 why: format!(
                     "the API refused a DELETE of {} IDs (HTTP 422: {}); bisecting to find the IDs it refuses",
                     batch.len(),
-                    err.api_title().unwrap_or("no message")
+                    err.title().unwrap_or("no message")
                 ),
             }
         }

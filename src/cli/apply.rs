@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::apply::{self, Approved, Interrupt, Observer, Options, Report};
 use crate::audit::{AuditEntry, AuditLog, EventKind};
 use crate::error::Exit;
-use crate::plan::{self, Action, Plan, SavedPlan};
+use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
 use crate::state::{Lock, State};
 
@@ -133,8 +133,8 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
         "Listed {} customer{} in store {store_hash} ({} request{}).",
         ids.len(),
         plural(ids.len()),
-        client.stats().requests(),
-        plural(client.stats().requests() as usize)
+        common::requests_sent(&client),
+        plural(common::requests_sent(&client) as usize)
     );
     let (plan, vanished) = match &saved {
         Some(saved) => {

@@ -123,17 +123,19 @@ pub fn store_hash(global: &GlobalArgs, manifest: &Manifest) -> Result<String, St
     }
 }
 
-/// The retry policy, with a hidden override for tests (`BCPRUNE_BACKOFF_MS`: the base back-off).
-pub fn retry_policy() -> RetryPolicy {
-    let mut policy = RetryPolicy::default();
-    if let Some(ms) = std::env::var("BCPRUNE_BACKOFF_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        policy.base = std::time::Duration::from_millis(ms);
-        policy.cap = std::time::Duration::from_millis(ms.saturating_mul(20));
+/// The retry policy: BigCommerce's guidance, or the hidden test override `BCPRUNE_RETRY`
+/// (`base_ms=2,cap_ms=50,…`, see [`RetryPolicy::parse`]) so tests of back-off run fast.
+pub fn retry_policy() -> Result<RetryPolicy, String> {
+    match std::env::var("BCPRUNE_RETRY") {
+        Ok(spec) => RetryPolicy::parse(&spec).map_err(|e| format!("BCPRUNE_RETRY: {e}")),
+        Err(_) => Ok(RetryPolicy::default()),
     }
-    policy
+}
+
+/// Requests the client has sent so far (every attempt counts).
+pub fn requests_sent(client: &Client) -> u64 {
+    let stats = client.stats();
+    stats.get_requests + stats.delete_requests
 }
 
 /// An API client for the target store, with the token from `BIGCOMMERCE_ACCESS_TOKEN`.
@@ -143,7 +145,7 @@ pub fn client(global: &GlobalArgs, store_hash: &str) -> Result<Client, String> {
         None => Token::from_env().map_err(|e| e.to_string())?,
     };
     let config = ClientConfig {
-        retry: retry_policy(),
+        retry: retry_policy()?,
         parallelism: usize::from(global.parallelism),
         ..ClientConfig::new(&global.api_url, store_hash, token)
     };

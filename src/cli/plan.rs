@@ -5,7 +5,6 @@ use std::path::Path;
 
 use crate::api::Live;
 use crate::error::Exit;
-use crate::manifest::Manifest;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
 
@@ -14,8 +13,6 @@ use super::{Format, GlobalArgs, PlanArgs};
 
 /// A plan made against the live store, with what it was made from.
 pub struct Planned {
-    pub manifest: Manifest,
-    pub store_hash: String,
     pub live: Live,
     pub plan: Plan,
     pub saved: SavedPlan,
@@ -48,7 +45,7 @@ pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> 
         error(format!("could not list customers: {e}"));
         Exit::Error
     })?;
-    let requests = client.stats().requests();
+    let requests = common::requests_sent(&client);
     eprintln!(
         "Listed {} customer{} in store {store_hash} ({requests} request{}).",
         ids.len(),
@@ -65,8 +62,6 @@ pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> 
         jiff::Timestamp::now(),
     );
     Ok(Planned {
-        manifest,
-        store_hash,
         live,
         plan,
         saved,

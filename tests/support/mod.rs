@@ -72,7 +72,7 @@ pub fn bcprune_at(sim: &SimServer) -> Command {
     cmd.env("BIGCOMMERCE_API_URL", sim.base_url())
         .env("BIGCOMMERCE_ACCESS_TOKEN", READ_WRITE_TOKEN)
         .env("BIGCOMMERCE_STORE_HASH", "demo42")
-        .env("BCPRUNE_BACKOFF_MS", "2")
+        .env("BCPRUNE_RETRY", "base_ms=2,cap_ms=50")
         .timeout(std::time::Duration::from_secs(60));
     cmd
 }
