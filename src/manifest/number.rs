@@ -1,0 +1,293 @@
+//! Reading the numbers of a manifest (customer IDs, `max_deletes`, `version`) from their YAML text.
+//!
+//! YAML readers disagree about numbers: `010` is 10 in YAML 1.2 and 8 in YAML 1.1, `1_000` is 1000 to some
+//! and a string to others, `0x1F` is 31. A reviewer must read the same number the tool does, so only one
+//! form is accepted: an unquoted run of decimal digits without a leading zero. Everything else is refused
+//! with a message that says what the text looks like and how to write it instead.
+
+use yaml_rust2::scanner::TScalarStyle;
+
+/// What a number is for; decides whether 0 is allowed and how the message names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NumberKind {
+    /// A customer ID: 1..=4294967295.
+    CustomerId,
+    /// `max_deletes`: 0..=4294967295 (0 means nothing may be deleted).
+    MaxDeletes,
+    /// `version`: any plain number; the caller checks which versions are supported.
+    Version,
+}
+
+impl NumberKind {
+    fn noun(self) -> &'static str {
+        match self {
+            NumberKind::CustomerId => "a customer ID",
+            NumberKind::MaxDeletes => "max_deletes",
+            NumberKind::Version => "version",
+        }
+    }
+
+    fn expected(self) -> &'static str {
+        match self {
+            NumberKind::CustomerId => {
+                "a customer ID is a whole number from 1 to 4294967295 written in plain decimal digits"
+            }
+            NumberKind::MaxDeletes => {
+                "max_deletes is a whole number from 0 to 4294967295 written in plain decimal digits"
+            }
+            NumberKind::Version => "version is a plain number, e.g. `version: 1`",
+        }
+    }
+}
+
+/// Read `text` (a YAML scalar of the given style) as a number of the given kind, or say why it is not one.
+pub(super) fn parse_number(
+    text: &str,
+    style: TScalarStyle,
+    kind: NumberKind,
+) -> Result<u32, String> {
+    let noun = kind.noun();
+    let expected = kind.expected();
+    match style {
+        TScalarStyle::Plain => {}
+        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+            let quote = if style == TScalarStyle::SingleQuoted {
+                '\''
+            } else {
+                '"'
+            };
+            let hint = if is_plain_decimal(text) {
+                format!("; write it without quotes: {text}")
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "{noun} must be a number, not the quoted string {quote}{text}{quote}{hint}"
+            ));
+        }
+        TScalarStyle::Literal | TScalarStyle::Folded => {
+            return Err(format!(
+                "{noun} must be a plain number, not a block scalar (`|` or `>`); {expected}"
+            ));
+        }
+    }
+
+    if text.is_empty() {
+        return Err(format!(
+            "{noun} is missing (the value is empty); {expected}"
+        ));
+    }
+    if matches!(text, "~" | "null" | "Null" | "NULL") {
+        return Err(format!(
+            "{noun} is missing (`{text}` is YAML for null); {expected}"
+        ));
+    }
+    if matches!(
+        text,
+        "true"
+            | "True"
+            | "TRUE"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "no"
+            | "No"
+            | "NO"
+            | "on"
+            | "On"
+            | "ON"
+            | "off"
+            | "Off"
+            | "OFF"
+    ) {
+        return Err(format!("`{text}` is a boolean, not {noun}; {expected}"));
+    }
+
+    if text.bytes().all(|b| b.is_ascii_digit()) {
+        if text.len() > 1 && text.starts_with('0') {
+            return Err(format!(
+                "`{text}` has a leading zero, which YAML readers disagree on (decimal or octal); \
+                 write it without leading zeros"
+            ));
+        }
+        // At most 10 digits can fit in 32 bits; longer text must not be parsed into a wider type blindly.
+        let value = if text.len() <= 10 {
+            text.parse::<u64>().ok()
+        } else {
+            None
+        };
+        return match value {
+            Some(0) if kind == NumberKind::CustomerId => {
+                Err(format!("0 is not a valid customer ID; {expected}"))
+            }
+            Some(v) => u32::try_from(v).map_err(|_| too_large(text, noun)),
+            None => Err(too_large(text, noun)),
+        };
+    }
+
+    let unsigned = text.strip_prefix(['-', '+']);
+    if let Some(rest) = unsigned
+        && !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'_')
+    {
+        return Err(if text.starts_with('-') {
+            format!("`{text}` is negative; {expected}")
+        } else {
+            format!("`{text}` has a sign; write the number without `+`")
+        });
+    }
+
+    let lower = text.to_ascii_lowercase();
+    if let Some(base) = radix_prefix(&lower) {
+        return Err(format!("`{text}` is a {base} number; {expected}"));
+    }
+    if text.contains('_') && text.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        return Err(format!(
+            "`{text}` uses `_` as a digit separator, which YAML readers disagree on; write it \
+             without underscores"
+        ));
+    }
+    if looks_like_float(&lower) {
+        let what = if lower.contains('e') {
+            "is written in exponent notation"
+        } else if lower.contains("inf") || lower.contains("nan") {
+            "is not a finite number"
+        } else {
+            "is not a whole number"
+        };
+        return Err(format!("`{text}` {what}; {expected}"));
+    }
+    Err(format!("`{}` is not {noun}; {expected}", shorten(text)))
+}
+
+fn too_large(text: &str, noun: &str) -> String {
+    format!(
+        "`{}` is too large for {noun}: the largest allowed is 4294967295",
+        shorten(text)
+    )
+}
+
+/// Whether `text` is exactly what the loader accepts as a number (no sign, no leading zero).
+fn is_plain_decimal(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
+}
+
+fn radix_prefix(lower: &str) -> Option<&'static str> {
+    let digits = lower.strip_prefix(['-', '+']).unwrap_or(lower);
+    let (base, rest) = if let Some(rest) = digits.strip_prefix("0x") {
+        ("hexadecimal", rest)
+    } else if let Some(rest) = digits.strip_prefix("0o") {
+        ("octal", rest)
+    } else if let Some(rest) = digits.strip_prefix("0b") {
+        ("binary", rest)
+    } else {
+        return None;
+    };
+    (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_')).then_some(base)
+}
+
+fn looks_like_float(lower: &str) -> bool {
+    let body = lower.strip_prefix(['-', '+']).unwrap_or(lower);
+    if matches!(body, ".inf" | ".nan") {
+        return true;
+    }
+    let has_digit = body.bytes().any(|b| b.is_ascii_digit());
+    has_digit
+        && (body.contains('.') || body.contains('e'))
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'-' | b'+' | b'_'))
+}
+
+/// Keep messages readable when someone pastes a paragraph where a number belongs.
+pub(super) fn shorten(text: &str) -> String {
+    const MAX_CHARS: usize = 40;
+    let single_line = text.replace(['\n', '\r'], " ");
+    if single_line.chars().count() <= MAX_CHARS {
+        single_line
+    } else {
+        let mut short: String = single_line.chars().take(MAX_CHARS).collect();
+        short.push('…');
+        short
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(text: &str) -> Result<u32, String> {
+        parse_number(text, TScalarStyle::Plain, NumberKind::CustomerId)
+    }
+
+    #[test]
+    fn accepts_plain_decimal_ids_in_range() {
+        assert_eq!(id("1"), Ok(1));
+        assert_eq!(id("101"), Ok(101));
+        assert_eq!(id("4294967295"), Ok(u32::MAX));
+    }
+
+    #[test]
+    fn rejects_every_ambiguous_or_out_of_range_form_with_a_specific_reason() {
+        let cases = [
+            ("0", "0 is not a valid customer ID"),
+            ("-3", "is negative"),
+            ("+3", "has a sign"),
+            ("1.5", "is not a whole number"),
+            ("1.0", "is not a whole number"),
+            ("1e3", "exponent notation"),
+            ("4294967296", "too large"),
+            ("99999999999999999999999", "too large"),
+            ("~", "null"),
+            ("null", "null"),
+            ("", "is missing"),
+            ("true", "boolean"),
+            ("0x1F", "hexadecimal"),
+            ("0o17", "octal"),
+            ("0b101", "binary"),
+            ("010", "leading zero"),
+            ("1_000", "digit separator"),
+            (".inf", "not a finite number"),
+            ("abc", "is not a customer ID"),
+            ("101 102", "is not a customer ID"),
+        ];
+        for (text, fragment) in cases {
+            let err = id(text).expect_err(text);
+            assert!(err.contains(fragment), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn quoted_numbers_are_refused_with_the_unquoted_spelling() {
+        let err = parse_number("101", TScalarStyle::DoubleQuoted, NumberKind::CustomerId)
+            .expect_err("quoted");
+        assert_eq!(
+            err,
+            "a customer ID must be a number, not the quoted string \"101\"; write it without quotes: 101"
+        );
+        assert!(parse_number("7", TScalarStyle::Literal, NumberKind::CustomerId).is_err());
+    }
+
+    #[test]
+    fn max_deletes_allows_zero_but_ids_do_not() {
+        assert_eq!(
+            parse_number("0", TScalarStyle::Plain, NumberKind::MaxDeletes),
+            Ok(0)
+        );
+        assert!(id("0").is_err());
+    }
+
+    #[test]
+    fn long_text_is_shortened_in_messages() {
+        let long = "x".repeat(500);
+        let err = id(&long).expect_err("not a number");
+        assert!(err.len() < 200, "{err}");
+    }
+}
