@@ -53,11 +53,7 @@ use bcprune::sim::{READ_WRITE_TOKEN, SimConfig, SimServer};
 
 /// A fake store with `customers` seeded customers and a quota no test runs into.
 pub fn store(customers: u32) -> SimServer {
-    store_with(SimConfig {
-        customers,
-        quota: 100_000,
-        ..SimConfig::default()
-    })
+    store_with(SimConfig::default().customers(customers).unlimited())
 }
 
 /// A fake store with the given knobs, running on its own thread.
