@@ -431,3 +431,95 @@ fn refused_ids_are_isolated_and_the_rest_deleted() {
     assert!(left.contains(&7) && left.contains(&33));
     assert_eq!(left.len(), 12);
 }
+
+/// Drive plan and apply through the library against a store, as the CLI does.
+fn plan_and_apply(
+    sim: &bcprune::sim::SimServer,
+    manifest_ids: &[u32],
+    batch_size: usize,
+    parallelism: usize,
+) -> (BTreeSet<u32>, bcprune::apply::Report) {
+    use bcprune::api::{Client, ClientConfig, Token};
+    let ws = Workspace::new();
+    let path = ws.write("m.yaml", manifest_yaml(manifest_ids, ""));
+    let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+    let client = Client::new(ClientConfig {
+        parallelism,
+        ..ClientConfig::new(
+            sim.base_url(),
+            "demo42",
+            Token::new(bcprune::sim::READ_WRITE_TOKEN.to_string()),
+        )
+    })
+    .expect("client");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let ids: Vec<u32> = manifest.absent.iter().map(|e| e.id).collect();
+    let live = runtime.block_on(client.list(&ids)).expect("list");
+    let plan = bcprune::plan::compute(&manifest, &live);
+    let approved: Vec<bcprune::apply::Approved> = plan
+        .to_delete()
+        .map(|c| bcprune::apply::Approved {
+            id: c.id,
+            reason: c.reason.clone(),
+        })
+        .collect();
+    let options = bcprune::apply::Options {
+        batch_size,
+        parallelism,
+        run_id: "prop".into(),
+        state_path: ws.path().join("state.json"),
+    };
+    let mut audit =
+        bcprune::audit::AuditLog::open(&ws.path().join("audit.jsonl")).expect("audit log");
+    let mut state = bcprune::state::State::new("demo42", &manifest.sha256);
+    let report = runtime.block_on(bcprune::apply::execute(
+        &client,
+        &approved,
+        &options,
+        &mut audit,
+        &mut state,
+        &bcprune::apply::Quiet,
+        &bcprune::apply::Interrupt::default(),
+    ));
+    (approved.iter().map(|a| a.id).collect(), report)
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 24, ..Default::default() })]
+
+    /// Whatever the manifest and the store: every DELETE is non-empty, within the batch size, and
+    /// carries only IDs of the approved plan; the store loses exactly those; re-planning finds nothing.
+    #[test]
+    fn no_delete_ever_leaves_the_approved_plan(
+        store_size in 0u32..150,
+        removed in proptest::collection::btree_set(1u32..150, 0..50),
+        manifest_ids in proptest::collection::btree_set(1u32..220, 1..90),
+        batch_size in 1usize..40,
+        parallelism in 1usize..4,
+    ) {
+        let sim = store(store_size);
+        for id in &removed {
+            sim.remove(*id);
+        }
+        let before = sim.customer_ids();
+        let ids: Vec<u32> = manifest_ids.into_iter().collect();
+        let (approved, report) = plan_and_apply(&sim, &ids, batch_size, parallelism);
+
+        let expected: BTreeSet<u32> = ids.iter().copied().filter(|id| before.contains(id)).collect();
+        proptest::prop_assert_eq!(&approved, &expected);
+        for batch in deletes(&sim) {
+            proptest::prop_assert!(!batch.is_empty() && batch.len() <= batch_size);
+            proptest::prop_assert!(batch.iter().all(|id| approved.contains(id)), "{:?}", batch);
+        }
+        let after = sim.customer_ids();
+        proptest::prop_assert_eq!(after, before.difference(&approved).copied().collect::<BTreeSet<_>>());
+        proptest::prop_assert_eq!(report.verified.iter().copied().collect::<BTreeSet<_>>(), approved);
+        proptest::prop_assert!(report.failed.is_empty());
+
+        let (again, _) = plan_and_apply(&sim, &ids, batch_size, parallelism);
+        proptest::prop_assert!(again.is_empty(), "re-plan after apply has nothing to do");
+    }
+}

@@ -1,1 +1,383 @@
-//! Integration tests: resilience.
+//! Integration tests: the real API's hostility — shared quotas, 429s, 5xx, hostile bodies, kills and
+//! Ctrl-C mid-run, secrets — with the fake store's knobs. Every loop here is bounded in count and time.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use bcprune::sim::{Hostile, SimConfig, SimServer};
+use predicates::str::contains;
+
+use crate::support::*;
+
+/// The state file's deleted IDs (and whether each is verified).
+fn state_deleted(path: &Path) -> Vec<(u32, bool)> {
+    let state = read_json(path);
+    state["deleted"]
+        .as_array()
+        .expect("deleted is a list")
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_u64().expect("id") as u32,
+                d["verified"].as_bool().expect("verified"),
+            )
+        })
+        .collect()
+}
+
+fn statuses(sim: &SimServer, status: u16) -> usize {
+    sim.requests().iter().filter(|r| r.status == status).count()
+}
+
+/// Start `bcprune apply --auto-approve` as a child process (to kill or interrupt it).
+fn spawn_apply(sim: &SimServer, manifest: &Path, extra: &[&str]) -> Child {
+    let bin = assert_cmd::cargo::cargo_bin("bcprune");
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args(["apply", "--auto-approve"])
+        .args(extra)
+        .arg(manifest)
+        .env("BIGCOMMERCE_API_URL", sim.base_url())
+        .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
+        .env("BCPRUNE_RETRY", "base_ms=2,cap_ms=50")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.spawn().expect("spawn bcprune")
+}
+
+/// Wait (bounded) until the store has received at least `n` DELETEs.
+#[track_caller]
+fn wait_for_deletes(sim: &SimServer, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while deletes(sim).len() < n {
+        assert!(Instant::now() < deadline, "no {n} DELETEs within 30 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Wait (bounded) for a child to exit.
+#[track_caller]
+fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "bcprune did not exit within 60 s");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{name}"), &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{name}");
+}
+
+#[test]
+fn a_tight_quota_finishes_with_few_429s() {
+    // 60 requests against a quota of 12 per 250 ms: the pacer must wait for resets, not hit 429s.
+    let sim = store_with(
+        SimConfig::default()
+            .customers(2_000)
+            .rate_limit(12, Duration::from_millis(250)),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=2_000).step_by(2).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, "max_deletes: 5000\n"));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--batch-size", "25"])
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stdout(contains("1000 deleted"));
+    let too_many = statuses(&sim, 429);
+    assert!(too_many <= 3, "{too_many} 429s against a tight quota");
+    assert_eq!(sim.customer_ids().len(), 1_000);
+}
+
+#[test]
+fn fifteen_percent_injected_5xx_still_deletes_exactly_the_right_customers() {
+    let sim = store_with(
+        SimConfig::default()
+            .customers(1_200)
+            .unlimited()
+            .fail_rate(0.15)
+            .seed(7),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=1_500).filter(|id| id % 3 != 0).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, "max_deletes: 2000\n"));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--batch-size", "20"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    let expected: BTreeSet<u32> = (1..=1_200).filter(|id| id % 3 == 0).collect();
+    assert_eq!(sim.customer_ids(), expected);
+    assert!(statuses(&sim, 500) + statuses(&sim, 502) + statuses(&sim, 503) + statuses(&sim, 504) > 10);
+    let recorded: BTreeSet<u32> = state_deleted(&ws.path().join("bcprune.state.json"))
+        .into_iter()
+        .map(|(id, verified)| {
+            assert!(verified);
+            id
+        })
+        .collect();
+    assert_eq!(recorded, (1..=1_200).filter(|id| id % 3 != 0).collect());
+}
+
+#[test]
+fn sigkill_mid_run_leaves_a_true_state_and_a_rerun_finishes() {
+    let sim = store_with(
+        SimConfig::default()
+            .customers(400)
+            .unlimited()
+            .latency(Duration::from_millis(15)),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=400).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    let mut child = spawn_apply(&sim, &manifest, &["--batch-size", "10"]);
+    wait_for_deletes(&sim, 6);
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+
+    let state_path = ws.path().join("bcprune.state.json");
+    let live = sim.customer_ids();
+    assert!(live.len() < 400 && !live.is_empty(), "killed mid-run");
+    // Valid JSON that never claims a deletion that did not happen.
+    for (id, _) in state_deleted(&state_path) {
+        assert!(!live.contains(&id), "state claims {id} deleted but it exists");
+    }
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(ws.path().join("bcprune.audit.jsonl"))
+        .assert()
+        .success();
+
+    // The re-run takes over the dead process's lock, reconciles and finishes.
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--batch-size", "10"])
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stderr(contains("took over a lock"));
+    assert!(sim.customer_ids().is_empty());
+    let recorded: Vec<u32> = state_deleted(&state_path)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(recorded, ids, "the final state lists every deletion");
+    bcprune_at(&sim)
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&manifest)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn ctrl_c_finishes_in_flight_batches_and_exits_130() {
+    let sim = store_with(
+        SimConfig::default()
+            .customers(300)
+            .unlimited()
+            .latency(Duration::from_millis(20)),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=300).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    let mut child = spawn_apply(&sim, &manifest, &["--batch-size", "5", "--parallelism", "2"]);
+    wait_for_deletes(&sim, 4);
+    signal(&child, "INT");
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(130));
+    let live = sim.customer_ids();
+    assert!(!live.is_empty(), "stopped before the end");
+    let recorded: BTreeSet<u32> = state_deleted(&ws.path().join("bcprune.state.json"))
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let gone: BTreeSet<u32> = ids.iter().copied().filter(|id| !live.contains(id)).collect();
+    assert_eq!(recorded, gone, "the state matches the store");
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(ws.path().join("bcprune.audit.jsonl"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_second_ctrl_c_exits_at_once_with_a_valid_state() {
+    let sim = store_with(
+        SimConfig::default()
+            .customers(300)
+            .unlimited()
+            .latency(Duration::from_millis(300)),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=300).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    let mut child = spawn_apply(&sim, &manifest, &["--batch-size", "5"]);
+    wait_for_deletes(&sim, 1);
+    signal(&child, "INT");
+    std::thread::sleep(Duration::from_millis(50));
+    signal(&child, "INT");
+    let status = wait_exit(&mut child);
+    assert_eq!(status.code(), Some(130));
+    let live = sim.customer_ids();
+    let state = ws.path().join("bcprune.state.json");
+    if state.exists() {
+        for (id, _) in state_deleted(&state) {
+            assert!(!live.contains(&id), "state claims {id}");
+        }
+    }
+}
+
+#[test]
+fn hostile_listings_fail_clearly_and_nothing_is_deleted() {
+    let cases: Vec<(Hostile, &str)> = vec![
+        (Hostile::BadJson, "JSON"),
+        (Hostile::Html200, "HTML"),
+        (Hostile::Html502, "502"),
+        (Hostile::TruncatedBody, ""),
+        (Hostile::HugeBody(40 * 1024 * 1024), "MiB"),
+        (Hostile::ExtraCustomer, "not asked for"),
+        (Hostile::MissingId, "id"),
+        (Hostile::EndlessPagination, "pagination"),
+        (Hostile::ZeroTotalPages, "pages"),
+        (Hostile::Hang, "timed out"),
+        (Hostile::StallBody, "timed out"),
+    ];
+    for (mode, needle) in cases {
+        let sim = store_with(SimConfig::default().customers(50).unlimited().hostile(mode.clone()));
+        let ws = Workspace::new();
+        let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+        let output = bcprune_at(&sim)
+            .env("BCPRUNE_TIMEOUT_MS", "300")
+            .env("BCPRUNE_RETRY", "max_attempts=2,base_ms=1,cap_ms=5")
+            .args(["apply", "--auto-approve"])
+            .arg(&manifest)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{mode:?}: {stderr}");
+        assert!(stderr.contains("could not list customers"), "{mode:?}: {stderr}");
+        assert!(
+            stderr.to_lowercase().contains(&needle.to_lowercase()),
+            "{mode:?}: expected {needle:?} in {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{mode:?}: {stderr}");
+        assert!(deletes(&sim).is_empty(), "{mode:?}: no DELETE on a bad read");
+        assert_eq!(sim.customer_ids().len(), 50);
+    }
+}
+
+#[test]
+fn the_token_appears_nowhere_at_any_verbosity() {
+    let sim = store(30);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let token = bcprune::sim::READ_WRITE_TOKEN;
+    let plan = ws.path().join("plan.json");
+    let mut outputs = Vec::new();
+    outputs.push(
+        bcprune_at(&sim)
+            .env("RUST_LOG", "trace")
+            .args(["plan", "-vvv", "--out"])
+            .arg(&plan)
+            .arg(&manifest)
+            .output()
+            .expect("plan"),
+    );
+    outputs.push(
+        bcprune_at(&sim)
+            .env("RUST_LOG", "trace")
+            .args(["apply", "-vvv", "--plan"])
+            .arg(&plan)
+            .output()
+            .expect("apply"),
+    );
+    // A rejected token must not be echoed in the error either.
+    outputs.push(
+        bcprune_at(&sim)
+            .env("BIGCOMMERCE_ACCESS_TOKEN", "wrong-secret-value-123")
+            .env("RUST_LOG", "trace")
+            .args(["plan", "-vvv"])
+            .arg(&manifest)
+            .output()
+            .expect("plan with a bad token"),
+    );
+    assert_eq!(outputs[1].status.code(), Some(0), "{:?}", outputs[1]);
+    assert_eq!(outputs[2].status.code(), Some(1));
+    for output in &outputs {
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!all.is_empty());
+        assert!(!all.contains(token), "token leaked: {all}");
+        assert!(!all.contains("wrong-secret-value-123"), "token leaked: {all}");
+    }
+    assert!(String::from_utf8_lossy(&outputs[0].stderr).contains("TRACE") || String::from_utf8_lossy(&outputs[0].stderr).contains("DEBUG"));
+    for entry in std::fs::read_dir(ws.path()).expect("workspace") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(!text.contains(token), "token in {}", path.display());
+    }
+}
+
+#[test]
+fn a_bounded_soak_of_mixed_faults_ends_exact() {
+    // Quota pressure, 5xx, bare 429s, a DELETE size cap and refused IDs, all at once.
+    let rejected = [17u32, 404, 999];
+    let sim = store_with(
+        SimConfig::default()
+            .customers(1_500)
+            .rate_limit(40, Duration::from_millis(200))
+            .fail_rate(0.08)
+            .bare_429_rate(0.04)
+            .max_ids_per_delete(30, 413)
+            .reject_delete_ids(rejected)
+            .seed(99),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=1_500).filter(|id| id % 2 == 1).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, "max_deletes: 2000\n"));
+    let started = Instant::now();
+    let output = bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--batch-size", "50"])
+        .arg(&manifest)
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run");
+    assert!(started.elapsed() < Duration::from_secs(120));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(4), "{stdout}");
+    for id in rejected {
+        assert!(stdout.contains(&format!("Failed: customer {id}: HTTP 422")), "{stdout}");
+    }
+    let expected_gone: BTreeSet<u32> = ids
+        .iter()
+        .copied()
+        .filter(|id| !rejected.contains(id))
+        .collect();
+    let live = sim.customer_ids();
+    assert!(expected_gone.iter().all(|id| !live.contains(id)));
+    assert_eq!(live.len(), 1_500 - expected_gone.len());
+    let recorded: BTreeSet<u32> = state_deleted(&ws.path().join("bcprune.state.json"))
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(recorded, expected_gone);
+    for batch in deletes(&sim) {
+        assert!(!batch.is_empty() && batch.len() <= 50);
+        assert!(batch.iter().all(|id| ids.contains(id)));
+    }
+}
