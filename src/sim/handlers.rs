@@ -111,6 +111,9 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
             break 'outcome bare_429();
         }
         if !d.allowed {
+            if chance(&shared, shared.config.over_quota_500_rate) {
+                break 'outcome error(500, "Internal Server Error", TYPE_STATUS_CODES, None).into();
+            }
             break 'outcome too_many_requests(&d, shared.config.omit_retry_after).into();
         }
         if !shared.config.latency.is_zero() {
