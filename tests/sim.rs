@@ -574,7 +574,7 @@ fn rate_limit_header_names_are_lower_case_on_the_wire_from_a_background_server()
 
 #[tokio::test]
 async fn an_exhausted_quota_answers_429_with_retry_after_until_the_window_resets() {
-    let window = Duration::from_millis(400);
+    let window = Duration::from_millis(600);
     let sim = start(SimConfig::default().customers(10).rate_limit(3, window)).await;
     let started = Instant::now();
     for left in ["2", "1", "0"] {
@@ -597,7 +597,7 @@ async fn an_exhausted_quota_answers_429_with_retry_after_until_the_window_resets
             .header("x-rate-limit-time-reset-ms")
             .and_then(|v| v.parse().ok())
             .expect("reset");
-        assert!(reset > 0 && reset <= 400, "{reset}");
+        assert!(reset > 0 && reset <= 600, "{reset}");
         assert_eq!(
             r.json(),
             json!({"status":429,"title":"Too many requests","type":"/api-docs/getting-started/api-status-codes","errors":{}})
@@ -656,9 +656,9 @@ async fn bare_429_knob_answers_429_without_any_rate_limit_header() {
 
 #[tokio::test]
 async fn concurrency_limit_answers_excess_requests_with_a_bare_429() {
-    let sim = start(small().max_in_flight(1).latency(Duration::from_millis(300))).await;
+    let sim = start(small().max_in_flight(1).latency(Duration::from_millis(400))).await;
     let (a, b) = tokio::join!(get(&sim, "id:in=1"), async {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         get(&sim, "id:in=2").await
     });
     assert_eq!(a.status, 200);
