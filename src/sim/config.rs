@@ -97,6 +97,9 @@ pub struct SimConfig {
     pub bare_429_rate: f64,
     /// Leave `x-retry-after` out of quota 429s (the validate-credentials behaviour).
     pub omit_retry_after: bool,
+    /// Fraction (0..=1) of requests over the quota answered `500` instead of 429 (API-NOTES §2.3: "you
+    /// may occasionally receive a `500` for similar scenarios"); the rate-limit headers stay.
+    pub over_quota_500_rate: f64,
     /// Most IDs one DELETE may carry; more answers `over_cap_status`. `None`: unlimited.
     pub max_ids_per_delete: Option<usize>,
     /// Status for a DELETE over `max_ids_per_delete`: 413, 414 or 422 (anything else is treated as 413).
@@ -134,6 +137,7 @@ impl Default for SimConfig {
             fail_rate: 0.0,
             bare_429_rate: 0.0,
             omit_retry_after: false,
+            over_quota_500_rate: 0.0,
             max_ids_per_delete: None,
             over_cap_status: 413,
             over_limit: OverLimit::Status413,
@@ -201,6 +205,12 @@ impl SimConfig {
     /// Leave `x-retry-after` out of quota 429s.
     pub fn omit_retry_after(mut self, omit: bool) -> Self {
         self.omit_retry_after = omit;
+        self
+    }
+
+    /// Answer this fraction of over-quota requests with 500 instead of 429.
+    pub fn over_quota_500_rate(mut self, rate: f64) -> Self {
+        self.over_quota_500_rate = rate;
         self
     }
 

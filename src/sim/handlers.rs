@@ -94,7 +94,8 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     let _guard = InFlight(&shared);
 
-    let decision;
+    // Every request costs one unit of the shared window, whatever happens to it next.
+    let d = lock(&shared.window).consume(arrival);
     let outcome = 'outcome: {
         if shared
             .config
@@ -102,15 +103,15 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
             .is_some_and(|max| in_flight > max)
         {
             // Historical "3 concurrent requests" limit: a 429 without rate-limit headers.
-            decision = None;
             break 'outcome bare_429();
         }
-        let d = lock(&shared.window).consume(arrival);
-        decision = Some(d);
         if chance(&shared, shared.config.bare_429_rate) {
             break 'outcome bare_429();
         }
         if !d.allowed {
+            if chance(&shared, shared.config.over_quota_500_rate) {
+                break 'outcome error(500, "Internal Server Error", TYPE_STATUS_CODES, None).into();
+            }
             break 'outcome too_many_requests(&d, shared.config.omit_retry_after).into();
         }
         if !shared.config.latency.is_zero() {
@@ -124,9 +125,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     };
 
     let mut response = outcome.response;
-    if outcome.rate_headers
-        && let Some(d) = decision
-    {
+    if outcome.rate_headers {
         add_rate_headers(response.headers_mut(), &d);
     }
     let status = response.status().as_u16();
@@ -462,6 +461,8 @@ struct Position {
     after: usize,
 }
 
+/// With another sort, a cursor whose row no longer exists yields `None` (an empty page): the position
+/// is unknowable, and an empty page ends the client's walk rather than repeating rows.
 fn position(rows: &[&Customer], id: u32, by_id: bool) -> Option<Position> {
     if by_id {
         // Works even when the cursor's row has since been deleted.

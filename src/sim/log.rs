@@ -16,8 +16,8 @@ pub struct RecordedRequest {
     pub query: String,
     /// The `id:in` IDs, when the parameter was present and valid.
     pub ids: Option<Vec<u32>>,
-    /// The status answered; 0 while the request is still in progress or when it never got an answer
-    /// (the `Hang` hostile mode).
+    /// The status answered; 0 while the request is still in progress (a `Hostile::Hang` request stays
+    /// 0 until the server stops).
     pub status: u16,
     /// Arrival time, since the server started.
     pub at: Duration,

@@ -408,8 +408,7 @@ impl ListQuery {
             list.as_ref().is_none_or(|items| {
                 items.iter().any(|item| {
                     if fold {
-                        item.eq_ignore_ascii_case(field)
-                            || item.to_lowercase() == field.to_lowercase()
+                        item.to_lowercase() == field.to_lowercase()
                     } else {
                         item == field
                     }
