@@ -128,7 +128,8 @@ pub enum Fatal {
 
 /// The outcome of one DELETE request.
 enum Outcome {
-    Deleted(Vec<CustomerId>),
+    /// The API accepted the DELETE; the state save that recorded it (the serial, or why it failed).
+    Deleted(Vec<CustomerId>, Result<u64, String>),
     /// The API refused the request as a whole: these IDs failed, try these smaller pieces instead.
     Split {
         retry: Vec<Vec<CustomerId>>,
@@ -166,9 +167,7 @@ impl Records<'_> {
             let reason = self.reasons.get(id).cloned().flatten();
             state.record_deleted(*id, now, &self.options.run_id, reason, verified);
         }
-        state
-            .save(&self.options.state_path)
-            .map_err(Fatal::State)?;
+        state.save(&self.options.state_path).map_err(Fatal::State)?;
         Ok(state.serial)
     }
 }
@@ -222,16 +221,16 @@ pub async fn execute(
             break;
         };
         match outcome {
-            Outcome::Deleted(ids) => match records.record_deleted(&ids, false) {
+            Outcome::Deleted(ids, saved) => match saved {
                 Ok(serial) => {
                     report.state_serial = serial;
                     done += ids.len();
                     accepted.extend(ids);
                 }
                 Err(fatal) => {
-                    // The DELETE was accepted but could not be recorded: say so loudly; the audit
-                    // log's batch_deleted line holds the truth and the next run reconciles it.
-                    report.fatal = Some(fatal.to_string());
+                    // The DELETE was accepted but could not be recorded: say so loudly. Its intent
+                    // stays open in the audit log, so the next run reconciles it.
+                    report.fatal = Some(fatal);
                     done += ids.len();
                     accepted.extend(ids);
                     stopping = true;
@@ -264,23 +263,23 @@ pub async fn execute(
         observer.progress(done, total);
     }
     report.interrupted = interrupt.is_set();
-    report
-        .not_attempted
-        .extend(queue.into_iter().flatten());
+    report.not_attempted.extend(queue.into_iter().flatten());
     report.not_attempted.sort_unstable();
 
     verify(client, &records, accepted, &mut report).await;
     report.failed.sort_by_key(|f| f.id);
-    let finished = records
-        .entry(EventKind::ApplyFinished)
-        .message(&format!(
-            "deleted {} (verified {}), failed {}, not attempted {}{}",
-            report.deleted_count(),
-            report.verified.len(),
-            report.failed.len(),
-            report.not_attempted.len(),
-            if report.interrupted { ", interrupted" } else { "" }
-        ));
+    let finished = records.entry(EventKind::ApplyFinished).message(format!(
+        "deleted {} (verified {}), failed {}, not attempted {}{}",
+        report.deleted_count(),
+        report.verified.len(),
+        report.failed.len(),
+        report.not_attempted.len(),
+        if report.interrupted {
+            ", interrupted"
+        } else {
+            ""
+        }
+    ));
     if let Err(err) = records.audit(finished) {
         observer.warn(&format!("could not write the final audit line: {err}"));
     }
@@ -297,9 +296,24 @@ async fn send(client: &Client, records: &Records<'_>, batch: Vec<CustomerId>) ->
         }
     };
     let result = client.delete(&batch).await;
-    let outcome = classify(&batch, result);
+    let outcome = match classify(&batch, result) {
+        // The state is saved before the outcome line closes the intent: a crash in between leaves the
+        // intent open and the deletion recorded (unverified), and the next run settles both. The other
+        // order could lose a deletion from the state.
+        Outcome::Deleted(ids, _) => {
+            let saved = records
+                .record_deleted(&ids, false)
+                .map_err(|fatal| fatal.to_string());
+            if saved.is_err() {
+                // Leave the intent open: the next run finds these IDs gone and records them.
+                return Outcome::Deleted(ids, saved);
+            }
+            Outcome::Deleted(ids, saved)
+        }
+        other => other,
+    };
     let (kind, status, message) = match &outcome {
-        Outcome::Deleted(_) => (EventKind::BatchDeleted, Some(204), None),
+        Outcome::Deleted(..) => (EventKind::BatchDeleted, Some(204), None),
         Outcome::Split { why, .. } => (EventKind::BatchFailed, None, Some(why.clone())),
         Outcome::Failed(f) | Outcome::Stop(f, _) => (
             EventKind::BatchFailed,
@@ -326,7 +340,7 @@ async fn send(client: &Client, records: &Records<'_>, batch: Vec<CustomerId>) ->
 /// Turn the API's answer to one DELETE into what the run does next.
 fn classify(batch: &[CustomerId], result: Result<(), ApiError>) -> Outcome {
     let err = match result {
-        Ok(()) => return Outcome::Deleted(batch.to_vec()),
+        Ok(()) => return Outcome::Deleted(batch.to_vec(), Ok(0)),
         Err(err) => err,
     };
     let status = err.status();
@@ -381,7 +395,11 @@ fn classify(batch: &[CustomerId], result: Result<(), ApiError>) -> Outcome {
                     rest.len()
                 );
                 return Outcome::Split {
-                    retry: if rest.is_empty() { Vec::new() } else { vec![rest] },
+                    retry: if rest.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![rest]
+                    },
                     failed: named
                         .into_iter()
                         .map(|(id, msg)| Failure {
@@ -444,7 +462,7 @@ async fn verify(
             }
             let mut entry = records.entry(EventKind::Verify).ids(&gone);
             if !present.is_empty() {
-                entry = entry.message(&format!(
+                entry = entry.message(format!(
                     "still present after HTTP 204: {}",
                     id_list(&present)
                 ));
@@ -461,10 +479,7 @@ async fn verify(
         }
         Err(err) => {
             let message = format!("could not list the deleted customers again to verify: {err}");
-            let entry = records
-                .entry(EventKind::Verify)
-                .message(&message)
-                .ids(&[]);
+            let entry = records.entry(EventKind::Verify).message(&message).ids(&[]);
             if let Err(err) = records.audit(entry) {
                 tracing::warn!("could not write the verify audit line: {err}");
             }
@@ -542,7 +557,7 @@ pub async fn reconcile(
         let entry = AuditEntry::new(&options.run_id, EventKind::Reconciled)
             .ids(&gone)
             .intent(intent.seq)
-            .message(&format!(
+            .message(format!(
                 "open intent of run {}: {} of {} IDs are gone and recorded as deleted by that run",
                 intent.run_id,
                 gone.len(),
@@ -562,7 +577,7 @@ pub async fn reconcile(
     if !done.confirmed.is_empty() || !done.still_present.is_empty() {
         let entry = AuditEntry::new(&options.run_id, EventKind::Reconciled)
             .ids(&done.confirmed)
-            .message(&format!(
+            .message(format!(
                 "unverified deletions re-checked: {} confirmed gone, {} still present ({})",
                 done.confirmed.len(),
                 done.still_present.len(),
@@ -570,7 +585,9 @@ pub async fn reconcile(
             ));
         audit.append(entry).map_err(ReconcileError::Audit)?;
     }
-    state.save(&options.state_path).map_err(ReconcileError::State)?;
+    state
+        .save(&options.state_path)
+        .map_err(ReconcileError::State)?;
     Ok(done)
 }
 

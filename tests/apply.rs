@@ -20,7 +20,10 @@ fn apply_deletes_exactly_the_plan_records_it_and_replans_to_nothing() {
         .expect("run");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert!(stdout.contains("Verified: 3 customers are gone."), "{stdout}");
+    assert!(
+        stdout.contains("Verified: 3 customers are gone."),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("Apply complete: 3 deleted, 1 already absent, 0 failed."),
         "{stdout}"
@@ -88,7 +91,10 @@ fn only_the_literal_yes_approves() {
             assert_eq!(deletes(&sim).len(), 1);
         } else {
             assert_eq!(output.status.code(), Some(3), "{answer:?}: {output:?}");
-            assert!(deletes(&sim).is_empty(), "{answer:?}: no DELETE when declined");
+            assert!(
+                deletes(&sim).is_empty(),
+                "{answer:?}: no DELETE when declined"
+            );
             assert!(!ws.path().join("bcprune.state.json").exists());
         }
     }
@@ -164,7 +170,9 @@ fn a_saved_plan_is_applied_without_a_prompt() {
         .arg(&plan)
         .assert()
         .success()
-        .stdout(contains("Apply complete: 2 deleted, 1 already absent, 0 failed."));
+        .stdout(contains(
+            "Apply complete: 2 deleted, 1 already absent, 0 failed.",
+        ));
     assert_eq!(deletes(&sim), vec![vec![1, 2]]);
 }
 
@@ -356,7 +364,46 @@ fn a_store_whose_delete_answers_204_without_deleting_is_caught() {
             "Failed: customer 1: the API answered 204 but the customer is still listed",
         ));
     let state = read_json(&ws.path().join("bcprune.state.json"));
-    assert_eq!(state["deleted"], serde_json::json!([]), "no claim of a deletion");
+    assert_eq!(
+        state["deleted"],
+        serde_json::json!([]),
+        "no claim of a deletion"
+    );
+}
+
+#[test]
+fn a_failed_verification_records_unverified_deletions_and_exits_4() {
+    let sim = store(20);
+    sim.faults().fail_gets_after_delete(Some(500));
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(4)
+        .stdout(contains("Not verified: 2 customers"));
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    let verified: Vec<_> = state["deleted"]
+        .as_array()
+        .expect("deleted")
+        .iter()
+        .map(|d| d["verified"].clone())
+        .collect();
+    assert_eq!(
+        verified,
+        vec![serde_json::json!(false), serde_json::json!(false)]
+    );
+    // The next run confirms them.
+    sim.faults().fail_gets_after_delete(None);
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stderr(contains("2 confirmed"));
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    assert_eq!(state["deleted"][1]["verified"], true);
 }
 
 #[test]
@@ -424,7 +471,9 @@ fn refused_ids_are_isolated_and_the_rest_deleted() {
         .arg(&manifest)
         .assert()
         .code(4)
-        .stdout(contains("Failed: customer 7: HTTP 422: Unauthorized to delete"))
+        .stdout(contains(
+            "Failed: customer 7: HTTP 422: Unauthorized to delete",
+        ))
         .stdout(contains("Failed: customer 33:"))
         .stdout(contains("38 deleted"));
     let left = sim.customer_ids();

@@ -7,7 +7,11 @@ fn plan_lists_existing_ids_as_delete_and_missing_ones_as_absent() {
     let sim = store(50);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[3, 1, 70, 2], ""));
-    let output = bcprune_at(&sim).arg("plan").arg(&manifest).output().expect("run");
+    let output = bcprune_at(&sim)
+        .arg("plan")
+        .arg(&manifest)
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     insta::assert_snapshot!("plan_table", stdout);
@@ -22,7 +26,11 @@ fn plan_uses_one_get_per_250_ids() {
     let ws = Workspace::new();
     let ids: Vec<u32> = (1..=600).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
-    bcprune_at(&sim).arg("plan").arg(&manifest).assert().success();
+    bcprune_at(&sim)
+        .arg("plan")
+        .arg(&manifest)
+        .assert()
+        .success();
     let gets: Vec<_> = sim
         .requests()
         .into_iter()
@@ -51,7 +59,9 @@ fn detailed_exitcode_is_2_with_pending_deletions_and_0_without() {
         .arg(&nothing)
         .assert()
         .code(0)
-        .stdout(predicates::str::contains("Plan: 0 to delete, 1 already absent."));
+        .stdout(predicates::str::contains(
+            "Plan: 0 to delete, 1 already absent.",
+        ));
 }
 
 #[test]
@@ -65,7 +75,10 @@ fn an_invalid_manifest_sends_nothing() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains("m.yaml:2:1"));
-    assert!(sim.requests().is_empty(), "no request for an invalid manifest");
+    assert!(
+        sim.requests().is_empty(),
+        "no request for an invalid manifest"
+    );
 }
 
 #[test]
@@ -81,7 +94,8 @@ fn json_plan_is_the_saved_document_without_personal_data() {
         .output()
         .expect("run");
     assert!(output.status.success(), "{output:?}");
-    let printed: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON on stdout");
+    let printed: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("JSON on stdout");
     let saved = read_json(&out);
     assert_eq!(printed["changes"], saved["changes"]);
     assert_eq!(saved["format_version"], 1);
@@ -186,7 +200,9 @@ fn show_renders_a_saved_plan_and_warns_when_it_went_stale() {
         .arg(&plan)
         .assert()
         .success()
-        .stdout(predicates::str::contains("Plan: 2 to delete, 0 already absent."))
+        .stdout(predicates::str::contains(
+            "Plan: 2 to delete, 0 already absent.",
+        ))
         .stderr(predicates::str::is_empty());
     ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
     bcprune()
@@ -194,6 +210,8 @@ fn show_renders_a_saved_plan_and_warns_when_it_went_stale() {
         .arg(&plan)
         .assert()
         .success()
-        .stderr(predicates::str::contains("the manifest changed since the plan"));
+        .stderr(predicates::str::contains(
+            "the manifest changed since the plan",
+        ));
     assert_eq!(sim.requests().len(), requests, "show is offline");
 }

@@ -8,7 +8,10 @@ use crate::support::bcprune;
 fn assert_committed(kind: &str) {
     let path = format!("{}/schemas/{kind}.schema.json", env!("CARGO_MANIFEST_DIR"));
     let committed = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    let output = bcprune().args(["schema", kind]).output().expect("run bcprune");
+    let output = bcprune()
+        .args(["schema", kind])
+        .output()
+        .expect("run bcprune");
     assert!(output.status.success(), "bcprune schema {kind} failed");
     let generated = String::from_utf8(output.stdout).expect("utf-8");
     assert!(

@@ -64,7 +64,8 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
             "took over a lock left by a process that is gone ({previous}); if that apply was interrupted, this run reconciles it"
         ));
     }
-    let mut state = common::load_state(&state_path, &store_hash).or_else(|e| fail(Exit::Error, e))?;
+    let mut state =
+        common::load_state(&state_path, &store_hash).or_else(|e| fail(Exit::Error, e))?;
 
     // A saved plan is checked offline first: the manifest, the state and the store it was made against.
     if let Some(saved) = &saved {
@@ -96,8 +97,10 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     let intents = audit_log
         .unfinished_intents()
         .or_else(|e| fail(Exit::Error, e))?;
-    let needs_reconcile =
-        !intents.is_empty() || state.as_ref().is_some_and(|s| !s.unverified_ids().is_empty());
+    let needs_reconcile = !intents.is_empty()
+        || state
+            .as_ref()
+            .is_some_and(|s| !s.unverified_ids().is_empty());
     if needs_reconcile {
         let state = state.get_or_insert_with(|| State::new(&store_hash, &manifest.sha256));
         let done = runtime
@@ -188,7 +191,7 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     state.set_manifest_sha256(&manifest.sha256);
     let started = AuditEntry::new(&run_id, EventKind::ApplyStarted)
         .ids(&to_delete.iter().map(|a| a.id).collect::<Vec<_>>())
-        .message(&format!(
+        .message(format!(
             "store {store_hash}: {} to delete, {already_absent} already absent; {}",
             to_delete.len(),
             match &args.plan {
@@ -222,7 +225,12 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     });
     progress.finish();
     drop(lock);
-    Ok(print_report(&report, already_absent, &state_path, &audit_path))
+    Ok(print_report(
+        &report,
+        already_absent,
+        &state_path,
+        &audit_path,
+    ))
 }
 
 /// Refuse a stale saved plan, naming every reason.
@@ -382,7 +390,11 @@ fn print_report(
             "Verified: {} customer{} {} gone.",
             report.verified.len(),
             plural(report.verified.len()),
-            if report.verified.len() == 1 { "is" } else { "are" }
+            if report.verified.len() == 1 {
+                "is"
+            } else {
+                "are"
+            }
         );
     }
     if let Some(why) = &report.verify_error {
@@ -429,8 +441,8 @@ fn print_report(
         report.state_serial,
         audit_path.display()
     );
-    let any_accepted = report.deleted_count() > 0
-        || report.failed.iter().any(|f| f.status == Some(204));
+    let any_accepted =
+        report.deleted_count() > 0 || report.failed.iter().any(|f| f.status == Some(204));
     if report.interrupted {
         Exit::Interrupted
     } else if report.failed.is_empty() && report.fatal.is_none() && report.unverified.is_empty() {

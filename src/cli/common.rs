@@ -2,7 +2,8 @@
 
 /// Set up `tracing` on stderr: `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG` overrides.
 /// The access token never reaches a log line: it lives only in a header value marked sensitive.
-pub fn init_tracing(verbose: u8) {
+/// Colors only on a terminal, and never with `--no-color` or `NO_COLOR`.
+pub fn init_tracing(verbose: u8, no_color: bool) {
     let default = match verbose {
         0 => "warn",
         1 => "bcprune=info",
@@ -14,6 +15,7 @@ pub fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(use_color(no_color))
         .without_time()
         .try_init();
 }
@@ -27,6 +29,13 @@ use crate::plan::StateRef;
 use crate::state::State;
 
 use super::GlobalArgs;
+
+/// Whether to color stderr output: a terminal, no `--no-color`, no `NO_COLOR` (https://no-color.org).
+pub fn use_color(no_color: bool) -> bool {
+    !no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stderr().is_terminal()
+}
 
 /// The state file name used when `--state` is not given.
 pub const STATE_FILE: &str = "bcprune.state.json";
@@ -163,7 +172,9 @@ pub fn client(global: &GlobalArgs, store_hash: &str) -> Result<Client, String> {
 pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<State>, String> {
     let state = State::load(path).map_err(|e| e.to_string())?;
     if let Some(state) = &state {
-        state.check_store(path, store_hash).map_err(|e| e.to_string())?;
+        state
+            .check_store(path, store_hash)
+            .map_err(|e| e.to_string())?;
     }
     Ok(state)
 }

@@ -16,7 +16,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-
 /// Delete BigCommerce customers declaratively: plan, review, apply, verify, record.
 #[derive(Debug, Parser)]
 #[command(name = "bcprune", version, about, long_about = None)]
@@ -204,7 +203,7 @@ pub struct SimArgs {
 /// Parse the command line, run the command, and return its exit code.
 pub fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    common::init_tracing(cli.global.verbose);
+    common::init_tracing(cli.global.verbose, cli.global.no_color);
     let exit = match cli.command {
         Command::Validate { ref manifest } => validate::run(manifest),
         Command::Plan(ref args) => plan::run(&cli.global, args),

@@ -61,11 +61,7 @@ pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> 
         common::state_ref(state.as_ref()),
         jiff::Timestamp::now(),
     );
-    Ok(Planned {
-        live,
-        plan,
-        saved,
-    })
+    Ok(Planned { live, plan, saved })
 }
 
 /// Write a saved plan atomically (a half-written plan must never be applied).

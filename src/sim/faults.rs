@@ -13,6 +13,7 @@ use super::ratelimit::FixedWindow;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FaultState {
     pub fail_gets: Option<u16>,
+    pub fail_gets_after_delete: Option<u16>,
     pub fail_deletes: Option<u16>,
     pub lying_deletes: bool,
     pub fail_after_delete: Option<u16>,
@@ -31,6 +32,16 @@ impl Faults {
     /// Answer every customers GET with this status (and an `Error` body) from now on; `None` stops.
     pub fn fail_gets(&self, status: Option<u16>) {
         lock(&self.state).fail_gets = status;
+    }
+
+    /// Once a DELETE has removed a customer, answer every later customers GET with this status (the store
+    /// breaks between an apply's deletes and its verification); `None` stops.
+    pub fn fail_gets_after_delete(&self, status: Option<u16>) {
+        let mut state = lock(&self.state);
+        state.fail_gets_after_delete = status;
+        if status.is_none() {
+            state.fail_gets = None;
+        }
     }
 
     /// Answer every customers DELETE with this status, deleting nothing; `None` stops.

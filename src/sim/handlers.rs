@@ -632,6 +632,11 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
         return no_content().into();
     }
     let deleted: Vec<u32> = unique.into_iter().filter(|&id| store.remove(id)).collect();
+    if !deleted.is_empty()
+        && let Some(status) = faults.fail_gets_after_delete
+    {
+        lock(&shared.faults.state).fail_gets = Some(status);
+    }
     let response = match faults.fail_after_delete {
         Some(status) => error(status, reason(status), TYPE_STATUS_CODES, None),
         None => no_content(),
