@@ -1,1 +1,1255 @@
-//! Integration tests: manifest.
+//! Integration tests: manifest loading and validation (PRODUCT.md §1) and `bcprune validate`.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use bcprune::manifest::{self, DEFAULT_MAX_DELETES, Manifest, ManifestError};
+use predicates::prelude::*;
+use proptest::prelude::*;
+
+use crate::support::{Workspace, bcprune};
+
+#[track_caller]
+fn load_ok(path: &Path) -> Manifest {
+    match manifest::load(path) {
+        Ok(manifest) => manifest,
+        Err(errors) => panic!("expected a valid manifest, got:\n{errors}"),
+    }
+}
+
+#[track_caller]
+fn load_err(path: &Path) -> Vec<ManifestError> {
+    match manifest::load(path) {
+        Ok(manifest) => panic!("expected errors, got a valid manifest: {manifest:?}"),
+        Err(errors) => {
+            assert!(
+                !errors.0.is_empty(),
+                "an invalid manifest must report at least one error"
+            );
+            errors.0
+        }
+    }
+}
+
+/// `line:column: message` of each error, for readable assertion failures.
+fn describe(errors: &[ManifestError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("  {}:{}: {}", e.location.line, e.location.column, e.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One bad manifest: its bytes, and the single error it must produce. `{file}` in the fragment stands for
+/// the manifest's path.
+struct Bad {
+    name: &'static str,
+    yaml: &'static [u8],
+    line: usize,
+    column: usize,
+    fragment: &'static str,
+}
+
+const fn bad(
+    name: &'static str,
+    yaml: &'static [u8],
+    line: usize,
+    column: usize,
+    fragment: &'static str,
+) -> Bad {
+    Bad {
+        name,
+        yaml,
+        line,
+        column,
+        fragment,
+    }
+}
+
+/// Every rule of PRODUCT.md §1, one defect per manifest.
+const BAD_MANIFESTS: &[Bad] = &[
+    // The file as a whole.
+    bad("empty file", b"", 1, 1, "the manifest file is empty"),
+    bad(
+        "only comments",
+        b"# nothing here\n\n",
+        1,
+        1,
+        "the manifest file is empty",
+    ),
+    bad(
+        "empty document",
+        b"---\n",
+        2,
+        1,
+        "the YAML document is empty",
+    ),
+    bad(
+        "a list instead of a mapping",
+        b"- 1\n- 2\n",
+        1,
+        1,
+        "the file is a YAML list",
+    ),
+    bad(
+        "a scalar instead of a mapping",
+        b"hello\n",
+        1,
+        1,
+        "the file is a single value (`hello`)",
+    ),
+    bad(
+        "two documents",
+        b"version: 1\nabsent: [5]\n---\nversion: 1\nabsent: [6]\n",
+        3,
+        1,
+        "a second YAML document starts here",
+    ),
+    bad(
+        "tab in indentation",
+        b"version: 1\nabsent:\n\t- 5\n",
+        3,
+        1,
+        "tab character in indentation",
+    ),
+    bad(
+        "tab after spaces in indentation",
+        b"version: 1\nabsent:\n  - id: 5\n  \treason: x\n",
+        4,
+        3,
+        "tab character in indentation: YAML allows spaces only",
+    ),
+    bad(
+        "tab after a colon",
+        b"version:\t1\nabsent: []\n",
+        1,
+        9,
+        "must be followed by a space",
+    ),
+    bad(
+        "binary garbage (NUL)",
+        b"version: 1\nabsent: [5]\n\x00\x01\x02\xff",
+        3,
+        1,
+        "NUL byte",
+    ),
+    bad(
+        "not UTF-8",
+        b"version: 1\nabsent:\n  - 5 # caf\xe9\n",
+        3,
+        12,
+        "not UTF-8 text: invalid byte 0xE9 at byte offset 30",
+    ),
+    bad(
+        "control character",
+        b"version: 1\nabsent: [5]\x1b\n",
+        2,
+        12,
+        "control character U+001B",
+    ),
+    bad(
+        "unclosed flow list",
+        b"version: 1\nabsent: [5, 6\n",
+        3,
+        1,
+        "expected `,` or `]`",
+    ),
+    bad(
+        "unclosed quote",
+        b"version: 1\nabsent:\n  - \"5\n",
+        3,
+        5,
+        "ends in the middle of a value",
+    ),
+    bad(
+        "bad indentation",
+        b"version: 1\nabsent:\n  - 5\n - 6\n",
+        4,
+        2,
+        "check its indentation",
+    ),
+    bad(
+        "an anchor",
+        b"version: 1\nprotect: &p [1]\nabsent: [5]\n",
+        2,
+        10,
+        "YAML anchors (`&name`) are not allowed",
+    ),
+    bad(
+        "an alias",
+        b"version: 1\nabsent: [5]\nprotect: [*x]\n",
+        3,
+        11,
+        "YAML aliases (`*name`) are not allowed",
+    ),
+    bad(
+        "an explicit tag",
+        b"version: 1\nabsent:\n  - !!str 5\n",
+        3,
+        5,
+        "explicit YAML tags like `!!str`",
+    ),
+    // Top-level keys.
+    bad(
+        "unknown top-level key",
+        b"version: 1\nabsnet:\n  - 5\nabsent: []\n",
+        2,
+        1,
+        "unknown key `absnet` at the top level of a manifest: did you mean `absent`?",
+    ),
+    bad(
+        "duplicate top-level key",
+        b"version: 1\nabsent: []\nabsent: [5]\n",
+        3,
+        1,
+        "duplicate key `absent`: it is already set at {file}:2:1",
+    ),
+    bad(
+        "a non-scalar key",
+        b"? [a]\n: 1\nversion: 1\nabsent: []\n",
+        1,
+        3,
+        "a key must be a plain name",
+    ),
+    bad(
+        "missing version",
+        b"# c\nabsent: [5]\n",
+        2,
+        1,
+        "missing required key `version`",
+    ),
+    bad(
+        "version 2",
+        b"version: 2\nabsent: [5]\n",
+        1,
+        10,
+        "unsupported manifest version 2: this bcprune reads version 1",
+    ),
+    bad(
+        "version quoted",
+        b"version: \"1\"\nabsent: [5]\n",
+        1,
+        10,
+        "not the quoted string \"1\"",
+    ),
+    bad(
+        "version a list",
+        b"version: [1]\nabsent: [5]\n",
+        1,
+        10,
+        "version must be the number 1",
+    ),
+    bad(
+        "missing absent",
+        b"version: 1\nprotect: [1]\n",
+        1,
+        1,
+        "missing required key `absent`",
+    ),
+    bad(
+        "absent null",
+        b"version: 1\nabsent:\n",
+        2,
+        1,
+        "`absent` has no value (null), but it must be a list",
+    ),
+    bad(
+        "absent a number",
+        b"version: 1\nabsent: 5\n",
+        2,
+        9,
+        "`absent` is the single value `5`, but it must be a list",
+    ),
+    bad(
+        "absent a mapping",
+        b"version: 1\nabsent:\n  id: 5\n",
+        2,
+        1,
+        "`absent` is a mapping, but it must be a list",
+    ),
+    bad(
+        "store_hash empty",
+        b"version: 1\nstore_hash:\nabsent: [5]\n",
+        2,
+        1,
+        "store_hash is empty",
+    ),
+    bad(
+        "store_hash quoted empty",
+        b"version: 1\nstore_hash: ''\nabsent: [5]\n",
+        2,
+        13,
+        "store_hash is an empty string",
+    ),
+    bad(
+        "store_hash a list",
+        b"version: 1\nstore_hash: [a]\nabsent: [5]\n",
+        2,
+        13,
+        "store_hash must be text",
+    ),
+    bad(
+        "store_hash with a slash",
+        b"version: 1\nstore_hash: a/b\nabsent: [5]\n",
+        2,
+        13,
+        "may contain only letters, digits",
+    ),
+    bad(
+        "store_hash a boolean",
+        b"version: 1\nstore_hash: true\nabsent: [5]\n",
+        2,
+        13,
+        "is a boolean",
+    ),
+    bad(
+        "max_deletes negative",
+        b"version: 1\nmax_deletes: -1\nabsent: [5]\n",
+        2,
+        14,
+        "`-1` is negative",
+    ),
+    bad(
+        "max_deletes quoted",
+        b"version: 1\nmax_deletes: \"10\"\nabsent: [5]\n",
+        2,
+        14,
+        "quoted string",
+    ),
+    bad(
+        "max_deletes a float",
+        b"version: 1\nmax_deletes: 1.5\nabsent: [5]\n",
+        2,
+        14,
+        "not a whole number",
+    ),
+    bad(
+        "max_deletes too large",
+        b"version: 1\nmax_deletes: 4294967296\nabsent: [5]\n",
+        2,
+        14,
+        "too large",
+    ),
+    bad(
+        "protect a number",
+        b"version: 1\nprotect: 5\nabsent: [6]\n",
+        2,
+        10,
+        "`protect` is the single value `5`",
+    ),
+    bad(
+        "protect null",
+        b"version: 1\nprotect:\nabsent: [6]\n",
+        2,
+        1,
+        "`protect` has no value (null)",
+    ),
+    bad(
+        "protect entry with a reason",
+        b"version: 1\nprotect:\n  - id: 1\n    reason: x\nabsent: [6]\n",
+        3,
+        5,
+        "a `protect` entry must be a bare customer ID",
+    ),
+    bad(
+        "protect entry quoted",
+        b"version: 1\nprotect: ['1']\nabsent: [6]\n",
+        2,
+        11,
+        "quoted string '1'",
+    ),
+    // Customer IDs, written every way a reviewer could misread.
+    bad(
+        "ID double-quoted",
+        b"version: 1\nabsent:\n  - \"101\"\n",
+        3,
+        5,
+        "not the quoted string \"101\"; write it without quotes: 101",
+    ),
+    bad(
+        "ID single-quoted",
+        b"version: 1\nabsent:\n  - '101'\n",
+        3,
+        5,
+        "quoted string '101'",
+    ),
+    bad(
+        "ID block scalar",
+        b"version: 1\nabsent:\n  - |\n    101\n",
+        4,
+        5,
+        "block scalar",
+    ),
+    bad(
+        "ID zero",
+        b"version: 1\nabsent:\n  - 0\n",
+        3,
+        5,
+        "0 is not a valid customer ID",
+    ),
+    bad(
+        "ID negative",
+        b"version: 1\nabsent:\n  - -3\n",
+        3,
+        5,
+        "`-3` is negative",
+    ),
+    bad(
+        "ID with a plus sign",
+        b"version: 1\nabsent:\n  - +3\n",
+        3,
+        5,
+        "has a sign",
+    ),
+    bad(
+        "ID a float",
+        b"version: 1\nabsent:\n  - 1.5\n",
+        3,
+        5,
+        "`1.5` is not a whole number",
+    ),
+    bad(
+        "ID a float with zero fraction",
+        b"version: 1\nabsent:\n  - 101.0\n",
+        3,
+        5,
+        "not a whole number",
+    ),
+    bad(
+        "ID in exponent notation",
+        b"version: 1\nabsent:\n  - 1e3\n",
+        3,
+        5,
+        "`1e3` is written in exponent notation",
+    ),
+    bad(
+        "ID null (~)",
+        b"version: 1\nabsent:\n  - ~\n",
+        3,
+        5,
+        "`~` is YAML for null",
+    ),
+    bad(
+        "ID null (word)",
+        b"version: 1\nabsent:\n  - null\n",
+        3,
+        5,
+        "`null` is YAML for null",
+    ),
+    bad(
+        "ID empty item",
+        b"version: 1\nabsent:\n  -\n  - 5\n",
+        3,
+        3,
+        "customer ID is missing (the value is empty)",
+    ),
+    bad(
+        "ID a boolean",
+        b"version: 1\nabsent:\n  - true\n",
+        3,
+        5,
+        "`true` is a boolean",
+    ),
+    bad(
+        "ID hexadecimal",
+        b"version: 1\nabsent:\n  - 0x1F\n",
+        3,
+        5,
+        "`0x1F` is a hexadecimal number",
+    ),
+    bad(
+        "ID octal (0o)",
+        b"version: 1\nabsent:\n  - 0o17\n",
+        3,
+        5,
+        "`0o17` is a octal number",
+    ),
+    bad(
+        "ID leading zero",
+        b"version: 1\nabsent:\n  - 010\n",
+        3,
+        5,
+        "`010` has a leading zero",
+    ),
+    bad(
+        "ID with underscores",
+        b"version: 1\nabsent:\n  - 1_000\n",
+        3,
+        5,
+        "`1_000` uses `_` as a digit separator",
+    ),
+    bad(
+        "ID above 32 bits",
+        b"version: 1\nabsent:\n  - 4294967296\n",
+        3,
+        5,
+        "`4294967296` is too large",
+    ),
+    bad(
+        "ID far above 64 bits",
+        b"version: 1\nabsent:\n  - 123456789012345678901234567890\n",
+        3,
+        5,
+        "too large",
+    ),
+    bad(
+        "ID a word",
+        b"version: 1\nabsent:\n  - abc\n",
+        3,
+        5,
+        "`abc` is not a customer ID",
+    ),
+    bad(
+        "ID two numbers on one item",
+        b"version: 1\nabsent:\n  - 101 102\n",
+        3,
+        5,
+        "`101 102` is not a customer ID",
+    ),
+    bad(
+        "ID in a flow list, quoted",
+        b"version: 1\nabsent: [5, \"6\"]\n",
+        2,
+        13,
+        "quoted string \"6\"",
+    ),
+    bad(
+        "a nested list in absent",
+        b"version: 1\nabsent:\n  - [1, 2]\n",
+        3,
+        5,
+        "not a nested list",
+    ),
+    // `{id, reason}` entries.
+    bad(
+        "entry without id",
+        b"version: 1\nabsent:\n  - reason: x\n",
+        3,
+        5,
+        "this `absent` entry has no `id`",
+    ),
+    bad(
+        "flow entry without id",
+        b"version: 1\nabsent: [{reason: x}]\n",
+        2,
+        10,
+        "has no `id`",
+    ),
+    bad(
+        "unknown key in an entry",
+        b"version: 1\nabsent:\n  - id: 5\n    resaon: x\n",
+        4,
+        5,
+        "unknown key `resaon` in an `absent` entry: did you mean `reason`?",
+    ),
+    bad(
+        "duplicate key in an entry",
+        b"version: 1\nabsent:\n  - id: 5\n    id: 6\n",
+        4,
+        5,
+        "duplicate key `id`: it is already set at {file}:3:5",
+    ),
+    bad(
+        "entry id quoted",
+        b"version: 1\nabsent:\n  - id: \"5\"\n",
+        3,
+        9,
+        "quoted string \"5\"",
+    ),
+    bad(
+        "entry id a float",
+        b"version: 1\nabsent:\n  - id: 5.0\n",
+        3,
+        9,
+        "not a whole number",
+    ),
+    bad(
+        "entry id empty",
+        b"version: 1\nabsent:\n  - id:\n    reason: x\n",
+        3,
+        5,
+        "customer ID is missing",
+    ),
+    bad(
+        "entry id a list",
+        b"version: 1\nabsent:\n  - id: [5]\n",
+        3,
+        9,
+        "`id` must be a single customer ID",
+    ),
+    bad(
+        "reason empty string",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: \"\"\n",
+        4,
+        13,
+        "`reason` is empty",
+    ),
+    bad(
+        "reason blank",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: '   '\n",
+        4,
+        13,
+        "`reason` is empty",
+    ),
+    bad(
+        "reason null",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: ~\n",
+        4,
+        13,
+        "`reason` is empty",
+    ),
+    bad(
+        "reason missing value",
+        b"version: 1\nabsent:\n  - id: 5\n    reason:\n",
+        4,
+        5,
+        "`reason` is empty",
+    ),
+    bad(
+        "reason a list",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: [a]\n",
+        4,
+        13,
+        "`reason` must be text",
+    ),
+    // Duplicates within one file, naming both places.
+    bad(
+        "ID listed twice in absent",
+        b"version: 1\nabsent:\n  - 5\n  - id: 5\n    reason: again\n",
+        4,
+        9,
+        "customer ID 5 is listed twice in `absent`: also at {file}:3:5",
+    ),
+    bad(
+        "ID listed twice in protect",
+        b"version: 1\nprotect: [1, 1]\nabsent: []\n",
+        2,
+        14,
+        "customer ID 1 is protected twice: also at {file}:2:11",
+    ),
+    bad(
+        "ID both absent and protected",
+        b"version: 1\nprotect: [7]\nabsent:\n  - 7\n",
+        4,
+        5,
+        "customer ID 7 is listed in `absent` here and in `protect` at {file}:2:11",
+    ),
+];
+
+#[test]
+fn every_rule_rejects_its_bad_manifest_at_the_right_line_and_column() {
+    let workspace = Workspace::new();
+    let mut failures = Vec::new();
+    for (index, case) in BAD_MANIFESTS.iter().enumerate() {
+        let path = workspace.write(&format!("case{index}.yaml"), case.yaml);
+        let fragment = case.fragment.replace("{file}", &path.display().to_string());
+        let errors = match manifest::load(&path) {
+            Ok(_) => {
+                failures.push(format!("{}: accepted", case.name));
+                continue;
+            }
+            Err(errors) => errors.0,
+        };
+        let matches = errors.len() == 1
+            && errors[0].location.line == case.line
+            && errors[0].location.column == case.column
+            && errors[0].location.file.as_ref() == path.as_path()
+            && errors[0].message.contains(&fragment);
+        if !matches {
+            failures.push(format!(
+                "{}: expected exactly one error at {}:{} containing {fragment:?}, got:\n{}",
+                case.name,
+                case.line,
+                case.column,
+                describe(&errors)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn all_errors_of_a_file_are_reported_in_order() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\nabsnet: []\nprotect: [0]\nabsent:\n  - \"101\"\n  - 1e3\n  - id: 9\n    reason: ''\n",
+    );
+    let errors = load_err(&path);
+    let positions: Vec<(usize, usize)> = errors
+        .iter()
+        .map(|e| (e.location.line, e.location.column))
+        .collect();
+    assert_eq!(
+        positions,
+        [(2, 1), (3, 11), (5, 5), (6, 5), (8, 13)],
+        "{}",
+        describe(&errors)
+    );
+}
+
+#[test]
+fn good_manifest_with_bare_ids_and_reasons() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "# yaml-language-server: $schema=schema.json\n\
+         version: 1\n\
+         store_hash: acme42\n\
+         max_deletes: 25\n\
+         protect: [1, 2]\n\
+         absent:\n\
+         \x20 - 101\n\
+         \x20 - id: 102\n\
+         \x20   reason: \"GDPR erasure request 2026-0042\"\n\
+         \x20 - {id: 4294967295, reason: largest ID}\n",
+    );
+    let manifest = load_ok(&path);
+    assert_eq!(manifest.path, path);
+    assert_eq!(manifest.files, std::slice::from_ref(&path));
+    assert_eq!(manifest.store_hash.as_deref(), Some("acme42"));
+    assert_eq!(manifest.max_deletes, 25);
+    assert_eq!(manifest.protect.iter().copied().collect::<Vec<_>>(), [1, 2]);
+    let entries: Vec<(u32, Option<&str>, usize, usize)> = manifest
+        .absent
+        .iter()
+        .map(|e| {
+            (
+                e.id,
+                e.reason.as_deref(),
+                e.location.line,
+                e.location.column,
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (101, None, 7, 5),
+            (102, Some("GDPR erasure request 2026-0042"), 8, 9),
+            (4294967295, Some("largest ID"), 10, 10),
+        ]
+    );
+    assert_eq!(
+        manifest.absent[0].location.to_string(),
+        format!("{}:7:5", path.display())
+    );
+    assert_eq!(manifest.sha256.len(), 64);
+    assert!(
+        manifest
+            .sha256
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+}
+
+#[test]
+fn defaults_and_max_deletes_zero() {
+    let workspace = Workspace::new();
+    let minimal = load_ok(&workspace.write("a.yaml", "version: 1\nabsent: []\n"));
+    assert_eq!(minimal.max_deletes, DEFAULT_MAX_DELETES);
+    assert_eq!(minimal.store_hash, None);
+    assert!(minimal.protect.is_empty() && minimal.absent.is_empty());
+
+    let zero = load_ok(&workspace.write("b.yaml", "version: 1\nmax_deletes: 0\nabsent: [5]\n"));
+    assert_eq!(zero.max_deletes, 0);
+}
+
+#[test]
+fn a_leading_document_marker_crlf_and_byte_order_mark_are_fine() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "\u{feff}---\r\nversion: 1\r\nabsent:\r\n  - 5\r\n...\r\n",
+    );
+    let manifest = load_ok(&path);
+    assert_eq!(manifest.absent[0].id, 5);
+    assert_eq!(manifest.absent[0].location.line, 4);
+}
+
+#[test]
+fn directory_merges_yaml_files_sorted_by_name() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("customers");
+    workspace.write("customers/b.yaml", "version: 1\nabsent: [20, 21]\n");
+    workspace.write(
+        "customers/a.yml",
+        "version: 1\nprotect: [1]\nabsent:\n  - id: 10\n    reason: first\n",
+    );
+    workspace.write(
+        "customers/c.yaml",
+        "version: 1\nmax_deletes: 7\nabsent: [30]\n",
+    );
+    // Not manifests: other extensions, hidden files, subdirectories, the state file.
+    workspace.write("customers/notes.txt", "absent: [not, yaml]");
+    workspace.write("customers/.draft.yaml", "this is not valid: [");
+    workspace.write(
+        "customers/sub.yaml/inner.yaml",
+        "version: 1\nabsent: [99]\n",
+    );
+    workspace.write("customers/nested/d.yaml", "version: 1\nabsent: [98]\n");
+    workspace.write("customers/bcprune.state.json", "{}");
+
+    let manifest = load_ok(&dir);
+    assert_eq!(manifest.path, dir);
+    assert_eq!(
+        manifest.files,
+        [dir.join("a.yml"), dir.join("b.yaml"), dir.join("c.yaml")]
+    );
+    let ids: Vec<u32> = manifest.absent.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [10, 20, 21, 30]);
+    assert_eq!(manifest.absent[0].reason.as_deref(), Some("first"));
+    assert_eq!(
+        manifest.absent[1].location.file.as_ref(),
+        dir.join("b.yaml").as_path()
+    );
+    assert_eq!(manifest.max_deletes, 7);
+    assert!(manifest.protect.contains(&1));
+}
+
+#[test]
+fn directory_reports_errors_of_every_file_with_each_path() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    workspace.write("m/a.yaml", "version: 1\nabsent: [0]\n");
+    workspace.write("m/b.yaml", "");
+    workspace.write("m/c.yaml", "version: 1\nabsent: [\"7\"]\n");
+    let errors = load_err(&dir);
+    let places: Vec<String> = errors.iter().map(|e| e.location.to_string()).collect();
+    let d = dir.display();
+    assert_eq!(
+        places,
+        [
+            format!("{d}/a.yaml:2:10"),
+            format!("{d}/b.yaml:1:1"),
+            format!("{d}/c.yaml:2:10")
+        ]
+    );
+}
+
+#[test]
+fn every_file_of_a_directory_is_a_complete_manifest() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    workspace.write("m/a.yaml", "version: 1\nabsent: [1]\n");
+    workspace.write("m/b.yaml", "absent: [2]\n");
+    workspace.write("m/c.yaml", "version: 1\nprotect: [3]\n");
+    let errors = load_err(&dir);
+    assert_eq!(errors.len(), 2, "{}", describe(&errors));
+    assert!(errors[0].to_string().starts_with(&format!(
+        "{}:1:1: missing required key `version`",
+        dir.join("b.yaml").display()
+    )));
+    assert!(errors[1].to_string().starts_with(&format!(
+        "{}:1:1: missing required key `absent`",
+        dir.join("c.yaml").display()
+    )));
+}
+
+#[test]
+fn an_id_listed_in_two_files_names_both_places() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    let first = workspace.write("m/gdpr.yaml", "version: 1\nabsent:\n  - 5\n  - 6\n");
+    let second = workspace.write(
+        "m/fraud.yaml",
+        "version: 1\nabsent:\n  - 7\n  - id: 5\n    reason: fraud\n",
+    );
+    let errors = load_err(&dir);
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    // fraud.yaml sorts first, so its entry is the first place and gdpr.yaml's the duplicate.
+    assert_eq!(errors[0].location.file.as_ref(), first.as_path());
+    assert_eq!((errors[0].location.line, errors[0].location.column), (3, 5));
+    assert!(
+        errors[0]
+            .message
+            .contains(&format!("also at {}:4:9", second.display())),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn an_id_absent_in_one_file_and_protected_in_another_names_both() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    let protect = workspace.write("m/a.yaml", "version: 1\nprotect:\n  - 42\nabsent: []\n");
+    let absent = workspace.write("m/b.yaml", "version: 1\nabsent: [41, 42]\n");
+    let errors = load_err(&dir);
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    assert_eq!(
+        errors[0].location.to_string(),
+        format!("{}:2:14", absent.display())
+    );
+    assert!(
+        errors[0]
+            .message
+            .contains(&format!("in `protect` at {}:3:5", protect.display()))
+    );
+}
+
+#[test]
+fn settings_set_by_several_files_must_agree() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    let a = workspace.write(
+        "m/a.yaml",
+        "version: 1\nstore_hash: acme42\nmax_deletes: 10\nabsent: [1]\n",
+    );
+    let b = workspace.write(
+        "m/b.yaml",
+        "version: 1\nstore_hash: acme42\nmax_deletes: 10\nabsent: [2]\n",
+    );
+    let manifest = load_ok(&dir);
+    assert_eq!(
+        (manifest.store_hash.as_deref(), manifest.max_deletes),
+        (Some("acme42"), 10)
+    );
+
+    std::fs::write(
+        &b,
+        "version: 1\nstore_hash: other\nmax_deletes: 20\nabsent: [2]\n",
+    )
+    .expect("write");
+    let errors = load_err(&dir);
+    assert_eq!(errors.len(), 2, "{}", describe(&errors));
+    assert_eq!(
+        errors[0].location.to_string(),
+        format!("{}:2:13", b.display())
+    );
+    assert!(errors[0].message.contains(&format!(
+        "store_hash `other` disagrees with store_hash `acme42` at {}:2:13",
+        a.display()
+    )));
+    assert_eq!(
+        errors[1].location.to_string(),
+        format!("{}:3:14", b.display())
+    );
+    assert!(errors[1].message.contains(&format!(
+        "max_deletes 20 disagrees with max_deletes 10 at {}:3:14",
+        a.display()
+    )));
+}
+
+#[test]
+fn missing_path_and_empty_directory_are_errors() {
+    let workspace = Workspace::new();
+    let missing = workspace.path().join("nope.yaml");
+    let errors = load_err(&missing);
+    assert_eq!(errors.len(), 1);
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "{}: cannot read the manifest: no such file or directory",
+            missing.display()
+        )
+    );
+
+    let empty = workspace.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    workspace.write("empty/readme.md", "not a manifest");
+    let errors = load_err(&empty);
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].message.contains("no *.yaml or *.yml files"),
+        "{}",
+        errors[0].message
+    );
+}
+
+#[test]
+fn sha256_changes_with_any_edit_or_added_file_and_not_with_the_directory_name() {
+    let workspace = Workspace::new();
+    workspace.write("one/a.yaml", "version: 1\nabsent: [1]\n");
+    workspace.write("two/a.yaml", "version: 1\nabsent: [1]\n");
+    let one = load_ok(&workspace.path().join("one"));
+    let two = load_ok(&workspace.path().join("two"));
+    assert_eq!(
+        one.sha256, two.sha256,
+        "the same files elsewhere hash the same"
+    );
+
+    workspace.write("two/a.yaml", "version: 1\nabsent: [1] # comment\n");
+    let edited = load_ok(&workspace.path().join("two")).sha256;
+    assert_ne!(edited, one.sha256, "an edit changes the hash");
+
+    workspace.write("two/b.yaml", "version: 1\nabsent: []\n");
+    let added = load_ok(&workspace.path().join("two")).sha256;
+    assert_ne!(added, edited, "an added file changes the hash");
+
+    // Moving bytes from one file to the other changes the hash too (lengths are part of it).
+    workspace.write("three/a.yaml", "version: 1\nabsent: [1] # comment\nversion");
+    workspace.write("three/b.yaml", ": 1\nabsent: []\n");
+    assert!(manifest::load(&workspace.path().join("three")).is_err());
+}
+
+#[test]
+fn alias_bomb_is_rejected_fast() {
+    let mut yaml = String::from("version: 1\n");
+    yaml.push_str(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (name, previous) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        let refs = vec![format!("*{previous}"); 9].join(",");
+        yaml.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    yaml.push_str("absent: *i\n");
+    let workspace = Workspace::new();
+    let path = workspace.write("bomb.yaml", yaml);
+    let started = Instant::now();
+    let errors = load_err(&path);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
+    // `a:` is an unknown key; reading its value stops at the first anchor.
+    assert_eq!(errors.len(), 2, "{}", describe(&errors));
+    assert!(
+        errors[0].message.contains("unknown key `a`"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!((errors[1].location.line, errors[1].location.column), (2, 4));
+    assert!(
+        errors[1].message.contains("YAML anchors"),
+        "{}",
+        errors[1].message
+    );
+}
+
+#[test]
+fn a_manifest_of_100000_ids_loads() {
+    let mut yaml = String::from("version: 1\nmax_deletes: 100000\nabsent:\n");
+    for id in 1..=100_000u32 {
+        if id % 100 == 0 {
+            yaml.push_str(&format!("  - id: {id}\n    reason: \"request {id}\"\n"));
+        } else {
+            yaml.push_str(&format!("  - {id}\n"));
+        }
+    }
+    let workspace = Workspace::new();
+    let manifest = load_ok(&workspace.write("big.yaml", yaml));
+    assert_eq!(manifest.absent.len(), 100_000);
+    let last = manifest.absent.last().expect("entries");
+    assert_eq!(
+        (last.id, last.reason.as_deref()),
+        (100_000, Some("request 100000"))
+    );
+    assert_eq!(last.location.line, 3 + 99_000 + 2 * 1000 - 1);
+}
+
+#[test]
+fn every_example_manifest_validates() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let single = load_ok(&examples.join("manifest.yaml"));
+    assert!(single.absent.iter().any(|e| e.reason.is_some()));
+    assert!(
+        single.absent.iter().any(|e| e.id > 1000),
+        "some IDs are absent from the demo store"
+    );
+    assert!(!single.protect.is_empty() && single.store_hash.is_some());
+
+    let directory = load_ok(&examples.join("customers"));
+    assert!(directory.files.len() >= 2);
+    for path in
+        std::iter::once(examples.join("manifest.yaml")).chain(directory.files.iter().cloned())
+    {
+        let text = std::fs::read_to_string(&path).expect("read example");
+        assert!(
+            text.starts_with("# yaml-language-server: $schema="),
+            "{} must point editors at the schema",
+            path.display()
+        );
+    }
+}
+
+// --- through the CLI ---
+
+#[test]
+fn validate_prints_a_summary_and_exits_0() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\nprotect: [1, 2]\nabsent:\n  - 101\n  - id: 102\n    reason: x\n",
+    );
+    bcprune()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(
+            "Read 1 manifest file: 2 customer IDs must be absent, 2 protected. max_deletes 1000.\n",
+        )
+        .stderr("");
+
+    workspace.write(
+        "dir/a.yaml",
+        "version: 1\nstore_hash: acme42\nmax_deletes: 0\nprotect: [3]\nabsent: [5]\n",
+    );
+    workspace.write("dir/b.yml", "version: 1\nabsent: []\n");
+    bcprune()
+        .arg("validate")
+        .arg(workspace.path().join("dir"))
+        .assert()
+        .success()
+        .stdout(
+            "Read 2 manifest files: 1 customer ID must be absent, 1 protected. \
+             max_deletes 0 (nothing may be deleted). Store acme42.\n",
+        );
+}
+
+#[test]
+fn validate_reports_every_error_and_exits_1() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 2\nabsent:\n  - \"101\"\n  - 0x1F\n  - 7\n  - 7\n",
+    );
+    let p = path.display();
+    bcprune()
+        .arg("validate")
+        .arg(&path)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::starts_with(format!(
+            "{p}:1:10: error: unsupported manifest version 2"
+        )))
+        .stderr(predicate::str::contains(format!(
+            "\n{p}:3:5: error: a customer ID must be a number, not the quoted string \"101\""
+        )))
+        .stderr(predicate::str::contains(format!(
+            "\n{p}:4:5: error: `0x1F` is a hexadecimal number"
+        )))
+        .stderr(predicate::str::contains(format!(
+            "\n{p}:6:5: error: customer ID 7 is listed twice in `absent`: also at {p}:5:5"
+        )))
+        .stderr(predicate::str::ends_with(
+            "\nerror: 4 problems in the manifest; nothing was sent to the API.\n",
+        ));
+}
+
+#[test]
+fn validate_shows_paths_as_given() {
+    let workspace = Workspace::new();
+    workspace.write("customers/a.yaml", "version: 1\nabsent: [0]\n");
+    bcprune()
+        .current_dir(workspace.path())
+        .args(["validate", "customers"])
+        .assert()
+        .code(1)
+        .stderr(
+            "customers/a.yaml:2:10: error: 0 is not a valid customer ID; a customer ID is a whole number \
+             from 1 to 4294967295 written in plain decimal digits\n\
+             error: 1 problem in the manifest; nothing was sent to the API.\n",
+        );
+}
+
+#[test]
+fn validate_of_a_missing_path_exits_1() {
+    let workspace = Workspace::new();
+    bcprune()
+        .current_dir(workspace.path())
+        .args(["validate", "missing.yaml"])
+        .assert()
+        .code(1)
+        .stderr(
+            "missing.yaml: error: cannot read the manifest: no such file or directory\n\
+             error: 1 problem in the manifest; nothing was sent to the API.\n",
+        );
+}
+
+// --- robustness ---
+
+/// Pieces of YAML syntax, combined at random so the parser reaches deep into manifests.
+const FRAGMENTS: &[&str] = &[
+    "version: 1\n",
+    "version: ",
+    "absent:\n",
+    "absent: ",
+    "protect: ",
+    "max_deletes: ",
+    "store_hash: ",
+    "  - ",
+    "- ",
+    "id: ",
+    "reason: ",
+    "    ",
+    "  ",
+    "\t",
+    "\n",
+    "\r\n",
+    "1",
+    "42",
+    "0",
+    "-3",
+    "1e3",
+    "0x1F",
+    "\"",
+    "'",
+    "[",
+    "]",
+    "{",
+    "}",
+    ", ",
+    ": ",
+    "&a ",
+    "*a",
+    "!!str ",
+    "? ",
+    "|",
+    ">",
+    "#",
+    "---\n",
+    "...\n",
+    "~",
+    "null",
+    "true",
+    "é",
+    "\u{feff}",
+    "%YAML 1.2\n",
+    "@",
+    "`",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn load_never_panics_on_arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        let workspace = Workspace::new();
+        let path = workspace.write("m.yaml", &bytes);
+        if let Err(errors) = manifest::load(&path) {
+            prop_assert!(!errors.0.is_empty());
+        }
+    }
+
+    #[test]
+    fn load_never_panics_on_yaml_like_text(
+        pieces in prop::collection::vec(prop::sample::select(FRAGMENTS), 0..60)
+    ) {
+        let text: String = pieces.concat();
+        let workspace = Workspace::new();
+        let path = workspace.write("m.yaml", &text);
+        match manifest::load(&path) {
+            Ok(manifest) => {
+                // Whatever was accepted holds only valid, unique IDs.
+                let mut ids: Vec<u32> = manifest.absent.iter().map(|e| e.id).collect();
+                prop_assert!(ids.iter().all(|&id| id >= 1));
+                ids.sort_unstable();
+                ids.dedup();
+                prop_assert_eq!(ids.len(), manifest.absent.len());
+            }
+            Err(errors) => {
+                prop_assert!(!errors.0.is_empty());
+                for error in &errors.0 {
+                    prop_assert!(error.location.line >= 1 && error.location.column >= 1, "{}", error);
+                }
+            }
+        }
+    }
+}

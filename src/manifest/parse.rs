@@ -11,7 +11,7 @@ use std::str::Chars;
 use std::sync::Arc;
 
 use yaml_rust2::parser::{Event, Parser, Tag};
-use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use super::number::{NumberKind, parse_number, shorten};
 use super::{AbsentEntry, Location, ManifestError};
@@ -44,8 +44,13 @@ pub(super) fn parse_file(
         parser: Parser::new_from_str(text),
         file: Arc::clone(file),
         errors,
+        text,
+        line_starts: None,
     };
     let mut parsed = ParsedFile::default();
+    if walker.tabs_in_indentation() {
+        return parsed;
+    }
     // `Stop` means a fatal error was recorded (the YAML cannot be read further); what was read so far is kept.
     let _ = walker.document(&mut parsed);
     parsed
@@ -60,6 +65,27 @@ struct Walker<'t, 'e> {
     parser: Parser<Chars<'t>>,
     file: Arc<Path>,
     errors: &'e mut Vec<ManifestError>,
+    /// The text being parsed, to refine the positions of some errors.
+    text: &'t str,
+    /// Byte offset of each line's start, built on the first error that needs it.
+    line_starts: Option<Vec<usize>>,
+}
+
+/// A 1-based line and column (in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Pos {
+    line: usize,
+    column: usize,
+}
+
+impl From<Marker> for Pos {
+    /// The parser counts lines from 1 and columns from 0.
+    fn from(mark: Marker) -> Self {
+        Pos {
+            line: mark.line(),
+            column: mark.col() + 1,
+        }
+    }
 }
 
 /// Which top-level key a value belongs to.
@@ -85,26 +111,144 @@ impl TopKey {
     }
 }
 
-impl Walker<'_, '_> {
-    fn location(&self, mark: Marker) -> Location {
+impl<'t> Walker<'t, '_> {
+    fn location(&self, pos: impl Into<Pos>) -> Location {
+        let pos = pos.into();
         Location {
             file: Arc::clone(&self.file),
-            line: mark.line(),
-            column: mark.col() + 1,
+            line: pos.line,
+            column: pos.column,
         }
     }
 
-    fn error(&mut self, mark: Marker, message: impl Into<String>) {
-        let location = self.location(mark);
+    fn error(&mut self, pos: impl Into<Pos>, message: impl Into<String>) {
+        let location = self.location(pos);
         self.errors.push(ManifestError {
             location,
             message: message.into(),
         });
     }
 
-    fn fatal<T>(&mut self, mark: Marker, message: impl Into<String>) -> Step<T> {
-        self.error(mark, message);
+    fn fatal<T>(&mut self, pos: impl Into<Pos>, message: impl Into<String>) -> Step<T> {
+        self.error(pos, message);
         Err(Stop)
+    }
+
+    /// The text of 1-based line `line` (without its line break), or "" past the end.
+    fn line_text(&mut self, line: usize) -> &'t str {
+        let text = self.text;
+        let starts = self.line_starts.get_or_insert_with(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let Some(&start) = line.checked_sub(1).and_then(|i| starts.get(i)) else {
+            return "";
+        };
+        let end = starts.get(line).map_or(text.len(), |&next| next - 1);
+        text.get(start..end).unwrap_or("").trim_end_matches('\r')
+    }
+
+    /// Report every line indented with a tab; return whether there was one. YAML forbids tabs in
+    /// indentation, and the parser's own reaction to them ranges from a vague message on the wrong line to
+    /// silently reading a different structure, so they are found before parsing. (A tab that is content
+    /// of a multi-line string right after its indentation is reported too: an accepted limitation.)
+    fn tabs_in_indentation(&mut self) -> bool {
+        let mut found = false;
+        for (index, line) in self.text.split('\n').enumerate() {
+            let content = line.trim_start_matches([' ', '\t']);
+            let indentation = &line[..line.len() - content.len()];
+            let content = content.trim_end_matches('\r');
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            if let Some(column) = indentation.find('\t') {
+                found = true;
+                self.error(
+                    Pos {
+                        line: index + 1,
+                        column: column + 1,
+                    },
+                    "tab character in indentation: YAML allows spaces only",
+                );
+            }
+        }
+        found
+    }
+
+    /// The parser marks an anchored or tagged node where its content starts; point at the `&` or `!`
+    /// before it instead (on the same line, or at the end of the line above).
+    fn back_to(&mut self, mark: Marker, indicator: char) -> Pos {
+        let pos = Pos::from(mark);
+        let line: Vec<char> = self.line_text(pos.line).chars().collect();
+        if let Some(mut index) = line
+            .iter()
+            .take(pos.column - 1)
+            .rposition(|&c| c == indicator)
+        {
+            // `!!str`: the tag starts at the first `!` of the run.
+            while index > 0 && line[index - 1] == indicator {
+                index -= 1;
+            }
+            return Pos {
+                line: pos.line,
+                column: index + 1,
+            };
+        }
+        if pos.line > 1 {
+            let above: Vec<char> = self.line_text(pos.line - 1).chars().collect();
+            if let Some(index) = above.iter().rposition(|&c| c == indicator) {
+                return Pos {
+                    line: pos.line - 1,
+                    column: index + 1,
+                };
+            }
+        }
+        pos
+    }
+
+    /// Where to report a list item that is empty (a `-` with nothing after it). The parser marks such an
+    /// item where the next token starts, so look back for the line holding only the `-`.
+    fn empty_item_pos(&mut self, mark: Marker) -> Pos {
+        const LOOK_BACK_LINES: usize = 1000;
+        let mut line = mark.line();
+        while line > 1 && mark.line() - line < LOOK_BACK_LINES {
+            line -= 1;
+            let text = self.line_text(line);
+            let content = text.trim_start_matches(' ');
+            if let Some(rest) = content.strip_prefix('-') {
+                let rest = rest.trim_start_matches([' ', '\t']);
+                if rest.is_empty() || rest.starts_with('#') {
+                    return Pos {
+                        line,
+                        column: text.len() - content.len() + 1,
+                    };
+                }
+            }
+        }
+        mark.into()
+    }
+
+    /// Position of a parser error; for one that may be about a tab, the tab itself on the reported line.
+    fn parser_error_pos(&mut self, mark: Marker, info: &str) -> Pos {
+        let pos = Pos::from(mark);
+        let tab_named = info.contains("tab");
+        if !tab_named && !info.contains("followed by a valid YAML whitespace") {
+            return pos;
+        }
+        let line: Vec<char> = self.line_text(pos.line).chars().collect();
+        let before = line
+            .iter()
+            .take(pos.column)
+            .rposition(|&c| c == '\t')
+            .or_else(|| line.iter().position(|&c| c == '\t').filter(|_| tab_named));
+        match before {
+            Some(index) => Pos {
+                line: pos.line,
+                column: index + 1,
+            },
+            None => pos,
+        }
     }
 
     /// The next event. Parser errors, anchors and aliases are fatal; explicit tags are reported and
@@ -113,8 +257,9 @@ impl Walker<'_, '_> {
         let (event, mark) = match self.parser.next_token() {
             Ok(next) => next,
             Err(error) => {
-                let (mark, message) = plain_words(&error);
-                return self.fatal(mark, message);
+                let message = plain_words(error.info());
+                let pos = self.parser_error_pos(*error.marker(), error.info());
+                return self.fatal(pos, message);
             }
         };
         let (anchor, tag) = match &event {
@@ -131,8 +276,9 @@ impl Walker<'_, '_> {
             _ => (0, None),
         };
         if anchor != 0 {
+            let pos = self.back_to(mark, '&');
             return self.fatal(
-                mark,
+                pos,
                 "YAML anchors (`&name`) are not allowed in a manifest: write every customer ID out, \
                  so the file reads the same to a reviewer as to bcprune",
             );
@@ -142,7 +288,8 @@ impl Walker<'_, '_> {
                 "explicit YAML tags like `{}` are not allowed in a manifest; remove the tag",
                 tag_text(tag)
             );
-            self.error(mark, message);
+            let pos = self.back_to(mark, '!');
+            self.error(pos, message);
         }
         Ok((event, mark))
     }
@@ -430,6 +577,15 @@ impl Walker<'_, '_> {
         }
     }
 
+    /// Where a scalar list item is: its own mark, unless it is empty.
+    fn item_pos(&mut self, text: &str, style: TScalarStyle, mark: Marker) -> Pos {
+        if text.is_empty() && style == TScalarStyle::Plain {
+            self.empty_item_pos(mark)
+        } else {
+            mark.into()
+        }
+    }
+
     /// Report that `key`'s value is not a list; skip it.
     fn not_a_list(&mut self, key: &str, value: Event, mark: Marker, example: &str) -> Step<()> {
         let what = match &value {
@@ -472,7 +628,10 @@ impl Walker<'_, '_> {
                 Event::Scalar(text, style, ..) => {
                     match parse_number(&text, style, NumberKind::CustomerId) {
                         Ok(id) => parsed.protect.push((id, self.location(mark))),
-                        Err(message) => self.error(mark, message),
+                        Err(message) => {
+                            let pos = self.item_pos(&text, style, mark);
+                            self.error(pos, message);
+                        }
                     }
                 }
                 other => {
@@ -518,7 +677,10 @@ impl Walker<'_, '_> {
                             reason: None,
                             location: self.location(mark),
                         }),
-                        Err(message) => self.error(mark, message),
+                        Err(message) => {
+                            let pos = self.item_pos(&text, style, mark);
+                            self.error(pos, message);
+                        }
                     }
                 }
                 Event::MappingStart(..) => {
@@ -688,17 +850,12 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len() * width + b.len()]
 }
 
-/// Turn a parser error into a position and a message in plain words.
-fn plain_words(error: &ScanError) -> (Marker, String) {
-    let info = error.info();
-    let message = if info.contains("tab") {
-        if info.contains("plain scalar") {
-            "tab character inside a value: use spaces only".to_owned()
-        } else {
-            "tab character in indentation: YAML allows spaces only".to_owned()
-        }
+/// Turn a parser error message into plain words.
+fn plain_words(info: &str) -> String {
+    if info.contains("tab") {
+        "tab character here: YAML allows only spaces in this position".to_owned()
     } else if info == "':' must be followed by a valid YAML whitespace" {
-        "`:` must be followed by a space (a tab is not allowed here)".to_owned()
+        "`:` must be followed by a space".to_owned()
     } else if info.contains("mapping values are not allowed") {
         "unexpected `:` here: check the indentation of this line, or quote the text if the `:` \
          belongs to a value"
@@ -720,14 +877,16 @@ fn plain_words(error: &ScanError) -> (Marker, String) {
         "invalid indentation: check that this line lines up with its siblings".to_owned()
     } else if info.contains("simple key expect") || info.contains("could not find expected ':'") {
         "expected `:` after a key (a key and its value are written `key: value`)".to_owned()
+    } else if info.contains("found unknown anchor") {
+        "YAML aliases (`*name`) are not allowed in a manifest (and this one refers to no anchor)"
+            .to_owned()
     } else if info.contains("recursion limit") {
         "the YAML is nested too deeply".to_owned()
     } else if info.contains("did not find expected node content") {
         "expected a value here".to_owned()
     } else {
         format!("invalid YAML: {info}")
-    };
-    (*error.marker(), message)
+    }
 }
 
 #[cfg(test)]

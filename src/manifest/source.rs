@@ -118,6 +118,9 @@ pub(super) fn as_text<'b>(file: &Arc<Path>, bytes: &'b [u8]) -> Result<&'b str, 
         Ok(text) => text,
         Err(error) => {
             let offset = error.valid_up_to();
+            // A control character before the invalid byte is the first problem: report that instead.
+            let valid = std::str::from_utf8(&bytes[..offset]).unwrap_or_default();
+            check_characters(file, bytes, valid)?;
             let byte = bytes.get(offset).copied().unwrap_or(0);
             return Err(text_error(
                 file,
@@ -130,6 +133,12 @@ pub(super) fn as_text<'b>(file: &Arc<Path>, bytes: &'b [u8]) -> Result<&'b str, 
             ));
         }
     };
+    check_characters(file, bytes, text)?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+/// Refuse the first control character of `text` (a prefix of `bytes`).
+fn check_characters(file: &Arc<Path>, bytes: &[u8], text: &str) -> Result<(), ManifestError> {
     if let Some((offset, c)) = text.char_indices().find(|&(_, c)| is_forbidden(c)) {
         let what = if c == '\0' {
             "a NUL byte (is this a binary file?)".to_owned()
@@ -145,7 +154,7 @@ pub(super) fn as_text<'b>(file: &Arc<Path>, bytes: &'b [u8]) -> Result<&'b str, 
             ),
         ));
     }
-    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+    Ok(())
 }
 
 /// Characters YAML does not allow in a stream: C0 controls other than tab, line feed and carriage return,
