@@ -1158,3 +1158,65 @@ async fn a_large_body_on_a_successful_delete_does_not_matter() {
         .await
         .expect("accepted");
 }
+
+#[test]
+fn error_messages_say_what_where_and_what_to_do() {
+    let request = format!("DELETE {PATH}?id:in=1,2,3,…(250 IDs)");
+    let errors = [
+        ApiError::MissingToken,
+        ApiError::InvalidToken,
+        ApiError::EmptyDelete,
+        ApiError::Config("parallelism must be at least 1".into()),
+        ApiError::Status {
+            request: request.clone(),
+            status: 422,
+            title: Some("Bulk operation has failed".into()),
+            errors: [
+                ("1", "Unauthorized to delete"),
+                ("2", "Metafield does not exist"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        },
+        ApiError::Status {
+            request: request.clone(),
+            status: 403,
+            title: Some("You don't have a required scope to access the endpoint".into()),
+            errors: Default::default(),
+        },
+        ApiError::Status {
+            request: format!("GET {PATH}?id:in=1&limit=250"),
+            status: 401,
+            title: None,
+            errors: Default::default(),
+        },
+        ApiError::Status {
+            request: format!("GET {PATH}?id:in=1&limit=250"),
+            status: 404,
+            title: Some("Store not found".into()),
+            errors: Default::default(),
+        },
+        ApiError::Status {
+            request: request.clone(),
+            status: 413,
+            title: None,
+            errors: Default::default(),
+        },
+        ApiError::InvalidResponse {
+            request: format!("GET {PATH}?id:in=1,2,3,…(250 IDs)&limit=250"),
+            status: 200,
+            problem:
+                "customer 999 was returned but not asked for (the id:in filter was not applied?)"
+                    .into(),
+        },
+        ApiError::RetriesExhausted {
+            request,
+            attempts: 10,
+            last_status: Some(503),
+            last: "HTTP 503 \"Service Unavailable\"".into(),
+        },
+    ];
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(text.join("\n\n"));
+}
