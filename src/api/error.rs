@@ -55,8 +55,8 @@ pub enum ApiError {
     /// The API answered, but the answer cannot be trusted (not JSON, an HTML page, an ID not asked
     /// for, nonsense pagination, a body over the size cap). Not retried: the whole listing fails.
     #[error(
-        "{request} returned an invalid response (HTTP {status}): {problem}. Nothing was changed; \
-         check --api-url points at the BigCommerce API (or a faithful proxy) and try again"
+        "{request} returned an invalid response (HTTP {status}): {problem}. The response was not \
+         used; check that --api-url points at the BigCommerce API (or a faithful proxy) and try again"
     )]
     InvalidResponse {
         /// Method, path and query of the request.

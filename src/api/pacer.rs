@@ -24,6 +24,7 @@
 //! Cancel-safety: [`Pacer::acquire`] can be dropped at any await point without effect; a dropped
 //! [`Ticket`] counts its request as finished.
 
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -75,7 +76,8 @@ struct Window {
 #[derive(Debug, Default)]
 struct State {
     next_seq: u64,
-    in_flight: u64,
+    /// Sequence numbers of the requests sent and not yet finished.
+    in_flight: BTreeSet<u64>,
     quota: Option<u64>,
     window_len: Option<Duration>,
     window: Option<Window>,
@@ -96,13 +98,14 @@ pub(crate) struct Pacer {
 #[derive(Debug)]
 pub(crate) struct Ticket {
     seq: u64,
+    sent_at: Instant,
     pacer: Pacer,
 }
 
 impl Drop for Ticket {
     fn drop(&mut self) {
         let mut state = self.pacer.lock();
-        state.in_flight = state.in_flight.saturating_sub(1);
+        state.in_flight.remove(&self.seq);
         drop(state);
         self.pacer.changed.notify_waiters();
     }
@@ -113,6 +116,9 @@ enum Decision {
     WaitUntil(Instant),
     WaitForResponse,
 }
+
+/// Timing slack for whole-millisecond headers that may have been rounded down.
+const MARGIN: Duration = Duration::from_millis(2);
 
 impl Pacer {
     pub(crate) fn new(max_wait: Duration) -> Pacer {
@@ -131,18 +137,18 @@ impl Pacer {
     }
 
     /// Wait until a request may be sent without overrunning the quota, and take a ticket for it.
-    /// Returns the ticket and how long this call waited.
+    /// Returns the ticket and how long this call waited (zero if it did not wait).
     pub(crate) async fn acquire(&self) -> (Ticket, Duration) {
         let started = Instant::now();
         let mut waited = false;
         loop {
             // Register for wake-ups before looking, so a response landing in between is not missed.
             let changed = self.changed.notified();
-            let decision = self.decide(Instant::now());
-            match decision {
+            match self.decide(Instant::now()) {
                 Decision::Go(seq) => {
                     let ticket = Ticket {
                         seq,
+                        sent_at: Instant::now(),
                         pacer: self.clone(),
                     };
                     let wait = if waited {
@@ -175,7 +181,7 @@ impl Pacer {
             }
             state.blocked_until = None;
         }
-        let in_flight = state.in_flight as i64;
+        let in_flight = state.in_flight.len() as i64;
         let quota = state.quota;
         if let Some(window) = state.window.as_mut()
             && !window.rolled
@@ -211,7 +217,7 @@ impl Pacer {
         }
         let seq = state.next_seq;
         state.next_seq += 1;
-        state.in_flight += 1;
+        state.in_flight.insert(seq);
         if let Some(window) = state.window.as_mut() {
             window.lo -= 1;
             window.hi -= 1;
@@ -222,11 +228,11 @@ impl Pacer {
     /// Learn from a response's headers (any status). `ticket` is the request it answers.
     pub(crate) fn observe(&self, ticket: &Ticket, headers: &HeaderMap) {
         let info = RateInfo::from_headers(headers, self.max_wait);
-        self.observe_info(ticket.seq, info, Instant::now());
+        self.observe_info(ticket.seq, ticket.sent_at, info, Instant::now());
         self.changed.notify_waiters();
     }
 
-    fn observe_info(&self, seq: u64, info: RateInfo, now: Instant) {
+    fn observe_info(&self, seq: u64, sent_at: Instant, info: RateInfo, now: Instant) {
         let mut state = self.lock();
         if info.quota.is_some() {
             state.quota = info.quota;
@@ -238,29 +244,32 @@ impl Pacer {
             return;
         };
         let left = left.min(i64::MAX as u64 / 2) as i64;
+        // Sent after this request: probably not counted in `left` yet. Sent before it and still
+        // unanswered: probably counted, but a busy server may have taken them later; assume not.
         let sent_after = state.next_seq.saturating_sub(seq + 1) as i64;
-        // `reset` is whole milliseconds, maybe rounded down: keep a small margin.
-        let deadline = now + reset + Duration::from_millis(2);
-        // Claims about the same window differ by network jitter; a new window is ~a window later.
-        let tolerance = state
-            .window_len
-            .map(|w| w / 4)
-            .unwrap_or(Duration::from_millis(250));
+        let older_in_flight = state.in_flight.range(..seq).count() as i64;
+        let estimate = left - sent_after - older_in_flight;
+        // The server computed `reset` somewhere between our send and this arrival, so its window
+        // ends between `sent_at + reset` and `now + reset`. The late end is the safe deadline; the
+        // early end tells windows apart: an answer from the window we know can never claim an end
+        // later than that window's (itself a late estimate).
+        let deadline = now + reset + MARGIN;
+        let earliest_end = sent_at + reset;
         let fresh = Window {
             deadline,
-            lo: left - sent_after,
+            lo: estimate,
             hi: left,
             rolled: false,
         };
         match state.window.as_mut() {
             None => state.window = Some(fresh),
-            Some(window) if deadline > window.deadline + tolerance => *window = fresh,
+            Some(window) if earliest_end > window.deadline + MARGIN => *window = fresh,
             // Describes a window we already saw end: stale, ignore.
             Some(window) if window.rolled => {}
             Some(window) => {
                 window.deadline = window.deadline.min(deadline);
                 window.hi = window.hi.min(left);
-                window.lo = window.lo.max(left - sent_after);
+                window.lo = window.lo.max(estimate);
             }
         }
     }
@@ -325,8 +334,8 @@ mod unit {
         let t0 = Instant::now();
         let s0 = go(&pacer, t0);
         // One response: 4 left, window resets in 1 s. Nothing else in flight: exact.
-        pacer.observe_info(s0, info(4, 1000), t0);
-        pacer.lock().in_flight = 0;
+        pacer.observe_info(s0, t0, info(4, 1000), t0);
+        pacer.lock().in_flight.clear();
         for _ in 0..4 {
             go(&pacer, t0);
         }
@@ -334,7 +343,7 @@ mod unit {
             Decision::WaitUntil(until) => assert_eq!(until, t0 + Duration::from_millis(1002)),
             _ => panic!("the fifth request must wait for the reset"),
         }
-        pacer.lock().in_flight = 0;
+        pacer.lock().in_flight.clear();
         // After the reset the full quota is available again.
         let later = t0 + Duration::from_millis(1002);
         for _ in 0..5 {
@@ -348,24 +357,46 @@ mod unit {
         let pacer = Pacer::new(Duration::from_secs(300));
         let t0 = Instant::now();
         let s0 = go(&pacer, t0);
-        pacer.observe_info(s0, info(4, 1000), t0);
+        pacer.observe_info(s0, t0, info(4, 1000), t0);
         let s1 = go(&pacer, t0);
         // Another app spent the rest: the server says 0 left.
-        pacer.observe_info(s1, info(0, 900), t0);
+        pacer.observe_info(s1, t0, info(0, 900), t0);
         assert!(matches!(pacer.decide(t0), Decision::WaitUntil(_)));
     }
 
     #[test]
-    fn stale_answers_from_an_ended_window_are_ignored() {
+    fn stale_answers_from_an_ended_window_are_ignored_and_new_windows_recognised() {
         let pacer = Pacer::new(Duration::from_secs(300));
         let t0 = Instant::now();
+        let ms = Duration::from_millis;
         let s0 = go(&pacer, t0);
-        pacer.observe_info(s0, info(0, 100), t0);
-        let after = t0 + Duration::from_millis(150);
-        let s1 = go(&pacer, after); // rolls over: budget 5 − in flight
-        // An answer counted in the old window arrives late: "0 left, resets in 2 ms".
-        pacer.observe_info(s1, info(0, 2), after);
-        assert!(matches!(pacer.decide(after), Decision::Go(_)));
+        pacer.observe_info(s0, t0, info(2, 100), t0); // window ends at t0 + 102
+        pacer.lock().in_flight.clear();
+        let s1 = go(&pacer, t0 + ms(90));
+        let s2 = go(&pacer, t0 + ms(110)); // rolls over: 5 − 1 in flight
+        // s1 was counted in the old window but is answered late: "0 left, resets in 5 ms".
+        pacer.observe_info(s1, t0 + ms(90), info(0, 5), t0 + ms(150));
+        assert!(
+            matches!(pacer.decide(t0 + ms(150)), Decision::Go(_)),
+            "a stale answer must not stop the new window"
+        );
+        // s2's answer describes the new window (ends at t0 + 300) with nothing left.
+        pacer.observe_info(s2, t0 + ms(110), info(0, 190), t0 + ms(155));
+        match pacer.decide(t0 + ms(160)) {
+            Decision::WaitUntil(until) => assert_eq!(until, t0 + ms(155 + 190 + 2)),
+            _ => panic!("the new window is spent: wait for its end"),
+        }
+    }
+
+    #[test]
+    fn an_older_request_still_in_flight_is_assumed_uncounted() {
+        let pacer = Pacer::new(Duration::from_secs(300));
+        let t0 = Instant::now();
+        let _s0 = go(&pacer, t0);
+        let s1 = go(&pacer, t0);
+        // s1 answered first with 1 left; s0 may not be counted yet, so nothing may be sent.
+        pacer.observe_info(s1, t0, info(1, 1000), t0);
+        assert!(matches!(pacer.decide(t0), Decision::WaitUntil(_)));
     }
 
     #[test]
@@ -374,7 +405,7 @@ mod unit {
         let t0 = Instant::now();
         for _ in 0..100 {
             let seq = go(&pacer, t0);
-            pacer.observe_info(seq, RateInfo::default(), t0);
+            pacer.observe_info(seq, t0, RateInfo::default(), t0);
         }
     }
 }

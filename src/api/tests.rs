@@ -951,7 +951,7 @@ async fn the_pacer_waits_for_the_reset_instead_of_running_into_429s() {
     let (quota, window) = (5u32, Duration::from_millis(200));
     let server = Server::start(rate_limited_store(quota, window, Duration::from_millis(5))).await;
     let client = client(&server);
-    // 15 requests (15 chunks of 250 IDs) with quota 5 per 200 ms: three windows.
+    // 15 GETs (15 chunks of 250 IDs) with quota 5 per 200 ms: three windows.
     let ids: Vec<u32> = (1..=15 * 250).collect();
     let started = Instant::now();
     let live = bounded(client.list(&ids)).await.expect("list");
@@ -960,32 +960,42 @@ async fn the_pacer_waits_for_the_reset_instead_of_running_into_429s() {
     let stats = client.stats();
     assert_eq!(stats.rate_limited, 0, "no 429: {stats:?}");
     assert_eq!(server.count(), 15);
-    // (⌈15/5⌉ − 1) × 200 ms = 400 ms; the benchmark target is 1.1×, allow some CI noise here.
     assert!(
         elapsed >= Duration::from_millis(380),
         "must wait for resets: {elapsed:?}"
     );
+    // Generous: these GETs carry 250 customers each, parsed in a debug build on a busy machine.
     assert!(
-        elapsed <= Duration::from_millis(560),
-        "too slow: {elapsed:?}"
+        elapsed <= Duration::from_millis(1500),
+        "far too slow: {elapsed:?}"
     );
     assert!(stats.pacer_wait > Duration::ZERO);
 }
 
 #[tokio::test]
+async fn paced_requests_take_about_the_windows_they_need() {
+    let (quota, window) = (5u32, Duration::from_millis(200));
+    let server = Server::start(rate_limited_store(quota, window, Duration::from_millis(2))).await;
+    let (elapsed, stats) = run_deletes(&server, 3, 15).await;
+    assert_eq!(stats.rate_limited, 0, "{stats:?}");
+    // (⌈15/5⌉ − 1) × 200 ms = 400 ms; the target is 1.1× that, plus the last window's own requests.
+    // Wasting a single unit of quota per window would need a fourth window: 600 ms or more.
+    assert!(elapsed >= Duration::from_millis(395), "{elapsed:?}");
+    assert!(
+        elapsed <= Duration::from_millis(580),
+        "{elapsed:?} {stats:?}"
+    );
+}
+
+#[tokio::test]
 async fn without_rate_limit_headers_there_is_no_pacing_overhead() {
-    let server = Server::start(|seen: &Seen, i| {
-        store(|_| true, 250)(seen, i).delayed(Duration::from_millis(60))
-    })
-    .await;
-    let client = client(&server);
-    let ids: Vec<u32> = (1..=9 * 250).collect();
-    let started = Instant::now();
-    bounded(client.list(&ids)).await.expect("list");
-    let elapsed = started.elapsed();
-    // ⌈9/3⌉ × 60 ms = 180 ms.
-    assert!(elapsed < Duration::from_millis(300), "{elapsed:?}");
-    assert_eq!(client.stats().pacer_wait, Duration::ZERO);
+    let server =
+        Server::start(|_: &Seen, _| Reply::status(204).delayed(Duration::from_millis(60))).await;
+    let (elapsed, stats) = run_deletes(&server, 3, 9).await;
+    // ⌈9/3⌉ × 60 ms = 180 ms; one at a time would take 540 ms (slack for a busy machine).
+    assert!(elapsed >= Duration::from_millis(180), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(450), "{elapsed:?}");
+    assert_eq!(stats.pacer_wait, Duration::ZERO);
 }
 
 #[tokio::test]
@@ -1110,4 +1120,103 @@ fn bad_configuration_is_refused_with_a_hint() {
     ))
     .expect("client");
     assert_eq!(client.api_host(), "api.bigcommerce.com");
+}
+
+#[test]
+fn the_client_and_its_futures_can_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Client>();
+    send_sync::<ApiError>();
+    let client = Client::new(config("http://127.0.0.1:9".into())).expect("client");
+    send(&client.list(&[1]));
+    send(&client.delete(&[1]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn works_on_a_multi_thread_runtime_shared_through_an_arc() {
+    let server = Server::start(store(|_| true, 250)).await;
+    let client = Arc::new(client(&server));
+    let tasks: Vec<_> = (0..4u32)
+        .map(|n| {
+            let client = client.clone();
+            tokio::spawn(async move { client.list(&[n * 1000 + 1, n * 1000 + 2]).await })
+        })
+        .collect();
+    for task in tasks {
+        let live = bounded(task).await.expect("join").expect("list");
+        assert_eq!(live.customers.len(), 2);
+    }
+    assert_eq!(client.stats().get_requests, 4);
+}
+
+#[tokio::test]
+async fn a_large_body_on_a_successful_delete_does_not_matter() {
+    let server =
+        Server::start(|_: &Seen, _| Reply::json(200, json!({"pad": "x".repeat(200_000)}))).await;
+    bounded(client(&server).delete(&[1]))
+        .await
+        .expect("accepted");
+}
+
+#[test]
+fn error_messages_say_what_where_and_what_to_do() {
+    let request = format!("DELETE {PATH}?id:in=1,2,3,…(250 IDs)");
+    let errors = [
+        ApiError::MissingToken,
+        ApiError::InvalidToken,
+        ApiError::EmptyDelete,
+        ApiError::Config("parallelism must be at least 1".into()),
+        ApiError::Status {
+            request: request.clone(),
+            status: 422,
+            title: Some("Bulk operation has failed".into()),
+            errors: [
+                ("1", "Unauthorized to delete"),
+                ("2", "Metafield does not exist"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        },
+        ApiError::Status {
+            request: request.clone(),
+            status: 403,
+            title: Some("You don't have a required scope to access the endpoint".into()),
+            errors: Default::default(),
+        },
+        ApiError::Status {
+            request: format!("GET {PATH}?id:in=1&limit=250"),
+            status: 401,
+            title: None,
+            errors: Default::default(),
+        },
+        ApiError::Status {
+            request: format!("GET {PATH}?id:in=1&limit=250"),
+            status: 404,
+            title: Some("Store not found".into()),
+            errors: Default::default(),
+        },
+        ApiError::Status {
+            request: request.clone(),
+            status: 413,
+            title: None,
+            errors: Default::default(),
+        },
+        ApiError::InvalidResponse {
+            request: format!("GET {PATH}?id:in=1,2,3,…(250 IDs)&limit=250"),
+            status: 200,
+            problem:
+                "customer 999 was returned but not asked for (the id:in filter was not applied?)"
+                    .into(),
+        },
+        ApiError::RetriesExhausted {
+            request,
+            attempts: 10,
+            last_status: Some(503),
+            last: "HTTP 503 \"Service Unavailable\"".into(),
+        },
+    ];
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    insta::assert_snapshot!(text.join("\n\n"));
 }
