@@ -7,7 +7,17 @@ use std::path::Path;
 pub const CUSTOMERS: u32 = 1000;
 
 /// The example manifest directory, file by file.
-pub const MANIFESTS: &[(&str, &str)] = &[];
+pub const MANIFESTS: &[(&str, &str)] = &[
+    (
+        "duplicates.yaml",
+        include_str!("../examples/customers/duplicates.yaml"),
+    ),
+    (
+        "fraud.yaml",
+        include_str!("../examples/customers/fraud.yaml"),
+    ),
+    ("gdpr.yaml", include_str!("../examples/customers/gdpr.yaml")),
+];
 
 /// Write the example manifests into `dir` (created if missing).
 pub fn write_manifests(dir: &Path) -> std::io::Result<()> {

@@ -4,6 +4,7 @@ mod support;
 
 mod apply;
 mod audit;
+mod demo;
 mod manifest;
 mod plan;
 mod resilience;

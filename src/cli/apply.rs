@@ -133,7 +133,7 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
         .block_on(client.list(&ids))
         .or_else(|e| fail(Exit::Error, format!("could not list customers: {e}")))?;
     eprintln!(
-        "Listed {} customer{} in store {store_hash} ({} request{}).",
+        "Listed {} customer{} in store {store_hash} ({} request{}).\n",
         ids.len(),
         plural(ids.len()),
         common::requests_sent(&client),

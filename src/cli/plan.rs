@@ -47,7 +47,7 @@ pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> 
     })?;
     let requests = common::requests_sent(&client);
     eprintln!(
-        "Listed {} customer{} in store {store_hash} ({requests} request{}).",
+        "Listed {} customer{} in store {store_hash} ({requests} request{}).\n",
         ids.len(),
         common::plural(ids.len()),
         common::plural(requests as usize)
