@@ -2,9 +2,9 @@
 //!
 //! It lists customers by ID (read-only, for `plan` and for verifying after `apply`) and deletes them
 //! by ID list (for `apply`), while keeping every promise the tool makes about the network: one
-//! [`pacer`] per client spends the store's shared rate-limit quota without causing 429s, [`retry`]
-//! honours 429 headers and backs off on failures, every answer is checked before it is believed
-//! ([`listing`]), and the token stays out of every log, error and file ([`token`]).
+//! pacer per client (`pacer.rs`) spends the store's shared rate-limit quota without causing 429s,
+//! `retry.rs` honours 429 headers and backs off on failures, every answer is checked before it is
+//! believed (`listing.rs`), and the token stays out of every log, error and file ([`Token`]).
 //!
 //! Public API: [`Client`] built from a [`ClientConfig`] ([`Token`], [`RetryPolicy`]); [`Client::list`]
 //! → [`Live`]; [`Client::delete`]; [`Client::stats`] → [`Stats`]; errors are [`ApiError`].
