@@ -154,6 +154,11 @@ impl Client {
         if config.parallelism == 0 {
             return Err(ApiError::Config("parallelism must be at least 1".into()));
         }
+        if config.max_body_bytes < 1024 {
+            return Err(ApiError::Config(
+                "the response size cap must be at least 1 KiB".into(),
+            ));
+        }
         if config.timeout.is_zero() {
             return Err(ApiError::Config(
                 "the request timeout must be above zero".into(),
@@ -249,8 +254,13 @@ impl Client {
             }
             let checked = check_page(&body, page, &asked, &mut seen).map_err(invalid)?;
             if page == 1 {
-                // A server that pages by fewer than 250 may legitimately need more pages.
-                page_size = checked.per_page.unwrap_or(PAGE_LIMIT);
+                // A server that pages by fewer than 250 may legitimately need more pages; a first
+                // page that announces another one was full, so its length is the page size.
+                page_size = checked.per_page.unwrap_or(if checked.more {
+                    checked.customers.len().max(1)
+                } else {
+                    PAGE_LIMIT
+                });
             }
             found.extend(checked.customers);
             if !checked.more || seen.len() == asked.len() {

@@ -2,12 +2,30 @@
 //!
 //! It lists customers by ID (read-only, for `plan` and for verifying after `apply`) and deletes them
 //! by ID list (for `apply`), while keeping every promise the tool makes about the network: one
-//! [`pacer`] per client spends the store's shared rate-limit quota without causing 429s, [`retry`]
-//! honours 429 headers and backs off on failures, every answer is checked before it is believed
-//! ([`listing`]), and the token stays out of every log, error and file ([`token`]).
+//! pacer per client (`pacer.rs`) spends the store's shared rate-limit quota without causing 429s,
+//! `retry.rs` honours 429 headers and backs off on failures, every answer is checked before it is
+//! believed (`listing.rs`), and the token stays out of every log, error and file ([`Token`]).
 //!
 //! Public API: [`Client`] built from a [`ClientConfig`] ([`Token`], [`RetryPolicy`]); [`Client::list`]
 //! → [`Live`]; [`Client::delete`]; [`Client::stats`] → [`Stats`]; errors are [`ApiError`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), bcprune::api::ApiError> {
+//! use bcprune::api::{Client, ClientConfig, Token};
+//!
+//! let config = ClientConfig::new("https://api.bigcommerce.com", "abc123", Token::from_env()?);
+//! let client = Client::new(config)?;
+//! let live = client.list(&[101, 102, 103]).await?; // one GET ?id:in=101,102,103&limit=250
+//! let present: Vec<u32> = live.customers.keys().copied().collect();
+//! if !present.is_empty() {
+//!     client.delete(&present).await?; // one DELETE ?id:in=…; apply batches and verifies
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The client is `Send + Sync`: share `&Client` between concurrent futures (all its requests go
+//! through the same parallelism bound and the same pacer), or an `Arc<Client>` between tasks.
 
 mod client;
 mod error;

@@ -358,6 +358,33 @@ async fn more_pages_are_followed_when_the_server_pages_by_less() {
 }
 
 #[tokio::test]
+async fn pages_are_followed_by_next_link_even_without_per_page() {
+    let server = Server::start(|seen: &Seen, _| {
+        if param(&seen.query, "page") == Some("2") {
+            Reply::json(
+                200,
+                json!({"data": [customer(3)], "meta": {"pagination": {"links": {}}}}),
+            )
+        } else {
+            Reply::json(
+                200,
+                json!({"data": [customer(1), customer(2)],
+                       "meta": {"pagination": {"links": {"next": "?page=2"}}}}),
+            )
+        }
+    })
+    .await;
+    let live = bounded(client(&server).list(&[1, 2, 3, 4]))
+        .await
+        .expect("list");
+    assert_eq!(
+        live.customers.keys().copied().collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(server.count(), 2);
+}
+
+#[tokio::test]
 async fn pagination_that_never_ends_is_an_error_after_the_pages_that_can_be_needed() {
     // Always claims a next page, each time with one more customer that was asked for.
     let server = Server::start(|seen: &Seen, i| {
