@@ -601,3 +601,101 @@ pub enum ReconcileError {
     #[error("could not save the state file: {0}")]
     State(crate::state::StateError),
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn refused(status: u16, errors: &[(&str, &str)]) -> Result<(), ApiError> {
+        Err(ApiError::Status {
+            request: "DELETE /stores/s/v3/customers?id:in=…".into(),
+            status,
+            title: Some("Bulk operation has failed".into()),
+            errors: errors
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        })
+    }
+
+    #[test]
+    fn a_204_is_a_deletion_to_record() {
+        assert!(matches!(
+            classify(&[1, 2], Ok(())),
+            Outcome::Deleted(ids, _) if ids == vec![1, 2]
+        ));
+    }
+
+    #[test]
+    fn too_large_batches_are_halved_and_a_single_id_fails() {
+        for status in [413, 414] {
+            match classify(&[1, 2, 3, 4, 5], refused(status, &[])) {
+                Outcome::Split { retry, failed, .. } => {
+                    assert_eq!(retry, vec![vec![1, 2], vec![3, 4, 5]]);
+                    assert!(failed.is_empty());
+                }
+                _ => panic!("{status} must split"),
+            }
+            assert!(matches!(
+                classify(&[9], refused(status, &[])),
+                Outcome::Stop(failed, _) if failed.len() == 1
+            ));
+        }
+    }
+
+    #[test]
+    fn a_422_naming_ids_fails_those_and_retries_the_rest_once() {
+        match classify(
+            &[1, 2, 3, 4],
+            refused(
+                422,
+                &[("3", "Unauthorized to delete"), ("77", "not in batch")],
+            ),
+        ) {
+            Outcome::Split { retry, failed, .. } => {
+                assert_eq!(retry, vec![vec![1, 2, 4]]);
+                assert_eq!(failed.len(), 1);
+                assert_eq!(failed[0].id, 3);
+                assert_eq!(failed[0].message, "HTTP 422: Unauthorized to delete");
+            }
+            _ => panic!("must split around the named ID"),
+        }
+    }
+
+    #[test]
+    fn a_422_naming_nothing_bisects_until_single_ids_fail() {
+        match classify(&[1, 2, 3], refused(422, &[])) {
+            Outcome::Split { retry, failed, .. } => {
+                assert_eq!(retry, vec![vec![1], vec![2, 3]]);
+                assert!(failed.is_empty());
+            }
+            _ => panic!("must bisect"),
+        }
+        match classify(&[2], refused(422, &[])) {
+            Outcome::Failed(failed) => {
+                assert_eq!(failed.len(), 1);
+                assert!(failed[0].message.contains("422"), "{}", failed[0].message);
+            }
+            _ => panic!("a single refused ID fails"),
+        }
+    }
+
+    #[test]
+    fn authorization_failures_stop_the_run() {
+        for status in [401, 403, 404] {
+            assert!(
+                matches!(classify(&[1, 2], refused(status, &[])), Outcome::Stop(f, _) if f.len() == 2),
+                "{status}"
+            );
+        }
+    }
+
+    #[test]
+    fn id_lists_are_shortened_for_messages() {
+        assert_eq!(id_list(&[1, 2, 3]), "1, 2, 3");
+        let many: Vec<u32> = (1..=12).collect();
+        assert_eq!(id_list(&many), "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more");
+    }
+}

@@ -450,3 +450,78 @@ fn a_bounded_soak_of_mixed_faults_ends_exact() {
         assert!(batch.iter().all(|id| ids.contains(id)));
     }
 }
+
+/// Complete lines of an audit log (a torn last line, left by a killed write, is not a line).
+fn audit_lines(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let complete = match text.rfind('\n') {
+        Some(end) => &text[..=end],
+        None => "",
+    };
+    complete
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("complete audit lines are JSON"))
+        .collect()
+}
+
+#[test]
+fn no_delete_is_ever_sent_before_its_intent_is_on_disk() {
+    // Kill bcprune at many different writes by capping the size of the files it may write
+    // (RLIMIT_FSIZE: the write that crosses the cap gets SIGXFSZ). Whatever write it dies at, every
+    // DELETE the store saw must be named by a complete batch_intent line already on disk.
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=40).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    let log = ws.path().join("bcprune.audit.jsonl");
+    let mut killed = 0;
+    for cap in (600..6_000).step_by(450) {
+        let sim = store(40);
+        let _ = std::fs::remove_file(&log);
+        let _ = std::fs::remove_file(ws.path().join("bcprune.state.json"));
+        let _ = std::fs::remove_file(ws.path().join("bcprune.state.json.lock"));
+        let output = std::process::Command::new("prlimit")
+            .arg(format!("--fsize={cap}"))
+            .arg(assert_cmd::cargo::cargo_bin("bcprune"))
+            .args([
+                "apply",
+                "--auto-approve",
+                "--batch-size",
+                "4",
+                "--parallelism",
+                "1",
+            ])
+            .arg(&manifest)
+            .env("BIGCOMMERCE_API_URL", sim.base_url())
+            .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
+            .env("BIGCOMMERCE_STORE_HASH", "demo42")
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("run bcprune under prlimit");
+        if !output.status.success() {
+            killed += 1;
+        }
+        let intents: Vec<Vec<u32>> = audit_lines(&log)
+            .iter()
+            .filter(|line| line["event"] == "batch_intent")
+            .map(|line| {
+                line["ids"]
+                    .as_array()
+                    .expect("ids")
+                    .iter()
+                    .map(|id| id.as_u64().expect("id") as u32)
+                    .collect()
+            })
+            .collect();
+        let sent = deletes(&sim);
+        assert!(
+            sent.len() <= intents.len(),
+            "cap {cap}: {} DELETEs but {} intents on disk",
+            sent.len(),
+            intents.len()
+        );
+        for (batch, intent) in sent.iter().zip(&intents) {
+            assert_eq!(batch, intent, "cap {cap}: a DELETE without its intent");
+        }
+    }
+    assert!(killed >= 5, "the caps must interrupt most runs ({killed})");
+}

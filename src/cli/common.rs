@@ -1,5 +1,15 @@
 //! Helpers shared by the commands: logging setup and error printing.
 
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use crate::api::{Client, ClientConfig, RetryPolicy, Token};
+use crate::manifest::{self, Manifest};
+use crate::plan::StateRef;
+use crate::state::State;
+
+use super::GlobalArgs;
+
 /// Set up `tracing` on stderr: `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG` overrides.
 /// The access token never reaches a log line: it lives only in a header value marked sensitive.
 /// Colors only on a terminal, and never with `--no-color` or `NO_COLOR`.
@@ -19,16 +29,6 @@ pub fn init_tracing(verbose: u8, no_color: bool) {
         .without_time()
         .try_init();
 }
-
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-
-use crate::api::{Client, ClientConfig, RetryPolicy, Token};
-use crate::manifest::{self, Manifest};
-use crate::plan::StateRef;
-use crate::state::State;
-
-use super::GlobalArgs;
 
 /// Whether to color stderr output: a terminal, no `--no-color`, no `NO_COLOR` (https://no-color.org).
 pub fn use_color(no_color: bool) -> bool {
