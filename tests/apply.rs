@@ -268,6 +268,12 @@ fn customers_that_vanished_since_the_plan_are_skipped_not_replaced() {
         .success()
         .stderr(contains("no longer exist: 2"));
     assert_eq!(deletes(&sim), vec![vec![1, 3]]);
+    let log = std::fs::read_to_string(ws.path().join("bcprune.audit.jsonl")).expect("audit log");
+    let skipped = log
+        .lines()
+        .find(|line| line.contains("\"event\":\"skipped\""))
+        .expect("a skipped line");
+    assert!(skipped.contains("\"ids\":[2]"), "{skipped}");
 }
 
 #[test]

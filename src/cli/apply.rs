@@ -206,6 +206,17 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
         )
     })?;
 
+    if !vanished.is_empty() {
+        let skipped = AuditEntry::new(&run_id, EventKind::Skipped)
+            .ids(&vanished)
+            .message("planned for deletion but gone before the apply: skipped, not replaced");
+        audit_log.append(skipped).or_else(|e| {
+            fail(
+                Exit::Error,
+                format!("could not write the audit log, so nothing was deleted: {e}"),
+            )
+        })?;
+    }
     let interrupt = Interrupt::default();
     let progress = Progress::new(to_delete.len());
     let report = runtime.block_on(async {
@@ -225,6 +236,7 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     });
     progress.finish();
     drop(lock);
+    common::log_stats(&client);
     Ok(print_report(
         &report,
         already_absent,

@@ -199,3 +199,17 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
 pub fn stderr_is_terminal() -> bool {
     std::io::stderr().is_terminal()
 }
+
+/// Log what the client spent (at `-v`): requests, retries, 429s and time waiting for the quota.
+pub fn log_stats(client: &Client) {
+    let stats = client.stats();
+    tracing::info!(
+        get = stats.get_requests,
+        delete = stats.delete_requests,
+        retries = stats.retries,
+        rate_limited = stats.rate_limited,
+        pacer_wait_ms = stats.pacer_wait.as_millis() as u64,
+        retry_wait_ms = stats.retry_wait.as_millis() as u64,
+        "API requests"
+    );
+}

@@ -52,6 +52,7 @@ pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> 
         common::plural(ids.len()),
         common::plural(requests as usize)
     );
+    common::log_stats(&client);
     let plan = plan::compute(&manifest, &live);
     let saved = SavedPlan::new(
         &plan,
