@@ -105,19 +105,12 @@ fn max_deletes_refuses_before_any_delete() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], "max_deletes: 2\n"));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
+    apply_auto(&sim, &manifest, &[])
         .code(3)
         .stderr(contains("allows at most 2"));
     assert!(deletes(&sim).is_empty());
     // The command-line override is the reviewed escape hatch.
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve", "--max-deletes", "3"])
-        .arg(&manifest)
-        .assert()
-        .success();
+    apply_auto(&sim, &manifest, &["--max-deletes", "3"]).success();
     assert_eq!(deletes(&sim), vec![vec![1, 2, 3]]);
 }
 
@@ -126,11 +119,7 @@ fn max_deletes_zero_allows_nothing() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1], "max_deletes: 0\n"));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
-        .code(3);
+    apply_auto(&sim, &manifest, &[]).code(3);
     assert!(deletes(&sim).is_empty());
 }
 
@@ -140,11 +129,7 @@ fn batches_respect_batch_size_and_are_never_empty() {
     let ws = Workspace::new();
     let ids: Vec<u32> = (1..=600).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve", "--batch-size", "100"])
-        .arg(&manifest)
-        .assert()
-        .success();
+    apply_auto(&sim, &manifest, &["--batch-size", "100"]).success();
     let batches = deletes(&sim);
     assert_eq!(batches.len(), 6);
     assert!(batches.iter().all(|b| !b.is_empty() && b.len() <= 100));
@@ -158,13 +143,7 @@ fn a_saved_plan_is_applied_without_a_prompt() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 300], ""));
-    let plan = ws.path().join("plan.json");
-    bcprune_at(&sim)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(&manifest)
-        .assert()
-        .success();
+    let plan = save_plan(&sim, &ws, &manifest);
     bcprune_at(&sim)
         .args(["apply", "--plan"])
         .arg(&plan)
@@ -181,13 +160,7 @@ fn a_saved_plan_goes_stale_when_the_manifest_changes() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
-    let plan = ws.path().join("plan.json");
-    bcprune_at(&sim)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(&manifest)
-        .assert()
-        .success();
+    let plan = save_plan(&sim, &ws, &manifest);
     ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
     bcprune_at(&sim)
         .args(["apply", "--plan"])
@@ -203,19 +176,9 @@ fn a_first_plan_goes_stale_when_a_state_appears() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
-    let plan = ws.path().join("plan.json");
-    bcprune_at(&sim)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(&manifest)
-        .assert()
-        .success();
+    let plan = save_plan(&sim, &ws, &manifest);
     // Another apply runs first (with its own state file now present).
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
-        .success();
+    apply_auto(&sim, &manifest, &[]).success();
     let before = deletes(&sim).len();
     bcprune_at(&sim)
         .args(["apply", "--plan"])
@@ -231,13 +194,7 @@ fn a_saved_plan_goes_stale_when_a_planned_customer_is_modified() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
-    let plan = ws.path().join("plan.json");
-    bcprune_at(&sim)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(&manifest)
-        .assert()
-        .success();
+    let plan = save_plan(&sim, &ws, &manifest);
     sim.touch(2);
     bcprune_at(&sim)
         .args(["apply", "--plan"])
@@ -253,13 +210,7 @@ fn customers_that_vanished_since_the_plan_are_skipped_not_replaced() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
-    let plan = ws.path().join("plan.json");
-    bcprune_at(&sim)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(&manifest)
-        .assert()
-        .success();
+    let plan = save_plan(&sim, &ws, &manifest);
     sim.remove(2);
     bcprune_at(&sim)
         .args(["apply", "--plan"])
@@ -299,10 +250,7 @@ fn a_held_lock_refuses_and_names_the_holder() {
     let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
     let state = ws.path().join("bcprune.state.json");
     let _held = bcprune::state::Lock::acquire(&state, "test-run").expect("take the lock");
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
+    apply_auto(&sim, &manifest, &[])
         .code(3)
         .stderr(contains(format!("{}", std::process::id())));
     assert!(deletes(&sim).is_empty());
@@ -313,13 +261,7 @@ fn protected_ids_in_a_saved_plan_are_refused() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
-    let plan = ws.path().join("plan.json");
-    bcprune_at(&sim)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(&manifest)
-        .assert()
-        .success();
+    let plan = save_plan(&sim, &ws, &manifest);
     // Someone protects 2 afterwards: the manifest changed, so the plan is stale and refused.
     ws.write("m.yaml", manifest_yaml(&[1], "protect: [2]\n"));
     bcprune_at(&sim)
@@ -336,13 +278,7 @@ fn the_apply_uses_the_manifest_given_instead_of_the_recorded_path() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("a/m.yaml", manifest_yaml(&[1], ""));
-    let plan = ws.path().join("plan.json");
-    bcprune_at(&sim)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(&manifest)
-        .assert()
-        .success();
+    let plan = save_plan(&sim, &ws, &manifest);
     // A CI job applying in another checkout: same manifest content, another path.
     let copy = ws.write("b/m.yaml", manifest_yaml(&[1], ""));
     bcprune_at(&sim)
@@ -361,14 +297,9 @@ fn a_store_whose_delete_answers_204_without_deleting_is_caught() {
     sim.faults().lying_deletes(true);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
-        .code(4)
-        .stdout(contains(
-            "Failed: customer 1: the API answered 204 but the customer is still listed",
-        ));
+    apply_auto(&sim, &manifest, &[]).code(4).stdout(contains(
+        "Failed: customer 1: the API answered 204 but the customer is still listed",
+    ));
     let state = read_json(&ws.path().join("bcprune.state.json"));
     assert_eq!(
         state["deleted"],
@@ -383,10 +314,7 @@ fn a_failed_verification_records_unverified_deletions_and_exits_4() {
     sim.faults().fail_gets_after_delete(Some(500));
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
+    apply_auto(&sim, &manifest, &[])
         .code(4)
         .stdout(contains("Not verified: 2 customers"));
     let state = read_json(&ws.path().join("bcprune.state.json"));
@@ -402,10 +330,7 @@ fn a_failed_verification_records_unverified_deletions_and_exits_4() {
     );
     // The next run confirms them.
     sim.faults().fail_gets_after_delete(None);
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
+    apply_auto(&sim, &manifest, &[])
         .success()
         .stderr(contains("2 confirmed"));
     let state = read_json(&ws.path().join("bcprune.state.json"));
@@ -417,11 +342,7 @@ fn a_tampered_audit_log_fails_verify_and_blocks_apply() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
-        .success();
+    apply_auto(&sim, &manifest, &[]).success();
     let log = ws.path().join("bcprune.audit.jsonl");
     let text = std::fs::read_to_string(&log).expect("log");
     std::fs::write(&log, text.replacen("[1,2]", "[1,3]", 1)).expect("tamper");
@@ -432,11 +353,7 @@ fn a_tampered_audit_log_fails_verify_and_blocks_apply() {
         .code(1)
         .stderr(contains(":1:").or(contains(":2:")));
     let manifest2 = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest2)
-        .assert()
-        .code(1);
+    apply_auto(&sim, &manifest2, &[]).code(1);
     assert_eq!(deletes(&sim).len(), 1, "no DELETE on top of a tampered log");
 }
 
@@ -451,10 +368,7 @@ fn max_ids_per_delete_cap_splits_batches() {
     let ws = Workspace::new();
     let ids: Vec<u32> = (1..=40).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
+    apply_auto(&sim, &manifest, &[])
         .success()
         .stdout(contains("40 deleted"));
     assert_eq!(sim.customer_ids(), (41..=50).collect());
@@ -472,10 +386,7 @@ fn refused_ids_are_isolated_and_the_rest_deleted() {
     let ws = Workspace::new();
     let ids: Vec<u32> = (1..=40).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
-    bcprune_at(&sim)
-        .args(["apply", "--auto-approve"])
-        .arg(&manifest)
-        .assert()
+    apply_auto(&sim, &manifest, &[])
         .code(4)
         .stdout(contains(
             "Failed: customer 7: HTTP 422: Unauthorized to delete",

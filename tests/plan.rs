@@ -187,13 +187,7 @@ fn show_renders_a_saved_plan_and_warns_when_it_went_stale() {
     let sim = store(20);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
-    let plan = ws.path().join("plan.json");
-    bcprune_at(&sim)
-        .args(["plan", "--out"])
-        .arg(&plan)
-        .arg(&manifest)
-        .assert()
-        .success();
+    let plan = save_plan(&sim, &ws, &manifest);
     let requests = sim.requests().len();
     bcprune()
         .arg("show")

@@ -102,3 +102,25 @@ pub fn read_json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).expect("read JSON file");
     serde_json::from_str(&text).expect("valid JSON")
 }
+
+/// Run `bcprune plan MANIFEST --out <ws>/plan.json` against `sim` and return the plan's path.
+#[track_caller]
+pub fn save_plan(sim: &SimServer, ws: &Workspace, manifest: &Path) -> PathBuf {
+    let plan = ws.path().join("plan.json");
+    bcprune_at(sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(manifest)
+        .assert()
+        .success();
+    plan
+}
+
+/// `bcprune apply --auto-approve MANIFEST` against `sim`, with extra arguments.
+pub fn apply_auto(sim: &SimServer, manifest: &Path, extra: &[&str]) -> assert_cmd::assert::Assert {
+    bcprune_at(sim)
+        .args(["apply", "--auto-approve"])
+        .args(extra)
+        .arg(manifest)
+        .assert()
+}
