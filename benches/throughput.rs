@@ -476,7 +476,7 @@ fn baseline() -> Res<()> {
     let extrapolated = per_window * (needed - 1) as f64;
     let floor = WINDOW.as_secs_f64() * (needed - 1) as f64;
     println!(
-        "| per-customer (extrapolated: {needed} windows × {per_window:.3} s measured per window) | {big} | {} | ~{} | {extrapolated:.0} | {:.3} |",
+        "| per-customer (extrapolated: ({needed} − 1) windows × {per_window:.3} s measured per window) | {big} | {} | ~{} | {extrapolated:.0} | {:.3} |",
         2 * big,
         needed - 1,
         extrapolated / big as f64
