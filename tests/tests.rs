@@ -5,6 +5,7 @@ mod support;
 mod apply;
 mod audit;
 mod demo;
+mod economy;
 mod manifest;
 mod plan;
 mod resilience;

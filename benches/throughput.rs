@@ -1,0 +1,716 @@
+//! The performance benchmark of issue 5: request economy, speed at the store's quota, speed under
+//! latency, scale, and bcprune against the per-customer approach of BigCommerce's official clients.
+//!
+//! A plain `main` (harness = false) so it prints tables a reader can compare with BENCHMARKS.md; it is
+//! a benchmark, not a test, because its figures depend on the machine. Every scenario runs against a
+//! fresh in-process fake store (`bcprune::sim`) on 127.0.0.1, through the library exactly as the CLI
+//! drives it: manifest → `Client::list` → `plan::compute` → render → `apply::execute` (with verify),
+//! state and audit log in a temporary directory.
+//!
+//! Run all: `cargo bench --bench throughput`; one or more: `cargo bench --bench throughput -- quota
+//! latency` (scenarios: quota, latency, baseline, scale, validate, render).
+
+use std::error::Error;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use bcprune::api::{Client, ClientConfig, Live, LiveCustomer, Stats, Token};
+use bcprune::apply::{self, Approved, Interrupt, Observer, Options, Report};
+use bcprune::audit::AuditLog;
+use bcprune::manifest::{self, Manifest};
+use bcprune::plan::{self, Plan, SavedPlan};
+use bcprune::render;
+use bcprune::sim::{READ_WRITE_TOKEN, RecordedRequest, SimConfig, SimServer};
+use bcprune::state::State;
+
+type Res<T> = Result<T, Box<dyn Error>>;
+
+const SCENARIOS: [&str; 6] = [
+    "quota", "latency", "baseline", "scale", "validate", "render",
+];
+
+/// The scaled-down Standard plan: 150 requests per 30 s divided by ten in both, the same 5 requests/s.
+const QUOTA: u32 = 15;
+const WINDOW: Duration = Duration::from_secs(3);
+/// Latency of every fake-store response in the quota and baseline scenarios.
+const QUOTA_LATENCY: Duration = Duration::from_millis(20);
+
+fn main() -> ExitCode {
+    // `cargo bench` passes `--bench`; anything starting with `-` is cargo's, not a scenario.
+    let asked: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let chosen: Vec<&str> = if asked.is_empty() || asked.iter().any(|a| a == "all") {
+        SCENARIOS.to_vec()
+    } else {
+        let mut chosen = Vec::new();
+        for a in &asked {
+            match SCENARIOS.iter().find(|s| **s == a) {
+                Some(s) => chosen.push(*s),
+                None => {
+                    eprintln!(
+                        "unknown scenario {a:?}: choose from {} (or all)",
+                        SCENARIOS.join(", ")
+                    );
+                    return ExitCode::from(2);
+                }
+            }
+        }
+        chosen
+    };
+    for scenario in chosen {
+        let result = match scenario {
+            "quota" => quota(),
+            "latency" => latency(),
+            "baseline" => baseline(),
+            "scale" => scale(),
+            "validate" => validate(),
+            "render" => render_big(),
+            _ => Ok(()),
+        };
+        if let Err(e) = result {
+            eprintln!("scenario {scenario} failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Shared: one plan + apply through the library, timed per stage.
+
+/// Wall time of each stage of one plan + apply.
+#[derive(Debug, Default, Clone)]
+struct Stages {
+    load: Duration,
+    list: Duration,
+    compute: Duration,
+    render: Duration,
+    /// `apply::execute` up to the last DELETE's outcome.
+    delete: Duration,
+    /// `apply::execute` after the last DELETE: the verifying listing and the final records.
+    verify: Duration,
+}
+
+impl Stages {
+    /// From the first request to the end of the apply (what the quota bound is about).
+    fn network(&self) -> Duration {
+        self.list + self.compute + self.render + self.delete + self.verify
+    }
+}
+
+struct Job {
+    stages: Stages,
+    report: Report,
+    stats: Stats,
+    approved: usize,
+}
+
+/// Records when the last DELETE's outcome arrived (execute reports progress after each batch).
+struct Clock {
+    total: std::cell::Cell<usize>,
+    deletes_done: std::cell::Cell<Option<Instant>>,
+}
+
+impl Observer for Clock {
+    fn progress(&self, done: usize, total: usize) {
+        self.total.set(total);
+        if done == total && total > 0 {
+            self.deletes_done.set(Some(Instant::now()));
+        }
+    }
+    fn warn(&self, message: &str) {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// A manifest of `ids` (compact `- N` items) allowing them all to be deleted; returns its path.
+fn write_manifest(dir: &Path, ids: impl Iterator<Item = u32>, max_deletes: usize) -> Res<PathBuf> {
+    let mut text = format!("version: 1\nmax_deletes: {max_deletes}\nabsent:\n");
+    for id in ids {
+        let _ = writeln!(text, "  - {id}");
+    }
+    let path = dir.join("manifest.yaml");
+    std::fs::write(&path, text)?;
+    Ok(path)
+}
+
+fn client(sim: &SimServer, parallelism: usize) -> Res<Client> {
+    Ok(Client::new(ClientConfig {
+        parallelism,
+        ..ClientConfig::new(
+            sim.base_url(),
+            "demo42",
+            Token::new(READ_WRITE_TOKEN.to_string()),
+        )
+    })?)
+}
+
+fn runtime() -> Res<tokio::runtime::Runtime> {
+    // As the CLI: one thread for bcprune (the fake store runs on a thread of its own).
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// Plan and apply `ids` against `sim` as `bcprune apply --auto-approve` does, timing each stage.
+fn plan_and_apply(sim: &SimServer, ids: &[u32], batch: usize, parallelism: usize) -> Res<Job> {
+    let dir = tempfile::tempdir()?;
+    let path = write_manifest(dir.path(), ids.iter().copied(), ids.len())?;
+    let client = client(sim, parallelism)?;
+    let rt = runtime()?;
+    let mut stages = Stages::default();
+
+    let t = Instant::now();
+    let manifest = manifest::load(&path)?;
+    stages.load = t.elapsed();
+
+    let t = Instant::now();
+    let wanted: Vec<u32> = manifest.absent.iter().map(|e| e.id).collect();
+    let live = rt.block_on(client.list(&wanted))?;
+    stages.list = t.elapsed();
+
+    let t = Instant::now();
+    let plan = plan::compute(&manifest, &live);
+    stages.compute = t.elapsed();
+
+    let t = Instant::now();
+    let mut sink = Vec::new();
+    render::table(&plan, false, &mut sink)?;
+    stages.render = t.elapsed();
+
+    let approved: Vec<Approved> = plan
+        .to_delete()
+        .map(|c| Approved {
+            id: c.id,
+            reason: c.reason.clone(),
+        })
+        .collect();
+    let options = Options {
+        batch_size: batch,
+        parallelism,
+        run_id: "bench".into(),
+        state_path: dir.path().join("bcprune.state.json"),
+    };
+    let mut audit = AuditLog::open(&dir.path().join("bcprune.audit.jsonl"))?;
+    let mut state = State::new("demo42", &manifest.sha256);
+    let clock = Clock {
+        total: 0.into(),
+        deletes_done: None.into(),
+    };
+    let t = Instant::now();
+    let report = rt.block_on(apply::execute(
+        &client,
+        &approved,
+        &options,
+        &mut audit,
+        &mut state,
+        &clock,
+        &Interrupt::default(),
+    ));
+    let end = Instant::now();
+    let split = clock.deletes_done.get().unwrap_or(end);
+    stages.delete = split - t;
+    stages.verify = end - split;
+    if report.fatal.is_some()
+        || !report.failed.is_empty()
+        || report.verified.len() != approved.len()
+    {
+        return Err(format!(
+            "the apply did not delete and verify all {} IDs: fatal {:?}, {} failed, {} verified",
+            approved.len(),
+            report.fatal,
+            report.failed.len(),
+            report.verified.len()
+        )
+        .into());
+    }
+    Ok(Job {
+        stages,
+        stats: client.stats(),
+        approved: approved.len(),
+        report,
+    })
+}
+
+/// The fewest requests a plan of `n` IDs and an apply of `m` deletions in batches of `b` can take.
+fn minimal_requests(n: usize, m: usize, b: usize) -> usize {
+    n.div_ceil(250) + m.div_ceil(b) + m.div_ceil(250)
+}
+
+fn status_count(log: &[RecordedRequest], status: u16) -> usize {
+    log.iter().filter(|r| r.status == status).count()
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
+/// How the job's wall time splits between sending requests and waiting for the quota: the fake
+/// store's windows reconstructed from its log (a window starts with the first request after the
+/// previous one ended), the time from each window's first to last request counted as active.
+fn window_profile(log: &[RecordedRequest], window: Duration) -> (usize, Duration) {
+    let mut windows = 0;
+    let mut active = Duration::ZERO;
+    let mut start: Option<Duration> = None;
+    let mut last = Duration::ZERO;
+    for r in log {
+        match start {
+            Some(s) if r.at.saturating_sub(s) < window => {}
+            _ => {
+                if let Some(s) = start {
+                    active += last - s;
+                }
+                windows += 1;
+                start = Some(r.at);
+            }
+        }
+        last = r.at;
+    }
+    if let Some(s) = start {
+        active += last - s;
+    }
+    (windows, active)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (a) Speed at the quota.
+
+fn quota() -> Res<()> {
+    println!("\n## (a) quota: Q requests per {WINDOW:?} window, latency {QUOTA_LATENCY:?}\n");
+    println!(
+        "| Q | deletions | batch | par | requests (min) | 429s | windows | wall s | bound s | ratio | target ≤ 1.1 | active s | waiting s | pacer wait s (sum) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    // 6,250 deletions in batches of 250: 25 + 25 + 25 = 75 requests = 5 windows of 15. The last row is
+    // ten times the Standard rate (150 per 3 s): 40,000 deletions, 480 requests, 4 windows.
+    for (quota, m, batch, par) in [
+        (QUOTA, 6_250usize, 250usize, 3usize),
+        (QUOTA, 2_000, 100, 3),
+        (QUOTA, 6_250, 250, 1),
+        (150, 40_000, 250, 3),
+    ] {
+        let sim = SimServer::start_background(
+            SimConfig::default()
+                .customers(m as u32)
+                .rate_limit(quota, WINDOW)
+                .latency(QUOTA_LATENCY),
+        )?;
+        let ids: Vec<u32> = (1..=m as u32).collect();
+        let job = plan_and_apply(&sim, &ids, batch, par)?;
+        let log = sim.requests();
+        let r_min = minimal_requests(m, job.approved, batch);
+        let bound = WINDOW * (r_min.div_ceil(quota as usize) as u32 - 1);
+        let wall = job.stages.network();
+        let ratio = wall.as_secs_f64() / bound.as_secs_f64();
+        let (windows, active) = window_profile(&log, WINDOW);
+        println!(
+            "| {quota} | {m} | {batch} | {par} | {} ({r_min}) | {} | {windows} | {} | {} | {ratio:.3} | {} | {} | {} | {} |",
+            log.len(),
+            status_count(&log, 429),
+            secs(wall),
+            secs(bound),
+            if ratio <= 1.1 { "met" } else { "MISSED" },
+            secs(active),
+            secs(wall.saturating_sub(active)),
+            secs(job.stats.pacer_wait),
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (b) Speed under latency, no quota.
+
+fn latency() -> Res<()> {
+    let l = Duration::from_millis(50);
+    println!("\n## (b) latency {l:?} per request, no quota\n");
+    println!(
+        "| deletions | batch | par | requests | wall s | bound ⌈R/p⌉×L s | ratio | list s | delete s | verify s |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    for (m, batch) in [(6_000usize, 250usize), (3_000, 100)] {
+        for par in [1usize, 3, 6] {
+            let sim = SimServer::start_background(
+                SimConfig::default()
+                    .customers(m as u32)
+                    .unlimited()
+                    .latency(l),
+            )?;
+            let ids: Vec<u32> = (1..=m as u32).collect();
+            let job = plan_and_apply(&sim, &ids, batch, par)?;
+            let r = sim.requests().len();
+            let bound = l * r.div_ceil(par) as u32;
+            let wall = job.stages.network();
+            let s = &job.stages;
+            println!(
+                "| {m} | {batch} | {par} | {r} | {} | {} | {:.3} | {} | {} | {} |",
+                secs(wall),
+                secs(bound),
+                wall.as_secs_f64() / bound.as_secs_f64(),
+                secs(s.list),
+                secs(s.delete),
+                secs(s.verify)
+            );
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (c) The official clients' approach: one GET and one DELETE per customer, sequential.
+
+/// What the per-customer baseline did.
+struct Baseline {
+    wall: Duration,
+    log: Vec<RecordedRequest>,
+    requests: usize,
+    rate_limited: usize,
+}
+
+/// BigCommerce's official client libraries (bigcommerce-api-python, -php, node-bigcommerce) read and
+/// delete a customer at a time: `GET /v3/customers?id:in=<id>` then `DELETE ?id:in=<id>`, one request
+/// after the other. On a 429 they wait `X-Rate-Limit-Time-Reset-Ms` and retry (the Python client's
+/// auto-retry; others throw and leave it to the caller, which is worse). Written with reqwest directly.
+async fn per_customer(sim: &SimServer, ids: &[u32]) -> Res<Baseline> {
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let url = sim.customers_url();
+    let started = Instant::now();
+    let send = |method: reqwest::Method, id: u32| {
+        http.request(method, format!("{url}?id:in={id}"))
+            .header("x-auth-token", READ_WRITE_TOKEN)
+            .header("accept", "application/json")
+    };
+    for &id in ids {
+        let mut exists = false;
+        for method in [reqwest::Method::GET, reqwest::Method::DELETE] {
+            if method == reqwest::Method::DELETE && !exists {
+                break;
+            }
+            let mut attempts = 0;
+            loop {
+                attempts += 1;
+                if attempts > 50 {
+                    return Err(format!("customer {id}: still rate limited after 50 tries").into());
+                }
+                let response = send(method.clone(), id).send().await?;
+                let status = response.status().as_u16();
+                if status == 429 {
+                    let reset = response
+                        .headers()
+                        .get("x-rate-limit-time-reset-ms")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .unwrap_or(1000);
+                    tokio::time::sleep(Duration::from_millis(reset)).await;
+                    continue;
+                }
+                if !response.status().is_success() {
+                    return Err(format!("customer {id}: {method} answered {status}").into());
+                }
+                if method == reqwest::Method::GET {
+                    let body: serde_json::Value = response.json().await?;
+                    exists = body["data"].as_array().is_some_and(|d| !d.is_empty());
+                }
+                break;
+            }
+        }
+    }
+    let wall = started.elapsed();
+    let log = sim.requests();
+    Ok(Baseline {
+        wall,
+        requests: log.len(),
+        rate_limited: status_count(&log, 429),
+        log,
+    })
+}
+
+fn baseline() -> Res<()> {
+    // The same store and quota as (a); the per-customer approach on fewer customers (it needs two
+    // requests each, ~7 customers per 3 s window), then extrapolated to (a)'s 6,250.
+    let small = 60usize;
+    let big = 6_250usize;
+    println!(
+        "\n## (c) per-customer baseline (official clients) vs bcprune, {QUOTA}/{WINDOW:?}, latency {QUOTA_LATENCY:?}\n"
+    );
+    println!("| approach | deletions | requests | 429s | wall s | s per deletion |");
+    println!("|---|---|---|---|---|---|");
+    let config = SimConfig::default()
+        .customers(big as u32)
+        .rate_limit(QUOTA, WINDOW)
+        .latency(QUOTA_LATENCY);
+    let ids: Vec<u32> = (1..=small as u32).collect();
+
+    let sim = SimServer::start_background(config.clone())?;
+    let base = runtime()?.block_on(per_customer(&sim, &ids))?;
+    let per = base.wall.as_secs_f64() / small as f64;
+    println!(
+        "| per-customer (measured) | {small} | {} | {} | {} | {per:.3} |",
+        base.requests,
+        base.rate_limited,
+        secs(base.wall)
+    );
+
+    let sim = SimServer::start_background(config.clone())?;
+    let job = plan_and_apply(&sim, &ids, 250, 3)?;
+    let log = sim.requests();
+    let ours_small = job.stages.network();
+    println!(
+        "| bcprune (measured) | {small} | {} | {} | {} | {:.5} |",
+        log.len(),
+        status_count(&log, 429),
+        secs(ours_small),
+        ours_small.as_secs_f64() / small as f64
+    );
+
+    // Extrapolation: the baseline is quota-bound (two requests per customer, one after the other), so
+    // it scales with the windows it needs: the measured time per window × (windows needed − 1). A
+    // linear "seconds per customer" would flatter it (its last window is nearly free).
+    let (windows, _) = window_profile(&base.log, WINDOW);
+    let per_window = base.wall.as_secs_f64() / (windows.max(2) - 1) as f64;
+    let needed = (2 * big).div_ceil(QUOTA as usize);
+    let extrapolated = per_window * (needed - 1) as f64;
+    let floor = WINDOW.as_secs_f64() * (needed - 1) as f64;
+    println!(
+        "| per-customer (extrapolated: ({needed} − 1) windows × {per_window:.3} s measured per window) | {big} | {} | ~{} | {extrapolated:.0} | {:.3} |",
+        2 * big,
+        needed - 1,
+        extrapolated / big as f64
+    );
+    let sim = SimServer::start_background(config)?;
+    let ids: Vec<u32> = (1..=big as u32).collect();
+    let job = plan_and_apply(&sim, &ids, 250, 3)?;
+    let log = sim.requests();
+    let ours = job.stages.network();
+    println!(
+        "| bcprune (measured) | {big} | {} | {} | {} | {:.5} |",
+        log.len(),
+        status_count(&log, 429),
+        secs(ours),
+        ours.as_secs_f64() / big as f64
+    );
+    println!(
+        "\nSpeed-up at {big} deletions: {:.0}× (extrapolated baseline {extrapolated:.0} s; its floor at the quota, (⌈2×{big}/{QUOTA}⌉ − 1) × {}s, is {floor:.0} s) — {}× fewer requests.",
+        extrapolated / ours.as_secs_f64(),
+        WINDOW.as_secs(),
+        (2 * big) / log.len().max(1)
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (d) Scale: 10,000 / 50,000 / 100,000 IDs against an unlimited store.
+
+fn scale() -> Res<()> {
+    println!(
+        "\n## (d) scale: plan + apply against an unlimited fake store, batch 250, parallelism 3\n"
+    );
+    println!("| IDs | load | list | compute | render | delete | verify | total s | requests |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    let mut per_id = Vec::new();
+    for n in [10_000usize, 50_000, 100_000] {
+        let sim =
+            SimServer::start_background(SimConfig::default().customers(n as u32).unlimited())?;
+        let ids: Vec<u32> = (1..=n as u32).collect();
+        let job = plan_and_apply(&sim, &ids, 250, 3)?;
+        let s = &job.stages;
+        let total = s.load + s.network();
+        println!(
+            "| {n} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            secs(s.load),
+            secs(s.list),
+            secs(s.compute),
+            secs(s.render),
+            secs(s.delete),
+            secs(s.verify),
+            secs(total),
+            sim.requests().len()
+        );
+        per_id.push((n, s.clone(), job.report.state_serial));
+    }
+    println!("\nPer ID (µs):\n");
+    println!("| IDs | load | list | compute | render | delete | verify |");
+    println!("|---|---|---|---|---|---|---|");
+    for (n, s, _) in &per_id {
+        let us = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1e6 / *n as f64);
+        println!(
+            "| {n} | {} | {} | {} | {} | {} | {} |",
+            us(s.load),
+            us(s.list),
+            us(s.compute),
+            us(s.render),
+            us(s.delete),
+            us(s.verify)
+        );
+    }
+    // The state file is rewritten (atomically, with fsync) after every batch: time one save per size.
+    println!("\nOne state save (write, fsync, rename) holding N deleted records:\n");
+    println!("| records | save ms | bytes |");
+    println!("|---|---|---|");
+    for n in [10_000u32, 50_000, 100_000] {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("state.json");
+        let mut state = State::new("demo42", "0".repeat(64));
+        let now = jiff::Timestamp::now();
+        for id in 1..=n {
+            state.record_deleted(id, now, "bench", None, true);
+        }
+        let t = Instant::now();
+        state.save(&path)?;
+        let took = t.elapsed();
+        println!(
+            "| {n} | {:.1} | {} |",
+            took.as_secs_f64() * 1e3,
+            std::fs::metadata(&path)?.len()
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (e) Validate a 1,000,000-ID manifest.
+
+fn validate() -> Res<()> {
+    println!("\n## (e) validate a 1,000,000-ID manifest (targets: ≤ 1 s, ≤ 150 MiB max RSS)\n");
+    println!(
+        "| form | bytes | `manifest::load` best s | median s | binary wall | user s | sys s | max RSS MiB | time | memory |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let dir = tempfile::tempdir()?;
+    let compact = write_manifest(dir.path(), 1..=1_000_000, 1_000_000)?;
+    let reasons = dir.path().join("reasons.yaml");
+    let mut text = String::from("version: 1\nmax_deletes: 1000000\nabsent:\n");
+    for id in 1..=1_000_000u32 {
+        let _ = writeln!(
+            text,
+            "  - id: {id}\n    reason: \"GDPR erasure request {id}\""
+        );
+    }
+    std::fs::write(&reasons, text)?;
+    for (form, path) in [("`- N`", &compact), ("`- id: N` + `reason:`", &reasons)] {
+        validate_one(form, path)?;
+    }
+    Ok(())
+}
+
+/// Time `manifest::load` in-process (3 runs) and `bcprune validate` under `/usr/bin/time -v`.
+fn validate_one(form: &str, path: &Path) -> Res<()> {
+    let bytes = std::fs::metadata(path)?.len();
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let manifest = manifest::load(path)?;
+        times.push(t.elapsed());
+        if manifest.absent.len() != 1_000_000 {
+            return Err("the manifest did not load 1,000,000 IDs".into());
+        }
+    }
+    times.sort();
+    let exe = env!("CARGO_BIN_EXE_bcprune");
+    let output = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(exe)
+        .arg("validate")
+        .arg(path)
+        .output()
+        .map_err(|e| format!("could not run /usr/bin/time -v (install GNU time): {e}"))?;
+    if !output.status.success() {
+        return Err(format!("bcprune validate failed: {output:?}").into());
+    }
+    let report = String::from_utf8_lossy(&output.stderr);
+    let field = |name: &str| {
+        report
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(name).map(str::trim).map(String::from))
+            .unwrap_or_else(|| "?".into())
+    };
+    let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):");
+    let wall_s: f64 = wall
+        .rsplit(':')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(f64::NAN);
+    let rss_mib = field("Maximum resident set size (kbytes):")
+        .parse::<f64>()
+        .unwrap_or(f64::NAN)
+        / 1024.0;
+    let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!(
+        "| {form} | {bytes} | {} | {} | {wall} | {} | {} | {rss_mib:.1} | {} | {} |",
+        secs(times[0]),
+        secs(times[1]),
+        field("User time (seconds):"),
+        field("System time (seconds):"),
+        verdict(wall_s <= 1.0 && times[1] <= Duration::from_secs(1)),
+        verdict(rss_mib <= 150.0),
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (f) Render a 100,000-row plan.
+
+/// A 100,000-ID plan: 50,000 to delete (with masked emails and names), 50,000 already absent.
+fn big_plan(dir: &Path) -> Res<(Manifest, Plan)> {
+    let path = write_manifest(dir, 1..=100_000, 100_000)?;
+    let manifest = manifest::load(&path)?;
+    let mut live = Live::default();
+    for id in (1..=100_000u32).step_by(2) {
+        live.customers.insert(
+            id,
+            LiveCustomer {
+                id,
+                email: format!("customer{id}@example.com"),
+                first_name: "Jane".into(),
+                last_name: "Doe".into(),
+                date_modified: "2026-01-01T00:00:00Z".into(),
+                record: serde_json::json!({ "id": id }),
+            },
+        );
+    }
+    let plan = plan::compute(&manifest, &live);
+    Ok((manifest, plan))
+}
+
+fn render_big() -> Res<()> {
+    let dir = tempfile::tempdir()?;
+    let (manifest, plan) = big_plan(dir.path())?;
+    let saved = SavedPlan::new(
+        &plan,
+        &manifest,
+        "demo42",
+        "api.bigcommerce.com",
+        None,
+        jiff::Timestamp::now(),
+    );
+    println!("\n## (f) render a 100,000-row plan (50,000 delete, 50,000 absent)\n");
+    println!("| format | ms | bytes | lines |");
+    println!("|---|---|---|---|");
+    type Renderer<'a> = Box<dyn Fn(&mut Vec<u8>) -> std::io::Result<()> + 'a>;
+    let renderers: Vec<(&str, Renderer)> = vec![
+        ("table", Box::new(|out| render::table(&plan, false, out))),
+        (
+            "table --full",
+            Box::new(|out| render::table(&plan, true, out)),
+        ),
+        ("markdown", Box::new(|out| render::markdown(&saved, out))),
+        ("json", Box::new(|out| render::json(&saved, out))),
+    ];
+    for (name, render) in renderers {
+        let mut out = Vec::new();
+        let t = Instant::now();
+        render(&mut out)?;
+        let took = t.elapsed();
+        println!(
+            "| {name} | {:.1} | {} | {} |",
+            took.as_secs_f64() * 1e3,
+            out.len(),
+            out.iter().filter(|b| **b == b'\n').count()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! Integration tests: request economy (issue 5, point 1). The store's rate limit is the physical limit of
+//! the job, so every request counts: a plan of N IDs costs ⌈N/250⌉ GETs, and an apply of M deletions adds
+//! ⌈M/B⌉ DELETEs (B = batch size) and ⌈M/250⌉ verifying GETs, nothing more. Counted from the fake store's
+//! own request log, not from the client's account of itself.
+
+use std::collections::BTreeSet;
+
+use bcprune::sim::{RecordedRequest, SimServer};
+
+use crate::support::*;
+
+/// The requests the store received, as `(method, id:in)` in arrival order, after checking that every one
+/// was an authenticated customers request that succeeded (no 429, no retry hidden in the count).
+#[track_caller]
+fn requests(sim: &SimServer) -> Vec<(String, Vec<u32>)> {
+    sim.requests()
+        .into_iter()
+        .map(|r: RecordedRequest| {
+            assert!(
+                r.path.ends_with("/v3/customers") && r.token_valid,
+                "unexpected request {r:?}"
+            );
+            assert!(
+                matches!(r.status, 200 | 204),
+                "every request succeeds first time: {r:?}"
+            );
+            (r.method, r.ids.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// `(GETs, DELETEs)` of a request list.
+fn tally(requests: &[(String, Vec<u32>)]) -> (usize, usize) {
+    let gets = requests.iter().filter(|(m, _)| m == "GET").count();
+    let deletes = requests.iter().filter(|(m, _)| m == "DELETE").count();
+    (gets, deletes)
+}
+
+/// Every ID of `requests` (with `method`) exactly once, and each request within `max` IDs.
+#[track_caller]
+fn each_once(requests: &[(String, Vec<u32>)], max: usize) -> BTreeSet<u32> {
+    let mut seen = BTreeSet::new();
+    for (method, ids) in requests {
+        assert!(
+            !ids.is_empty() && ids.len() <= max,
+            "{method} with {} IDs (1..={max} expected)",
+            ids.len()
+        );
+        for id in ids {
+            assert!(seen.insert(*id), "ID {id} sent twice in the same phase");
+        }
+    }
+    seen
+}
+
+#[test]
+fn plan_of_n_ids_costs_ceil_n_over_250_gets_and_nothing_else() {
+    for n in [1u32, 250, 251, 600, 1000] {
+        let sim = store(1000);
+        let ws = Workspace::new();
+        let ids: Vec<u32> = (1..=n).collect();
+        let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+        bcprune_at(&sim)
+            .arg("plan")
+            .arg(&manifest)
+            .assert()
+            .success();
+        let sent = requests(&sim);
+        let expected = n.div_ceil(250) as usize;
+        assert_eq!(tally(&sent), (expected, 0), "plan of {n} IDs");
+        let asked = each_once(&sent, 250);
+        assert_eq!(asked, ids.iter().copied().collect(), "plan of {n} IDs");
+    }
+}
+
+#[test]
+fn plan_costs_the_same_whether_the_ids_exist_or_not() {
+    // 600 IDs, of which only 1..=100 exist: still ⌈600/250⌉ = 3 GETs (absent IDs are not re-asked).
+    let sim = store(100);
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=600).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    bcprune_at(&sim)
+        .arg("plan")
+        .arg(&manifest)
+        .assert()
+        .success();
+    assert_eq!(tally(&requests(&sim)), (3, 0));
+}
+
+/// Apply `manifest_ids` with `--auto-approve --batch-size batch` against a store of `customers`, and
+/// check the exact request sequence: ⌈N/250⌉ plan GETs, then ⌈M/B⌉ DELETEs, then ⌈M/250⌉ verifying
+/// GETs, where M counts the manifest IDs that exist.
+#[track_caller]
+fn apply_costs_exactly(customers: u32, manifest_ids: &[u32], batch: usize) {
+    let sim = store(customers);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(manifest_ids, "max_deletes: 5000\n"));
+    let output = bcprune_at(&sim)
+        .args([
+            "apply",
+            "--auto-approve",
+            "--batch-size",
+            &batch.to_string(),
+        ])
+        .arg(&manifest)
+        .output()
+        .expect("run bcprune apply");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+
+    let existing: BTreeSet<u32> = manifest_ids
+        .iter()
+        .copied()
+        .filter(|id| (1..=customers).contains(id))
+        .collect();
+    let n = manifest_ids.len();
+    let m = existing.len();
+    let what = format!("apply of {m} deletions (manifest {n} IDs), batch size {batch}");
+    let sent = requests(&sim);
+    let plan_gets = n.div_ceil(250);
+    let deletes = m.div_ceil(batch);
+    let verify_gets = m.div_ceil(250);
+    assert_eq!(
+        tally(&sent),
+        (plan_gets + verify_gets, deletes),
+        "{what}: (GETs, DELETEs)"
+    );
+    // The phases come in order: plan, delete, verify.
+    let (plan, rest) = sent.split_at(plan_gets);
+    let (delete, verify) = rest.split_at(deletes);
+    assert!(plan.iter().all(|(m, _)| m == "GET"), "{what}: {plan:?}");
+    assert!(delete.iter().all(|(m, _)| m == "DELETE"), "{what}");
+    assert!(verify.iter().all(|(m, _)| m == "GET"), "{what}");
+    // Each phase asks for each ID once: the manifest, then the existing ones, then the deleted ones.
+    assert_eq!(
+        each_once(plan, 250),
+        manifest_ids.iter().copied().collect(),
+        "{what}"
+    );
+    assert_eq!(each_once(delete, batch), existing, "{what}");
+    assert_eq!(each_once(verify, 250), existing, "{what}");
+    assert!(
+        sim.customer_ids().is_disjoint(&existing),
+        "{what}: all deleted"
+    );
+}
+
+#[test]
+fn apply_of_600_with_batch_250_is_3_gets_3_deletes_3_verifying_gets() {
+    let ids: Vec<u32> = (1..=600).collect();
+    apply_costs_exactly(1000, &ids, 250);
+}
+
+#[test]
+fn apply_of_600_with_batch_100_sends_6_deletes() {
+    let ids: Vec<u32> = (1..=600).collect();
+    apply_costs_exactly(1000, &ids, 100);
+}
+
+#[test]
+fn apply_with_batch_sizes_that_do_not_divide_m() {
+    let ids: Vec<u32> = (1..=251).collect();
+    apply_costs_exactly(1000, &ids, 250); // 2 DELETEs, 2 verifying GETs
+    let ids: Vec<u32> = (1..=7).collect();
+    apply_costs_exactly(1000, &ids, 1); // 7 DELETEs, 1 verifying GET
+    let ids: Vec<u32> = (1..=1).collect();
+    apply_costs_exactly(1000, &ids, 250); // 1 GET, 1 DELETE, 1 GET
+}
+
+#[test]
+fn ids_already_absent_cost_plan_gets_only() {
+    // 800 manifest IDs, 300 of them already gone: plan ⌈800/250⌉ = 4 GETs; the 500 that exist cost
+    // ⌈500/250⌉ = 2 DELETEs and 2 verifying GETs (absent IDs are neither deleted nor re-listed).
+    let mut ids: Vec<u32> = (1..=500).collect();
+    ids.extend(2001..=2300);
+    apply_costs_exactly(1000, &ids, 250);
+    apply_costs_exactly(1000, &ids, 120); // ⌈500/120⌉ = 5 DELETEs
+}
+
+#[test]
+fn an_apply_with_nothing_to_delete_costs_the_plan_gets_only() {
+    let sim = store(100);
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (501..=900).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    assert_eq!(tally(&requests(&sim)), (2, 0));
+}
