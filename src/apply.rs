@@ -11,11 +11,12 @@
 //!
 //! It returns a [`Report`] and never prints: progress goes through the [`Observer`] the caller supplies.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
@@ -128,8 +129,9 @@ pub enum Fatal {
 
 /// The outcome of one DELETE request.
 enum Outcome {
-    /// The API accepted the DELETE; the state save that recorded it (the serial, or why it failed).
-    Deleted(Vec<CustomerId>, Result<u64, String>),
+    /// The API accepted the DELETE; the state save that followed (its serial, none yet, or why it
+    /// failed).
+    Deleted(Vec<CustomerId>, Result<Option<u64>, String>),
     /// The API refused the request as a whole: these IDs failed, try these smaller pieces instead.
     Split {
         retry: Vec<Vec<CustomerId>>,
@@ -149,7 +151,18 @@ struct Records<'a> {
     state: RefCell<&'a mut State>,
     reasons: BTreeMap<CustomerId, Option<String>>,
     options: &'a Options,
+    /// Batches the API accepted that are recorded in memory but not yet saved: (intent seq, IDs).
+    /// Their intents stay open until a save covers them.
+    unsaved: RefCell<Vec<(u64, Vec<CustomerId>)>>,
+    /// When the last save ended, and how long it took.
+    last_save: Cell<(Instant, Duration)>,
 }
+
+/// A save is due once this many times its own last duration has passed since it ended. Small states
+/// (the usual case, and always at the real API's pace) are therefore saved after every batch; a large
+/// state with fast batches is saved at most a fifth of the time, which keeps an apply linear in the
+/// number of deletions instead of rewriting an ever larger file after every batch.
+const SAVE_INTERVAL_FACTOR: u32 = 4;
 
 impl Records<'_> {
     fn audit(&self, entry: AuditEntry) -> Result<u64, crate::audit::AuditError> {
@@ -161,14 +174,65 @@ impl Records<'_> {
     }
 
     fn record_deleted(&self, ids: &[CustomerId], verified: bool) -> Result<u64, Fatal> {
+        self.remember(ids, verified);
+        self.save()
+    }
+
+    /// Record deletions in memory only.
+    fn remember(&self, ids: &[CustomerId], verified: bool) {
         let mut state = self.state.borrow_mut();
         let now = jiff::Timestamp::now();
         for id in ids {
             let reason = self.reasons.get(id).cloned().flatten();
             state.record_deleted(*id, now, &self.options.run_id, reason, verified);
         }
-        state.save(&self.options.state_path).map_err(Fatal::State)?;
-        Ok(state.serial)
+    }
+
+    /// Save the state atomically, then close the intents the save covers with their outcome lines.
+    /// The state is saved *before* an intent is closed: a crash in between leaves the intent open over
+    /// IDs already recorded, which the next run settles; the other order could lose a deletion.
+    fn save(&self) -> Result<u64, Fatal> {
+        let started = Instant::now();
+        let serial = {
+            let mut state = self.state.borrow_mut();
+            state.save(&self.options.state_path).map_err(Fatal::State)?;
+            state.serial
+        };
+        self.last_save.set((Instant::now(), started.elapsed()));
+        let covered: Vec<(u64, Vec<CustomerId>)> = self.unsaved.borrow_mut().drain(..).collect();
+        for (intent, ids) in covered {
+            let entry = self
+                .entry(EventKind::BatchDeleted)
+                .ids(&ids)
+                .intent(intent)
+                .status(204);
+            if let Err(err) = self.audit(entry) {
+                // The intent stays open; the next run re-checks these IDs and finds them recorded.
+                tracing::warn!("could not write the audit outcome for intent {intent}: {err}");
+            }
+        }
+        Ok(serial)
+    }
+
+    /// A batch the API accepted: record it, and save now unless saves have become the bottleneck.
+    fn accepted(&self, intent: u64, ids: &[CustomerId]) -> Result<Option<u64>, Fatal> {
+        self.remember(ids, false);
+        self.unsaved.borrow_mut().push((intent, ids.to_vec()));
+        let (ended, took) = self.last_save.get();
+        if ended.elapsed() >= took * SAVE_INTERVAL_FACTOR {
+            self.save().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Save if anything accepted is not saved yet.
+    fn flush(&self) -> Result<Option<u64>, Fatal> {
+        if self.unsaved.borrow().is_empty() {
+            Ok(None)
+        } else {
+            self.save().map(Some)
+        }
     }
 }
 
@@ -191,6 +255,8 @@ pub async fn execute(
         state: RefCell::new(state),
         reasons: approved.iter().map(|a| (a.id, a.reason.clone())).collect(),
         options,
+        unsaved: RefCell::new(Vec::new()),
+        last_save: Cell::new((Instant::now(), Duration::ZERO)),
     };
     if ids.is_empty() {
         report.state_serial = records.state.borrow().serial;
@@ -221,21 +287,20 @@ pub async fn execute(
             break;
         };
         match outcome {
-            Outcome::Deleted(ids, saved) => match saved {
-                Ok(serial) => {
-                    report.state_serial = serial;
-                    done += ids.len();
-                    accepted.extend(ids);
+            Outcome::Deleted(ids, saved) => {
+                done += ids.len();
+                accepted.extend(ids);
+                match saved {
+                    Ok(Some(serial)) => report.state_serial = serial,
+                    Ok(None) => {}
+                    Err(fatal) => {
+                        // Accepted but not saved: say so loudly. The intent stays open in the audit
+                        // log, so the next run finds these IDs gone and records them.
+                        report.fatal = Some(fatal);
+                        stopping = true;
+                    }
                 }
-                Err(fatal) => {
-                    // The DELETE was accepted but could not be recorded: say so loudly. Its intent
-                    // stays open in the audit log, so the next run reconciles it.
-                    report.fatal = Some(fatal);
-                    done += ids.len();
-                    accepted.extend(ids);
-                    stopping = true;
-                }
-            },
+            }
             Outcome::Split { retry, failed, why } => {
                 observer.warn(&why);
                 done += failed.len();
@@ -261,6 +326,13 @@ pub async fn execute(
             }
         }
         observer.progress(done, total);
+    }
+    match records.flush() {
+        Ok(Some(serial)) => report.state_serial = serial,
+        Ok(None) => {}
+        Err(fatal) => {
+            report.fatal.get_or_insert(fatal.to_string());
+        }
     }
     report.interrupted = interrupt.is_set();
     report.not_attempted.extend(queue.into_iter().flatten());
@@ -297,23 +369,17 @@ async fn send(client: &Client, records: &Records<'_>, batch: Vec<CustomerId>) ->
     };
     let result = client.delete(&batch).await;
     let outcome = match classify(&batch, result) {
-        // The state is saved before the outcome line closes the intent: a crash in between leaves the
-        // intent open and the deletion recorded (unverified), and the next run settles both. The other
-        // order could lose a deletion from the state.
+        // Recorded now; its outcome line is written by the save that covers it (see `Records::save`).
         Outcome::Deleted(ids, _) => {
             let saved = records
-                .record_deleted(&ids, false)
+                .accepted(intent, &ids)
                 .map_err(|fatal| fatal.to_string());
-            if saved.is_err() {
-                // Leave the intent open: the next run finds these IDs gone and records them.
-                return Outcome::Deleted(ids, saved);
-            }
-            Outcome::Deleted(ids, saved)
+            return Outcome::Deleted(ids, saved);
         }
         other => other,
     };
     let (kind, status, message) = match &outcome {
-        Outcome::Deleted(..) => (EventKind::BatchDeleted, Some(204), None),
+        Outcome::Deleted(..) => return outcome,
         Outcome::Split { why, .. } => (EventKind::BatchFailed, None, Some(why.clone())),
         Outcome::Failed(f) | Outcome::Stop(f, _) => (
             EventKind::BatchFailed,
@@ -340,7 +406,7 @@ async fn send(client: &Client, records: &Records<'_>, batch: Vec<CustomerId>) ->
 /// Turn the API's answer to one DELETE into what the run does next.
 fn classify(batch: &[CustomerId], result: Result<(), ApiError>) -> Outcome {
     let err = match result {
-        Ok(()) => return Outcome::Deleted(batch.to_vec(), Ok(0)),
+        Ok(()) => return Outcome::Deleted(batch.to_vec(), Ok(None)),
         Err(err) => err,
     };
     let status = err.status();
