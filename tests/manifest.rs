@@ -182,6 +182,15 @@ const BAD_MANIFESTS: &[Bad] = &[
         11,
         "YAML aliases (`*name`) are not allowed",
     ),
+    // Found by fuzzing: the parser fails while the loader peeks at a mapping's first key; it must stop
+    // there instead of re-entering the failed parser forever.
+    bad(
+        "an alias as the first key",
+        b"? *a",
+        1,
+        3,
+        "YAML aliases (`*name`) are not allowed",
+    ),
     bad(
         "an explicit tag",
         b"version: 1\nabsent:\n  - !!str 5\n",
