@@ -471,7 +471,7 @@ const BAD_MANIFESTS: &[Bad] = &[
         b"version: 1\nabsent:\n  - 0o17\n",
         3,
         5,
-        "`0o17` is a octal number",
+        "`0o17` is an octal number",
     ),
     bad(
         "ID leading zero",
