@@ -1068,10 +1068,16 @@ fn every_example_manifest_validates() {
         std::iter::once(examples.join("manifest.yaml")).chain(directory.files.iter().cloned())
     {
         let text = std::fs::read_to_string(&path).expect("read example");
+        let first_line = text.lines().next().unwrap_or_default();
+        let schema = first_line
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{} must point editors at the schema", path.display()));
+        let schema = path.parent().expect("example folder").join(schema);
         assert!(
-            text.starts_with("# yaml-language-server: $schema="),
-            "{} must point editors at the schema",
-            path.display()
+            schema.ends_with("schemas/manifest.schema.json") && schema.is_file(),
+            "{}: the schema path {} does not lead to the manifest schema",
+            path.display(),
+            schema.display()
         );
     }
 }
