@@ -182,6 +182,15 @@ const BAD_MANIFESTS: &[Bad] = &[
         11,
         "YAML aliases (`*name`) are not allowed",
     ),
+    // Found by fuzzing: the parser fails while the loader peeks at a mapping's first key; it must stop
+    // there instead of re-entering the failed parser forever.
+    bad(
+        "an alias as the first key",
+        b"? *a",
+        1,
+        3,
+        "YAML aliases (`*name`) are not allowed",
+    ),
     bad(
         "an explicit tag",
         b"version: 1\nabsent:\n  - !!str 5\n",
@@ -462,7 +471,7 @@ const BAD_MANIFESTS: &[Bad] = &[
         b"version: 1\nabsent:\n  - 0o17\n",
         3,
         5,
-        "`0o17` is a octal number",
+        "`0o17` is an octal number",
     ),
     bad(
         "ID leading zero",
@@ -1059,10 +1068,16 @@ fn every_example_manifest_validates() {
         std::iter::once(examples.join("manifest.yaml")).chain(directory.files.iter().cloned())
     {
         let text = std::fs::read_to_string(&path).expect("read example");
+        let first_line = text.lines().next().unwrap_or_default();
+        let schema = first_line
+            .strip_prefix("# yaml-language-server: $schema=")
+            .unwrap_or_else(|| panic!("{} must point editors at the schema", path.display()));
+        let schema = path.parent().expect("example folder").join(schema);
         assert!(
-            text.starts_with("# yaml-language-server: $schema="),
-            "{} must point editors at the schema",
-            path.display()
+            schema.ends_with("schemas/manifest.schema.json") && schema.is_file(),
+            "{}: the schema path {} does not lead to the manifest schema",
+            path.display(),
+            schema.display()
         );
     }
 }

@@ -39,7 +39,8 @@ pub fn run(manifest: &Path) -> Exit {
 /// Print every manifest error to stderr as `path:line:column: error: message`, then a count saying that
 /// nothing was sent to the API. Shared by every command that reads a manifest.
 pub(super) fn print_errors(errors: &ManifestErrors) {
-    let mut stderr = std::io::stderr().lock();
+    // Buffered: a manifest with a million mistakes should not cost a million system calls.
+    let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
     for error in &errors.0 {
         let _ = writeln!(stderr, "{}: error: {}", error.location, error.message);
     }
@@ -49,4 +50,5 @@ pub(super) fn print_errors(errors: &ManifestErrors) {
         stderr,
         "error: {count} {problems} in the manifest; nothing was sent to the API."
     );
+    let _ = stderr.flush();
 }

@@ -235,3 +235,69 @@ pub struct AbsentEntryDocument {
     #[schemars(with = "String", length(min = 1))]
     pub reason: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn manifest(files: usize, absent: usize, protect: usize) -> Manifest {
+        let file: Arc<Path> = Arc::from(Path::new("m.yaml"));
+        Manifest {
+            path: PathBuf::from("m.yaml"),
+            files: vec![PathBuf::from("m.yaml"); files],
+            sha256: String::new(),
+            store_hash: None,
+            max_deletes: DEFAULT_MAX_DELETES,
+            protect: (1..=protect as u32).collect(),
+            absent: (0..absent as u32)
+                .map(|i| AbsentEntry {
+                    id: 1000 + i,
+                    reason: None,
+                    location: Location {
+                        file: Arc::clone(&file),
+                        line: 1,
+                        column: 1,
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn summary_counts_with_singular_and_plural() {
+        assert_eq!(
+            manifest(1, 1, 0).summary(),
+            "Read 1 manifest file: 1 customer ID must be absent, 0 protected."
+        );
+        assert_eq!(
+            manifest(3, 52, 2).summary(),
+            "Read 3 manifest files: 52 customer IDs must be absent, 2 protected."
+        );
+    }
+
+    #[test]
+    fn location_shows_line_and_column_or_only_the_path() {
+        let file: Arc<Path> = Arc::from(Path::new("customers/gdpr.yaml"));
+        let at = |line, column| Location {
+            file: Arc::clone(&file),
+            line,
+            column,
+        };
+        assert_eq!(at(3, 7).to_string(), "customers/gdpr.yaml:3:7");
+        assert_eq!(at(0, 0).to_string(), "customers/gdpr.yaml");
+        let errors = ManifestErrors(vec![
+            ManifestError {
+                location: at(1, 1),
+                message: "first".into(),
+            },
+            ManifestError {
+                location: at(2, 5),
+                message: "second".into(),
+            },
+        ]);
+        assert_eq!(
+            errors.to_string(),
+            "customers/gdpr.yaml:1:1: first\ncustomers/gdpr.yaml:2:5: second"
+        );
+    }
+}

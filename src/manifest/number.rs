@@ -144,7 +144,7 @@ pub(super) fn parse_number(
 
     let lower = text.to_ascii_lowercase();
     if let Some(base) = radix_prefix(&lower) {
-        return Err(format!("`{text}` is a {base} number; {expected}"));
+        return Err(format!("`{text}` is {base} number; {expected}"));
     }
     if text.contains('_') && text.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
         return Err(format!(
@@ -162,7 +162,16 @@ pub(super) fn parse_number(
         };
         return Err(format!("`{text}` {what}; {expected}"));
     }
-    Err(format!("`{}` is not {noun}; {expected}", shorten(text)))
+    // YAML joins a line indented deeper than a plain value onto that value: `- 101` then `   - 102`.
+    let hint = if text.contains(' ') {
+        " (if this is more than one value, check the indentation of the lines after it)"
+    } else {
+        ""
+    };
+    Err(format!(
+        "`{}` is not {noun}; {expected}{hint}",
+        shorten(text)
+    ))
 }
 
 fn too_large(text: &str, noun: &str) -> String {
@@ -182,11 +191,11 @@ fn is_plain_decimal(text: &str) -> bool {
 fn radix_prefix(lower: &str) -> Option<&'static str> {
     let digits = lower.strip_prefix(['-', '+']).unwrap_or(lower);
     let (base, rest) = if let Some(rest) = digits.strip_prefix("0x") {
-        ("hexadecimal", rest)
+        ("a hexadecimal", rest)
     } else if let Some(rest) = digits.strip_prefix("0o") {
-        ("octal", rest)
+        ("an octal", rest)
     } else if let Some(rest) = digits.strip_prefix("0b") {
-        ("binary", rest)
+        ("a binary", rest)
     } else {
         return None;
     };

@@ -4,14 +4,16 @@
 //! three reasons: every scalar keeps its position and its style (so `"101"` can be told from `101`), every
 //! error of the file can be collected instead of stopping at the first, and nothing is ever expanded:
 //! anchors and aliases are refused at the first one, so an alias bomb fails fast in bounded memory.
-//! Checks that span files (duplicates, `absent` ∧ `protect`, agreement of settings) live in `merge`.
+//! Tabs in indentation are found by a pass over the lines before parsing, because the parser's reaction
+//! to them is vague or misplaced. Checks that span files (duplicates, `absent` ∧ `protect`, agreement of
+//! settings) live in `merge`.
 
 use std::path::Path;
 use std::str::Chars;
 use std::sync::Arc;
 
 use yaml_rust2::parser::{Event, Parser, Tag};
-use yaml_rust2::scanner::{Marker, TScalarStyle};
+use yaml_rust2::scanner::{Marker, ScanError, TScalarStyle};
 
 use super::number::{NumberKind, parse_number, shorten};
 use super::{AbsentEntry, Location, ManifestError};
@@ -21,7 +23,7 @@ use crate::CustomerId;
 const TOP_KEYS: [&str; 5] = ["version", "store_hash", "max_deletes", "protect", "absent"];
 /// The keys an `{id, reason}` entry of `absent` may have.
 const ENTRY_KEYS: [&str; 2] = ["id", "reason"];
-/// The manifest format versions this build reads.
+/// The manifest format version this build reads.
 pub(super) const SUPPORTED_VERSION: u32 = 1;
 
 /// What one file says, before the checks that span files.
@@ -46,6 +48,8 @@ pub(super) fn parse_file(
         errors,
         text,
         line_starts: None,
+        peek_error: None,
+        ended: false,
     };
     let mut parsed = ParsedFile::default();
     if walker.tabs_in_indentation() {
@@ -69,6 +73,10 @@ struct Walker<'t, 'e> {
     text: &'t str,
     /// Byte offset of each line's start, built on the first error that needs it.
     line_starts: Option<Vec<usize>>,
+    /// An error met while peeking, to be reported by the next `next()`.
+    peek_error: Option<ScanError>,
+    /// Whether the end of the stream has been read.
+    ended: bool,
 }
 
 /// A 1-based line and column (in characters).
@@ -149,6 +157,14 @@ impl<'t> Walker<'t, '_> {
         text.get(start..end).unwrap_or("").trim_end_matches('\r')
     }
 
+    /// The characters of line `line`, for refining an error position; `None` for a very long line, so
+    /// that many errors on one huge line cannot make loading quadratic.
+    fn line_chars(&mut self, line: usize) -> Option<Vec<char>> {
+        const MAX_LINE_BYTES: usize = 4096;
+        let text = self.line_text(line);
+        (text.len() <= MAX_LINE_BYTES).then(|| text.chars().collect())
+    }
+
     /// Report every line indented with a tab; return whether there was one. YAML forbids tabs in
     /// indentation, and the parser's own reaction to them ranges from a vague message on the wrong line to
     /// silently reading a different structure, so they are found before parsing. (A tab that is content
@@ -180,7 +196,7 @@ impl<'t> Walker<'t, '_> {
     /// before it instead (on the same line, or at the end of the line above).
     fn back_to(&mut self, mark: Marker, indicator: char) -> Pos {
         let pos = Pos::from(mark);
-        let line: Vec<char> = self.line_text(pos.line).chars().collect();
+        let line = self.line_chars(pos.line).unwrap_or_default();
         if let Some(mut index) = line
             .iter()
             .take(pos.column - 1)
@@ -196,7 +212,7 @@ impl<'t> Walker<'t, '_> {
             };
         }
         if pos.line > 1 {
-            let above: Vec<char> = self.line_text(pos.line - 1).chars().collect();
+            let above = self.line_chars(pos.line - 1).unwrap_or_default();
             if let Some(index) = above.iter().rposition(|&c| c == indicator) {
                 return Pos {
                     line: pos.line - 1,
@@ -210,7 +226,7 @@ impl<'t> Walker<'t, '_> {
     /// Where to report a list item that is empty (a `-` with nothing after it). The parser marks such an
     /// item where the next token starts, so look back for the line holding only the `-`.
     fn empty_item_pos(&mut self, mark: Marker) -> Pos {
-        const LOOK_BACK_LINES: usize = 1000;
+        const LOOK_BACK_LINES: usize = 50;
         let mut line = mark.line();
         while line > 1 && mark.line() - line < LOOK_BACK_LINES {
             line -= 1;
@@ -236,7 +252,7 @@ impl<'t> Walker<'t, '_> {
         if !tab_named && !info.contains("followed by a valid YAML whitespace") {
             return pos;
         }
-        let line: Vec<char> = self.line_text(pos.line).chars().collect();
+        let line = self.line_chars(pos.line).unwrap_or_default();
         let before = line
             .iter()
             .take(pos.column)
@@ -254,7 +270,14 @@ impl<'t> Walker<'t, '_> {
     /// The next event. Parser errors, anchors and aliases are fatal; explicit tags are reported and
     /// the value is read as written.
     fn next(&mut self) -> Step<(Event, Marker)> {
-        let (event, mark) = match self.parser.next_token() {
+        // The parser must not be called again after an error (its state is then undefined), nor after
+        // the end of the stream: either would loop forever.
+        let next = match self.peek_error.take() {
+            Some(error) => Err(error),
+            None if self.ended => return Err(Stop),
+            None => self.parser.next_token(),
+        };
+        let (event, mark) = match next {
             Ok(next) => next,
             Err(error) => {
                 let message = plain_words(error.info());
@@ -263,6 +286,10 @@ impl<'t> Walker<'t, '_> {
             }
         };
         let (anchor, tag) = match &event {
+            Event::StreamEnd => {
+                self.ended = true;
+                (0, None)
+            }
             Event::Alias(_) => {
                 return self.fatal(
                     mark,
@@ -326,7 +353,12 @@ impl<'t> Walker<'t, '_> {
             {
                 *key
             }
-            _ => mark,
+            Ok(_) => mark,
+            Err(error) => {
+                // Keep the error for the next `next()`: peeking again would re-enter a failed parser.
+                self.peek_error = Some(error);
+                mark
+            }
         }
     }
 
