@@ -45,7 +45,7 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
         }
     };
     let manifest = common::load_manifest(&manifest_path).ok_or(Exit::Error)?;
-    eprintln!("{}", common::manifest_line(&manifest));
+    eprintln!("{}", manifest.summary());
     let store_hash = common::store_hash(global, &manifest).or_else(|e| fail(Exit::Error, e))?;
     let state_path = common::state_path(global, &manifest_path);
     let audit_path = common::audit_path(global, &manifest_path);

@@ -57,29 +57,10 @@ pub fn load_manifest(path: &Path) -> Option<Manifest> {
     match manifest::load(path) {
         Ok(manifest) => Some(manifest),
         Err(errors) => {
-            for problem in &errors.0 {
-                eprintln!("{}: error: {}", problem.location, problem.message);
-            }
-            let n = errors.0.len();
-            error(format!(
-                "{n} problem{} in the manifest; nothing was sent to the API.",
-                if n == 1 { "" } else { "s" }
-            ));
+            super::validate::print_errors(&errors);
             None
         }
     }
-}
-
-/// A one-line description of what a manifest asks for.
-pub fn manifest_line(manifest: &Manifest) -> String {
-    let files = manifest.files.len();
-    format!(
-        "Read {files} manifest file{}: {} customer ID{} must be absent, {} protected.",
-        plural(files),
-        manifest.absent.len(),
-        plural(manifest.absent.len()),
-        manifest.protect.len()
-    )
 }
 
 /// `"s"` unless `n` is one.

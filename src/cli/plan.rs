@@ -22,7 +22,7 @@ pub struct Planned {
 /// and errors; `Err` carries the exit code.
 pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> {
     let manifest = common::load_manifest(manifest_path).ok_or(Exit::Error)?;
-    eprintln!("{}", common::manifest_line(&manifest));
+    eprintln!("{}", manifest.summary());
     let store_hash = common::store_hash(global, &manifest).map_err(|e| {
         error(e);
         Exit::Error
