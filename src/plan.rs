@@ -122,7 +122,7 @@ pub fn compute(manifest: &Manifest, live: &Live) -> Plan {
             Some(customer) if !manifest.protect.contains(&entry.id) => Change {
                 id: entry.id,
                 action: Action::Delete,
-                reason: entry.reason.clone(),
+                reason: entry.reason.as_deref().map(str::to_owned),
                 email_masked: Some(mask::email(&customer.email)),
                 name_masked: Some(mask::name(&format!(
                     "{} {}",
@@ -133,7 +133,7 @@ pub fn compute(manifest: &Manifest, live: &Live) -> Plan {
             _ => Change {
                 id: entry.id,
                 action: Action::Absent,
-                reason: entry.reason.clone(),
+                reason: entry.reason.as_deref().map(str::to_owned),
                 email_masked: None,
                 name_masked: None,
                 date_modified: None,
@@ -400,10 +400,10 @@ mod tests {
                 .enumerate()
                 .map(|(i, &id)| AbsentEntry {
                     id,
-                    reason: Some(format!("reason {id}")),
+                    reason: Some(format!("reason {id}").into()),
                     location: Location {
                         file: file.clone(),
-                        line: i + 2,
+                        line: u32::try_from(i).unwrap_or(0) + 2,
                         column: 5,
                     },
                 })

@@ -45,16 +45,16 @@ fn describe(errors: &[ManifestError]) -> String {
 struct Bad {
     name: &'static str,
     yaml: &'static [u8],
-    line: usize,
-    column: usize,
+    line: u32,
+    column: u32,
     fragment: &'static str,
 }
 
 const fn bad(
     name: &'static str,
     yaml: &'static [u8],
-    line: usize,
-    column: usize,
+    line: u32,
+    column: u32,
     fragment: &'static str,
 ) -> Bad {
     Bad {
@@ -685,7 +685,7 @@ fn all_errors_of_a_file_are_reported_in_order() {
         "version: 1\nabsnet: []\nprotect: [0]\nabsent:\n  - \"101\"\n  - 1e3\n  - id: 9\n    reason: ''\n",
     );
     let errors = load_err(&path);
-    let positions: Vec<(usize, usize)> = errors
+    let positions: Vec<(u32, u32)> = errors
         .iter()
         .map(|e| (e.location.line, e.location.column))
         .collect();
@@ -719,7 +719,7 @@ fn good_manifest_with_bare_ids_and_reasons() {
     assert_eq!(manifest.store_hash.as_deref(), Some("acme42"));
     assert_eq!(manifest.max_deletes, 25);
     assert_eq!(manifest.protect.iter().copied().collect::<Vec<_>>(), [1, 2]);
-    let entries: Vec<(u32, Option<&str>, usize, usize)> = manifest
+    let entries: Vec<(u32, Option<&str>, u32, u32)> = manifest
         .absent
         .iter()
         .map(|e| {

@@ -90,7 +90,7 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     let reasons: BTreeMap<_, _> = manifest
         .absent
         .iter()
-        .map(|e| (e.id, e.reason.clone()))
+        .map(|e| (e.id, e.reason.as_deref().map(str::to_owned)))
         .collect();
 
     // Settle what an earlier run left open, so the plan and the state start from the truth.

@@ -32,8 +32,8 @@ pub const DEFAULT_MAX_DELETES: u32 = 1000;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
     pub file: Arc<Path>,
-    pub line: usize,
-    pub column: usize,
+    pub line: u32,
+    pub column: u32,
 }
 
 impl fmt::Display for Location {
@@ -50,7 +50,7 @@ impl fmt::Display for Location {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AbsentEntry {
     pub id: CustomerId,
-    pub reason: Option<String>,
+    pub reason: Option<Box<str>>,
     /// Where the ID is written.
     pub location: Location,
 }

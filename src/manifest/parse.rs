@@ -119,13 +119,18 @@ impl TopKey {
     }
 }
 
+/// Lines and columns fit in 32 bits (files are capped far below 4 GiB); saturate rather than wrap.
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 impl<'t> Walker<'t, '_> {
     fn location(&self, pos: impl Into<Pos>) -> Location {
         let pos = pos.into();
         Location {
             file: Arc::clone(&self.file),
-            line: pos.line,
-            column: pos.column,
+            line: to_u32(pos.line),
+            column: to_u32(pos.column),
         }
     }
 
@@ -806,7 +811,7 @@ impl<'t> Walker<'t, '_> {
         if let Some((id, location)) = id {
             parsed.absent.push(AbsentEntry {
                 id,
-                reason,
+                reason: reason.map(String::into_boxed_str),
                 location,
             });
         }

@@ -183,8 +183,8 @@ fn text_error(file: &Arc<Path>, bytes: &[u8], offset: usize, message: String) ->
     ManifestError {
         location: Location {
             file: Arc::clone(file),
-            line,
-            column,
+            line: u32::try_from(line).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
         },
         message,
     }
