@@ -605,6 +605,9 @@ pub async fn reconcile(
     let ids: Vec<CustomerId> = ids.into_iter().collect();
     let live = client.list(&ids).await.map_err(ReconcileError::List)?;
     let now = jiff::Timestamp::now();
+    // The audit lines that close the intents are written only after the state that records their IDs
+    // is saved: a crash in between leaves the intents open, and the next run settles them again.
+    let mut lines = Vec::new();
     for intent in intents {
         // The intent's time is the best known time of its DELETE.
         let gone: Vec<CustomerId> = intent
@@ -620,16 +623,17 @@ pub async fn reconcile(
                 done.recorded.push(id);
             }
         }
-        let entry = AuditEntry::new(&options.run_id, EventKind::Reconciled)
-            .ids(&gone)
-            .intent(intent.seq)
-            .message(format!(
-                "open intent of run {}: {} of {} IDs are gone and recorded as deleted by that run",
-                intent.run_id,
-                gone.len(),
-                intent.ids.len()
-            ));
-        audit.append(entry).map_err(ReconcileError::Audit)?;
+        lines.push(
+            AuditEntry::new(&options.run_id, EventKind::Reconciled)
+                .ids(&gone)
+                .intent(intent.seq)
+                .message(format!(
+                    "open intent of run {}: {} of {} IDs are gone and recorded as deleted by that run",
+                    intent.run_id,
+                    gone.len(),
+                    intent.ids.len()
+                )),
+        );
     }
     for id in unverified {
         if live.customers.contains_key(&id) {
@@ -641,19 +645,23 @@ pub async fn reconcile(
         }
     }
     if !done.confirmed.is_empty() || !done.still_present.is_empty() {
-        let entry = AuditEntry::new(&options.run_id, EventKind::Reconciled)
-            .ids(&done.confirmed)
-            .message(format!(
-                "unverified deletions re-checked: {} confirmed gone, {} still present ({})",
-                done.confirmed.len(),
-                done.still_present.len(),
-                id_list(&done.still_present)
-            ));
-        audit.append(entry).map_err(ReconcileError::Audit)?;
+        lines.push(
+            AuditEntry::new(&options.run_id, EventKind::Reconciled)
+                .ids(&done.confirmed)
+                .message(format!(
+                    "unverified deletions re-checked: {} confirmed gone, {} still present ({})",
+                    done.confirmed.len(),
+                    done.still_present.len(),
+                    id_list(&done.still_present)
+                )),
+        );
     }
     state
         .save(&options.state_path)
         .map_err(ReconcileError::State)?;
+    for line in lines {
+        audit.append(line).map_err(ReconcileError::Audit)?;
+    }
     Ok(done)
 }
 

@@ -7,6 +7,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use bcprune::sim::{Hostile, SimConfig, SimServer};
+use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
 use crate::support::*;
@@ -524,4 +525,55 @@ fn no_delete_is_ever_sent_before_its_intent_is_on_disk() {
         }
     }
     assert!(killed >= 5, "the caps must interrupt most runs ({killed})");
+}
+
+#[test]
+fn an_intent_left_open_by_a_dead_run_is_reconciled_into_the_state() {
+    // A run wrote its intent, the store deleted the IDs, and the run died before recording anything.
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[3, 4, 5, 6], ""));
+    let log = ws.path().join("bcprune.audit.jsonl");
+    {
+        let mut audit = bcprune::audit::AuditLog::open(&log).expect("open audit log");
+        audit
+            .append(
+                bcprune::audit::AuditEntry::new("dead-run", bcprune::audit::EventKind::BatchIntent)
+                    .ids(&[3, 4, 5]),
+            )
+            .expect("append intent");
+    }
+    sim.remove(3);
+    sim.remove(4);
+    // 5 was named by the intent but not deleted: it is planned again, not recorded.
+    apply_auto(&sim, &manifest, &[])
+        .success()
+        .stderr(contains("Reconciled an earlier run: 2 deletions recorded"))
+        .stdout(contains(
+            "Apply complete: 2 deleted, 2 already absent, 0 failed.",
+        ));
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    let runs: Vec<(u64, String)> = state["deleted"]
+        .as_array()
+        .expect("deleted")
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_u64().expect("id"),
+                d["run_id"].as_str().expect("run_id").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(runs[0], (3, "dead-run".to_string()));
+    assert_eq!(runs[1], (4, "dead-run".to_string()));
+    assert_eq!(runs.len(), 4);
+    assert_eq!(
+        deletes(&sim),
+        vec![vec![5, 6]],
+        "only 5 and 6 are deleted now"
+    );
+    // The intent is closed: another apply has nothing to reconcile.
+    apply_auto(&sim, &manifest, &[])
+        .success()
+        .stderr(contains("Reconciled").not());
 }
