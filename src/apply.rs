@@ -258,8 +258,8 @@ pub async fn execute(
         unsaved: RefCell::new(Vec::new()),
         last_save: Cell::new((Instant::now(), Duration::ZERO)),
     };
+    report.state_serial = records.state.borrow().serial;
     if ids.is_empty() {
-        report.state_serial = records.state.borrow().serial;
         return report;
     }
     let batch_size = options.batch_size.clamp(1, 250);
