@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Conformance check against BigCommerce's official OpenAPI spec (not part of CI: it needs npm).
+#
+# Puts Stoplight Prism (`prism proxy --errors`, request and response validation) between bcprune and the
+# fake store, runs plan → apply --plan → re-plan through it, and fails if Prism reports any violation.
+# The spec is read from ../shared/bigcommerce/customers.v3.yml (or $SPEC) and rewritten in a temporary
+# copy so its paths start at /stores/{store_hash}/v3, as bcprune's requests do; it is never copied into
+# the repository.
+#
+# Usage: scripts/prism-check.sh        (installs @stoplight/prism-cli into $PRISM_DIR, default ~/.cache/bcprune-prism)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SPEC=${SPEC:-../shared/bigcommerce/customers.v3.yml}
+PRISM_DIR=${PRISM_DIR:-$HOME/.cache/bcprune-prism}
+SIM_PORT=${SIM_PORT:-47330}
+PRISM_PORT=${PRISM_PORT:-47331}
+[ -f "$SPEC" ] || { echo "error: spec not found at $SPEC (set SPEC=…)" >&2; exit 1; }
+if [ ! -x "$PRISM_DIR/node_modules/.bin/prism" ]; then
+  mkdir -p "$PRISM_DIR"
+  npm install --silent --prefix "$PRISM_DIR" @stoplight/prism-cli >/dev/null
+fi
+work=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; [ -n "${KEEP:-}" ] && echo "kept $work" || rm -rf "$work"; }
+trap cleanup EXIT
+
+sed -e "s#^  - url: 'https://api.bigcommerce.com/stores/{store_hash}/v3'#  - url: 'http://127.0.0.1:$PRISM_PORT'#" \
+    -e "s#^  '/customers#  '/stores/{store_hash}/v3/customers#" "$SPEC" > "$work/spec.yml"
+
+cargo build -q
+bin=target/debug/bcprune
+"$bin" sim --port "$SIM_PORT" --customers 1000 > "$work/sim.log" 2>&1 & pids+=($!)
+"$PRISM_DIR/node_modules/.bin/prism" proxy --errors -p "$PRISM_PORT" "$work/spec.yml" "http://127.0.0.1:$SIM_PORT" \
+  > "$work/prism.log" 2>&1 & pids+=($!)
+for _ in $(seq 1 60); do
+  curl -s -o /dev/null -H 'X-Auth-Token: sim-token' "http://127.0.0.1:$PRISM_PORT/stores/demo42/v3/customers?id:in=1" && break
+  sleep 0.5
+done
+
+{ echo 'version: 1'; echo 'absent:'; for i in $(seq 1 600); do echo "  - $((i * 2))"; done; echo '  - 5000'; } > "$work/m.yaml"
+export BIGCOMMERCE_API_URL="http://127.0.0.1:$PRISM_PORT" BIGCOMMERCE_ACCESS_TOKEN=sim-token BIGCOMMERCE_STORE_HASH=demo42
+"$bin" plan "$work/m.yaml" --out "$work/plan.json" > /dev/null 2>&1
+"$bin" apply --plan "$work/plan.json" --batch-size 100 > /dev/null 2>&1
+"$bin" plan "$work/m.yaml" --detailed-exitcode > /dev/null 2>&1
+
+requests=$(grep -cE "(get|delete) /stores/demo42/v3/customers.*Request received" "$work/prism.log" || true)
+# Prism reports a violation, or a request it refuses, with "violation" or an error mark (✖).
+violations=$(grep -ciE "violation|✖" "$work/prism.log" || true)
+echo "Prism validated $requests requests (a readiness probe and bcprune's plan, apply and re-plan); violations: $violations"
+if [ "$violations" != "0" ]; then grep -iE "violation|✖" -A3 "$work/prism.log" >&2; exit 1; fi
