@@ -214,12 +214,7 @@ impl Client {
     /// distinct IDs, at most `parallelism` at once, more pages followed if the API says so). Every
     /// answer is checked; any failure fails the whole listing, never a partial [`Live`].
     pub async fn list(&self, ids: &[CustomerId]) -> Result<Live, ApiError> {
-        let ids: Vec<CustomerId> = ids
-            .iter()
-            .copied()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let ids = sorted_unique(ids);
         let mut live = Live::default();
         // Futures collected first (they are lazy: nothing runs before polled), so that no closure
         // with a borrowed argument lives across an await, which would make this future !Send.
@@ -290,12 +285,7 @@ impl Client {
         if ids.is_empty() {
             return Err(ApiError::EmptyDelete);
         }
-        let ids: Vec<CustomerId> = ids
-            .iter()
-            .copied()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let ids = sorted_unique(ids);
         let (url, label) = self.url(&Method::DELETE, &ids, 1)?;
         self.send(Method::DELETE, url, &label, ERROR_BODY_CAP)
             .await
@@ -610,4 +600,13 @@ fn api_error_body(body: &[u8]) -> (Option<String>, std::collections::BTreeMap<St
         }
     }
     (title, errors)
+}
+
+/// The IDs in ascending order, each once: requests are deterministic and never repeat an ID.
+fn sorted_unique(ids: &[CustomerId]) -> Vec<CustomerId> {
+    ids.iter()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
