@@ -489,3 +489,30 @@ proptest::proptest! {
         proptest::prop_assert!(again.is_empty(), "re-plan after apply has nothing to do");
     }
 }
+
+#[test]
+fn a_saved_plan_names_its_store_and_api_host() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
+    let plan = save_plan(&sim, &ws, &manifest);
+    // No --store-hash, no BIGCOMMERCE_STORE_HASH, none in the manifest: the plan's store is the target.
+    bcprune_at(&sim)
+        .env_remove("BIGCOMMERCE_STORE_HASH")
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .success();
+    assert_eq!(deletes(&sim), vec![vec![1]]);
+
+    // A plan made against one API is never applied against another.
+    let other = store(20);
+    let plan = save_plan(&other, &ws, &ws.write("n.yaml", manifest_yaml(&[2], "")));
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .code(3)
+        .stderr(contains("the saved plan was made against the API at"));
+    assert!(deletes(&sim).len() == 1 && deletes(&other).is_empty());
+}

@@ -46,7 +46,15 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     };
     let manifest = common::load_manifest(&manifest_path).ok_or(Exit::Error)?;
     eprintln!("{}", manifest.summary());
-    let store_hash = common::store_hash(global, &manifest).or_else(|e| fail(Exit::Error, e))?;
+    let store_hash = match (common::store_hash(global, &manifest), &saved) {
+        (Ok(hash), _) => hash,
+        // A saved plan names its store: with no other source, it is the target (the offline check
+        // below refuses the plan if another source disagrees).
+        (Err(_), Some(saved)) if global.store_hash.is_none() && manifest.store_hash.is_none() => {
+            saved.store_hash.clone()
+        }
+        (Err(e), _) => return fail(Exit::Error, e),
+    };
     let state_path = common::state_path(global, &manifest_path);
     let audit_path = common::audit_path(global, &manifest_path);
     let run_id = uuid::Uuid::new_v4().to_string();
@@ -79,6 +87,16 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     }
 
     let client = common::client(global, &store_hash).or_else(|e| fail(Exit::Error, e))?;
+    if let Some(saved) = &saved
+        && saved.api_host != client.api_host()
+    {
+        error(format!(
+            "the saved plan was made against the API at {}, but this apply targets {} (--api-url or BIGCOMMERCE_API_URL). Nothing was deleted.",
+            saved.api_host,
+            client.api_host()
+        ));
+        return Err(Exit::Refused);
+    }
     let runtime = common::runtime().or_else(|e| fail(Exit::Error, e))?;
     let mut audit_log = AuditLog::open(&audit_path).or_else(|e| fail(Exit::Error, e))?;
     let options = Options {
