@@ -12,22 +12,6 @@ use predicates::str::contains;
 
 use crate::support::*;
 
-/// The state file's deleted IDs (and whether each is verified).
-fn state_deleted(path: &Path) -> Vec<(u32, bool)> {
-    let state = read_json(path);
-    state["deleted"]
-        .as_array()
-        .expect("deleted is a list")
-        .iter()
-        .map(|d| {
-            (
-                d["id"].as_u64().expect("id") as u32,
-                d["verified"].as_bool().expect("verified"),
-            )
-        })
-        .collect()
-}
-
 fn statuses(sim: &SimServer, status: u16) -> usize {
     sim.requests().iter().filter(|r| r.status == status).count()
 }

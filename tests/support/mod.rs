@@ -124,3 +124,19 @@ pub fn apply_auto(sim: &SimServer, manifest: &Path, extra: &[&str]) -> assert_cm
         .arg(manifest)
         .assert()
 }
+
+/// The state file's deleted IDs (and whether each is verified).
+pub fn state_deleted(path: &Path) -> Vec<(u32, bool)> {
+    let state = read_json(path);
+    state["deleted"]
+        .as_array()
+        .expect("deleted is a list")
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_u64().expect("id") as u32,
+                d["verified"].as_bool().expect("verified"),
+            )
+        })
+        .collect()
+}
