@@ -18,9 +18,12 @@ pub mod manifest;
 pub mod mask;
 pub mod plan;
 pub mod render;
+pub mod resource;
 pub mod schema;
 pub mod sim;
 pub mod state;
+
+pub use resource::{Resource, SubscriberId};
 
 /// A BigCommerce customer ID: a positive integer that fits in 32 bits (the API's `int32`, made unsigned
 /// because zero and negatives are never valid IDs).
