@@ -1341,6 +1341,8 @@ async fn a_raw_collection_delete_without_a_filter_wipes_every_subscriber_and_is_
         sim.collection_deletes().is_empty(),
         "a per-ID DELETE is not the collection"
     );
+    crate::support::assert_no_collection_delete(&sim);
+    assert_eq!(crate::support::subscriber_deletes(&sim), vec![3]);
     let r = delete_collection(&sim, "").await;
     assert_eq!(r.status, 204);
     assert!(sim.subscriber_ids().is_empty(), "every subscriber is gone");
@@ -1349,6 +1351,10 @@ async fn a_raw_collection_delete_without_a_filter_wipes_every_subscriber_and_is_
     assert_eq!(logged.len(), 1);
     assert_eq!(logged[0].deleted.len(), 199);
     assert_eq!(logged[0].resource, Some(Resource::Subscriber));
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        crate::support::assert_no_collection_delete(&sim);
+    }));
+    assert!(caught.is_err(), "the support assertion catches it");
     // Even refused attempts are recorded: the predicate is about what was sent.
     send(
         "DELETE",

@@ -48,7 +48,7 @@ pub enum UnknownPath {
 }
 
 /// How the store compares the emails of `GET /customers?email:in=` and `GET /customers/subscribers?email=`
-/// with its records. The real behaviour is undocumented (API-NOTES §10 [U]); §7 says `email:in` "matches
+/// with its records. The real behaviour is undocumented (API-NOTES §10 \[U\]); §7 says `email:in` "matches
 /// exactly", so that is the default: the pessimistic case, where a client that queries only the address
 /// as typed (`Jane@…`) misses the record stored as `jane@…`. A client that also queries the lower-cased
 /// address (PRODUCT §8) finds it in both modes.
@@ -304,7 +304,7 @@ impl SimConfig {
         self
     }
 
-    /// Inject a 5xx into this fraction of authenticated customers requests.
+    /// Inject a 5xx into this fraction of authenticated requests (customers and subscribers).
     pub fn fail_rate(mut self, rate: f64) -> Self {
         self.fail_rate = rate;
         self

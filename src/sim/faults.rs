@@ -46,13 +46,14 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Answer every GET (customers or subscribers) with this status (and an `Error` body) from now on; `None` stops.
+    /// Answer every GET (customers or subscribers) with this status (and an `Error` body) from now
+    /// on; `None` stops.
     pub fn fail_gets(&self, status: Option<u16>) {
         lock(&self.state).fail_gets = status;
     }
 
-    /// Once a DELETE has removed a customer, answer every later GET (customers or subscribers) with this status (the store
-    /// breaks between an apply's deletes and its verification); `None` stops.
+    /// Once a DELETE has removed a record, answer every later GET (customers or subscribers) with
+    /// this status (the store breaks between an apply's deletes and its verification); `None` stops.
     pub fn fail_gets_after_delete(&self, status: Option<u16>) {
         let mut state = lock(&self.state);
         state.fail_gets_after_delete = status;

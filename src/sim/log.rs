@@ -19,7 +19,8 @@ pub struct RecordedRequest {
     /// The `id:in` IDs, when the parameter was present and valid.
     pub ids: Option<Vec<u32>>,
     /// The status answered; 0 while the request is still in progress (a `Hostile::Hang` request stays
-    /// 0 until the server stops).
+    /// 0 until the server stops) and for a request answered by closing the connection
+    /// (`Faults::drop_after_delete`).
     pub status: u16,
     /// Arrival time, since the server started.
     pub at: Duration,

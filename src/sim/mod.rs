@@ -8,7 +8,7 @@
 //! every subscriber, as the spec says, and every such request is in the log
 //! ([`SimServer::collection_deletes`]) so a test can prove a client never sends it.
 //!
-//! Where the real API is undocumented ([U] in the notes) the sim picks the reading a client must
+//! Where the real API is undocumented (\[U\] in the notes) the sim picks the reading a client must
 //! survive and makes the others a knob: emails compare exactly ([`EmailMatch`]); an unknown subscriber
 //! ID deletes with 204 ([`UnknownSubscriber`]); the collection DELETE ignores parameters the spec does
 //! not list for it (so `?id:in=…` still wipes everything); `limit` over 250 as for customers.
