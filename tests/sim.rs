@@ -1561,6 +1561,17 @@ async fn every_hostile_mode_applies_to_the_subscriber_listing() {
             .await
     });
     until_received(&sim, 10).await;
+    faults.hostile(Some(Hostile::StallBody));
+    let url = format!("{}?id:in=1", sim.subscribers_url());
+    let stalled = tokio::spawn(async move {
+        let resp = client()
+            .get(url)
+            .header("X-Auth-Token", READ_WRITE_TOKEN)
+            .send()
+            .await?;
+        resp.bytes().await
+    });
+    until_received(&sim, 11).await;
     faults.only(Some(Resource::Customer));
     assert_eq!(sget(&sim, "id:in=1").await.ids(), vec![1], "narrowed away");
     assert_eq!(
@@ -1570,9 +1581,17 @@ async fn every_hostile_mode_applies_to_the_subscriber_listing() {
     );
     assert!(!hanging.is_finished(), "Hang holds the subscriber listing");
     assert_eq!(sim.requests()[9].status, 0, "still unanswered");
+    assert!(!stalled.is_finished(), "StallBody holds the body");
     drop(sim);
-    let done = tokio::time::timeout(Duration::from_secs(30), hanging).await;
-    assert!(done.is_ok(), "the hang ended with the server");
+    for task in [hanging.abort_handle(), stalled.abort_handle()] {
+        for _ in 0..3000 {
+            if task.is_finished() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(task.is_finished(), "the hang ended with the server");
+    }
 }
 
 #[tokio::test]
