@@ -174,6 +174,9 @@ pub struct SimArgs {
     /// Number of seeded customers (IDs 1..=N).
     #[arg(long, default_value_t = 1000)]
     pub customers: u32,
+    /// Number of seeded newsletter subscribers (IDs 1..=N, their own namespace; some are customers too).
+    #[arg(long, default_value_t = 200)]
+    pub subscribers: u32,
     /// Requests allowed per rate-limit window.
     #[arg(long, default_value_t = 150)]
     pub quota: u32,

@@ -35,6 +35,7 @@ fn config(args: &super::SimArgs) -> Result<SimConfig, String> {
         .port(args.port)
         .store_hash(args.store.clone())
         .customers(args.customers)
+        .subscribers(args.subscribers)
         .seed(args.seed)
         .rate_limit(args.quota, Duration::from_millis(args.window_ms))
         .latency(Duration::from_millis(args.latency_ms))
@@ -68,6 +69,10 @@ pub fn run(args: &super::SimArgs) -> Exit {
             "IDs 1..={} (seed {}), {} requests per {} ms",
             config.customers, config.seed, config.quota, args.window_ms
         );
+        let subscribers = format!(
+            "IDs 1..={} (some are also customers, under other IDs)",
+            config.subscribers
+        );
         let port = config.port;
         let store = config.store_hash.clone();
         let server = match SimServer::start(config).await {
@@ -87,6 +92,7 @@ pub fn run(args: &super::SimArgs) -> Exit {
             .and_then(|()| writeln!(out, "  read-write token: {READ_WRITE_TOKEN}"))
             .and_then(|()| writeln!(out, "  read-only token:  {READ_ONLY_TOKEN}"))
             .and_then(|()| writeln!(out, "  customers:        {summary}"))
+            .and_then(|()| writeln!(out, "  subscribers:      {subscribers}"))
             .and_then(|()| writeln!(out, "Try:"))
             .and_then(|()| {
                 writeln!(

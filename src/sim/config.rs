@@ -47,8 +47,46 @@ pub enum UnknownPath {
     AuthenticationRequired403,
 }
 
-/// A way for successful `GET /customers` responses to misbehave, to test the client's defences.
-/// Only GETs that would otherwise answer 200 are affected; everything else behaves normally.
+/// How the store compares the emails of `GET /customers?email:in=` and `GET /customers/subscribers?email=`
+/// with its records. The real behaviour is undocumented (API-NOTES §10 \[U\]); §7 says `email:in` "matches
+/// exactly", so that is the default: the pessimistic case, where a client that queries only the address
+/// as typed (`Jane@…`) misses the record stored as `jane@…`. A client that also queries the lower-cased
+/// address (PRODUCT §8) finds it in both modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmailMatch {
+    /// Byte-for-byte equal.
+    #[default]
+    Exact,
+    /// Equal ignoring case.
+    IgnoreCase,
+}
+
+/// What `DELETE /customers/subscribers/{id}` answers for an ID that does not exist. The spec documents
+/// only `204` for this operation (its `GET` documents a 404), so 204 is the default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UnknownSubscriber {
+    /// `204`, nothing changes (the only response the spec lists).
+    #[default]
+    NoContent204,
+    /// `404` with the `NotFound` body, as the spec's `GET` of one subscriber does.
+    NotFound404,
+}
+
+/// A seeded record a test replaces: this ID has this email on this channel (see
+/// [`SimConfig::customer_with_email`], [`SimConfig::subscriber_with_email`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeededEmail {
+    /// The record's ID (inside or outside the seeded range `1..=n`).
+    pub id: u32,
+    /// Its email, stored exactly as given (case included).
+    pub email: String,
+    /// Its channel: a customer's `origin_channel_id`/`channel_ids`, a subscriber's `channel_id`.
+    pub channel_id: u32,
+}
+
+/// A way for successful listings (`GET /customers` and `GET /customers/subscribers`) to misbehave, to
+/// test the client's defences. Only GETs that would otherwise answer 200 are affected; everything else
+/// behaves normally. For subscribers, "customer" below reads "subscriber".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Hostile {
     /// Status 200, `content-type: application/json`, a body that is not JSON.
@@ -75,7 +113,8 @@ pub enum Hostile {
     StallBody,
 }
 
-/// The fake store's settings. `Default` is a Standard-plan store `demo42` with 1000 customers, a quota
+/// The fake store's settings. `Default` is a Standard-plan store `demo42` with 1000 customers and no
+/// subscribers (add them with [`SimConfig::subscribers`]), a quota
 /// of 150 per 30 s, no latency and no faults; the setters below make test set-ups one line each.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -83,6 +122,18 @@ pub struct SimConfig {
     pub store_hash: String,
     /// Number of seeded customers, with IDs `1..=customers`.
     pub customers: u32,
+    /// Number of seeded newsletter subscribers, with IDs `1..=subscribers` (their own namespace).
+    pub subscribers: u32,
+    /// Seeded records whose email (and channel) a test chose: several customers may share one email.
+    pub customer_emails: Vec<SeededEmail>,
+    /// Seeded subscribers whose email (and channel) a test chose.
+    pub subscriber_emails: Vec<SeededEmail>,
+    /// How `email:in` (customers) and `email` (subscribers) compare.
+    pub email_match: EmailMatch,
+    /// What deleting an unknown subscriber ID answers.
+    pub unknown_subscriber: UnknownSubscriber,
+    /// `DELETE /customers/subscribers/{id}` for any of these answers `422` and deletes nothing.
+    pub reject_subscriber_ids: BTreeSet<u32>,
     /// Seed for customer data and for injected faults: the same seed gives the same store.
     pub seed: u64,
     /// Requests per rate-limit window (shared by every client of the store).
@@ -91,7 +142,8 @@ pub struct SimConfig {
     pub window: Duration,
     /// Delay added before every response.
     pub latency: Duration,
-    /// Fraction (0..=1) of authenticated customers requests answered with an injected 500/502/503/504.
+    /// Fraction (0..=1) of authenticated requests (customers and subscribers) answered with an injected
+    /// 500/502/503/504.
     pub fail_rate: f64,
     /// Fraction (0..=1) of requests answered with a 429 carrying no rate-limit headers ("platform load").
     pub bare_429_rate: f64,
@@ -130,6 +182,12 @@ impl Default for SimConfig {
         SimConfig {
             store_hash: "demo42".to_string(),
             customers: 1000,
+            subscribers: 0,
+            customer_emails: Vec::new(),
+            subscriber_emails: Vec::new(),
+            email_match: EmailMatch::Exact,
+            unknown_subscriber: UnknownSubscriber::NoContent204,
+            reject_subscriber_ids: BTreeSet::new(),
             seed: 42,
             quota: 150,
             window: Duration::from_secs(30),
@@ -166,6 +224,62 @@ impl SimConfig {
         self
     }
 
+    /// Seed `n` newsletter subscribers, IDs `1..=n`; about 60% of those with `id <= customers` are the
+    /// same person as customer `customers + 1 - id` (same email, name and channel).
+    pub fn subscribers(mut self, n: u32) -> Self {
+        self.subscribers = n;
+        self
+    }
+
+    /// Customer `id` has this email on this channel (replacing its seeded email, or added when `id` is
+    /// past the seeded range). Call it for several IDs with one email to get one account per channel.
+    pub fn customer_with_email(
+        mut self,
+        id: u32,
+        email: impl Into<String>,
+        channel_id: u32,
+    ) -> Self {
+        self.customer_emails.push(SeededEmail {
+            id,
+            email: email.into(),
+            channel_id,
+        });
+        self
+    }
+
+    /// Subscriber `id` has this email on this channel (replacing its seeded email, or added).
+    pub fn subscriber_with_email(
+        mut self,
+        id: u32,
+        email: impl Into<String>,
+        channel_id: u32,
+    ) -> Self {
+        self.subscriber_emails.push(SeededEmail {
+            id,
+            email: email.into(),
+            channel_id,
+        });
+        self
+    }
+
+    /// How email filters compare (default: exactly).
+    pub fn email_match(mut self, mode: EmailMatch) -> Self {
+        self.email_match = mode;
+        self
+    }
+
+    /// What deleting an unknown subscriber answers (default: 204).
+    pub fn unknown_subscriber(mut self, mode: UnknownSubscriber) -> Self {
+        self.unknown_subscriber = mode;
+        self
+    }
+
+    /// Deleting any of these subscribers answers 422 and deletes nothing.
+    pub fn reject_subscriber_ids(mut self, ids: impl IntoIterator<Item = u32>) -> Self {
+        self.reject_subscriber_ids = ids.into_iter().collect();
+        self
+    }
+
     /// Seed for data and faults.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -190,7 +304,7 @@ impl SimConfig {
         self
     }
 
-    /// Inject a 5xx into this fraction of authenticated customers requests.
+    /// Inject a 5xx into this fraction of authenticated requests (customers and subscribers).
     pub fn fail_rate(mut self, rate: f64) -> Self {
         self.fail_rate = rate;
         self

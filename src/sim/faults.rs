@@ -1,9 +1,15 @@
 //! Faults a test switches on and off while a client is running against the fake store, to reproduce
 //! what happens between a plan and an apply, or in the middle of an apply: failing listings, a DELETE
-//! that lies, a DELETE that fails after doing its work, other apps eating the shared quota.
+//! that lies, a DELETE that fails (or drops the connection) after doing its work, a request held in
+//! flight, other apps eating the shared quota. Every fault applies to customers and subscribers alike
+//! unless [`Faults::only`] narrows them to one resource.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use tokio::sync::watch;
+
+use crate::Resource;
 
 use super::config::Hostile;
 use super::log::lock;
@@ -19,6 +25,15 @@ pub(crate) struct FaultState {
     pub fail_after_delete: Option<u16>,
     pub fail_next: Option<(u32, u16)>,
     pub hostile: Option<Hostile>,
+    pub drop_after_delete: bool,
+    pub only: Option<Resource>,
+}
+
+impl FaultState {
+    /// Whether the run-time faults apply to a request on `resource`.
+    pub fn applies_to(&self, resource: Resource) -> bool {
+        self.only.is_none_or(|r| r == resource)
+    }
 }
 
 /// A handle on the fake store's run-time faults; cheap to clone, effective from the next request.
@@ -26,16 +41,19 @@ pub(crate) struct FaultState {
 pub struct Faults {
     pub(crate) state: Arc<Mutex<FaultState>>,
     pub(crate) window: Arc<Mutex<FixedWindow>>,
+    /// `true` while requests are held (see [`Faults::hold`]).
+    pub(crate) held: Arc<watch::Sender<bool>>,
 }
 
 impl Faults {
-    /// Answer every customers GET with this status (and an `Error` body) from now on; `None` stops.
+    /// Answer every GET (customers or subscribers) with this status (and an `Error` body) from now
+    /// on; `None` stops.
     pub fn fail_gets(&self, status: Option<u16>) {
         lock(&self.state).fail_gets = status;
     }
 
-    /// Once a DELETE has removed a customer, answer every later customers GET with this status (the store
-    /// breaks between an apply's deletes and its verification); `None` stops.
+    /// Once a DELETE has removed a record, answer every later GET (customers or subscribers) with
+    /// this status (the store breaks between an apply's deletes and its verification); `None` stops.
     pub fn fail_gets_after_delete(&self, status: Option<u16>) {
         let mut state = lock(&self.state);
         state.fail_gets_after_delete = status;
@@ -44,7 +62,7 @@ impl Faults {
         }
     }
 
-    /// Answer every customers DELETE with this status, deleting nothing; `None` stops.
+    /// Answer every DELETE (customers or subscribers) with this status, deleting nothing; `None` stops.
     pub fn fail_deletes(&self, status: Option<u16>) {
         lock(&self.state).fail_deletes = status;
     }
@@ -55,11 +73,37 @@ impl Faults {
     }
 
     /// Make DELETE delete as asked and then answer this status (e.g. 500) instead of 204; `None` stops.
+    /// For a subscriber, the per-ID and the collection DELETE alike.
     pub fn fail_after_delete(&self, status: Option<u16>) {
         lock(&self.state).fail_after_delete = status;
     }
 
-    /// Answer the next `count` authenticated customers requests with `status`, then behave normally.
+    /// Make DELETE delete as asked and then close the connection without any answer (the client sees
+    /// the connection end before a response: the outcome of its request is unknown to it).
+    pub fn drop_after_delete(&self, on: bool) {
+        lock(&self.state).drop_after_delete = on;
+    }
+
+    /// Narrow every run-time fault above (and the hostile mode) to one resource; `None`: both.
+    /// The random `fail_rate`, rate limit and concurrency limit always apply to both.
+    pub fn only(&self, resource: Option<Resource>) {
+        lock(&self.state).only = resource;
+    }
+
+    /// Hold every request that passes the rate and concurrency limits in flight (they wait, counted as
+    /// in flight, without an answer) until `hold(false)`; requests arriving meanwhile are held too.
+    /// Lets a test put a request in flight deterministically, without timing.
+    pub fn hold(&self, on: bool) {
+        self.held.send_replace(on);
+    }
+
+    /// End the current rate-limit window now: the next request starts a fresh one (as if the window's
+    /// time had run out), so a test can check the reset without sleeping through a window.
+    pub fn end_window(&self) {
+        lock(&self.window).reset();
+    }
+
+    /// Answer the next `count` authenticated requests with `status`, then behave normally.
     pub fn fail_next(&self, count: u32, status: u16) {
         lock(&self.state).fail_next = (count > 0).then_some((count, status));
     }
@@ -74,8 +118,9 @@ impl Faults {
         lock(&self.window).spend(Instant::now(), units);
     }
 
-    /// Turn every fault off.
+    /// Turn every fault off (and release held requests).
     pub fn clear(&self) {
         *lock(&self.state) = FaultState::default();
+        self.held.send_replace(false);
     }
 }

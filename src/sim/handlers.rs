@@ -1,7 +1,7 @@
 //! The request pipeline of the fake store, in the order a real gateway applies it: concurrency limit,
 //! rate limit (every request costs one unit), injected platform faults, latency, routing, auth, then the
-//! Customers V3 `GET` and `DELETE` behaviours of API-NOTES §7. One function per step, so a reader can
-//! check each rule against the notes.
+//! Customers V3 `GET` and `DELETE` behaviours of API-NOTES §7 (the subscribers endpoints, §10, are in
+//! [`super::subscriber_api`]). One function per step, so a reader can check each rule against the notes.
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;
@@ -15,34 +15,40 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::config::{Hostile, InvalidIdIn, OverLimit, UnknownIds, UnknownPath};
+use crate::Resource;
+
+use super::config::{EmailMatch, Hostile, InvalidIdIn, OverLimit, UnknownIds, UnknownPath};
+use super::faults::FaultState;
 use super::log::{RecordedRequest, lock};
 use super::params::{self, Cursor, ListQuery, MAX_LIMIT};
 use super::ratelimit::Decision;
 use super::store::{Customer, Store};
+use super::subscriber_api;
 use super::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, Shared};
 
 /// `type` of most error bodies.
-const TYPE_STATUS_CODES: &str =
+pub(super) const TYPE_STATUS_CODES: &str =
     "https://developer.bigcommerce.com/api-docs/getting-started/api-status-codes";
 /// `type` of the observed 422 for an unknown filter.
 const TYPE_FILTER: &str = "https://developer.bigcommerce.com/api#api-status-codes";
 /// `type` of the 429 body.
 const TYPE_429: &str = "/api-docs/getting-started/api-status-codes";
 
-/// Which customers scope a token carries.
+/// Which customers scope a token carries (the subscribers endpoints use the customers scopes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Scope {
+pub(super) enum Scope {
     ReadWrite,
     ReadOnly,
 }
 
 /// A response plus what the request log must know about it.
-struct Outcome {
-    response: Response,
-    deleted: Vec<u32>,
+pub(super) struct Outcome {
+    pub(super) response: Response,
+    pub(super) deleted: Vec<u32>,
     /// Add the four rate-limit headers (false only for header-less 429s).
-    rate_headers: bool,
+    pub(super) rate_headers: bool,
+    /// Send no answer: close the connection instead (the `drop_after_delete` fault).
+    pub(super) drop_connection: bool,
 }
 
 impl From<Response> for Outcome {
@@ -51,8 +57,48 @@ impl From<Response> for Outcome {
             response,
             deleted: Vec::new(),
             rate_headers: true,
+            drop_connection: false,
         }
     }
+}
+
+/// What a path names: one of the three endpoints the fake store serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Endpoint {
+    /// `/v3/customers`.
+    Customers,
+    /// `/v3/customers/subscribers` (the collection).
+    Subscribers,
+    /// `/v3/customers/subscribers/{id}`.
+    Subscriber(u32),
+}
+
+impl Endpoint {
+    pub(super) fn resource(self) -> Resource {
+        match self {
+            Endpoint::Customers => Resource::Customer,
+            Endpoint::Subscribers | Endpoint::Subscriber(_) => Resource::Subscriber,
+        }
+    }
+}
+
+/// `/stores/{hash}/v3/customers[/subscribers[/{id}]]`, exactly (no trailing slash): the store hash and
+/// the endpoint. Anything else is an unknown path.
+pub(super) fn endpoint(path: &str) -> Option<(&str, Endpoint)> {
+    let rest = path.strip_prefix("/stores/")?;
+    let (hash, tail) = rest.split_once("/v3/customers")?;
+    if hash.is_empty() || hash.contains('/') {
+        return None;
+    }
+    let found = match tail {
+        "" => Endpoint::Customers,
+        "/subscribers" => Endpoint::Subscribers,
+        _ => {
+            let id = tail.strip_prefix("/subscribers/")?;
+            Endpoint::Subscriber(params::positive(id)?)
+        }
+    };
+    Some((hash, found))
 }
 
 /// Decrements the in-flight count when the request is done, however it ends.
@@ -77,6 +123,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         _ => None,
     };
     let pairs = params::parse_query(&query);
+    let target = endpoint(&path).map(|(_, e)| e);
     let index = shared.log.push(RecordedRequest {
         method: method.to_string(),
         path: path.clone(),
@@ -90,6 +137,11 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        resource: target.map(Endpoint::resource),
+        subscriber_id: match target {
+            Some(Endpoint::Subscriber(id)) => Some(id),
+            _ => None,
+        },
     });
     let in_flight = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     let _guard = InFlight(&shared);
@@ -114,6 +166,14 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
             }
             break 'outcome too_many_requests(&d, shared.config.omit_retry_after).into();
         }
+        if *shared.faults.held.borrow() {
+            let mut held = shared.faults.held.subscribe();
+            let mut stop = shared.shutdown.clone();
+            tokio::select! {
+                _ = held.wait_for(|h| !*h) => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+        }
         if !shared.config.latency.is_zero() {
             let mut stop = shared.shutdown.clone();
             tokio::select! {
@@ -128,7 +188,12 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
     if outcome.rate_headers {
         add_rate_headers(response.headers_mut(), &d);
     }
-    let status = response.status().as_u16();
+    let status = if outcome.drop_connection {
+        response = dropped_connection();
+        0
+    } else {
+        response.status().as_u16()
+    };
     let deleted = outcome.deleted;
     tracing::info!(%method, %path, status, deleted = deleted.len(), "sim request");
     shared.log.finish(index, |entry| {
@@ -136,6 +201,17 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
         entry.deleted = deleted;
     });
     response
+}
+
+/// A response that never reaches the client: its body fails before a byte is sent, so hyper closes the
+/// connection with the head still unsent (it writes the head together with the first body chunk).
+fn dropped_connection() -> Response {
+    let stream = futures_util::stream::once(async {
+        Err::<Bytes, _>(std::io::Error::other(
+            "sim: connection dropped after the delete",
+        ))
+    });
+    raw(200, "application/json", Body::from_stream(stream)).response
 }
 
 /// Draw from the seeded generator; draws happen only for knobs that are on, so enabling one knob does
@@ -153,11 +229,7 @@ async fn route(
     pairs: &[(String, String)],
     scope: Option<Scope>,
 ) -> Outcome {
-    let Some(hash) = path
-        .strip_prefix("/stores/")
-        .and_then(|rest| rest.strip_suffix("/v3/customers"))
-        .filter(|hash| !hash.is_empty() && !hash.contains('/'))
-    else {
+    let Some((hash, target)) = endpoint(path) else {
         return match shared.config.unknown_path {
             UnknownPath::NotFound404 => error(404, "Not Found", TYPE_STATUS_CODES, None),
             UnknownPath::AuthenticationRequired403 => {
@@ -192,13 +264,16 @@ async fn route(
         )
         .into();
     }
-    if let Some(status) = injected_failure(shared, is_get) {
+    if let Some(status) = injected_failure(shared, is_get, target.resource()) {
         return error(status, reason(status), TYPE_STATUS_CODES, None).into();
     }
-    if is_get {
-        get_customers(shared, pairs).await
-    } else {
-        delete_customers(shared, pairs)
+    match (target, is_get) {
+        (Endpoint::Customers, true) => get_customers(shared, pairs).await,
+        (Endpoint::Customers, false) => delete_customers(shared, pairs),
+        (Endpoint::Subscribers, true) => subscriber_api::list(shared, pairs).await,
+        (Endpoint::Subscribers, false) => subscriber_api::delete_collection(shared, pairs),
+        (Endpoint::Subscriber(id), true) => subscriber_api::get_one(shared, id),
+        (Endpoint::Subscriber(id), false) => subscriber_api::delete_one(shared, id),
     }
 }
 
@@ -215,10 +290,11 @@ fn accepts_json(headers: &HeaderMap) -> bool {
 }
 
 /// The run-time and random 5xx faults, in a fixed order: `fail_next`, `fail_rate`, then per method.
-fn injected_failure(shared: &Shared, is_get: bool) -> Option<u16> {
+/// The run-time ones only when they apply to `resource` ([`super::Faults::only`]).
+fn injected_failure(shared: &Shared, is_get: bool, resource: Resource) -> Option<u16> {
     {
         let mut faults = lock(&shared.faults.state);
-        if let Some((count, status)) = faults.fail_next {
+        if let Some((count, status)) = faults.fail_next.filter(|_| faults.applies_to(resource)) {
             faults.fail_next = (count > 1).then_some((count - 1, status));
             return Some(status);
         }
@@ -229,14 +305,16 @@ fn injected_failure(shared: &Shared, is_get: bool) -> Option<u16> {
         return Some(statuses[pick]);
     }
     let faults = lock(&shared.faults.state);
-    if is_get {
+    if !faults.applies_to(resource) {
+        None
+    } else if is_get {
         faults.fail_gets
     } else {
         faults.fail_deletes
     }
 }
 
-fn reason(status: u16) -> &'static str {
+pub(super) fn reason(status: u16) -> &'static str {
     StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
@@ -251,30 +329,11 @@ async fn get_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
         Ok(q) => q,
         Err(bad) => return filter_error(&bad.0).into(),
     };
-    if query.limit > MAX_LIMIT {
-        match shared.config.over_limit {
-            OverLimit::Status413 => {
-                return error(
-                    413,
-                    "The specified limit exceeds the maximum allowed.",
-                    TYPE_STATUS_CODES,
-                    Some(json!({ "max_limit": MAX_LIMIT })),
-                )
-                .into();
-            }
-            OverLimit::Status422 => {
-                return error(
-                    422,
-                    "The specified limit exceeds the maximum allowed.",
-                    TYPE_STATUS_CODES,
-                    Some(json!({ "limit": format!("must be at most {MAX_LIMIT}") })),
-                )
-                .into();
-            }
-            OverLimit::Clamp => query.limit = MAX_LIMIT,
-        }
+    query.fold_emails = shared.config.email_match == EmailMatch::IgnoreCase;
+    if let Some(refused) = over_limit(shared, &mut query.limit) {
+        return refused;
     }
-    let hostile = lock(&shared.faults.state).hostile;
+    let hostile = hostile_for(shared, Resource::Customer);
     let mut body = {
         let store = lock(&shared.store);
         list_body(&store, &query, shared.config.seed, hostile)
@@ -285,13 +344,53 @@ async fn get_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
     }
 }
 
+/// What `limit` above 250 does ([`OverLimit`]): the refusal to send, or `None` with `limit` clamped.
+pub(super) fn over_limit(shared: &Shared, limit: &mut u32) -> Option<Outcome> {
+    if *limit <= MAX_LIMIT {
+        return None;
+    }
+    match shared.config.over_limit {
+        OverLimit::Status413 => Some(
+            error(
+                413,
+                "The specified limit exceeds the maximum allowed.",
+                TYPE_STATUS_CODES,
+                Some(json!({ "max_limit": MAX_LIMIT })),
+            )
+            .into(),
+        ),
+        OverLimit::Status422 => Some(
+            error(
+                422,
+                "The specified limit exceeds the maximum allowed.",
+                TYPE_STATUS_CODES,
+                Some(json!({ "limit": format!("must be at most {MAX_LIMIT}") })),
+            )
+            .into(),
+        ),
+        OverLimit::Clamp => {
+            *limit = MAX_LIMIT;
+            None
+        }
+    }
+}
+
+/// The hostile mode switched on, if it applies to listings of `resource`.
+pub(super) fn hostile_for(shared: &Shared, resource: Resource) -> Option<Hostile> {
+    let faults = lock(&shared.faults.state);
+    faults.hostile.filter(|_| faults.applies_to(resource))
+}
+
 /// The IDs of the rows a query selects, in order, before pagination.
 fn select<'a>(store: &'a Store, q: &ListQuery) -> Vec<&'a Customer> {
     let mut rows: Vec<&Customer> = if let Some(ids) = &q.ids {
         let unique: BTreeSet<u32> = ids.iter().copied().collect();
         unique.into_iter().filter_map(|id| store.get(id)).collect()
     } else if let Some(emails) = &q.emails {
-        let mut found: Vec<&Customer> = emails.iter().filter_map(|e| store.by_email(e)).collect();
+        let mut found: Vec<&Customer> = emails
+            .iter()
+            .flat_map(|e| store.by_email(e, q.fold_emails))
+            .collect();
         found.sort_by_key(|c| c.id);
         found.dedup_by_key(|c| c.id);
         found
@@ -482,7 +581,7 @@ fn url_encode(s: &str) -> String {
         .replace('=', "%3D")
 }
 
-async fn hostile_response(shared: &Shared, mode: Hostile, body: &mut Value) -> Outcome {
+pub(super) async fn hostile_response(shared: &Shared, mode: Hostile, body: &mut Value) -> Outcome {
     const HTML: &str = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\
                         <body><h1>502 Bad Gateway</h1><p>The server returned an invalid response.</p></body></html>\n";
     match mode {
@@ -586,7 +685,7 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
         .copied()
         .filter(|id| shared.config.reject_delete_ids.contains(id))
         .collect();
-    let faults = lock(&shared.faults.state).clone();
+    let faults = effective_faults(shared, Resource::Customer);
     let mut store = lock(&shared.store);
     if !rejected.is_empty() {
         let mut deleted = Vec::new();
@@ -610,6 +709,7 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
             ),
             deleted,
             rate_headers: true,
+            drop_connection: false,
         };
     }
     if shared.config.unknown_delete_ids == UnknownIds::Reject422 {
@@ -632,6 +732,22 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
         return no_content().into();
     }
     let deleted: Vec<u32> = unique.into_iter().filter(|&id| store.remove(id)).collect();
+    after_delete(shared, &faults, deleted)
+}
+
+/// The run-time faults as they apply to a request on `resource` (all off when narrowed elsewhere).
+pub(super) fn effective_faults(shared: &Shared, resource: Resource) -> FaultState {
+    let faults = lock(&shared.faults.state);
+    if faults.applies_to(resource) {
+        faults.clone()
+    } else {
+        FaultState::default()
+    }
+}
+
+/// A DELETE has removed `deleted`: arm `fail_gets_after_delete`, then answer 204, or the
+/// `fail_after_delete` status, or nothing at all (`drop_after_delete`).
+pub(super) fn after_delete(shared: &Shared, faults: &FaultState, deleted: Vec<u32>) -> Outcome {
     if !deleted.is_empty()
         && let Some(status) = faults.fail_gets_after_delete
     {
@@ -639,12 +755,13 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
     }
     let response = match faults.fail_after_delete {
         Some(status) => error(status, reason(status), TYPE_STATUS_CODES, None),
-        None => no_content(),
+        None => empty(204),
     };
     Outcome {
         response,
         deleted,
         rate_headers: true,
+        drop_connection: faults.drop_after_delete,
     }
 }
 
@@ -671,7 +788,7 @@ fn over_cap(status: u16, max: usize) -> Response {
 // ---------------------------------------------------------------------------------------- responses
 
 /// The observed 422 for unknown or invalid filter parameters.
-fn filter_error(names: &[String]) -> Response {
+pub(super) fn filter_error(names: &[String]) -> Response {
     error(
         422,
         &format!(
@@ -684,7 +801,7 @@ fn filter_error(names: &[String]) -> Response {
 }
 
 /// A JSON error body `{status,title,type[,errors]}`; an out-of-range status becomes 500.
-fn error(status: u16, title: &str, kind: &str, errors: Option<Value>) -> Response {
+pub(super) fn error(status: u16, title: &str, kind: &str, errors: Option<Value>) -> Response {
     let mut body = json!({ "status": status, "title": title, "type": kind });
     if let (Some(errors), Some(object)) = (errors, body.as_object_mut()) {
         object.insert("errors".into(), errors);
@@ -692,12 +809,12 @@ fn error(status: u16, title: &str, kind: &str, errors: Option<Value>) -> Respons
     json_response(status, &body).response
 }
 
-fn json_response(status: u16, body: &Value) -> Outcome {
+pub(super) fn json_response(status: u16, body: &Value) -> Outcome {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     raw(status, "application/json", Body::from(bytes))
 }
 
-fn raw(status: u16, content_type: &'static str, body: Body) -> Outcome {
+pub(super) fn raw(status: u16, content_type: &'static str, body: Body) -> Outcome {
     let mut response = empty(status);
     *response.body_mut() = body;
     response
@@ -706,7 +823,7 @@ fn raw(status: u16, content_type: &'static str, body: Body) -> Outcome {
     response.into()
 }
 
-fn empty(status: u16) -> Response {
+pub(super) fn empty(status: u16) -> Response {
     let mut response = Response::new(Body::empty());
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

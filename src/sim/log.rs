@@ -5,6 +5,8 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::Resource;
+
 /// One request as the fake store saw it. The access token itself is never kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordedRequest {
@@ -17,7 +19,8 @@ pub struct RecordedRequest {
     /// The `id:in` IDs, when the parameter was present and valid.
     pub ids: Option<Vec<u32>>,
     /// The status answered; 0 while the request is still in progress (a `Hostile::Hang` request stays
-    /// 0 until the server stops).
+    /// 0 until the server stops) and for a request answered by closing the connection
+    /// (`Faults::drop_after_delete`).
     pub status: u16,
     /// Arrival time, since the server started.
     pub at: Duration,
@@ -27,6 +30,26 @@ pub struct RecordedRequest {
     pub deleted: Vec<u32>,
     /// The `User-Agent` header, if sent.
     pub user_agent: Option<String>,
+    /// The resource the path names (`/v3/customers` or `/v3/customers/subscribers[/{id}]` of any store
+    /// hash); `None` for any other path. `deleted` holds IDs of this resource.
+    pub resource: Option<Resource>,
+    /// The `{subscriber_id}` of a `/v3/customers/subscribers/{id}` path.
+    pub subscriber_id: Option<u32>,
+}
+
+impl RecordedRequest {
+    /// Whether this is a `DELETE` of the subscribers *collection* (`/v3/customers/subscribers`, any
+    /// store, any query, trailing slashes included, whatever it was answered): the request that wipes
+    /// every subscriber, which bcprune must never send.
+    pub fn is_subscriber_collection_delete(&self) -> bool {
+        self.method.eq_ignore_ascii_case("DELETE") && is_subscribers_collection(&self.path)
+    }
+}
+
+/// `/stores/{anything}/v3/customers/subscribers`, ignoring trailing slashes and letter case.
+pub(crate) fn is_subscribers_collection(path: &str) -> bool {
+    let trimmed = path.trim_end_matches('/').to_ascii_lowercase();
+    trimmed.starts_with("/stores/") && trimmed.ends_with("/v3/customers/subscribers")
 }
 
 /// The append-only list of recorded requests.

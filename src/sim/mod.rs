@@ -1,12 +1,23 @@
 //! The fake BigCommerce store: a faithful, stateful stand-in for `GET`/`DELETE
-//! /stores/{hash}/v3/customers` (API-NOTES §7), so tests, `bcprune demo` and `bcprune sim` can exercise
-//! every behaviour a client must survive — quirks, rate limits, faults and hostile responses — on
-//! 127.0.0.1 without a real store or credentials.
+//! /stores/{hash}/v3/customers` (API-NOTES §7) and for the newsletter subscribers,
+//! `/v3/customers/subscribers[/{id}]` (API-NOTES §10, `subscribers.v3.yml`), so tests, `bcprune demo`
+//! and `bcprune sim` can exercise every behaviour a client must survive — quirks, rate limits, faults
+//! and hostile responses — on 127.0.0.1 without a real store or credentials.
+//!
+//! Dangers are modelled, not softened: `DELETE /v3/customers/subscribers` (the collection) deletes
+//! every subscriber, as the spec says, and every such request is in the log
+//! ([`SimServer::collection_deletes`]) so a test can prove a client never sends it.
+//!
+//! Where the real API is undocumented (\[U\] in the notes) the sim picks the reading a client must
+//! survive and makes the others a knob: emails compare exactly ([`EmailMatch`]); an unknown subscriber
+//! ID deletes with 204 ([`UnknownSubscriber`]); the collection DELETE ignores parameters the spec does
+//! not list for it (so `?id:in=…` still wipes everything); `limit` over 250 as for customers.
 //!
 //! [`SimServer`] runs it (on the caller's tokio runtime or on its own thread), records every request,
 //! and lets a test change the world mid-run: other actors editing or deleting customers
-//! ([`SimServer::touch`], [`SimServer::remove`], [`SimServer::insert`]) and run-time faults
-//! ([`SimServer::faults`]). What is fixed at start is in [`SimConfig`].
+//! ([`SimServer::touch`], [`SimServer::remove`], [`SimServer::insert`]) and subscribers (the
+//! `*_subscriber` twins) and run-time faults ([`SimServer::faults`]). What is fixed at start is in
+//! [`SimConfig`].
 
 mod config;
 mod faults;
@@ -15,6 +26,8 @@ mod log;
 mod params;
 mod ratelimit;
 mod store;
+mod subscriber_api;
+mod subscribers;
 
 use std::collections::BTreeSet;
 use std::future::IntoFuture;
@@ -25,7 +38,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-pub use config::{Hostile, InvalidIdIn, OverLimit, SimConfig, UnknownIds, UnknownPath};
+pub use config::{
+    EmailMatch, Hostile, InvalidIdIn, OverLimit, SeededEmail, SimConfig, UnknownIds, UnknownPath,
+    UnknownSubscriber,
+};
 pub use faults::Faults;
 pub use log::RecordedRequest;
 pub use params::{DEFAULT_LIMIT, MAX_LIMIT, encode_cursor};
@@ -33,9 +49,9 @@ pub use params::{DEFAULT_LIMIT, MAX_LIMIT, encode_cursor};
 use faults::FaultState;
 use log::{RequestLog, lock};
 use ratelimit::FixedWindow;
-use store::{Include, Store};
+use store::{Include, Seeding, Store};
 
-/// A token with the `store_v2_customers` scope: may GET and DELETE.
+/// A token with the `store_v2_customers` scope: may GET and DELETE (customers and subscribers).
 pub const READ_WRITE_TOKEN: &str = "sim-token";
 /// A token with only `store_v2_customers_read_only`: may GET; DELETE answers 403.
 pub const READ_ONLY_TOKEN: &str = "sim-read-only-token";
@@ -82,9 +98,17 @@ fn build(config: SimConfig) -> (Arc<Shared>, watch::Sender<bool>) {
             ..FaultState::default()
         })),
         window: Arc::clone(&window),
+        held: Arc::new(watch::channel(false).0),
+    };
+    let seeding = Seeding {
+        seed: config.seed,
+        customers: config.customers,
+        subscribers: config.subscribers,
+        customer_emails: config.customer_emails.clone(),
+        subscriber_emails: config.subscriber_emails.clone(),
     };
     let shared = Shared {
-        store: Mutex::new(Store::seeded(config.seed, config.customers)),
+        store: Mutex::new(Store::seeded(seeding)),
         rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
         started: Instant::now(),
         window,
@@ -178,6 +202,11 @@ impl SimServer {
         )
     }
 
+    /// `{base}/stores/{hash}/v3/customers/subscribers`: the collection (GET lists; DELETE wipes).
+    pub fn subscribers_url(&self) -> String {
+        format!("{}/subscribers", self.customers_url())
+    }
+
     /// The socket address listened on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -191,6 +220,81 @@ impl SimServer {
     /// Every request received so far, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.snapshot()
+    }
+
+    /// Every `DELETE` of the subscribers collection received so far, whatever its query or answer
+    /// ([`RecordedRequest::is_subscriber_collection_delete`]): bcprune must never send one.
+    pub fn collection_deletes(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(RecordedRequest::is_subscriber_collection_delete)
+            .collect()
+    }
+
+    /// The IDs of the subscribers that exist now.
+    pub fn subscriber_ids(&self) -> BTreeSet<u32> {
+        lock(&self.shared.store).subscribers.ids().collect()
+    }
+
+    /// The subscriber's record exactly as a GET would return it now, if it exists.
+    pub fn subscriber(&self, id: u32) -> Option<serde_json::Value> {
+        lock(&self.shared.store)
+            .subscribers
+            .get(id)
+            .map(subscribers::Subscriber::to_json)
+    }
+
+    /// Every subscriber now, as a GET would return them, by ID.
+    pub fn subscribers(&self) -> Vec<serde_json::Value> {
+        lock(&self.shared.store)
+            .subscribers
+            .all()
+            .map(subscribers::Subscriber::to_json)
+            .collect()
+    }
+
+    /// The seeded customer a subscriber is the same person as (same email), if it was seeded as one.
+    pub fn subscriber_customer(&self, id: u32) -> Option<u32> {
+        lock(&self.shared.store)
+            .subscribers
+            .get(id)
+            .and_then(|s| s.customer_id)
+    }
+
+    /// The IDs of the customers whose email is exactly `email`.
+    pub fn customers_with_email(&self, email: &str) -> BTreeSet<u32> {
+        lock(&self.shared.store)
+            .by_email(email, false)
+            .iter()
+            .map(|c| c.id)
+            .collect()
+    }
+
+    /// The IDs of the subscribers whose email is exactly `email`.
+    pub fn subscribers_with_email(&self, email: &str) -> BTreeSet<u32> {
+        lock(&self.shared.store)
+            .subscribers
+            .by_email(email, false)
+            .iter()
+            .map(|s| s.id)
+            .collect()
+    }
+
+    /// Another actor edited the subscriber: its `date_modified` moves forward.
+    pub fn touch_subscriber(&self, id: u32) {
+        lock(&self.shared.store)
+            .subscribers
+            .touch(id, now_seconds());
+    }
+
+    /// Another actor deleted the subscriber (e.g. the person unsubscribed in the control panel).
+    pub fn remove_subscriber(&self, id: u32) {
+        lock(&self.shared.store).subscribers.remove(id);
+    }
+
+    /// A subscriber with this ID (re)appears: the seeded record, created and modified now.
+    pub fn insert_subscriber(&self, id: u32) {
+        lock(&self.shared.store).insert_subscriber(id, now_seconds());
     }
 
     /// The IDs of the customers that exist now.

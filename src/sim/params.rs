@@ -193,7 +193,8 @@ pub struct DateFilter {
 }
 
 impl DateFilter {
-    fn matches(&self, seconds: i64) -> bool {
+    /// Whether a timestamp (seconds) passes the three bounds.
+    pub fn matches(&self, seconds: i64) -> bool {
         let exact = self.exact.is_none_or(|b| {
             if b.date_only {
                 seconds >= b.seconds && seconds < b.seconds + 86_400
@@ -271,6 +272,8 @@ pub struct ListQuery {
     /// `limit` as asked (may exceed [`MAX_LIMIT`]; the handler decides what that means).
     pub limit: u32,
     pub cursor: Option<Cursor>,
+    /// Compare `email:in` ignoring case ([`super::EmailMatch::IgnoreCase`]); set by the handler.
+    pub fold_emails: bool,
 }
 
 /// Why a GET query was refused: the parameter names to put in the API's 422 title.
@@ -416,7 +419,7 @@ impl ListQuery {
             })
         };
         let full_name = c.full_name().to_lowercase();
-        in_list(&self.emails, &c.email, false)
+        in_list(&self.emails, &c.email, self.fold_emails)
             && in_list(&self.names, &full_name, true)
             && self.name_like.as_ref().is_none_or(|items| {
                 items
@@ -435,12 +438,14 @@ impl ListQuery {
     }
 }
 
-fn set_date(slot: &mut Option<DateBound>, value: &str) -> bool {
+/// Parse a date filter value into `slot`; whether it was valid.
+pub fn set_date(slot: &mut Option<DateBound>, value: &str) -> bool {
     *slot = parse_date(value);
     slot.is_some()
 }
 
-fn positive(value: &str) -> Option<u32> {
+/// A positive decimal integer (no sign, no spaces), as `page`, `limit` and IDs must be.
+pub fn positive(value: &str) -> Option<u32> {
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

@@ -78,6 +78,12 @@ impl FixedWindow {
         self.decision(start, now, allowed)
     }
 
+    /// End the current window: the next request opens a new one.
+    pub fn reset(&mut self) {
+        self.started = None;
+        self.used = 0;
+    }
+
     /// Spend `units` of the current window without a request, as other apps sharing the store would.
     pub fn spend(&mut self, now: Instant, units: u32) {
         self.roll(now);

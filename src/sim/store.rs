@@ -2,12 +2,20 @@
 //! `BTreeMap` so listings come out sorted by ID and an `id:in` of 250 IDs is 250 lookups, never a scan.
 //! Each customer depends only on the seed and its own ID, so `insert(id)` re-creates the same person and
 //! two stores with the same seed are identical whatever happened to them since.
+//! The same `Store` also holds the newsletter subscribers ([`super::subscribers`]): one lock over the
+//! whole world, so a test never sees a customer deleted and its subscriber half-updated.
+//! Emails are indexed lower-cased, with every ID per address: several customers may share an email
+//! (one account per channel, API-NOTES §10 / PRODUCT §8), and the handler decides whether a lookup
+//! compares exactly or without regard to case ([`super::EmailMatch`]).
 //! All addresses use reserved domains (`example.com`, `.test`) and documentation IP ranges: nothing here
 //! can reach a real person.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
+
+use super::config::SeededEmail;
+use super::subscribers::{Subscriber, Subscribers};
 
 const FIRST_NAMES: &[&str] = &[
     "Jane", "John", "Amira", "Lucas", "Mei", "Olivia", "Noah", "Sofia", "Mateo", "Aisha", "Liam",
@@ -125,6 +133,8 @@ pub struct Customer {
     pub accepts_emails: bool,
     /// Store credit in cents.
     pub store_credit_cents: u32,
+    /// The channel the account belongs to (`origin_channel_id`, and the only entry of `channel_ids`).
+    pub channel_id: u32,
 }
 
 /// Which optional sub-resources a GET asked for with `include=`.
@@ -197,6 +207,7 @@ impl Customer {
             } else {
                 0
             },
+            channel_id: 1,
         }
     }
 
@@ -225,8 +236,8 @@ impl Customer {
             "authentication": { "force_password_reset": self.force_password_reset },
             "accepts_product_review_abandoned_cart_emails": self.accepts_emails,
             "store_credit_amounts": [{ "amount": f64::from(self.store_credit_cents) / 100.0 }],
-            "origin_channel_id": 1,
-            "channel_ids": [1],
+            "origin_channel_id": self.channel_id,
+            "channel_ids": [self.channel_id],
         });
         if let Some(object) = value.as_object_mut() {
             if include.addresses {
@@ -287,31 +298,91 @@ fn pick<'a>(rng: &mut fastrand::Rng, items: &[&'a str]) -> &'a str {
     items[rng.usize(0..items.len())]
 }
 
-/// The customers that exist now, by ID, with an index by email for `email:in`.
+/// What the store needs to (re-)create any seeded record: the seed, the counts and the overrides.
+#[derive(Debug, Clone, Default)]
+pub struct Seeding {
+    pub seed: u64,
+    pub customers: u32,
+    pub subscribers: u32,
+    pub customer_emails: Vec<SeededEmail>,
+    pub subscriber_emails: Vec<SeededEmail>,
+}
+
+impl Seeding {
+    /// The customer with this ID as seeded: generated from the seed, then the test's override, if any.
+    pub fn customer(&self, id: u32) -> Customer {
+        let mut customer = Customer::generate(self.seed, id);
+        if let Some(o) = self.customer_emails.iter().rev().find(|o| o.id == id) {
+            customer.email = o.email.clone();
+            customer.channel_id = o.channel_id;
+        }
+        customer
+    }
+
+    /// The subscriber with this ID as seeded (see [`Subscriber::generate`]), then the override, if any.
+    pub fn subscriber(&self, id: u32) -> Subscriber {
+        let mut subscriber = Subscriber::generate(self, id);
+        if let Some(o) = self.subscriber_emails.iter().rev().find(|o| o.id == id) {
+            subscriber.email = o.email.clone();
+            subscriber.channel_id = o.channel_id;
+        }
+        subscriber
+    }
+}
+
+/// The customers and subscribers that exist now, by ID, each with an index by lower-cased email.
 #[derive(Debug, Clone)]
 pub struct Store {
-    seed: u64,
+    seeding: Seeding,
     customers: BTreeMap<u32, Customer>,
-    by_email: HashMap<String, u32>,
+    by_email: HashMap<String, BTreeSet<u32>>,
+    /// The newsletter subscribers: their own ID namespace.
+    pub subscribers: Subscribers,
 }
 
 impl Store {
-    /// A store holding customers `1..=count`, generated from `seed`.
-    pub fn seeded(seed: u64, count: u32) -> Store {
+    /// A store holding customers `1..=seeding.customers` and subscribers `1..=seeding.subscribers`,
+    /// plus every overridden ID.
+    pub fn seeded(seeding: Seeding) -> Store {
         let mut store = Store {
-            seed,
             customers: BTreeMap::new(),
-            by_email: HashMap::with_capacity(count as usize),
+            by_email: HashMap::with_capacity(seeding.customers as usize),
+            subscribers: Subscribers::default(),
+            seeding,
         };
-        for id in 1..=count {
-            store.put(Customer::generate(seed, id));
+        let extra: Vec<u32> = store.seeding.customer_emails.iter().map(|o| o.id).collect();
+        for id in (1..=store.seeding.customers).chain(extra) {
+            store.put(store.seeding.customer(id));
+        }
+        let extra: Vec<u32> = store
+            .seeding
+            .subscriber_emails
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        for id in (1..=store.seeding.subscribers).chain(extra) {
+            store.subscribers.put(store.seeding.subscriber(id));
         }
         store
     }
 
     fn put(&mut self, customer: Customer) {
-        self.by_email.insert(customer.email.clone(), customer.id);
+        if let Some(old) = self.customers.get(&customer.id) {
+            let key = old.email.to_lowercase();
+            if let Some(ids) = self.by_email.get_mut(&key) {
+                ids.remove(&customer.id);
+            }
+        }
+        self.by_email
+            .entry(customer.email.to_lowercase())
+            .or_default()
+            .insert(customer.id);
         self.customers.insert(customer.id, customer);
+    }
+
+    /// How records are (re-)created.
+    pub fn seeding(&self) -> &Seeding {
+        &self.seeding
     }
 
     /// The customer with this ID, if it exists.
@@ -319,11 +390,15 @@ impl Store {
         self.customers.get(&id)
     }
 
-    /// The customer with exactly this email, if any.
-    pub fn by_email(&self, email: &str) -> Option<&Customer> {
+    /// Every customer whose email equals `email` (exactly, or ignoring case with `fold`), by ID.
+    pub fn by_email(&self, email: &str, fold: bool) -> Vec<&Customer> {
         self.by_email
-            .get(email)
-            .and_then(|id| self.customers.get(id))
+            .get(&email.to_lowercase())
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.customers.get(id))
+            .filter(|c| fold || c.email == email)
+            .collect()
     }
 
     /// Every customer, sorted by ID.
@@ -340,7 +415,13 @@ impl Store {
     pub fn remove(&mut self, id: u32) -> bool {
         match self.customers.remove(&id) {
             Some(customer) => {
-                self.by_email.remove(&customer.email);
+                let key = customer.email.to_lowercase();
+                if let Some(ids) = self.by_email.get_mut(&key) {
+                    ids.remove(&id);
+                    if ids.is_empty() {
+                        self.by_email.remove(&key);
+                    }
+                }
                 true
             }
             None => false,
@@ -353,7 +434,7 @@ impl Store {
         if self.customers.contains_key(&id) {
             return;
         }
-        let mut customer = Customer::generate(self.seed, id);
+        let mut customer = self.seeding.customer(id);
         let at = now.max(customer.date_modified + 1);
         customer.date_created = at;
         customer.date_modified = at;
@@ -365,6 +446,18 @@ impl Store {
         if let Some(customer) = self.customers.get_mut(&id) {
             customer.date_modified = now.max(customer.date_modified + 1);
         }
+    }
+
+    /// (Re-)create the subscriber with this ID (as [`Store::insert`] does for customers).
+    pub fn insert_subscriber(&mut self, id: u32, now: i64) {
+        if self.subscribers.get(id).is_some() {
+            return;
+        }
+        let mut subscriber = self.seeding.subscriber(id);
+        let at = now.max(subscriber.date_modified + 1);
+        subscriber.date_created = at;
+        subscriber.date_modified = at;
+        self.subscribers.put(subscriber);
     }
 }
 
@@ -380,25 +473,74 @@ mod tests {
 
     #[test]
     fn emails_are_unique_and_indexed() {
-        let store = Store::seeded(1, 2000);
+        let store = Store::seeded(seeding(1, 2000));
         assert_eq!(store.by_email.len(), 2000);
         let c = store.get(1234).expect("seeded");
-        assert_eq!(store.by_email(&c.email).map(|c| c.id), Some(1234));
+        let found: Vec<u32> = store
+            .by_email(&c.email, false)
+            .iter()
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(found, vec![1234]);
     }
 
     #[test]
     fn touch_moves_date_modified_forward_and_remove_insert_round_trip() {
-        let mut store = Store::seeded(1, 3);
+        let mut store = Store::seeded(seeding(1, 3));
         let before = store.get(2).expect("seeded").date_modified;
         store.touch(2, 0);
         assert!(store.get(2).expect("seeded").date_modified > before);
         assert!(store.remove(2));
         assert!(!store.remove(2));
-        assert!(store.by_email(&Customer::generate(1, 2).email).is_none());
+        assert!(
+            store
+                .by_email(&Customer::generate(1, 2).email, true)
+                .is_empty()
+        );
         store.insert(2, 0);
         assert_eq!(
             store.get(2).map(|c| c.email.clone()),
             Some(Customer::generate(1, 2).email)
+        );
+    }
+
+    fn seeding(seed: u64, customers: u32) -> Seeding {
+        Seeding {
+            seed,
+            customers,
+            ..Seeding::default()
+        }
+    }
+
+    #[test]
+    fn one_email_may_name_several_customers_and_case_is_the_callers_choice() {
+        let shared = "Jane.Doe@example.com";
+        let mut s = seeding(1, 5);
+        for (id, channel) in [(2, 1), (9, 2)] {
+            s.customer_emails.push(SeededEmail {
+                id,
+                email: shared.to_string(),
+                channel_id: channel,
+            });
+        }
+        let mut store = Store::seeded(s);
+        let ids = |v: Vec<&Customer>| v.iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(ids(store.by_email(shared, false)), vec![2, 9]);
+        assert_eq!(
+            ids(store.by_email("jane.doe@example.com", false)),
+            Vec::<u32>::new()
+        );
+        assert_eq!(
+            ids(store.by_email("jane.doe@example.com", true)),
+            vec![2, 9]
+        );
+        assert_eq!(store.get(9).map(|c| c.channel_id), Some(2));
+        assert!(store.remove(2));
+        store.insert(2, 0);
+        assert_eq!(
+            store.get(2).map(|c| c.email.as_str()),
+            Some(shared),
+            "re-created as seeded"
         );
     }
 

@@ -140,3 +140,44 @@ pub fn state_deleted(path: &Path) -> Vec<(u32, bool)> {
         })
         .collect()
 }
+
+/// A fake store with `customers` customers and `subscribers` newsletter subscribers, no quota in the way.
+pub fn people(customers: u32, subscribers: u32) -> SimServer {
+    store_with(
+        SimConfig::default()
+            .customers(customers)
+            .subscribers(subscribers)
+            .unlimited(),
+    )
+}
+
+/// The subscriber IDs of every per-ID `DELETE /v3/customers/subscribers/{id}` the store received, in order.
+pub fn subscriber_deletes(sim: &SimServer) -> Vec<u32> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE")
+        .filter_map(|r| r.subscriber_id)
+        .collect()
+}
+
+/// The `id:in` lists of the customers DELETEs only (`deletes` also counts subscriber DELETEs, as empty).
+pub fn customer_deletes(sim: &SimServer) -> Vec<Vec<u32>> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.method == "DELETE" && r.resource == Some(bcprune::Resource::Customer))
+        .map(|r| r.ids.unwrap_or_default())
+        .collect()
+}
+
+/// Fail unless the store never received a DELETE of the subscribers collection (which wipes them all).
+#[track_caller]
+pub fn assert_no_collection_delete(sim: &SimServer) {
+    let sent = sim.collection_deletes();
+    assert!(
+        sent.is_empty(),
+        "DELETE of the subscribers collection was sent: {:?}",
+        sent.iter()
+            .map(|r| format!("{}?{} -> {}", r.path, r.query, r.status))
+            .collect::<Vec<_>>()
+    );
+}
