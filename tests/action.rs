@@ -447,3 +447,59 @@ fn install_checks_the_release_sha256_and_fails_closed() {
     let (out, bin) = install(&ws, &release, target);
     assert!(!out.status.success() && !bin.exists(), "{}", text(&out));
 }
+
+#[test]
+fn commit_back_rebases_onto_a_moved_branch_and_pushes_the_records() {
+    if !tools_present() || Command::new("git").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: needs bash and git");
+        return;
+    }
+    let ws = Workspace::new();
+    let sh = "set -e
+        git init -q --bare -b main origin.git
+        git clone -q origin.git a 2>/dev/null
+        cd a && git config user.name t && git config user.email t@t.invalid
+        mkdir customers && echo 'version: 1' > customers/m.yaml && git add . && git commit -qm manifest
+        git push -q origin HEAD:main
+        cd .. && git clone -q origin.git b && cd b && git config user.name t && git config user.email t@t.invalid
+        echo other > other.txt && git add . && git commit -qm 'meanwhile on main' && git push -q origin HEAD:main
+        cd ../a && echo '{\"serial\": 1}' > customers/bcprune.state.json";
+    let out = Command::new("bash")
+        .args(["-c", sh])
+        .current_dir(ws.path())
+        .env("HOME", ws.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    let mut step = Step::new(&ws)
+        .with(
+            "BCPRUNE_RECORDS",
+            "customers/bcprune.state.json customers/bcprune.audit.jsonl",
+        )
+        .with("GITHUB_REF_NAME", "main")
+        .with("BCPRUNE_RETRY_SLEEP_S", "0");
+    step.dir = ws.path().join("a");
+    let out = step.run("bash", &[&script("commit-back.sh")]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("rebasing"),
+        "the first push was refused and retried: {}",
+        text(&out)
+    );
+
+    let log = Command::new("git")
+        .args(["log", "--format=%s", "main", "--", "."])
+        .current_dir(ws.path().join("origin.git"))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&log.stdout);
+    let subjects: Vec<&str> = log.lines().collect();
+    assert_eq!(subjects.len(), 3, "{log}");
+    assert!(
+        subjects[0].starts_with("bcprune: record apply (run 42)"),
+        "{log}"
+    );
+    assert!(subjects[0].ends_with("[skip ci]"), "{log}");
+    assert_eq!(subjects[1], "meanwhile on main", "nothing lost: {log}");
+}

@@ -39,7 +39,7 @@ for attempt in 1 2 3 4 5; do
     echo "::error title=bcprune::Could not rebase the records onto $branch (someone else changed them). They are in the run's artifact." >&2
     exit 1
   fi
-  sleep $((attempt * 3))
+  sleep $((attempt * ${BCPRUNE_RETRY_SLEEP_S:-3}))
 done
 echo "::error title=bcprune::Could not push the state file and audit log to $branch (branch protection?). They are in the run's artifact bcprune-records-*: commit them by hand." >&2
 exit 1

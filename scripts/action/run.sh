@@ -43,7 +43,7 @@ case "$command" in
       code=1
       printf '<!-- bcprune:plan store=%s -->\n**bcprune plan did not run:** no BigCommerce token was available (a pull request from a fork gets no secrets, or the secret is not set). Nothing was sent to the store.\n' "${store:-unknown}" > "$md"
     else
-      "$bin" plan "$manifest" --format markdown --detailed-exitcode --out "$out_dir/plan.json" "${extra[@]}" \
+      "$bin" plan "$manifest" --format markdown --detailed-exitcode --out "$out_dir/plan.json" ${extra[@]+"${extra[@]}"} \
         > "$md" 2> "$out_dir/plan.stderr"
       code=$?
       cat "$out_dir/plan.stderr" >&2
@@ -75,7 +75,7 @@ case "$command" in
     plan="${BCPRUNE_PLAN:-$out_dir/plan.json}"
     if no_token; then finish 1; fi
     [[ -f "$plan" ]] || { echo "::error title=bcprune::No saved plan at $plan: only a reviewed plan is applied. Nothing was deleted." >&2; finish 1; }
-    "$bin" apply --plan "$plan" "$manifest" "${extra[@]}"
+    "$bin" apply --plan "$plan" "$manifest" ${extra[@]+"${extra[@]}"}
     code=$?
     case "$code" in
       0) ;;
@@ -87,7 +87,7 @@ case "$command" in
     ;;
   report)
     md="$out_dir/report.md"
-    "$bin" report "$manifest" --format markdown "${extra[@]}" > "$md"
+    "$bin" report "$manifest" --format markdown ${extra[@]+"${extra[@]}"} > "$md"
     code=$?
     summary "$md"
     output markdown "$md"
