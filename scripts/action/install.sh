@@ -81,7 +81,8 @@ case "$method" in
     echo "SHA-256 of $archive verified: $actual" >&2
     mkdir -p "$work/x"
     case "$ext" in
-      zip) unzip -q "$work/$archive" -d "$work/x" ;;
+      zip) if command -v unzip >/dev/null 2>&1; then unzip -q "$work/$archive" -d "$work/x"
+           else 7z x -y -o"$work/x" "$work/$archive" >/dev/null; fi ;;
       *) tar -xzf "$work/$archive" -C "$work/x" ;;
     esac
     found="$(find "$work/x" -type f -name "$exe" | head -n1)"
