@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# Run one bcprune command for the GitHub Action (action.yml) and record its outcome.
+#
+#   run.sh plan    plan MANIFEST --format markdown --detailed-exitcode --out DIR/plan.json [ARGS]
+#                  -> DIR/plan.md always starts with the §13 marker, even when the plan failed or
+#                     there was no token (a pull request from a fork gets no secrets).
+#   run.sh apply   apply --plan PLAN MANIFEST [ARGS]     (PLAN: BCPRUNE_PLAN, default DIR/plan.json)
+#   run.sh report  report MANIFEST --format markdown [ARGS] -> DIR/report.md
+#   run.sh records the default state file and audit log paths for MANIFEST (outputs state, audit-log)
+#
+# Env: BCPRUNE_MANIFEST, BCPRUNE_ARGS (extra arguments, split on spaces), BCPRUNE_OUT_DIR (default
+# $RUNNER_TEMP/bcprune), BIGCOMMERCE_ACCESS_TOKEN / _STORE_HASH / _API_URL as bcprune reads them.
+# The markdown also goes to $GITHUB_STEP_SUMMARY. Always exits 0 so the comment and upload steps run;
+# the outcome is the `exitcode` output (and the last line of stdout), which the action's last step turns
+# into the job's result. The token is never echoed: bcprune reads it from the environment.
+set -uo pipefail
+
+command="${1:?usage: run.sh plan|apply|report}"
+manifest="${BCPRUNE_MANIFEST:?BCPRUNE_MANIFEST (the manifest file or directory) is required}"
+out_dir="${BCPRUNE_OUT_DIR:-${RUNNER_TEMP:-${TMPDIR:-/tmp}}/bcprune}"
+mkdir -p "$out_dir"
+read -r -a extra <<< "${BCPRUNE_ARGS:-}"
+bin="${BCPRUNE_BIN:-bcprune}"
+store="${BIGCOMMERCE_STORE_HASH:-}"
+
+output() { if [[ -n "${GITHUB_OUTPUT:-}" ]]; then echo "$1=$2" >> "$GITHUB_OUTPUT"; fi; }
+summary() { if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then cat "$1" >> "$GITHUB_STEP_SUMMARY"; fi; }
+finish() { output exitcode "$1"; echo "exitcode=$1"; exit 0; }
+
+no_token() {
+  if [[ -z "${BIGCOMMERCE_ACCESS_TOKEN:-}" ]]; then
+    echo "::error title=bcprune::No BigCommerce token. The action's \`token\` input is empty: the secret is not set, or this is a pull request from a fork, which GitHub runs without secrets. Nothing was sent to the store. A maintainer can push the branch to this repository to get a plan." >&2
+    return 0
+  fi
+  return 1
+}
+
+case "$command" in
+  plan)
+    md="$out_dir/plan.md"
+    : > "$md"
+    if no_token; then
+      code=1
+      printf '<!-- bcprune:plan store=%s -->\n**bcprune plan did not run:** no BigCommerce token was available (a pull request from a fork gets no secrets, or the secret is not set). Nothing was sent to the store.\n' "${store:-unknown}" > "$md"
+    else
+      "$bin" plan "$manifest" --format markdown --detailed-exitcode --out "$out_dir/plan.json" ${extra[@]+"${extra[@]}"} \
+        > "$md" 2> "$out_dir/plan.stderr"
+      code=$?
+      cat "$out_dir/plan.stderr" >&2
+      if ! head -n1 "$md" | grep -Eq '^<!-- bcprune:plan store=[A-Za-z0-9_-]+ -->$'; then
+        # An older bcprune, or a failure before any markdown: say why, under the same marker.
+        { printf '<!-- bcprune:plan store=%s -->\n' "${store:-unknown}"
+          if [[ "$code" == 0 || "$code" == 2 ]]; then cat "$md"
+          else
+            printf '**bcprune plan failed (exit %s).** Nothing was deleted.\n\n```text\n' "$code"
+            tail -n 40 "$out_dir/plan.stderr"
+            printf '```\n'
+            if [[ -s "$md" ]]; then printf '\n'; cat "$md"; fi
+          fi
+        } > "$md.tmp" && mv "$md.tmp" "$md"
+      fi
+    fi
+    summary "$md"
+    output markdown "$md"
+    output plan "$out_dir/plan.json"
+    output has-changes "$([[ "$code" == 2 ]] && echo true || echo false)"
+    case "$code" in
+      0|2) ;;
+      3) echo "::error title=bcprune::The plan was refused (exit 3): a guard (max_deletes, a protected ID) or a lock. See the plan comment." >&2 ;;
+      *) echo "::error title=bcprune::bcprune plan failed (exit $code). See the plan comment and the log above." >&2 ;;
+    esac
+    finish "$code"
+    ;;
+  apply)
+    plan="${BCPRUNE_PLAN:-$out_dir/plan.json}"
+    if no_token; then finish 1; fi
+    [[ -f "$plan" ]] || { echo "::error title=bcprune::No saved plan at $plan: only a reviewed plan is applied. Nothing was deleted." >&2; finish 1; }
+    "$bin" apply --plan "$plan" "$manifest" ${extra[@]+"${extra[@]}"}
+    code=$?
+    case "$code" in
+      0) ;;
+      3) echo "::error title=bcprune::The reviewed plan was refused (exit 3) and nothing was deleted: it has gone stale (the manifest, the state or a planned customer changed since it was reviewed), or max_deletes, a protected ID or a lock refused it. To re-plan, open a pull request touching the manifest (based on the current main), review its new plan and merge it." >&2 ;;
+      4) echo "::error title=bcprune::Partial apply (exit 4): some deletions failed. The state file and audit log record exactly which; they are committed back and uploaded." >&2 ;;
+      *) echo "::error title=bcprune::bcprune apply failed (exit $code). See the log above." >&2 ;;
+    esac
+    finish "$code"
+    ;;
+  report)
+    md="$out_dir/report.md"
+    "$bin" report "$manifest" --format markdown ${extra[@]+"${extra[@]}"} > "$md"
+    code=$?
+    summary "$md"
+    output markdown "$md"
+    case "$code" in
+      0) ;;
+      2) echo "::error title=bcprune::Overdue erasure requests: see the report in the job summary." >&2 ;;
+      *) echo "::error title=bcprune::bcprune report failed (exit $code)." >&2 ;;
+    esac
+    finish "$code"
+    ;;
+  records)
+    # Where bcprune keeps the state file and audit log by default: beside a manifest file, or inside
+    # a manifest directory.
+    if [[ -d "$manifest" ]]; then dir="${manifest%/}"; else dir="$(dirname "$manifest")"; fi
+    output state "$dir/bcprune.state.json"
+    output audit-log "$dir/bcprune.audit.jsonl"
+    echo "$dir/bcprune.state.json $dir/bcprune.audit.jsonl"
+    ;;
+  *) echo "::error title=bcprune::unknown command '$command': use plan, apply or report" >&2; exit 1 ;;
+esac

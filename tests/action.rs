@@ -1,0 +1,679 @@
+//! Integration tests: the GitHub Action's scripts (scripts/action/, called by action.yml) run as GitHub
+//! would run them, against the fake store and a stub of the GitHub API on 127.0.0.1: one sticky plan
+//! comment found by its §13 marker (created once, then updated in place), the job summary written, the
+//! tokens in no output; and the installer's SHA-256 check failing closed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, patch};
+use bcprune::sim::READ_ONLY_TOKEN;
+use serde_json::{Value, json};
+
+use crate::support::{Workspace, manifest_yaml, store};
+
+const GITHUB_TOKEN: &str = "ghs_fakeGitHubToken0123456789";
+const MARKER: &str = "<!-- bcprune:plan store=demo42 -->";
+
+/// True when bash and python3 are here; otherwise say why the test does nothing.
+fn tools_present() -> bool {
+    for tool in ["bash", "python3"] {
+        let found = Command::new(tool).arg("--version").output().is_ok();
+        if !found {
+            eprintln!("SKIPPED: the action tests need {tool}, which is not installed");
+            return false;
+        }
+    }
+    true
+}
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("scripts/action")
+        .join(name)
+}
+
+/// What the stub GitHub API saw and holds.
+#[derive(Default)]
+struct Github {
+    comments: BTreeMap<u64, (String, String)>, // id -> (author, body)
+    next_id: u64,
+    calls: Vec<String>,
+    auth: Vec<String>,
+    /// Canned GET answers by path (the query is ignored), for the other endpoints.
+    fixtures: BTreeMap<String, Value>,
+}
+
+type Shared = Arc<Mutex<Github>>;
+
+fn record(gh: &Shared, headers: &HeaderMap, call: String) {
+    let mut gh = gh.lock().unwrap();
+    gh.calls.push(call);
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    gh.auth.push(auth.to_string());
+}
+
+async fn list(
+    State(gh): State<Shared>,
+    UrlPath((_o, _r, n)): UrlPath<(String, String, u64)>,
+    headers: HeaderMap,
+) -> (StatusCode, String) {
+    record(&gh, &headers, format!("GET issues/{n}/comments"));
+    let gh = gh.lock().unwrap();
+    let items: Vec<Value> = gh
+        .comments
+        .iter()
+        .map(|(id, (user, body))| json!({"id": id, "user": {"login": user}, "body": body}))
+        .collect();
+    (StatusCode::OK, Value::Array(items).to_string())
+}
+
+async fn create(
+    State(gh): State<Shared>,
+    UrlPath((_o, _r, n)): UrlPath<(String, String, u64)>,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
+    record(&gh, &headers, format!("POST issues/{n}/comments"));
+    let body: Value = serde_json::from_str(&body).expect("JSON request");
+    let mut gh = gh.lock().unwrap();
+    gh.next_id += 1;
+    let id = 1000 + gh.next_id;
+    let text = body["body"].as_str().expect("body").to_string();
+    gh.comments.insert(id, ("github-actions[bot]".into(), text));
+    (StatusCode::CREATED, json!({"id": id}).to_string())
+}
+
+async fn update(
+    State(gh): State<Shared>,
+    UrlPath((_o, _r, id)): UrlPath<(String, String, u64)>,
+    headers: HeaderMap,
+    body: String,
+) -> (StatusCode, String) {
+    record(&gh, &headers, format!("PATCH issues/comments/{id}"));
+    let body: Value = serde_json::from_str(&body).expect("JSON request");
+    let mut gh = gh.lock().unwrap();
+    let text = body["body"].as_str().expect("body").to_string();
+    match gh.comments.get_mut(&id) {
+        Some(comment) => {
+            comment.1 = text;
+            (StatusCode::OK, json!({"id": id}).to_string())
+        }
+        None => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#.into()),
+    }
+}
+
+async fn fixture(
+    State(gh): State<Shared>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> (StatusCode, String) {
+    record(&gh, &headers, format!("GET {}", uri.path()));
+    match gh.lock().unwrap().fixtures.get(uri.path()) {
+        Some(v) => (StatusCode::OK, v.to_string()),
+        None => (StatusCode::NOT_FOUND, r#"{"message":"Not Found"}"#.into()),
+    }
+}
+
+/// Start the stub GitHub API on its own thread; returns its base URL and its shared record.
+fn github_stub(gh: Shared) -> String {
+    let app = Router::new()
+        .route("/repos/{o}/{r}/issues/{n}/comments", get(list).post(create))
+        .route("/repos/{o}/{r}/issues/comments/{id}", patch(update))
+        .fallback(fixture)
+        .with_state(gh);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind stub");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    url
+}
+
+/// One workflow step's environment, as the runner would set it.
+struct Step {
+    dir: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+impl Step {
+    fn new(ws: &Workspace) -> Self {
+        let dir = ws.path().to_path_buf();
+        let event = ws.write(
+            "event.json",
+            json!({"pull_request": {"number": 7}}).to_string(),
+        );
+        let bin = assert_cmd::cargo::cargo_bin("bcprune");
+        let env = [
+            ("BCPRUNE_BIN", bin.display().to_string()),
+            ("BCPRUNE_OUT_DIR", dir.join("out").display().to_string()),
+            (
+                "GITHUB_OUTPUT",
+                dir.join("github_output").display().to_string(),
+            ),
+            (
+                "GITHUB_STEP_SUMMARY",
+                dir.join("summary.md").display().to_string(),
+            ),
+            ("GITHUB_EVENT_PATH", event.display().to_string()),
+            ("GITHUB_EVENT_NAME", "pull_request".into()),
+            ("GITHUB_REPOSITORY", "acme/erasures".into()),
+            (
+                "GITHUB_SHA",
+                "0123456789abcdef0123456789abcdef01234567".into(),
+            ),
+            ("GITHUB_RUN_ID", "42".into()),
+            ("GITHUB_SERVER_URL", "https://github.example".into()),
+            ("BCPRUNE_RETRY", "base_ms=2,cap_ms=50".into()),
+        ];
+        Step {
+            dir,
+            env: env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        }
+    }
+
+    fn clone_with(&self, key: &str, value: impl Into<String>) -> Self {
+        let mut env = self.env.clone();
+        env.push((key.into(), value.into()));
+        Step {
+            dir: self.dir.clone(),
+            env,
+        }
+    }
+
+    fn with(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    fn run(&self, program: &str, args: &[&Path]) -> Output {
+        let mut cmd = Command::new(program);
+        cmd.args(args).current_dir(&self.dir).env_clear();
+        cmd.env("PATH", std::env::var("PATH").unwrap_or_default());
+        cmd.env("HOME", &self.dir);
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run the step")
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// No token in anything the steps printed or wrote.
+#[track_caller]
+fn assert_no_token(step: &Step, outputs: &[&Output]) {
+    let mut seen: Vec<String> = outputs.iter().map(|o| text(o)).collect();
+    for f in [
+        "github_output",
+        "summary.md",
+        "out/plan.md",
+        "out/plan.json",
+        "out/plan.stderr",
+    ] {
+        seen.push(step.read(f));
+    }
+    for s in &seen {
+        assert!(
+            !s.contains(READ_ONLY_TOKEN),
+            "BigCommerce token leaked:\n{s}"
+        );
+        assert!(!s.contains(GITHUB_TOKEN), "GitHub token leaked:\n{s}");
+    }
+}
+
+#[test]
+fn plan_step_posts_one_sticky_comment_and_updates_it() {
+    if !tools_present() {
+        return;
+    }
+    let sim = store(50);
+    let gh: Shared = Arc::default();
+    // Someone else's comment quoting the marker is never taken over.
+    gh.lock()
+        .unwrap()
+        .comments
+        .insert(1, ("mallory".into(), format!("{MARKER}\nfake plan")));
+    let api = github_stub(gh.clone());
+    let ws = Workspace::new();
+    let manifest = ws.write("customers/m.yaml", manifest_yaml(&[3, 4, 9999], ""));
+    let step = Step::new(&ws)
+        .with("BCPRUNE_MANIFEST", manifest.display().to_string())
+        .with("BIGCOMMERCE_API_URL", sim.base_url())
+        .with("BIGCOMMERCE_STORE_HASH", "demo42")
+        .with("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .with("GITHUB_TOKEN", GITHUB_TOKEN)
+        .with("GITHUB_API_URL", api);
+    let plan_md = ws.path().join("out/plan.md");
+
+    let mut outputs = Vec::new();
+    for round in 1..=2 {
+        let plan = step.run("bash", &[&script("run.sh"), Path::new("plan")]);
+        assert!(plan.status.success(), "run.sh plan: {}", text(&plan));
+        assert!(
+            text(&plan).contains("exitcode=2"),
+            "deletions pending: {}",
+            text(&plan)
+        );
+        let comment = step.run(
+            "python3",
+            &[&script("github.py"), Path::new("comment"), &plan_md],
+        );
+        assert!(
+            comment.status.success(),
+            "github.py comment: {}",
+            text(&comment)
+        );
+        let verb = if round == 1 { "Created" } else { "Updated" };
+        assert!(
+            text(&comment).contains(verb),
+            "round {round}: {}",
+            text(&comment)
+        );
+        outputs.push(plan);
+        outputs.push(comment);
+    }
+
+    let gh = gh.lock().unwrap();
+    let calls: Vec<&str> = gh.calls.iter().map(String::as_str).collect();
+    assert_eq!(
+        calls,
+        [
+            "GET issues/7/comments",
+            "POST issues/7/comments",
+            "GET issues/7/comments",
+            "PATCH issues/comments/1001",
+        ]
+    );
+    assert!(
+        gh.auth
+            .iter()
+            .all(|a| *a == format!("Bearer {GITHUB_TOKEN}")),
+        "{:?}",
+        gh.auth.len()
+    );
+    assert_eq!(gh.comments.len(), 2, "one plan comment besides mallory's");
+    assert_eq!(
+        gh.comments[&1].1,
+        format!("{MARKER}\nfake plan"),
+        "mallory's comment untouched"
+    );
+    let ours = &gh.comments[&1001].1;
+    assert!(ours.starts_with(MARKER), "{ours}");
+    assert!(ours.contains('3') && ours.contains('4'), "{ours}");
+
+    let summary = step.read("summary.md");
+    assert_eq!(
+        summary.matches(MARKER).count(),
+        2,
+        "the plan in the job summary, once per run"
+    );
+    let github_output = step.read("github_output");
+    assert!(github_output.contains("exitcode=2\n"), "{github_output}");
+    assert!(
+        github_output.contains("has-changes=true\n"),
+        "{github_output}"
+    );
+    assert!(
+        ws.path().join("out/plan.json").exists(),
+        "the saved plan for the artifact"
+    );
+    let refs: Vec<&Output> = outputs.iter().collect();
+    assert_no_token(&step, &refs);
+}
+
+#[test]
+fn plan_step_explains_a_failed_plan_or_a_missing_token_under_the_marker() {
+    if !tools_present() {
+        return;
+    }
+    let ws = Workspace::new();
+    let bad = ws.write("bad.yaml", "version: 1\nabsnet: [1]\n");
+    let step = Step::new(&ws)
+        .with("BCPRUNE_MANIFEST", bad.display().to_string())
+        .with("BIGCOMMERCE_API_URL", "http://127.0.0.1:9")
+        .with("BIGCOMMERCE_STORE_HASH", "demo42")
+        .with("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN);
+    let failed = step.run("bash", &[&script("run.sh"), Path::new("plan")]);
+    assert!(
+        failed.status.success(),
+        "the step itself goes on: {}",
+        text(&failed)
+    );
+    assert!(text(&failed).contains("exitcode=1"), "{}", text(&failed));
+    let md = step.read("out/plan.md");
+    assert!(md.starts_with(MARKER), "{md}");
+    assert!(md.contains("absnet"), "the comment says what failed: {md}");
+    assert_no_token(&step, &[&failed]);
+
+    // A pull request from a fork: GitHub passes an empty secret.
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[3], ""));
+    let step = Step::new(&ws)
+        .with("BCPRUNE_MANIFEST", manifest.display().to_string())
+        .with("BIGCOMMERCE_STORE_HASH", "demo42")
+        .with("BIGCOMMERCE_ACCESS_TOKEN", "");
+    let out = step.run("bash", &[&script("run.sh"), Path::new("plan")]);
+    assert!(text(&out).contains("exitcode=1"), "{}", text(&out));
+    assert!(text(&out).contains("fork"), "says why: {}", text(&out));
+    let md = step.read("out/plan.md");
+    assert!(
+        md.starts_with(MARKER) && md.contains("no BigCommerce token"),
+        "{md}"
+    );
+}
+
+/// A cargo-dist style release folder holding bcprune-<target>.tar.gz and a .sha256 with `checksum`
+/// (None: the real one).
+fn fake_release(ws: &Workspace, target: &str, checksum: Option<&str>) -> PathBuf {
+    let release = ws.path().join("release");
+    let root = format!("bcprune-{target}");
+    ws.write(
+        &format!("pack/{root}/bcprune"),
+        "#!/bin/sh\necho 'bcprune 9.9.9'\n",
+    );
+    let sh = format!(
+        "set -e; chmod +x pack/{root}/bcprune; mkdir -p release; tar -czf release/{root}.tar.gz -C pack {root}; \
+         cd release; sha256sum {root}.tar.gz > {root}.tar.gz.sha256"
+    );
+    let out = Command::new("bash")
+        .args(["-c", &sh])
+        .current_dir(ws.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    if let Some(sum) = checksum {
+        std::fs::write(release.join(format!("{root}.tar.gz.sha256")), sum).unwrap();
+    }
+    release
+}
+
+fn install(ws: &Workspace, release: &Path, target: &str) -> (Output, PathBuf) {
+    let dir = ws.path().join("installed");
+    let step = Step::new(ws)
+        .with("BCPRUNE_INSTALL", "release")
+        .with("BCPRUNE_VERSION", "9.9.9")
+        .with("BCPRUNE_TARGET", target)
+        .with("BCPRUNE_INSTALL_DIR", dir.display().to_string())
+        .with(
+            "BCPRUNE_RELEASE_BASE_URL",
+            format!("file://{}", release.display()),
+        )
+        .with(
+            "GITHUB_PATH",
+            ws.path().join("github_path").display().to_string(),
+        );
+    (
+        step.run("bash", &[&script("install.sh")]),
+        dir.join("bin/bcprune"),
+    )
+}
+
+#[test]
+fn install_checks_the_release_sha256_and_fails_closed() {
+    if !tools_present() || Command::new("sha256sum").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: needs bash, python3 and sha256sum");
+        return;
+    }
+    let target = "x86_64-unknown-linux-musl";
+
+    let ws = Workspace::new();
+    let (out, bin) = install(&ws, &fake_release(&ws, target, None), target);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("verified"), "{}", text(&out));
+    assert!(bin.exists());
+    let path = std::fs::read_to_string(ws.path().join("github_path")).unwrap();
+    assert_eq!(path.trim(), bin.parent().unwrap().display().to_string());
+
+    let wrong = format!("{}  bcprune-{target}.tar.gz\n", "0".repeat(64));
+    for (case, sum) in [
+        ("mismatch", wrong.as_str()),
+        ("empty", ""),
+        ("garbage", "not a sum\n"),
+    ] {
+        let ws = Workspace::new();
+        let (out, bin) = install(&ws, &fake_release(&ws, target, Some(sum)), target);
+        assert!(!out.status.success(), "{case}: must fail: {}", text(&out));
+        assert!(text(&out).contains("::error"), "{case}: {}", text(&out));
+        assert!(!bin.exists(), "{case}: nothing installed");
+    }
+
+    // No .sha256 at all.
+    let ws = Workspace::new();
+    let release = fake_release(&ws, target, None);
+    std::fs::remove_file(release.join(format!("bcprune-{target}.tar.gz.sha256"))).unwrap();
+    let (out, bin) = install(&ws, &release, target);
+    assert!(!out.status.success() && !bin.exists(), "{}", text(&out));
+}
+
+#[test]
+fn commit_back_rebases_onto_a_moved_branch_and_pushes_the_records() {
+    if !tools_present() || Command::new("git").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: needs bash and git");
+        return;
+    }
+    let ws = Workspace::new();
+    let sh = "set -e
+        git init -q --bare -b main origin.git
+        git clone -q origin.git a 2>/dev/null
+        cd a && git config user.name t && git config user.email t@t.invalid
+        mkdir customers && echo 'version: 1' > customers/m.yaml && git add . && git commit -qm manifest
+        git push -q origin HEAD:main
+        cd .. && git clone -q origin.git b && cd b && git config user.name t && git config user.email t@t.invalid
+        echo other > other.txt && git add . && git commit -qm 'meanwhile on main' && git push -q origin HEAD:main
+        cd ../a && echo '{\"serial\": 1}' > customers/bcprune.state.json";
+    let out = Command::new("bash")
+        .args(["-c", sh])
+        .current_dir(ws.path())
+        .env("HOME", ws.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+
+    let mut step = Step::new(&ws)
+        .with(
+            "BCPRUNE_RECORDS",
+            "customers/bcprune.state.json customers/bcprune.audit.jsonl",
+        )
+        .with("GITHUB_REF_NAME", "main")
+        .with("BCPRUNE_RETRY_SLEEP_S", "0");
+    step.dir = ws.path().join("a");
+    let out = step.run("bash", &[&script("commit-back.sh")]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("rebasing"),
+        "the first push was refused and retried: {}",
+        text(&out)
+    );
+
+    let log = Command::new("git")
+        .args(["log", "--format=%s", "main", "--", "."])
+        .current_dir(ws.path().join("origin.git"))
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&log.stdout);
+    let subjects: Vec<&str> = log.lines().collect();
+    assert_eq!(subjects.len(), 3, "{log}");
+    assert!(
+        subjects[0].starts_with("bcprune: record apply (run 42)"),
+        "{log}"
+    );
+    assert!(subjects[0].ends_with("[skip ci]"), "{log}");
+    assert_eq!(subjects[1], "meanwhile on main", "nothing lost: {log}");
+}
+
+#[test]
+fn apply_finds_only_the_plan_reviewed_on_the_merged_pull_request() {
+    if !tools_present() {
+        return;
+    }
+    let merge = "0123456789abcdef0123456789abcdef01234567";
+    let head = "feedfacefeedfacefeedfacefeedfacefeedface";
+    let ours = ".github/workflows/bcprune.yml";
+    let gh: Shared = Arc::default();
+    {
+        let mut g = gh.lock().unwrap();
+        let f = &mut g.fixtures;
+        f.insert(
+            format!("/repos/acme/erasures/commits/{merge}/pulls"),
+            json!([{"number": 7, "merged_at": "2026-12-01T10:00:00Z", "head": {"sha": head}}]),
+        );
+        f.insert(
+            "/repos/acme/erasures/commits/1111111111111111111111111111111111111111/pulls".into(),
+            json!([]),
+        );
+        // The newest run with that artifact name is another workflow's (a pull request can add one):
+        // never taken. Of ours, the newest run whose artifact has not expired is.
+        f.insert(
+            "/repos/acme/erasures/actions/runs".into(),
+            json!({"total_count": 4, "workflow_runs": [
+                {"id": 500, "path": ".github/workflows/evil.yml", "status": "completed", "created_at": "2026-12-01T09:59:00Z"},
+                {"id": 400, "path": ours, "status": "completed", "created_at": "2026-12-01T09:00:00Z"},
+                {"id": 300, "path": ours, "status": "completed", "created_at": "2026-12-01T08:00:00Z"},
+                {"id": 450, "path": ours, "status": "in_progress", "created_at": "2026-12-01T09:30:00Z"},
+            ]}),
+        );
+        let artifact = json!({"total_count": 1, "artifacts": [{"name": "bcprune-plan-demo42", "expired": false}]});
+        f.insert(
+            "/repos/acme/erasures/actions/runs/500/artifacts".into(),
+            artifact.clone(),
+        );
+        f.insert(
+            "/repos/acme/erasures/actions/runs/400/artifacts".into(),
+            json!({"total_count": 1, "artifacts": [{"name": "bcprune-plan-demo42", "expired": true}]}),
+        );
+        f.insert(
+            "/repos/acme/erasures/actions/runs/300/artifacts".into(),
+            artifact,
+        );
+    }
+    let api = github_stub(gh.clone());
+    let ws = Workspace::new();
+    let step = Step::new(&ws)
+        .with("GITHUB_TOKEN", GITHUB_TOKEN)
+        .with("GITHUB_API_URL", &api)
+        .with(
+            "GITHUB_WORKFLOW_REF",
+            format!("acme/erasures/{ours}@refs/heads/main"),
+        );
+    let find = |name: &str| {
+        step.run(
+            "python3",
+            &[
+                &script("github.py"),
+                Path::new("find-plan"),
+                Path::new(name),
+            ],
+        )
+    };
+
+    let out = find("bcprune-plan-demo42");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "300",
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("pull request #7"), "{}", text(&out));
+
+    // No such artifact: fail closed, say how to re-plan.
+    let out = find("bcprune-plan-other");
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    assert!(text(&out).contains("nothing was deleted"), "{}", text(&out));
+
+    // A push that merged no pull request: nothing reviewed, nothing applied.
+    let step = step.with("GITHUB_SHA", "1111111111111111111111111111111111111111");
+    let out = step.run(
+        "python3",
+        &[
+            &script("github.py"),
+            Path::new("find-plan"),
+            Path::new("bcprune-plan-demo42"),
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("not the merge of a pull request"),
+        "{}",
+        text(&out)
+    );
+    assert_no_token(&step, &[&out]);
+}
+
+#[test]
+fn apply_step_applies_the_saved_plan_and_refuses_it_once_stale() {
+    if !tools_present() {
+        return;
+    }
+    let sim = store(50);
+    let ws = Workspace::new();
+    let manifest = ws.write("customers/m.yaml", manifest_yaml(&[5, 6], ""));
+    let step = Step::new(&ws)
+        .with("BCPRUNE_MANIFEST", manifest.display().to_string())
+        .with("BIGCOMMERCE_API_URL", sim.base_url())
+        .with("BIGCOMMERCE_STORE_HASH", "demo42");
+    let plan = step
+        .clone_with("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .run("bash", &[&script("run.sh"), Path::new("plan")]);
+    assert!(text(&plan).contains("exitcode=2"), "{}", text(&plan));
+
+    let apply = step.clone_with("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN);
+    let first = apply.run("bash", &[&script("run.sh"), Path::new("apply")]);
+    assert!(text(&first).contains("exitcode=0"), "{}", text(&first));
+    assert_eq!(crate::support::deletes(&sim), vec![vec![5, 6]]);
+
+    // The same reviewed plan again: the state moved on, so it is stale and refused.
+    let again = apply.run("bash", &[&script("run.sh"), Path::new("apply")]);
+    assert!(text(&again).contains("exitcode=3"), "{}", text(&again));
+    assert!(
+        text(&again).contains("To re-plan"),
+        "says how: {}",
+        text(&again)
+    );
+    assert_eq!(
+        crate::support::deletes(&sim).len(),
+        1,
+        "nothing more deleted"
+    );
+    assert!(!text(&first).contains(bcprune::sim::READ_WRITE_TOKEN));
+    assert!(!text(&again).contains(bcprune::sim::READ_WRITE_TOKEN));
+
+    let records = apply.run("bash", &[&script("run.sh"), Path::new("records")]);
+    let dir = ws.path().join("customers").display().to_string();
+    assert!(
+        text(&records).contains(&format!(
+            "{dir}/bcprune.state.json {dir}/bcprune.audit.jsonl"
+        )),
+        "{}",
+        text(&records)
+    );
+    assert!(ws.path().join("customers/bcprune.state.json").exists());
+}
