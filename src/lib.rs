@@ -14,6 +14,7 @@ pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod fsio;
 pub mod manifest;
 pub mod mask;
 pub mod plan;

@@ -1,0 +1,216 @@
+//! The one error type of the command line, its one mapping to an exit code, and its one renderer.
+//!
+//! Every command returns `Result<Exit, CliError>`; [`super::main`] renders the error with [`render`] and
+//! exits with [`CliError::exit`]. The mapping is a single exhaustive `match` without a wildcard, so a new
+//! variant (here or in a wrapped library error such as [`LockError`]) cannot compile until someone decides
+//! its exit code (cargo-nextest's `ExpectedError::process_exit_code` is the model).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crate::api::ApiError;
+use crate::audit::{AuditError, VerifyError};
+use crate::error::Exit;
+use crate::fsio::SameFile;
+use crate::manifest::ManifestErrors;
+use crate::state::{LockError, StateError, UnlockError};
+
+/// Why a command stopped. Messages say what, where and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The manifest has errors; every one is rendered on its own line.
+    #[error("{0}")]
+    Manifest(ManifestErrors),
+    /// `--store-hash` / `BIGCOMMERCE_STORE_HASH` and the manifest's `store_hash` differ.
+    #[error(
+        "the target store is {flag} (--store-hash or BIGCOMMERCE_STORE_HASH) but the manifest says \
+         store_hash: {file}; they must be the same store"
+    )]
+    StoreConflict { flag: String, file: String },
+    /// No store hash anywhere.
+    #[error(
+        "no target store: pass --store-hash, set BIGCOMMERCE_STORE_HASH, or set store_hash in the manifest"
+    )]
+    NoStore,
+    /// The hidden retry override (`BCPRUNE_RETRY`) does not parse.
+    #[error("BCPRUNE_RETRY: {0}")]
+    RetrySpec(String),
+    /// The API client could not be built (no token, bad URL, …).
+    #[error("{0}")]
+    Client(ApiError),
+    /// Listing the manifest's records failed.
+    #[error("could not list customers: {0}")]
+    List(ApiError),
+    /// The async runtime could not start.
+    #[error("could not start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The state file cannot be read or used.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// The apply lock cannot be taken.
+    #[error(transparent)]
+    Lock(#[from] LockError),
+    /// `force-unlock` did not remove the lock.
+    #[error(transparent)]
+    Unlock(#[from] UnlockError),
+    /// The audit log cannot be opened or written.
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    /// `audit verify` found the chain broken.
+    #[error(
+        "{0} (the chain is broken from this line on; the log was edited, truncated or reordered)"
+    )]
+    AuditBroken(VerifyError),
+    /// `audit verify` could not read the log.
+    #[error(
+        "{0}. Pass the log with --log FILE (default: ./bcprune.audit.jsonl, or the --audit-log given to apply)"
+    )]
+    AuditUnreadable(VerifyError),
+    /// A saved plan cannot be read.
+    #[error("could not read the saved plan {}: {source}", path.display())]
+    PlanRead {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A saved plan is not JSON of a plan.
+    #[error("{}:{line}:{column}: not a bcprune plan: {message}", path.display())]
+    PlanParse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// A saved plan parses but fails its own checks (version, counts).
+    #[error("{}: {message}", path.display())]
+    PlanInvalid { path: PathBuf, message: String },
+    /// `plan --out` could not write the plan.
+    #[error("could not save the plan to {}: {source}", path.display())]
+    PlanSave {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Two of the files a command uses are one file.
+    #[error(transparent)]
+    SameFile(#[from] SameFile),
+    /// Two flags that cannot go together.
+    #[error("{0}")]
+    Conflict(&'static str),
+    /// A `bcprune sim` knob out of range.
+    #[error("{flag} {message}")]
+    SimFlag { flag: &'static str, message: String },
+    /// `bcprune sim` could not listen.
+    #[error(
+        "cannot listen on 127.0.0.1:{port}: {source}. Pick another --port (0 chooses a free one)"
+    )]
+    SimListen { port: u16, source: std::io::Error },
+    /// Writing the command's output failed (other than a closed pipe).
+    #[error("could not write to standard output: {0}")]
+    Output(std::io::Error),
+    /// The reader of stdout went away (`| head`): stop quietly.
+    #[error("standard output was closed")]
+    ClosedPipe,
+}
+
+impl CliError {
+    /// The exit code for this error (PRODUCT.md §2). Exhaustive, no wildcard: decide for every new variant.
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::Lock(lock) => match lock {
+                LockError::Held { .. } => Exit::Refused,
+                LockError::OtherHost { .. } => Exit::Refused,
+                LockError::Unrecognized { .. } => Exit::Refused,
+                LockError::Io { .. } => Exit::Error,
+            },
+            CliError::Unlock(unlock) => match unlock {
+                UnlockError::InUse { .. } => Exit::Refused,
+                UnlockError::NotLocked { .. }
+                | UnlockError::Mismatch { .. }
+                | UnlockError::Unrecognized { .. }
+                | UnlockError::Io { .. } => Exit::Error,
+            },
+            CliError::Manifest(_)
+            | CliError::StoreConflict { .. }
+            | CliError::NoStore
+            | CliError::RetrySpec(_)
+            | CliError::Client(_)
+            | CliError::List(_)
+            | CliError::Runtime(_)
+            | CliError::State(_)
+            | CliError::Audit(_)
+            | CliError::AuditBroken(_)
+            | CliError::AuditUnreadable(_)
+            | CliError::PlanRead { .. }
+            | CliError::PlanParse { .. }
+            | CliError::PlanInvalid { .. }
+            | CliError::PlanSave { .. }
+            | CliError::SameFile(_)
+            | CliError::Conflict(_)
+            | CliError::SimFlag { .. }
+            | CliError::SimListen { .. }
+            | CliError::Output(_)
+            | CliError::ClosedPipe => Exit::Error,
+        }
+    }
+
+    /// An error writing the command's output: a closed pipe is [`CliError::ClosedPipe`].
+    pub fn output(error: std::io::Error) -> CliError {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::ClosedPipe
+        } else {
+            CliError::Output(error)
+        }
+    }
+
+    /// An `audit verify` failure, with the hint that fits it.
+    pub fn verify(error: VerifyError) -> CliError {
+        match error {
+            VerifyError::Broken { .. } => CliError::AuditBroken(error),
+            VerifyError::Read { .. } => CliError::AuditUnreadable(error),
+        }
+    }
+}
+
+/// Write `error` to `out` as the user sees it: a manifest's errors one per line (`path:line:column: error:
+/// …`) and a count; a closed pipe as nothing; anything else as `error: …`.
+pub fn render_to(error: &CliError, out: &mut dyn Write) -> std::io::Result<()> {
+    match error {
+        CliError::Manifest(errors) => {
+            for error in &errors.0 {
+                writeln!(out, "{}: error: {}", error.location, error.message)?;
+            }
+            let count = errors.0.len();
+            let problems = if count == 1 { "problem" } else { "problems" };
+            writeln!(
+                out,
+                "error: {count} {problems} in the manifest; nothing was sent to the API."
+            )
+        }
+        CliError::ClosedPipe => Ok(()),
+        other => writeln!(out, "error: {other}"),
+    }
+}
+
+/// Render `error` on stderr (buffered: a manifest with a million mistakes should not cost a million system
+/// calls). A closed stderr is ignored: there is no one left to tell.
+pub fn render(error: &CliError) {
+    let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
+    let _ = render_to(error, &mut stderr);
+    let _ = stderr.flush();
+}
+
+/// The rendered text, for tests.
+pub fn rendered(error: &CliError) -> String {
+    let mut out = Vec::new();
+    let _ = render_to(error, &mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A command's result as its exit code, rendering the error if any (for commands that run others).
+pub fn exit_of(result: Result<Exit, CliError>) -> Exit {
+    result.unwrap_or_else(|error| {
+        render(&error);
+        error.exit()
+    })
+}
