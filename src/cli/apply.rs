@@ -60,6 +60,12 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     };
     let state_path = common::state_path(global, &manifest_path);
     let audit_path = common::audit_path(global, &manifest_path);
+    super::check_distinct_files(
+        &manifest.files,
+        &global.files(&manifest_path),
+        args.plan.as_deref().map(|plan| ("--plan", plan)),
+    )
+    .or_else(|e| fail(Exit::Error, e))?;
     let run_id = uuid::Uuid::new_v4().to_string();
 
     let acquired = Lock::acquire(&state_path, &run_id).or_else(|e| {

@@ -214,3 +214,86 @@ pub fn exit_of(result: Result<Exit, CliError>) -> Exit {
         error.exit()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::manifest::{Location, ManifestError};
+    use crate::state::LockHolder;
+
+    fn holder(host: &str) -> LockHolder {
+        LockHolder {
+            pid: 4242,
+            host: host.to_string(),
+            started_at: "2026-11-28T20:00:00Z".parse().expect("ts"),
+            run_id: "8f0c".to_string(),
+        }
+    }
+
+    /// Every message as the user reads it, with its exit code.
+    fn shown(error: CliError) -> String {
+        format!("[exit {}] {}", error.exit().code(), rendered(&error))
+    }
+
+    #[test]
+    fn manifest_errors_are_one_per_line_then_a_count() {
+        let file: Arc<Path> = Arc::from(Path::new("customers/a.yaml"));
+        let at = |line, column| Location {
+            file: file.clone(),
+            line,
+            column,
+        };
+        let error = CliError::Manifest(ManifestErrors(vec![
+            ManifestError {
+                location: at(3, 9),
+                message: "id must be a positive integer".into(),
+            },
+            ManifestError {
+                location: at(7, 1),
+                message: "unknown key `absnet`".into(),
+            },
+        ]));
+        insta::assert_snapshot!(shown(error), @r"
+        [exit 1] customers/a.yaml:3:9: error: id must be a positive integer
+        customers/a.yaml:7:1: error: unknown key `absnet`
+        error: 2 problems in the manifest; nothing was sent to the API.
+        ");
+    }
+
+    #[test]
+    fn store_and_settings_errors() {
+        insta::assert_snapshot!(shown(CliError::StoreConflict { flag: "abc".into(), file: "xyz".into() }), @"[exit 1] error: the target store is abc (--store-hash or BIGCOMMERCE_STORE_HASH) but the manifest says store_hash: xyz; they must be the same store");
+        insta::assert_snapshot!(shown(CliError::NoStore), @"[exit 1] error: no target store: pass --store-hash, set BIGCOMMERCE_STORE_HASH, or set store_hash in the manifest");
+        insta::assert_snapshot!(shown(CliError::RetrySpec("retry policy: expected key=value, got \"x\"".into())), @r#"[exit 1] error: BCPRUNE_RETRY: retry policy: expected key=value, got "x""#);
+        insta::assert_snapshot!(shown(CliError::SimFlag { flag: "--quota", message: "must be at least 1 request per window".into() }), @"[exit 1] error: --quota must be at least 1 request per window");
+    }
+
+    #[test]
+    fn lock_errors_map_variant_by_variant() {
+        let path = PathBuf::from("ci/bcprune.state.json.lock");
+        insta::assert_snapshot!(shown(CliError::Lock(LockError::OtherHost { path: path.clone(), holder: holder("runner-7"), our_host: "laptop".into() })), @r#"[exit 3] error: the lock ci/bcprune.state.json.lock was taken by an apply on another machine: process 4242 on host "runner-7", started 2026-11-28T20:00:00Z, lock ID 8f0c. Its lock cannot be checked from this host ("laptop"), so that apply may still be running. Wait for it to finish; if you are sure no apply is running (the machine is gone), clear it with `bcprune force-unlock 8f0c --state ci/bcprune.state.json`"#);
+        insta::assert_snapshot!(shown(CliError::Lock(LockError::Held { path: path.clone(), holder: Some(holder("runner-7")) })), @r#"[exit 3] error: another apply holds the lock ci/bcprune.state.json.lock right now: process 4242 on host "runner-7", started 2026-11-28T20:00:00Z, lock ID 8f0c. Wait for that apply to finish; if its machine is gone (a CI runner that vanished), clear it with `bcprune force-unlock 8f0c --state ci/bcprune.state.json`"#);
+        insta::assert_snapshot!(shown(CliError::Lock(LockError::Unrecognized { path: path.clone(), reason: "empty".into() })), @"[exit 3] error: the lock file ci/bcprune.state.json.lock exists but is not a bcprune lock (empty). If you are sure no apply is running, delete it");
+        insta::assert_snapshot!(shown(CliError::Lock(LockError::Io { path: path.clone(), source: std::io::Error::other("disk full") })), @"[exit 1] error: cannot use the lock file ci/bcprune.state.json.lock: disk full");
+        insta::assert_snapshot!(shown(CliError::Unlock(UnlockError::Mismatch { path: path.clone(), given: "nope".into(), holder: holder("runner-7") })), @r#"[exit 1] error: the lock ci/bcprune.state.json.lock has lock ID 8f0c, not nope: process 4242 on host "runner-7", started 2026-11-28T20:00:00Z, lock ID 8f0c. Nothing was removed; check that this is the lock you mean, then run `bcprune force-unlock 8f0c` with its ID"#);
+        insta::assert_snapshot!(shown(CliError::Unlock(UnlockError::InUse { path, holder: None })), @"[exit 3] error: an apply holds the lock ci/bcprune.state.json.lock right now (a process that has not written its details yet); it is not removed. Wait for that apply to finish");
+    }
+
+    #[test]
+    fn file_errors() {
+        insta::assert_snapshot!(shown(CliError::PlanParse { path: "plan.json".into(), line: 3, column: 7, message: "expected value".into() }), @"[exit 1] error: plan.json:3:7: not a bcprune plan: expected value");
+        insta::assert_snapshot!(shown(CliError::SameFile(crate::fsio::SameFile { first: "--out", second: "a manifest file", path: "/w/m.yaml".into() })), @"[exit 1] error: --out and a manifest file are the same file (/w/m.yaml); each must be its own file, or one would overwrite the other. Nothing was read or written");
+        insta::assert_snapshot!(shown(CliError::Conflict("--diff shows a human-readable diff and cannot be combined with --format json")), @"[exit 1] error: --diff shows a human-readable diff and cannot be combined with --format json");
+    }
+
+    #[test]
+    fn a_closed_pipe_says_nothing_and_exits_1() {
+        let error = CliError::output(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert_eq!(shown(error), "[exit 1] ");
+        let other = CliError::output(std::io::Error::other("disk full"));
+        insta::assert_snapshot!(shown(other), @"[exit 1] error: could not write to standard output: disk full");
+    }
+}
