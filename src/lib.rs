@@ -23,6 +23,7 @@ pub mod resource;
 pub mod schema;
 pub mod sim;
 pub mod state;
+pub mod text;
 
 pub use resource::{Resource, SubscriberId};
 

@@ -1,7 +1,7 @@
 //! The audit log (`bcprune.audit.jsonl`): an append-only, hash-chained record of everything an apply did.
 //!
 //! Each line is one JSON object: `seq` (1, 2, …), `ts`, `run_id`, `event`, `ids`, `status`, `actor`, optional
-//! extra fields (`intent`, `message`, `store_hash`, `counts`, …), `prev_hash` (the previous line's `hash`, 64
+//! extra fields (`intent` on the lines that close a `batch_intent`, `message`), `prev_hash` (the previous line's `hash`, 64
 //! zeros for the first line) and `hash`: the lowercase hex SHA-256 of the line's object without `hash`, in the
 //! canonical form of [`canonical`] (keys sorted, no whitespace). Editing, removing, inserting or reordering a
 //! line breaks the chain at that line, and anyone can recompute it with standard tools.
@@ -54,7 +54,8 @@ const CLOSING_EVENTS: [EventKind; 3] = [
 /// bcprune verifies the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
-    /// An apply run started (extra fields: `store_hash`, counts of the plan).
+    /// An apply run started: `ids` to delete; `message` names the store, the plan's counts and where the
+    /// plan came from.
     ApplyStarted,
     /// A DELETE is about to be sent for `ids`; written and synced before the request.
     BatchIntent,
@@ -64,13 +65,14 @@ pub enum EventKind {
     BatchFailed,
     /// The re-listing after the deletes: which `ids` are confirmed gone, or still present.
     Verify,
-    /// The run ended (`counts`).
+    /// The run ended: `message` gives the counts (deleted, verified, failed, not attempted).
     ApplyFinished,
     /// A later run settled an earlier unfinished `batch_intent` (named by `intent`): `ids` are now absent.
     Reconciled,
     /// Planned IDs that were not sent (vanished since the plan).
     Skipped,
-    /// The run was interrupted (Ctrl-C) before all batches were sent.
+    /// The run was interrupted (Ctrl-C) before all batches were sent. Not written today: an interrupted run
+    /// says so in its `apply_finished` message.
     Interrupted,
 }
 

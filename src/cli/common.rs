@@ -66,10 +66,7 @@ pub fn plural(n: usize) -> &'static str {
     plural_of(n, "", "s")
 }
 
-/// `one` when `n` is one, else `many`: the one place that decides between singular and plural.
-pub fn plural_of<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
-    if n == 1 { one } else { many }
-}
+pub use crate::text::plural as plural_of;
 
 /// The state file path: `--state`, or beside the manifest.
 pub fn state_path(settings: &Settings, manifest: &Path) -> PathBuf {
