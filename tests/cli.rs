@@ -413,3 +413,22 @@ fn the_man_page_is_roff_naming_every_command_and_flag() {
     }
     assert!(page.contains("detailed\\-exitcode"), "{page}");
 }
+
+#[test]
+fn apply_with_a_closed_stdout_deletes_nothing_and_leaves_no_lock() {
+    let sim = store(5);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let mut apply = binary();
+    apply
+        .env("BIGCOMMERCE_API_URL", sim.base_url())
+        .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest);
+    let (code, stderr) = run_with_closed(apply, true);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!ws.path().join("bcprune.state.json.lock").exists());
+    assert_eq!(crate::support::deletes(&sim), Vec::<Vec<u32>>::new());
+}

@@ -105,6 +105,9 @@ pub enum CliError {
         "cannot listen on 127.0.0.1:{port}: {source}. Pick another --port (0 chooses a free one)"
     )]
     SimListen { port: u16, source: std::io::Error },
+    /// Waiting for Ctrl-C failed (`bcprune sim`).
+    #[error("cannot wait for Ctrl-C: {0}")]
+    Signal(std::io::Error),
     /// Writing the command's output failed (other than a closed pipe).
     #[error("could not write to standard output: {0}")]
     Output(std::io::Error),
@@ -149,6 +152,7 @@ impl CliError {
             | CliError::Conflict(_)
             | CliError::SimFlag { .. }
             | CliError::SimListen { .. }
+            | CliError::Signal(_)
             | CliError::Output(_)
             | CliError::ClosedPipe => Exit::Error,
         }

@@ -88,7 +88,7 @@ pub fn run(args: &super::SimArgs) -> Result<Exit, CliError> {
         .and_then(|()| out.flush())
         .map_err(CliError::output)?;
         drop(out);
-        tokio::signal::ctrl_c().await.map_err(CliError::Runtime)?;
+        tokio::signal::ctrl_c().await.map_err(CliError::Signal)?;
         super::common::note("Stopping the fake store.");
         drop(server);
         Ok(Exit::Success)
