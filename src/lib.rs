@@ -14,6 +14,7 @@ pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod fsio;
 pub mod manifest;
 pub mod mask;
 pub mod plan;
@@ -22,6 +23,7 @@ pub mod resource;
 pub mod schema;
 pub mod sim;
 pub mod state;
+pub mod text;
 
 pub use resource::{Resource, SubscriberId};
 

@@ -2,7 +2,7 @@
 //! the apply on merge.
 //!
 //! [`compute`] is a pure function of the manifest and the live snapshot, so it can be property-tested and
-//! so `plan` and `apply` can never disagree about what a manifest means. [`staleness`] is the other pure
+//! so `plan` and `apply` can never disagree about what a manifest means. `staleness` is the other pure
 //! check here: it decides whether a saved plan still describes the store, the manifest and the state.
 
 use std::collections::BTreeSet;

@@ -5,6 +5,7 @@ mod support;
 mod action;
 mod apply;
 mod audit;
+mod cli;
 mod demo;
 mod economy;
 mod manifest;

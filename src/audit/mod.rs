@@ -1,7 +1,7 @@
 //! The audit log (`bcprune.audit.jsonl`): an append-only, hash-chained record of everything an apply did.
 //!
 //! Each line is one JSON object: `seq` (1, 2, …), `ts`, `run_id`, `event`, `ids`, `status`, `actor`, optional
-//! extra fields (`intent`, `message`, `store_hash`, `counts`, …), `prev_hash` (the previous line's `hash`, 64
+//! extra fields (`intent` on the lines that close a `batch_intent`, `message`), `prev_hash` (the previous line's `hash`, 64
 //! zeros for the first line) and `hash`: the lowercase hex SHA-256 of the line's object without `hash`, in the
 //! canonical form of [`canonical`] (keys sorted, no whitespace). Editing, removing, inserting or reordering a
 //! line breaks the chain at that line, and anyone can recompute it with standard tools.
@@ -19,7 +19,7 @@ pub mod canonical;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -54,7 +54,8 @@ const CLOSING_EVENTS: [EventKind; 3] = [
 /// bcprune verifies the same.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
-    /// An apply run started (extra fields: `store_hash`, counts of the plan).
+    /// An apply run started: `ids` to delete; `message` names the store, the plan's counts and where the
+    /// plan came from.
     ApplyStarted,
     /// A DELETE is about to be sent for `ids`; written and synced before the request.
     BatchIntent,
@@ -64,13 +65,14 @@ pub enum EventKind {
     BatchFailed,
     /// The re-listing after the deletes: which `ids` are confirmed gone, or still present.
     Verify,
-    /// The run ended (`counts`).
+    /// The run ended: `message` gives the counts (deleted, verified, failed, not attempted).
     ApplyFinished,
     /// A later run settled an earlier unfinished `batch_intent` (named by `intent`): `ids` are now absent.
     Reconciled,
     /// Planned IDs that were not sent (vanished since the plan).
     Skipped,
-    /// The run was interrupted (Ctrl-C) before all batches were sent.
+    /// The run was interrupted (Ctrl-C) before all batches were sent. Not written today: an interrupted run
+    /// says so in its `apply_finished` message.
     Interrupted,
 }
 
@@ -255,7 +257,13 @@ impl AuditLog {
             source,
         };
         let existed = path.exists();
-        let mut file = OpenOptions::new()
+        if existed {
+            // Before opening: opening a FIFO, or reading a device, could hang or never end.
+            std::fs::metadata(path)
+                .and_then(|m| crate::fsio::check_regular(&m))
+                .map_err(open_error)?;
+        }
+        let file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
@@ -270,8 +278,11 @@ impl AuditLog {
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(open_error(e)),
         }
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(open_error)?;
+        file.metadata()
+            .and_then(|m| crate::fsio::check_regular(&m))
+            .map_err(open_error)?;
+        let bytes =
+            crate::fsio::read_open_capped(&file, crate::fsio::AUDIT_LIMIT).map_err(open_error)?;
         let summary = scan(&bytes, |_, _| {}).map_err(|broken| AuditError::Broken {
             path: path.to_path_buf(),
             line: broken.line,
@@ -280,7 +291,7 @@ impl AuditLog {
         if !existed {
             // Make the new file's directory entry durable too.
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
-            crate::state::sync_dir(dir.unwrap_or(Path::new("."))).map_err(open_error)?;
+            crate::fsio::sync_dir(dir.unwrap_or(Path::new("."))).map_err(open_error)?;
         }
         Ok(AuditLog {
             path: path.to_path_buf(),
@@ -425,9 +436,11 @@ pub enum VerifyError {
 /// continuous from 1, each `prev_hash` the previous line's `hash` (64 zeros for the first), each `hash` the
 /// SHA-256 of its line. Returns the first bad line otherwise.
 pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
-    let bytes = std::fs::read(path).map_err(|source| VerifyError::Read {
-        path: path.to_path_buf(),
-        source,
+    let bytes = crate::fsio::read_capped(path, crate::fsio::AUDIT_LIMIT).map_err(|source| {
+        VerifyError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })?;
     let mut runs = BTreeSet::new();
     let summary = scan(&bytes, |_, object| {
@@ -464,7 +477,7 @@ pub struct Intent {
 /// `reconciled` line names in its `intent` field, oldest first. A missing log has none. The chain is
 /// verified while reading: a broken log is an error, as in [`AuditLog::open`].
 pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::fsio::read_capped(path, crate::fsio::AUDIT_LIMIT) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(source) => {

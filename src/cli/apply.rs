@@ -44,7 +44,10 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
             );
         }
     };
-    let manifest = common::load_manifest(&manifest_path).ok_or(Exit::Error)?;
+    let manifest = common::load_manifest(&manifest_path).map_err(|e| {
+        super::error::render(&e);
+        e.exit()
+    })?;
     eprintln!("{}", manifest.summary());
     let store_hash = match (common::store_hash(global, &manifest), &saved) {
         (Ok(hash), _) => hash,
@@ -57,6 +60,12 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     };
     let state_path = common::state_path(global, &manifest_path);
     let audit_path = common::audit_path(global, &manifest_path);
+    super::check_distinct_files(
+        &manifest.files,
+        &global.files(&manifest_path),
+        args.plan.as_deref().map(|plan| ("--plan", plan)),
+    )
+    .or_else(|e| fail(Exit::Error, e))?;
     let run_id = uuid::Uuid::new_v4().to_string();
 
     let acquired = Lock::acquire(&state_path, &run_id).or_else(|e| {
@@ -68,9 +77,7 @@ fn apply(global: &GlobalArgs, args: &ApplyArgs) -> Result<Exit, Exit> {
     })?;
     let lock = acquired.lock;
     if let Some(previous) = acquired.taken_over {
-        warning(format!(
-            "took over a lock left by a process that is gone ({previous}); if that apply was interrupted, this run reconciles it"
-        ));
+        warning(crate::state::describe_takeover(&previous));
     }
     let mut state =
         common::load_state(&state_path, &store_hash).or_else(|e| fail(Exit::Error, e))?;

@@ -1,14 +1,19 @@
-//! Helpers shared by the commands: logging setup and error printing.
+//! Helpers shared by the commands: logging setup, stderr notes, and the steps several commands take
+//! (load the manifest, pick the store, build the client, load the state), each failing with a
+//! [`CliError`].
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use crate::api::{Client, ClientConfig, RetryPolicy, Token};
+use crate::api::{ApiError, Client, ClientConfig};
 use crate::manifest::{self, Manifest};
 use crate::plan::StateRef;
 use crate::state::State;
 
-use super::GlobalArgs;
+use super::error::CliError;
+use super::settings::Settings;
+
+pub use super::settings::{AUDIT_FILE, STATE_FILE, beside_manifest};
 
 /// Set up `tracing` on stderr: `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG` overrides.
 /// The access token never reaches a log line: it lives only in a header value marked sensitive.
@@ -30,95 +35,59 @@ pub fn init_tracing(verbose: u8, no_color: bool) {
         .try_init();
 }
 
-/// Whether to color stderr output: a terminal, no `--no-color`, no `NO_COLOR` (https://no-color.org).
+/// Whether to color stderr output: a terminal and no `--no-color` / `NO_COLOR` (resolved in [`Settings`]).
 pub fn use_color(no_color: bool) -> bool {
-    !no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stderr().is_terminal()
+    !no_color && std::io::stderr().is_terminal()
 }
 
-/// The state file name used when `--state` is not given.
-pub const STATE_FILE: &str = "bcprune.state.json";
-/// The audit log name used when `--audit-log` is not given.
-pub const AUDIT_FILE: &str = "bcprune.audit.jsonl";
-
-/// Print an error, and optionally what to do about it, on stderr.
+/// Print an error on stderr (for messages that do not end the command; those are a [`CliError`]).
+/// A closed stderr is ignored.
 pub fn error(message: impl std::fmt::Display) {
-    eprintln!("error: {message}");
+    note(format_args!("error: {message}"));
 }
 
-/// Print a warning on stderr.
+/// Print a warning on stderr; a closed stderr is ignored.
 pub fn warning(message: impl std::fmt::Display) {
-    eprintln!("warning: {message}");
+    note(format_args!("warning: {message}"));
 }
 
-/// Load and validate the manifest; on failure print every problem and return `None`.
-pub fn load_manifest(path: &Path) -> Option<Manifest> {
-    match manifest::load(path) {
-        Ok(manifest) => Some(manifest),
-        Err(errors) => {
-            super::validate::print_errors(&errors);
-            None
-        }
-    }
+/// Print a line on stderr, ignoring a closed stderr (`eprintln!` would panic).
+pub fn note(message: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "{message}");
+}
+
+/// Load and validate the manifest.
+pub fn load_manifest(path: &Path) -> Result<Manifest, CliError> {
+    manifest::load(path).map_err(CliError::Manifest)
 }
 
 /// `"s"` unless `n` is one.
 pub fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    plural_of(n, "", "s")
 }
 
-/// Where a file that lives "beside the manifest" goes: inside a manifest directory, or next to a
-/// manifest file.
-pub fn beside_manifest(manifest: &Path, name: &str) -> PathBuf {
-    if manifest.is_dir() {
-        manifest.join(name)
-    } else {
-        match manifest.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
-            _ => PathBuf::from(name),
-        }
-    }
-}
+pub use crate::text::plural as plural_of;
 
 /// The state file path: `--state`, or beside the manifest.
-pub fn state_path(global: &GlobalArgs, manifest: &Path) -> PathBuf {
-    global
-        .state
-        .clone()
-        .unwrap_or_else(|| beside_manifest(manifest, STATE_FILE))
+pub fn state_path(settings: &Settings, manifest: &Path) -> PathBuf {
+    settings.files(manifest).state
 }
 
 /// The audit log path: `--audit-log`, or beside the manifest.
-pub fn audit_path(global: &GlobalArgs, manifest: &Path) -> PathBuf {
-    global
-        .audit_log
-        .clone()
-        .unwrap_or_else(|| beside_manifest(manifest, AUDIT_FILE))
+pub fn audit_path(settings: &Settings, manifest: &Path) -> PathBuf {
+    settings.files(manifest).audit_log
 }
 
 /// The target store: `--store-hash` / `BIGCOMMERCE_STORE_HASH` and the manifest's `store_hash` must agree
 /// when both are given; at least one is required.
-pub fn store_hash(global: &GlobalArgs, manifest: &Manifest) -> Result<String, String> {
-    match (&global.store_hash, &manifest.store_hash) {
-        (Some(flag), Some(file)) if flag != file => Err(format!(
-            "the target store is {flag} (--store-hash or BIGCOMMERCE_STORE_HASH) but the manifest says store_hash: {file}; \
-             they must be the same store"
-        )),
+pub fn store_hash(settings: &Settings, manifest: &Manifest) -> Result<String, CliError> {
+    match (&settings.store_hash, &manifest.store_hash) {
+        (Some(flag), Some(file)) if flag != file => Err(CliError::StoreConflict {
+            flag: flag.clone(),
+            file: file.clone(),
+        }),
         (Some(hash), _) | (None, Some(hash)) => Ok(hash.clone()),
-        (None, None) => Err(
-            "no target store: pass --store-hash, set BIGCOMMERCE_STORE_HASH, or set store_hash in the manifest"
-                .to_string(),
-        ),
-    }
-}
-
-/// The retry policy: BigCommerce's guidance, or the hidden test override `BCPRUNE_RETRY`
-/// (`base_ms=2,cap_ms=50,…`, see [`RetryPolicy::parse`]) so tests of back-off run fast.
-pub fn retry_policy() -> Result<RetryPolicy, String> {
-    match std::env::var("BCPRUNE_RETRY") {
-        Ok(spec) => RetryPolicy::parse(&spec).map_err(|e| format!("BCPRUNE_RETRY: {e}")),
-        Err(_) => Ok(RetryPolicy::default()),
+        (None, None) => Err(CliError::NoStore),
     }
 }
 
@@ -128,34 +97,28 @@ pub fn requests_sent(client: &Client) -> u64 {
     stats.get_requests + stats.delete_requests
 }
 
-/// An API client for the target store, with the token from `BIGCOMMERCE_ACCESS_TOKEN`.
-pub fn client(global: &GlobalArgs, store_hash: &str) -> Result<Client, String> {
-    let token = match &global.token {
-        Some(token) => token.clone(),
-        None => Token::from_env().map_err(|e| e.to_string())?,
-    };
+/// An API client for the target store, with the token of the settings (`BIGCOMMERCE_ACCESS_TOKEN`).
+pub fn client(settings: &Settings, store_hash: &str) -> Result<Client, CliError> {
+    let token = settings
+        .token
+        .clone()
+        .ok_or(CliError::Client(ApiError::MissingToken))?;
     let mut config = ClientConfig {
-        retry: retry_policy()?,
-        parallelism: usize::from(global.parallelism),
-        ..ClientConfig::new(&global.api_url, store_hash, token)
+        retry: settings.retry,
+        parallelism: usize::from(settings.parallelism),
+        ..ClientConfig::new(&settings.api_url, store_hash, token)
     };
-    // Hidden test switch: a short per-request timeout, so tests of a hanging store stay short.
-    if let Some(ms) = std::env::var("BCPRUNE_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        config.timeout = std::time::Duration::from_millis(ms.max(1));
+    if let Some(timeout) = settings.timeout {
+        config.timeout = timeout;
     }
-    Client::new(config).map_err(|e| e.to_string())
+    Client::new(config).map_err(CliError::Client)
 }
 
 /// Load the state file (if any) and check it belongs to the target store.
-pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<State>, String> {
-    let state = State::load(path).map_err(|e| e.to_string())?;
+pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<State>, CliError> {
+    let state = State::load(path)?;
     if let Some(state) = &state {
-        state
-            .check_store(path, store_hash)
-            .map_err(|e| e.to_string())?;
+        state.check_store(path, store_hash)?;
     }
     Ok(state)
 }
@@ -169,11 +132,11 @@ pub fn state_ref(state: Option<&State>) -> Option<StateRef> {
 }
 
 /// A single-threaded tokio runtime: the work is I/O-bound and the pacer is shared.
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("could not start the async runtime: {e}"))
+        .map_err(CliError::Runtime)
 }
 
 /// Whether stderr is an interactive terminal (progress bar vs plain lines).
@@ -193,4 +156,25 @@ pub fn log_stats(client: &Client) {
         retry_wait_ms = stats.retry_wait.as_millis() as u64,
         "API requests"
     );
+}
+
+/// Keep the panic hook quiet for a print to a closed pipe (`println!` / `eprintln!` panic on `EPIPE`); main
+/// catches that unwind and exits 1 without a message or backtrace. Every other panic is reported as usual.
+pub fn silence_closed_pipe_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !is_closed_pipe_panic(info.payload()) {
+            default(info);
+        }
+    }));
+}
+
+/// Whether a panic payload is the standard library's "failed printing to stdout/stderr" on a closed pipe.
+pub fn is_closed_pipe_panic(payload: &(dyn std::any::Any + Send)) -> bool {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("");
+    message.starts_with("failed printing to std") && message.contains("Broken pipe")
 }

@@ -42,7 +42,7 @@ pub fn run(global: &GlobalArgs) -> Exit {
         manifest.display(),
         plan_file.display()
     ));
-    let exit = super::plan::run(
+    let exit = super::error::exit_of(super::plan::run(
         &demo,
         &PlanArgs {
             manifest: manifest.clone(),
@@ -52,7 +52,7 @@ pub fn run(global: &GlobalArgs) -> Exit {
             diff: false,
             full: false,
         },
-    );
+    ));
     if exit != Exit::ChangesPending {
         error("the demo plan did not find the expected deletions");
         return Exit::Error;
@@ -76,7 +76,7 @@ pub fn run(global: &GlobalArgs) -> Exit {
         "bcprune plan {} --detailed-exitcode   (again: nothing left to do)",
         manifest.display()
     ));
-    let exit = super::plan::run(
+    let exit = super::error::exit_of(super::plan::run(
         &demo,
         &PlanArgs {
             manifest: manifest.clone(),
@@ -86,7 +86,7 @@ pub fn run(global: &GlobalArgs) -> Exit {
             diff: false,
             full: false,
         },
-    );
+    ));
     if exit != Exit::Success {
         error("the re-plan after apply still has changes");
         return Exit::Error;
@@ -94,7 +94,7 @@ pub fn run(global: &GlobalArgs) -> Exit {
 
     let audit = manifest.join(super::common::AUDIT_FILE);
     step(&format!("bcprune audit verify --log {}", audit.display()));
-    let exit = super::audit::verify(&audit);
+    let exit = super::error::exit_of(super::audit::verify(&audit));
     let requests = sim.requests();
     let count = |m: &str| requests.iter().filter(|r| r.method == m).count();
     println!(

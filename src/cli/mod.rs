@@ -1,13 +1,21 @@
-//! The command line: clap definitions, turning raw arguments into validated settings, running the
-//! command and mapping its outcome to an exit code. This is the only layer that prints; each command's
-//! printing lives in its own file here.
+//! The command line: clap definitions, turning raw arguments into [`Settings`] once, running the command
+//! and mapping its outcome to an exit code. This is the only layer that prints; each command's printing
+//! lives in its own file here, and errors are rendered in one place ([`error::render`]).
+//!
+//! Each command takes only the flags it uses (argument groups flattened into it, never `global = true`),
+//! so `bcprune schema manifest --batch-size 3` is an error. Every argument error exits 1 (PRODUCT §2: a 2
+//! would read as "deletions pending"); `--help` and `--version` exit 0.
 
 mod apply;
 mod audit;
-mod common;
+pub mod common;
 mod demo;
+mod docs;
+pub mod error;
+mod force_unlock;
 mod plan;
 mod schema;
+pub mod settings;
 mod show;
 mod sim;
 mod validate;
@@ -16,54 +24,84 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::error::Exit;
+
+pub use error::CliError;
+pub use settings::{Files, GlobalArgs, Groups, Settings, check_distinct_files};
+
+/// The default of `--api-url`.
+pub const DEFAULT_API_URL: &str = "https://api.bigcommerce.com";
+/// The default of `--parallelism`.
+pub const DEFAULT_PARALLELISM: u16 = 3;
+
 /// Delete BigCommerce customers declaratively: plan, review, apply, verify, record.
 #[derive(Debug, Parser)]
 #[command(name = "bcprune", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    #[command(flatten)]
-    pub global: GlobalArgs,
 }
 
-/// Options every command accepts.
+/// `-v` and `--no-color`: how a command reports on stderr.
 #[derive(Debug, Clone, Args)]
-pub struct GlobalArgs {
-    /// Target store hash (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`).
-    #[arg(long, global = true, env = "BIGCOMMERCE_STORE_HASH")]
-    pub store_hash: Option<String>,
-    /// API base URL; requests go to {api-url}/stores/{store_hash}/v3/customers.
-    #[arg(
-        long,
-        global = true,
-        env = "BIGCOMMERCE_API_URL",
-        default_value = "https://api.bigcommerce.com"
-    )]
-    pub api_url: String,
-    /// State file (default: bcprune.state.json beside the manifest file, or inside the manifest directory).
-    #[arg(long, global = true)]
-    pub state: Option<PathBuf>,
-    /// Audit log (default: bcprune.audit.jsonl, placed like the state file).
-    #[arg(long, global = true)]
-    pub audit_log: Option<PathBuf>,
-    /// Requests in flight at once.
-    #[arg(long, global = true, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=16))]
-    pub parallelism: u16,
-    /// Customer IDs per DELETE request (at most 250).
-    #[arg(long, global = true, default_value_t = 250, value_parser = clap::value_parser!(u16).range(1..=250))]
-    pub batch_size: u16,
-    /// Override the manifest's `max_deletes`.
-    #[arg(long, global = true)]
-    pub max_deletes: Option<u32>,
+pub struct OutputArgs {
     /// Disable colors (also NO_COLOR).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_color: bool,
     /// More detail on stderr (-v, -vv, -vvv). The access token is never printed.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// The access token when not from the environment (only `demo` sets it, for its embedded store).
-    #[arg(skip)]
-    pub token: Option<crate::api::Token>,
+}
+
+/// Which store and API to talk to, and how hard.
+#[derive(Debug, Clone, Args)]
+pub struct StoreArgs {
+    /// Target store hash (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`).
+    #[arg(long, env = "BIGCOMMERCE_STORE_HASH")]
+    pub store_hash: Option<String>,
+    /// API base URL; requests go to {api-url}/stores/{store_hash}/v3/customers.
+    #[arg(long, env = "BIGCOMMERCE_API_URL", default_value = DEFAULT_API_URL)]
+    pub api_url: String,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = DEFAULT_PARALLELISM, value_parser = clap::value_parser!(u16).range(1..=16))]
+    pub parallelism: u16,
+    /// Test knob: the retry policy (`base_ms=2,cap_ms=50,…`), so tests of back-off run fast.
+    #[arg(long, env = "BCPRUNE_RETRY", hide = true, hide_env = true)]
+    pub retry_policy: Option<String>,
+    /// Test knob: a per-request timeout in milliseconds, so tests of a hanging store stay short.
+    #[arg(long, env = "BCPRUNE_TIMEOUT_MS", hide = true, hide_env = true)]
+    pub timeout_ms: Option<u64>,
+}
+
+/// `--state`.
+#[derive(Debug, Clone, Args)]
+pub struct StateArgs {
+    /// State file (default: bcprune.state.json beside the manifest file, or inside the manifest directory).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}
+
+/// `--audit-log`.
+#[derive(Debug, Clone, Args)]
+pub struct AuditLogArgs {
+    /// Audit log (default: bcprune.audit.jsonl, placed like the state file).
+    #[arg(long)]
+    pub audit_log: Option<PathBuf>,
+}
+
+/// How apply deletes.
+#[derive(Debug, Clone, Args)]
+pub struct DeleteArgs {
+    /// Customer IDs per DELETE request (at most 250).
+    #[arg(
+        long,
+        default_value_t = settings::MAX_BATCH_SIZE,
+        value_parser = clap::value_parser!(u16).range(1..=i64::from(settings::MAX_BATCH_SIZE))
+    )]
+    pub batch_size: u16,
+    /// Override the manifest's `max_deletes`.
+    #[arg(long)]
+    pub max_deletes: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,13 +110,44 @@ pub enum Command {
     Validate {
         /// A manifest file, or a directory of *.yaml / *.yml files.
         manifest: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Read the store and show what apply would delete.
-    Plan(PlanArgs),
+    Plan {
+        #[command(flatten)]
+        args: PlanArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        state: StateArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Plan afresh (or take a saved plan), ask for approval, delete, verify, record.
-    Apply(ApplyArgs),
+    Apply {
+        #[command(flatten)]
+        args: ApplyArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        state: StateArgs,
+        #[command(flatten)]
+        audit_log: AuditLogArgs,
+        #[command(flatten)]
+        delete: DeleteArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Render a saved plan, offline.
-    Show(ShowArgs),
+    Show {
+        #[command(flatten)]
+        args: ShowArgs,
+        #[command(flatten)]
+        state: StateArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -89,10 +158,36 @@ pub enum Command {
         #[arg(value_enum)]
         which: SchemaKind,
     },
+    /// Remove a lock left by an apply that vanished (a CI runner that is gone), given its lock ID.
+    ForceUnlock {
+        /// The lock ID, as the lock-held message names it.
+        lock_id: String,
+        /// The manifest whose state file's lock to remove (or pass --state).
+        manifest: Option<PathBuf>,
+        #[command(flatten)]
+        state: StateArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// Run plan and apply end to end against an embedded fake store; no credentials needed.
-    Demo,
+    Demo {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Run the fake BigCommerce store, to rehearse a pipeline without a real store.
-    Sim(SimArgs),
+    Sim {
+        #[command(flatten)]
+        args: SimArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -146,8 +241,10 @@ pub enum AuditCommand {
     /// Recompute the audit log's hash chain.
     Verify {
         /// The audit log to check.
-        #[arg(long, default_value = "bcprune.audit.jsonl")]
+        #[arg(long, default_value = settings::AUDIT_FILE)]
         log: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
@@ -203,21 +300,135 @@ pub struct SimArgs {
     pub max_in_flight: Option<usize>,
 }
 
-/// Parse the command line, run the command, and return its exit code.
+/// Parse the command line, run the command, render any error, and return the exit code.
 pub fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    common::init_tracing(cli.global.verbose, cli.global.no_color);
-    let exit = match cli.command {
-        Command::Validate { ref manifest } => validate::run(manifest),
-        Command::Plan(ref args) => plan::run(&cli.global, args),
-        Command::Apply(ref args) => apply::run(&cli.global, args),
-        Command::Show(ref args) => show::run(&cli.global, args),
-        Command::Audit {
-            command: AuditCommand::Verify { ref log },
-        } => audit::verify(log),
-        Command::Schema { which } => schema::run(which),
-        Command::Demo => demo::run(&cli.global),
-        Command::Sim(ref args) => sim::run(args),
+    common::silence_closed_pipe_panics();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_error(&e).into(),
+    };
+    // A print to a closed pipe that slipped through (a `println!`) unwinds quietly instead of crashing
+    // with a backtrace; destructors run, so locks are released.
+    let exit = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+        Ok(Ok(exit)) => exit,
+        Ok(Err(error)) => {
+            error::render(&error);
+            error.exit()
+        }
+        Err(panic) if common::is_closed_pipe_panic(panic.as_ref()) => Exit::Error,
+        Err(panic) => std::panic::resume_unwind(panic),
     };
     exit.into()
+}
+
+/// `--help` and `--version` print and exit 0; every argument error prints clap's message (naming the
+/// argument) and exits 1, never clap's 2.
+fn parse_error(error: &clap::Error) -> Exit {
+    let _ = error.print();
+    if error.exit_code() == 0 {
+        Exit::Success
+    } else {
+        Exit::Error
+    }
+}
+
+/// Resolve the settings of `command` and run it.
+pub fn run(cli: Cli) -> Result<Exit, CliError> {
+    let settings = |groups: Groups<'_>| -> Result<Settings, CliError> {
+        let settings = Settings::from_args(groups)?;
+        common::init_tracing(settings.verbose, settings.no_color);
+        Ok(settings)
+    };
+    match &cli.command {
+        Command::Validate { manifest, output } => {
+            settings(Groups {
+                output: Some(output),
+                ..Groups::default()
+            })?;
+            validate::run(manifest)
+        }
+        Command::Plan {
+            args,
+            store,
+            state,
+            output,
+        } => plan::run(
+            &settings(Groups {
+                output: Some(output),
+                store: Some(store),
+                state: Some(state),
+                ..Groups::default()
+            })?,
+            args,
+        ),
+        Command::Apply {
+            args,
+            store,
+            state,
+            audit_log,
+            delete,
+            output,
+        } => {
+            let settings = settings(Groups {
+                output: Some(output),
+                store: Some(store),
+                state: Some(state),
+                audit_log: Some(audit_log),
+                delete: Some(delete),
+            })?;
+            Ok(apply::run(&settings, args))
+        }
+        Command::Show {
+            args,
+            state,
+            output,
+        } => show::run(
+            &settings(Groups {
+                output: Some(output),
+                state: Some(state),
+                ..Groups::default()
+            })?,
+            args,
+        ),
+        Command::Audit {
+            command: AuditCommand::Verify { log, output },
+        } => {
+            settings(Groups {
+                output: Some(output),
+                ..Groups::default()
+            })?;
+            audit::verify(log)
+        }
+        Command::Schema { which } => schema::run(*which),
+        Command::ForceUnlock {
+            lock_id,
+            manifest,
+            state,
+            output,
+        } => force_unlock::run(
+            &settings(Groups {
+                output: Some(output),
+                state: Some(state),
+                ..Groups::default()
+            })?,
+            lock_id,
+            manifest.as_deref(),
+        ),
+        Command::Completions { shell } => docs::completions(*shell),
+        Command::Man => docs::man(),
+        Command::Demo { output } => {
+            let settings = settings(Groups {
+                output: Some(output),
+                ..Groups::default()
+            })?;
+            Ok(demo::run(&settings))
+        }
+        Command::Sim { args, output } => {
+            settings(Groups {
+                output: Some(output),
+                ..Groups::default()
+            })?;
+            sim::run(args)
+        }
+    }
 }

@@ -8,8 +8,10 @@ use crate::error::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
 
-use super::common::{self, error};
-use super::{Format, GlobalArgs, PlanArgs};
+use super::common;
+use super::error::CliError;
+use super::settings::{Settings, check_distinct_files};
+use super::{Format, PlanArgs};
 
 /// A plan made against the live store, with what it was made from.
 pub struct Planned {
@@ -18,40 +20,32 @@ pub struct Planned {
     pub saved: SavedPlan,
 }
 
-/// Load the manifest, list its IDs in the store, and compute the plan. Prints progress lines on stderr
-/// and errors; `Err` carries the exit code.
-pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> {
-    let manifest = common::load_manifest(manifest_path).ok_or(Exit::Error)?;
-    eprintln!("{}", manifest.summary());
-    let store_hash = common::store_hash(global, &manifest).map_err(|e| {
-        error(e);
-        Exit::Error
-    })?;
-    let state_path = common::state_path(global, manifest_path);
-    let state = common::load_state(&state_path, &store_hash).map_err(|e| {
-        error(e);
-        Exit::Error
-    })?;
-    let client = common::client(global, &store_hash).map_err(|e| {
-        error(e);
-        Exit::Error
-    })?;
-    let runtime = common::runtime().map_err(|e| {
-        error(e);
-        Exit::Error
-    })?;
+/// Load the manifest, list its IDs in the store, and compute the plan. Prints progress lines on stderr.
+/// `out` (the file the plan will be saved to, if any) is checked against the manifest's other files first.
+pub fn make(
+    settings: &Settings,
+    manifest_path: &Path,
+    out: Option<&Path>,
+) -> Result<Planned, CliError> {
+    let manifest = common::load_manifest(manifest_path)?;
+    let files = settings.files(manifest_path);
+    check_distinct_files(&manifest.files, &files, out.map(|out| ("--out", out)))?;
+    common::note(manifest.summary());
+    let store_hash = common::store_hash(settings, &manifest)?;
+    let state = common::load_state(&files.state, &store_hash)?;
+    let client = common::client(settings, &store_hash)?;
+    let runtime = common::runtime()?;
     let ids: Vec<_> = manifest.absent.iter().map(|e| e.id).collect();
-    let live = runtime.block_on(client.list(&ids)).map_err(|e| {
-        error(format!("could not list customers: {e}"));
-        Exit::Error
-    })?;
+    let live = runtime
+        .block_on(client.list(&ids))
+        .map_err(CliError::List)?;
     let requests = common::requests_sent(&client);
-    eprintln!(
+    common::note(format_args!(
         "Listed {} customer{} in store {store_hash} ({requests} request{}).\n",
         ids.len(),
         common::plural(ids.len()),
         common::plural(requests as usize)
-    );
+    ));
     common::log_stats(&client);
     let plan = plan::compute(&manifest, &live);
     let saved = SavedPlan::new(
@@ -66,33 +60,25 @@ pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> 
 }
 
 /// Write a saved plan atomically (a half-written plan must never be applied).
-pub fn save(saved: &SavedPlan, path: &Path) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let write = || -> std::io::Result<()> {
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        render::json(saved, &mut file)?;
-        file.as_file().sync_all()?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().map_err(|e| format!("could not save the plan to {}: {e}", path.display()))
+pub fn save(saved: &SavedPlan, path: &Path) -> Result<(), CliError> {
+    let mut bytes = Vec::new();
+    render::json(saved, &mut bytes)
+        .and_then(|()| crate::fsio::write_atomically(path, &bytes))
+        .map_err(|source| CliError::PlanSave {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
-pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Exit {
+pub fn run(settings: &Settings, args: &PlanArgs) -> Result<Exit, CliError> {
     if args.diff && args.format == Format::Json {
-        error("--diff shows a human-readable diff and cannot be combined with --format json");
-        return Exit::Error;
+        return Err(CliError::Conflict(
+            "--diff shows a human-readable diff and cannot be combined with --format json",
+        ));
     }
-    let planned = match make(global, &args.manifest) {
-        Ok(planned) => planned,
-        Err(exit) => return exit,
-    };
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let rendered = match args.format {
+    let planned = make(settings, &args.manifest, args.out.as_deref())?;
+    let mut out = std::io::stdout().lock();
+    match args.format {
         Format::Table => render::table(&planned.plan, args.full, &mut out),
         Format::Json => render::json(&planned.saved, &mut out),
         Format::Markdown => render::markdown(&planned.saved, &mut out),
@@ -103,25 +89,20 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Exit {
             render::diff(&planned.plan, &planned.live, &mut out)?;
         }
         out.flush()
-    });
-    if let Err(e) = rendered {
-        error(format!("could not write the plan to stdout: {e}"));
-        return Exit::Error;
-    }
+    })
+    .map_err(CliError::output)?;
+    drop(out);
     if let Some(path) = &args.out {
-        if let Err(e) = save(&planned.saved, path) {
-            error(e);
-            return Exit::Error;
-        }
-        eprintln!(
+        save(&planned.saved, path)?;
+        common::note(format_args!(
             "Saved the plan to {}. To apply exactly this plan: bcprune apply --plan {}",
             path.display(),
             path.display()
-        );
+        ));
     }
     if args.detailed_exitcode && !planned.plan.is_empty() {
-        Exit::ChangesPending
+        Ok(Exit::ChangesPending)
     } else {
-        Exit::Success
+        Ok(Exit::Success)
     }
 }

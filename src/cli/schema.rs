@@ -1,15 +1,21 @@
 //! `bcprune schema`: print a JSON Schema generated from the Rust types.
 
+use std::io::Write;
+
 use crate::error::Exit;
 
 use super::SchemaKind;
+use super::error::CliError;
 
-pub fn run(which: SchemaKind) -> Exit {
+pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
     let schema = match which {
         SchemaKind::Manifest => crate::schema::manifest(),
         SchemaKind::Plan => crate::schema::plan(),
         SchemaKind::State => crate::schema::state(),
     };
-    print!("{schema}");
-    Exit::Success
+    let mut out = std::io::stdout().lock();
+    write!(out, "{schema}")
+        .and_then(|()| out.flush())
+        .map_err(CliError::output)?;
+    Ok(Exit::Success)
 }

@@ -6,58 +6,53 @@ use crate::error::Exit;
 use crate::plan::{self, SavedPlan};
 use crate::render;
 
-use super::common::{self, error, warning};
-use super::{Format, GlobalArgs, ShowArgs};
+use super::common::{self, warning};
+use super::error::CliError;
+use super::settings::Settings;
+use super::{Format, ShowArgs};
 
-/// Read and check a saved plan.
-pub fn read(path: &Path) -> Result<SavedPlan, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("could not read the saved plan {}: {e}", path.display()))?;
-    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}:{}:{}: not a bcprune plan: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
+/// Read and check a saved plan: a regular file of at most [`crate::fsio::PLAN_LIMIT`] bytes.
+pub fn read(path: &Path) -> Result<SavedPlan, CliError> {
+    let text =
+        crate::fsio::read_capped_to_string(path, crate::fsio::PLAN_LIMIT).map_err(|source| {
+            CliError::PlanRead {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
+    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| CliError::PlanParse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
     })?;
-    saved
-        .check()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    saved.check().map_err(|message| CliError::PlanInvalid {
+        path: path.to_path_buf(),
+        message,
+    })?;
     Ok(saved)
 }
 
-pub fn run(global: &GlobalArgs, args: &ShowArgs) -> Exit {
-    let saved = match read(&args.plan) {
-        Ok(saved) => saved,
-        Err(e) => {
-            error(e);
-            return Exit::Error;
-        }
-    };
-    for reason in offline_warnings(global, &saved) {
+pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
+    let saved = read(&args.plan)?;
+    for reason in offline_warnings(settings, &saved) {
         warning(format!(
             "{reason}; `apply --plan` would refuse this plan as stale"
         ));
     }
     let mut out = std::io::stdout().lock();
-    let rendered = match args.format {
+    match args.format {
         Format::Table => render::table(&saved.plan(), args.full, &mut out),
         Format::Json => render::json(&saved, &mut out),
         Format::Markdown => render::markdown(&saved, &mut out),
-    };
-    match rendered {
-        Ok(()) => Exit::Success,
-        Err(e) => {
-            error(format!("could not write to stdout: {e}"));
-            Exit::Error
-        }
     }
+    .map_err(CliError::output)?;
+    Ok(Exit::Success)
 }
 
 /// Compare the plan with the manifest at its recorded path and the state beside it; what cannot be read
 /// is itself a warning.
-fn offline_warnings(global: &GlobalArgs, saved: &SavedPlan) -> Vec<String> {
+fn offline_warnings(settings: &Settings, saved: &SavedPlan) -> Vec<String> {
     let manifest_path = Path::new(&saved.manifest.path);
     let sha = match crate::manifest::load(manifest_path) {
         Ok(manifest) => Some(manifest.sha256),
@@ -68,7 +63,7 @@ fn offline_warnings(global: &GlobalArgs, saved: &SavedPlan) -> Vec<String> {
             )];
         }
     };
-    let state_path = common::state_path(global, manifest_path);
+    let state_path = common::state_path(settings, manifest_path);
     let state = match crate::state::State::load(&state_path) {
         Ok(state) => state,
         Err(e) => return vec![format!("the state file cannot be read: {e}")],

@@ -5,31 +5,39 @@
 use std::io::Write;
 use std::time::Duration;
 
+use super::error::CliError;
 use crate::error::Exit;
 use crate::sim::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, SimConfig, SimServer};
 
 /// Turn the command-line knobs into a [`SimConfig`], or say which one is wrong.
-fn config(args: &super::SimArgs) -> Result<SimConfig, String> {
+fn config(args: &super::SimArgs) -> Result<SimConfig, CliError> {
+    let flag = |flag, message: String| Err(CliError::SimFlag { flag, message });
     if !(0.0..=1.0).contains(&args.fail_rate) {
-        return Err(format!(
-            "--fail-rate must be between 0 and 1 (a fraction of requests), got {}",
-            args.fail_rate
-        ));
+        return flag(
+            "--fail-rate",
+            format!(
+                "must be between 0 and 1 (a fraction of requests), got {}",
+                args.fail_rate
+            ),
+        );
     }
     if args.quota == 0 {
-        return Err("--quota must be at least 1 request per window".to_string());
+        return flag("--quota", "must be at least 1 request per window".into());
     }
     if args.window_ms == 0 {
-        return Err("--window-ms must be at least 1 millisecond".to_string());
+        return flag("--window-ms", "must be at least 1 millisecond".into());
     }
     if args.store.is_empty() || args.store.contains('/') {
-        return Err(format!(
-            "--store must be a store hash without '/', got {:?}",
-            args.store
-        ));
+        return flag(
+            "--store",
+            format!("must be a store hash without '/', got {:?}", args.store),
+        );
     }
-    if args.max_ids_per_delete == Some(0) || args.max_in_flight == Some(0) {
-        return Err("--max-ids-per-delete and --max-in-flight must be at least 1".to_string());
+    if args.max_ids_per_delete == Some(0) {
+        return flag("--max-ids-per-delete", "must be at least 1".into());
+    }
+    if args.max_in_flight == Some(0) {
+        return flag("--max-in-flight", "must be at least 1".into());
     }
     let mut config = SimConfig::default()
         .port(args.port)
@@ -46,24 +54,9 @@ fn config(args: &super::SimArgs) -> Result<SimConfig, String> {
 }
 
 /// Run `bcprune sim` until Ctrl-C.
-pub fn run(args: &super::SimArgs) -> Exit {
-    let config = match config(args) {
-        Ok(config) => config,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return Exit::Error;
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the async runtime: {err}");
-            return Exit::Error;
-        }
-    };
+pub fn run(args: &super::SimArgs) -> Result<Exit, CliError> {
+    let config = config(args)?;
+    let runtime = super::common::runtime()?;
     runtime.block_on(async {
         let summary = format!(
             "IDs 1..={} (seed {}), {} requests per {} ms",
@@ -75,48 +68,35 @@ pub fn run(args: &super::SimArgs) -> Exit {
         );
         let port = config.port;
         let store = config.store_hash.clone();
-        let server = match SimServer::start(config).await {
-            Ok(server) => server,
-            Err(err) => {
-                eprintln!(
-                    "error: cannot listen on 127.0.0.1:{port}: {err}. Pick another --port (0 chooses a free one)."
-                );
-                return Exit::Error;
-            }
-        };
+        let server = SimServer::start(config)
+            .await
+            .map_err(|source| CliError::SimListen { port, source })?;
         let base = server.base_url();
         let mut out = std::io::stdout().lock();
         // The first line carries the URL so scripts can read it; the rest is for people.
-        let printed = writeln!(out, "Fake BigCommerce store listening on {base} (Ctrl-C to stop)")
-            .and_then(|()| writeln!(out, "  store hash:       {store}"))
-            .and_then(|()| writeln!(out, "  read-write token: {READ_WRITE_TOKEN}"))
-            .and_then(|()| writeln!(out, "  read-only token:  {READ_ONLY_TOKEN}"))
-            .and_then(|()| writeln!(out, "  customers:        {summary}"))
-            .and_then(|()| writeln!(out, "  subscribers:      {subscribers}"))
-            .and_then(|()| writeln!(out, "Try:"))
-            .and_then(|()| {
-                writeln!(
-                    out,
-                    "  BIGCOMMERCE_API_URL={base} BIGCOMMERCE_ACCESS_TOKEN={READ_WRITE_TOKEN} \
+        writeln!(
+            out,
+            "Fake BigCommerce store listening on {base} (Ctrl-C to stop)"
+        )
+        .and_then(|()| writeln!(out, "  store hash:       {store}"))
+        .and_then(|()| writeln!(out, "  read-write token: {READ_WRITE_TOKEN}"))
+        .and_then(|()| writeln!(out, "  read-only token:  {READ_ONLY_TOKEN}"))
+        .and_then(|()| writeln!(out, "  customers:        {summary}"))
+        .and_then(|()| writeln!(out, "  subscribers:      {subscribers}"))
+        .and_then(|()| writeln!(out, "Try:"))
+        .and_then(|()| {
+            writeln!(
+                out,
+                "  BIGCOMMERCE_API_URL={base} BIGCOMMERCE_ACCESS_TOKEN={READ_WRITE_TOKEN} \
                      bcprune plan examples/manifest.yaml --store-hash {store}"
-                )
-            })
-            .and_then(|()| out.flush());
+            )
+        })
+        .and_then(|()| out.flush())
+        .map_err(CliError::output)?;
         drop(out);
-        if let Err(err) = printed {
-            eprintln!("error: cannot write to standard output: {err}");
-            return Exit::Error;
-        }
-        match tokio::signal::ctrl_c().await {
-            Ok(()) => {
-                eprintln!("Stopping the fake store.");
-                drop(server);
-                Exit::Success
-            }
-            Err(err) => {
-                eprintln!("error: cannot wait for Ctrl-C: {err}");
-                Exit::Error
-            }
-        }
+        tokio::signal::ctrl_c().await.map_err(CliError::Signal)?;
+        super::common::note("Stopping the fake store.");
+        drop(server);
+        Ok(Exit::Success)
     })
 }

@@ -3,8 +3,8 @@
 //! All validation happens here, so that every later stage works on a [`Manifest`] that is known to be
 //! well formed (PRODUCT.md §1). Every error carries `file:line:column`; all errors of a run are reported
 //! together, in file order, so one edit-and-rerun cycle fixes them all. The submodules follow the data:
-//! [`source`] finds and reads the files, [`parse`] reads one file's YAML, [`number`] reads IDs,
-//! [`merge`] checks what spans files.
+//! `source` finds and reads the files, `parse` reads one file's YAML, `number` reads IDs,
+//! `merge` checks what spans files.
 
 mod merge;
 mod number;

@@ -7,6 +7,8 @@
 //! that is present but not locked was left by a process that died: on the same host it is taken over and the
 //! previous holder reported (the caller warns); from another host it is refused, because an OS lock taken on
 //! another machine may not be visible here (network file systems), so that apply may still be running.
+//! [`force_unlock`] removes such a lock when given its lock ID (the holder's run ID), as Terraform's
+//! `force-unlock` does; it never removes a lock an apply holds right now.
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -24,15 +26,22 @@ pub struct LockHolder {
     pub host: String,
     /// When it took the lock.
     pub started_at: Timestamp,
-    /// Its run ID (as in the audit log).
+    /// Its run ID (as in the audit log), which is also the lock ID `bcprune force-unlock` takes.
     pub run_id: String,
+}
+
+impl LockHolder {
+    /// The lock ID: what `bcprune force-unlock` must be given to remove this lock.
+    pub fn lock_id(&self) -> &str {
+        &self.run_id
+    }
 }
 
 impl std::fmt::Display for LockHolder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "process {} on host {:?}, started {}, run {}",
+            "process {} on host {:?}, started {}, lock ID {}",
             self.pid, self.host, self.started_at, self.run_id
         )
     }
@@ -43,11 +52,10 @@ impl std::fmt::Display for LockHolder {
 pub enum LockError {
     /// Another apply holds the lock right now.
     #[error(
-        "another apply holds the lock {}: {}. Wait for that apply to finish; if you are sure no apply is \
-         running, delete {}",
+        "another apply holds the lock {} right now: {}. Wait for that apply to finish{}",
         path.display(),
         describe(holder.as_ref()),
-        path.display()
+        clear_hint(holder.as_ref(), path)
     )]
     Held {
         path: PathBuf,
@@ -58,9 +66,10 @@ pub enum LockError {
     #[error(
         "the lock {} was taken by an apply on another machine: {holder}. Its lock cannot be checked from this \
          host ({our_host:?}), so that apply may still be running. Wait for it to finish; if you are sure no \
-         apply is running, delete {}",
+         apply is running (the machine is gone), clear it with `bcprune force-unlock {} --state {}`",
         path.display(),
-        path.display()
+        holder.lock_id(),
+        state_path_of(path).display()
     )]
     OtherHost {
         path: PathBuf,
@@ -82,6 +91,157 @@ pub enum LockError {
         source: std::io::Error,
     },
 }
+
+/// How to clear a lock someone holds: only worth saying when the holder is on another machine (on this one
+/// the OS lock ends with the process, and `force-unlock` refuses a lock held now).
+fn clear_hint(holder: Option<&LockHolder>, path: &Path) -> String {
+    match holder {
+        Some(holder) if holder.host != host_name() => format!(
+            "; if its machine is gone (a CI runner that vanished), clear it with `bcprune force-unlock {} \
+             --state {}`",
+            holder.lock_id(),
+            state_path_of(path).display()
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The state file a lock file belongs to (the lock's path without `.lock`).
+fn state_path_of(lock_path: &Path) -> PathBuf {
+    let text = lock_path.as_os_str().to_string_lossy();
+    PathBuf::from(text.strip_suffix(".lock").unwrap_or(&text))
+}
+
+/// The warning for a stale lock taken over: what is true about its process. A lock file not locked by
+/// the OS was left behind; its PID may since have been given to another process, so "gone" is said only
+/// when no process has that PID.
+pub fn describe_takeover(previous: &LockHolder) -> String {
+    if process_is_alive(previous.pid) {
+        format!(
+            "took over a lock left behind by an apply that no longer holds it ({previous}); a process \
+             with PID {} is running, but it does not hold the lock (the PID was reused, or that apply \
+             released it without removing the file); if that apply was interrupted, this run reconciles it",
+            previous.pid
+        )
+    } else {
+        format!(
+            "took over a lock left by a process that is gone ({previous}); if that apply was \
+             interrupted, this run reconciles it"
+        )
+    }
+}
+
+/// Whether a process with `pid` exists on this host.
+#[cfg(unix)]
+fn process_is_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // Signal 0 checks existence and permission only. EPERM means it exists but is another user's.
+    // SAFETY: kill with signal 0 sends nothing; it only reports whether the process exists.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+#[cfg(not(unix))]
+fn process_is_alive(_pid: u32) -> bool {
+    false
+}
+
+/// Why `force-unlock` did not remove a lock.
+#[derive(Debug, thiserror::Error)]
+pub enum UnlockError {
+    /// There is no lock file.
+    #[error("there is no lock {}: nothing to unlock", path.display())]
+    NotLocked { path: PathBuf },
+    /// The lock has another ID than the one given.
+    #[error(
+        "the lock {} has lock ID {}, not {given}: {holder}. Nothing was removed; check that this is the \
+         lock you mean, then run `bcprune force-unlock {}` with its ID",
+        path.display(),
+        holder.lock_id(),
+        holder.lock_id()
+    )]
+    Mismatch {
+        path: PathBuf,
+        given: String,
+        holder: LockHolder,
+    },
+    /// An apply holds the lock right now: removing the file would let a second apply run beside it.
+    #[error(
+        "an apply holds the lock {} right now ({}); it is not removed. Wait for that apply to finish",
+        path.display(),
+        describe(holder.as_ref())
+    )]
+    InUse {
+        path: PathBuf,
+        holder: Option<LockHolder>,
+    },
+    /// The lock file does not say who wrote it, so no lock ID can match.
+    #[error(
+        "the lock file {} is not a bcprune lock record ({reason}); it names no lock ID. If you are sure no \
+         apply is running, delete it",
+        path.display()
+    )]
+    Unrecognized { path: PathBuf, reason: String },
+    /// The lock file could not be opened, read or removed.
+    #[error("cannot use the lock file {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Remove the lock of the state file `state_path` if its lock ID is `lock_id` and no apply holds it now;
+/// returns the holder it named. The OS lock is taken while the file is checked and removed, so an apply
+/// starting at the same moment either sees the old lock or makes a new one.
+pub fn force_unlock(state_path: &Path, lock_id: &str) -> Result<LockHolder, UnlockError> {
+    let path = Lock::path_for(state_path);
+    let io = |source| UnlockError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut file = match OpenOptions::new().read(true).write(true).open(&path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(UnlockError::NotLocked { path });
+        }
+        Err(e) => return Err(io(e)),
+    };
+    crate::fsio::check_regular(&file.metadata().map_err(io)?).map_err(io)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(UnlockError::InUse {
+                holder: read_holder_of_locked(&mut file),
+                path,
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+    }
+    let text =
+        String::from_utf8_lossy(&crate::fsio::read_open_capped(&file, LOCK_LIMIT).map_err(io)?)
+            .into_owned();
+    let holder =
+        serde_json::from_str::<LockHolder>(&text).map_err(|e| UnlockError::Unrecognized {
+            path: path.clone(),
+            reason: format!("its content is not a lock record: {e}"),
+        })?;
+    if holder.lock_id() != lock_id {
+        return Err(UnlockError::Mismatch {
+            path,
+            given: lock_id.to_string(),
+            holder,
+        });
+    }
+    std::fs::remove_file(&path).map_err(io)?;
+    drop(file);
+    Ok(holder)
+}
+
+/// Largest lock file read: a record is about 200 bytes.
+const LOCK_LIMIT: u64 = 64 * 1024;
 
 fn describe(holder: Option<&LockHolder>) -> String {
     match holder {
@@ -204,8 +364,10 @@ fn lock_opened(mut file: File, path: &Path, me: &LockHolder) -> Result<Attempt, 
     if !still_at_path(&file, path) {
         return Ok(Attempt::Replaced);
     }
-    let mut text = String::new();
-    file.read_to_string(&mut text).map_err(io)?;
+    crate::fsio::check_regular(&file.metadata().map_err(io)?).map_err(io)?;
+    let text =
+        String::from_utf8_lossy(&crate::fsio::read_open_capped(&file, LOCK_LIMIT).map_err(io)?)
+            .into_owned();
     let taken_over = if text.trim().is_empty() {
         // New, or left empty by a process killed between creating and writing it.
         None
@@ -350,11 +512,9 @@ mod tests {
             message.contains("Wait for that apply to finish"),
             "{message}"
         );
+        assert!(message.contains("lock ID run-1"), "{message}");
+        assert!(message.contains("right now"), "{message}");
         let lock_path = Lock::path_for(&state);
-        assert!(
-            message.contains(&format!("delete {}", lock_path.display())),
-            "{message}"
-        );
         // The refused attempt must not have removed or rewritten the holder's file.
         let text = std::fs::read_to_string(&lock_path).expect("still there");
         assert!(text.contains("run-1"), "{text}");
@@ -379,6 +539,58 @@ mod tests {
         assert_eq!(acquired.taken_over, Some(dead));
         let text = std::fs::read_to_string(Lock::path_for(&state)).expect("read");
         assert!(text.contains("run-new"), "{text}");
+    }
+
+    #[test]
+    fn a_takeover_says_gone_only_when_no_process_has_the_pid() {
+        let mut holder = LockHolder {
+            pid: std::process::id(),
+            host: host_name(),
+            started_at: "2026-11-28T20:00:00Z".parse().expect("ts"),
+            run_id: "run-x".into(),
+        };
+        let live = describe_takeover(&holder);
+        assert!(!live.contains("gone"), "{live}");
+        assert!(
+            live.contains("is running, but it does not hold the lock"),
+            "{live}"
+        );
+        holder.pid = 999_999_999;
+        assert!(describe_takeover(&holder).contains("a process that is gone"));
+    }
+
+    #[test]
+    fn force_unlock_removes_only_a_matching_free_lock() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let state = state_path(&dir);
+        let err = force_unlock(&state, "x").expect_err("no lock");
+        assert!(matches!(err, UnlockError::NotLocked { .. }), "{err:?}");
+        let other = LockHolder {
+            pid: 4242,
+            host: "ci-runner-gone".into(),
+            started_at: "2026-11-28T20:00:00Z".parse().expect("ts"),
+            run_id: "run-elsewhere".into(),
+        };
+        let lock_path = Lock::path_for(&state);
+        std::fs::write(&lock_path, serde_json::to_string(&other).expect("json")).expect("write");
+        let err = force_unlock(&state, "run-wrong").expect_err("mismatch");
+        assert!(
+            err.to_string()
+                .contains("has lock ID run-elsewhere, not run-wrong"),
+            "{err}"
+        );
+        assert!(lock_path.exists());
+        assert_eq!(
+            force_unlock(&state, "run-elsewhere").expect("unlock"),
+            other
+        );
+        assert!(!lock_path.exists());
+        // A lock held right now is never removed, even with its ID.
+        let held = Lock::acquire(&state, "run-live").expect("acquire");
+        let err = force_unlock(&state, "run-live").expect_err("in use");
+        assert!(matches!(err, UnlockError::InUse { .. }), "{err:?}");
+        assert!(lock_path.exists());
+        drop(held);
     }
 
     #[test]
@@ -410,7 +622,13 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains("another machine"), "{message}");
         assert!(message.contains("process 4242"), "{message}");
-        assert!(message.contains("delete "), "{message}");
+        assert!(
+            message.contains(&format!(
+                "bcprune force-unlock run-elsewhere --state {}",
+                state.display()
+            )),
+            "{message}"
+        );
         assert_eq!(
             std::fs::read_to_string(Lock::path_for(&state)).expect("read"),
             text

@@ -13,7 +13,6 @@
 pub mod lock;
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -22,7 +21,9 @@ use uuid::Uuid;
 
 use crate::CustomerId;
 
-pub use lock::{Acquired, Lock, LockError, LockHolder};
+pub use lock::{
+    Acquired, Lock, LockError, LockHolder, UnlockError, describe_takeover, force_unlock,
+};
 
 /// The state file format version this bcprune reads and writes.
 pub const STATE_VERSION: u32 = 1;
@@ -158,7 +159,11 @@ impl State {
     /// Read the state file at `path`. A missing file is `Ok(None)` (no apply has run yet); an unreadable file,
     /// invalid JSON, an unknown format version or a duplicated ID is an error saying where and what to do.
     pub fn load(path: &Path) -> Result<Option<State>, StateError> {
-        let text = match std::fs::read_to_string(path) {
+        crate::fsio::refuse_symlink(path).map_err(|source| StateError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let text = match crate::fsio::read_capped_to_string(path, crate::fsio::STATE_LIMIT) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(source) => {
@@ -216,7 +221,7 @@ impl State {
         self.deleted.sort_by_key(|record| record.id);
         let result = self
             .to_pretty_json()
-            .and_then(|text| write_atomically(path, text.as_bytes()));
+            .and_then(|text| crate::fsio::write_atomically(path, text.as_bytes()));
         result.map_err(|source| {
             (self.serial, self.updated_at) = previous;
             StateError::Write {
@@ -335,80 +340,6 @@ fn strip_position(message: &str) -> String {
         Some(index) => message[..index].to_string(),
         None => message.to_string(),
     }
-}
-
-/// Replace `path` with `bytes` so that a crash at any moment leaves the old or the new complete file.
-///
-/// Write a temporary file in the same directory (a rename is only atomic within one file system), fsync it
-/// so its content is on disk before the rename makes it visible, rename it over `path`, then fsync the
-/// directory so the rename itself survives a power loss. The temporary file is `.<name>.<random>.tmp`; those
-/// left by a process killed mid-save are removed after the next successful save (the apply lock keeps two
-/// writers of one state apart, so they cannot belong to a save in progress).
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let prefix = temp_prefix(path);
-    let mut temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    // Keep the permissions of the file being replaced (tempfile creates 0600 files).
-    if let Ok(metadata) = std::fs::metadata(path) {
-        temp.as_file().set_permissions(metadata.permissions())?;
-    } else {
-        set_default_permissions(temp.as_file())?;
-    }
-    temp.write_all(bytes)?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    sync_dir(dir)?;
-    remove_leftover_temp_files(dir, &prefix);
-    Ok(())
-}
-
-/// The prefix of `path`'s temporary files: `.<file name>.`.
-fn temp_prefix(path: &Path) -> String {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    format!(".{name}.")
-}
-
-/// Best effort: remove temporary files of earlier saves of the same file that were killed before renaming.
-fn remove_leftover_temp_files(dir: &Path, prefix: &str) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let name = name.to_string_lossy();
-        if name.starts_with(prefix) && name.ends_with(".tmp") {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
-}
-
-#[cfg(unix)]
-fn set_default_permissions(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn set_default_permissions(_file: &std::fs::File) -> std::io::Result<()> {
-    Ok(())
-}
-
-/// Fsync a directory, making a rename or a file creation in it durable.
-#[cfg(unix)]
-pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::File::open(dir)?.sync_all()
-}
-
-/// Directories cannot be opened (nor synced) this way on other systems; NTFS journals renames itself.
-#[cfg(not(unix))]
-pub(crate) fn sync_dir(_dir: &Path) -> std::io::Result<()> {
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,233 @@
+//! Settings resolved once: each command's clap arguments (low level, as typed) plus the environment become
+//! one [`Settings`] value (high level, checked) before the command runs, as ripgrep turns its `LowArgs` into
+//! `HiArgs`. Nothing below the CLI reads the environment or the raw arguments: the test knobs
+//! (`BCPRUNE_RETRY`, `BCPRUNE_TIMEOUT_MS`) are hidden arguments with those env names, and the token and
+//! `NO_COLOR` are read here.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::api::{RetryPolicy, TOKEN_ENV, Token};
+use crate::fsio::{self, Role};
+use crate::state::Lock;
+
+use super::error::CliError;
+use super::{AuditLogArgs, DeleteArgs, OutputArgs, StateArgs, StoreArgs};
+
+/// The state file name used when `--state` is not given.
+pub const STATE_FILE: &str = "bcprune.state.json";
+/// The audit log name used when `--audit-log` is not given.
+pub const AUDIT_FILE: &str = "bcprune.audit.jsonl";
+
+/// The most IDs one DELETE may carry: the API's page and batch limit ([`crate::api::PAGE_LIMIT`]).
+pub const MAX_BATCH_SIZE: u16 = crate::api::PAGE_LIMIT as u16;
+
+/// Everything a command needs from its arguments and the environment, resolved once. A command that does
+/// not take a flag gets its default here (it cannot be passed to that command).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `--store-hash` / `BIGCOMMERCE_STORE_HASH`; the manifest may name it instead ([`super::common::store_hash`]).
+    pub store_hash: Option<String>,
+    /// `--api-url` / `BIGCOMMERCE_API_URL`.
+    pub api_url: String,
+    /// `--state`; `None`: beside the manifest ([`Settings::files`]).
+    pub state: Option<PathBuf>,
+    /// `--audit-log`; `None`: beside the manifest.
+    pub audit_log: Option<PathBuf>,
+    /// `--parallelism`: requests in flight at once.
+    pub parallelism: u16,
+    /// `--batch-size`: IDs per DELETE (at most [`MAX_BATCH_SIZE`]).
+    pub batch_size: u16,
+    /// `--max-deletes`: overrides the manifest's.
+    pub max_deletes: Option<u32>,
+    /// No colors: `--no-color`, or `NO_COLOR` set and not empty.
+    pub no_color: bool,
+    /// `-v` count.
+    pub verbose: u8,
+    /// The access token from `BIGCOMMERCE_ACCESS_TOKEN` (or the demo's embedded store); `None` when unset.
+    pub token: Option<Token>,
+    /// Retry policy: BigCommerce's guidance, or the hidden `--retry-policy` / `BCPRUNE_RETRY`.
+    pub retry: RetryPolicy,
+    /// Per-request timeout override: hidden `--timeout-ms` / `BCPRUNE_TIMEOUT_MS`.
+    pub timeout: Option<Duration>,
+}
+
+/// The former name of [`Settings`] (the global flags it replaced), kept for callers not yet renamed.
+pub type GlobalArgs = Settings;
+
+/// The argument groups a command may take; absent ones get their defaults.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Groups<'a> {
+    pub output: Option<&'a OutputArgs>,
+    pub store: Option<&'a StoreArgs>,
+    pub state: Option<&'a StateArgs>,
+    pub audit_log: Option<&'a AuditLogArgs>,
+    pub delete: Option<&'a DeleteArgs>,
+}
+
+impl Settings {
+    /// Resolve `groups` with the process environment.
+    pub fn from_args(groups: Groups<'_>) -> Result<Settings, CliError> {
+        Settings::resolve(groups, |name| std::env::var(name).ok())
+    }
+
+    /// Resolve `groups` with `env` as the environment (tests pass their own).
+    pub fn resolve(
+        groups: Groups<'_>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, CliError> {
+        let retry = match groups.store.and_then(|s| s.retry_policy.as_deref()) {
+            Some(spec) => RetryPolicy::parse(spec).map_err(CliError::RetrySpec)?,
+            None => RetryPolicy::default(),
+        };
+        let no_color = groups.output.is_some_and(|o| o.no_color)
+            || env("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Ok(Settings {
+            store_hash: groups.store.and_then(|s| s.store_hash.clone()),
+            api_url: groups
+                .store
+                .map_or_else(|| super::DEFAULT_API_URL.to_string(), |s| s.api_url.clone()),
+            state: groups.state.and_then(|s| s.state.clone()),
+            audit_log: groups.audit_log.and_then(|a| a.audit_log.clone()),
+            parallelism: groups
+                .store
+                .map_or(super::DEFAULT_PARALLELISM, |s| s.parallelism),
+            batch_size: groups.delete.map_or(MAX_BATCH_SIZE, |d| d.batch_size),
+            max_deletes: groups.delete.and_then(|d| d.max_deletes),
+            no_color,
+            verbose: groups.output.map_or(0, |o| o.verbose),
+            token: env(TOKEN_ENV)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| Token::new(v.trim().to_string())),
+            retry,
+            timeout: groups
+                .store
+                .and_then(|s| s.timeout_ms)
+                .map(|ms| Duration::from_millis(ms.max(1))),
+        })
+    }
+
+    /// The files of the manifest at `manifest`: `--state` / `--audit-log`, or beside the manifest; the lock
+    /// beside the state file.
+    pub fn files(&self, manifest: &Path) -> Files {
+        let state = self
+            .state
+            .clone()
+            .unwrap_or_else(|| beside_manifest(manifest, STATE_FILE));
+        Files {
+            lock: Lock::path_for(&state),
+            audit_log: self
+                .audit_log
+                .clone()
+                .unwrap_or_else(|| beside_manifest(manifest, AUDIT_FILE)),
+            state,
+        }
+    }
+}
+
+/// The files one manifest's runs use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Files {
+    pub state: PathBuf,
+    pub audit_log: PathBuf,
+    pub lock: PathBuf,
+}
+
+/// Refuse when any two of the manifest's files, the state file, the audit log, the lock and the saved plan
+/// (`plan --out`, or the plan `apply --plan` reads) are one file (PRODUCT §2; see [`fsio::check_distinct`]).
+/// Call it after loading the manifest and before writing anything.
+pub fn check_distinct_files(
+    manifest_files: &[PathBuf],
+    files: &Files,
+    plan_file: Option<(Role, &Path)>,
+) -> Result<(), CliError> {
+    let mut all: Vec<(Role, &Path)> = vec![
+        ("the state file", files.state.as_path()),
+        ("the audit log", files.audit_log.as_path()),
+        ("the lock file", files.lock.as_path()),
+    ];
+    all.extend(plan_file);
+    all.extend(
+        manifest_files
+            .iter()
+            .map(|path| ("a manifest file", path.as_path())),
+    );
+    fsio::check_distinct(&all)?;
+    Ok(())
+}
+
+/// Where a file that lives "beside the manifest" goes: inside a manifest directory, or next to a
+/// manifest file.
+pub fn beside_manifest(manifest: &Path, name: &str) -> PathBuf {
+    if manifest.is_dir() {
+        manifest.join(name)
+    } else {
+        match manifest.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+            _ => PathBuf::from(name),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_is_read_only_through_resolve() {
+        let output = OutputArgs {
+            no_color: false,
+            verbose: 2,
+        };
+        let env = |name: &str| match name {
+            "NO_COLOR" => Some("1".to_string()),
+            "BIGCOMMERCE_ACCESS_TOKEN" => Some("  tok  ".to_string()),
+            _ => None,
+        };
+        let settings = Settings::resolve(
+            Groups {
+                output: Some(&output),
+                ..Groups::default()
+            },
+            env,
+        )
+        .expect("resolve");
+        assert!(settings.no_color);
+        assert_eq!(settings.verbose, 2);
+        assert!(settings.token.is_some());
+        assert_eq!(settings.batch_size, 250);
+        assert_eq!(settings.api_url, "https://api.bigcommerce.com");
+        let empty = Settings::resolve(Groups::default(), |_| Some(String::new())).expect("resolve");
+        assert!(!empty.no_color, "an empty NO_COLOR does not count");
+        assert!(empty.token.is_none(), "a blank token is no token");
+    }
+
+    #[test]
+    fn a_bad_retry_spec_is_an_error_naming_the_variable() {
+        let store = StoreArgs {
+            store_hash: None,
+            api_url: "http://127.0.0.1:1".into(),
+            parallelism: 3,
+            retry_policy: Some("nonsense".into()),
+            timeout_ms: None,
+        };
+        let err = Settings::resolve(
+            Groups {
+                store: Some(&store),
+                ..Groups::default()
+            },
+            |_| None,
+        )
+        .expect_err("bad spec");
+        assert!(err.to_string().starts_with("BCPRUNE_RETRY: "), "{err}");
+    }
+
+    #[test]
+    fn files_sit_beside_the_manifest_unless_given() {
+        let settings = Settings::resolve(Groups::default(), |_| None).expect("resolve");
+        let files = settings.files(Path::new("ci/m.yaml"));
+        assert_eq!(files.state, PathBuf::from("ci/bcprune.state.json"));
+        assert_eq!(files.audit_log, PathBuf::from("ci/bcprune.audit.jsonl"));
+        assert_eq!(files.lock, PathBuf::from("ci/bcprune.state.json.lock"));
+    }
+}

@@ -1,0 +1,360 @@
+//! File input and output with the guarantees bcprune's files need, written once: atomic replacement
+//! (state file, saved plan), capped reads of regular files only (saved plan, state, audit log), and the
+//! check that no two of the files a command touches are the same file.
+//!
+//! Why here and not in each module: a second copy of the atomic write skipped the directory fsync, and
+//! `show /dev/zero` or a FIFO named like a plan hung or grew without bound. Every read of a file a user
+//! names goes through [`read_capped`]; every replacement through [`write_atomically`].
+
+use std::fs::{File, Metadata};
+use std::io::{ErrorKind, Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Largest saved plan read: a plan of a million deletions is about 200 MiB of JSON.
+pub const PLAN_LIMIT: u64 = 256 * 1024 * 1024;
+/// Largest state file read: a million deletion records are about 150 MiB.
+pub const STATE_LIMIT: u64 = 256 * 1024 * 1024;
+/// Largest audit log read: years of applies of a million IDs each stay well below it.
+pub const AUDIT_LIMIT: u64 = 1024 * 1024 * 1024;
+
+/// Read the whole regular file at `path`, refusing a FIFO, a device, a socket or a directory (reading them
+/// would hang or never end) and a file larger than `limit` bytes. Errors keep their [`ErrorKind`]
+/// (`NotFound` stays `NotFound`); a refused file is [`ErrorKind::InvalidInput`] or
+/// [`ErrorKind::FileTooLarge`], with a message saying why and what to do.
+pub fn read_capped(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = open_regular(path)?;
+    read_open_capped(&file, limit)
+}
+
+/// [`read_capped`] as UTF-8 text.
+pub fn read_capped_to_string(path: &Path, limit: u64) -> std::io::Result<String> {
+    String::from_utf8(read_capped(path, limit)?)
+        .map_err(|_| std::io::Error::new(ErrorKind::InvalidData, "the file is not UTF-8 text"))
+}
+
+/// Open `path` for reading only if it is a regular file. On Unix the file is opened non-blocking, so a FIFO
+/// swapped in after the check cannot hang the open; the opened file is checked again.
+pub fn open_regular(path: &Path) -> std::io::Result<File> {
+    check_regular(&std::fs::metadata(path)?)?;
+    let file = open_nonblocking(path)?;
+    check_regular(&file.metadata()?)?;
+    Ok(file)
+}
+
+/// Read what is left of an already open file, at most `limit` bytes (an error past it). The file must be
+/// regular (see [`check_regular`]).
+pub fn read_open_capped(mut file: &File, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    (&mut file)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(limit));
+    }
+    Ok(bytes)
+}
+
+/// An error unless `metadata` describes a regular file.
+pub fn check_regular(metadata: &Metadata) -> std::io::Result<()> {
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let kind = if metadata.is_dir() {
+        "a directory"
+    } else if is_fifo(metadata) {
+        "a FIFO (named pipe)"
+    } else {
+        "not a regular file (a device or a socket)"
+    };
+    Err(std::io::Error::new(
+        ErrorKind::InvalidInput,
+        format!("it is {kind}; bcprune reads only regular files, pass a regular file"),
+    ))
+}
+
+fn too_large(limit: u64) -> std::io::Error {
+    std::io::Error::new(
+        ErrorKind::FileTooLarge,
+        format!(
+            "it is larger than {} MiB, more than any file bcprune writes; check that this is the right file",
+            limit / (1024 * 1024)
+        ),
+    )
+}
+
+#[cfg(unix)]
+fn is_fifo(metadata: &Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    metadata.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_metadata: &Metadata) -> bool {
+    false
+}
+
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    File::open(path)
+}
+
+/// Refuse a symbolic link at `path` (a missing path is fine). bcprune replaces the files it owns by
+/// renaming a new file over them, which would replace the link itself and leave its target stale; see
+/// ARCHITECTURE.md, Decisions.
+pub fn refuse_symlink(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(metadata) if metadata.file_type().is_symlink() => {
+            let target = std::fs::read_link(path)
+                .map(|t| t.display().to_string())
+                .unwrap_or_else(|_| "?".to_string());
+            Err(std::io::Error::new(
+                ErrorKind::InvalidInput,
+                format!(
+                    "it is a symbolic link (to {target}); bcprune replaces this file atomically and would \
+                     replace the link, not update its target: pass the target's path instead"
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Replace `path` with `bytes` so that a crash at any moment leaves the old or the new complete file.
+///
+/// Write a temporary file in the same directory (a rename is only atomic within one file system), fsync it
+/// so its content is on disk before the rename makes it visible, rename it over `path`, then fsync the
+/// directory so the rename itself survives a power loss. The temporary file is `.<name>.<random>.tmp`; those
+/// left by a process killed mid-write are removed after the next successful write of the same file (the
+/// apply lock keeps two writers of one state apart, so they cannot belong to a write in progress). The
+/// replaced file's permissions are kept (a new file gets 0644). A symbolic link at `path` is refused
+/// ([`refuse_symlink`]).
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    refuse_symlink(path)?;
+    let dir = parent_dir(path);
+    let prefix = temp_prefix(path);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    // Keep the permissions of the file being replaced (tempfile creates 0600 files).
+    if let Ok(metadata) = std::fs::metadata(path) {
+        temp.as_file().set_permissions(metadata.permissions())?;
+    } else {
+        set_default_permissions(temp.as_file())?;
+    }
+    temp.write_all(bytes)?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    sync_dir(dir)?;
+    remove_leftover_temp_files(dir, &prefix);
+    Ok(())
+}
+
+/// The directory `path` lives in (`.` for a bare file name).
+pub fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// The prefix of `path`'s temporary files: `.<file name>.`.
+fn temp_prefix(path: &Path) -> String {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    format!(".{name}.")
+}
+
+/// Best effort: remove temporary files of earlier writes of the same file that were killed before renaming.
+fn remove_leftover_temp_files(dir: &Path, prefix: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(prefix) && name.ends_with(".tmp") {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn set_default_permissions(file: &File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn set_default_permissions(_file: &File) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Fsync a directory, making a rename or a file creation in it durable.
+#[cfg(unix)]
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+/// Directories cannot be opened (nor synced) this way on other systems; NTFS journals renames itself.
+#[cfg(not(unix))]
+pub fn sync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// What a file is to a command, for [`check_distinct`]'s message (`"the state file"`, `"--out"`, …).
+pub type Role = &'static str;
+
+/// Two roles given the same file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "{first} and {second} are the same file ({}); each must be its own file, or one would overwrite the \
+     other. Nothing was read or written",
+    path.display()
+)]
+pub struct SameFile {
+    /// The first role, in the order given.
+    pub first: Role,
+    /// The second role.
+    pub second: Role,
+    /// The file, canonicalized.
+    pub path: PathBuf,
+}
+
+/// Refuse when any two of `files` resolve to the same file: canonicalized (symbolic links and `..`
+/// resolved), a file that does not exist yet by its canonical directory and its name, and on Unix two
+/// names of one existing file (hard links) by device and inode. Run before anything is written.
+pub fn check_distinct(files: &[(Role, &Path)]) -> Result<(), SameFile> {
+    let identities: Vec<(Role, Identity)> = files
+        .iter()
+        .map(|(role, path)| (*role, Identity::of(path)))
+        .collect();
+    for (i, (first, a)) in identities.iter().enumerate() {
+        for (second, b) in &identities[i + 1..] {
+            if a.same_as(b) {
+                return Err(SameFile {
+                    first,
+                    second,
+                    path: a.path.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// How a path is compared: its canonical form, and for an existing file its device and inode.
+struct Identity {
+    path: PathBuf,
+    inode: Option<(u64, u64)>,
+}
+
+impl Identity {
+    fn of(path: &Path) -> Identity {
+        Identity {
+            path: canonical(path),
+            inode: inode(path),
+        }
+    }
+
+    fn same_as(&self, other: &Identity) -> bool {
+        self.path == other.path || (self.inode.is_some() && self.inode == other.inode)
+    }
+}
+
+/// `path` canonicalized; a path that does not exist yet as its canonical parent joined with its name
+/// (as given, when even the parent cannot be resolved).
+pub fn canonical(path: &Path) -> PathBuf {
+    if let Ok(path) = std::fs::canonicalize(path) {
+        return path;
+    }
+    match (std::fs::canonicalize(parent_dir(path)), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn inode(_path: &Path) -> Option<(u64, u64)> {
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_capped_read_refuses_more_than_the_limit_and_accepts_the_limit() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f");
+        std::fs::write(&path, b"12345").expect("write");
+        assert_eq!(read_capped(&path, 5).expect("at the limit"), b"12345");
+        let err = read_capped(&path, 4).expect_err("over the limit");
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+    }
+
+    #[test]
+    fn a_directory_and_a_device_are_refused_and_a_missing_file_stays_not_found() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = read_capped(dir.path(), 10).expect_err("a directory");
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("a directory"), "{err}");
+        let err = read_capped(Path::new("/dev/zero"), 10).expect_err("a device");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
+        let err = read_capped(&dir.path().join("nope"), 10).expect_err("missing");
+        assert_eq!(err.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn atomic_writes_refuse_a_symlink_and_leave_its_target_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let target = dir.path().join("target");
+        std::fs::write(&target, "old").expect("write");
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        let err = write_atomically(&link, b"new").expect_err("a symlink");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).expect("read"), "old");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .expect("link")
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn the_same_file_under_two_names_is_refused_naming_both_roles() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let existing = dir.path().join("a.json");
+        std::fs::write(&existing, "{}").expect("write");
+        let dotted = dir.path().join(".").join("a.json");
+        let err = check_distinct(&[("the state file", &existing), ("the audit log", &dotted)])
+            .expect_err("same file");
+        assert_eq!((err.first, err.second), ("the state file", "the audit log"));
+        // Not yet existing: compared by canonical parent and name.
+        let new = dir.path().join("new.json");
+        let new_dotted = dir.path().join("sub").join("..").join("new.json");
+        std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+        assert!(check_distinct(&[("--out", &new), ("the state file", &new_dotted)]).is_err());
+        // Hard links are one file.
+        let hard = dir.path().join("hard.json");
+        std::fs::hard_link(&existing, &hard).expect("link");
+        assert!(check_distinct(&[("a", &existing), ("b", &hard)]).is_err());
+        assert!(check_distinct(&[("a", &existing), ("b", &new)]).is_ok());
+    }
+}

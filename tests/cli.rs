@@ -1,0 +1,434 @@
+//! The command line as a program: argument errors exit 1 naming the argument, closed pipes end quietly,
+//! hostile files (FIFO, device, directory, symlink, two roles on one file) are refused before anything
+//! is written, `force-unlock`, completions and the man page.
+
+use std::io::Read;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::support::{Workspace, bcprune, bcprune_at, manifest_yaml, store};
+
+const SUBCOMMANDS: [&str; 11] = [
+    "validate",
+    "plan",
+    "apply",
+    "show",
+    "audit",
+    "schema",
+    "force-unlock",
+    "completions",
+    "man",
+    "demo",
+    "sim",
+];
+
+#[test]
+fn a_flag_a_command_does_not_take_exits_1_naming_it() {
+    let out = bcprune()
+        .args(["schema", "manifest", "--batch-size", "3"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    let stderr = String::from_utf8_lossy(&out);
+    assert!(stderr.contains("--batch-size"), "{stderr}");
+    let out = bcprune()
+        .args(["plan", "--bogus", "m.yaml"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&out).contains("--bogus"));
+    // Every argument error is 1, never clap's 2 (which --detailed-exitcode reads as "pending").
+    bcprune().assert().code(1);
+    bcprune().args(["plan"]).assert().code(1);
+    bcprune()
+        .args(["apply", "--batch-size", "251", "m.yaml"])
+        .assert()
+        .code(1);
+    bcprune()
+        .args(["validate", "--state", "s.json", "m.yaml"])
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    bcprune().arg("--help").assert().success();
+    bcprune().args(["plan", "--help"]).assert().success();
+    bcprune().arg("--version").assert().success();
+}
+
+#[test]
+fn the_test_knobs_are_hidden_arguments_with_their_env_names() {
+    let out = bcprune()
+        .args(["plan", "--help"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let help = String::from_utf8_lossy(&out);
+    assert!(
+        !help.contains("retry-policy") && !help.contains("BCPRUNE_"),
+        "{help}"
+    );
+    // A bad value is an error now, not silently ignored.
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
+    bcprune()
+        .env("BCPRUNE_TIMEOUT_MS", "soon")
+        .args(["plan"])
+        .arg(&manifest)
+        .assert()
+        .code(1);
+}
+
+/// Run `cmd` with stdout (or stderr) a pipe whose reading end is closed before it starts (as after
+/// `| head -c 1` has read its byte), waiting at most 60 s; the exit code and the other stream.
+fn run_with_closed(mut cmd: std::process::Command, close_stdout: bool) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    if close_stdout {
+        cmd.stdout(writer).stderr(Stdio::piped());
+    } else {
+        cmd.stdout(Stdio::piped()).stderr(writer);
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    let mut other = String::new();
+    let stream: Box<dyn Read> = match (child.stdout.take(), child.stderr.take()) {
+        (Some(out), _) => Box::new(out),
+        (_, Some(err)) => Box::new(err),
+        (None, None) => unreachable!("one stream is piped"),
+    };
+    let mut stream = stream;
+    let _ = stream.read_to_string(&mut other);
+    (wait_bounded(&mut child), other)
+}
+
+fn wait_bounded(child: &mut std::process::Child) -> Option<i32> {
+    for _ in 0..600 {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("bcprune did not finish within 60 s");
+}
+
+fn binary() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("bcprune"));
+    for var in [
+        "BIGCOMMERCE_STORE_HASH",
+        "BIGCOMMERCE_ACCESS_TOKEN",
+        "BIGCOMMERCE_API_URL",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let mut schema = binary();
+    schema.args(["schema", "manifest"]);
+    let (code, stderr) = run_with_closed(schema, true);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(stderr, "", "nothing to say: the reader went away");
+
+    let sim = store(5);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let mut plan = binary();
+    plan.env("BIGCOMMERCE_API_URL", sim.base_url())
+        .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
+        .arg("plan")
+        .arg(&manifest);
+    let (code, stderr) = run_with_closed(plan, true);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_closed_stderr_does_not_panic() {
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", "version: 1\nabsent: [oops\n");
+    let mut validate = binary();
+    validate.arg("validate").arg(&manifest);
+    let (code, _) = run_with_closed(validate, false);
+    assert_eq!(
+        code,
+        Some(1),
+        "the manifest error's exit code, not a panic's 101"
+    );
+    // A command that prints progress on stderr: plan against a store.
+    let sim = store(5);
+    let manifest = ws.write("ok.yaml", manifest_yaml(&[1, 2], ""));
+    let mut plan = binary();
+    plan.env("BIGCOMMERCE_API_URL", sim.base_url())
+        .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&manifest);
+    let (code, stdout) = run_with_closed(plan, false);
+    assert_eq!(code, Some(2), "{stdout}");
+    assert!(stdout.contains("Plan: 2 to delete"), "{stdout}");
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+}
+
+#[test]
+fn a_fifo_or_device_is_refused_not_read_forever() {
+    let ws = Workspace::new();
+    let fifo = ws.path().join("plan.json");
+    mkfifo(&fifo);
+    for args in [vec!["show"], vec!["audit", "verify", "--log"]] {
+        let out = bcprune()
+            .args(&args)
+            .arg(&fifo)
+            .timeout(Duration::from_secs(30))
+            .assert()
+            .code(1)
+            .get_output()
+            .stderr
+            .clone();
+        let stderr = String::from_utf8_lossy(&out);
+        assert!(stderr.contains("a FIFO (named pipe)"), "{args:?}: {stderr}");
+    }
+    let out = bcprune()
+        .args(["show", "/dev/zero"])
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .get_output()
+        .stderr
+        .clone();
+    assert!(String::from_utf8_lossy(&out).contains("not a regular file"));
+    bcprune()
+        .arg("show")
+        .arg(ws.path())
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("a directory"));
+
+    // A FIFO as the state file: plan refuses it before any request.
+    let sim = store(5);
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
+    let state = ws.path().join("state.json");
+    mkfifo(&state);
+    bcprune_at(&sim)
+        .args(["plan", "--state"])
+        .arg(&state)
+        .arg(&manifest)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("a FIFO"));
+    // And as the audit log: apply refuses before any DELETE.
+    let audit = ws.path().join("audit.jsonl");
+    mkfifo(&audit);
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--audit-log"])
+        .arg(&audit)
+        .arg(&manifest)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("a FIFO"));
+    assert_eq!(crate::support::deletes(&sim), Vec::<Vec<u32>>::new());
+}
+
+#[test]
+fn two_roles_on_one_file_are_refused_before_anything_is_written() {
+    let sim = store(5);
+    let ws = Workspace::new();
+    let text = manifest_yaml(&[1, 2], "");
+    let manifest = ws.write("m.yaml", &text);
+    bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&manifest)
+        .arg(&manifest)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "--out and a manifest file are the same file",
+        ));
+    assert_eq!(std::fs::read_to_string(&manifest).expect("read"), text);
+
+    let shared = ws.path().join("shared.json");
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--state"])
+        .arg(&shared)
+        .arg("--audit-log")
+        .arg(ws.path().join(".").join("shared.json"))
+        .arg(&manifest)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "the state file and the audit log are the same file",
+        ));
+    assert!(!shared.exists());
+    assert_eq!(crate::support::deletes(&sim), Vec::<Vec<u32>>::new());
+}
+
+#[test]
+fn a_symlinked_state_file_is_refused_and_its_target_left_alone() {
+    let sim = store(5);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    let target = ws.path().join("bcprune.state.json");
+    let before = std::fs::read_to_string(&target).expect("state");
+    let link = ws.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--state"])
+        .arg(&link)
+        .arg(&manifest)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("is a symbolic link"))
+        .stderr(predicates::str::contains("pass the target's path instead"));
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).expect("state"), before);
+    assert_eq!(crate::support::deletes(&sim), vec![vec![1, 2]]);
+}
+
+#[test]
+fn force_unlock_removes_a_lock_only_with_its_id() {
+    let sim = store(5);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
+    let lock = ws.path().join("bcprune.state.json.lock");
+    std::fs::write(
+        &lock,
+        r#"{"pid":4242,"host":"ci-runner-that-vanished","started_at":"2026-11-28T20:00:00Z","run_id":"8f0c"}"#,
+    )
+    .expect("write lock");
+    // The lock-held message names the lock ID and the command that clears it.
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(3)
+        .stderr(predicates::str::contains("lock ID 8f0c"))
+        .stderr(predicates::str::contains(
+            "bcprune force-unlock 8f0c --state",
+        ));
+    bcprune()
+        .args(["force-unlock", "nope"])
+        .arg(&manifest)
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("has lock ID 8f0c, not nope"));
+    assert!(lock.exists());
+    bcprune()
+        .args(["force-unlock", "8f0c"])
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stderr(predicates::str::contains("Removed the lock"));
+    assert!(!lock.exists());
+    bcprune()
+        .args(["force-unlock", "8f0c", "--state"])
+        .arg(ws.path().join("bcprune.state.json"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("nothing to unlock"));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success();
+}
+
+#[test]
+fn completions_for_every_shell_name_every_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = bcprune()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let script = String::from_utf8_lossy(&out);
+        assert!(script.contains("bcprune"), "{shell}");
+        for sub in SUBCOMMANDS {
+            assert!(script.contains(sub), "{shell} completions lack {sub}");
+        }
+        assert!(script.contains("detailed-exitcode"), "{shell}");
+    }
+    bcprune().args(["completions", "tcsh"]).assert().code(1);
+}
+
+#[test]
+fn the_man_page_is_roff_naming_every_command_and_flag() {
+    let out = bcprune()
+        .arg("man")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let page = String::from_utf8_lossy(&out);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH bcprune"),
+        "{page}"
+    );
+    for sub in SUBCOMMANDS {
+        assert!(
+            page.contains(&sub.replace('-', "\\-")),
+            "the man page lacks {sub}"
+        );
+        assert!(
+            page.contains(&format!(".SH \"BCPRUNE {}\"", sub.to_uppercase())),
+            "{sub}"
+        );
+    }
+    assert!(page.contains("detailed\\-exitcode"), "{page}");
+}
+
+#[test]
+fn apply_with_a_closed_stdout_deletes_nothing_and_leaves_no_lock() {
+    let sim = store(5);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let mut apply = binary();
+    apply
+        .env("BIGCOMMERCE_API_URL", sim.base_url())
+        .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest);
+    let (code, stderr) = run_with_closed(apply, true);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!ws.path().join("bcprune.state.json.lock").exists());
+    assert_eq!(crate::support::deletes(&sim), Vec::<Vec<u32>>::new());
+}
