@@ -30,8 +30,11 @@
 mod client;
 mod error;
 mod listing;
+mod lookup;
 mod pacer;
 mod retry;
+mod scrub;
+mod subscribers;
 mod token;
 
 #[cfg(test)]
@@ -44,7 +47,9 @@ use crate::CustomerId;
 pub use client::{Client, ClientConfig, Stats, USER_AGENT};
 pub use error::ApiError;
 pub use listing::PAGE_LIMIT;
-pub use retry::RetryPolicy;
+pub use lookup::{EMAIL_QUERY_BUDGET, EMAILS_PER_LOOKUP, EmailMatches};
+pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy};
+pub use subscribers::{LiveSubscriber, LiveSubscribers};
 pub use token::{TOKEN_ENV, Token};
 
 /// One customer as listed live. Holds personal data in memory only: it is masked before display and
