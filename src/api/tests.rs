@@ -1289,36 +1289,22 @@ async fn a_token_the_server_echoes_never_reaches_an_error_or_a_log() {
     let upper = json!({"title": format!("Bearer {}", TOKEN.to_uppercase())});
     let encoded = json!({"title": "token tok%2DSECRET%2Dabc123 unknown"});
     let cases = [
-        (Reply::json(403, echo.clone()), Some(403)),
-        (Reply::json(401, upper), Some(401)),
-        (Reply::json(422, encoded), Some(422)),
+        (403, echo.clone()),
+        (401, upper),
+        (422, encoded),
         // Retried until exhausted: the last attempt's title is in the error and every log line.
-        (Reply::json(503, echo.clone()), Some(503)),
-        (Reply::json(429, echo), Some(429)),
+        (503, echo.clone()),
+        (429, echo),
         // A 200 whose body quotes it: the JSON error message can include the offending value.
-        (Reply::json(200, json!({"data": TOKEN})), Some(200)),
-        (
-            Reply::json(200, json!({"data": [{"id": TOKEN, "date_modified": "x"}]})),
-            Some(200),
-        ),
+        (200, json!({"data": TOKEN})),
+        (200, json!({"data": [{"id": TOKEN, "date_modified": "x"}]})),
     ];
-    for (reply, status) in cases {
-        let reply = Arc::new(Mutex::new(Some(reply)));
-        let template = reply.lock().expect("lock").as_ref().map(|r| {
-            (
-                r.status,
-                match &r.payload {
-                    Payload::Json(v) => v.clone(),
-                    _ => Value::Null,
-                },
-            )
-        });
-        let (code, body) = template.expect("reply");
+    for (code, body) in cases {
         let server = Server::start(move |_: &Seen, _| Reply::json(code, body.clone())).await;
         let error = bounded(client(&server).list(&[1]))
             .await
             .expect_err("refused");
-        assert_eq!(error.status(), status, "{error}");
+        assert_eq!(error.status(), Some(code), "{error}");
         let shown = format!("{error} {error:?}");
         assert_no_token(&shown);
         assert!(!shown.to_lowercase().contains("secret"), "{shown}");
