@@ -490,36 +490,39 @@ impl Client {
                     }
                     .min(self.retry.max_wait);
                     self.pacer.block_until(Instant::now() + wait);
-                    (wait, Some(429), last)
+                    (Some(wait), Some(429), last)
                 }
                 Outcome::Retry(status, last) => {
                     rate_limited_in_a_row = 0;
-                    (backoff.next_wait().min(self.retry.max_wait), status, last)
+                    (
+                        Some(backoff.next_wait().min(self.retry.max_wait)),
+                        status,
+                        last,
+                    )
                 }
                 Outcome::Unreachable(last) => {
                     rate_limited_in_a_row = 0;
                     unreachable += 1;
-                    // Past the short connect schedule: give up now (Duration::MAX marks it).
-                    let wait = connect_waits.get(unreachable - 1).copied();
-                    (wait.unwrap_or(Duration::MAX), None, last)
+                    // None past the short connect schedule: give up now.
+                    (connect_waits.get(unreachable - 1).copied(), None, last)
                 }
             };
             let last = self.scrub.text(&last);
-            if attempt >= self.retry.max_attempts || wait == Duration::MAX {
-                tracing::debug!(request = label, attempts = attempt, last = %last, "giving up");
-                return Err(ApiError::exhausted(
-                    &self.scrub,
-                    label,
-                    attempt,
-                    last_status,
-                    &last,
-                ));
-            }
-            // Announced at warn (shown on stderr by default): a slow run says why it is slow.
+            let wait = match wait {
+                Some(wait) if attempt < self.retry.max_attempts => wait,
+                _ => {
+                    tracing::debug!(request = label, attempts = attempt, last = %last, "giving up");
+                    return Err(ApiError::exhausted(
+                        &self.scrub,
+                        label,
+                        attempt,
+                        last_status,
+                        &last,
+                    ));
+                }
+            };
+            // Announced at warn, which stderr shows by default: a slow run says why it is slow.
             tracing::warn!(
-                request = label,
-                attempt,
-                wait_ms = wait.as_millis() as u64,
                 "{label}: attempt {attempt} failed ({last}); retrying in {}",
                 human_wait(wait)
             );
