@@ -9,9 +9,13 @@
 #      (list by id:in, one DELETE per ID, verify), and the check that no DELETE ever went to the
 #      subscribers collection. Skipped, with a note, when this build's `sim` has no `--subscribers`.
 # Each spec is rewritten in a temporary copy so its paths start at /stores/{store_hash}/v3, as
-# bcprune's requests do; it is never copied into the repository. The subscribers spec marks the `id`
-# filter of `GET /customers/subscribers` as required (a spec error: a list cannot require a single
-# ID), so the copy makes it optional; otherwise every id:in listing would be reported.
+# bcprune's requests do; it is never copied into the repository. Two errors of the subscribers spec are
+# corrected in the copy, or every listing would be reported: the `id` filter of `GET /customers/subscribers`
+# is marked required (a list cannot require a single ID), and `id:in` lacks `style: form, explode: false`
+# although its own description documents the comma form `id:in=4,5,6` (as customers.v3.yml declares it).
+# Checked by hand with `prism mock --errors` on the corrected copy: `GET …/subscribers?id:in=1,2,3&limit=250`
+# (and `&page=2`), `?email=…&limit=250` and `DELETE …/subscribers/7` validate; uncorrected, id:in is
+# refused ("id:in.0 must be integer").
 #
 # Usage: scripts/prism-check.sh        (installs @stoplight/prism-cli into $PRISM_DIR, default ~/.cache/bcprune-prism)
 set -euo pipefail
@@ -66,7 +70,9 @@ for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 pids=()
 sed -e "s#^  - url: 'https://api.bigcommerce.com/stores/{store_hash}/v3'#  - url: 'http://127.0.0.1:$PRISM_PORT'#" \
     -e "s#^  '/customers/subscribers#  '/stores/{store_hash}/v3/customers/subscribers#" \
-    -e "/^    IdParam:/,/^    IdInParam:/ s/required: true/required: false/" "$SUB_SPEC" > "$work/sub-spec.yml"
+    -e "/^    IdParam:/,/^    IdInParam:/ s/required: true/required: false/" \
+    -e "/^    IdInParam:/,/^    [A-Za-z]/ s/^      in: query\$/      in: query\n      style: form\n      explode: false/" \
+    "$SUB_SPEC" > "$work/sub-spec.yml"
 "$bin" sim --port "$SIM_PORT" --customers 10 --subscribers 1000 > "$work/sim2.log" 2>&1 & pids+=($!)
 "$PRISM_DIR/node_modules/.bin/prism" proxy --errors -p "$PRISM_PORT" "$work/sub-spec.yml" "http://127.0.0.1:$SIM_PORT" \
   > "$work/prism2.log" 2>&1 & pids+=($!)
