@@ -7,6 +7,7 @@ mod audit;
 mod demo;
 mod economy;
 mod manifest;
+mod network;
 mod plan;
 mod resilience;
 mod schema;
