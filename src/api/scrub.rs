@@ -14,6 +14,9 @@
 //! - whatever follows `X-Auth-Token:`/`X-Auth-Token=` or `Bearer ` (a header echoed back), even when
 //!   it is not exactly our token (a trimmed or altered copy is still a secret).
 //!
+//! Email addresses in server text are masked too (`j***@example.com`): an error quoting a customer
+//! would otherwise put personal data into the terminal, a CI log and the audit log.
+//!
 //! Scrubbing happens before control characters are neutralised and before the text is cut to its
 //! display length, so a token straddling the cut cannot leave a prefix behind. Not covered: a token
 //! split across two fields, or encoded some other way (base64, JSON `\u` escapes inside a string
@@ -50,7 +53,7 @@ impl Scrubber {
     /// Make a server-provided string safe to show: the token removed, control characters (terminal
     /// escapes, newlines) replaced by `?`, cut to 300 characters.
     pub(crate) fn text(&self, text: &str) -> String {
-        let scrubbed = self.redact(text);
+        let scrubbed = mask_emails(&self.redact(text));
         let mut out: String = scrubbed
             .chars()
             .take(MAX_CHARS)
@@ -105,6 +108,39 @@ impl Scrubber {
         }
         Some(i)
     }
+}
+
+/// Every `local@domain.tld` in `text` masked as [`crate::mask::email`] does.
+fn mask_emails(text: &str) -> String {
+    let local = |c: char| c.is_alphanumeric() || ".!#$%&'*+/=?^_`{|}~-".contains(c);
+    let domain = |c: char| c.is_alphanumeric() || c == '.' || c == '-';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        let start = rest[..at]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| local(*c))
+            .last()
+            .map_or(at, |(i, _)| i);
+        let end = at
+            + 1
+            + rest[at + 1..]
+                .char_indices()
+                .find(|(_, c)| !domain(*c))
+                .map_or(rest.len() - at - 1, |(i, _)| i);
+        let host = rest[at + 1..end].trim_end_matches('.');
+        let end = at + 1 + host.len();
+        if start < at && host.contains('.') {
+            out.push_str(&rest[..start]);
+            out.push_str(&crate::mask::email(&rest[start..end]));
+        } else {
+            out.push_str(&rest[..end]);
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `X-Auth-Token: value`, `x-auth-token=value`, `"X-Auth-Token": "value"` or `Bearer value` at `i`:
@@ -212,6 +248,16 @@ mod unit {
         let out = scrub.text(&text);
         assert!(!out.contains("tok-SEC"), "{out}");
         assert!(out.ends_with(REDACTED), "{out}");
+    }
+
+    #[test]
+    fn emails_in_server_text_are_masked() {
+        let scrub = Scrubber::new(TOKEN);
+        assert_eq!(
+            scrub.text("customer Jane.Doe+x@Example.com. cannot be deleted (see a@b, @c.d, x@y.z)"),
+            "customer J***@Example.com. cannot be deleted (see a@b, @c.d, x***@y.z)"
+        );
+        assert_eq!(scrub.text("züri@bücher.ch"), "z***@bücher.ch");
     }
 
     #[test]
