@@ -160,6 +160,14 @@ impl Client {
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(bad_url(base, "it must not have a query or fragment"));
         }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            // Not echoed: the credentials in it are a secret.
+            return Err(ApiError::Config(format!(
+                "the API URL for {:?} holds a user name or password: remove it from --api-url or \
+                 BIGCOMMERCE_API_URL (the access token goes in BIGCOMMERCE_ACCESS_TOKEN only)",
+                sanitize(parsed.host_str().unwrap_or(""))
+            )));
+        }
         if parsed.scheme() == "http" && !is_loopback(&parsed) {
             // BigCommerce answers http with a redirect, but the request (and X-Auth-Token in it)
             // would already have crossed the network in clear.

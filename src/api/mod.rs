@@ -1,13 +1,23 @@
-//! The Customers V3 API client: the only code that talks to BigCommerce.
+//! The BigCommerce API client (customers and newsletter subscribers): the only code that talks to
+//! BigCommerce.
 //!
-//! It lists customers by ID (read-only, for `plan` and for verifying after `apply`) and deletes them
-//! by ID list (for `apply`), while keeping every promise the tool makes about the network: one
+//! It lists customers and subscribers by ID (read-only, for `plan` and for verifying after `apply`),
+//! deletes customers by ID list and subscribers one by one by ID (for `apply`), and resolves emails to
+//! both (for `import`, GET only), while keeping every promise the tool makes about the network: one
 //! pacer per client (`pacer.rs`) spends the store's shared rate-limit quota without causing 429s,
-//! `retry.rs` honours 429 headers and backs off on failures, every answer is checked before it is
-//! believed (`listing.rs`), and the token stays out of every log, error and file ([`Token`]).
+//! `retry.rs` honours 429 headers, backs off on failures and gives up on an unreachable store within
+//! seconds, announcing every retry as a warning; every answer is checked before it is believed
+//! (`listing.rs`); the token stays out of every log, error and file ([`Token`]), even when a server
+//! quotes it back (`scrub.rs`), and never crosses the network over plain `http://`.
+//!
+//! **No DELETE to the subscribers collection is possible** (`DELETE /v3/customers/subscribers` deletes
+//! every subscriber of the store): see [`Client::delete_subscriber`] and `subscribers.rs`.
 //!
 //! Public API: [`Client`] built from a [`ClientConfig`] ([`Token`], [`RetryPolicy`]); [`Client::list`]
-//! → [`Live`]; [`Client::delete`]; [`Client::stats`] → [`Stats`]; errors are [`ApiError`].
+//! → [`Live`]; [`Client::delete`]; [`Client::list_subscribers`] → [`LiveSubscribers`];
+//! [`Client::delete_subscriber`]; [`Client::customers_by_email`] → [`EmailMatches`] of
+//! [`LiveCustomer`]; [`Client::subscribers_by_email`] → [`LiveSubscriber`]s; [`Client::stats`] →
+//! [`Stats`]; errors are [`ApiError`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), bcprune::api::ApiError> {

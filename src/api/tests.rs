@@ -1158,6 +1158,11 @@ fn the_client_and_its_futures_can_cross_threads() {
     let client = Client::new(config("http://127.0.0.1:9".into())).expect("client");
     send(&client.list(&[1]));
     send(&client.delete(&[1]));
+    send(&client.list_subscribers(&[1]));
+    send(&client.delete_subscriber(1));
+    let emails = ["a@b.c".to_owned()];
+    send(&client.customers_by_email(&emails));
+    send(&client.subscribers_by_email("a@b.c"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1380,6 +1385,17 @@ fn plain_http_is_refused_for_any_host_but_this_machine() {
     ] {
         Client::new(ClientConfig::new(url, HASH, token())).expect(url);
     }
+    let error = Client::new(ClientConfig::new(
+        "https://user:hunter2@api.bigcommerce.com",
+        HASH,
+        token(),
+    ))
+    .expect_err("credentials in the URL");
+    let text = error.to_string();
+    assert!(
+        text.contains("user name or password") && !text.contains("hunter2"),
+        "{text}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
