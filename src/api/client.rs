@@ -36,6 +36,9 @@ pub const USER_AGENT: &str = concat!(
     " (+https://github.com/bcprune/bcprune)"
 );
 
+/// The longest a connection (TCP and TLS) may take to open, at most the request timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How much of an error response (4xx/5xx) is read: enough for the API's JSON error, no more.
 pub(super) const ERROR_BODY_CAP: usize = 64 * 1024;
 
@@ -213,7 +216,9 @@ impl Client {
             .default_headers(headers)
             // Never follow a redirect: it would carry X-Auth-Token to wherever it points.
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.timeout)
+            // A host that drops packets is given up like a closed port (connect failures follow
+            // the short connect schedule), not after the full request timeout each time.
+            .connect_timeout(config.timeout.min(CONNECT_TIMEOUT))
             .timeout(config.timeout)
             .build()
             .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))?;
@@ -590,6 +595,10 @@ impl Client {
             }
             Ok(Err((status, error))) => {
                 tracing::debug!(request = label, elapsed_ms, ?status, "transport error");
+                if status.is_none() && error.is_connect() {
+                    // Nothing was sent (refused, unreachable, DNS, TLS, connect timeout).
+                    return Outcome::Unreachable(describe(error));
+                }
                 if error.is_timeout() {
                     return Outcome::Retry(
                         status,
@@ -607,7 +616,6 @@ impl Client {
                             describe(error)
                         ),
                     ),
-                    None if error.is_connect() => Outcome::Unreachable(describe(error)),
                     None => Outcome::Retry(None, describe(error)),
                 };
             }
