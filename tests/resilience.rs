@@ -252,10 +252,10 @@ fn hostile_listings_fail_clearly_and_nothing_is_deleted() {
         (Hostile::BadJson, "JSON"),
         (Hostile::Html200, "HTML"),
         (Hostile::Html502, "502"),
-        (Hostile::TruncatedBody, ""),
+        (Hostile::TruncatedBody, "but the body was cut off"),
         (Hostile::HugeBody(40 * 1024 * 1024), "larger than"),
         (Hostile::ExtraCustomer, "not asked for"),
-        (Hostile::MissingId, "id"),
+        (Hostile::MissingId, "data[0] has no id"),
         (Hostile::ZeroTotalPages, "pages"),
         (Hostile::Hang, "timeout"),
         (Hostile::StallBody, "timeout"),
@@ -292,8 +292,9 @@ fn hostile_listings_fail_clearly_and_nothing_is_deleted() {
 
 #[test]
 fn pagination_that_claims_to_never_end_is_not_followed_forever() {
-    // The store claims endless pages; a short page ends the listing (API-NOTES §5.3), so the plan is
-    // still exact and the number of GETs stays bounded.
+    // The store claims endless pages. A listing that already holds every ID asked for is complete
+    // (the claim is never followed); one that does not is refused after the pages its IDs can fill,
+    // never read as "absent" (a false "already absent" would report an erasure that did not happen).
     let sim = store_with(
         SimConfig::default()
             .customers(600)
@@ -309,18 +310,36 @@ fn pagination_that_claims_to_never_end_is_not_followed_forever() {
         .arg(&manifest)
         .output()
         .expect("run");
-    let gets = count(&sim, "GET");
-    assert!(gets <= 6, "{gets} GETs for 500 IDs");
+    // Two id:in requests of 250 IDs; each first page already holds all 250, so the listing is
+    // complete and the endless `next` is never followed.
+    assert_eq!(count(&sim, "GET"), 2);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    match output.status.code() {
-        Some(0) => assert!(
-            stdout.contains("Plan: 500 to delete, 0 already absent."),
-            "{stdout}"
-        ),
-        Some(1) => assert!(stderr.contains("pagination"), "{stderr}"),
-        other => panic!("unexpected exit {other:?}: {stderr}"),
-    }
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.contains("Plan: 500 to delete, 0 already absent."),
+        "{stdout}"
+    );
+
+    // IDs 501–700 in one request, of which 100 exist: the first page cannot hold them all, the
+    // store announces another page forever, and 200 IDs fit in one page of 250.
+    let ids: Vec<u32> = (501..=700).collect();
+    let manifest = ws.write("n.yaml", manifest_yaml(&ids, ""));
+    let before = count(&sim, "GET");
+    let output = bcprune_at(&sim)
+        .env("BCPRUNE_TIMEOUT_MS", "2000")
+        .args(["plan"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("pagination never ends"), "{stderr}");
+    assert_eq!(
+        count(&sim, "GET") - before,
+        1,
+        "the endless next is not followed"
+    );
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod cli;
 mod demo;
 mod economy;
 mod manifest;
+mod network;
 mod plan;
 mod resilience;
 mod schema;

@@ -21,12 +21,13 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::error::{ApiError, sanitize};
-use super::listing::{PAGE_LIMIT, check_page};
+use super::listing::{PAGE_LIMIT, check_records};
 use super::pacer::Pacer;
 use super::retry::{Backoff, RetryPolicy, rate_limit_wait, small_jitter};
+use super::scrub::Scrubber;
 use super::token::Token;
 use super::{Live, LiveCustomer};
-use crate::CustomerId;
+use crate::{CustomerId, Resource};
 
 /// The `User-Agent` BigCommerce asks integrations to send, so they can tell who is calling.
 pub const USER_AGENT: &str = concat!(
@@ -35,8 +36,11 @@ pub const USER_AGENT: &str = concat!(
     " (+https://github.com/bcprune/bcprune)"
 );
 
+/// The longest a connection (TCP and TLS) may take to open, at most the request timeout.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How much of an error response (4xx/5xx) is read: enough for the API's JSON error, no more.
-const ERROR_BODY_CAP: usize = 64 * 1024;
+pub(super) const ERROR_BODY_CAP: usize = 64 * 1024;
 
 /// Everything a [`Client`] needs. Start from [`ClientConfig::new`] and adjust the public fields.
 #[derive(Debug, Clone)]
@@ -97,6 +101,8 @@ pub struct Client {
     collection: String,
     host: String,
     auth: HeaderValue,
+    /// Removes the token from every server text before it reaches an error or a log line.
+    pub(super) scrub: Scrubber,
     parallelism: usize,
     timeout: Duration,
     retry: RetryPolicy,
@@ -104,6 +110,16 @@ pub struct Client {
     slots: Semaphore,
     pacer: Pacer,
     stats: Mutex<Stats>,
+}
+
+/// The filter of a listing GET. There is no filter-less listing, and no listing is ever a DELETE.
+pub(super) enum Filter<'a> {
+    /// `id:in=1,2,3` (at most [`PAGE_LIMIT`] IDs).
+    Ids(&'a [u32]),
+    /// `email:in=<percent-encoded emails, comma-separated>` (customers).
+    EmailIn { encoded: String, count: usize },
+    /// `email=<one percent-encoded email>` (subscribers).
+    Email { encoded: String },
 }
 
 /// The end of one attempt.
@@ -114,8 +130,11 @@ enum Outcome {
     Fatal(ApiError),
     /// 429: wait what the headers say (if usable), then retry.
     RateLimited(Option<Duration>, String),
-    /// 5xx, timeout, connection trouble: back off, then retry.
+    /// 5xx, timeout, a body cut off: back off, then retry.
     Retry(Option<u16>, String),
+    /// Nothing reached the server (connection refused, unreachable, DNS): retry briefly
+    /// ([`RetryPolicy::connect_waits`]), then give up.
+    Unreachable(String),
 }
 
 impl Client {
@@ -144,6 +163,24 @@ impl Client {
         if parsed.query().is_some() || parsed.fragment().is_some() {
             return Err(bad_url(base, "it must not have a query or fragment"));
         }
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            // Not echoed: the credentials in it are a secret.
+            return Err(ApiError::Config(format!(
+                "the API URL for {:?} holds a user name or password: remove it from --api-url or \
+                 BIGCOMMERCE_API_URL (the access token goes in BIGCOMMERCE_ACCESS_TOKEN only)",
+                sanitize(parsed.host_str().unwrap_or(""))
+            )));
+        }
+        if parsed.scheme() == "http" && !is_loopback(&parsed) {
+            // BigCommerce answers http with a redirect, but the request (and X-Auth-Token in it)
+            // would already have crossed the network in clear.
+            return Err(ApiError::Config(format!(
+                "refusing plain http:// for {:?}: the access token would be sent unencrypted. Use \
+                 https:// (e.g. https://api.bigcommerce.com) via --api-url or BIGCOMMERCE_API_URL; \
+                 http:// is accepted only for this machine (localhost, 127.0.0.0/8, ::1)",
+                sanitize(parsed.host_str().unwrap_or(""))
+            )));
+        }
         let collection = format!("{base}/stores/{hash}/v3/customers");
         Url::parse(&collection).map_err(|e| bad_url(base, &e.to_string()))?;
         let host = match (parsed.host_str(), parsed.port()) {
@@ -165,6 +202,7 @@ impl Client {
             ));
         }
         let auth = config.token.header_value()?;
+        let scrub = config.token.scrubber();
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let mut builder = reqwest::Client::builder();
@@ -178,7 +216,9 @@ impl Client {
             .default_headers(headers)
             // Never follow a redirect: it would carry X-Auth-Token to wherever it points.
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(config.timeout)
+            // A host that drops packets is given up like a closed port (connect failures follow
+            // the short connect schedule), not after the full request timeout each time.
+            .connect_timeout(config.timeout.min(CONNECT_TIMEOUT))
             .timeout(config.timeout)
             .build()
             .map_err(|e| ApiError::Config(format!("cannot build the HTTP client: {e}")))?;
@@ -187,6 +227,7 @@ impl Client {
             collection,
             host,
             auth,
+            scrub,
             parallelism: config.parallelism,
             timeout: config.timeout,
             retry: RetryPolicy {
@@ -205,6 +246,16 @@ impl Client {
         self.host.clone()
     }
 
+    /// `{api_url}/stores/{store_hash}/v3/customers`, no trailing slash.
+    pub(super) fn collection_url(&self) -> &str {
+        &self.collection
+    }
+
+    /// Requests in flight at most.
+    pub(super) fn parallelism(&self) -> usize {
+        self.parallelism
+    }
+
     /// A snapshot of the counters so far.
     pub fn stats(&self) -> Stats {
         self.stats_lock().clone()
@@ -214,67 +265,152 @@ impl Client {
     /// distinct IDs, at most `parallelism` at once, more pages followed if the API says so). Every
     /// answer is checked; any failure fails the whole listing, never a partial [`Live`].
     pub async fn list(&self, ids: &[CustomerId]) -> Result<Live, ApiError> {
-        let ids = sorted_unique(ids);
         let mut live = Live::default();
-        // Futures collected first (they are lazy: nothing runs before polled), so that no closure
-        // with a borrowed argument lives across an await, which would make this future !Send.
-        let chunks: Vec<_> = ids.chunks(PAGE_LIMIT).map(|c| self.list_chunk(c)).collect();
-        let mut pending = futures_util::stream::iter(chunks).buffer_unordered(self.parallelism);
-        while let Some(result) = pending.next().await {
-            for customer in result? {
-                live.customers.insert(customer.id, customer);
-            }
+        for customer in self.list_by_id(Resource::Customer, ids).await? {
+            live.customers.insert(customer.id, customer);
         }
         Ok(live)
     }
 
-    async fn list_chunk(&self, ids: &[CustomerId]) -> Result<Vec<LiveCustomer>, ApiError> {
-        let asked: BTreeSet<CustomerId> = ids.iter().copied().collect();
+    /// The records of `resource` with these IDs that exist now: ⌈N/250⌉ `id:in` GETs, at most
+    /// `parallelism` at once, each checked; all or nothing.
+    pub(super) async fn list_by_id(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+    ) -> Result<Vec<LiveCustomer>, ApiError> {
+        let ids = sorted_unique(ids);
+        let mut found = Vec::new();
+        // Futures collected first (they are lazy: nothing runs before polled), so that no closure
+        // with a borrowed argument lives across an await, which would make this future !Send.
+        let chunks: Vec<_> = ids
+            .chunks(PAGE_LIMIT)
+            .map(|c| self.list_chunk(resource, c))
+            .collect();
+        let mut pending = futures_util::stream::iter(chunks).buffer_unordered(self.parallelism);
+        while let Some(result) = pending.next().await {
+            found.extend(result?);
+        }
+        Ok(found)
+    }
+
+    async fn list_chunk(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+    ) -> Result<Vec<LiveCustomer>, ApiError> {
+        let asked: BTreeSet<u32> = ids.iter().copied().collect();
+        let noun = resource.as_str();
+        let accept = |record: &LiveCustomer| {
+            if asked.contains(&record.id) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{noun} {} was returned but not asked for (the id:in filter was not applied?)",
+                    record.id
+                ))
+            }
+        };
+        let query = Filter::Ids(ids);
+        self.list_pages(resource, &query, asked.len(), Some(asked.len()), &accept)
+            .await
+    }
+
+    /// Follow the pages of one filtered GET until the server says there are no more, checking each
+    /// page (`accept` decides whether a record belongs to the filter). `most` is how many records
+    /// the filter can match at most (it bounds the pages followed); `complete_at` stops early once
+    /// that many were seen (an `id:in` of N IDs is complete after N records).
+    pub(super) async fn list_pages(
+        &self,
+        resource: Resource,
+        filter: &Filter<'_>,
+        most: usize,
+        complete_at: Option<usize>,
+        accept: &(dyn Fn(&LiveCustomer) -> Result<(), String> + Sync),
+    ) -> Result<Vec<LiveCustomer>, ApiError> {
         let mut seen = BTreeSet::new();
         let mut found = Vec::new();
         let mut page_size = PAGE_LIMIT;
         let mut page: u32 = 1;
         loop {
-            let (url, label) = self.url(&Method::GET, ids, page)?;
+            let (url, label) = self.list_url(resource, filter, page)?;
             let (status, body) = self
                 .send(Method::GET, url, &label, self.max_body_bytes)
                 .await?;
-            let invalid = |problem: String| ApiError::InvalidResponse {
-                request: label.clone(),
-                status,
-                problem,
-            };
+            let invalid = |problem: &str| ApiError::invalid(&self.scrub, &label, status, problem);
             if status != 200 {
-                return Err(invalid("expected HTTP 200 with a list of customers".into()));
+                return Err(invalid(&format!(
+                    "expected HTTP 200 with a list of {}s",
+                    resource.as_str()
+                )));
             }
-            let checked = check_page(&body, page, &asked, &mut seen).map_err(invalid)?;
+            let checked = check_records(&body, page, resource, &mut seen, accept)
+                .map_err(|problem| invalid(&problem))?;
             if page == 1 {
                 // A server that pages by fewer than 250 may legitimately need more pages; a first
                 // page that announces another one was full, so its length is the page size.
                 page_size = checked.per_page.unwrap_or(if checked.more {
-                    checked.customers.len().max(1)
+                    checked.records.len().max(1)
                 } else {
                     PAGE_LIMIT
                 });
             }
-            found.extend(checked.customers);
-            if !checked.more || seen.len() == asked.len() {
+            found.extend(checked.records);
+            if !checked.more || complete_at.is_some_and(|n| seen.len() >= n) {
                 return Ok(found);
             }
-            // Each page brings new IDs that were asked for, so this many pages always suffice.
-            let max_pages = asked.len().div_ceil(page_size.max(1));
+            // Each page brings new records of the filter, so this many pages always suffice.
+            let max_pages = most.div_ceil(page_size.max(1)).max(1);
             if page as usize >= max_pages {
-                return Err(invalid(format!(
-                    "pagination never ends: the response announces page {} but {} IDs fit in {} \
+                return Err(invalid(&format!(
+                    "pagination never ends: the response announces page {} but {} {}s fit in {} \
                      page(s) of {}",
                     page + 1,
-                    asked.len(),
+                    most,
+                    resource.as_str(),
                     max_pages,
                     page_size
                 )));
             }
             page += 1;
         }
+    }
+
+    /// The URL of one page of a filtered GET on `resource`'s collection, and its loggable label:
+    /// IDs abbreviated, emails never shown (they are personal data; the label ends up in errors).
+    fn list_url(
+        &self,
+        resource: Resource,
+        filter: &Filter<'_>,
+        page: u32,
+    ) -> Result<(Url, String), ApiError> {
+        let path = match resource {
+            Resource::Customer => self.collection.clone(),
+            Resource::Subscriber => format!("{}/subscribers", self.collection),
+        };
+        let page = if page > 1 {
+            format!("&page={page}")
+        } else {
+            String::new()
+        };
+        let (query, shown) = match filter {
+            Filter::Ids(ids) => (
+                format!("id:in={}", join_ids(ids)),
+                format!("id:in={}", short_ids(ids)),
+            ),
+            Filter::EmailIn { encoded, count } => (
+                format!("email:in={encoded}"),
+                format!(
+                    "email:in=({count} email{})",
+                    if *count == 1 { "" } else { "s" }
+                ),
+            ),
+            Filter::Email { encoded } => (format!("email={encoded}"), "email=(1 email)".to_owned()),
+        };
+        let url = Url::parse(&format!("{path}?{query}&limit={PAGE_LIMIT}{page}"))
+            .map_err(|e| ApiError::Config(format!("cannot build the request URL: {e}")))?;
+        let label = format!("GET {}?{shown}&limit={PAGE_LIMIT}{page}", url.path());
+        Ok((url, label))
     }
 
     /// Delete exactly `ids` with one logical `DELETE ?id:in=…` (retried on 429/5xx/network errors;
@@ -327,14 +463,28 @@ impl Client {
     }
 
     /// Send with pacing and retries until a 2xx (returned with its body) or a final error.
-    async fn send(
+    ///
+    /// The last line of defence against a mass deletion: a DELETE whose URL does not name its
+    /// records (a non-empty `id:in` on the customers collection, or one subscriber by its path) is
+    /// refused here, before anything is sent, whoever built it.
+    pub(super) async fn send(
         &self,
         method: Method,
         url: Url,
         label: &str,
         body_cap: usize,
     ) -> Result<(u16, Vec<u8>), ApiError> {
+        if method == Method::DELETE && !self.names_its_records(&url) {
+            return Err(ApiError::Config(format!(
+                "refusing to send DELETE {}: bcprune deletes customers only by a non-empty id:in and \
+                 subscribers only one by one by ID, never a collection (it could delete every record \
+                 of the store); this is a bug in bcprune, please report it",
+                url.path()
+            )));
+        }
         let mut backoff = Backoff::new(&self.retry);
+        let connect_waits = self.retry.connect_waits();
+        let mut unreachable = 0usize;
         let mut rate_limited_in_a_row = 0u32;
         let mut attempt = 0u32;
         loop {
@@ -353,27 +503,41 @@ impl Client {
                     }
                     .min(self.retry.max_wait);
                     self.pacer.block_until(Instant::now() + wait);
-                    (wait, Some(429), last)
+                    (Some(wait), Some(429), last)
                 }
                 Outcome::Retry(status, last) => {
                     rate_limited_in_a_row = 0;
-                    (backoff.next_wait().min(self.retry.max_wait), status, last)
+                    (
+                        Some(backoff.next_wait().min(self.retry.max_wait)),
+                        status,
+                        last,
+                    )
+                }
+                Outcome::Unreachable(last) => {
+                    rate_limited_in_a_row = 0;
+                    unreachable += 1;
+                    // None past the short connect schedule: give up now.
+                    (connect_waits.get(unreachable - 1).copied(), None, last)
                 }
             };
-            if attempt >= self.retry.max_attempts {
-                tracing::debug!(request = label, attempts = attempt, last = %last, "giving up");
-                return Err(ApiError::RetriesExhausted {
-                    request: label.to_owned(),
-                    attempts: attempt,
-                    last_status,
-                    last,
-                });
-            }
-            tracing::info!(
-                request = label,
-                attempt,
-                wait_ms = wait.as_millis() as u64,
-                "{last}; retrying"
+            let last = self.scrub.text(&last);
+            let wait = match wait {
+                Some(wait) if attempt < self.retry.max_attempts => wait,
+                _ => {
+                    tracing::debug!(request = label, attempts = attempt, last = %last, "giving up");
+                    return Err(ApiError::exhausted(
+                        &self.scrub,
+                        label,
+                        attempt,
+                        last_status,
+                        &last,
+                    ));
+                }
+            };
+            // Announced at warn, which stderr shows by default: a slow run says why it is slow.
+            tracing::warn!(
+                "{label}: attempt {attempt} failed ({last}); retrying in {}",
+                human_wait(wait)
             );
             {
                 let mut stats = self.stats_lock();
@@ -431,6 +595,10 @@ impl Client {
             }
             Ok(Err((status, error))) => {
                 tracing::debug!(request = label, elapsed_ms, ?status, "transport error");
+                if status.is_none() && error.is_connect() {
+                    // Nothing was sent (refused, unreachable, DNS, TLS, connect timeout).
+                    return Outcome::Unreachable(describe(error));
+                }
                 if error.is_timeout() {
                     return Outcome::Retry(
                         status,
@@ -438,16 +606,18 @@ impl Client {
                     );
                 }
                 if error.is_builder() || error.is_redirect() {
-                    return Outcome::Fatal(ApiError::Config(describe(error)));
+                    return Outcome::Fatal(ApiError::from_server(&self.scrub, &describe(error)));
                 }
-                let what = match status {
-                    Some(status) => format!(
-                        "HTTP {status} but the body was cut off: {}",
-                        describe(error)
+                return match status {
+                    Some(status) => Outcome::Retry(
+                        Some(status),
+                        format!(
+                            "HTTP {status} but the body was cut off: {}",
+                            describe(error)
+                        ),
                     ),
-                    None => describe(error),
+                    None => Outcome::Retry(None, describe(error)),
                 };
-                return Outcome::Retry(status, what);
             }
             Ok(Ok(answer)) => answer,
         };
@@ -460,37 +630,72 @@ impl Client {
         );
         match status {
             // A DELETE's body is not used, so its size does not matter.
-            200..=299 if over && *method == Method::GET => {
-                Outcome::Fatal(ApiError::InvalidResponse {
-                    request: label.to_owned(),
-                    status,
-                    problem: format!(
-                        "the body is larger than {body_cap} bytes, far more than any page of customers"
-                    ),
-                })
-            }
+            200..=299 if over && *method == Method::GET => Outcome::Fatal(ApiError::invalid(
+                &self.scrub,
+                label,
+                status,
+                &format!(
+                    "the body is larger than {body_cap} bytes, far more than any page of records"
+                ),
+            )),
             200..=299 => Outcome::Done(status, body),
             429 => {
                 self.stats_lock().rate_limited += 1;
                 let wait = rate_limit_wait(&headers, self.retry.max_wait);
                 Outcome::RateLimited(
                     wait,
-                    format!("HTTP 429 Too Many Requests{}", title_of(&body)),
+                    format!("HTTP 429 Too Many Requests{}", self.title_of(&body)),
                 )
             }
-            500 | 502 | 503 | 504 => {
-                Outcome::Retry(Some(status), format!("HTTP {status}{}", title_of(&body)))
-            }
+            500 | 502 | 503 | 504 => Outcome::Retry(
+                Some(status),
+                format!("HTTP {status}{}", self.title_of(&body)),
+            ),
             _ => {
                 let (title, errors) = api_error_body(&body);
-                Outcome::Fatal(ApiError::Status {
-                    request: label.to_owned(),
+                Outcome::Fatal(ApiError::status_error(
+                    &self.scrub,
+                    label,
                     status,
-                    title,
-                    errors,
-                })
+                    title.as_deref(),
+                    errors.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+                ))
             }
         }
+    }
+
+    /// ` "title"` from a JSON error body (scrubbed), or nothing.
+    fn title_of(&self, body: &[u8]) -> String {
+        match api_error_body(body).0 {
+            Some(title) => format!(" \"{}\"", self.scrub.text(&title)),
+            None => String::new(),
+        }
+    }
+
+    /// Whether a DELETE URL names exactly the records it deletes: the customers collection with a
+    /// non-empty `id:in` of IDs, or `subscribers/{id}` with a positive ID and no query.
+    fn names_its_records(&self, url: &Url) -> bool {
+        let Ok(collection) = Url::parse(&self.collection) else {
+            return false;
+        };
+        let collection = collection.path();
+        if url.path() == collection {
+            return url
+                .query()
+                .and_then(|q| q.strip_prefix("id:in="))
+                .is_some_and(|list| {
+                    !list.is_empty()
+                        && list
+                            .split(',')
+                            .all(|id| id.parse::<u32>().is_ok_and(|id| id > 0))
+                });
+        }
+        url.query().is_none()
+            && url
+                .path()
+                .strip_prefix(collection)
+                .and_then(|rest| rest.strip_prefix("/subscribers/"))
+                .is_some_and(|id| id.parse::<u32>().is_ok_and(|id| id > 0))
     }
 
     fn stats_lock(&self) -> std::sync::MutexGuard<'_, Stats> {
@@ -568,18 +773,35 @@ fn describe(error: reqwest::Error) -> String {
         text.push_str(&cause.to_string());
         source = cause.source();
     }
-    sanitize(&text)
+    // Scrubbed (and neutralised) where it becomes an error or a log line.
+    text
 }
 
-/// ` "title"` from a JSON error body, or nothing.
-fn title_of(body: &[u8]) -> String {
-    match api_error_body(body).0 {
-        Some(title) => format!(" \"{title}\""),
-        None => String::new(),
+/// A retry wait for people: `750 ms`, `2.5 s`.
+fn human_wait(wait: Duration) -> String {
+    if wait < Duration::from_secs(1) {
+        format!("{} ms", wait.as_millis())
+    } else {
+        format!("{:.1} s", wait.as_secs_f64())
     }
 }
 
-/// The API's `title` (or V2-style `message`) and `errors` map from an error body, sanitized.
+/// `1,2,3` for a URL.
+fn join_ids(ids: &[u32]) -> String {
+    ids.iter().map(u32::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The IDs for a label: all of up to six, else the first three and the count.
+fn short_ids(ids: &[u32]) -> String {
+    if ids.len() <= 6 {
+        join_ids(ids)
+    } else {
+        format!("{},…({} IDs)", join_ids(&ids[..3]), ids.len())
+    }
+}
+
+/// The API's `title` (or V2-style `message`) and `errors` map from an error body, raw: the
+/// constructors of [`ApiError`] scrub them.
 fn api_error_body(body: &[u8]) -> (Option<String>, std::collections::BTreeMap<String, String>) {
     let mut errors = std::collections::BTreeMap::new();
     let Ok(serde_json::Value::Object(object)) = serde_json::from_slice::<serde_json::Value>(body)
@@ -589,14 +811,14 @@ fn api_error_body(body: &[u8]) -> (Option<String>, std::collections::BTreeMap<St
     let title = ["title", "message"]
         .iter()
         .find_map(|key| object.get(*key).and_then(|v| v.as_str()))
-        .map(sanitize);
+        .map(str::to_owned);
     if let Some(serde_json::Value::Object(map)) = object.get("errors") {
         for (key, value) in map.iter().take(1000) {
             let message = match value {
-                serde_json::Value::String(s) => sanitize(s),
-                other => sanitize(&other.to_string()),
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
             };
-            errors.insert(sanitize(key), message);
+            errors.insert(key.clone(), message);
         }
     }
     (title, errors)

@@ -2,12 +2,17 @@
 //! the API's `title`) and what to do next.
 //!
 //! The token is never part of any of them: it travels only in a header, and errors carry the request
-//! line (method, path, query) and the response status, never headers. Every string that comes from the
-//! server is passed through [`sanitize`] first, so a hostile body cannot inject terminal escape
-//! sequences or megabytes of text into an error message.
+//! line (method, path, query) and the response status, never headers. The client builds every error
+//! that carries server text through the constructors below ([`ApiError::status_error`],
+//! [`ApiError::invalid`], [`ApiError::exhausted`], [`ApiError::from_server`]), each of which passes
+//! every string through a [`Scrubber`]: the token is removed even when the server quotes it back
+//! (`scrub.rs`), terminal escape sequences are neutralised and megabytes of text are cut. A test reads
+//! the client's sources and fails if any of them builds such a variant by hand.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use super::scrub::Scrubber;
 
 /// Everything that can go wrong talking to the Customers API.
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +90,98 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// A non-retried status answer, with the API's `title` and `errors` scrubbed.
+    pub(crate) fn status_error<'a>(
+        scrub: &Scrubber,
+        request: &str,
+        status: u16,
+        title: Option<&str>,
+        errors: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> ApiError {
+        ApiError::Status {
+            request: scrub.text(request),
+            status,
+            title: title.map(|t| scrub.text(t)),
+            errors: errors
+                .into_iter()
+                .map(|(key, message)| (scrub.text(key), scrub.text(message)))
+                .collect(),
+        }
+    }
+
+    /// An answer that cannot be trusted; `problem` may quote the body, so it is scrubbed.
+    pub(crate) fn invalid(scrub: &Scrubber, request: &str, status: u16, problem: &str) -> ApiError {
+        ApiError::InvalidResponse {
+            request: scrub.text(request),
+            status,
+            problem: scrub.text(problem),
+        }
+    }
+
+    /// Every attempt failed; `last` (which may quote the server) is scrubbed.
+    pub(crate) fn exhausted(
+        scrub: &Scrubber,
+        request: &str,
+        attempts: u32,
+        last_status: Option<u16>,
+        last: &str,
+    ) -> ApiError {
+        ApiError::RetriesExhausted {
+            request: scrub.text(request),
+            attempts,
+            last_status,
+            last: scrub.text(last),
+        }
+    }
+
+    /// A configuration or transport problem whose words may come from the server or the network
+    /// stack (a TLS alert, a redirect target), scrubbed.
+    pub(crate) fn from_server(scrub: &Scrubber, text: &str) -> ApiError {
+        ApiError::Config(scrub.text(text))
+    }
+
+    /// The same error with `f` applied to every text it holds (lookups mask the emails they asked
+    /// for, in case the server quotes them). Exhaustive, so a new variant must say what it holds.
+    pub(crate) fn map_text(self, f: impl Fn(&str) -> String) -> ApiError {
+        match self {
+            ApiError::MissingToken => ApiError::MissingToken,
+            ApiError::InvalidToken => ApiError::InvalidToken,
+            ApiError::EmptyDelete => ApiError::EmptyDelete,
+            ApiError::Config(text) => ApiError::Config(f(&text)),
+            ApiError::Status {
+                request,
+                status,
+                title,
+                errors,
+            } => ApiError::Status {
+                request: f(&request),
+                status,
+                title: title.map(|t| f(&t)),
+                errors: errors.iter().map(|(k, v)| (f(k), f(v))).collect(),
+            },
+            ApiError::InvalidResponse {
+                request,
+                status,
+                problem,
+            } => ApiError::InvalidResponse {
+                request: f(&request),
+                status,
+                problem: f(&problem),
+            },
+            ApiError::RetriesExhausted {
+                request,
+                attempts,
+                last_status,
+                last,
+            } => ApiError::RetriesExhausted {
+                request: f(&request),
+                attempts,
+                last_status,
+                last: f(&last),
+            },
+        }
+    }
+
     /// The HTTP status of the response behind this error, if there was one. `apply` splits a batch
     /// on 413/414 and bisects it on 422.
     pub fn status(&self) -> Option<u16> {
@@ -155,17 +252,8 @@ fn status_hint(status: u16) -> &'static str {
     }
 }
 
-/// Make a server-provided string safe to show: control characters (terminal escape sequences,
-/// newlines) become `?` and the text is cut to 300 characters.
+/// Make a string safe to show (control characters neutralised, cut to 300 characters) when no
+/// token is involved (a store hash or URL the user typed). Server text goes through a [`Scrubber`].
 pub(crate) fn sanitize(text: &str) -> String {
-    const MAX: usize = 300;
-    let mut out: String = text
-        .chars()
-        .take(MAX)
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect();
-    if text.chars().nth(MAX).is_some() {
-        out.push('…');
-    }
-    out
+    Scrubber::default().text(text)
 }

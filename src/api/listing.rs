@@ -1,9 +1,13 @@
-//! Checking one page of `GET /v3/customers?id:in=…` before anything in it is believed.
+//! Checking one page of a listing (`GET /v3/customers?id:in=…`, `…?email:in=…`,
+//! `GET /v3/customers/subscribers?id:in=…`, `…?email=…`) before anything in it is believed.
 //!
 //! The plan decides what gets deleted from this data, so a response that is not exactly what was
-//! asked for is an error, never a best effort: a customer that was not asked for, a duplicate, an ID
+//! asked for is an error, never a best effort: a record that was not asked for, a duplicate, an ID
 //! that is not an integer, or pagination that contradicts itself (API-NOTES §5.3: `total_pages` has
-//! been seen wrong in the wild). Pure functions over bytes, so they are tested without a server.
+//! been seen wrong in the wild). Customers and subscribers share the page shape (`data` + `meta.
+//! pagination`) and the fields bcprune reads, so one checker serves both; what "asked for" means
+//! (an ID of the `id:in`, an email of the lookup) is the caller's `accept`. Pure functions over
+//! bytes, so they are tested without a server.
 
 use std::collections::BTreeSet;
 
@@ -11,7 +15,7 @@ use serde::Deserialize;
 
 use super::LiveCustomer;
 use super::error::sanitize;
-use crate::CustomerId;
+use crate::{CustomerId, Resource};
 
 /// The most customers one GET asks for, and the `limit` sent with it (the API's page maximum).
 pub const PAGE_LIMIT: usize = 250;
@@ -49,21 +53,48 @@ struct Links {
 /// What one checked page holds.
 #[derive(Debug)]
 pub(crate) struct CheckedPage {
-    pub customers: Vec<LiveCustomer>,
+    /// The records (customers, or subscribers in the same shape).
+    pub records: Vec<LiveCustomer>,
     /// The server says there is a further page.
     pub more: bool,
     /// The page size the server says it used, when sane (1..=250).
     pub per_page: Option<usize>,
 }
 
-/// Check page `page` (1-based) of a request for `asked`; `seen` holds the IDs of earlier pages of the
-/// same request and is extended. The error says what is wrong, for the caller to name the request.
+/// Check page `page` (1-based) of a customers request for `asked`; `seen` holds the IDs of earlier
+/// pages of the same request and is extended. The error says what is wrong, for the caller to name
+/// the request.
+#[cfg(test)]
 pub(crate) fn check_page(
     body: &[u8],
     page: u32,
     asked: &BTreeSet<CustomerId>,
     seen: &mut BTreeSet<CustomerId>,
 ) -> Result<CheckedPage, String> {
+    let accept = |record: &LiveCustomer| {
+        if asked.contains(&record.id) {
+            Ok(())
+        } else {
+            Err(format!(
+                "customer {} was returned but not asked for (the id:in filter was not applied?)",
+                record.id
+            ))
+        }
+    };
+    check_records(body, page, Resource::Customer, seen, &accept)
+}
+
+/// Check page `page` (1-based) of a listing of `resource`: every record well-formed, accepted by
+/// `accept` (the filter's own check), not in `seen` (the IDs of earlier pages, extended here), and
+/// pagination that does not contradict itself.
+pub(crate) fn check_records(
+    body: &[u8],
+    page: u32,
+    resource: Resource,
+    seen: &mut BTreeSet<u32>,
+    accept: &(dyn Fn(&LiveCustomer) -> Result<(), String> + Sync),
+) -> Result<CheckedPage, String> {
+    let noun = resource.as_str();
     let parsed: Page = serde_json::from_slice(body).map_err(|e| {
         let what = if body.first().is_some_and(|b| *b == b'<') {
             "the body is HTML or XML, not JSON"
@@ -74,22 +105,17 @@ pub(crate) fn check_page(
     })?;
     let mut customers = Vec::with_capacity(parsed.data.len());
     for (index, record) in parsed.data.into_iter().enumerate() {
-        let customer = customer_from(record, index)?;
-        if !asked.contains(&customer.id) {
-            return Err(format!(
-                "customer {} was returned but not asked for (the id:in filter was not applied?)",
-                customer.id
-            ));
-        }
+        let customer = record_from(record, index, noun)?;
+        accept(&customer)?;
         if !seen.insert(customer.id) {
-            return Err(format!("customer {} was returned twice", customer.id));
+            return Err(format!("{noun} {} was returned twice", customer.id));
         }
         customers.push(customer);
     }
     let n = customers.len() as i64;
     let Some(p) = parsed.meta.and_then(|m| m.pagination) else {
         return Ok(CheckedPage {
-            customers,
+            records: customers,
             more: false,
             per_page: None,
         });
@@ -109,21 +135,23 @@ pub(crate) fn check_page(
     }
     if let Some(count) = p.count.filter(|c| *c != n) {
         return Err(format!(
-            "nonsense pagination: count is {count} but the page holds {n} customers"
+            "nonsense pagination: count is {count} but the page holds {n} {noun}s"
         ));
     }
     if p.total_pages == Some(0) && n > 0 {
         return Err(format!(
-            "nonsense pagination: total_pages is 0 but the page holds {n} customers"
+            "nonsense pagination: total_pages is 0 but the page holds {n} {noun}s"
         ));
     }
     if let Some(total) = p.total.filter(|t| *t < n) {
         return Err(format!(
-            "nonsense pagination: total is {total} but the page holds {n} customers"
+            "nonsense pagination: total is {total} but the page holds {n} {noun}s"
         ));
     }
     if p.per_page == Some(0) && n > 0 {
-        return Err("nonsense pagination: per_page is 0 but the page holds customers".into());
+        return Err(format!(
+            "nonsense pagination: per_page is 0 but the page holds {noun}s"
+        ));
     }
     if let Some(current) = p.current_page.filter(|c| *c != i64::from(page) && n > 0) {
         return Err(format!(
@@ -137,7 +165,7 @@ pub(crate) fn check_page(
     });
     let more_pages = p.total_pages.is_some_and(|t| t > i64::from(page));
     Ok(CheckedPage {
-        customers,
+        records: customers,
         // An empty page ends the listing whatever the metadata claims: there is nothing to follow.
         more: n > 0 && (next_link || more_pages),
         per_page: p
@@ -147,7 +175,11 @@ pub(crate) fn check_page(
     })
 }
 
-fn customer_from(record: serde_json::Value, index: usize) -> Result<LiveCustomer, String> {
+fn record_from(
+    record: serde_json::Value,
+    index: usize,
+    noun: &str,
+) -> Result<LiveCustomer, String> {
     let object = record
         .as_object()
         .ok_or_else(|| format!("data[{index}] is not a JSON object"))?;
@@ -160,7 +192,7 @@ fn customer_from(record: serde_json::Value, index: usize) -> Result<LiveCustomer
         .filter(|v| *v > 0)
         .ok_or_else(|| {
             format!(
-                "data[{index}] has id {}, not a customer ID",
+                "data[{index}] has id {}, not a {noun} ID",
                 sanitize(&id.to_string())
             )
         })?;
@@ -168,8 +200,8 @@ fn customer_from(record: serde_json::Value, index: usize) -> Result<LiveCustomer
         match object.get(field) {
             Some(serde_json::Value::String(s)) => Ok(s.clone()),
             None | Some(serde_json::Value::Null) if !required => Ok(String::new()),
-            None | Some(serde_json::Value::Null) => Err(format!("customer {id} has no {field}")),
-            Some(_) => Err(format!("customer {id} has a {field} that is not a string")),
+            None | Some(serde_json::Value::Null) => Err(format!("{noun} {id} has no {field}")),
+            Some(_) => Err(format!("{noun} {id} has a {field} that is not a string")),
         }
     };
     Ok(LiveCustomer {
@@ -213,10 +245,10 @@ mod unit {
             "links": {"current": "?page=1&limit=250"}}}});
         let page = check(body, 1, &[1, 2, 3]).expect("valid page");
         assert!(!page.more);
-        assert_eq!(page.customers.len(), 2);
-        assert_eq!(page.customers[0].email, "c1@example.com");
-        assert_eq!(page.customers[0].date_modified, "2026-01-02T03:04:05Z");
-        assert_eq!(page.customers[1].record["notes"], "");
+        assert_eq!(page.records.len(), 2);
+        assert_eq!(page.records[0].email, "c1@example.com");
+        assert_eq!(page.records[0].date_modified, "2026-01-02T03:04:05Z");
+        assert_eq!(page.records[1].record["notes"], "");
     }
 
     #[test]

@@ -1,13 +1,23 @@
-//! The Customers V3 API client: the only code that talks to BigCommerce.
+//! The BigCommerce API client (customers and newsletter subscribers): the only code that talks to
+//! BigCommerce.
 //!
-//! It lists customers by ID (read-only, for `plan` and for verifying after `apply`) and deletes them
-//! by ID list (for `apply`), while keeping every promise the tool makes about the network: one
+//! It lists customers and subscribers by ID (read-only, for `plan` and for verifying after `apply`),
+//! deletes customers by ID list and subscribers one by one by ID (for `apply`), and resolves emails to
+//! both (for `import`, GET only), while keeping every promise the tool makes about the network: one
 //! pacer per client (`pacer.rs`) spends the store's shared rate-limit quota without causing 429s,
-//! `retry.rs` honours 429 headers and backs off on failures, every answer is checked before it is
-//! believed (`listing.rs`), and the token stays out of every log, error and file ([`Token`]).
+//! `retry.rs` honours 429 headers, backs off on failures and gives up on an unreachable store within
+//! seconds, announcing every retry as a warning; every answer is checked before it is believed
+//! (`listing.rs`); the token stays out of every log, error and file ([`Token`]), even when a server
+//! quotes it back (`scrub.rs`), and never crosses the network over plain `http://`.
+//!
+//! **No DELETE to the subscribers collection is possible** (`DELETE /v3/customers/subscribers` deletes
+//! every subscriber of the store): see [`Client::delete_subscriber`] and `subscribers.rs`.
 //!
 //! Public API: [`Client`] built from a [`ClientConfig`] ([`Token`], [`RetryPolicy`]); [`Client::list`]
-//! → [`Live`]; [`Client::delete`]; [`Client::stats`] → [`Stats`]; errors are [`ApiError`].
+//! → [`Live`]; [`Client::delete`]; [`Client::list_subscribers`] → [`LiveSubscribers`];
+//! [`Client::delete_subscriber`]; [`Client::customers_by_email`] → [`EmailMatches`] of
+//! [`LiveCustomer`]; [`Client::subscribers_by_email`] → [`LiveSubscriber`]s; [`Client::stats`] →
+//! [`Stats`]; errors are [`ApiError`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), bcprune::api::ApiError> {
@@ -30,8 +40,11 @@
 mod client;
 mod error;
 mod listing;
+mod lookup;
 mod pacer;
 mod retry;
+mod scrub;
+mod subscribers;
 mod token;
 
 #[cfg(test)]
@@ -44,7 +57,9 @@ use crate::CustomerId;
 pub use client::{Client, ClientConfig, Stats, USER_AGENT};
 pub use error::ApiError;
 pub use listing::PAGE_LIMIT;
-pub use retry::RetryPolicy;
+pub use lookup::{EMAIL_QUERY_BUDGET, EMAILS_PER_LOOKUP, EmailMatches};
+pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy};
+pub use subscribers::{LiveSubscriber, LiveSubscribers};
 pub use token::{TOKEN_ENV, Token};
 
 /// One customer as listed live. Holds personal data in memory only: it is masked before display and

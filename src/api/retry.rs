@@ -12,6 +12,11 @@ use reqwest::header::HeaderMap;
 
 use super::pacer::header_u64;
 
+/// The most a request that cannot connect at all (connection refused, host unreachable, DNS failure)
+/// waits in all before giving up: a closed port or a mistyped `--api-url` is reported within seconds,
+/// not after minutes of silent back-off (issue 9.13). Each wait is announced as a warning.
+pub const CONNECT_RETRY_BUDGET: Duration = Duration::from_secs(10);
+
 /// How often and how long to retry. `Default` follows BigCommerce's guidance; tests and the CLI's
 /// hidden test switch use [`RetryPolicy::parse`] to make it fast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +71,26 @@ impl RetryPolicy {
             return Err("retry policy: max_attempts must be at least 1".to_owned());
         }
         Ok(policy)
+    }
+
+    /// The waits before each retry of a request that could not connect: doubling from `base`, each
+    /// at most `cap`, together at most [`CONNECT_RETRY_BUDGET`], and at most `max_attempts - 1` of
+    /// them. Deterministic (no jitter) so the bound is exact: a refused connection is retried
+    /// `connect_waits().len()` times. With the defaults: 0.5 + 1 + 2 + 4 s = 7.5 s over 5 attempts.
+    pub fn connect_waits(&self) -> Vec<Duration> {
+        let mut waits = Vec::new();
+        let mut total = Duration::ZERO;
+        let mut wait = self.base.min(self.cap).max(Duration::from_millis(1));
+        while (waits.len() as u32) + 1 < self.max_attempts.max(1) {
+            let next = wait.min(self.cap).min(self.max_wait);
+            if total + next > CONNECT_RETRY_BUDGET {
+                break;
+            }
+            total += next;
+            waits.push(next);
+            wait = wait.saturating_mul(2);
+        }
+        waits
     }
 }
 
@@ -181,6 +206,28 @@ mod unit {
         assert!(
             waits.iter().any(|w| *w > Duration::from_millis(30)),
             "{waits:?}"
+        );
+    }
+
+    #[test]
+    fn a_connection_that_is_refused_is_given_up_within_seconds() {
+        let waits = RetryPolicy::default().connect_waits();
+        let ms: Vec<u128> = waits.iter().map(Duration::as_millis).collect();
+        assert_eq!(ms, [500, 1000, 2000, 4000]);
+        // Five attempts, refused at once, 7.5 s of waits: well within the 15 s the issue allows.
+        assert!(waits.iter().sum::<Duration>() <= CONNECT_RETRY_BUDGET);
+        let few = RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(few.connect_waits().len(), 1);
+        let slow = RetryPolicy {
+            base: Duration::from_secs(60),
+            ..RetryPolicy::default()
+        };
+        assert!(
+            slow.connect_waits().is_empty(),
+            "one wait may not exceed the budget"
         );
     }
 

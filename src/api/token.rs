@@ -10,6 +10,7 @@ use std::fmt;
 use reqwest::header::HeaderValue;
 
 use super::error::ApiError;
+use super::scrub::Scrubber;
 
 /// The environment variable the token is read from, and the only place bcprune takes it from
 /// (never a flag: flags end up in shell history and CI logs).
@@ -31,6 +32,11 @@ impl Token {
     /// Wrap a token given by the caller (tests, the embedded demo store).
     pub fn new(value: String) -> Token {
         Token(value)
+    }
+
+    /// What removes this token from server text (`scrub.rs`).
+    pub(crate) fn scrubber(&self) -> Scrubber {
+        Scrubber::new(&self.0)
     }
 
     /// The `X-Auth-Token` header value, marked sensitive so that no `Debug` output of a request or

@@ -1,0 +1,249 @@
+//! Resolving erasure requests' emails to IDs, for `bcprune import` (PRODUCT.md §8): customers with
+//! `GET /v3/customers?email:in=…` (batched), subscribers with `GET /v3/customers/subscribers?email=…`
+//! (one request per address, the only email filter that endpoint has). GET only, so a read-only
+//! token is enough.
+//!
+//! Emails are trimmed and matched without regard to case: whether the API compares case-sensitively
+//! is undocumented (API-NOTES §10), so an address that differs from its lower-case form is queried
+//! in both forms, and results are matched back to the asked addresses case-insensitively. Every
+//! answer is checked as a listing is (`listing.rs`), and a record whose email matches none of those
+//! asked in its request is an invalid response: a filter that was not applied must not turn a
+//! stranger into an erasure. Each `email:in` query stays under [`EMAIL_QUERY_BUDGET`] bytes
+//! (percent-encoded), far below the 8 KB many servers and proxies cap a request line at.
+//!
+//! Emails are personal data: request labels (which end up in errors and logs) show only how many
+//! addresses were asked, and any asked address the server quotes back in an error is masked.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use futures_util::StreamExt as _;
+
+use super::client::{Client, Filter};
+use super::subscribers::LiveSubscriber;
+use super::{ApiError, LiveCustomer};
+use crate::Resource;
+
+/// The most bytes of query string (after `?`) one `email:in` lookup sends, percent-encoded,
+/// `limit` and `page` included.
+pub const EMAIL_QUERY_BUDGET: usize = 4096;
+
+/// The most addresses one `email:in` lookup asks for (the API documents no maximum).
+pub const EMAILS_PER_LOOKUP: usize = 100;
+
+/// How many records one address may match at most (one customer per channel; generous): it bounds
+/// the pages a lookup follows.
+const MOST_PER_EMAIL: usize = 100;
+
+/// Bytes of the query besides the emails: `email:in=` and `&limit=250&page=NNNNN`.
+const QUERY_OVERHEAD: usize = "email:in=&limit=250&page=99999".len();
+
+/// The records found for each asked email (trimmed, as given), sorted by ID; an email that matched
+/// nothing maps to an empty list. Every asked email is a key.
+pub type EmailMatches<T> = BTreeMap<String, Vec<T>>;
+
+impl Client {
+    /// The customers whose email is one of `emails` (trimmed; case ignored), with as few
+    /// `GET /v3/customers?email:in=…&limit=250` requests as fit in [`EMAIL_QUERY_BUDGET`] each, at
+    /// most `parallelism` at once, pages followed. Several customers per email (one per channel) are
+    /// all returned. An empty address, or one holding a comma (it cannot be sent in `email:in`), is
+    /// refused before any request. All or nothing: any failure fails the lookup.
+    pub async fn customers_by_email(
+        &self,
+        emails: &[String],
+    ) -> Result<EmailMatches<LiveCustomer>, ApiError> {
+        let asked = trimmed(emails)?;
+        if let Some(bad) = asked.iter().find(|e| e.contains(',')) {
+            return Err(ApiError::Config(format!(
+                "the email {} holds a comma, which the API's email:in filter cannot carry: look this \
+                 customer up in the control panel",
+                crate::mask::email(bad)
+            )));
+        }
+        let terms = query_forms(&asked);
+        let batches = email_batches(&terms);
+        let lookups: Vec<_> = batches
+            .iter()
+            .map(|(encoded, batch)| self.customers_for_batch(encoded, batch))
+            .collect();
+        let mut pending = futures_util::stream::iter(lookups).buffer_unordered(self.parallelism());
+        let mut found = BTreeMap::new();
+        while let Some(result) = pending.next().await {
+            for record in result.map_err(|e| mask_asked(e, &terms))? {
+                found.insert(record.id, record);
+            }
+        }
+        Ok(match_back(&asked, found.into_values(), |r| &r.email))
+    }
+
+    async fn customers_for_batch(
+        &self,
+        encoded: &str,
+        batch: &[String],
+    ) -> Result<Vec<LiveCustomer>, ApiError> {
+        let wanted: BTreeSet<String> = batch.iter().map(|e| e.to_lowercase()).collect();
+        let accept = |record: &LiveCustomer| accept_email(&wanted, "customer", record);
+        let filter = Filter::EmailIn {
+            encoded: encoded.to_owned(),
+            count: batch.len(),
+        };
+        let most = batch.len() * MOST_PER_EMAIL;
+        self.list_pages(Resource::Customer, &filter, most, None, &accept)
+            .await
+    }
+
+    /// The newsletter subscribers with this email (trimmed; case ignored), with
+    /// `GET /v3/customers/subscribers?email=…&limit=250` (twice when the address differs from its
+    /// lower-case form), pages followed, sorted by ID. All or nothing.
+    pub async fn subscribers_by_email(&self, email: &str) -> Result<Vec<LiveSubscriber>, ApiError> {
+        let asked = trimmed(&[email.to_owned()])?;
+        let terms = query_forms(&asked);
+        let wanted: BTreeSet<String> = terms.iter().map(|e| e.to_lowercase()).collect();
+        let accept = |record: &LiveCustomer| accept_email(&wanted, "subscriber", record);
+        let mut found = BTreeMap::new();
+        for term in &terms {
+            let filter = Filter::Email {
+                encoded: encode(term),
+            };
+            let records = self
+                .list_pages(Resource::Subscriber, &filter, MOST_PER_EMAIL, None, &accept)
+                .await
+                .map_err(|e| mask_asked(e, &terms))?;
+            for record in records {
+                found.insert(record.id, LiveSubscriber::from(record));
+            }
+        }
+        Ok(found.into_values().collect())
+    }
+}
+
+/// The asked emails, trimmed; an empty one is refused.
+fn trimmed(emails: &[String]) -> Result<Vec<String>, ApiError> {
+    emails
+        .iter()
+        .enumerate()
+        .map(|(i, email)| {
+            let email = email.trim();
+            if email.is_empty() {
+                Err(ApiError::Config(format!(
+                    "email number {} of the lookup is empty: there is nothing to look up",
+                    i + 1
+                )))
+            } else {
+                Ok(email.to_owned())
+            }
+        })
+        .collect()
+}
+
+/// Every form to query: each address as given and, when different, lower-cased; each once.
+fn query_forms(asked: &[String]) -> Vec<String> {
+    let mut forms = BTreeSet::new();
+    for email in asked {
+        forms.insert(email.clone());
+        forms.insert(email.to_lowercase());
+    }
+    forms.into_iter().collect()
+}
+
+/// The `email:in` batches: (the percent-encoded comma-separated value, its addresses), each query
+/// within [`EMAIL_QUERY_BUDGET`] bytes and [`EMAILS_PER_LOOKUP`] addresses, in order.
+pub(super) fn email_batches(terms: &[String]) -> Vec<(String, Vec<String>)> {
+    let mut batches: Vec<(String, Vec<String>)> = Vec::new();
+    for term in terms {
+        let piece = encode(term);
+        match batches.last_mut() {
+            Some((encoded, batch))
+                if batch.len() < EMAILS_PER_LOOKUP
+                    && QUERY_OVERHEAD + encoded.len() + 1 + piece.len() <= EMAIL_QUERY_BUDGET =>
+            {
+                encoded.push(',');
+                encoded.push_str(&piece);
+                batch.push(term.clone());
+            }
+            _ => batches.push((piece, vec![term.clone()])),
+        }
+    }
+    batches
+}
+
+/// Percent-encode one address for a query value: everything but letters, digits, `-._~` and `@`
+/// (so `+` stays a plus and `,` cannot split the list).
+pub(super) fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~@".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// A record belongs to the lookup only if its email is one asked for (case ignored).
+fn accept_email(
+    wanted: &BTreeSet<String>,
+    noun: &str,
+    record: &LiveCustomer,
+) -> Result<(), String> {
+    if wanted.contains(&record.email.trim().to_lowercase()) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{noun} {} was returned but its email matches none asked for (the email filter was \
+             not applied?)",
+            record.id
+        ))
+    }
+}
+
+/// Each asked email with the records whose email equals it without regard to case, sorted by ID.
+fn match_back<T: Clone>(
+    asked: &[String],
+    records: impl Iterator<Item = T>,
+    email: impl Fn(&T) -> &String,
+) -> EmailMatches<T> {
+    let records: Vec<T> = records.collect();
+    asked
+        .iter()
+        .map(|wanted| {
+            let key = wanted.to_lowercase();
+            let matching = records
+                .iter()
+                .filter(|r| email(r).trim().to_lowercase() == key)
+                .cloned()
+                .collect();
+            (wanted.clone(), matching)
+        })
+        .collect()
+}
+
+/// The error with every asked address the server may have quoted back masked.
+fn mask_asked(error: ApiError, terms: &[String]) -> ApiError {
+    error.map_text(|text| {
+        let mut text = text.to_owned();
+        for term in terms {
+            text = replace_ascii_ci(&text, term, &crate::mask::email(term));
+        }
+        text
+    })
+}
+
+/// `text` with every occurrence of `needle` (ASCII case ignored) replaced.
+fn replace_ascii_ci(text: &str, needle: &str, with: &str) -> String {
+    if needle.is_empty() {
+        return text.to_owned();
+    }
+    let hay = text.to_ascii_lowercase();
+    let needle = needle.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    // ASCII lower-casing keeps every byte offset, so matches in `hay` are char boundaries in `text`.
+    for (at, _) in hay.match_indices(&needle) {
+        out.push_str(&text[last..at]);
+        out.push_str(with);
+        last = at + needle.len();
+    }
+    out.push_str(&text[last..]);
+    out
+}
