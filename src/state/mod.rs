@@ -1,8 +1,11 @@
-//! The state file (`bcprune.state.json`): the durable record of every customer bcprune has deleted in a store.
+//! The state file (`bcprune.state.json`): the durable record of every record bcprune has deleted in a store
+//! (customers and newsletter subscribers, PRODUCT.md §7), of the manifest IDs an apply found already absent
+//! (§9), and of the audit log's head at the last save (§10).
 //!
 //! It is meant to be committed next to the manifest, so it is pretty JSON with a fixed key order and `deleted`
-//! sorted by customer ID: a git diff of one apply reads as the lines it added. It holds no personal data (no
-//! emails, no names), only IDs, times, run IDs and the manifest's reasons.
+//! sorted by (resource, ID): a git diff of one apply reads as the lines it added. It holds no personal data (no
+//! emails, no names), only IDs, times, run IDs and the manifest's reasons. Files written before subscribers,
+//! `absent` and `audit_head` existed load unchanged: a record without `resource` is a customer.
 //!
 //! Apply rewrites it after every batch, so [`State::save`] is atomic: the new content goes to a temporary file
 //! in the same directory, is fsynced, renamed over the old file, and the directory is fsynced. A crash or
@@ -20,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::CustomerId;
+use crate::Resource;
 
 pub use lock::{
     Acquired, Lock, LockError, LockHolder, UnlockError, describe_takeover, force_unlock,
@@ -49,16 +53,65 @@ pub struct State {
     pub updated_at: Timestamp,
     /// Lowercase hex SHA-256 of the manifest the last apply ran with.
     pub manifest_sha256: String,
-    /// Every customer bcprune deleted from this store, sorted by ID.
+    /// Every record bcprune deleted from this store, sorted by (resource, ID): customers first.
     pub deleted: Vec<DeletedRecord>,
+    /// Manifest IDs an apply found already absent (nothing to delete), sorted by (resource, ID). Kept so
+    /// `report` can tell "absent" from "pending" and `plan` need not list them again (IDs are never reused).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub absent: Vec<AbsentRecord>,
+    /// The audit log's last line when this state was saved, so a log cut short or rewritten is caught
+    /// (`audit verify`). Absent in files written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<AuditHead>,
 }
 
-/// One deleted customer.
+/// The audit log's head at a moment: the `seq` and `hash` of its last line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditHead {
+    /// The last line's `seq` (1-based; 0 for an empty log).
+    pub seq: u64,
+    /// The last line's `hash` (lowercase hex SHA-256; 64 zeros for an empty log).
+    pub hash: String,
+}
+
+impl std::fmt::Display for AuditHead {
+    /// `42:2300f193b3e3`: the sequence number and the first 12 hex digits of the hash.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}",
+            self.seq,
+            self.hash.get(..12).unwrap_or(&self.hash)
+        )
+    }
+}
+
+/// A manifest ID an apply found already absent: there was nothing to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AbsentRecord {
+    /// The customer or subscriber ID.
+    pub id: u32,
+    /// `customer` (the default, omitted) or `subscriber`.
+    #[serde(default, skip_serializing_if = "Resource::is_customer")]
+    pub resource: Resource,
+    /// When the apply listed it and found it gone (RFC 3339, UTC).
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub seen_at: Timestamp,
+    /// The apply run that found it absent.
+    pub run_id: String,
+}
+
+/// One deleted customer or subscriber.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeletedRecord {
-    /// The customer ID.
-    pub id: CustomerId,
+    /// The customer or subscriber ID.
+    pub id: u32,
+    /// `customer` (the default, omitted so older files stay valid) or `subscriber`.
+    #[serde(default, skip_serializing_if = "Resource::is_customer")]
+    pub resource: Resource,
     /// When the DELETE was sent (RFC 3339, UTC).
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub deleted_at: Timestamp,
@@ -69,6 +122,20 @@ pub struct DeletedRecord {
     /// True once a listing after the DELETE confirmed the customer is gone; false when that check could not
     /// be made (the next plan shows the truth).
     pub verified: bool,
+}
+
+impl DeletedRecord {
+    /// The sort and lookup key: customers first, then by ID.
+    pub fn key(&self) -> (Resource, u32) {
+        (self.resource, self.id)
+    }
+}
+
+impl AbsentRecord {
+    /// The sort and lookup key: customers first, then by ID.
+    pub fn key(&self) -> (Resource, u32) {
+        (self.resource, self.id)
+    }
 }
 
 /// What [`State::record_deleted`] did with a record.
@@ -111,13 +178,18 @@ pub enum StateError {
         path.display()
     )]
     UnsupportedVersion { path: PathBuf, found: String },
-    /// The state lists the same customer twice.
+    /// The state lists the same record twice.
     #[error(
-        "{}: customer {id} is listed twice in `deleted`; the file was edited by hand. \
+        "{}: {resource} {id} is listed twice in `{list}`; the file was edited by hand. \
          Keep one of the two records (or restore the file from version control)",
         path.display()
     )]
-    DuplicateId { path: PathBuf, id: CustomerId },
+    DuplicateId {
+        path: PathBuf,
+        resource: Resource,
+        id: u32,
+        list: &'static str,
+    },
     /// The state belongs to another store than the one targeted.
     #[error(
         "the state file {} belongs to store {state_store:?}, but the target store is {target_store:?}. \
@@ -153,6 +225,8 @@ impl State {
             updated_at: now(),
             manifest_sha256: manifest_sha256.into(),
             deleted: Vec::new(),
+            absent: Vec::new(),
+            audit_head: None,
         }
     }
 
@@ -196,16 +270,18 @@ impl State {
         }
 
         let mut state: State = serde_json::from_str(&text).map_err(parse_error)?;
-        state.deleted.sort_by_key(|record| record.id);
-        if let Some(pair) = state
-            .deleted
-            .windows(2)
-            .find(|pair| pair[0].id == pair[1].id)
-        {
-            return Err(StateError::DuplicateId {
-                path: path.to_path_buf(),
-                id: pair[0].id,
-            });
+        state.sort();
+        let duplicate = |list, (resource, id)| StateError::DuplicateId {
+            path: path.to_path_buf(),
+            resource,
+            id,
+            list,
+        };
+        if let Some(pair) = state.deleted.windows(2).find(|p| p[0].key() == p[1].key()) {
+            return Err(duplicate("deleted", pair[0].key()));
+        }
+        if let Some(pair) = state.absent.windows(2).find(|p| p[0].key() == p[1].key()) {
+            return Err(duplicate("absent", pair[0].key()));
         }
         Ok(Some(state))
     }
@@ -218,7 +294,7 @@ impl State {
         let previous = (self.serial, self.updated_at);
         self.serial += 1;
         self.updated_at = now();
-        self.deleted.sort_by_key(|record| record.id);
+        self.sort();
         let result = self
             .to_pretty_json()
             .and_then(|text| crate::fsio::write_atomically(path, text.as_bytes()));
@@ -238,9 +314,12 @@ impl State {
         Ok(text)
     }
 
-    /// Record that customer `id` was deleted. Upsert by ID: an existing record keeps its original deletion,
-    /// unless it is unverified and this one is verified, in which case this one replaces it (a later run
-    /// confirmed or redid the deletion). Keeps `deleted` sorted.
+    fn sort(&mut self) {
+        self.deleted.sort_by_key(DeletedRecord::key);
+        self.absent.sort_by_key(AbsentRecord::key);
+    }
+
+    /// Record that customer `id` was deleted: [`State::record_deleted_as`] for a customer.
     pub fn record_deleted(
         &mut self,
         id: CustomerId,
@@ -249,14 +328,40 @@ impl State {
         reason: Option<String>,
         verified: bool,
     ) -> RecordOutcome {
+        self.record_deleted_as(Resource::Customer, id, deleted_at, run_id, reason, verified)
+    }
+
+    /// Record that `resource` `id` was deleted. Upsert by (resource, ID): an existing record keeps its
+    /// original deletion, unless it is unverified and this one is verified, in which case this one replaces
+    /// it (a later run confirmed or redid the deletion). Keeps `deleted` sorted. A deleted record is no
+    /// longer absent-before-apply, so any `absent` record for it goes.
+    pub fn record_deleted_as(
+        &mut self,
+        resource: Resource,
+        id: u32,
+        deleted_at: Timestamp,
+        run_id: impl Into<String>,
+        reason: Option<String>,
+        verified: bool,
+    ) -> RecordOutcome {
         let record = DeletedRecord {
             id,
+            resource,
             deleted_at,
             run_id: run_id.into(),
             reason,
             verified,
         };
-        match self.deleted.binary_search_by_key(&id, |r| r.id) {
+        if let Ok(index) = self
+            .absent
+            .binary_search_by_key(&(resource, id), AbsentRecord::key)
+        {
+            self.absent.remove(index);
+        }
+        match self
+            .deleted
+            .binary_search_by_key(&(resource, id), DeletedRecord::key)
+        {
             Ok(index) => {
                 let existing = &mut self.deleted[index];
                 if !existing.verified && record.verified {
@@ -274,11 +379,42 @@ impl State {
         }
     }
 
-    /// The IDs recorded with `verified: false`: accepted by the API but not yet confirmed gone.
+    /// Record that an apply listed `resource` `id` and found it already gone. Kept only when bcprune has no
+    /// deletion record for it (its own deletion is the better record); the first sighting is kept.
+    pub fn record_absent(
+        &mut self,
+        resource: Resource,
+        id: u32,
+        seen_at: Timestamp,
+        run_id: impl Into<String>,
+    ) {
+        if self.deleted_record_as(resource, id).is_some() {
+            return;
+        }
+        if let Err(index) = self
+            .absent
+            .binary_search_by_key(&(resource, id), AbsentRecord::key)
+        {
+            let record = AbsentRecord {
+                id,
+                resource,
+                seen_at,
+                run_id: run_id.into(),
+            };
+            self.absent.insert(index, record);
+        }
+    }
+
+    /// The customer IDs recorded with `verified: false`: accepted by the API but not yet confirmed gone.
     pub fn unverified_ids(&self) -> Vec<CustomerId> {
+        self.unverified(Resource::Customer)
+    }
+
+    /// The `resource` IDs recorded with `verified: false`.
+    pub fn unverified(&self, resource: Resource) -> Vec<u32> {
         self.deleted
             .iter()
-            .filter(|record| !record.verified)
+            .filter(|record| record.resource == resource && !record.verified)
             .map(|record| record.id)
             .collect()
     }
@@ -288,11 +424,24 @@ impl State {
         self.deleted_record(id).is_some()
     }
 
-    /// Take an unverified record out again: the customer was listed after its DELETE, so the deletion did
-    /// not happen and the state must not claim it. A verified record is never removed.
+    /// Whether `resource` `id` is known to be gone for good: deleted by bcprune and verified, or found
+    /// absent by an apply. IDs are never reused, so such an ID need not be listed again (PRODUCT.md §11).
+    pub fn is_settled(&self, resource: Resource, id: u32) -> bool {
+        self.deleted_record_as(resource, id)
+            .is_some_and(|r| r.verified)
+            || self.absent_record(resource, id).is_some()
+    }
+
+    /// Take an unverified customer record out again: [`State::forget_as`] for a customer.
     pub fn forget(&mut self, id: CustomerId) {
+        self.forget_as(Resource::Customer, id);
+    }
+
+    /// Take an unverified record out again: the record was listed after its DELETE, so the deletion did
+    /// not happen and the state must not claim it. A verified record is never removed.
+    pub fn forget_as(&mut self, resource: Resource, id: u32) {
         self.deleted
-            .retain(|record| record.id != id || record.verified);
+            .retain(|record| record.key() != (resource, id) || record.verified);
     }
 
     /// Record the manifest the current apply runs with.
@@ -300,17 +449,34 @@ impl State {
         self.manifest_sha256 = sha256.to_string();
     }
 
-    /// The IDs of every recorded deletion.
+    /// The IDs of every recorded customer deletion.
     pub fn deleted_ids(&self) -> BTreeSet<CustomerId> {
-        self.deleted.iter().map(|record| record.id).collect()
+        self.deleted
+            .iter()
+            .filter(|record| record.resource == Resource::Customer)
+            .map(|record| record.id)
+            .collect()
     }
 
     /// The record for customer `id`, if it was deleted.
     pub fn deleted_record(&self, id: CustomerId) -> Option<&DeletedRecord> {
+        self.deleted_record_as(Resource::Customer, id)
+    }
+
+    /// The deletion record for `resource` `id`, if bcprune deleted it.
+    pub fn deleted_record_as(&self, resource: Resource, id: u32) -> Option<&DeletedRecord> {
         self.deleted
-            .binary_search_by_key(&id, |r| r.id)
+            .binary_search_by_key(&(resource, id), DeletedRecord::key)
             .ok()
             .map(|index| &self.deleted[index])
+    }
+
+    /// The absent-before-apply record for `resource` `id`, if an apply found it already gone.
+    pub fn absent_record(&self, resource: Resource, id: u32) -> Option<&AbsentRecord> {
+        self.absent
+            .binary_search_by_key(&(resource, id), AbsentRecord::key)
+            .ok()
+            .map(|index| &self.absent[index])
     }
 
     /// Check that this state (read from `path`) belongs to `target_store`; an error naming both stores and
@@ -412,6 +578,7 @@ mod tests {
         );
         state.deleted.push(DeletedRecord {
             id: 42,
+            resource: Resource::Customer,
             deleted_at: ts("2026-11-28T18:30:00Z"),
             run_id: "run-a".into(),
             reason: None,
@@ -663,5 +830,99 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).expect("chmod");
         state.save(&path).expect("save");
         assert_eq!(mode(&path), 0o640);
+    }
+
+    #[test]
+    fn a_state_written_before_subscribers_absent_and_audit_head_still_loads() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.json");
+        std::fs::write(
+            &path,
+            r#"{"version":1,"lineage":"6f1c2a6e-0b1e-4c59-9a57-3d1f0b8e2c11","serial":4,
+               "store_hash":"acme42","updated_at":"2026-11-28T20:00:00Z","manifest_sha256":"00",
+               "deleted":[{"id":7,"deleted_at":"2026-11-28T19:00:00Z","run_id":"r","reason":null,"verified":true}]}"#,
+        )
+        .expect("write");
+        let state = State::load(&path).expect("load").expect("present");
+        assert_eq!(state.deleted[0].resource, Resource::Customer);
+        assert!(state.absent.is_empty());
+        assert_eq!(state.audit_head, None);
+        assert!(state.is_settled(Resource::Customer, 7));
+        assert!(!state.is_settled(Resource::Subscriber, 7));
+        // Saving it again writes no new keys for what it does not have: the git diff is the serial line.
+        let text = state.to_pretty_json().expect("json");
+        assert!(
+            !text.contains("resource") && !text.contains("absent") && !text.contains("audit_head")
+        );
+    }
+
+    #[test]
+    fn customers_and_subscribers_are_separate_namespaces_and_absent_records_yield_to_deletions() {
+        let mut state = State::new("acme42", SHA);
+        let at = ts("2026-11-28T19:00:00Z");
+        state.record_deleted_as(Resource::Subscriber, 17, at, "run", None, false);
+        state.record_deleted(17, at, "run", None, true);
+        assert_eq!(state.unverified(Resource::Subscriber), [17]);
+        assert!(state.unverified_ids().is_empty());
+        assert!(state.is_settled(Resource::Customer, 17));
+        assert!(
+            !state.is_settled(Resource::Subscriber, 17),
+            "unverified is not settled"
+        );
+        state.forget_as(Resource::Subscriber, 17);
+        assert!(
+            state.deleted_record(17).is_some(),
+            "forgetting the subscriber keeps the customer"
+        );
+
+        state.record_absent(Resource::Subscriber, 9, at, "run");
+        state.record_absent(Resource::Customer, 17, at, "run");
+        assert!(state.absent_record(Resource::Subscriber, 9).is_some());
+        assert!(
+            state.absent_record(Resource::Customer, 17).is_none(),
+            "a deleted record is not also absent"
+        );
+        state.record_deleted_as(Resource::Subscriber, 9, at, "later", None, true);
+        assert!(state.absent_record(Resource::Subscriber, 9).is_none());
+        assert_eq!(
+            state
+                .deleted
+                .iter()
+                .map(DeletedRecord::key)
+                .collect::<Vec<_>>(),
+            [(Resource::Customer, 17), (Resource::Subscriber, 9)]
+        );
+    }
+
+    #[test]
+    fn the_same_record_twice_is_refused_naming_its_resource_and_list() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("s.json");
+        let record =
+            r#"{"id":5,"resource":"subscriber","seen_at":"2026-11-28T19:00:00Z","run_id":"r"}"#;
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"version":1,"lineage":"6f1c2a6e-0b1e-4c59-9a57-3d1f0b8e2c11","serial":4,
+                   "store_hash":"acme42","updated_at":"2026-11-28T20:00:00Z","manifest_sha256":"00",
+                   "deleted":[],"absent":[{record},{record}]}}"#
+            ),
+        )
+        .expect("write");
+        let err = State::load(&path).expect_err("duplicate");
+        assert!(
+            err.to_string()
+                .contains("subscriber 5 is listed twice in `absent`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_audit_head_displays_as_seq_and_a_12_digit_hash_prefix() {
+        let head = AuditHead {
+            seq: 42,
+            hash: "2300f193b3e3".to_string() + &"0".repeat(52),
+        };
+        assert_eq!(head.to_string(), "42:2300f193b3e3");
     }
 }
