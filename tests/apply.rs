@@ -292,7 +292,7 @@ fn a_store_whose_delete_answers_204_without_deleting_is_caught() {
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
     apply_auto(&sim, &manifest, &[]).code(4).stdout(contains(
-        "Failed: customer 1: the API answered 204 but the customer is still listed",
+        "Failed: customer 1: the API accepted the DELETE but the customer is still listed",
     ));
     let state = read_json(&ws.path().join("bcprune.state.json"));
     assert_eq!(

@@ -30,6 +30,7 @@
 mod client;
 mod error;
 mod listing;
+mod outcome;
 mod pacer;
 mod retry;
 mod token;
@@ -44,6 +45,7 @@ use crate::CustomerId;
 pub use client::{Client, ClientConfig, Stats, USER_AGENT};
 pub use error::ApiError;
 pub use listing::PAGE_LIMIT;
+pub use outcome::DeleteError;
 pub use retry::RetryPolicy;
 pub use token::{TOKEN_ENV, Token};
 

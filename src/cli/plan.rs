@@ -16,6 +16,8 @@ pub struct Planned {
     pub live: Live,
     pub plan: Plan,
     pub saved: SavedPlan,
+    /// The guards `apply` would refuse this plan on (PRODUCT §4).
+    pub violations: Vec<crate::apply::Violation>,
 }
 
 /// Load the manifest, list its IDs in the store, and compute the plan. Prints progress lines on stderr
@@ -62,23 +64,19 @@ pub fn make(global: &GlobalArgs, manifest_path: &Path) -> Result<Planned, Exit> 
         common::state_ref(state.as_ref()),
         jiff::Timestamp::now(),
     );
-    Ok(Planned { live, plan, saved })
+    let to_delete = plan.to_delete().map(|c| c.id).collect();
+    let violations = crate::apply::guards::check(&manifest, global.max_deletes, &to_delete, false);
+    Ok(Planned {
+        live,
+        plan,
+        saved,
+        violations,
+    })
 }
 
 /// Write a saved plan atomically (a half-written plan must never be applied).
 pub fn save(saved: &SavedPlan, path: &Path) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    let write = || -> std::io::Result<()> {
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        render::json(saved, &mut file)?;
-        file.as_file().sync_all()?;
-        file.persist(path).map_err(|e| e.error)?;
-        Ok(())
-    };
-    write().map_err(|e| format!("could not save the plan to {}: {e}", path.display()))
+    plan::file::write(saved, path).map_err(|e| e.to_string())
 }
 
 pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Exit {
@@ -107,6 +105,15 @@ pub fn run(global: &GlobalArgs, args: &PlanArgs) -> Exit {
     if let Err(e) = rendered {
         error(format!("could not write the plan to stdout: {e}"));
         return Exit::Error;
+    }
+    if !planned.violations.is_empty() {
+        for violation in &planned.violations {
+            error(format!("apply would refuse this plan: {violation}"));
+            if let Some(hint) = violation.hint() {
+                eprintln!("{hint}");
+            }
+        }
+        return Exit::Refused;
     }
     if let Some(path) = &args.out {
         if let Err(e) = save(&planned.saved, path) {

@@ -11,20 +11,7 @@ use super::{Format, GlobalArgs, ShowArgs};
 
 /// Read and check a saved plan.
 pub fn read(path: &Path) -> Result<SavedPlan, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("could not read the saved plan {}: {e}", path.display()))?;
-    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}:{}:{}: not a bcprune plan: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    saved
-        .check()
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(saved)
+    plan::file::read(path).map_err(|e| e.to_string())
 }
 
 pub fn run(global: &GlobalArgs, args: &ShowArgs) -> Exit {
