@@ -4,6 +4,8 @@
 mod signals;
 mod view;
 
+pub(super) use view::Terminal;
+
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::sync::mpsc;

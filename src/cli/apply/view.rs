@@ -17,7 +17,7 @@ use super::super::common::{self, error, plural, warning};
 
 /// The terminal view of one apply.
 #[derive(Default)]
-pub(super) struct Terminal {
+pub(in crate::cli) struct Terminal {
     bar: OnceCell<Option<ProgressBar>>,
 }
 
@@ -39,7 +39,7 @@ impl Terminal {
     }
 
     /// Say how the apply ended.
-    pub(super) fn outcome(&self, outcome: &Outcome) {
+    pub(in crate::cli) fn outcome(&self, outcome: &Outcome) {
         match outcome {
             Outcome::Error(e) => error(e),
             Outcome::Refused(Refusal::Lock(e)) => error(e),
