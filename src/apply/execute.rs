@@ -237,6 +237,11 @@ pub async fn execute<S: Store>(
                 Next::Continue
             }
             Err(error) => {
+                // The audit line keeps the HTTP status where the API gave one (PRODUCT §5).
+                let status = match &error {
+                    DeleteError::Refused { status, .. } => *status,
+                    _ => None,
+                };
                 let (retry, failed, why, stop) = split(&batch, error);
                 if let Some(why) = &why {
                     view.warn(why);
@@ -244,11 +249,14 @@ pub async fn execute<S: Store>(
                 let message = why
                     .or_else(|| failed.first().map(|f| f.message.clone()))
                     .unwrap_or_default();
-                let entry = records
+                let mut entry = records
                     .entry(EventKind::BatchFailed)
                     .ids(&batch)
                     .intent(intent)
                     .message(&message);
+                if let Some(status) = status {
+                    entry = entry.status(status);
+                }
                 records.note(entry, view);
                 done += failed.len();
                 report.failed.extend(failed);

@@ -1,6 +1,6 @@
 //! An in-memory [`Store`]: customers and subscribers by ID, a log of every DELETE it received and of
 //! what it really deleted, and scripted faults — before or *after* acting — so the property tests and
-//! the benchmark run [`super::run`] by the thousand in milliseconds. Not a BigCommerce simulation (that
+//! the benchmark run [`super::run()`] by the thousand in milliseconds. Not a BigCommerce simulation (that
 //! is `sim`, over HTTP); it models only what apply's correctness depends on.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

@@ -1,17 +1,17 @@
 //! The apply use-case: everything between "the user asked to apply" and "this is what happened",
 //! talking to the user only through a [`View`] and an [`Approver`] (Terraform's `opApply` model), so
-//! the CLI, the property tests and the benchmark all run the same path ([`run`]).
+//! the CLI, the property tests and the benchmark all run the same path ([`run()`]).
 //!
-//! - [`run`]: lock → saved-plan checks → reconcile → list → guards → approval → execute → verify, and an
+//! - [`mod@run`]: lock → saved-plan checks → reconcile → list → guards → approval → execute → verify, and an
 //!   [`Outcome`] that knows its exit code.
 //! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` and by [`MemoryStore`].
-//! - [`execute`]: the only code that sends a DELETE, and the invariants it upholds:
+//! - [`mod@execute`]: the only code that sends a DELETE, and the invariants it upholds:
 //!   only IDs of the approved plan, at most `batch_size` per request, never an empty list; a
 //!   `batch_intent` line on disk before each request (if it cannot be written, nothing is sent); the
 //!   state saved atomically before an intent is closed, recording only IDs the store accepted
 //!   (`verified: false` until a listing shows them gone); an answer that leaves the outcome unknown is
 //!   settled by listing again, or its intent stays open for the next run.
-//! - [`reconcile`]: settles what earlier runs left open before anything is planned.
+//! - [`mod@reconcile`]: settles what earlier runs left open before anything is planned.
 //! - [`guards`]: `max_deletes` and `protect`, shared with `plan`.
 //!
 //! Nothing here prints.

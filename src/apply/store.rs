@@ -1,7 +1,7 @@
 //! The seam between apply and the store it deletes from: list and delete, per [`Resource`].
 //!
 //! `api::Client` implements it against BigCommerce, [`super::MemoryStore`] in memory, so the property
-//! tests and the benchmark run [`super::run`] itself by the thousand while one HTTP path stays tested
+//! tests and the benchmark run [`super::run()`] itself by the thousand while one HTTP path stays tested
 //! end to end. Errors are typed ([`DeleteError`]): apply decides split, bisect, stop or re-list without
 //! knowing HTTP.
 

@@ -3,7 +3,7 @@
 //!
 //! [`compute`] is a pure function of the manifest and the live snapshot, so it can be property-tested and
 //! so `plan` and `apply` can never disagree about what a manifest means. The saved-plan file (its
-//! document, reading, writing and staleness checks) lives in [`file`].
+//! document, reading, writing and staleness checks) lives in [`mod@file`].
 
 use serde::{Deserialize, Serialize};
 
