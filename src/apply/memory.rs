@@ -227,3 +227,42 @@ impl Store for MemoryStore {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn subscribers_are_their_own_namespace_one_per_delete() {
+        let store = MemoryStore::new([17]);
+        store.insert(Resource::Subscriber, [17, 18]);
+        assert!(matches!(
+            block(store.delete(Resource::Subscriber, &[17, 18])),
+            Err(DeleteError::TooLarge { .. })
+        ));
+        block(store.delete(Resource::Subscriber, &[17])).expect("deleted");
+        assert_eq!(store.ids(Resource::Subscriber), BTreeSet::from([18]));
+        assert_eq!(store.ids(Resource::Customer), BTreeSet::from([17]));
+        assert_eq!(store.deleted(Resource::Subscriber), BTreeSet::from([17]));
+    }
+
+    #[test]
+    fn a_fault_after_acting_deletes_and_answers_unknown() {
+        let store = MemoryStore::new([1, 2]);
+        store.script_deletes([DeleteFault::UnknownAfter, DeleteFault::Lie]);
+        assert!(matches!(
+            block(store.delete(Resource::Customer, &[1])),
+            Err(DeleteError::Unknown { .. })
+        ));
+        block(store.delete(Resource::Customer, &[2])).expect("a lying success");
+        assert_eq!(store.ids(Resource::Customer), BTreeSet::from([2]));
+        assert_eq!(store.deleted(Resource::Customer), BTreeSet::from([1]));
+    }
+}

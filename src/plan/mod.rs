@@ -272,6 +272,25 @@ mod tests {
         };
         let reasons = offline_staleness(&saved, Some("ff"), Some(&state), Some("other"));
         assert_eq!(reasons.len(), 3, "{reasons:?}");
+        // The API host is a staleness reason like the others, not an ad-hoc check.
+        let current = Current {
+            manifest_sha256: Some(&m.sha256),
+            store_hash: Some("acme"),
+            api_host: Some("elsewhere.test"),
+            ..Current::default()
+        };
+        assert_eq!(
+            check_offline(&saved, &current),
+            vec![Staleness::ApiHostChanged {
+                planned: "api.test".into(),
+                now: "elsewhere.test".into()
+            }]
+        );
+        let same = Current {
+            api_host: Some("api.test"),
+            ..current
+        };
+        assert!(check_offline(&saved, &same).is_empty());
 
         assert!(live_staleness(&saved, &live(&[1])).is_empty());
         // Vanished since the plan: not stale, apply skips it.
