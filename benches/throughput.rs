@@ -4,12 +4,13 @@
 //! A plain `main` (harness = false) so it prints tables a reader can compare with BENCHMARKS.md; it is
 //! a benchmark, not a test, because its figures depend on the machine. Every scenario runs against a
 //! fresh in-process fake store (`bcprune::sim`) on 127.0.0.1, through the library exactly as the CLI
-//! drives it: manifest → `Client::list` → `plan::compute` → render → `apply::execute` (with verify),
-//! state and audit log in a temporary directory.
+//! drives it: `manifest::load`, then `apply::run` (lock → list → `plan::compute` → render → execute →
+//! verify, state and audit log in a temporary directory), with stages timed through its `View`.
 //!
 //! Run all: `cargo bench --bench throughput`; one or more: `cargo bench --bench throughput -- quota
 //! latency` (scenarios: quota, latency, baseline, scale, validate, render).
 
+use std::cell::Cell;
 use std::error::Error;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,8 +18,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bcprune::api::{Client, ClientConfig, Live, LiveCustomer, Stats, Token};
-use bcprune::apply::{self, Approved, Interrupt, Observer, Options, Report};
-use bcprune::audit::AuditLog;
+use bcprune::apply::{self, Approval, Interrupt, Outcome, Report, Request, View};
 use bcprune::manifest::{self, Manifest};
 use bcprune::plan::{self, Plan, SavedPlan};
 use bcprune::render;
@@ -89,9 +89,9 @@ struct Stages {
     list: Duration,
     compute: Duration,
     render: Duration,
-    /// `apply::execute` up to the last DELETE's outcome.
+    /// From the plan shown to the last DELETE's outcome.
     delete: Duration,
-    /// `apply::execute` after the last DELETE: the verifying listing and the final records.
+    /// After the last DELETE: the verifying listing and the final records.
     verify: Duration,
 }
 
@@ -109,18 +109,29 @@ struct Job {
     approved: usize,
 }
 
-/// Records when the last DELETE's outcome arrived (execute reports progress after each batch).
+/// Marks the stages of one `apply::run` as its view hears of them.
+#[derive(Default)]
 struct Clock {
-    total: std::cell::Cell<usize>,
-    deletes_done: std::cell::Cell<Option<Instant>>,
+    listed: Cell<Option<Instant>>,
+    render: Cell<Duration>,
+    planned: Cell<Option<Instant>>,
+    deletes_done: Cell<Option<Instant>>,
 }
 
-impl Observer for Clock {
-    fn progress(&self, done: usize, total: usize) {
-        self.total.set(total);
-        if done == total && total > 0 {
-            self.deletes_done.set(Some(Instant::now()));
-        }
+impl View for Clock {
+    fn listed(&self, _count: usize, _store: &str, _requests: u64) {
+        self.listed.set(Some(Instant::now()));
+    }
+    fn plan(&self, plan: &Plan, full: bool) -> std::io::Result<()> {
+        let t = Instant::now();
+        let mut sink = Vec::new();
+        render::table(plan, full, &mut sink)?;
+        self.render.set(t.elapsed());
+        self.planned.set(Some(Instant::now()));
+        Ok(())
+    }
+    fn progress_finished(&self, _done: usize, _total: usize) {
+        self.deletes_done.set(Some(Instant::now()));
     }
     fn warn(&self, message: &str) {
         eprintln!("warning: {message}");
@@ -156,7 +167,8 @@ fn runtime() -> Res<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// Plan and apply `ids` against `sim` as `bcprune apply --auto-approve` does, timing each stage.
+/// Plan and apply `ids` against `sim` with `apply::run`, exactly as `bcprune apply --auto-approve`
+/// does, timing each stage through the view.
 fn plan_and_apply(sim: &SimServer, ids: &[u32], batch: usize, parallelism: usize) -> Res<Job> {
     let dir = tempfile::tempdir()?;
     let path = write_manifest(dir.path(), ids.iter().copied(), ids.len())?;
@@ -168,60 +180,45 @@ fn plan_and_apply(sim: &SimServer, ids: &[u32], batch: usize, parallelism: usize
     let manifest = manifest::load(&path)?;
     stages.load = t.elapsed();
 
-    let t = Instant::now();
-    let wanted: Vec<u32> = manifest.absent.iter().map(|e| e.id).collect();
-    let live = rt.block_on(client.list(&wanted))?;
-    stages.list = t.elapsed();
-
-    let t = Instant::now();
-    let plan = plan::compute(&manifest, &live);
-    stages.compute = t.elapsed();
-
-    let t = Instant::now();
-    let mut sink = Vec::new();
-    render::table(&plan, false, &mut sink)?;
-    stages.render = t.elapsed();
-
-    let approved: Vec<Approved> = plan
-        .to_delete()
-        .map(|c| Approved {
-            id: c.id,
-            reason: c.reason.clone(),
-        })
-        .collect();
-    let options = Options {
+    let request = Request {
+        manifest,
+        saved: None,
+        store_hash: "demo42".into(),
+        state_path: dir.path().join("bcprune.state.json"),
+        audit_path: dir.path().join("bcprune.audit.jsonl"),
         batch_size: batch,
         parallelism,
+        max_deletes: None,
+        auto_approve: true,
+        full: false,
         run_id: "bench".into(),
-        state_path: dir.path().join("bcprune.state.json"),
     };
-    let mut audit = AuditLog::open(&dir.path().join("bcprune.audit.jsonl"))?;
-    let mut state = State::new("demo42", &manifest.sha256);
-    let clock = Clock {
-        total: 0.into(),
-        deletes_done: None.into(),
-    };
+    let clock = Clock::default();
     let t = Instant::now();
-    let report = rt.block_on(apply::execute(
+    let outcome = rt.block_on(apply::run(
+        &request,
         &client,
-        &approved,
-        &options,
-        &mut audit,
-        &mut state,
         &clock,
+        &Approval::Approved,
         &Interrupt::default(),
     ));
     let end = Instant::now();
+    let Outcome::Applied(applied) = outcome else {
+        return Err(format!("the apply did not get to its deletions: {outcome:?}").into());
+    };
+    let listed = clock.listed.get().unwrap_or(t);
+    let planned = clock.planned.get().unwrap_or(listed);
     let split = clock.deletes_done.get().unwrap_or(end);
-    stages.delete = split - t;
+    stages.list = listed - t;
+    stages.render = clock.render.get();
+    stages.compute = (planned - listed).saturating_sub(stages.render);
+    stages.delete = split - planned;
     stages.verify = end - split;
-    if report.fatal.is_some()
-        || !report.failed.is_empty()
-        || report.verified.len() != approved.len()
-    {
+    let report = applied.report;
+    if !report.is_complete() || report.verified.len() != ids.len() {
         return Err(format!(
             "the apply did not delete and verify all {} IDs: fatal {:?}, {} failed, {} verified",
-            approved.len(),
+            ids.len(),
             report.fatal,
             report.failed.len(),
             report.verified.len()
@@ -231,7 +228,7 @@ fn plan_and_apply(sim: &SimServer, ids: &[u32], batch: usize, parallelism: usize
     Ok(Job {
         stages,
         stats: client.stats(),
-        approved: approved.len(),
+        approved: report.verified.len(),
         report,
     })
 }

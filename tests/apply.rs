@@ -2,6 +2,11 @@
 
 use std::collections::BTreeSet;
 
+use bcprune::Resource;
+use bcprune::apply::{
+    self, Approval, DeleteFault, Interrupt, MemoryStore, Outcome, Quiet, Request,
+};
+use bcprune::error::Exit;
 use bcprune::sim::{READ_ONLY_TOKEN, SimConfig};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
@@ -292,7 +297,7 @@ fn a_store_whose_delete_answers_204_without_deleting_is_caught() {
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
     apply_auto(&sim, &manifest, &[]).code(4).stdout(contains(
-        "Failed: customer 1: the API answered 204 but the customer is still listed",
+        "Failed: customer 1: the API accepted the DELETE but the customer is still listed",
     ));
     let state = read_json(&ws.path().join("bcprune.state.json"));
     assert_eq!(
@@ -385,7 +390,69 @@ fn refused_ids_are_isolated_and_the_rest_deleted() {
     assert_eq!(left.len(), 12);
 }
 
-/// Drive plan and apply through the library against a store, as the CLI does.
+/// An apply request over `manifest` with state and audit log in `dir`, auto-approved.
+fn request(
+    dir: &std::path::Path,
+    manifest: bcprune::manifest::Manifest,
+    batch_size: usize,
+    parallelism: usize,
+) -> Request {
+    Request {
+        manifest,
+        saved: None,
+        store_hash: "demo42".into(),
+        state_path: dir.join("bcprune.state.json"),
+        audit_path: dir.join("bcprune.audit.jsonl"),
+        batch_size,
+        parallelism,
+        max_deletes: None,
+        auto_approve: true,
+        full: false,
+        run_id: uuid_like(),
+    }
+}
+
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!("run-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A temporary folder, in memory when the machine has one (thousands of fsyncs per test).
+fn fast_dir() -> tempfile::TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir()
+        && let Ok(dir) = tempfile::tempdir_in(shm)
+    {
+        return dir;
+    }
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// The IDs the state file records as deleted (all, and the verified ones).
+fn recorded(path: &std::path::Path) -> (BTreeSet<u32>, BTreeSet<u32>) {
+    match bcprune::state::State::load(path).expect("the state is always valid") {
+        Some(state) => (
+            state.deleted.iter().map(|r| r.id).collect(),
+            state
+                .deleted
+                .iter()
+                .filter(|r| r.verified)
+                .map(|r| r.id)
+                .collect(),
+        ),
+        None => Default::default(),
+    }
+}
+
+/// Drive `apply::run` against the fake store over HTTP, as the CLI does.
 fn plan_and_apply(
     sim: &bcprune::sim::SimServer,
     manifest_ids: &[u32],
@@ -405,46 +472,29 @@ fn plan_and_apply(
         )
     })
     .expect("client");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let ids: Vec<u32> = manifest.absent.iter().map(|e| e.id).collect();
-    let live = runtime.block_on(client.list(&ids)).expect("list");
-    let plan = bcprune::plan::compute(&manifest, &live);
-    let approved: Vec<bcprune::apply::Approved> = plan
-        .to_delete()
-        .map(|c| bcprune::apply::Approved {
-            id: c.id,
-            reason: c.reason.clone(),
-        })
-        .collect();
-    let options = bcprune::apply::Options {
-        batch_size,
-        parallelism,
-        run_id: "prop".into(),
-        state_path: ws.path().join("state.json"),
-    };
-    let mut audit =
-        bcprune::audit::AuditLog::open(&ws.path().join("audit.jsonl")).expect("audit log");
-    let mut state = bcprune::state::State::new("demo42", &manifest.sha256);
-    let report = runtime.block_on(bcprune::apply::execute(
+    let request = request(ws.path(), manifest, batch_size, parallelism);
+    let outcome = runtime().block_on(apply::run(
+        &request,
         &client,
-        &approved,
-        &options,
-        &mut audit,
-        &mut state,
-        &bcprune::apply::Quiet,
-        &bcprune::apply::Interrupt::default(),
+        &Quiet,
+        &Approval::Approved,
+        &Interrupt::default(),
     ));
-    (approved.iter().map(|a| a.id).collect(), report)
+    match outcome {
+        Outcome::Applied(applied) => {
+            let approved = deletes(sim).into_iter().flatten().collect();
+            (approved, applied.report)
+        }
+        Outcome::NoChanges => (BTreeSet::new(), Default::default()),
+        other => panic!("unexpected outcome {other:?}"),
+    }
 }
 
 proptest::proptest! {
     #![proptest_config(proptest::test_runner::Config { cases: 24, ..Default::default() })]
 
-    /// Whatever the manifest and the store: every DELETE is non-empty, within the batch size, and
-    /// carries only IDs of the approved plan; the store loses exactly those; re-planning finds nothing.
+    /// Over HTTP, whatever the manifest and the store: every DELETE is non-empty, within the batch size,
+    /// and carries only IDs of the approved plan; the store loses exactly those; re-planning finds nothing.
     #[test]
     fn no_delete_ever_leaves_the_approved_plan(
         store_size in 0u32..150,
@@ -477,6 +527,115 @@ proptest::proptest! {
     }
 }
 
+/// `apply::run` in memory, retried (bounded) while its state lock or audit-log lock is refused: another
+/// test thread of this process forking a child (`Command::spawn`) shares our open lock files, and so
+/// their OS locks, until the child's exec closes them (a few milliseconds on a loaded machine).
+fn run_unlocked(
+    runtime: &tokio::runtime::Runtime,
+    request: &Request,
+    store: &MemoryStore,
+) -> Outcome {
+    for _ in 0..200 {
+        let outcome = runtime.block_on(apply::run(
+            request,
+            store,
+            &Quiet,
+            &Approval::Approved,
+            &Interrupt::default(),
+        ));
+        let busy = matches!(
+            outcome,
+            Outcome::Refused(bcprune::apply::Refusal::Lock(_))
+                | Outcome::Error(bcprune::apply::RunError::Audit(
+                    bcprune::audit::AuditError::Busy { .. }
+                ))
+        );
+        if !busy {
+            return outcome;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("the locks stayed taken for a second");
+}
+
+fn fault() -> impl proptest::strategy::Strategy<Value = DeleteFault> {
+    use proptest::prelude::*;
+    prop_oneof![
+        6 => Just(DeleteFault::None),
+        1 => Just(DeleteFault::TooLarge),
+        1 => Just(DeleteFault::Refused),
+        1 => Just(DeleteFault::NotDone),
+        1 => Just(DeleteFault::UnknownBefore),
+        3 => Just(DeleteFault::UnknownAfter),
+        1 => Just(DeleteFault::Lie),
+    ]
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 1000, ..Default::default() })]
+
+    /// `apply::run` itself, in memory, over random manifests, stores, batch sizes, parallelism and
+    /// faults — most of them *after* the store acted (an unknown outcome) — and three applies each:
+    /// no DELETE outside the approved set or empty or over the batch size; the state never claims
+    /// more than the store deleted; exit 1 only when the run provably deleted nothing; and after the
+    /// last apply the store lost exactly the approved records and the state lists exactly them.
+    #[test]
+    fn apply_run_records_exactly_what_the_store_did(
+        store_ids in proptest::collection::btree_set(1u32..120, 0..80),
+        manifest_ids in proptest::collection::btree_set(1u32..150, 1..50),
+        first in proptest::collection::vec(fault(), 0..10),
+        second in proptest::collection::vec(fault(), 0..10),
+        verify_fails in proptest::bool::weighted(0.3),
+        rejected in proptest::collection::btree_set(1u32..150, 0..3),
+        max_ids in proptest::option::of(1usize..20),
+        batch_size in 1usize..30,
+        parallelism in 1usize..4,
+    ) {
+        let dir = fast_dir();
+        let path = dir.path().join("m.yaml");
+        let ids: Vec<u32> = manifest_ids.iter().copied().collect();
+        std::fs::write(&path, manifest_yaml(&ids, "")).expect("manifest");
+        let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+        let store = MemoryStore::new(store_ids.iter().copied());
+        store.reject(rejected.iter().copied());
+        if let Some(max) = max_ids {
+            store.max_ids_per_delete(max);
+        }
+        let approved: BTreeSet<u32> = manifest_ids.intersection(&store_ids).copied().collect();
+        let expected_gone: BTreeSet<u32> = approved.difference(&rejected).copied().collect();
+        let runtime = runtime();
+        let state_path = dir.path().join("bcprune.state.json");
+        for (round, faults) in [first, second, Vec::new()].into_iter().enumerate() {
+            let before = store.deleted(Resource::Customer);
+            store.script_deletes(faults);
+            store.script_lists(if round == 0 { vec![false, verify_fails] } else { vec![] });
+            let sent_before = store.deletes().len();
+            let request = request(dir.path(), manifest.clone(), batch_size, parallelism);
+            let outcome = run_unlocked(&runtime, &request, &store);
+            for (resource, batch) in &store.deletes()[sent_before..] {
+                proptest::prop_assert_eq!(*resource, Resource::Customer);
+                proptest::prop_assert!(!batch.is_empty() && batch.len() <= batch_size, "{:?}", batch);
+                proptest::prop_assert!(batch.iter().all(|id| approved.contains(id)), "{:?}", batch);
+            }
+            let deleted_now = store.deleted(Resource::Customer);
+            let (all, verified) = recorded(&state_path);
+            proptest::prop_assert!(verified.is_subset(&deleted_now), "round {}: verified {:?} not all deleted", round, verified);
+            if outcome.exit() == Exit::Error {
+                proptest::prop_assert_eq!(&deleted_now, &before, "round {}: exit 1 but the store deleted", round);
+            }
+            if round == 2 {
+                proptest::prop_assert_eq!(&deleted_now, &expected_gone, "final outcome {:?}", outcome);
+                proptest::prop_assert_eq!(&all, &deleted_now, "the final state lists exactly the store's deletions");
+                proptest::prop_assert_eq!(&verified, &all);
+                proptest::prop_assert_eq!(
+                    store.ids(Resource::Customer),
+                    store_ids.difference(&expected_gone).copied().collect::<BTreeSet<_>>()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_saved_plan_names_its_store_and_api_host() {
     let sim = store(20);
@@ -502,4 +661,129 @@ fn a_saved_plan_names_its_store_and_api_host() {
         .code(3)
         .stderr(contains("the saved plan was made against the API at"));
     assert!(deletes(&sim).len() == 1 && deletes(&other).is_empty());
+}
+
+/// Records what the view hears, and interrupts the run once `stop_after` IDs have an outcome.
+#[derive(Default)]
+struct Recording {
+    progress: std::cell::RefCell<Vec<(usize, usize)>>,
+    finished: std::cell::Cell<Option<(usize, usize)>>,
+    interrupt: Interrupt,
+    stop_after: usize,
+}
+
+impl bcprune::apply::View for Recording {
+    fn progress(&self, done: usize, total: usize) {
+        self.progress.borrow_mut().push((done, total));
+        if done >= self.stop_after {
+            self.interrupt.trigger();
+        }
+    }
+    fn progress_finished(&self, done: usize, total: usize) {
+        self.finished.set(Some((done, total)));
+    }
+}
+
+#[test]
+fn an_interrupted_apply_reports_progress_where_the_deletions_stopped() {
+    let dir = fast_dir();
+    let path = dir.path().join("m.yaml");
+    let ids: Vec<u32> = (1..=100).collect();
+    std::fs::write(&path, manifest_yaml(&ids, "")).expect("manifest");
+    let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+    let store = MemoryStore::new(1..=100);
+    let view = Recording {
+        stop_after: 20,
+        ..Recording::default()
+    };
+    let request = request(dir.path(), manifest, 10, 1);
+    let outcome = runtime().block_on(apply::run(
+        &request,
+        &store,
+        &view,
+        &Approval::Approved,
+        &view.interrupt,
+    ));
+    assert_eq!(outcome.exit(), Exit::Interrupted);
+    let Outcome::Applied(applied) = outcome else {
+        panic!("deletions started");
+    };
+    let settled = applied.report.deleted_count() + applied.report.failed.len();
+    assert_eq!(
+        settled, 20,
+        "one batch in flight at a time, stopped after 20"
+    );
+    assert_eq!(view.finished.get(), Some((20, 100)), "not 100/100");
+    assert!(view.progress.borrow().iter().all(|(done, _)| *done <= 20));
+    assert_eq!(store.deleted(Resource::Customer).len(), 20);
+}
+
+#[test]
+fn plan_applies_the_guards_apply_would_refuse_on() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], "max_deletes: 2\n"));
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args(["plan", "--detailed-exitcode", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .code(3)
+        .stdout(contains("Plan: 3 to delete, 0 already absent."))
+        .stderr(contains("apply would refuse this plan"))
+        .stderr(contains("allows at most 2"));
+    assert!(!plan.exists(), "a plan apply would refuse is not saved");
+    bcprune_at(&sim)
+        .args(["plan", "--max-deletes", "3", "--detailed-exitcode"])
+        .arg(&manifest)
+        .assert()
+        .code(2);
+    assert!(deletes(&sim).is_empty());
+}
+
+#[test]
+fn a_delete_that_acts_then_answers_500_is_settled_by_listing_again() {
+    let sim = store(20);
+    sim.faults().fail_after_delete(Some(500));
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    apply_auto(&sim, &manifest, &["--batch-size", "2"])
+        .code(0)
+        .stdout(contains("Verified: 3 customers are gone."))
+        .stderr(contains("leaves it unknown whether they were deleted"));
+    assert_eq!(
+        state_deleted(&ws.path().join("bcprune.state.json")),
+        vec![(1, true), (2, true), (3, true)]
+    );
+}
+
+#[test]
+fn an_unknown_outcome_that_cannot_be_listed_stays_open_for_the_next_run() {
+    let sim = store(20);
+    sim.faults().fail_after_delete(Some(500));
+    sim.faults().fail_gets_after_delete(Some(503));
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    let state = ws.path().join("bcprune.state.json");
+    apply_auto(&sim, &manifest, &[]).code(4).stdout(contains(
+        "Outcome unknown: 3 customers (1, 2, 3) may have been deleted",
+    ));
+    assert_eq!(sim.customer_ids().len(), 17, "the store did delete them");
+    let before = if state.exists() {
+        state_deleted(&state)
+    } else {
+        Vec::new()
+    };
+    assert!(before.is_empty(), "nothing claimed: {before:?}");
+    sim.faults().clear();
+    apply_auto(&sim, &manifest, &[])
+        .success()
+        .stderr(contains("Reconciled an earlier run: 3 deletions recorded"));
+    assert_eq!(state_deleted(&state), vec![(1, true), (2, true), (3, true)]);
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(ws.path().join("bcprune.audit.jsonl"))
+        .assert()
+        .success();
 }

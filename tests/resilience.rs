@@ -219,30 +219,219 @@ fn ctrl_c_finishes_in_flight_batches_and_exits_130() {
         .success();
 }
 
+/// Lines a child writes to stderr, collected by a thread as they come.
+struct Lines(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Lines {
+    fn collect(child: &mut Child) -> Lines {
+        use std::io::BufRead;
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().expect("piped stderr");
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                sink.lock().expect("lines").push(line);
+            }
+        });
+        Lines(lines)
+    }
+
+    fn text(&self) -> String {
+        self.0.lock().expect("lines").join("\n")
+    }
+
+    /// Wait (bounded) until stderr contains `needle`.
+    #[track_caller]
+    fn wait_for(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.text().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} on stderr within 30 s: {}",
+                self.text()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+fn stdout_of(child: &mut Child) -> String {
+    use std::io::Read;
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = stdout.read_to_string(&mut out);
+    }
+    out
+}
+
 #[test]
-fn a_second_ctrl_c_exits_at_once_with_a_valid_state() {
+fn a_second_ctrl_c_stops_at_once_with_a_valid_state_and_no_lock() {
+    // Slow DELETEs, one at a time: after the first batch is recorded the second is in flight for a
+    // long while, so the second Ctrl-C (sent once the first was acknowledged) abandons it.
     let sim = store_with(
         SimConfig::default()
             .customers(300)
             .unlimited()
-            .latency(Duration::from_millis(300)),
+            .latency(Duration::from_millis(1500)),
     );
     let ws = Workspace::new();
     let ids: Vec<u32> = (1..=300).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
-    let mut child = spawn_apply(&sim, &manifest, &["--batch-size", "5"]);
-    wait_for_deletes(&sim, 1);
+    let state = ws.path().join("bcprune.state.json");
+    let mut child = spawn_apply(
+        &sim,
+        &manifest,
+        &["--batch-size", "5", "--parallelism", "1"],
+    );
+    let stderr = Lines::collect(&mut child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !(state.exists() && deletes(&sim).len() >= 2) {
+        assert!(Instant::now() < deadline, "no recorded batch within 30 s");
+        std::thread::sleep(Duration::from_millis(5));
+    }
     signal(&child, "INT");
-    std::thread::sleep(Duration::from_millis(50));
+    stderr.wait_for("Interrupted: finishing the requests in flight");
     signal(&child, "INT");
     let status = wait_exit(&mut child);
-    assert_eq!(status.code(), Some(130));
+    let stdout = stdout_of(&mut child);
+    assert_eq!(status.code(), Some(130), "{stdout}");
+    assert!(
+        stderr.text().contains("Stopping at once"),
+        "{}",
+        stderr.text()
+    );
+    assert!(
+        stdout.contains("Abandoned: 5 customers (6, 7, 8, 9, 10) were in flight"),
+        "a single Ctrl-C would have waited for them: {stdout}"
+    );
+    // The state is valid and claims nothing the store still has.
     let live = sim.customer_ids();
+    let recorded = state_deleted(&state);
+    assert_eq!(recorded.len(), 5, "the first batch: {recorded:?}");
+    for (id, _) in &recorded {
+        assert!(!live.contains(id), "state claims {id}");
+    }
+    assert!(
+        !bcprune::state::Lock::path_for(&state).exists(),
+        "the lock is released"
+    );
+    let log = ws.path().join("bcprune.audit.jsonl");
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(&log)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("stopped at once"), "{text}");
+
+    // The next apply settles the abandoned batch and finishes.
+    sim.faults().clear();
+    bcprune_at(&sim)
+        .args([
+            "apply",
+            "--auto-approve",
+            "--batch-size",
+            "100",
+            "--parallelism",
+            "3",
+        ])
+        .arg(&manifest)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    assert!(sim.customer_ids().is_empty());
+    let all: Vec<u32> = state_deleted(&state)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(all, ids);
+}
+
+#[test]
+fn sigterm_is_handled_as_ctrl_c() {
+    let sim = store_with(
+        SimConfig::default()
+            .customers(300)
+            .unlimited()
+            .latency(Duration::from_millis(20)),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=300).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
     let state = ws.path().join("bcprune.state.json");
-    if state.exists() {
-        for (id, _) in state_deleted(&state) {
-            assert!(!live.contains(&id), "state claims {id}");
-        }
+    let mut child = spawn_apply(
+        &sim,
+        &manifest,
+        &["--batch-size", "5", "--parallelism", "2"],
+    );
+    let stderr = Lines::collect(&mut child);
+    wait_for_deletes(&sim, 4);
+    signal(&child, "TERM");
+    let status = wait_exit(&mut child);
+    let stdout = stdout_of(&mut child);
+    assert_eq!(status.code(), Some(130), "{stdout}\n{}", stderr.text());
+    assert!(stdout.contains("Apply interrupted"), "{stdout}");
+    let live = sim.customer_ids();
+    assert!(!live.is_empty(), "stopped before the end");
+    let recorded: BTreeSet<u32> = state_deleted(&state)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    let gone: BTreeSet<u32> = ids
+        .iter()
+        .copied()
+        .filter(|id| !live.contains(id))
+        .collect();
+    assert_eq!(recorded, gone, "in-flight batches finished and recorded");
+    assert!(
+        !bcprune::state::Lock::path_for(&state).exists(),
+        "the lock is released"
+    );
+    let log = ws.path().join("bcprune.audit.jsonl");
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(&log)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(text.contains("\"event\":\"apply_finished\""), "{text}");
+}
+
+#[test]
+fn a_signal_at_the_approval_prompt_removes_the_lock() {
+    for name in ["INT", "TERM"] {
+        let sim = store(20);
+        let ws = Workspace::new();
+        let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+        let state = ws.path().join("bcprune.state.json");
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bcprune"))
+            .arg("apply")
+            .arg(&manifest)
+            .env("BIGCOMMERCE_API_URL", sim.base_url())
+            .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
+            .env("BIGCOMMERCE_STORE_HASH", "demo42")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn bcprune");
+        let stderr = Lines::collect(&mut child);
+        stderr.wait_for("Only 'yes' will be accepted");
+        assert!(
+            bcprune::state::Lock::path_for(&state).exists(),
+            "{name}: locked while asking"
+        );
+        signal(&child, name);
+        let status = wait_exit(&mut child);
+        assert_eq!(status.code(), Some(130), "{name}: {}", stderr.text());
+        assert!(
+            !bcprune::state::Lock::path_for(&state).exists(),
+            "{name}: the lock is removed"
+        );
+        assert!(deletes(&sim).is_empty(), "{name}: nothing deleted");
+        drop(child.stdin.take());
     }
 }
 

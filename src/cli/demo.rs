@@ -1,35 +1,38 @@
 //! `bcprune demo`: the whole plan → review → apply → verify flow against the embedded fake store, in a
-//! temporary folder, with no credentials and no network beyond 127.0.0.1.
+//! temporary folder, with no credentials and no network beyond 127.0.0.1. It drives the library
+//! (`plan::compute`, `plan::file`, `apply::run`) as a user's pipeline would drive the commands.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
+use crate::api::{Client, ClientConfig, Token};
+use crate::apply::{self, Approval, Interrupt, Request, SavedInput};
 use crate::error::Exit;
+use crate::plan::{self, Plan, SavedPlan};
+use crate::render;
 use crate::sim::{READ_WRITE_TOKEN, SimConfig, SimServer};
 
-use super::common::error;
-use super::{ApplyArgs, Format, GlobalArgs, PlanArgs};
+use super::common;
+use super::error::CliError;
+use super::settings::Settings;
 
 /// The store the demo creates.
 const DEMO_STORE: &str = "demo42";
 
-pub fn run(global: &GlobalArgs) -> Exit {
-    let (dir, sim) = match setup() {
-        Ok(setup) => setup,
-        Err(e) => {
-            error(format!("could not set up the demo: {e}"));
-            return Exit::Error;
-        }
-    };
-    let manifest = dir.join("customers");
+pub fn run(global: &Settings) -> Result<Exit, CliError> {
+    let (dir, sim) =
+        setup().map_err(|e| CliError::Demo(format!("could not set up the demo: {e}")))?;
+    let manifest_path = dir.join("customers");
     let plan_file = dir.join("plan.json");
-    let demo = GlobalArgs {
-        store_hash: Some(DEMO_STORE.to_string()),
-        api_url: sim.base_url(),
-        state: None,
-        audit_log: None,
-        token: Some(crate::api::Token::new(READ_WRITE_TOKEN.to_string())),
-        ..global.clone()
-    };
+    let client = Client::new(ClientConfig {
+        parallelism: usize::from(global.parallelism),
+        ..ClientConfig::new(
+            sim.base_url(),
+            DEMO_STORE,
+            Token::new(READ_WRITE_TOKEN.to_string()),
+        )
+    })
+    .map_err(CliError::Client)?;
+    let runtime = common::runtime()?;
     println!(
         "bcprune demo: a fake store `{DEMO_STORE}` with {} customers runs at {}.",
         crate::demo::CUSTOMERS,
@@ -39,62 +42,74 @@ pub fn run(global: &GlobalArgs) -> Exit {
 
     step(&format!(
         "bcprune plan {} --out {}",
-        manifest.display(),
+        manifest_path.display(),
         plan_file.display()
     ));
-    let exit = super::error::exit_of(super::plan::run(
-        &demo,
-        &PlanArgs {
-            manifest: manifest.clone(),
-            out: Some(plan_file.clone()),
-            format: Format::Table,
-            detailed_exitcode: true,
-            diff: false,
-            full: false,
-        },
-    ));
-    if exit != Exit::ChangesPending {
-        error("the demo plan did not find the expected deletions");
-        return Exit::Error;
+    let (manifest, planned) = plan_now(&runtime, &client, &manifest_path)?;
+    if planned.is_empty() {
+        return Err(CliError::Demo(
+            "the demo plan did not find the expected deletions".into(),
+        ));
     }
+    let saved = SavedPlan::new(
+        &planned,
+        &manifest,
+        DEMO_STORE,
+        &client.api_host(),
+        None,
+        jiff::Timestamp::now(),
+    );
+    plan::file::write(&saved, &plan_file)?;
+    eprintln!(
+        "Saved the plan to {}. To apply exactly this plan: bcprune apply --plan {}",
+        plan_file.display(),
+        plan_file.display()
+    );
 
     step(&format!("bcprune apply --plan {}", plan_file.display()));
-    let exit = super::apply::run(
-        &demo,
-        &ApplyArgs {
-            manifest: Some(manifest.clone()),
-            plan: Some(plan_file),
-            auto_approve: false,
-            full: false,
-        },
-    );
-    if exit != Exit::Success {
-        return exit;
+    let request = Request {
+        state_path: manifest_path.join(common::STATE_FILE),
+        audit_path: manifest_path.join(common::AUDIT_FILE),
+        manifest,
+        saved: Some(SavedInput {
+            path: plan_file,
+            plan: saved,
+        }),
+        store_hash: DEMO_STORE.to_string(),
+        batch_size: usize::from(global.batch_size),
+        parallelism: usize::from(global.parallelism),
+        max_deletes: global.max_deletes,
+        auto_approve: false,
+        full: false,
+        run_id: uuid::Uuid::new_v4().to_string(),
+    };
+    let view = super::apply::Terminal::default();
+    let outcome = runtime.block_on(apply::run(
+        &request,
+        &client,
+        &view,
+        &Approval::Declined,
+        &Interrupt::default(),
+    ));
+    view.outcome(&outcome);
+    if outcome.exit() != Exit::Success {
+        return Ok(outcome.exit());
     }
 
     step(&format!(
         "bcprune plan {} --detailed-exitcode   (again: nothing left to do)",
-        manifest.display()
+        manifest_path.display()
     ));
-    let exit = super::error::exit_of(super::plan::run(
-        &demo,
-        &PlanArgs {
-            manifest: manifest.clone(),
-            out: None,
-            format: Format::Table,
-            detailed_exitcode: true,
-            diff: false,
-            full: false,
-        },
-    ));
-    if exit != Exit::Success {
-        error("the re-plan after apply still has changes");
-        return Exit::Error;
+    let (_, again) = plan_now(&runtime, &client, &manifest_path)?;
+    if !again.is_empty() {
+        return Err(CliError::Demo(
+            "the re-plan after apply still has changes".into(),
+        ));
     }
 
-    let audit = manifest.join(super::common::AUDIT_FILE);
+    let audit = manifest_path.join(common::AUDIT_FILE);
     step(&format!("bcprune audit verify --log {}", audit.display()));
-    let exit = super::error::exit_of(super::audit::verify(&audit));
+    let exit = super::audit::verify(&audit)?;
     let requests = sim.requests();
     let count = |m: &str| requests.iter().filter(|r| r.method == m).count();
     println!(
@@ -107,7 +122,29 @@ pub fn run(global: &GlobalArgs) -> Exit {
         "Look around: {} holds the manifest, plan.json, the state file and the audit log.",
         dir.display()
     );
-    exit
+    Ok(exit)
+}
+
+/// Load the manifest, list its IDs, compute and print the plan.
+fn plan_now(
+    runtime: &tokio::runtime::Runtime,
+    client: &Client,
+    path: &Path,
+) -> Result<(crate::manifest::Manifest, Plan), CliError> {
+    let manifest = common::load_manifest(path)?;
+    common::note(manifest.summary());
+    let ids: Vec<_> = manifest.absent.iter().map(|e| e.id).collect();
+    let live = runtime
+        .block_on(client.list(&ids))
+        .map_err(CliError::List)?;
+    common::note(format_args!(
+        "Listed {} customers in store {DEMO_STORE} ({} in the store).\n",
+        ids.len(),
+        live.customers.len()
+    ));
+    let planned = plan::compute(&manifest, &live);
+    render::table(&planned, false, &mut std::io::stdout().lock()).map_err(CliError::output)?;
+    Ok((manifest, planned))
 }
 
 fn step(command: &str) {

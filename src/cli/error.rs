@@ -6,7 +6,6 @@
 //! its exit code (cargo-nextest's `ExpectedError::process_exit_code` is the model).
 
 use std::io::Write;
-use std::path::PathBuf;
 
 use crate::api::ApiError;
 use crate::audit::{AuditError, VerifyError};
@@ -66,31 +65,9 @@ pub enum CliError {
         "{0}. Pass the log with --log FILE (default: ./bcprune.audit.jsonl, or the --audit-log given to apply)"
     )]
     AuditUnreadable(VerifyError),
-    /// A saved plan cannot be read.
-    #[error("could not read the saved plan {}: {source}", path.display())]
-    PlanRead {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    /// A saved plan is not JSON of a plan.
-    #[error("{}:{line}:{column}: not a bcprune plan: {message}", path.display())]
-    PlanParse {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-    /// A saved plan parses but fails its own checks (version, counts).
-    #[error("{}: {message}", path.display())]
-    PlanInvalid { path: PathBuf, message: String },
-    /// `plan --out` could not write the plan.
-    #[error("could not save the plan to {}: {source}", path.display())]
-    PlanSave {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    /// A saved plan cannot be read, parsed, checked or written.
+    #[error(transparent)]
+    PlanFile(#[from] crate::plan::file::PlanFileError),
     /// Two of the files a command uses are one file.
     #[error(transparent)]
     SameFile(#[from] SameFile),
@@ -108,6 +85,12 @@ pub enum CliError {
     /// Waiting for Ctrl-C failed (`bcprune sim`).
     #[error("cannot wait for Ctrl-C: {0}")]
     Signal(std::io::Error),
+    /// `apply` was given neither a manifest nor a saved plan.
+    #[error("apply needs a MANIFEST, or --plan PLAN saved by `bcprune plan --out`")]
+    ApplyNeedsManifest,
+    /// `bcprune demo` could not run its scenario.
+    #[error("{0}")]
+    Demo(String),
     /// Writing the command's output failed (other than a closed pipe).
     #[error("could not write to standard output: {0}")]
     Output(std::io::Error),
@@ -144,15 +127,14 @@ impl CliError {
             | CliError::Audit(_)
             | CliError::AuditBroken(_)
             | CliError::AuditUnreadable(_)
-            | CliError::PlanRead { .. }
-            | CliError::PlanParse { .. }
-            | CliError::PlanInvalid { .. }
-            | CliError::PlanSave { .. }
+            | CliError::PlanFile(_)
             | CliError::SameFile(_)
             | CliError::Conflict(_)
             | CliError::SimFlag { .. }
             | CliError::SimListen { .. }
             | CliError::Signal(_)
+            | CliError::Demo(_)
+            | CliError::ApplyNeedsManifest
             | CliError::Output(_)
             | CliError::ClosedPipe => Exit::Error,
         }
@@ -288,7 +270,7 @@ mod tests {
 
     #[test]
     fn file_errors() {
-        insta::assert_snapshot!(shown(CliError::PlanParse { path: "plan.json".into(), line: 3, column: 7, message: "expected value".into() }), @"[exit 1] error: plan.json:3:7: not a bcprune plan: expected value");
+        insta::assert_snapshot!(shown(CliError::PlanFile(crate::plan::file::PlanFileError::Parse { path: "plan.json".into(), line: 3, column: 7, message: "expected value".into() })), @"[exit 1] error: plan.json:3:7: not a bcprune plan: expected value");
         insta::assert_snapshot!(shown(CliError::SameFile(crate::fsio::SameFile { first: "--out", second: "a manifest file", path: "/w/m.yaml".into() })), @"[exit 1] error: --out and a manifest file are the same file (/w/m.yaml); each must be its own file, or one would overwrite the other. Nothing was read or written");
         insta::assert_snapshot!(shown(CliError::Conflict("--diff shows a human-readable diff and cannot be combined with --format json")), @"[exit 1] error: --diff shows a human-readable diff and cannot be combined with --format json");
     }

@@ -208,6 +208,10 @@ pub struct PlanArgs {
     /// Show every row of the table (default: the first 100 per action).
     #[arg(long)]
     pub full: bool,
+    /// Check the plan against this `max_deletes` instead of the manifest's, as `apply --max-deletes`
+    /// would (the apply must be given the same override).
+    #[arg(long)]
+    pub max_deletes: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -353,12 +357,15 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
             state,
             output,
         } => plan::run(
-            &settings(Groups {
-                output: Some(output),
-                store: Some(store),
-                state: Some(state),
-                ..Groups::default()
-            })?,
+            &Settings {
+                max_deletes: args.max_deletes,
+                ..settings(Groups {
+                    output: Some(output),
+                    store: Some(store),
+                    state: Some(state),
+                    ..Groups::default()
+                })?
+            },
             args,
         ),
         Command::Apply {
@@ -376,7 +383,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                 audit_log: Some(audit_log),
                 delete: Some(delete),
             })?;
-            Ok(apply::run(&settings, args))
+            apply::run(&settings, args)
         }
         Command::Show {
             args,
@@ -421,7 +428,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                 output: Some(output),
                 ..Groups::default()
             })?;
-            Ok(demo::run(&settings))
+            demo::run(&settings)
         }
         Command::Sim { args, output } => {
             settings(Groups {

@@ -18,6 +18,8 @@ pub struct Planned {
     pub live: Live,
     pub plan: Plan,
     pub saved: SavedPlan,
+    /// The guards `apply` would refuse this plan on (PRODUCT §4).
+    pub violations: Vec<crate::apply::Violation>,
 }
 
 /// Load the manifest, list its IDs in the store, and compute the plan. Prints progress lines on stderr.
@@ -56,18 +58,20 @@ pub fn make(
         common::state_ref(state.as_ref()),
         jiff::Timestamp::now(),
     );
-    Ok(Planned { live, plan, saved })
+    let to_delete = plan.to_delete().map(|c| c.id).collect();
+    let violations =
+        crate::apply::guards::check(&manifest, settings.max_deletes, &to_delete, false);
+    Ok(Planned {
+        live,
+        plan,
+        saved,
+        violations,
+    })
 }
 
 /// Write a saved plan atomically (a half-written plan must never be applied).
 pub fn save(saved: &SavedPlan, path: &Path) -> Result<(), CliError> {
-    let mut bytes = Vec::new();
-    render::json(saved, &mut bytes)
-        .and_then(|()| crate::fsio::write_atomically(path, &bytes))
-        .map_err(|source| CliError::PlanSave {
-            path: path.to_path_buf(),
-            source,
-        })
+    Ok(plan::file::write(saved, path)?)
 }
 
 pub fn run(settings: &Settings, args: &PlanArgs) -> Result<Exit, CliError> {
@@ -92,6 +96,16 @@ pub fn run(settings: &Settings, args: &PlanArgs) -> Result<Exit, CliError> {
     })
     .map_err(CliError::output)?;
     drop(out);
+    if !planned.violations.is_empty() {
+        // The plan is shown, but it is not one a pull request may be approved into (PRODUCT §4).
+        for violation in &planned.violations {
+            common::error(format_args!("apply would refuse this plan: {violation}"));
+            if let Some(hint) = violation.hint() {
+                common::note(hint);
+            }
+        }
+        return Ok(Exit::Refused);
+    }
     if let Some(path) = &args.out {
         save(&planned.saved, path)?;
         common::note(format_args!(

@@ -11,26 +11,9 @@ use super::error::CliError;
 use super::settings::Settings;
 use super::{Format, ShowArgs};
 
-/// Read and check a saved plan: a regular file of at most [`crate::fsio::PLAN_LIMIT`] bytes.
+/// Read and check a saved plan (see [`plan::file::read`]).
 pub fn read(path: &Path) -> Result<SavedPlan, CliError> {
-    let text =
-        crate::fsio::read_capped_to_string(path, crate::fsio::PLAN_LIMIT).map_err(|source| {
-            CliError::PlanRead {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
-    let saved: SavedPlan = serde_json::from_str(&text).map_err(|e| CliError::PlanParse {
-        path: path.to_path_buf(),
-        line: e.line(),
-        column: e.column(),
-        message: e.to_string(),
-    })?;
-    saved.check().map_err(|message| CliError::PlanInvalid {
-        path: path.to_path_buf(),
-        message,
-    })?;
-    Ok(saved)
+    Ok(plan::file::read(path)?)
 }
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {

@@ -2,10 +2,8 @@
 //! the apply on merge.
 //!
 //! [`compute`] is a pure function of the manifest and the live snapshot, so it can be property-tested and
-//! so `plan` and `apply` can never disagree about what a manifest means. `staleness` is the other pure
-//! check here: it decides whether a saved plan still describes the store, the manifest and the state.
-
-use std::collections::BTreeSet;
+//! so `plan` and `apply` can never disagree about what a manifest means. The saved-plan file (its
+//! document, reading, writing and staleness checks) lives in [`mod@file`].
 
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +12,12 @@ use crate::api::Live;
 use crate::manifest::Manifest;
 use crate::mask;
 
-/// The version of the saved-plan format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub mod file;
+
+pub use file::{
+    Current, FORMAT_VERSION, ManifestRef, PlanCheckError, PlanFileError, SavedPlan, Staleness,
+    StateRef, check_offline, live_staleness, offline_staleness,
+};
 
 /// What happens to one manifest ID.
 #[derive(
@@ -144,239 +146,9 @@ pub fn compute(manifest: &Manifest, live: &Live) -> Plan {
     Plan { changes }
 }
 
-/// The manifest a plan was made from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct ManifestRef {
-    /// The path as given on the command line.
-    pub path: String,
-    /// Lowercase hex SHA-256 over the manifest files (see the manifest module).
-    pub sha256: String,
-}
-
-/// The state file a plan was made against.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct StateRef {
-    /// The state's lineage (UUID).
-    pub lineage: String,
-    /// The state's serial.
-    pub serial: u64,
-}
-
-/// A saved plan (`plan --out`), and exactly what `plan --format json` prints. It holds no clear-text
-/// personal data and no token: IDs, reasons, masked emails and names, and `date_modified` stamps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SavedPlan {
-    /// The format of this document; this build reads and writes 1.
-    pub format_version: u32,
-    /// The bcprune version that made the plan.
-    pub tool_version: String,
-    /// When the plan was made (RFC 3339, UTC).
-    pub created_at: String,
-    /// The store the plan is for.
-    pub store_hash: String,
-    /// The API host the plan was read from.
-    pub api_host: String,
-    /// The manifest the plan was made from.
-    pub manifest: ManifestRef,
-    /// The state file's lineage and serial when planned; `null` when there was no state file yet.
-    pub state: Option<StateRef>,
-    /// The counts.
-    pub summary: Summary,
-    /// Every manifest ID: deletions first, then those already absent, each sorted by ID.
-    pub changes: Vec<Change>,
-}
-
-impl SavedPlan {
-    /// Wrap a computed plan with what is needed to apply it later and to detect that it went stale.
-    pub fn new(
-        plan: &Plan,
-        manifest: &Manifest,
-        store_hash: &str,
-        api_host: &str,
-        state: Option<StateRef>,
-        created_at: jiff::Timestamp,
-    ) -> SavedPlan {
-        SavedPlan {
-            format_version: FORMAT_VERSION,
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            created_at: created_at.to_string(),
-            store_hash: store_hash.to_string(),
-            api_host: api_host.to_string(),
-            manifest: ManifestRef {
-                path: manifest.path.display().to_string(),
-                sha256: manifest.sha256.clone(),
-            },
-            state,
-            summary: plan.summary(),
-            changes: plan.changes.clone(),
-        }
-    }
-
-    /// The plan inside the document.
-    pub fn plan(&self) -> Plan {
-        Plan {
-            changes: self.changes.clone(),
-        }
-    }
-
-    /// Check that the document is internally consistent and of a version this build understands.
-    pub fn check(&self) -> Result<(), String> {
-        if self.format_version != FORMAT_VERSION {
-            return Err(format!(
-                "saved plan format_version {} is not supported by bcprune {} (it reads version {FORMAT_VERSION}); make a new plan with this version",
-                self.format_version,
-                env!("CARGO_PKG_VERSION")
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        for change in &self.changes {
-            if !seen.insert(change.id) {
-                return Err(format!(
-                    "saved plan lists customer {} twice; make a new plan",
-                    change.id
-                ));
-            }
-            if change.action == Action::Delete && change.date_modified.is_none() {
-                return Err(format!(
-                    "saved plan has no date_modified for customer {} to delete; make a new plan",
-                    change.id
-                ));
-            }
-        }
-        if self.plan().summary() != self.summary {
-            return Err("saved plan summary does not match its changes; make a new plan".into());
-        }
-        Ok(())
-    }
-}
-
-/// Why a saved plan no longer describes the world. Any one of these makes `apply --plan` refuse.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Staleness {
-    /// The manifest's content changed since the plan.
-    ManifestChanged { planned: String, now: String },
-    /// The state file was written (serial) or replaced (lineage) since the plan, or appeared/disappeared.
-    StateChanged {
-        planned: Option<StateRef>,
-        now: Option<StateRef>,
-    },
-    /// The plan was made for another store.
-    StoreChanged { planned: String, now: String },
-    /// A customer planned for deletion was modified since (its `date_modified` differs).
-    CustomerModified {
-        id: CustomerId,
-        planned: String,
-        now: String,
-    },
-    /// A customer the plan saw as absent exists now (a new customer reusing the ID is never deleted
-    /// without a fresh review).
-    CustomerAppeared { id: CustomerId },
-}
-
-impl std::fmt::Display for Staleness {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fn state(s: &Option<StateRef>) -> String {
-            match s {
-                Some(s) => format!("lineage {} serial {}", s.lineage, s.serial),
-                None => "no state file".to_string(),
-            }
-        }
-        match self {
-            Staleness::ManifestChanged { planned, now } => write!(
-                f,
-                "the manifest changed since the plan (sha256 {} then, {} now)",
-                short(planned),
-                short(now)
-            ),
-            Staleness::StateChanged { planned, now } => write!(
-                f,
-                "the state file changed since the plan ({} then, {} now)",
-                state(planned),
-                state(now)
-            ),
-            Staleness::StoreChanged { planned, now } => write!(
-                f,
-                "the plan is for store {planned}, but the target store is {now}"
-            ),
-            Staleness::CustomerModified { id, planned, now } => write!(
-                f,
-                "customer {id} was modified since the plan (date_modified {planned} then, {now} now)"
-            ),
-            Staleness::CustomerAppeared { id } => {
-                write!(f, "customer {id} was absent when planned but exists now")
-            }
-        }
-    }
-}
-
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
-}
-
-/// The offline part of the staleness check: manifest, state and store. Used by `show` (as warnings) and by
-/// `apply --plan` before anything is read from the store.
-pub fn offline_staleness(
-    saved: &SavedPlan,
-    manifest_sha256: Option<&str>,
-    state: Option<&StateRef>,
-    store_hash: Option<&str>,
-) -> Vec<Staleness> {
-    let mut reasons = Vec::new();
-    if let Some(now) = store_hash
-        && now != saved.store_hash
-    {
-        reasons.push(Staleness::StoreChanged {
-            planned: saved.store_hash.clone(),
-            now: now.to_string(),
-        });
-    }
-    if let Some(now) = manifest_sha256
-        && now != saved.manifest.sha256
-    {
-        reasons.push(Staleness::ManifestChanged {
-            planned: saved.manifest.sha256.clone(),
-            now: now.to_string(),
-        });
-    }
-    if saved.state.as_ref() != state {
-        reasons.push(Staleness::StateChanged {
-            planned: saved.state.clone(),
-            now: state.cloned(),
-        });
-    }
-    reasons
-}
-
-/// The live part of the staleness check: every planned deletion must still carry the `date_modified` it
-/// was reviewed with, and nothing planned as absent may have appeared. Customers planned for deletion that
-/// vanished since are not stale: apply skips them.
-pub fn live_staleness(saved: &SavedPlan, live: &Live) -> Vec<Staleness> {
-    let mut reasons = Vec::new();
-    for change in &saved.changes {
-        match (change.action, live.customers.get(&change.id)) {
-            (Action::Delete, Some(customer)) => {
-                let planned = change.date_modified.clone().unwrap_or_default();
-                if customer.date_modified != planned {
-                    reasons.push(Staleness::CustomerModified {
-                        id: change.id,
-                        planned,
-                        now: customer.date_modified.clone(),
-                    });
-                }
-            }
-            (Action::Absent, Some(_)) => {
-                reasons.push(Staleness::CustomerAppeared { id: change.id });
-            }
-            _ => {}
-        }
-    }
-    reasons
-}
-
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, BTreeSet};
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
@@ -500,6 +272,25 @@ mod tests {
         };
         let reasons = offline_staleness(&saved, Some("ff"), Some(&state), Some("other"));
         assert_eq!(reasons.len(), 3, "{reasons:?}");
+        // The API host is a staleness reason like the others, not an ad-hoc check.
+        let current = Current {
+            manifest_sha256: Some(&m.sha256),
+            store_hash: Some("acme"),
+            api_host: Some("elsewhere.test"),
+            ..Current::default()
+        };
+        assert_eq!(
+            check_offline(&saved, &current),
+            vec![Staleness::ApiHostChanged {
+                planned: "api.test".into(),
+                now: "elsewhere.test".into()
+            }]
+        );
+        let same = Current {
+            api_host: Some("api.test"),
+            ..current
+        };
+        assert!(check_offline(&saved, &same).is_empty());
 
         assert!(live_staleness(&saved, &live(&[1])).is_empty());
         // Vanished since the plan: not stale, apply skips it.

@@ -1,0 +1,633 @@
+//! Executing approved deletions: batched DELETEs, their records, and the verifying listing.
+//!
+//! The loop owns the audit log and the state (`&mut`, no `RefCell`): it writes each request's intent
+//! (synced) before pushing the request, the futures in flight only send, and each outcome is recorded
+//! in the loop when it arrives. So the ordering guarantees hold by construction:
+//! - an intent is on disk before its request is created (no intent, no request);
+//! - the state that records a batch is saved before the line that closes its intent;
+//! - saves are coalesced when they become the bottleneck (intents of unsaved batches stay open until a
+//!   save covers them), keeping an apply linear in the number of deletions.
+//!
+//! A DELETE whose outcome is unknown (the store may have acted) is neither recorded nor closed: its
+//! IDs are listed again at verify (gone → recorded deleted, present → failed) and only then is its
+//! intent closed; if verify cannot list, the intent stays open for the next run's reconcile.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+
+use super::store::{Store, max_ids_per_delete};
+use super::{Approved, Failure, FailureKind, Fatal, Interrupt, Options, Report, View, id_list};
+use crate::api::DeleteError;
+use crate::audit::{AuditEntry, AuditLog, EventKind};
+use crate::state::State;
+use crate::{CustomerId, Resource};
+
+/// A save is due once this many times its own last duration has passed since it ended. Small states
+/// (the usual case, and always at the real API's pace) are therefore saved after every batch; a large
+/// state with fast batches is saved at most a fifth of the time.
+const SAVE_INTERVAL_FACTOR: u32 = 4;
+
+/// The records of one run: the audit log, the state, and what is accepted but not yet saved.
+struct Records<'a> {
+    audit: &'a mut AuditLog,
+    state: &'a mut State,
+    reasons: BTreeMap<CustomerId, Option<String>>,
+    options: &'a Options,
+    /// Batches the API accepted that are recorded in memory but not saved yet: (intent seq, IDs).
+    unsaved: Vec<(u64, Vec<CustomerId>)>,
+    /// When the last save ended, and how long it took.
+    last_save: (Instant, Duration),
+}
+
+impl Records<'_> {
+    fn entry(&self, kind: EventKind) -> AuditEntry {
+        AuditEntry::new(&self.options.run_id, kind)
+    }
+
+    /// Append a line whose failure does not change what happened (an outcome): warn and go on. The
+    /// intent it would close stays open, so the next run re-checks its IDs.
+    fn note(&mut self, entry: AuditEntry, view: &dyn View) {
+        if let Err(err) = self.audit.append(entry) {
+            view.warn(&format!("could not write an audit line: {err}"));
+        }
+    }
+
+    /// Record deletions in memory only.
+    fn remember(&mut self, ids: &[CustomerId], verified: bool) {
+        let now = jiff::Timestamp::now();
+        for id in ids {
+            let reason = self.reasons.get(id).cloned().flatten();
+            self.state
+                .record_deleted(*id, now, &self.options.run_id, reason, verified);
+        }
+    }
+
+    /// Save the state atomically, then close the intents the save covers. The state is saved *before*
+    /// an intent is closed: a crash in between leaves the intent open over IDs already recorded, which
+    /// the next run settles; the other order could lose a deletion.
+    fn save(&mut self, view: &dyn View) -> Result<u64, Fatal> {
+        let started = Instant::now();
+        self.state
+            .save(&self.options.state_path)
+            .map_err(Fatal::State)?;
+        self.last_save = (Instant::now(), started.elapsed());
+        for (intent, ids) in std::mem::take(&mut self.unsaved) {
+            let entry = self
+                .entry(EventKind::BatchDeleted)
+                .ids(&ids)
+                .intent(intent)
+                .status(204);
+            self.note(entry, view);
+        }
+        Ok(self.state.serial)
+    }
+
+    /// A batch the store accepted: record it, and save now unless saves have become the bottleneck.
+    fn accepted(
+        &mut self,
+        intent: u64,
+        ids: &[CustomerId],
+        view: &dyn View,
+    ) -> Result<Option<u64>, Fatal> {
+        self.remember(ids, false);
+        self.unsaved.push((intent, ids.to_vec()));
+        let (ended, took) = self.last_save;
+        if ended.elapsed() >= took * SAVE_INTERVAL_FACTOR {
+            self.save(view).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Save if anything accepted is not saved yet.
+    fn flush(&mut self, view: &dyn View) -> Result<Option<u64>, Fatal> {
+        if self.unsaved.is_empty() {
+            Ok(None)
+        } else {
+            self.save(view).map(Some)
+        }
+    }
+}
+
+/// What the loop does with one answer.
+enum Next {
+    /// Go on.
+    Continue,
+    /// Stop starting requests (a fatal error).
+    Stop,
+}
+
+/// Delete `approved` customers (already checked against the manifest, `protect` and `max_deletes`),
+/// verify, and record. Never sends an ID that is not in `approved`.
+pub async fn execute<S: Store>(
+    store: &S,
+    approved: &[Approved],
+    options: &Options,
+    audit: &mut AuditLog,
+    state: &mut State,
+    view: &dyn View,
+    interrupt: &Interrupt,
+) -> Report {
+    let resource = Resource::Customer;
+    let mut report = Report {
+        state_serial: state.serial,
+        ..Report::default()
+    };
+    let approved_ids: BTreeSet<CustomerId> = approved.iter().map(|a| a.id).collect();
+    let mut records = Records {
+        audit,
+        state,
+        reasons: approved.iter().map(|a| (a.id, a.reason.clone())).collect(),
+        options,
+        unsaved: Vec::new(),
+        last_save: (Instant::now(), Duration::ZERO),
+    };
+    if approved_ids.is_empty() {
+        return report;
+    }
+    let ids: Vec<CustomerId> = approved_ids.iter().copied().collect();
+    let batch_size = options.batch_size.clamp(1, max_ids_per_delete(resource));
+    let mut queue: VecDeque<Vec<CustomerId>> =
+        ids.chunks(batch_size).map(<[CustomerId]>::to_vec).collect();
+    let total = ids.len();
+    let mut done = 0usize;
+    let mut accepted: Vec<CustomerId> = Vec::new();
+    // Requests whose outcome the store left unknown: (intent seq, IDs), settled at verify.
+    let mut unknown: Vec<(u64, Vec<CustomerId>)> = Vec::new();
+    // Requests in flight: intent seq → IDs (what a stop at once abandons).
+    let mut pending: BTreeMap<u64, Vec<CustomerId>> = BTreeMap::new();
+    let mut in_flight = FuturesUnordered::new();
+    let mut stopping = false;
+    view.progress(0, total);
+
+    loop {
+        while !stopping && !interrupt.is_set() && in_flight.len() < options.parallelism.max(1) {
+            let Some(batch) = queue.pop_front() else {
+                break;
+            };
+            // The invariants, checked where the request is made: never empty, never an unapproved ID.
+            if batch.is_empty() || batch.iter().any(|id| !approved_ids.contains(id)) {
+                continue;
+            }
+            let intent = match records
+                .audit
+                .append(records.entry(EventKind::BatchIntent).ids(&batch))
+            {
+                Ok(seq) => seq,
+                Err(source) => {
+                    let fatal = Fatal::Audit {
+                        ids: id_list(&batch),
+                        source,
+                    };
+                    report.fatal.get_or_insert(fatal.to_string());
+                    report.not_attempted.extend(batch);
+                    stopping = true;
+                    break;
+                }
+            };
+            pending.insert(intent, batch.clone());
+            in_flight.push(async move {
+                let result = store.delete(resource, &batch).await;
+                (intent, batch, result)
+            });
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        let answer = tokio::select! {
+            biased;
+            answer = in_flight.next() => answer,
+            () = interrupt.reached(2) => None,
+        };
+        let Some((intent, batch, result)) = answer else {
+            // Stopped at once: the requests in flight are abandoned; their intents stay open.
+            report.abandoned = pending.into_values().flatten().collect();
+            report.abandoned.sort_unstable();
+            break;
+        };
+        pending.remove(&intent);
+        let next = match result {
+            Ok(()) => {
+                done += batch.len();
+                let saved = records.accepted(intent, &batch, view);
+                accepted.extend(batch);
+                match saved {
+                    Ok(Some(serial)) => {
+                        report.state_serial = serial;
+                        Next::Continue
+                    }
+                    Ok(None) => Next::Continue,
+                    Err(fatal) => {
+                        // Accepted but not saved: say so loudly. The intent stays open, so the next
+                        // run finds these IDs gone and records them.
+                        report.fatal.get_or_insert(fatal.to_string());
+                        Next::Stop
+                    }
+                }
+            }
+            Err(DeleteError::Unknown { message }) => {
+                view.warn(&format!(
+                    "the store's answer to the DELETE of customers {} leaves it unknown whether they were deleted ({message}); they are listed again before anything is recorded",
+                    id_list(&batch)
+                ));
+                done += batch.len();
+                unknown.push((intent, batch));
+                Next::Continue
+            }
+            Err(error) => {
+                // The audit line keeps the HTTP status where the API gave one (PRODUCT §5).
+                let status = match &error {
+                    DeleteError::Refused { status, .. } => *status,
+                    _ => None,
+                };
+                let (retry, failed, why, stop) = split(&batch, error);
+                if let Some(why) = &why {
+                    view.warn(why);
+                }
+                let message = why
+                    .or_else(|| failed.first().map(|f| f.message.clone()))
+                    .unwrap_or_default();
+                let mut entry = records
+                    .entry(EventKind::BatchFailed)
+                    .ids(&batch)
+                    .intent(intent)
+                    .message(&message);
+                if let Some(status) = status {
+                    entry = entry.status(status);
+                }
+                records.note(entry, view);
+                done += failed.len();
+                report.failed.extend(failed);
+                for piece in retry.into_iter().rev() {
+                    queue.push_front(piece);
+                }
+                match stop {
+                    Some(why) => {
+                        report.fatal.get_or_insert(why);
+                        Next::Stop
+                    }
+                    None => Next::Continue,
+                }
+            }
+        };
+        if let Next::Stop = next {
+            stopping = true;
+        }
+        view.progress(done, total);
+    }
+    match records.flush(view) {
+        Ok(Some(serial)) => report.state_serial = serial,
+        Ok(None) => {}
+        Err(fatal) => {
+            report.fatal.get_or_insert(fatal.to_string());
+        }
+    }
+    report.interrupted = interrupt.is_set();
+    report.not_attempted.extend(queue.into_iter().flatten());
+    report.not_attempted.sort_unstable();
+    view.progress_finished(done, total);
+
+    if !interrupt.is_immediate() {
+        verify(
+            store,
+            &mut records,
+            accepted,
+            unknown,
+            &mut report,
+            view,
+            interrupt,
+        )
+        .await;
+    } else {
+        report.unverified = accepted;
+        report.unknown = unknown.into_iter().flat_map(|(_, ids)| ids).collect();
+    }
+    report.failed.sort_by_key(|f| f.id);
+    report.unknown.sort_unstable();
+    let finished = records.entry(EventKind::ApplyFinished).message(format!(
+        "deleted {} (verified {}), failed {}, not attempted {}, outcome unknown {}{}",
+        report.deleted_count(),
+        report.verified.len(),
+        report.failed.len(),
+        report.not_attempted.len(),
+        report.unknown.len() + report.abandoned.len(),
+        if interrupt.is_immediate() {
+            ", stopped at once"
+        } else if report.interrupted {
+            ", interrupted"
+        } else {
+            ""
+        }
+    ));
+    records.note(finished, view);
+    report
+}
+
+/// What to do after the API refused a request: (pieces to retry, IDs that failed, a warning, and the
+/// reason to stop the run if every later request would fail alike).
+fn split(
+    batch: &[CustomerId],
+    error: DeleteError,
+) -> (
+    Vec<Vec<CustomerId>>,
+    Vec<Failure>,
+    Option<String>,
+    Option<String>,
+) {
+    let fail_all = |kind: FailureKind, message: &str| {
+        batch
+            .iter()
+            .map(|&id| Failure {
+                id,
+                kind,
+                message: message.to_string(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let halves = |batch: &[CustomerId]| {
+        let (a, b) = batch.split_at(batch.len() / 2);
+        vec![a.to_vec(), b.to_vec()]
+    };
+    match error {
+        // Too large for the API: halve it. A single ID too large means the API refuses everything.
+        DeleteError::TooLarge { message } if batch.len() > 1 => (
+            halves(batch),
+            Vec::new(),
+            Some(format!(
+                "the API refused a DELETE of {} IDs as too large ({message}); splitting it in two",
+                batch.len()
+            )),
+            None,
+        ),
+        DeleteError::TooLarge { message } => (
+            Vec::new(),
+            fail_all(FailureKind::Refused, &message),
+            None,
+            Some(message),
+        ),
+        DeleteError::Rejected { ids, message } => {
+            let in_batch: BTreeSet<CustomerId> = batch.iter().copied().collect();
+            let named: BTreeMap<CustomerId, String> = ids
+                .into_iter()
+                .filter(|(id, _)| in_batch.contains(id))
+                .collect();
+            if batch.len() == 1 {
+                let detail = named.into_values().next().unwrap_or(message);
+                return (
+                    Vec::new(),
+                    fail_all(FailureKind::Rejected, &detail),
+                    None,
+                    None,
+                );
+            }
+            if named.is_empty() {
+                return (
+                    halves(batch),
+                    Vec::new(),
+                    Some(format!(
+                        "the API refused a DELETE of {} IDs ({message}); bisecting to find the IDs it refuses",
+                        batch.len()
+                    )),
+                    None,
+                );
+            }
+            // The API named the IDs it refuses: those fail with its message, the rest go again.
+            let rest: Vec<CustomerId> = batch
+                .iter()
+                .copied()
+                .filter(|id| !named.contains_key(id))
+                .collect();
+            let why = format!(
+                "the API refused customers {}; retrying the other {} without them",
+                id_list(&named.keys().copied().collect::<Vec<_>>()),
+                rest.len()
+            );
+            let failed = named
+                .into_iter()
+                .map(|(id, message)| Failure {
+                    id,
+                    kind: FailureKind::Rejected,
+                    message,
+                })
+                .collect();
+            let retry = if rest.is_empty() {
+                Vec::new()
+            } else {
+                vec![rest]
+            };
+            (retry, failed, Some(why), None)
+        }
+        // Authorization, wrong store: every other batch would fail the same way.
+        DeleteError::Refused { message, .. } => (
+            Vec::new(),
+            fail_all(FailureKind::Refused, &message),
+            None,
+            Some(message),
+        ),
+        // Provably not carried out (retries exhausted): this batch fails, others may still go.
+        DeleteError::NotDone { message } => (
+            Vec::new(),
+            fail_all(FailureKind::NotDone, &message),
+            None,
+            None,
+        ),
+        // Handled by the caller before it gets here; conservatively, nothing is claimed.
+        DeleteError::Unknown { message } => (
+            Vec::new(),
+            fail_all(FailureKind::NotDone, &message),
+            None,
+            None,
+        ),
+    }
+}
+
+/// List the IDs the store accepted or may have deleted, and settle each: gone → recorded deleted and
+/// verified; still there → failed (an accepted one is taken out of the state again). If the listing
+/// fails, accepted IDs stay `verified: false` and unknown ones unrecorded with their intents open.
+async fn verify<S: Store>(
+    store: &S,
+    records: &mut Records<'_>,
+    accepted: Vec<CustomerId>,
+    unknown: Vec<(u64, Vec<CustomerId>)>,
+    report: &mut Report,
+    view: &dyn View,
+    interrupt: &Interrupt,
+) {
+    let unknown_ids: BTreeSet<CustomerId> = unknown
+        .iter()
+        .flat_map(|(_, ids)| ids.iter().copied())
+        .collect();
+    let mut ids: BTreeSet<CustomerId> = accepted.iter().copied().collect();
+    ids.extend(&unknown_ids);
+    if ids.is_empty() {
+        return;
+    }
+    let ids: Vec<CustomerId> = ids.into_iter().collect();
+    let listed = tokio::select! {
+        biased;
+        listed = store.list(Resource::Customer, &ids) => Some(listed),
+        () = interrupt.reached(2) => None,
+    };
+    let live = match listed {
+        Some(Ok(live)) => live,
+        failed => {
+            let message = match failed {
+                Some(Err(err)) => {
+                    format!("could not list the deleted customers again to verify: {err}")
+                }
+                _ => "stopped at once before the deleted customers were listed again".to_string(),
+            };
+            let entry = records.entry(EventKind::Verify).message(&message).ids(&[]);
+            records.note(entry, view);
+            report.verify_error = Some(message);
+            report.unverified = accepted;
+            report.unknown = unknown_ids.into_iter().collect();
+            return;
+        }
+    };
+    let present = |id: &CustomerId| live.customers.contains_key(id);
+    let mut gone = Vec::new();
+    for id in accepted {
+        if present(&id) {
+            records.state.forget(id);
+            report.failed.push(Failure {
+                id,
+                kind: FailureKind::StillPresent,
+                message: "the API accepted the DELETE but the customer is still listed".into(),
+            });
+        } else {
+            gone.push(id);
+        }
+    }
+    for &id in &unknown_ids {
+        if present(&id) {
+            report.failed.push(Failure {
+                id,
+                kind: FailureKind::NotDone,
+                message:
+                    "the store's answer was unclear and the customer is still listed: not deleted"
+                        .into(),
+            });
+        } else {
+            gone.push(id);
+        }
+    }
+    gone.sort_unstable();
+    records.remember(&gone, true);
+    match records.save(view) {
+        Ok(serial) => report.state_serial = serial,
+        Err(err) => {
+            report.fatal.get_or_insert(err.to_string());
+        }
+    }
+    // The unknown outcomes are settled now that the state records them: close their intents.
+    for (intent, ids) in &unknown {
+        let settled: Vec<CustomerId> = ids.iter().copied().filter(|id| !present(id)).collect();
+        let entry = records
+            .entry(EventKind::Reconciled)
+            .ids(&settled)
+            .intent(*intent)
+            .message(format!(
+                "outcome of the DELETE was unknown; listed again: {} of {} gone and recorded as deleted",
+                settled.len(),
+                ids.len()
+            ));
+        records.note(entry, view);
+    }
+    let still: Vec<CustomerId> = report
+        .failed
+        .iter()
+        .filter(|f| f.kind == FailureKind::StillPresent)
+        .map(|f| f.id)
+        .collect();
+    let mut entry = records.entry(EventKind::Verify).ids(&gone);
+    if !still.is_empty() {
+        entry = entry.message(format!(
+            "still present after the API accepted: {}",
+            id_list(&still)
+        ));
+    }
+    records.note(entry, view);
+    report.verified = gone;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rejected(ids: &[(u32, &str)]) -> DeleteError {
+        DeleteError::Rejected {
+            ids: ids.iter().map(|(id, m)| (*id, m.to_string())).collect(),
+            message: "HTTP 422 \"Bulk operation has failed\"".into(),
+        }
+    }
+
+    #[test]
+    fn too_large_batches_are_halved_and_a_single_id_stops() {
+        let (retry, failed, why, stop) = split(
+            &[1, 2, 3, 4, 5],
+            DeleteError::TooLarge {
+                message: "413".into(),
+            },
+        );
+        assert_eq!(retry, vec![vec![1, 2], vec![3, 4, 5]]);
+        assert!(failed.is_empty() && why.is_some() && stop.is_none());
+        let (retry, failed, _, stop) = split(
+            &[9],
+            DeleteError::TooLarge {
+                message: "413".into(),
+            },
+        );
+        assert!(retry.is_empty() && failed.len() == 1 && stop.is_some());
+    }
+
+    #[test]
+    fn a_rejection_naming_ids_fails_those_and_retries_the_rest_once() {
+        let (retry, failed, _, stop) = split(
+            &[1, 2, 3, 4],
+            rejected(&[
+                (3, "HTTP 422: Unauthorized to delete"),
+                (77, "not in batch"),
+            ]),
+        );
+        assert_eq!(retry, vec![vec![1, 2, 4]]);
+        assert_eq!(failed.len(), 1);
+        assert_eq!(failed[0].id, 3);
+        assert_eq!(failed[0].kind, FailureKind::Rejected);
+        assert_eq!(failed[0].message, "HTTP 422: Unauthorized to delete");
+        assert!(stop.is_none());
+    }
+
+    #[test]
+    fn a_rejection_naming_nothing_bisects_until_single_ids_fail() {
+        let (retry, failed, _, _) = split(&[1, 2, 3], rejected(&[]));
+        assert_eq!(retry, vec![vec![1], vec![2, 3]]);
+        assert!(failed.is_empty());
+        let (retry, failed, _, _) = split(&[2], rejected(&[]));
+        assert!(retry.is_empty());
+        assert_eq!(failed.len(), 1);
+        assert!(failed[0].message.contains("422"), "{}", failed[0].message);
+    }
+
+    #[test]
+    fn refusals_stop_the_run_and_not_done_does_not() {
+        let (_, failed, _, stop) = split(
+            &[1, 2],
+            DeleteError::Refused {
+                status: Some(403),
+                message: "HTTP 403".into(),
+            },
+        );
+        assert!(failed.len() == 2 && stop.is_some());
+        let (_, failed, _, stop) = split(
+            &[1, 2],
+            DeleteError::NotDone {
+                message: "connection refused".into(),
+            },
+        );
+        assert!(failed.len() == 2 && stop.is_none());
+        assert!(failed.iter().all(|f| f.kind == FailureKind::NotDone));
+    }
+}

@@ -1,0 +1,105 @@
+//! The guards that hold before any DELETE, whatever approved the plan: `max_deletes` and `protect`,
+//! and for a saved plan that every ID it deletes is listed in the manifest. A library rule, not a CLI
+//! one: `apply` refuses on them and `plan` reports them (exit 3), so a pull request cannot be approved
+//! into an apply that will refuse.
+
+use std::collections::BTreeSet;
+
+use super::id_list;
+use crate::CustomerId;
+use crate::manifest::Manifest;
+
+/// Where the `max_deletes` limit came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitSource {
+    /// `--max-deletes` on the command line.
+    Flag,
+    /// The manifest's `max_deletes` (default 1000).
+    Manifest,
+}
+
+/// One guard a plan breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Violation {
+    /// More deletions than `max_deletes` allows.
+    TooMany {
+        count: usize,
+        max: u32,
+        source: LimitSource,
+    },
+    /// The plan would delete protected IDs.
+    Protected { ids: Vec<CustomerId> },
+    /// A saved plan deletes IDs the manifest does not list.
+    Unlisted { ids: Vec<CustomerId> },
+}
+
+impl Violation {
+    /// What to do about it, when there is more to say than the message.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Violation::TooMany { count, .. } => Some(format!(
+                "If this many deletions are intended, raise max_deletes in the manifest (reviewed like any change) or pass --max-deletes {count}."
+            )),
+            Violation::Protected { .. } | Violation::Unlisted { .. } => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Violation::TooMany { count, max, source } => write!(
+                f,
+                "refusing to delete {count} customers: {} allows at most {max}",
+                match source {
+                    LimitSource::Flag => "--max-deletes",
+                    LimitSource::Manifest => "the manifest's max_deletes",
+                }
+            ),
+            Violation::Protected { ids } => write!(
+                f,
+                "refusing: the plan would delete protected customers {}",
+                id_list(ids)
+            ),
+            Violation::Unlisted { ids } => write!(
+                f,
+                "refusing: the saved plan deletes customers the manifest does not list: {}",
+                id_list(ids)
+            ),
+        }
+    }
+}
+
+/// Every guard `to_delete` breaks (empty: none). `max_override` is `--max-deletes`; `saved` says the
+/// deletions come from a saved plan, which must only name IDs the manifest lists.
+pub fn check(
+    manifest: &Manifest,
+    max_override: Option<u32>,
+    to_delete: &BTreeSet<CustomerId>,
+    saved: bool,
+) -> Vec<Violation> {
+    let mut violations = Vec::new();
+    let (max, source) = match max_override {
+        Some(max) => (max, LimitSource::Flag),
+        None => (manifest.max_deletes, LimitSource::Manifest),
+    };
+    if to_delete.len() > max as usize {
+        violations.push(Violation::TooMany {
+            count: to_delete.len(),
+            max,
+            source,
+        });
+    }
+    let protected: Vec<CustomerId> = to_delete.intersection(&manifest.protect).copied().collect();
+    if !protected.is_empty() {
+        violations.push(Violation::Protected { ids: protected });
+    }
+    if saved {
+        let listed: BTreeSet<CustomerId> = manifest.absent.iter().map(|e| e.id).collect();
+        let unlisted: Vec<CustomerId> = to_delete.difference(&listed).copied().collect();
+        if !unlisted.is_empty() {
+            violations.push(Violation::Unlisted { ids: unlisted });
+        }
+    }
+    violations
+}

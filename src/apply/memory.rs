@@ -1,0 +1,268 @@
+//! An in-memory [`Store`]: customers and subscribers by ID, a log of every DELETE it received and of
+//! what it really deleted, and scripted faults — before or *after* acting — so the property tests and
+//! the benchmark run [`super::run()`] by the thousand in milliseconds. Not a BigCommerce simulation (that
+//! is `sim`, over HTTP); it models only what apply's correctness depends on.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Mutex;
+
+use super::store::{Store, max_ids_per_delete};
+use crate::Resource;
+use crate::api::{ApiError, DeleteError, Live, LiveCustomer};
+
+/// What the store does with one DELETE request, when scripted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeleteFault {
+    /// Delete and answer success.
+    None,
+    /// Answer "too large" without deleting.
+    TooLarge,
+    /// Answer "refused" (as a 403 would) without deleting.
+    Refused,
+    /// Answer "provably not done" (connection refused) without deleting.
+    NotDone,
+    /// Answer "unknown outcome" without deleting (the request never reached the store).
+    UnknownBefore,
+    /// Delete, then answer "unknown outcome" (a 500 or a dropped connection after acting).
+    UnknownAfter,
+    /// Answer success without deleting (a lying 204).
+    Lie,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    records: BTreeMap<Resource, BTreeSet<u32>>,
+    deletes: Vec<(Resource, Vec<u32>)>,
+    deleted: BTreeMap<Resource, BTreeSet<u32>>,
+    delete_faults: VecDeque<DeleteFault>,
+    list_faults: VecDeque<bool>,
+    reject: BTreeSet<u32>,
+    max_ids: Option<usize>,
+    lists: u64,
+}
+
+/// An in-memory store; share it by reference (`&MemoryStore` is the [`Store`]).
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+    host: String,
+}
+
+impl MemoryStore {
+    /// A store holding `customers` (and no subscribers), at API host `memory`.
+    pub fn new(customers: impl IntoIterator<Item = u32>) -> MemoryStore {
+        let store = MemoryStore {
+            inner: Mutex::default(),
+            host: "memory".into(),
+        };
+        store.insert(Resource::Customer, customers);
+        store
+    }
+
+    /// The same store answering as API host `host`.
+    pub fn with_host(mut self, host: impl Into<String>) -> MemoryStore {
+        self.host = host.into();
+        self
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Add records.
+    pub fn insert(&self, resource: Resource, ids: impl IntoIterator<Item = u32>) {
+        self.lock().records.entry(resource).or_default().extend(ids);
+    }
+
+    /// Remove records behind apply's back (another app deleted them).
+    pub fn remove(&self, resource: Resource, id: u32) {
+        self.lock().records.entry(resource).or_default().remove(&id);
+    }
+
+    /// The records that exist now.
+    pub fn ids(&self, resource: Resource) -> BTreeSet<u32> {
+        self.lock()
+            .records
+            .get(&resource)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Every DELETE received, in order, with its IDs.
+    pub fn deletes(&self) -> Vec<(Resource, Vec<u32>)> {
+        self.lock().deletes.clone()
+    }
+
+    /// What DELETEs really removed.
+    pub fn deleted(&self, resource: Resource) -> BTreeSet<u32> {
+        self.lock()
+            .deleted
+            .get(&resource)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Script the next DELETEs' behaviour, one entry per request; afterwards they succeed.
+    pub fn script_deletes(&self, faults: impl IntoIterator<Item = DeleteFault>) {
+        self.lock().delete_faults = faults.into_iter().collect();
+    }
+
+    /// Script the next listings: `true` fails that listing; afterwards they succeed.
+    pub fn script_lists(&self, failures: impl IntoIterator<Item = bool>) {
+        self.lock().list_faults = failures.into_iter().collect();
+    }
+
+    /// IDs the store refuses to delete (a DELETE naming one is rejected, naming them, deleting nothing).
+    pub fn reject(&self, ids: impl IntoIterator<Item = u32>) {
+        self.lock().reject = ids.into_iter().collect();
+    }
+
+    /// The most IDs one DELETE may carry before it is "too large".
+    pub fn max_ids_per_delete(&self, max: usize) {
+        self.lock().max_ids = Some(max);
+    }
+}
+
+fn live(id: u32) -> LiveCustomer {
+    LiveCustomer {
+        id,
+        email: format!("person{id}@example.com"),
+        first_name: "Pat".into(),
+        last_name: "Lee".into(),
+        date_modified: "2026-01-02T03:04:05Z".into(),
+        record: serde_json::json!({ "id": id }),
+    }
+}
+
+impl Store for MemoryStore {
+    fn api_host(&self) -> String {
+        self.host.clone()
+    }
+
+    fn requests_sent(&self) -> u64 {
+        let inner = self.lock();
+        inner.lists + inner.deletes.len() as u64
+    }
+
+    async fn list(&self, resource: Resource, ids: &[u32]) -> Result<Live, ApiError> {
+        let mut inner = self.lock();
+        inner.lists += 1;
+        if inner.list_faults.pop_front() == Some(true) {
+            return Err(ApiError::RetriesExhausted {
+                request: "GET memory".into(),
+                attempts: 1,
+                last_status: Some(503),
+                last: "injected listing failure".into(),
+            });
+        }
+        let records = inner.records.get(&resource);
+        Ok(Live {
+            customers: ids
+                .iter()
+                .filter(|id| records.is_some_and(|r| r.contains(id)))
+                .map(|&id| (id, live(id)))
+                .collect(),
+        })
+    }
+
+    async fn delete(&self, resource: Resource, ids: &[u32]) -> Result<(), DeleteError> {
+        let mut inner = self.lock();
+        inner.deletes.push((resource, ids.to_vec()));
+        let max = inner
+            .max_ids
+            .unwrap_or(usize::MAX)
+            .min(max_ids_per_delete(resource));
+        if ids.is_empty() {
+            return Err(DeleteError::Refused {
+                status: None,
+                message: "empty DELETE".into(),
+            });
+        }
+        if ids.len() > max {
+            return Err(DeleteError::TooLarge {
+                message: format!("{} IDs, at most {max}", ids.len()),
+            });
+        }
+        let rejected: BTreeMap<u32, String> = ids
+            .iter()
+            .filter(|id| inner.reject.contains(id))
+            .map(|&id| (id, "refused by the store".to_string()))
+            .collect();
+        if !rejected.is_empty() {
+            return Err(DeleteError::Rejected {
+                ids: rejected,
+                message: "rejected".into(),
+            });
+        }
+        let fault = inner.delete_faults.pop_front().unwrap_or(DeleteFault::None);
+        let act = matches!(fault, DeleteFault::None | DeleteFault::UnknownAfter);
+        if act {
+            let Inner {
+                records, deleted, ..
+            } = &mut *inner;
+            let records = records.entry(resource).or_default();
+            let deleted = deleted.entry(resource).or_default();
+            for id in ids {
+                if records.remove(id) {
+                    deleted.insert(*id);
+                }
+            }
+        }
+        let message = |what: &str| format!("injected: {what}");
+        match fault {
+            DeleteFault::None | DeleteFault::Lie => Ok(()),
+            DeleteFault::TooLarge => Err(DeleteError::TooLarge {
+                message: message("too large"),
+            }),
+            DeleteFault::Refused => Err(DeleteError::Refused {
+                status: Some(403),
+                message: message("refused"),
+            }),
+            DeleteFault::NotDone => Err(DeleteError::NotDone {
+                message: message("connection refused"),
+            }),
+            DeleteFault::UnknownBefore | DeleteFault::UnknownAfter => Err(DeleteError::Unknown {
+                message: message("HTTP 500 after retries"),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime")
+            .block_on(future)
+    }
+
+    #[test]
+    fn subscribers_are_their_own_namespace_one_per_delete() {
+        let store = MemoryStore::new([17]);
+        store.insert(Resource::Subscriber, [17, 18]);
+        assert!(matches!(
+            block(store.delete(Resource::Subscriber, &[17, 18])),
+            Err(DeleteError::TooLarge { .. })
+        ));
+        block(store.delete(Resource::Subscriber, &[17])).expect("deleted");
+        assert_eq!(store.ids(Resource::Subscriber), BTreeSet::from([18]));
+        assert_eq!(store.ids(Resource::Customer), BTreeSet::from([17]));
+        assert_eq!(store.deleted(Resource::Subscriber), BTreeSet::from([17]));
+    }
+
+    #[test]
+    fn a_fault_after_acting_deletes_and_answers_unknown() {
+        let store = MemoryStore::new([1, 2]);
+        store.script_deletes([DeleteFault::UnknownAfter, DeleteFault::Lie]);
+        assert!(matches!(
+            block(store.delete(Resource::Customer, &[1])),
+            Err(DeleteError::Unknown { .. })
+        ));
+        block(store.delete(Resource::Customer, &[2])).expect("a lying success");
+        assert_eq!(store.ids(Resource::Customer), BTreeSet::from([2]));
+        assert_eq!(store.deleted(Resource::Customer), BTreeSet::from([1]));
+    }
+}

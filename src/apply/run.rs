@@ -1,0 +1,421 @@
+//! The apply use-case, end to end: lock → saved-plan checks → reconcile → list → guards → approval →
+//! execute → verify. It reaches the user only through a [`View`] and an [`Approver`] (Terraform's
+//! `backend_apply.go`: `opApply` talks through `View` and `UIInput`), and returns an [`Outcome`] that
+//! knows its exit code, so the CLI, the property tests and the benchmark run exactly the same path.
+//!
+//! The lock is held from the first step to the last and released before `run` returns, however it
+//! ends (declined, interrupted at the prompt, an error, a stop at once).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use super::guards::{self, Violation};
+use super::reconcile::{ReconcileError, reconcile};
+use super::store::Store;
+use super::{Approved, Interrupt, Options, Report, View, execute};
+use crate::CustomerId;
+use crate::Resource;
+use crate::api::ApiError;
+use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
+use crate::error::Exit;
+use crate::manifest::Manifest;
+use crate::plan::{self, Current, Plan, SavedPlan, Staleness, StateRef};
+use crate::state::{Lock, LockError, State, StateError};
+
+/// A saved plan to apply, and where it was read from (named in the audit log).
+#[derive(Debug, Clone)]
+pub struct SavedInput {
+    pub path: PathBuf,
+    pub plan: SavedPlan,
+}
+
+/// Everything an apply needs, resolved: no arguments or environment are read past this point.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The loaded, valid manifest.
+    pub manifest: Manifest,
+    /// A saved plan (`apply --plan`): passing it is the approval.
+    pub saved: Option<SavedInput>,
+    /// The target store.
+    pub store_hash: String,
+    /// The state file (its lock sits beside it).
+    pub state_path: PathBuf,
+    /// The audit log.
+    pub audit_path: PathBuf,
+    /// IDs per DELETE (1..=250).
+    pub batch_size: usize,
+    /// Requests in flight.
+    pub parallelism: usize,
+    /// `--max-deletes`, overriding the manifest's.
+    pub max_deletes: Option<u32>,
+    /// Do not ask.
+    pub auto_approve: bool,
+    /// Show every row of the plan.
+    pub full: bool,
+    /// This run's ID (state, audit, lock).
+    pub run_id: String,
+}
+
+/// The question put to the approver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApprovalRequest<'a> {
+    pub store_hash: &'a str,
+    /// Customers that would be deleted.
+    pub count: usize,
+}
+
+/// The approver's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    Approved,
+    Declined,
+    /// Ctrl-C or SIGTERM while asking.
+    Interrupted,
+}
+
+/// Who approves a plan made at apply time (a prompt, or a fixed answer in tests).
+pub trait Approver {
+    fn approve(&self, request: &ApprovalRequest<'_>) -> Approval;
+}
+
+/// A fixed answer approves (or declines) every plan.
+impl Approver for Approval {
+    fn approve(&self, _request: &ApprovalRequest<'_>) -> Approval {
+        *self
+    }
+}
+
+/// Why an apply refused before any DELETE (exit 3).
+#[derive(Debug)]
+pub enum Refusal {
+    /// Another apply holds the lock, or a lock that cannot be taken over.
+    Lock(LockError),
+    /// The saved plan no longer describes the world.
+    Stale(Vec<Staleness>),
+    /// The plan breaks a guard.
+    Guards(Vec<Violation>),
+    /// The approver said no.
+    Declined,
+}
+
+/// Why an apply failed before any DELETE (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Lock(LockError),
+    #[error("{0}")]
+    State(StateError),
+    #[error("{0}")]
+    Audit(AuditError),
+    #[error("could not write the audit log, so nothing was deleted: {0}")]
+    AuditStart(AuditError),
+    #[error("{0}")]
+    Reconcile(ReconcileError),
+    #[error("could not list customers: {0}")]
+    List(ApiError),
+    #[error("could not write to stdout: {0}")]
+    Output(std::io::Error),
+}
+
+/// What an apply that got to its DELETEs did.
+#[derive(Debug)]
+pub struct Applied {
+    pub report: Report,
+    /// Manifest IDs that were already gone (including planned ones that vanished since a saved plan).
+    pub already_absent: usize,
+    pub state_path: PathBuf,
+    pub audit_path: PathBuf,
+}
+
+/// How an apply ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Failed before any DELETE.
+    Error(RunError),
+    /// Refused before any DELETE.
+    Refused(Refusal),
+    /// Interrupted before any DELETE (while listing, or at the prompt).
+    Interrupted,
+    /// Nothing to delete.
+    NoChanges,
+    /// Deletions were attempted.
+    Applied(Box<Applied>),
+}
+
+impl Outcome {
+    /// The process exit code (PRODUCT §2), one arm per outcome, no wildcard.
+    pub fn exit(&self) -> Exit {
+        match self {
+            Outcome::Error(_) => Exit::Error,
+            Outcome::Refused(_) => Exit::Refused,
+            Outcome::Interrupted => Exit::Interrupted,
+            Outcome::NoChanges => Exit::Success,
+            Outcome::Applied(applied) => applied.report.exit(),
+        }
+    }
+}
+
+/// A lock that could not be taken: an I/O problem is an error, anyone else's lock a refusal.
+fn lock_outcome(error: LockError) -> Outcome {
+    match error {
+        LockError::Io { .. } => Outcome::Error(RunError::Lock(error)),
+        LockError::Held { .. } | LockError::OtherHost { .. } | LockError::Unrecognized { .. } => {
+            Outcome::Refused(Refusal::Lock(error))
+        }
+    }
+}
+
+/// Run `future`, unless an interrupt comes first.
+async fn unless_interrupted<T>(
+    interrupt: &Interrupt,
+    future: impl std::future::Future<Output = T>,
+) -> Option<T> {
+    tokio::select! {
+        biased;
+        value = future => Some(value),
+        () = interrupt.reached(1) => None,
+    }
+}
+
+/// Apply `request` to `store`. See the module documentation for the steps.
+pub async fn run<S: Store>(
+    request: &Request,
+    store: &S,
+    view: &dyn View,
+    approver: &dyn Approver,
+    interrupt: &Interrupt,
+) -> Outcome {
+    let acquired = match Lock::acquire(&request.state_path, &request.run_id) {
+        Ok(acquired) => acquired,
+        Err(error) => return lock_outcome(error),
+    };
+    if let Some(previous) = &acquired.taken_over {
+        view.lock_taken_over(previous);
+    }
+    let outcome = locked(request, store, view, approver, interrupt).await;
+    drop(acquired.lock);
+    outcome
+}
+
+/// Everything after the lock; the caller releases it whatever this returns.
+async fn locked<S: Store>(
+    request: &Request,
+    store: &S,
+    view: &dyn View,
+    approver: &dyn Approver,
+    interrupt: &Interrupt,
+) -> Outcome {
+    let manifest = &request.manifest;
+    let store_hash = request.store_hash.as_str();
+    let mut state = match State::load(&request.state_path).and_then(|state| {
+        if let Some(state) = &state {
+            state.check_store(&request.state_path, store_hash)?;
+        }
+        Ok(state)
+    }) {
+        Ok(state) => state,
+        Err(error) => return Outcome::Error(RunError::State(error)),
+    };
+
+    // A saved plan is checked offline first: manifest, state, store and API host.
+    if let Some(saved) = &request.saved {
+        let state_ref = state.as_ref().map(|s| StateRef {
+            lineage: s.lineage.to_string(),
+            serial: s.serial,
+        });
+        let api_host = store.api_host();
+        let stale = plan::check_offline(
+            &saved.plan,
+            &Current {
+                manifest_sha256: Some(&manifest.sha256),
+                state: state_ref.as_ref(),
+                store_hash: Some(store_hash),
+                api_host: Some(&api_host),
+            },
+        );
+        if !stale.is_empty() {
+            return Outcome::Refused(Refusal::Stale(stale));
+        }
+    }
+
+    let mut audit = match AuditLog::open(&request.audit_path) {
+        Ok(audit) => audit,
+        Err(error) => return Outcome::Error(RunError::Audit(error)),
+    };
+    let options = Options {
+        batch_size: request.batch_size,
+        parallelism: request.parallelism,
+        run_id: request.run_id.clone(),
+        state_path: request.state_path.clone(),
+    };
+    let reasons: BTreeMap<CustomerId, Option<String>> = manifest
+        .absent
+        .iter()
+        .map(|e| (e.id, e.reason.as_deref().map(str::to_owned)))
+        .collect();
+
+    // Settle what an earlier run left open, so the plan and the state start from the truth.
+    let intents = match audit.unfinished_intents() {
+        Ok(intents) => intents,
+        Err(error) => return Outcome::Error(RunError::Audit(error)),
+    };
+    let needs_reconcile = !intents.is_empty()
+        || state
+            .as_ref()
+            .is_some_and(|s| !s.unverified_ids().is_empty());
+    if needs_reconcile {
+        let state = state.get_or_insert_with(|| State::new(store_hash, &manifest.sha256));
+        let settled = reconcile(store, &intents, &reasons, &options, &mut audit, state);
+        match unless_interrupted(interrupt, settled).await {
+            None => return Outcome::Interrupted,
+            Some(Err(error)) => return Outcome::Error(RunError::Reconcile(error)),
+            Some(Ok(done)) => {
+                if !done.is_empty() {
+                    view.reconciled(&done);
+                }
+            }
+        }
+    }
+
+    // The plan to approve: made now, or the saved one re-checked against the store.
+    let ids: Vec<CustomerId> = match &request.saved {
+        Some(saved) => saved.plan.changes.iter().map(|c| c.id).collect(),
+        None => manifest.absent.iter().map(|e| e.id).collect(),
+    };
+    let live = match unless_interrupted(interrupt, store.list(Resource::Customer, &ids)).await {
+        None => return Outcome::Interrupted,
+        Some(Err(error)) => return Outcome::Error(RunError::List(error)),
+        Some(Ok(live)) => live,
+    };
+    view.listed(ids.len(), store_hash, store.requests_sent());
+    let (plan, vanished) = match &request.saved {
+        Some(saved) => {
+            let stale = plan::live_staleness(&saved.plan, &live);
+            if !stale.is_empty() {
+                return Outcome::Refused(Refusal::Stale(stale));
+            }
+            let mut plan = saved.plan.plan();
+            // Customers that vanished since the plan are skipped, never replaced.
+            let vanished: BTreeSet<CustomerId> = plan
+                .to_delete()
+                .map(|c| c.id)
+                .filter(|id| !live.customers.contains_key(id))
+                .collect();
+            plan.changes.retain(|c| !vanished.contains(&c.id));
+            (plan, vanished.into_iter().collect::<Vec<_>>())
+        }
+        None => (plan::compute(manifest, &live), Vec::new()),
+    };
+
+    let to_delete: BTreeSet<CustomerId> = plan.to_delete().map(|c| c.id).collect();
+    let violations = guards::check(
+        manifest,
+        request.max_deletes,
+        &to_delete,
+        request.saved.is_some(),
+    );
+    if !violations.is_empty() {
+        return Outcome::Refused(Refusal::Guards(violations));
+    }
+    if let Err(error) = view.plan(&plan, request.full) {
+        return Outcome::Error(RunError::Output(error));
+    }
+    if !vanished.is_empty() {
+        view.skipped(&vanished);
+    }
+    if to_delete.is_empty() {
+        return Outcome::NoChanges;
+    }
+    if request.saved.is_none() && !request.auto_approve {
+        let question = ApprovalRequest {
+            store_hash,
+            count: to_delete.len(),
+        };
+        match approver.approve(&question) {
+            Approval::Approved => {}
+            Approval::Declined => return Outcome::Refused(Refusal::Declined),
+            Approval::Interrupted => return Outcome::Interrupted,
+        }
+    }
+    if interrupt.is_set() {
+        return Outcome::Interrupted;
+    }
+    delete(
+        request,
+        store,
+        view,
+        interrupt,
+        DeleteInput {
+            plan: &plan,
+            vanished: &vanished,
+            options: &options,
+            audit: &mut audit,
+            state: state.get_or_insert_with(|| State::new(store_hash, &manifest.sha256)),
+        },
+    )
+    .await
+}
+
+/// What [`delete`] works on.
+struct DeleteInput<'a> {
+    plan: &'a Plan,
+    vanished: &'a [CustomerId],
+    options: &'a Options,
+    audit: &'a mut AuditLog,
+    state: &'a mut State,
+}
+
+/// The approved part: the opening audit lines, then execute and verify.
+async fn delete<S: Store>(
+    request: &Request,
+    store: &S,
+    view: &dyn View,
+    interrupt: &Interrupt,
+    input: DeleteInput<'_>,
+) -> Outcome {
+    let DeleteInput {
+        plan,
+        vanished,
+        options,
+        audit,
+        state,
+    } = input;
+    let approved: Vec<Approved> = plan
+        .to_delete()
+        .map(|c| Approved {
+            id: c.id,
+            reason: c.reason.clone(),
+        })
+        .collect();
+    let already_absent = plan.summary().already_absent + vanished.len();
+    state.set_manifest_sha256(&request.manifest.sha256);
+    let started = AuditEntry::new(&request.run_id, EventKind::ApplyStarted)
+        .ids(&approved.iter().map(|a| a.id).collect::<Vec<_>>())
+        .message(format!(
+            "store {}: {} to delete, {already_absent} already absent; {}",
+            request.store_hash,
+            approved.len(),
+            match &request.saved {
+                Some(saved) => format!("saved plan {}", saved.path.display()),
+                None => "planned at apply".to_string(),
+            }
+        ));
+    if let Err(error) = audit.append(started) {
+        return Outcome::Error(RunError::AuditStart(error));
+    }
+    if !vanished.is_empty() {
+        let skipped = AuditEntry::new(&request.run_id, EventKind::Skipped)
+            .ids(vanished)
+            .message("planned for deletion but gone before the apply: skipped, not replaced");
+        if let Err(error) = audit.append(skipped) {
+            return Outcome::Error(RunError::AuditStart(error));
+        }
+    }
+    let report = execute(store, &approved, options, audit, state, view, interrupt).await;
+    Outcome::Applied(Box::new(Applied {
+        report,
+        already_absent,
+        state_path: request.state_path.clone(),
+        audit_path: request.audit_path.clone(),
+    }))
+}

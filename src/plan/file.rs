@@ -1,0 +1,362 @@
+//! The saved-plan file (`plan --out`, read by `apply --plan` and `show`): its document, how it is
+//! written and read, its consistency check, and the staleness checks that decide whether it still
+//! describes the store, the manifest, the state and the API it was made against.
+//!
+//! One module, because these four belong together: a plan file is only safe to apply if it was written
+//! whole (atomic write), read strictly (unknown fields refused, positions in errors), checked for
+//! internal consistency, and proved current. Terraform keeps its `planfile` reader and writer beside its
+//! plan type the same way.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{Action, Change, Plan, Summary};
+use crate::CustomerId;
+use crate::api::Live;
+use crate::manifest::Manifest;
+
+/// The version of the saved-plan format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The manifest a plan was made from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct ManifestRef {
+    /// The path as given on the command line.
+    pub path: String,
+    /// Lowercase hex SHA-256 over the manifest files (see the manifest module).
+    pub sha256: String,
+}
+
+/// The state file a plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct StateRef {
+    /// The state's lineage (UUID).
+    pub lineage: String,
+    /// The state's serial.
+    pub serial: u64,
+}
+
+/// A saved plan (`plan --out`), and exactly what `plan --format json` prints. It holds no clear-text
+/// personal data and no token: IDs, reasons, masked emails and names, and `date_modified` stamps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SavedPlan {
+    /// The format of this document; this build reads and writes 1.
+    pub format_version: u32,
+    /// The bcprune version that made the plan.
+    pub tool_version: String,
+    /// When the plan was made (RFC 3339, UTC).
+    pub created_at: String,
+    /// The store the plan is for.
+    pub store_hash: String,
+    /// The API host the plan was read from.
+    pub api_host: String,
+    /// The manifest the plan was made from.
+    pub manifest: ManifestRef,
+    /// The state file's lineage and serial when planned; `null` when there was no state file yet.
+    pub state: Option<StateRef>,
+    /// The counts.
+    pub summary: Summary,
+    /// Every manifest ID: deletions first, then those already absent, each sorted by ID.
+    pub changes: Vec<Change>,
+}
+
+impl SavedPlan {
+    /// Wrap a computed plan with what is needed to apply it later and to detect that it went stale.
+    pub fn new(
+        plan: &Plan,
+        manifest: &Manifest,
+        store_hash: &str,
+        api_host: &str,
+        state: Option<StateRef>,
+        created_at: jiff::Timestamp,
+    ) -> SavedPlan {
+        SavedPlan {
+            format_version: FORMAT_VERSION,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            created_at: created_at.to_string(),
+            store_hash: store_hash.to_string(),
+            api_host: api_host.to_string(),
+            manifest: ManifestRef {
+                path: manifest.path.display().to_string(),
+                sha256: manifest.sha256.clone(),
+            },
+            state,
+            summary: plan.summary(),
+            changes: plan.changes.clone(),
+        }
+    }
+
+    /// The plan inside the document.
+    pub fn plan(&self) -> Plan {
+        Plan {
+            changes: self.changes.clone(),
+        }
+    }
+
+    /// Check that the document is internally consistent and of a version this build understands.
+    pub fn check(&self) -> Result<(), PlanCheckError> {
+        if self.format_version != FORMAT_VERSION {
+            return Err(PlanCheckError::FormatVersion {
+                found: self.format_version,
+            });
+        }
+        let mut seen = BTreeSet::new();
+        for change in &self.changes {
+            if !seen.insert(change.id) {
+                return Err(PlanCheckError::DuplicateId { id: change.id });
+            }
+            if change.action == Action::Delete && change.date_modified.is_none() {
+                return Err(PlanCheckError::MissingDateModified { id: change.id });
+            }
+        }
+        if self.plan().summary() != self.summary {
+            return Err(PlanCheckError::SummaryMismatch);
+        }
+        Ok(())
+    }
+}
+
+/// Why a saved plan no longer describes the world. Any one of these makes `apply --plan` refuse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Staleness {
+    /// The manifest's content changed since the plan.
+    ManifestChanged { planned: String, now: String },
+    /// The state file was written (serial) or replaced (lineage) since the plan, or appeared/disappeared.
+    StateChanged {
+        planned: Option<StateRef>,
+        now: Option<StateRef>,
+    },
+    /// The plan was made for another store.
+    StoreChanged { planned: String, now: String },
+    /// The plan was read from another API (`--api-url` / `BIGCOMMERCE_API_URL` differ).
+    ApiHostChanged { planned: String, now: String },
+    /// A customer planned for deletion was modified since (its `date_modified` differs).
+    CustomerModified {
+        id: CustomerId,
+        planned: String,
+        now: String,
+    },
+    /// A customer the plan saw as absent exists now (a new customer reusing the ID is never deleted
+    /// without a fresh review).
+    CustomerAppeared { id: CustomerId },
+}
+
+impl std::fmt::Display for Staleness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn state(s: &Option<StateRef>) -> String {
+            match s {
+                Some(s) => format!("lineage {} serial {}", s.lineage, s.serial),
+                None => "no state file".to_string(),
+            }
+        }
+        match self {
+            Staleness::ManifestChanged { planned, now } => write!(
+                f,
+                "the manifest changed since the plan (sha256 {} then, {} now)",
+                short(planned),
+                short(now)
+            ),
+            Staleness::StateChanged { planned, now } => write!(
+                f,
+                "the state file changed since the plan ({} then, {} now)",
+                state(planned),
+                state(now)
+            ),
+            Staleness::StoreChanged { planned, now } => write!(
+                f,
+                "the plan is for store {planned}, but the target store is {now}"
+            ),
+            Staleness::ApiHostChanged { planned, now } => write!(
+                f,
+                "the saved plan was made against the API at {planned}, but this apply targets {now} (--api-url or BIGCOMMERCE_API_URL)"
+            ),
+            Staleness::CustomerModified { id, planned, now } => write!(
+                f,
+                "customer {id} was modified since the plan (date_modified {planned} then, {now} now)"
+            ),
+            Staleness::CustomerAppeared { id } => {
+                write!(f, "customer {id} was absent when planned but exists now")
+            }
+        }
+    }
+}
+
+fn short(sha: &str) -> &str {
+    sha.get(..12).unwrap_or(sha)
+}
+
+/// The offline part of the staleness check: manifest, state and store. Used by `show` (as warnings) and by
+/// `apply --plan` before anything is read from the store.
+pub fn offline_staleness(
+    saved: &SavedPlan,
+    manifest_sha256: Option<&str>,
+    state: Option<&StateRef>,
+    store_hash: Option<&str>,
+) -> Vec<Staleness> {
+    let mut reasons = Vec::new();
+    if let Some(now) = store_hash
+        && now != saved.store_hash
+    {
+        reasons.push(Staleness::StoreChanged {
+            planned: saved.store_hash.clone(),
+            now: now.to_string(),
+        });
+    }
+    if let Some(now) = manifest_sha256
+        && now != saved.manifest.sha256
+    {
+        reasons.push(Staleness::ManifestChanged {
+            planned: saved.manifest.sha256.clone(),
+            now: now.to_string(),
+        });
+    }
+    if saved.state.as_ref() != state {
+        reasons.push(Staleness::StateChanged {
+            planned: saved.state.clone(),
+            now: state.cloned(),
+        });
+    }
+    reasons
+}
+
+/// The live part of the staleness check: every planned deletion must still carry the `date_modified` it
+/// was reviewed with, and nothing planned as absent may have appeared. Customers planned for deletion that
+/// vanished since are not stale: apply skips them.
+pub fn live_staleness(saved: &SavedPlan, live: &Live) -> Vec<Staleness> {
+    let mut reasons = Vec::new();
+    for change in &saved.changes {
+        match (change.action, live.customers.get(&change.id)) {
+            (Action::Delete, Some(customer)) => {
+                let planned = change.date_modified.clone().unwrap_or_default();
+                if customer.date_modified != planned {
+                    reasons.push(Staleness::CustomerModified {
+                        id: change.id,
+                        planned,
+                        now: customer.date_modified.clone(),
+                    });
+                }
+            }
+            (Action::Absent, Some(_)) => {
+                reasons.push(Staleness::CustomerAppeared { id: change.id });
+            }
+            _ => {}
+        }
+    }
+    reasons
+}
+
+/// Why a saved plan is not internally consistent (it was edited, or written by another version).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanCheckError {
+    #[error(
+        "saved plan format_version {found} is not supported by bcprune {} (it reads version {FORMAT_VERSION}); make a new plan with this version",
+        env!("CARGO_PKG_VERSION")
+    )]
+    FormatVersion { found: u32 },
+    #[error("saved plan lists customer {id} twice; make a new plan")]
+    DuplicateId { id: CustomerId },
+    #[error("saved plan has no date_modified for customer {id} to delete; make a new plan")]
+    MissingDateModified { id: CustomerId },
+    #[error("saved plan summary does not match its changes; make a new plan")]
+    SummaryMismatch,
+}
+
+/// Why a saved plan file could not be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    #[error("could not read the saved plan {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}:{line}:{column}: not a bcprune plan: {message}", path.display())]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {source}", path.display())]
+    Invalid {
+        path: PathBuf,
+        source: PlanCheckError,
+    },
+    #[error("could not save the plan to {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Read and check a saved plan: a regular file of at most [`crate::fsio::PLAN_LIMIT`] bytes (a FIFO or
+/// device is refused, never read forever), parsed strictly, then [`SavedPlan::check`].
+pub fn read(path: &Path) -> Result<SavedPlan, PlanFileError> {
+    let bytes = crate::fsio::read_capped(path, crate::fsio::PLAN_LIMIT).map_err(|source| {
+        PlanFileError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    let saved: SavedPlan = serde_json::from_slice(&bytes).map_err(|e| PlanFileError::Parse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    })?;
+    saved.check().map_err(|source| PlanFileError::Invalid {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(saved)
+}
+
+/// Write a saved plan atomically (temp file, fsync, rename, fsync of the directory): a half-written plan
+/// must never be applied.
+pub fn write(saved: &SavedPlan, path: &Path) -> Result<(), PlanFileError> {
+    let write_error = |source| PlanFileError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut bytes = Vec::new();
+    crate::render::json(saved, &mut bytes).map_err(write_error)?;
+    crate::fsio::write_atomically(path, &bytes).map_err(write_error)
+}
+
+/// What a saved plan is checked against before anything is read from the store. `None` skips a check
+/// (`show` has no target store or API).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Current<'a> {
+    /// The manifest's SHA-256 now.
+    pub manifest_sha256: Option<&'a str>,
+    /// The state file's lineage and serial now (`None`: there is no state file). Always compared.
+    pub state: Option<&'a StateRef>,
+    /// The target store.
+    pub store_hash: Option<&'a str>,
+    /// The API host this run targets.
+    pub api_host: Option<&'a str>,
+}
+
+/// The offline staleness check: store, API host, manifest and state.
+pub fn check_offline(saved: &SavedPlan, current: &Current<'_>) -> Vec<Staleness> {
+    let mut reasons = offline_staleness(
+        saved,
+        current.manifest_sha256,
+        current.state,
+        current.store_hash,
+    );
+    if let Some(now) = current.api_host
+        && now != saved.api_host
+    {
+        reasons.insert(
+            0,
+            Staleness::ApiHostChanged {
+                planned: saved.api_host.clone(),
+                now: now.to_string(),
+            },
+        );
+    }
+    reasons
+}
