@@ -1697,6 +1697,13 @@ fn every_example_manifest_validates() {
 
     let directory = load_ok(&examples.join("customers"));
     assert!(directory.files.len() >= 2);
+    assert!(
+        directory
+            .absent_subscribers
+            .iter()
+            .any(|e| e.received.is_some() && e.reason.is_some()),
+        "an example lists subscribers with a reason and a received date"
+    );
     for path in
         std::iter::once(examples.join("manifest.yaml")).chain(directory.files.iter().cloned())
     {
