@@ -1053,7 +1053,14 @@ fn subscribers_received_dates_and_respond_within_days() {
         .unwrap_or_else(|errors| panic!("expected a valid manifest, got:\n{errors}"));
     assert_eq!(manifest.respond_within_days, Some(45));
     let date = jiff::civil::date;
-    let entries: Vec<(Resource, u32, Option<&str>, Option<jiff::civil::Date>, u32)> = manifest
+    type Row<'m> = (
+        Resource,
+        u32,
+        Option<&'m str>,
+        Option<jiff::civil::Date>,
+        u32,
+    );
+    let entries: Vec<Row> = manifest
         .entries()
         .map(|(resource, e)| {
             (

@@ -4,9 +4,9 @@
 //! All validation happens here, so that every later stage works on a [`Manifest`] that is known to be
 //! well formed (PRODUCT.md §1, §7, §9). Every error carries `file:line:column`; all errors of a run are
 //! reported together, in file order, so one edit-and-rerun cycle fixes them all. The submodules follow
-//! the data: [`source`] finds and reads the files, [`events`] reads one file's YAML events, [`grammar`]
-//! gives them meaning (one key table per mapping), with [`number`] (IDs and settings), [`reason`],
-//! [`received`] (dates) and [`suggest`] ("did you mean"); [`merge`] checks what spans files.
+//! the data: `source` finds and reads the files, `events` reads one file's YAML events, `grammar`
+//! gives them meaning (one key table per mapping), with `number` (IDs and settings), `reason`,
+//! `received` (dates) and `suggest` ("did you mean"); `merge` checks what spans files.
 
 mod events;
 mod grammar;
