@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use bcprune::Resource;
 use bcprune::manifest::{self, DEFAULT_MAX_DELETES, Manifest, ManifestError};
 use predicates::prelude::*;
 use proptest::prelude::*;
@@ -642,6 +643,262 @@ const BAD_MANIFESTS: &[Bad] = &[
         4,
         5,
         "customer ID 7 is listed in `absent` here and in `protect` at {file}:2:11",
+    ), // Bidirectional controls: refused anywhere in the file, and as escapes in a reason.
+    bad(
+        "bidi override in a comment",
+        b"version: 1\nabsent: [5] # \xe2\x80\xae\n",
+        2,
+        15,
+        "the file contains the bidirectional control character U+202E",
+    ),
+    bad(
+        "bidi isolate in a reason",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: \"a\xe2\x81\xa7b\"\n",
+        4,
+        15,
+        "bidirectional control character U+2067",
+    ),
+    bad(
+        "bidi mark in a reason",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: a\xe2\x80\x8fb\n",
+        4,
+        14,
+        "bidirectional control character U+200F",
+    ),
+    bad(
+        "bidi override written as an escape in a reason",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: \"x\\u202Ey\"\n",
+        4,
+        13,
+        "`reason` contains the bidirectional control character U+202E (written as an escape)",
+    ),
+    bad(
+        "control character written as an escape in a reason",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: \"x\\ey\"\n",
+        4,
+        13,
+        "`reason` contains the control character U+001B",
+    ),
+    // A reason is a string.
+    bad(
+        "reason a number",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: 12\n",
+        4,
+        13,
+        "`reason: 12` is a number to YAML, not text: a reason is a string; quote it (`reason: \"12\"`)",
+    ),
+    bad(
+        "reason a float",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: 1.5\n",
+        4,
+        13,
+        "`reason: 1.5` is a number to YAML",
+    ),
+    bad(
+        "reason a boolean",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: yes\n",
+        4,
+        13,
+        "`reason: yes` is a boolean to YAML",
+    ),
+    bad(
+        "reason with an email address",
+        b"version: 1\nabsent:\n  - id: 5\n    reason: \"request from jane.doe@example.com\"\n",
+        4,
+        13,
+        "`reason` contains an email address: a manifest lives in git history, which cannot be \
+         erased",
+    ),
+    bad(
+        "subscriber reason with an email address in a flow mapping",
+        b"version: 1\nabsent: []\nabsent_subscribers:\n  - {id: 5, reason: jane@example.com}\n",
+        4,
+        21,
+        "write a ticket or request number instead",
+    ),
+    // Keys read as written.
+    bad(
+        "top-level key written with an escape",
+        b"version: 1\nabsent: []\n\"abs\\u0065nt\": [5]\n",
+        3,
+        1,
+        "the key \"absent\" is written with a backslash escape: write keys as plain names",
+    ),
+    bad(
+        "entry key written with an escape",
+        b"version: 1\nabsent:\n  - id: 5\n    \"re\\x61son\": x\n",
+        4,
+        5,
+        "is written with a backslash escape",
+    ),
+    // absent_subscribers: the same item forms and ID rules as absent, its own namespace.
+    bad(
+        "subscriber ID 0",
+        b"version: 1\nabsent: []\nabsent_subscribers: [0]\n",
+        3,
+        22,
+        "0 is not a valid subscriber ID",
+    ),
+    bad(
+        "subscriber ID quoted",
+        b"version: 1\nabsent: []\nabsent_subscribers: [\"5001\"]\n",
+        3,
+        22,
+        "a subscriber ID must be a number, not the quoted string \"5001\"; write it without quotes",
+    ),
+    bad(
+        "subscriber ID hexadecimal",
+        b"version: 1\nabsent: []\nabsent_subscribers:\n  - id: 0x1F\n",
+        4,
+        9,
+        "`0x1F` is a hexadecimal number; a subscriber ID is a whole number",
+    ),
+    bad(
+        "absent_subscribers a single value",
+        b"version: 1\nabsent: []\nabsent_subscribers: 5001\n",
+        3,
+        21,
+        "`absent_subscribers` is the single value `5001`, but it must be a list of subscriber IDs",
+    ),
+    bad(
+        "absent_subscribers twice",
+        b"version: 1\nabsent: []\nabsent_subscribers: []\nabsent_subscribers: [1]\n",
+        4,
+        1,
+        "duplicate key `absent_subscribers`: it is already set at {file}:3:1",
+    ),
+    bad(
+        "absent_subscribers misspelt",
+        b"version: 1\nabsent: []\nabsent_subscriber: [1]\n",
+        3,
+        1,
+        "unknown key `absent_subscriber` at the top level of a manifest: did you mean \
+         `absent_subscribers`?",
+    ),
+    bad(
+        "unknown key in a subscriber entry",
+        b"version: 1\nabsent: []\nabsent_subscribers:\n  - id: 7\n    reasn: x\n",
+        5,
+        5,
+        "unknown key `reasn` in an `absent_subscribers` entry: did you mean `reason`?",
+    ),
+    bad(
+        "subscriber entry without an id",
+        b"version: 1\nabsent: []\nabsent_subscribers:\n  - reason: x\n",
+        4,
+        5,
+        "this `absent_subscribers` entry has no `id`",
+    ),
+    bad(
+        "subscriber ID listed twice",
+        b"version: 1\nabsent: []\nabsent_subscribers:\n  - 7\n  - id: 7\n    reason: again\n",
+        5,
+        9,
+        "subscriber ID 7 is listed twice in `absent_subscribers`: also at {file}:4:5",
+    ),
+    bad(
+        "a file with only subscribers still needs absent",
+        b"version: 1\nabsent_subscribers: [7]\n",
+        1,
+        1,
+        "missing required key `absent`: the list of customer IDs that must not exist (write \
+         `absent: []` for none, as a file listing only `absent_subscribers` does)",
+    ),
+    // received: a real calendar day, not after today, written YYYY-MM-DD without quotes.
+    bad(
+        "received not a calendar date",
+        b"version: 1\nabsent:\n  - id: 5\n    received: 2026-02-30\n",
+        4,
+        15,
+        "2026-02-30 is not a calendar date: February 2026 has 28 days",
+    ),
+    bad(
+        "received in the future",
+        b"version: 1\nabsent:\n  - id: 5\n    received: 2999-01-01\n",
+        4,
+        15,
+        "received 2999-01-01 is after today",
+    ),
+    bad(
+        "received quoted",
+        b"version: 1\nabsent:\n  - id: 5\n    received: \"2026-11-02\"\n",
+        4,
+        15,
+        "`received` must be a date, not the quoted string `2026-11-02`; write it without quotes: \
+         received: 2026-11-02",
+    ),
+    bad(
+        "received in another format",
+        b"version: 1\nabsent:\n  - id: 5\n    received: 2/11/2026\n",
+        4,
+        15,
+        "`2/11/2026` is not a date; `received` is the day the request arrived, written YYYY-MM-DD",
+    ),
+    bad(
+        "received with a time",
+        b"version: 1\nabsent:\n  - id: 5\n    received: 2026-11-02T09:00:00Z\n",
+        4,
+        15,
+        "is not a date",
+    ),
+    bad(
+        "received empty",
+        b"version: 1\nabsent:\n  - id: 5\n    received:\n",
+        4,
+        5,
+        "`received` is empty",
+    ),
+    bad(
+        "received a list",
+        b"version: 1\nabsent:\n  - id: 5\n    received: [2026-11-02]\n",
+        4,
+        15,
+        "`received` must be a date such as 2026-11-02, not a list or mapping",
+    ),
+    bad(
+        "received twice",
+        b"version: 1\nabsent:\n  - id: 5\n    received: 2026-11-02\n    received: 2026-11-03\n",
+        5,
+        5,
+        "duplicate key `received`: it is already set at {file}:4:5",
+    ),
+    bad(
+        "received on a subscriber, 31 April",
+        b"version: 1\nabsent: []\nabsent_subscribers:\n  - {id: 9, received: 2026-04-31}\n",
+        4,
+        23,
+        "2026-04-31 is not a calendar date: April 2026 has 30 days",
+    ),
+    // respond_within_days: 1 to 3650 days, a plain number.
+    bad(
+        "respond_within_days 0",
+        b"version: 1\nrespond_within_days: 0\nabsent: []\n",
+        2,
+        22,
+        "respond_within_days 0 is out of range; respond_within_days is a whole number of days from \
+         1 to 3650",
+    ),
+    bad(
+        "respond_within_days over ten years",
+        b"version: 1\nrespond_within_days: 3651\nabsent: []\n",
+        2,
+        22,
+        "respond_within_days 3651 is out of range",
+    ),
+    bad(
+        "respond_within_days quoted",
+        b"version: 1\nrespond_within_days: \"45\"\nabsent: []\n",
+        2,
+        22,
+        "respond_within_days must be a number, not the quoted string \"45\"; write it without quotes",
+    ),
+    bad(
+        "respond_within_days a list",
+        b"version: 1\nrespond_within_days: [45]\nabsent: []\n",
+        2,
+        22,
+        "respond_within_days is a whole number of days from 1 to 3650 written in plain decimal \
+         digits, not a list or mapping",
     ),
 ];
 
@@ -764,6 +1021,155 @@ fn defaults_and_max_deletes_zero() {
     assert_eq!(zero.max_deletes, 0);
 }
 
+/// The options of a run on 1 December 2026.
+fn on_1_december_2026() -> manifest::Options {
+    manifest::Options {
+        today: jiff::civil::date(2026, 12, 1),
+    }
+}
+
+#[test]
+fn subscribers_received_dates_and_respond_within_days() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\n\
+         respond_within_days: 45\n\
+         protect: [17]\n\
+         absent:\n\
+         \x20 - id: 101\n\
+         \x20   reason: \"GDPR erasure request 2026-0042\"\n\
+         \x20   received: 2026-11-02\n\
+         \x20 - 102\n\
+         absent_subscribers:\n\
+         \x20 - 5001\n\
+         \x20 - id: 5002\n\
+         \x20   reason: \"GDPR erasure request 2026-0042\"\n\
+         \x20   received: 2026-12-01\n\
+         \x20 - {id: 17, reason: \"12\"}\n\
+         \x20 - {id: 101, received: 2024-02-29}\n",
+    );
+    let manifest = manifest::load_with(&path, &on_1_december_2026())
+        .unwrap_or_else(|errors| panic!("expected a valid manifest, got:\n{errors}"));
+    assert_eq!(manifest.respond_within_days, Some(45));
+    let date = jiff::civil::date;
+    type Row<'m> = (
+        Resource,
+        u32,
+        Option<&'m str>,
+        Option<jiff::civil::Date>,
+        u32,
+    );
+    let entries: Vec<Row> = manifest
+        .entries()
+        .map(|(resource, e)| {
+            (
+                resource,
+                e.id,
+                e.reason.as_deref(),
+                e.received,
+                e.location.line,
+            )
+        })
+        .collect();
+    let gdpr = Some("GDPR erasure request 2026-0042");
+    assert_eq!(
+        entries,
+        [
+            (Resource::Customer, 101, gdpr, Some(date(2026, 11, 2)), 5),
+            (Resource::Customer, 102, None, None, 8),
+            (Resource::Subscriber, 5001, None, None, 10),
+            (
+                Resource::Subscriber,
+                5002,
+                gdpr,
+                Some(date(2026, 12, 1)),
+                11
+            ),
+            // `protect` lists customer IDs: subscriber 17 is another record and may be deleted.
+            (Resource::Subscriber, 17, Some("12"), None, 14),
+            // Customer 101 and subscriber 101 are different records.
+            (Resource::Subscriber, 101, None, Some(date(2024, 2, 29)), 15),
+        ]
+    );
+    assert_eq!(manifest.due(date(2026, 11, 2)), date(2026, 12, 17));
+    assert_eq!(
+        manifest.summary(),
+        "Read 1 manifest file: 2 customer IDs and 4 subscriber IDs must be absent, 1 protected."
+    );
+}
+
+#[test]
+fn a_received_date_after_today_is_an_error_at_its_place() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\nabsent:\n  - id: 5\n    received: 2026-12-01\nabsent_subscribers:\n  - {id: 6, received: 2026-12-02}\n",
+    );
+    let errors = manifest::load_with(&path, &on_1_december_2026())
+        .expect_err("a date after today")
+        .0;
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "{}:6:23: received 2026-12-02 is after today (2026-12-01): a request cannot have \
+             arrived in the future; check the date",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn quoted_keys_without_escapes_read_as_written() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "\"version\": 1\n'absent':\n  - \"id\": 5\n    'reason': x\n",
+    );
+    let manifest = load_ok(&path);
+    assert_eq!(manifest.absent[0].id, 5);
+    assert_eq!(manifest.absent[0].reason.as_deref(), Some("x"));
+    // An escape anywhere in a double-quoted key is refused, even one that changes nothing visible.
+    let path = workspace.write("n.yaml", "version: 1\n\"absent\\t\": []\nabsent: []\n");
+    let errors = load_err(&path);
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    assert_eq!((errors[0].location.line, errors[0].location.column), (2, 1));
+}
+
+#[test]
+fn subscriber_ids_listed_in_two_files_name_both_places_and_settings_agree() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    let a = workspace.write(
+        "m/a.yaml",
+        "version: 1\nrespond_within_days: 30\nabsent: [17]\nabsent_subscribers: [17, 18]\n",
+    );
+    let b = workspace.write(
+        "m/b.yaml",
+        "version: 1\nrespond_within_days: 45\nabsent: []\nabsent_subscribers:\n  - 18\n",
+    );
+    let errors = load_err(&dir);
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            format!(
+                "{b}:2:22: respond_within_days 45 disagrees with respond_within_days 30 at \
+                 {a}:2:22; set it in one file, or to the same value everywhere",
+                a = a.display(),
+                b = b.display()
+            ),
+            format!(
+                "{b}:5:5: subscriber ID 18 is listed twice in `absent_subscribers`: also at \
+                 {a}:4:26; remove one",
+                a = a.display(),
+                b = b.display()
+            ),
+        ]
+    );
+}
+
 #[test]
 fn a_leading_document_marker_crlf_and_byte_order_mark_are_fine() {
     let workspace = Workspace::new();
@@ -789,14 +1195,10 @@ fn directory_merges_yaml_files_sorted_by_name() {
         "customers/c.yaml",
         "version: 1\nmax_deletes: 7\nabsent: [30]\n",
     );
-    // Not manifests: other extensions, hidden files, subdirectories, the state file.
+    // Not manifests: other extensions, hidden files and directories, the state file.
     workspace.write("customers/notes.txt", "absent: [not, yaml]");
     workspace.write("customers/.draft.yaml", "this is not valid: [");
-    workspace.write(
-        "customers/sub.yaml/inner.yaml",
-        "version: 1\nabsent: [99]\n",
-    );
-    workspace.write("customers/nested/d.yaml", "version: 1\nabsent: [98]\n");
+    workspace.write("customers/.hidden/x.yaml", "this is not valid: [");
     workspace.write("customers/bcprune.state.json", "{}");
 
     let manifest = load_ok(&dir);
@@ -814,6 +1216,244 @@ fn directory_merges_yaml_files_sorted_by_name() {
     );
     assert_eq!(manifest.max_deletes, 7);
     assert!(manifest.protect.contains(&1));
+}
+
+#[test]
+fn directories_are_read_recursively_in_any_case_sorted_by_relative_path() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("customers");
+    workspace.write("customers/b.yaml", "version: 1\nabsent: [2]\n");
+    workspace.write("customers/2026/11/x.yaml", "version: 1\nabsent: [3]\n");
+    workspace.write("customers/X.YAML", "version: 1\nabsent: [4]\n");
+    workspace.write("customers/Y.Yml", "version: 1\nabsent: [5]\n");
+    // Byte order of the relative path: `a-b.yaml` ('-' is 0x2D) before `a/b.yaml` ('/' is 0x2F).
+    workspace.write("customers/a/b.yaml", "version: 1\nabsent: [6]\n");
+    workspace.write("customers/a-b.yaml", "version: 1\nabsent: [7]\n");
+    // A directory named like a manifest file is a directory: read what is inside.
+    workspace.write("customers/old.yaml/z.yml", "version: 1\nabsent: [8]\n");
+    // Hidden files and hidden directories at any depth are skipped; so is what is not YAML.
+    workspace.write("customers/.hidden/x.yaml", "not: [valid");
+    workspace.write("customers/2026/.x.yaml", "not: [valid");
+    workspace.write("customers/2026/.git/y.yaml", "not: [valid");
+    workspace.write("customers/2026/readme.md", "absent: [9]");
+
+    let manifest = load_ok(&dir);
+    let relative: Vec<String> = manifest
+        .files
+        .iter()
+        .map(|file| {
+            file.strip_prefix(&dir)
+                .expect("files are below the manifest directory")
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        relative,
+        [
+            "2026/11/x.yaml",
+            "X.YAML",
+            "Y.Yml",
+            "a-b.yaml",
+            "a/b.yaml",
+            "b.yaml",
+            "old.yaml/z.yml"
+        ]
+    );
+    let ids: Vec<u32> = manifest.absent.iter().map(|e| e.id).collect();
+    assert_eq!(ids, [3, 4, 5, 7, 6, 2, 8]);
+    assert_eq!(
+        manifest.absent[0].location.to_string(),
+        format!("{}:2:10", dir.join("2026/11/x.yaml").display())
+    );
+
+    // A duplicate across depths names both places.
+    workspace.write("customers/2026/11/y.yaml", "version: 1\nabsent: [2]\n");
+    let errors = load_err(&dir);
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "{}:2:10: customer ID 2 is listed twice in `absent`: also at {}:2:10; remove one",
+            dir.join("b.yaml").display(),
+            dir.join("2026/11/y.yaml").display()
+        )
+    );
+}
+
+#[test]
+fn the_hash_covers_the_relative_path_of_each_file() {
+    let workspace = Workspace::new();
+    workspace.write("one/a.yaml", "version: 1\nabsent: [1]\n");
+    workspace.write("two/sub/a.yaml", "version: 1\nabsent: [1]\n");
+    workspace.write("three/a.yaml", "version: 1\nabsent: [1]\n");
+    let one = load_ok(&workspace.path().join("one")).sha256;
+    let moved = load_ok(&workspace.path().join("two")).sha256;
+    let same = load_ok(&workspace.path().join("three")).sha256;
+    assert_eq!(one, same);
+    assert_ne!(
+        one, moved,
+        "moving a file into a subdirectory changes the hash"
+    );
+}
+
+/// Run `load` on another thread and fail (instead of hanging the test run) if it blocks; `unblock` is
+/// called to release a blocked reader before failing.
+#[track_caller]
+fn load_within_seconds(
+    path: &Path,
+    unblock: impl FnOnce(),
+) -> Result<Manifest, Vec<ManifestError>> {
+    let (send, receive) = std::sync::mpsc::channel();
+    let owned = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = send.send(manifest::load(&owned).map_err(|errors| errors.0));
+    });
+    match receive.recv_timeout(Duration::from_secs(20)) {
+        Ok(result) => result,
+        Err(_) => {
+            unblock();
+            panic!("loading {} blocked", path.display());
+        }
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// Open a FIFO's write end (without blocking) and close it, so that a reader blocked on it sees the end.
+#[cfg(unix)]
+fn release(fifo: &Path) {
+    use std::os::unix::fs::OpenOptionsExt;
+    for _ in 0..100 {
+        if std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(fifo)
+            .is_ok()
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_yaml_is_refused_without_blocking() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    workspace.write("m/a.yaml", "version: 1\nabsent: [1]\n");
+    let fifo = dir.join("sub/pipe.yaml");
+    std::fs::create_dir_all(fifo.parent().expect("parent")).expect("mkdir");
+    mkfifo(&fifo);
+
+    let errors = load_within_seconds(&dir, || release(&fifo)).expect_err("a FIFO is refused");
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "{}: is a FIFO (named pipe), not a regular file: a manifest must be a regular file \
+             (bcprune does not read from pipes or devices)",
+            fifo.display()
+        )
+    );
+
+    // Given directly, and through a symlink.
+    let errors = load_within_seconds(&fifo, || release(&fifo)).expect_err("a FIFO is refused");
+    assert!(
+        errors[0].message.contains("is a FIFO"),
+        "{}",
+        describe(&errors)
+    );
+    let link = dir.join("link.yaml");
+    std::os::unix::fs::symlink(&fifo, &link).expect("symlink");
+    let errors = load_within_seconds(&dir, || release(&fifo)).expect_err("a FIFO is refused");
+    assert_eq!(errors[0].location.file.as_ref(), link.as_path());
+    assert!(
+        errors[0].message.contains("is a FIFO"),
+        "{}",
+        describe(&errors)
+    );
+
+    // `validate` refuses it too, exiting 1.
+    bcprune()
+        .arg("validate")
+        .arg(&fifo)
+        .timeout(Duration::from_secs(20))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "is a FIFO (named pipe), not a regular file",
+        ));
+}
+
+#[cfg(unix)]
+#[test]
+fn sockets_devices_and_directory_links_are_refused_and_file_links_are_read() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    let target = workspace.write("elsewhere/real.yaml", "version: 1\nabsent: [1]\n");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::os::unix::fs::symlink(&target, dir.join("linked.yaml")).expect("symlink");
+    let manifest = load_ok(&dir);
+    assert_eq!(manifest.files, [dir.join("linked.yaml")]);
+    assert_eq!(manifest.absent[0].id, 1);
+
+    let socket = dir.join("s.yaml");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind a socket");
+    let errors = load_err(&dir);
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "{}: is a socket, not a regular file: a manifest must be a regular file (bcprune does \
+             not read from pipes or devices)",
+            socket.display()
+        )
+    );
+    std::fs::remove_file(&socket).expect("remove socket");
+
+    let errors = load_within_seconds(Path::new("/dev/zero"), || {}).expect_err("a device");
+    assert_eq!(
+        errors[0].to_string(),
+        "/dev/zero: is a device, not a regular file: a manifest must be a regular file (bcprune \
+         does not read from pipes or devices)"
+    );
+
+    std::os::unix::fs::symlink(workspace.path().join("elsewhere"), dir.join("more"))
+        .expect("symlink");
+    let errors = load_err(&dir);
+    assert!(
+        errors[0]
+            .message
+            .contains("is a symbolic link to a directory: bcprune does not follow directory links"),
+        "{}",
+        describe(&errors)
+    );
+}
+
+#[test]
+fn a_file_over_the_size_cap_is_refused_before_it_is_read() {
+    let workspace = Workspace::new();
+    let path = workspace.path().join("huge.yaml");
+    // Sparse: takes no disk space, and must not be read into memory.
+    let file = std::fs::File::create(&path).expect("create");
+    file.set_len(256 * 1024 * 1024 + 1).expect("set_len");
+    let errors = load_err(&path);
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "{}: the manifest file is larger than 256 MiB; split it into several files in a \
+             directory",
+            path.display()
+        )
+    );
 }
 
 #[test]
@@ -1064,6 +1704,13 @@ fn every_example_manifest_validates() {
 
     let directory = load_ok(&examples.join("customers"));
     assert!(directory.files.len() >= 2);
+    assert!(
+        directory
+            .absent_subscribers
+            .iter()
+            .any(|e| e.received.is_some() && e.reason.is_some()),
+        "an example lists subscribers with a reason and a received date"
+    );
     for path in
         std::iter::once(examples.join("manifest.yaml")).chain(directory.files.iter().cloned())
     {

@@ -1,27 +1,32 @@
-//! The checks that span a whole manifest (one file or several): an ID listed twice, an ID both absent and
-//! protected, and `store_hash` / `max_deletes` set differently by two files. Each error names both places,
+//! The checks that span a whole manifest (one file or several): an ID listed twice (within `absent`,
+//! within `absent_subscribers`: the two are separate namespaces), a customer ID both absent and
+//! protected, and `store_hash` / `max_deletes` / `respond_within_days` set differently by two files. Each error names both places,
 //! so a reviewer can see which line to remove.
 
 use std::collections::BTreeSet;
 
-use super::parse::ParsedFile;
+use super::grammar::ParsedFile;
 use super::{AbsentEntry, DEFAULT_MAX_DELETES, Location, ManifestError};
-use crate::CustomerId;
+use crate::{CustomerId, Resource};
 
 /// The merged contents of every file, ready to become a `Manifest` when no error was found.
 pub(super) struct Merged {
     pub store_hash: Option<String>,
     pub max_deletes: u32,
+    pub respond_within_days: Option<u32>,
     pub protect: BTreeSet<CustomerId>,
     pub absent: Vec<AbsentEntry>,
+    pub absent_subscribers: Vec<AbsentEntry>,
 }
 
 /// Merge the files (in the order read) and append every cross-file problem to `errors`.
 pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> Merged {
     let mut store_hash: Option<(String, Location)> = None;
     let mut max_deletes: Option<(u32, Location)> = None;
+    let mut respond_within_days: Option<(u32, Location)> = None;
     let mut protect_list: Vec<(CustomerId, Location)> = Vec::new();
     let mut absent: Vec<AbsentEntry> = Vec::new();
+    let mut absent_subscribers: Vec<AbsentEntry> = Vec::new();
 
     for file in files {
         if let Some((hash, location)) = file.store_hash {
@@ -37,35 +42,64 @@ pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> 
                 None => store_hash = Some((hash, location)),
             }
         }
-        if let Some((limit, location)) = file.max_deletes {
-            match &max_deletes {
-                Some((first, first_location)) if *first != limit => errors.push(ManifestError {
-                    location,
-                    message: format!(
-                        "max_deletes {limit} disagrees with max_deletes {first} at {first_location}; \
-                         set it in one file, or to the same value everywhere"
-                    ),
-                }),
-                Some(_) => {}
-                None => max_deletes = Some((limit, location)),
-            }
-        }
+        agree(
+            "max_deletes",
+            file.max_deletes,
+            &mut max_deletes,
+            "set it in one file, or to the same value everywhere",
+            errors,
+        );
+        agree(
+            "respond_within_days",
+            file.respond_within_days,
+            &mut respond_within_days,
+            "set it in one file, or to the same value everywhere",
+            errors,
+        );
         protect_list.extend(file.protect);
         if absent.is_empty() {
             absent = file.absent;
         } else {
             absent.extend(file.absent);
         }
+        absent_subscribers.extend(file.absent_subscribers);
     }
 
     let protect = check_protect(&protect_list, errors);
-    check_absent(&absent, &protect_list, &protect, errors);
+    check_absent(Resource::Customer, &absent, &protect_list, &protect, errors);
+    // `protect` lists customer IDs; subscriber IDs are another namespace, so it does not apply to them.
+    check_absent(Resource::Subscriber, &absent_subscribers, &[], &[], errors);
 
     Merged {
         store_hash: store_hash.map(|(hash, _)| hash),
         max_deletes: max_deletes.map_or(DEFAULT_MAX_DELETES, |(limit, _)| limit),
+        respond_within_days: respond_within_days.map(|(days, _)| days),
         protect: protect.into_iter().map(|(id, _)| id).collect(),
         absent,
+        absent_subscribers,
+    }
+}
+
+/// Keep the first value of a setting; report a later file that sets it differently, naming both.
+fn agree(
+    key: &str,
+    value: Option<(u32, Location)>,
+    first: &mut Option<(u32, Location)>,
+    fix: &str,
+    errors: &mut Vec<ManifestError>,
+) {
+    let Some((value, location)) = value else {
+        return;
+    };
+    match first {
+        Some((first, first_location)) if *first != value => errors.push(ManifestError {
+            location,
+            message: format!(
+                "{key} {value} disagrees with {key} {first} at {first_location}; {fix}"
+            ),
+        }),
+        Some(_) => {}
+        None => *first = Some((value, location)),
     }
 }
 
@@ -97,9 +131,10 @@ fn check_protect(
     order
 }
 
-/// Report absent IDs listed twice (naming the first place) and absent IDs that are also protected.
-/// Sorting (ID, position) pairs keeps this at 8 bytes per entry for a million-ID manifest.
+/// Report IDs of one resource listed twice (naming the first place) and absent IDs that are also
+/// protected. Sorting (ID, position) pairs keeps this at 8 bytes per entry for a million-ID manifest.
 fn check_absent(
+    resource: Resource,
     absent: &[AbsentEntry],
     protect_list: &[(CustomerId, Location)],
     protect: &[(CustomerId, usize)],
@@ -121,7 +156,8 @@ fn check_absent(
             Some((previous_id, first)) if previous_id == id => errors.push(ManifestError {
                 location: entry.location.clone(),
                 message: format!(
-                    "customer ID {id} is listed twice in `absent`: also at {}; remove one",
+                    "{resource} ID {id} is listed twice in `{}`: also at {}; remove one",
+                    list_key(resource),
                     absent[first as usize].location
                 ),
             }),
@@ -139,5 +175,13 @@ fn check_absent(
                 }
             }
         }
+    }
+}
+
+/// The manifest key that lists IDs of `resource`.
+fn list_key(resource: Resource) -> &'static str {
+    match resource {
+        Resource::Customer => "absent",
+        Resource::Subscriber => "absent_subscribers",
     }
 }

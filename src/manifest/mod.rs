@@ -1,15 +1,21 @@
-//! The manifest: YAML files reviewed in git that list the customer IDs that must not exist.
+//! The manifest: YAML files reviewed in git that list the customer and newsletter-subscriber IDs that
+//! must not exist.
 //!
 //! All validation happens here, so that every later stage works on a [`Manifest`] that is known to be
-//! well formed (PRODUCT.md §1). Every error carries `file:line:column`; all errors of a run are reported
-//! together, in file order, so one edit-and-rerun cycle fixes them all. The submodules follow the data:
-//! `source` finds and reads the files, `parse` reads one file's YAML, `number` reads IDs,
-//! `merge` checks what spans files.
+//! well formed (PRODUCT.md §1, §7, §9). Every error carries `file:line:column`; all errors of a run are
+//! reported together, in file order, so one edit-and-rerun cycle fixes them all. The submodules follow
+//! the data: `source` finds and reads the files, `events` reads one file's YAML events, `grammar`
+//! gives them meaning (one key table per mapping), with `number` (IDs and settings), `reason`,
+//! `received` (dates) and `suggest` ("did you mean"); `merge` checks what spans files.
 
+mod events;
+mod grammar;
 mod merge;
 mod number;
-mod parse;
+mod reason;
+mod received;
 mod source;
+mod suggest;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -18,7 +24,9 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use crate::CustomerId;
+use jiff::civil::Date;
+
+use crate::{CustomerId, Resource};
 
 /// Default for `max_deletes` when no manifest file sets it.
 pub const DEFAULT_MAX_DELETES: u32 = 1000;
@@ -46,47 +54,107 @@ impl fmt::Display for Location {
     }
 }
 
-/// One customer ID that must not exist, with the reviewer-facing reason.
+/// One ID that must not exist (a customer's in [`Manifest::absent`], a subscriber's in
+/// [`Manifest::absent_subscribers`]), with the reviewer-facing reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AbsentEntry {
+    /// The customer or subscriber ID (both are `u32`; [`Manifest::entries`] says which).
     pub id: CustomerId,
+    /// Why it must be deleted: non-empty plain text, never an email address.
     pub reason: Option<Box<str>>,
+    /// The day the erasure request arrived (`received:`), never after the day the manifest was read.
+    pub received: Option<Date>,
     /// Where the ID is written.
     pub location: Location,
 }
 
-/// A validated manifest: one file or every `*.yaml`/`*.yml` of a directory, merged.
+/// A validated manifest: one file or every `*.yaml`/`*.yml` of a directory tree, merged.
 #[derive(Debug, Clone)]
 pub struct Manifest {
     /// The path as given on the command line (file or directory).
     pub path: PathBuf,
-    /// The files read, sorted by name.
+    /// The files read, as `path` joined with each file's path below it, sorted by that relative path
+    /// (byte order): the list `-v` shows.
     pub files: Vec<PathBuf>,
     /// Lowercase hex SHA-256 over the files read (names and contents), used to detect a changed manifest.
-    /// For each file in order: its file name (without the directory, so the same manifest checked out
-    /// elsewhere hashes the same), a NUL byte, its length in bytes as decimal digits, a NUL byte, its
-    /// contents.
+    /// For each file in order: its path relative to the manifest directory, `/`-separated (its file name
+    /// for a single file, so the same manifest checked out elsewhere hashes the same), a NUL byte, its
+    /// length in bytes as decimal digits, a NUL byte, its contents.
     pub sha256: String,
     /// The store this manifest is for, when a file says so.
     pub store_hash: Option<String>,
-    /// The most customers one apply may delete ([`DEFAULT_MAX_DELETES`] unless a file sets it).
+    /// The most records one apply may delete, customers and subscribers counted together
+    /// ([`DEFAULT_MAX_DELETES`] unless a file sets it; enforced by `apply`).
     pub max_deletes: u32,
-    /// Customer IDs that must never be deleted.
+    /// Customer IDs that must never be deleted. Customers only: subscriber IDs are another namespace,
+    /// so a protected customer 17 does not keep subscriber 17.
     pub protect: BTreeSet<CustomerId>,
-    /// In file order (files sorted by name); IDs are unique across the whole manifest.
+    /// Customer IDs, in file order (files sorted by relative path); unique across the whole manifest.
     pub absent: Vec<AbsentEntry>,
+    /// Newsletter subscriber IDs (PRODUCT.md §7), in file order; unique across the whole manifest, and
+    /// independent of `absent` (customer 17 and subscriber 17 may both be listed).
+    pub absent_subscribers: Vec<AbsentEntry>,
+    /// Days allowed to answer a request (`respond_within_days`, 1 to 3650), when a file sets it;
+    /// otherwise a request is due one calendar month after it was received.
+    pub respond_within_days: Option<u32>,
 }
 
 impl Manifest {
     /// The one-line summary commands print after reading a manifest, e.g.
-    /// `Read 3 manifest files: 52 customer IDs must be absent, 2 protected.`
+    /// `Read 3 manifest files: 52 customer IDs must be absent, 2 protected.`, or with subscribers
+    /// `Read 3 manifest files: 52 customer IDs and 4 subscriber IDs must be absent, 2 protected.`
     pub fn summary(&self) -> String {
+        let customers = plural(self.absent.len(), "customer ID", "customer IDs");
+        let absent = if self.absent_subscribers.is_empty() {
+            customers
+        } else {
+            let subscribers = plural(
+                self.absent_subscribers.len(),
+                "subscriber ID",
+                "subscriber IDs",
+            );
+            format!("{customers} and {subscribers}")
+        };
         format!(
-            "Read {}: {} must be absent, {} protected.",
+            "Read {}: {absent} must be absent, {} protected.",
             plural(self.files.len(), "manifest file", "manifest files"),
-            plural(self.absent.len(), "customer ID", "customer IDs"),
             self.protect.len()
         )
+    }
+
+    /// Every entry with its resource: the customers (`absent`), then the subscribers
+    /// (`absent_subscribers`), each in file order.
+    pub fn entries(&self) -> impl Iterator<Item = (Resource, &AbsentEntry)> {
+        let customers = self.absent.iter().map(|entry| (Resource::Customer, entry));
+        let subscribers = self
+            .absent_subscribers
+            .iter()
+            .map(|entry| (Resource::Subscriber, entry));
+        customers.chain(subscribers)
+    }
+
+    /// The day a request received on `received` is due: `respond_within_days` days later when the
+    /// manifest sets it, else one calendar month later (GDPR Art. 12(3)), on the same day of the month
+    /// or the month's last day when it is shorter (31 January → 28 or 29 February).
+    pub fn due(&self, received: Date) -> Date {
+        received::due(received, self.respond_within_days)
+    }
+}
+
+/// What `load_with` needs to know about the world.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Today's date: a `received` date after it is an error. [`Options::now`] uses the system clock's
+    /// date in the system time zone; tests pass a fixed day.
+    pub today: Date,
+}
+
+impl Options {
+    /// Options for today, as the system clock and time zone say.
+    pub fn now() -> Self {
+        Options {
+            today: jiff::ZonedDateTime::now().date(),
+        }
     }
 }
 
@@ -127,32 +195,49 @@ impl fmt::Display for ManifestErrors {
 
 impl std::error::Error for ManifestErrors {}
 
-/// Load and validate the manifest at `path` (a file or a directory).
+/// Load and validate the manifest at `path` (a file or a directory), as of today ([`Options::now`]).
 ///
 /// Returns every problem found (never only the first), sorted by file, line and column. A file that
 /// cannot be read as YAML stops being read at that point; the other files are still checked.
 pub fn load(path: &Path) -> Result<Manifest, ManifestErrors> {
-    let files = source::list_files(path).map_err(|e| ManifestErrors(vec![e]))?;
+    load_with(path, &Options::now())
+}
+
+/// [`load`] with explicit [`Options`] (a fixed `today` for tests).
+pub fn load_with(path: &Path, options: &Options) -> Result<Manifest, ManifestErrors> {
+    let files = source::list_files(path).map_err(|mut errors| {
+        errors.sort_by(|a, b| a.location.cmp(&b.location));
+        ManifestErrors(errors)
+    })?;
     let mut errors = Vec::new();
     let mut hasher = Sha256::new();
     let mut parsed = Vec::with_capacity(files.len());
     for file in &files {
-        let shown: Arc<Path> = Arc::from(file.as_path());
-        let bytes = match source::read_file(file) {
+        let shown: Arc<Path> = Arc::from(file.path.as_path());
+        let bytes = match source::read_file(&file.path) {
             Ok(bytes) => bytes,
             Err(error) => {
                 errors.push(error);
                 continue;
             }
         };
-        let name = file.file_name().unwrap_or(file.as_os_str());
-        hasher.update(name.as_encoded_bytes());
+        for (index, part) in file.relative.iter().enumerate() {
+            if index > 0 {
+                hasher.update(b"/");
+            }
+            hasher.update(part.as_encoded_bytes());
+        }
         hasher.update([0]);
         hasher.update(bytes.len().to_string().as_bytes());
         hasher.update([0]);
         hasher.update(&bytes);
         match source::as_text(&shown, &bytes) {
-            Ok(text) => parsed.push(parse::parse_file(&shown, text, &mut errors)),
+            Ok(text) => parsed.push(grammar::parse_file(
+                &shown,
+                text,
+                options.today,
+                &mut errors,
+            )),
             Err(error) => errors.push(error),
         }
     }
@@ -168,18 +253,21 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestErrors> {
         .collect();
     Ok(Manifest {
         path: path.to_path_buf(),
-        files,
+        files: files.into_iter().map(|file| file.path).collect(),
         sha256,
         store_hash: merged.store_hash,
         max_deletes: merged.max_deletes,
         protect: merged.protect,
         absent: merged.absent,
+        absent_subscribers: merged.absent_subscribers,
+        respond_within_days: merged.respond_within_days,
     })
 }
 
 /// The shape of one manifest file, for the JSON Schema (`schemas/manifest.schema.json`) that editors use
 /// to complete and check manifests. The loader checks more than a schema can say: IDs written as plain
-/// decimal digits, no ID listed twice, no ID both absent and protected, settings that agree across files.
+/// decimal digits, no ID listed twice, no ID both absent and protected, settings that agree across files,
+/// no email address in a reason, `received` a real day not after today.
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "bcprune manifest")]
@@ -192,18 +280,33 @@ pub struct ManifestDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9_-]+$"))]
     pub store_hash: Option<String>,
-    /// The most customers one apply may delete; default 1000. `0` means nothing may be deleted. In a
-    /// directory of manifest files, every file that sets it must set the same value.
+    /// The most records one apply may delete, customers and subscribers counted together; default
+    /// 1000. `0` means nothing may be deleted. In a directory of manifest files, every file that sets it
+    /// must set the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "u32", extend("default" = 1000))]
     pub max_deletes: Option<u32>,
-    /// Customer IDs that must never be deleted. An ID may not be both here and in `absent`.
+    /// Days allowed to answer an erasure request: an entry with `received` is due this many days later
+    /// (for example 45 under the CCPA). Without it, a request is due one calendar month after it was
+    /// received (GDPR Art. 12(3)). Every file that sets it must set the same value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "u32", range(min = 1, max = 3650))]
+    pub respond_within_days: Option<u32>,
+    /// Customer IDs that must never be deleted. An ID may not be both here and in `absent`. Applies to
+    /// customers only: subscriber IDs are another namespace.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Vec<CustomerIdDocument>")]
     pub protect: Option<Vec<CustomerIdDocument>>,
-    /// Required: the customer IDs that must not exist in the store, each a bare ID or `{id, reason}`.
-    /// An ID may be listed only once across all files of a manifest.
+    /// Required (write `absent: []` for none): the customer IDs that must not exist in the store, each
+    /// a bare ID or `{id, reason, received}`. An ID may be listed only once across all files of a
+    /// manifest.
     pub absent: Vec<AbsentItemDocument>,
+    /// The newsletter subscriber IDs that must not exist in the store (`/v3/customers/subscribers`),
+    /// each a bare ID or `{id, reason, received}`. Their own namespace: customer 17 and subscriber 17
+    /// are different records. An ID may be listed only once across all files of a manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<AbsentSubscriberItemDocument>")]
+    pub absent_subscribers: Option<Vec<AbsentSubscriberItemDocument>>,
 }
 
 /// A customer ID: a whole number from 1 to 4294967295, written as plain decimal digits (no quotes, no
@@ -211,6 +314,12 @@ pub struct ManifestDocument {
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
 #[schemars(rename = "CustomerId")]
 pub struct CustomerIdDocument(#[schemars(range(min = 1, max = 4294967295u32))] pub u32);
+
+/// A newsletter subscriber ID: a whole number from 1 to 4294967295, written as plain decimal digits (no
+/// quotes, no leading zero, no `_`, `0x`, exponent or sign).
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "SubscriberId")]
+pub struct SubscriberIdDocument(#[schemars(range(min = 1, max = 4294967295u32))] pub u32);
 
 /// One entry of `absent`: a bare customer ID, or a mapping with the ID and the reason it must be deleted.
 #[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
@@ -230,10 +339,46 @@ pub enum AbsentItemDocument {
 pub struct AbsentEntryDocument {
     /// The customer ID.
     pub id: CustomerIdDocument,
-    /// Why this customer must be deleted (a ticket, a request number). Non-empty when given.
+    /// Why this customer must be deleted (a ticket, a request number): non-empty text, quoted if it
+    /// looks like a number, never an email address (the manifest lives in git history, which cannot be
+    /// erased).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", length(min = 1))]
     pub reason: Option<String>,
+    /// The day the erasure request arrived, `YYYY-MM-DD` without quotes; not after today.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub received: Option<String>,
+}
+
+/// One entry of `absent_subscribers`: a bare subscriber ID, or a mapping with the ID and the reason.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "AbsentSubscriber")]
+pub enum AbsentSubscriberItemDocument {
+    /// A bare subscriber ID, e.g. `- 5001`.
+    Id(SubscriberIdDocument),
+    /// A subscriber ID with a reason, e.g. `- id: 5002` and `reason: "GDPR erasure 2026-0042"`.
+    Entry(AbsentSubscriberEntryDocument),
+}
+
+/// A newsletter subscriber ID that must not exist, with the reason shown to reviewers and recorded in
+/// the state file.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "AbsentSubscriberWithReason")]
+pub struct AbsentSubscriberEntryDocument {
+    /// The subscriber ID.
+    pub id: SubscriberIdDocument,
+    /// Why this subscriber must be deleted (a ticket, a request number): non-empty text, quoted if it
+    /// looks like a number, never an email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", length(min = 1))]
+    pub reason: Option<String>,
+    /// The day the erasure request arrived, `YYYY-MM-DD` without quotes; not after today.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub received: Option<String>,
 }
 
 #[cfg(test)]
@@ -249,10 +394,13 @@ mod tests {
             store_hash: None,
             max_deletes: DEFAULT_MAX_DELETES,
             protect: (1..=protect as u32).collect(),
+            absent_subscribers: Vec::new(),
+            respond_within_days: None,
             absent: (0..absent as u32)
                 .map(|i| AbsentEntry {
                     id: 1000 + i,
                     reason: None,
+                    received: None,
                     location: Location {
                         file: Arc::clone(&file),
                         line: 1,
@@ -273,6 +421,38 @@ mod tests {
             manifest(3, 52, 2).summary(),
             "Read 3 manifest files: 52 customer IDs must be absent, 2 protected."
         );
+        let mut both = manifest(2, 3, 0);
+        both.absent_subscribers = both.absent[..1].to_vec();
+        assert_eq!(
+            both.summary(),
+            "Read 2 manifest files: 3 customer IDs and 1 subscriber ID must be absent, 0 protected."
+        );
+        both.absent_subscribers = both.absent.clone();
+        assert!(
+            both.summary()
+                .contains("3 customer IDs and 3 subscriber IDs must be absent")
+        );
+        let resources: Vec<(Resource, u32)> = both.entries().map(|(r, e)| (r, e.id)).collect();
+        assert_eq!(
+            resources,
+            [
+                (Resource::Customer, 1000),
+                (Resource::Customer, 1001),
+                (Resource::Customer, 1002),
+                (Resource::Subscriber, 1000),
+                (Resource::Subscriber, 1001),
+                (Resource::Subscriber, 1002),
+            ]
+        );
+    }
+
+    #[test]
+    fn due_is_a_calendar_month_or_respond_within_days_later() {
+        let mut manifest = manifest(1, 0, 0);
+        let received = jiff::civil::date(2026, 1, 31);
+        assert_eq!(manifest.due(received), jiff::civil::date(2026, 2, 28));
+        manifest.respond_within_days = Some(45);
+        assert_eq!(manifest.due(received), jiff::civil::date(2026, 3, 17));
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Reading the numbers of a manifest (customer IDs, `max_deletes`, `version`) from their YAML text.
+//! Reading the numbers of a manifest (customer and subscriber IDs, `max_deletes`, `respond_within_days`,
+//! `version`) from their YAML text.
 //!
 //! YAML readers disagree about numbers: `010` is 10 in YAML 1.2 and 8 in YAML 1.1, `1_000` is 1000 to some
 //! and a string to others, `0x1F` is 31. A reviewer must read the same number the tool does, so only one
@@ -12,28 +13,45 @@ use yaml_rust2::scanner::TScalarStyle;
 pub(super) enum NumberKind {
     /// A customer ID: 1..=4294967295.
     CustomerId,
+    /// A newsletter subscriber ID: 1..=4294967295 (its own namespace).
+    SubscriberId,
     /// `max_deletes`: 0..=4294967295 (0 means nothing may be deleted).
     MaxDeletes,
+    /// `respond_within_days`: 1..=[`MAX_RESPOND_WITHIN_DAYS`].
+    RespondWithinDays,
     /// `version`: any plain number; the caller checks which versions are supported.
     Version,
 }
+
+/// The longest `respond_within_days` accepted: ten years. A longer answer period is a typo, not a law.
+pub(super) const MAX_RESPOND_WITHIN_DAYS: u32 = 3650;
 
 impl NumberKind {
     fn noun(self) -> &'static str {
         match self {
             NumberKind::CustomerId => "a customer ID",
+            NumberKind::SubscriberId => "a subscriber ID",
             NumberKind::MaxDeletes => "max_deletes",
+            NumberKind::RespondWithinDays => "respond_within_days",
             NumberKind::Version => "version",
         }
     }
 
-    fn expected(self) -> &'static str {
+    /// What a value of this kind is, as messages say it.
+    pub(super) fn expected(self) -> &'static str {
         match self {
             NumberKind::CustomerId => {
                 "a customer ID is a whole number from 1 to 4294967295 written in plain decimal digits"
             }
+            NumberKind::SubscriberId => {
+                "a subscriber ID is a whole number from 1 to 4294967295 written in plain decimal digits"
+            }
             NumberKind::MaxDeletes => {
                 "max_deletes is a whole number from 0 to 4294967295 written in plain decimal digits"
+            }
+            NumberKind::RespondWithinDays => {
+                "respond_within_days is a whole number of days from 1 to 3650 written in plain \
+                 decimal digits"
             }
             NumberKind::Version => "version is a plain number, e.g. `version: 1`",
         }
@@ -123,6 +141,17 @@ pub(super) fn parse_number(
             Some(0) if kind == NumberKind::CustomerId => {
                 Err(format!("0 is not a valid customer ID; {expected}"))
             }
+            Some(0) if kind == NumberKind::SubscriberId => {
+                Err(format!("0 is not a valid subscriber ID; {expected}"))
+            }
+            Some(v)
+                if kind == NumberKind::RespondWithinDays
+                    && !(1..=u64::from(MAX_RESPOND_WITHIN_DAYS)).contains(&v) =>
+            {
+                Err(format!(
+                    "respond_within_days {v} is out of range; {expected}"
+                ))
+            }
             Some(v) => u32::try_from(v).map_err(|_| too_large(text, noun)),
             None => Err(too_large(text, noun)),
         };
@@ -200,6 +229,24 @@ fn radix_prefix(lower: &str) -> Option<&'static str> {
         return None;
     };
     (!rest.is_empty() && rest.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_')).then_some(base)
+}
+
+/// Whether a plain scalar is a number to some YAML reader (decimal, signed, float, exponent, `0x`/`0o`/`0b`,
+/// `_` separators, `.inf`, `.nan`), so it must be quoted where text is meant.
+pub(super) fn looks_like_number(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let body = lower.strip_prefix(['-', '+']).unwrap_or(&lower);
+    let integer = !body.is_empty() && body.bytes().all(|b| b.is_ascii_digit() || b == b'_');
+    let starts_with_digit = body.starts_with(|c: char| c.is_ascii_digit());
+    let count = |byte| body.bytes().filter(|&b| b == byte).count();
+    let float = (starts_with_digit || body.starts_with(".") && body.len() > 1)
+        && count(b'.') <= 1
+        && count(b'e') <= 1
+        && looks_like_float(&lower);
+    integer
+        || (starts_with_digit && radix_prefix(&lower).is_some())
+        || matches!(body, ".inf" | ".nan")
+        || float
 }
 
 fn looks_like_float(lower: &str) -> bool {
@@ -291,6 +338,42 @@ mod tests {
             Ok(0)
         );
         assert!(id("0").is_err());
+    }
+
+    #[test]
+    fn subscriber_ids_and_respond_within_days_have_their_ranges() {
+        let subscriber = |text| parse_number(text, TScalarStyle::Plain, NumberKind::SubscriberId);
+        assert_eq!(subscriber("17"), Ok(17));
+        assert!(
+            subscriber("0")
+                .expect_err("0")
+                .contains("not a valid subscriber ID")
+        );
+        let days = |text| parse_number(text, TScalarStyle::Plain, NumberKind::RespondWithinDays);
+        assert_eq!(days("1"), Ok(1));
+        assert_eq!(days("3650"), Ok(3650));
+        assert!(days("0").expect_err("0").contains("out of range"));
+        assert!(days("3651").expect_err("3651").contains("out of range"));
+    }
+
+    #[test]
+    fn numbers_that_must_be_quoted_as_text() {
+        for text in [
+            "12", "-3", "+3", "1.5", "1e3", "0x1F", "0o17", "1_000", ".inf", "-.NaN",
+        ] {
+            assert!(looks_like_number(text), "{text}");
+        }
+        for text in [
+            "OPS-1182",
+            "2026-0042",
+            "1.2.3",
+            "e3",
+            "abc",
+            "12 cases",
+            "",
+        ] {
+            assert!(!looks_like_number(text), "{text}");
+        }
     }
 
     #[test]

@@ -1,9 +1,20 @@
-//! Finding and reading the manifest files: one file, or every `*.yaml` / `*.yml` of a directory sorted by
-//! name; and making sure each is plain UTF-8 text before the YAML parser sees it.
+//! Finding and reading the manifest files: one file, or every `*.yaml` / `*.yml` of a directory tree
+//! sorted by relative path; and making sure each is plain UTF-8 text before the YAML parser sees it.
+//!
+//! A directory is read recursively, so a request filed as `customers/2026/11/x.yaml` is never silently
+//! left out; the extension matches in any case (`X.YAML`); hidden files and directories (`.git`,
+//! `.draft.yaml`) are skipped, as a shell glob skips them. Nothing bcprune writes ends in `.yaml` (state,
+//! audit log, lock and saved plans are JSON), so its own files are never read as manifests.
+//!
+//! Only regular files are read (a symlink to one is fine): a FIFO, socket or device named `x.yaml` is
+//! refused by its metadata before it is opened, and opened without blocking, so a FIFO can never hang
+//! `validate`, `plan` or `apply`. Each file is capped at [`MAX_FILE_BYTES`].
 //!
 //! The text checks live here, not in the parser, because the parser silently treats a NUL character as
 //! the end of the input (a binary file would be read as a truncated manifest) and reports invalid UTF-8
-//! without a position.
+//! without a position. Bidirectional controls are refused with the other control characters: they make
+//! a line display in another order than it is read ("Trojan Source"), so a reviewer could approve IDs
+//! other than those bcprune reads.
 
 use std::fs;
 use std::io::{self, Read};
@@ -12,9 +23,19 @@ use std::sync::Arc;
 
 use super::{Location, ManifestError};
 
-/// A manifest file larger than this is refused rather than read into memory. A million customer IDs take
-/// about 15 MiB.
-pub(super) const MAX_FILE_BYTES: u64 = 512 * 1024 * 1024;
+/// A manifest file larger than this is refused rather than read into memory. A million customer IDs,
+/// each with its own reason, take about 57 MiB.
+pub(super) const MAX_FILE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// One manifest file to read.
+#[derive(Debug, Clone)]
+pub(super) struct SourceFile {
+    /// The path to show to the user: the manifest path joined with `relative`.
+    pub path: PathBuf,
+    /// The path below the manifest directory (the file name for a single file); files are sorted by
+    /// it and it is hashed, so the same tree checked out elsewhere hashes the same.
+    pub relative: PathBuf,
+}
 
 /// An error about a path as a whole (no line or column applies).
 pub(super) fn path_error(path: &Path, message: impl Into<String>) -> ManifestError {
@@ -36,53 +57,191 @@ fn io_words(error: &io::Error) -> String {
     }
 }
 
-/// The files a manifest path stands for, as paths to show to the user (the directory joined with each
-/// file name). A directory contributes its `*.yaml` and `*.yml` files (not subdirectories, not hidden
-/// files, as a shell glob would), sorted by name.
-pub(super) fn list_files(path: &Path) -> Result<Vec<PathBuf>, ManifestError> {
-    let metadata = fs::metadata(path)
-        .map_err(|e| path_error(path, format!("cannot read the manifest: {}", io_words(&e))))?;
-    if !metadata.is_dir() {
-        return Ok(vec![path.to_path_buf()]);
-    }
-    let entries = fs::read_dir(path).map_err(|e| {
-        path_error(
+/// The files a manifest path stands for. A file stands for itself; a directory for every regular
+/// `*.yaml` / `*.yml` file (any case) below it, skipping hidden entries, sorted by relative path in byte
+/// order. Symlinks to files are followed; a symlink to a directory is refused (it could loop, and
+/// skipping it would silently leave its requests out).
+///
+/// Every file that cannot be read this way is reported (not only the first).
+pub(super) fn list_files(path: &Path) -> Result<Vec<SourceFile>, Vec<ManifestError>> {
+    let metadata = fs::metadata(path).map_err(|e| {
+        vec![path_error(
             path,
-            format!("cannot list the manifest directory: {}", io_words(&e)),
-        )
+            format!("cannot read the manifest: {}", io_words(&e)),
+        )]
     })?;
+    if !metadata.is_dir() {
+        check_regular(path, &metadata).map_err(|e| vec![e])?;
+        let relative = path
+            .file_name()
+            .map_or_else(|| path.to_path_buf(), PathBuf::from);
+        return Ok(vec![SourceFile {
+            path: path.to_path_buf(),
+            relative,
+        }]);
+    }
     let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|e| {
+    let mut errors = Vec::new();
+    let mut directories = vec![PathBuf::new()];
+    while let Some(relative_dir) = directories.pop() {
+        let dir = if relative_dir.as_os_str().is_empty() {
+            path.to_path_buf()
+        } else {
+            path.join(&relative_dir)
+        };
+        let cannot = |e: io::Error| {
             path_error(
-                path,
+                &dir,
                 format!("cannot list the manifest directory: {}", io_words(&e)),
             )
-        })?;
-        let name = entry.file_name();
-        let name_bytes = name.as_encoded_bytes();
-        let is_yaml = name_bytes.ends_with(b".yaml") || name_bytes.ends_with(b".yml");
-        if !is_yaml || name_bytes.starts_with(b".") {
-            continue;
+        };
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(error) => {
+                errors.push(cannot(error));
+                continue;
+            }
+        };
+        for entry in entries {
+            match entry.and_then(|entry| Ok((entry.file_name(), entry.file_type()?))) {
+                Ok((name, file_type)) => match source_file(path, &relative_dir, &name, file_type) {
+                    Ok(Some(Listed::File(file))) => files.push(file),
+                    Ok(Some(Listed::Directory(relative))) => directories.push(relative),
+                    Ok(None) => {}
+                    Err(error) => errors.push(error),
+                },
+                Err(error) => errors.push(cannot(error)),
+            }
         }
-        let file = path.join(&name);
-        // Follow symlinks: a linked manifest file counts; a directory named `x.yaml` does not.
-        if fs::metadata(&file).map(|m| m.is_dir()).unwrap_or(false) {
-            continue;
-        }
-        files.push(file);
     }
-    files.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    files.sort_by(|a, b| {
+        a.relative
+            .as_os_str()
+            .as_encoded_bytes()
+            .cmp(b.relative.as_os_str().as_encoded_bytes())
+    });
     if files.is_empty() {
-        return Err(path_error(
+        return Err(vec![path_error(
             path,
             "the manifest directory has no *.yaml or *.yml files: add a manifest file, or pass a file",
-        ));
+        )]);
     }
     Ok(files)
 }
 
-/// Read a whole file, refusing one larger than [`MAX_FILE_BYTES`].
+/// What a directory entry is to the manifest.
+enum Listed {
+    File(SourceFile),
+    Directory(PathBuf),
+}
+
+/// Decide about entry `name` of directory `relative_dir` (below the manifest directory `root`):
+/// skipped (`None`), a directory to read, a manifest file, or an error (not a regular file, a link to a
+/// directory, unreadable).
+fn source_file(
+    root: &Path,
+    relative_dir: &Path,
+    name: &std::ffi::OsStr,
+    file_type: fs::FileType,
+) -> Result<Option<Listed>, ManifestError> {
+    if name.as_encoded_bytes().starts_with(b".") {
+        return Ok(None);
+    }
+    let relative = relative_dir.join(name);
+    if file_type.is_dir() {
+        return Ok(Some(Listed::Directory(relative)));
+    }
+    let file = root.join(&relative);
+    let linked_dir = file_type.is_symlink() && fs::metadata(&file).is_ok_and(|m| m.is_dir());
+    if !linked_dir && !is_yaml_name(name.as_encoded_bytes()) {
+        return Ok(None);
+    }
+    // Follow a symlink: a linked manifest file counts; its target must be a regular file.
+    let metadata = fs::metadata(&file).map_err(|e| {
+        path_error(
+            &file,
+            format!("cannot read the manifest file: {}", io_words(&e)),
+        )
+    })?;
+    if metadata.is_dir() {
+        return Err(path_error(
+            &file,
+            "is a symbolic link to a directory: bcprune does not follow directory links in a \
+             manifest; move the files into the manifest directory",
+        ));
+    }
+    check_regular(&file, &metadata)?;
+    Ok(Some(Listed::File(SourceFile {
+        path: file,
+        relative,
+    })))
+}
+
+/// `*.yaml` or `*.yml`, in any case.
+fn is_yaml_name(name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(b".yaml") || lower.ends_with(b".yml")
+}
+
+/// Refuse anything but a regular file, naming what it is.
+fn check_regular(path: &Path, metadata: &fs::Metadata) -> Result<(), ManifestError> {
+    if metadata.is_file() {
+        return Ok(());
+    }
+    let what = file_kind(metadata);
+    Err(path_error(
+        path,
+        format!(
+            "is {what}, not a regular file: a manifest must be a regular file (bcprune does not read \
+             from pipes or devices)"
+        ),
+    ))
+}
+
+#[cfg(unix)]
+fn file_kind(metadata: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = metadata.file_type();
+    if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn file_kind(metadata: &fs::Metadata) -> &'static str {
+    if metadata.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// Open `path` for reading without ever blocking on it: `O_NONBLOCK` makes opening a FIFO return at
+/// once (the file was checked to be regular, but it may have been replaced since), and the opened file
+/// is checked again.
+fn open_regular(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+/// Read a whole regular file, refusing any other kind and one larger than [`MAX_FILE_BYTES`].
 pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, ManifestError> {
     let cannot = |e: io::Error| {
         path_error(
@@ -90,22 +249,28 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, ManifestError> {
             format!("cannot read the manifest file: {}", io_words(&e)),
         )
     };
-    let file = fs::File::open(path).map_err(cannot)?;
-    let mut bytes = Vec::new();
-    if let Ok(metadata) = file.metadata() {
-        bytes.reserve(usize::try_from(metadata.len().min(MAX_FILE_BYTES)).unwrap_or(0));
-    }
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(path_error(
+    let file = open_regular(path).map_err(cannot)?;
+    let metadata = file.metadata().map_err(cannot)?;
+    check_regular(path, &metadata)?;
+    let too_large = || {
+        path_error(
             path,
             format!(
                 "the manifest file is larger than {} MiB; split it into several files in a directory",
                 MAX_FILE_BYTES / (1024 * 1024)
             ),
-        ));
+        )
+    };
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
+    // The cap holds even for a file that grows while it is read.
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
     }
     Ok(bytes)
 }
@@ -142,6 +307,12 @@ fn check_characters(file: &Arc<Path>, bytes: &[u8], text: &str) -> Result<(), Ma
     if let Some((offset, c)) = text.char_indices().find(|&(_, c)| is_forbidden(c)) {
         let what = if c == '\0' {
             "a NUL byte (is this a binary file?)".to_owned()
+        } else if is_bidi_control(c) {
+            format!(
+                "the bidirectional control character U+{:04X} (it makes text display in another \
+                 order than it is read)",
+                u32::from(c)
+            )
         } else {
             format!("the control character U+{:04X}", u32::from(c))
         };
@@ -157,14 +328,22 @@ fn check_characters(file: &Arc<Path>, bytes: &[u8], text: &str) -> Result<(), Ma
     Ok(())
 }
 
-/// Characters YAML does not allow in a stream: C0 controls other than tab, line feed and carriage return,
-/// DEL, and C1 controls other than NEL.
+/// Characters refused anywhere in a manifest: those YAML does not allow in a stream (C0 controls other
+/// than tab, line feed and carriage return, DEL, and C1 controls other than NEL), and bidirectional
+/// controls.
 fn is_forbidden(c: char) -> bool {
     match c {
         '\t' | '\n' | '\r' => false,
         '\u{85}' => false,
-        c => c.is_control(),
+        c => c.is_control() || is_bidi_control(c),
     }
+}
+
+/// The Unicode bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates
+/// (U+2066–U+2069), the left-to-right and right-to-left marks (U+200E, U+200F) and the Arabic letter
+/// mark (U+061C).
+pub(super) fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// An error at byte `offset` of `bytes` (valid UTF-8 up to `offset`), with its 1-based line and column
@@ -216,6 +395,26 @@ mod tests {
         assert!(err.message.contains("NUL"), "{}", err.message);
         let err = as_text(&file(), b"a\n\x1b[31m\n").expect_err("ESC");
         assert!(err.message.contains("U+001B"), "{}", err.message);
+    }
+
+    #[test]
+    fn bidirectional_controls_are_refused_anywhere() {
+        for c in [
+            '\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+        ] {
+            let text = format!("version: 1\nabsent: [5] # x{c}y\n");
+            let err = as_text(&file(), text.as_bytes()).expect_err("bidi");
+            assert_eq!((err.location.line, err.location.column), (2, 16), "{c:?}");
+            assert!(
+                err.message.contains(&format!(
+                    "bidirectional control character U+{:04X}",
+                    u32::from(c)
+                )),
+                "{}",
+                err.message
+            );
+        }
+        assert!(as_text(&file(), "reason: \"\u{5d0}\u{5d1} ok\"\n".as_bytes()).is_ok());
     }
 
     #[test]

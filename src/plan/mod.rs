@@ -167,12 +167,15 @@ mod tests {
             store_hash: None,
             max_deletes: 1000,
             protect: protect.iter().copied().collect(),
+            absent_subscribers: Vec::new(),
+            respond_within_days: None,
             absent: absent
                 .iter()
                 .enumerate()
                 .map(|(i, &id)| AbsentEntry {
                     id,
                     reason: Some(format!("reason {id}").into()),
+                    received: None,
                     location: Location {
                         file: file.clone(),
                         line: u32::try_from(i).unwrap_or(0) + 2,

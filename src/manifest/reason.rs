@@ -1,0 +1,194 @@
+//! What a `reason` may be: text a reviewer reads, recorded in the state file and the audit log, which
+//! live in git for good.
+//!
+//! So a reason is a string (`reason: 12` is a number to YAML and to every other tool reading the file:
+//! quote it), never empty, free of control and bidirectional-control characters (an escape such as
+//! `"\u202E"` would otherwise smuggle into the plan what the file itself may not contain), and never an
+//! email address: git history cannot be erased, so an address typed into a reason would outlive the
+//! erasure it asks for (PRODUCT.md §1).
+
+use yaml_rust2::scanner::TScalarStyle;
+
+use super::number::looks_like_number;
+use super::source::is_bidi_control;
+
+/// Check one `reason` value (a YAML scalar of the given style) for an entry naming a `noun`
+/// (`customer`, `subscriber`); the message says what is wrong and what to write instead.
+pub(super) fn check_reason(text: &str, style: TScalarStyle, noun: &str) -> Result<(), String> {
+    let plain = style == TScalarStyle::Plain;
+    if (plain && matches!(text, "~" | "null" | "Null" | "NULL")) || text.trim().is_empty() {
+        return Err(format!(
+            "`reason` is empty: say why this {noun} must be deleted, or remove the key"
+        ));
+    }
+    if plain && (is_bool_word(text) || looks_like_number(text)) {
+        let what = if is_bool_word(text) {
+            "a boolean"
+        } else {
+            "a number"
+        };
+        return Err(format!(
+            "`reason: {text}` is {what} to YAML, not text: a reason is a string; quote it \
+             (`reason: \"{text}\"`) or say more (`reason: \"ticket {text}\"`)"
+        ));
+    }
+    if let Some(c) = text
+        .chars()
+        .find(|&c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
+    {
+        let what = if is_bidi_control(c) {
+            "the bidirectional control character"
+        } else {
+            "the control character"
+        };
+        return Err(format!(
+            "`reason` contains {what} U+{:04X} (written as an escape): a reason must be plain text \
+             that reads the same on every screen",
+            u32::from(c)
+        ));
+    }
+    if contains_email(text) {
+        return Err(
+            "`reason` contains an email address: a manifest lives in git history, which cannot be \
+             erased, so the address would outlive the erasure; write a ticket or request number \
+             instead (e.g. `GDPR erasure request 2026-0042`)"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
+/// YAML 1.1 and 1.2 booleans: a plain `yes` is `true` to a YAML 1.1 reader.
+fn is_bool_word(text: &str) -> bool {
+    matches!(
+        text.to_ascii_lowercase().as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off"
+    )
+}
+
+/// Whether `text` holds something shaped like an email address: `local@domain.tld`, also with the
+/// full-width or small at sign, `[at]` / `(at)` for `@`, or a space on either side of it. The domain must
+/// have a dot and end in a label of at least two letters, so `ticket@2026` or `v1.2@3.4` are not taken
+/// for addresses.
+pub(super) fn contains_email(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let mut index = 0;
+    while index < chars.len() {
+        let Some(at_len) = at_sign(&chars[index..]) else {
+            index += 1;
+            continue;
+        };
+        let mut before = index;
+        if before > 0 && chars[before - 1] == ' ' {
+            before -= 1;
+        }
+        let mut after = index + at_len;
+        if chars.get(after) == Some(&' ') {
+            after += 1;
+        }
+        if before > 0 && is_local(chars[before - 1]) && is_domain(&chars[after..]) {
+            return true;
+        }
+        index += at_len;
+    }
+    false
+}
+
+/// The length of the at sign starting `chars`, if one does.
+fn at_sign(chars: &[char]) -> Option<usize> {
+    match chars.first()? {
+        '@' | '\u{FF20}' | '\u{FE6B}' => Some(1),
+        '[' | '(' => {
+            let word: String = chars.iter().skip(1).take(3).collect();
+            let close = if chars[0] == '[' { ']' } else { ')' };
+            (word.len() == 3 && word[..2].eq_ignore_ascii_case("at") && word.ends_with(close))
+                .then_some(4)
+        }
+        _ => None,
+    }
+}
+
+fn is_local(c: char) -> bool {
+    c.is_alphanumeric() || "._%+-!#$&'*/=?^`{|}~".contains(c)
+}
+
+/// Whether `chars` starts with a domain name: labels of letters, digits and `-`, at least two, the
+/// last of at least two letters.
+fn is_domain(chars: &[char]) -> bool {
+    let domain: String = chars
+        .iter()
+        .take_while(|&&c| c.is_alphanumeric() || c == '-' || c == '.' || c == '\u{3002}')
+        .map(|&c| if c == '\u{3002}' { '.' } else { c })
+        .collect();
+    let domain = domain.trim_end_matches(['.', '-']);
+    let labels: Vec<&str> = domain.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|label| !label.is_empty())
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().count() >= 2 && tld.chars().all(char::is_alphabetic))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_shaped_text_is_found() {
+        for text in [
+            "jane@example.com",
+            "request from Jane.Doe+shop@mail.example.co.uk, ticket 42",
+            "<jane@example.com>",
+            "jane @ example.com",
+            "jane[at]example.com",
+            "jane (at) example.com",
+            "jane＠example.com",
+            "müller@bücher.de",
+            "x@example.com.",
+        ] {
+            assert!(contains_email(text), "{text}");
+        }
+        for text in [
+            "GDPR erasure request 2026-0042",
+            "ticket@2026",
+            "v1.2@3.4",
+            "meet @ 10.30",
+            "@example.com",
+            "jane@",
+            "a @ b",
+            "see the chat (at) noon",
+            "email redacted, see OPS-1182",
+        ] {
+            assert!(!contains_email(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_reason_is_non_empty_plain_text_without_an_email() {
+        let plain = TScalarStyle::Plain;
+        let quoted = TScalarStyle::DoubleQuoted;
+        assert!(check_reason("GDPR 2026-0042", plain, "customer").is_ok());
+        assert!(check_reason("12", quoted, "customer").is_ok());
+        assert!(check_reason("yes", TScalarStyle::SingleQuoted, "customer").is_ok());
+        assert!(check_reason("two\nlines", TScalarStyle::Literal, "customer").is_ok());
+        for (text, style, fragment) in [
+            ("12", plain, "is a number to YAML"),
+            ("-1.5e3", plain, "is a number to YAML"),
+            ("0x1F", plain, "is a number to YAML"),
+            ("true", plain, "is a boolean to YAML"),
+            ("No", plain, "is a boolean to YAML"),
+            ("~", plain, "is empty"),
+            (" ", quoted, "is empty"),
+            (
+                "a\u{202E}b",
+                quoted,
+                "bidirectional control character U+202E",
+            ),
+            ("a\u{1b}b", quoted, "control character U+001B"),
+            ("ask jane@example.com", quoted, "contains an email address"),
+        ] {
+            let message = check_reason(text, style, "customer").expect_err(text);
+            assert!(message.contains(fragment), "{text}: {message}");
+        }
+    }
+}

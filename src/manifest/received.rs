@@ -1,0 +1,183 @@
+//! `received: YYYY-MM-DD`, the day an erasure request arrived, and the due date that follows from it
+//! (PRODUCT.md §9): one calendar month later (GDPR Art. 12(3)), or `respond_within_days` days later.
+//!
+//! A date is read in one form only, the one a reviewer cannot misread: an unquoted `YYYY-MM-DD` naming a
+//! real calendar day, not after today. Quotes are refused as they are for IDs (one spelling per value,
+//! so a file reads the same to every YAML tool); `2026-2-3`, `2026-02-30` and times are refused.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use yaml_rust2::scanner::TScalarStyle;
+
+/// Read a `received` value, or say why it is not a date a request can have arrived on.
+pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date, String> {
+    const EXPECTED: &str = "`received` is the day the request arrived, written YYYY-MM-DD (e.g. \
+                            `received: 2026-11-02`)";
+    match style {
+        TScalarStyle::Plain => {}
+        TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
+            let hint = if is_date_shaped(text) {
+                format!("; write it without quotes: received: {text}")
+            } else {
+                format!("; {EXPECTED}")
+            };
+            return Err(format!(
+                "`received` must be a date, not the quoted string `{}`{hint}",
+                super::number::shorten(text)
+            ));
+        }
+        TScalarStyle::Literal | TScalarStyle::Folded => {
+            return Err(format!(
+                "`received` must be a date, not a block scalar; {EXPECTED}"
+            ));
+        }
+    }
+    if text.is_empty() || matches!(text, "~" | "null" | "Null" | "NULL") {
+        return Err(format!(
+            "`received` is empty: give the date or remove the key; {EXPECTED}"
+        ));
+    }
+    if !is_date_shaped(text) {
+        return Err(format!(
+            "`{}` is not a date; {EXPECTED}",
+            super::number::shorten(text)
+        ));
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<i16>().unwrap_or(0);
+    let (year, month, day) = (number(0..4), number(5..7), number(8..10));
+    let month_i8 = i8::try_from(month).unwrap_or(0);
+    let day_i8 = i8::try_from(day).unwrap_or(0);
+    let date = Date::new(year, month_i8, day_i8).map_err(|_| {
+        if (1..=12).contains(&month) && year >= 1 {
+            let last = Date::new(year, month_i8, 1).map_or(0, |first| first.days_in_month());
+            format!(
+                "{text} is not a calendar date: {} {year} has {last} days",
+                month_name(month_i8)
+            )
+        } else {
+            format!("{text} is not a calendar date; {EXPECTED}")
+        }
+    })?;
+    if date > today {
+        return Err(format!(
+            "received {text} is after today ({today}): a request cannot have arrived in the future; \
+             check the date"
+        ));
+    }
+    Ok(date)
+}
+
+/// `NNNN-NN-NN` in ASCII digits.
+fn is_date_shaped(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() == 10
+        && bytes.iter().enumerate().all(|(index, &b)| match index {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+}
+
+fn month_name(month: i8) -> &'static str {
+    const NAMES: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    usize::try_from(month - 1)
+        .ok()
+        .and_then(|index| NAMES.get(index))
+        .copied()
+        .unwrap_or("this month")
+}
+
+/// The due date of a request received on `received`: `days` days later when given, else one calendar
+/// month later, on the same day of the month or, when that month is shorter, its last day (31 January →
+/// 28 or 29 February). Saturates at the last date jiff can represent.
+pub(super) fn due(received: Date, days: Option<u32>) -> Date {
+    let later = match days {
+        Some(days) => received.checked_add(i64::from(days).days()),
+        None => received.checked_add(1.month()),
+    };
+    later.unwrap_or(Date::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::date;
+
+    use super::*;
+
+    const TODAY: Date = date(2026, 12, 1);
+
+    fn read(text: &str) -> Result<Date, String> {
+        parse(text, TScalarStyle::Plain, TODAY)
+    }
+
+    #[test]
+    fn one_calendar_month_clamped_to_the_last_day() {
+        let cases = [
+            (date(2026, 1, 29), date(2026, 2, 28)),
+            (date(2026, 1, 30), date(2026, 2, 28)),
+            (date(2026, 1, 31), date(2026, 2, 28)),
+            (date(2028, 1, 29), date(2028, 2, 29)),
+            (date(2028, 1, 30), date(2028, 2, 29)),
+            (date(2028, 1, 31), date(2028, 2, 29)),
+            (date(2026, 1, 28), date(2026, 2, 28)),
+            (date(2026, 3, 31), date(2026, 4, 30)),
+            (date(2026, 12, 31), date(2027, 1, 31)),
+            (date(2026, 11, 2), date(2026, 12, 2)),
+            (date(2028, 2, 29), date(2028, 3, 29)),
+        ];
+        for (received, expected) in cases {
+            assert_eq!(due(received, None), expected, "{received}");
+        }
+    }
+
+    #[test]
+    fn respond_within_days_counts_calendar_days() {
+        assert_eq!(due(date(2026, 1, 31), Some(45)), date(2026, 3, 17));
+        assert_eq!(due(date(2028, 2, 28), Some(1)), date(2028, 2, 29));
+        assert_eq!(due(date(2026, 12, 31), Some(1)), date(2027, 1, 1));
+        assert_eq!(due(Date::MAX, Some(1)), Date::MAX);
+    }
+
+    #[test]
+    fn a_received_date_is_a_real_day_not_after_today() {
+        assert_eq!(read("2026-11-02"), Ok(date(2026, 11, 2)));
+        assert_eq!(read("2026-12-01"), Ok(TODAY));
+        assert_eq!(read("2024-02-29"), Ok(date(2024, 2, 29)));
+        for (text, fragment) in [
+            (
+                "2026-02-30",
+                "is not a calendar date: February 2026 has 28 days",
+            ),
+            ("2026-02-29", "February 2026 has 28 days"),
+            ("2026-04-31", "April 2026 has 30 days"),
+            ("2026-13-01", "is not a calendar date"),
+            ("2026-00-10", "is not a calendar date"),
+            ("2026-12-02", "is after today (2026-12-01)"),
+            ("2026-2-3", "is not a date"),
+            ("2026-11-02T10:00:00", "is not a date"),
+            ("02.11.2026", "is not a date"),
+            ("", "is empty"),
+            ("~", "is empty"),
+        ] {
+            let message = read(text).expect_err(text);
+            assert!(message.contains(fragment), "{text}: {message}");
+        }
+        let quoted = parse("2026-11-02", TScalarStyle::DoubleQuoted, TODAY).expect_err("quoted");
+        assert!(
+            quoted.contains("write it without quotes: received: 2026-11-02"),
+            "{quoted}"
+        );
+    }
+}
