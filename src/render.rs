@@ -234,8 +234,13 @@ mod tests {
     fn change(id: u32, action: Action, reason: &str) -> Change {
         let delete = action == Action::Delete;
         Change {
+            resource: crate::Resource::Customer,
             id,
             action,
+            recorded: false,
+            reappeared: false,
+            received: None,
+            due: None,
             reason: Some(reason.to_string()),
             email_masked: delete.then(|| "j***@example.com".to_string()),
             name_masked: delete.then(|| "J*** D***".to_string()),

@@ -7,9 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::CustomerId;
+use crate::Resource;
 use crate::api::Live;
-use crate::manifest::Manifest;
+use crate::manifest::{AbsentEntry, Manifest};
 use crate::mask;
 
 pub mod file;
@@ -44,10 +44,29 @@ impl Action {
 /// One manifest ID and what the plan does with it. Personal data only ever appears masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
-    /// The customer ID.
-    pub id: CustomerId,
+    /// `customer` or `subscriber` (PRODUCT §7): each has its own ID namespace. Plans saved before
+    /// subscribers existed have none and are customers.
+    #[serde(default)]
+    pub resource: Resource,
+    /// The customer or subscriber ID.
+    pub id: u32,
     /// `delete` (exists now) or `absent` (already gone).
     pub action: Action,
+    /// `absent` without a request: the state records it as deleted and verified, or found absent, so it
+    /// was not listed again (PRODUCT §11; IDs are never reused). False for everything listed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recorded: bool,
+    /// `delete` of an ID the state records as gone: it is present again (found by `--refresh-all`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reappeared: bool,
+    /// The day the erasure request arrived, from the manifest (PRODUCT §9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
+    pub received: Option<jiff::civil::Date>,
+    /// The day it must be done by: one calendar month after `received`, or `respond_within_days`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
+    pub due: Option<jiff::civil::Date>,
     /// The reason given in the manifest, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -120,30 +139,56 @@ pub fn compute(manifest: &Manifest, live: &Live) -> Plan {
     let mut changes: Vec<Change> = manifest
         .absent
         .iter()
-        .map(|entry| match live.customers.get(&entry.id) {
-            Some(customer) if !manifest.protect.contains(&entry.id) => Change {
-                id: entry.id,
-                action: Action::Delete,
-                reason: entry.reason.as_deref().map(str::to_owned),
-                email_masked: Some(mask::email(&customer.email)),
-                name_masked: Some(mask::name(&format!(
-                    "{} {}",
-                    customer.first_name, customer.last_name
-                ))),
-                date_modified: Some(customer.date_modified.clone()),
-            },
-            _ => Change {
-                id: entry.id,
-                action: Action::Absent,
-                reason: entry.reason.as_deref().map(str::to_owned),
-                email_masked: None,
-                name_masked: None,
-                date_modified: None,
-            },
+        .map(|entry| {
+            let absent = Change::absent(Resource::Customer, entry, manifest);
+            match live.customers.get(&entry.id) {
+                Some(customer) if !manifest.protect.contains(&entry.id) => Change {
+                    action: Action::Delete,
+                    email_masked: Some(mask::email(&customer.email)),
+                    name_masked: Some(mask::name(&format!(
+                        "{} {}",
+                        customer.first_name, customer.last_name
+                    ))),
+                    date_modified: Some(customer.date_modified.clone()),
+                    ..absent
+                },
+                _ => absent,
+            }
         })
         .collect();
-    changes.sort_by_key(|change| (change.action, change.id));
+    changes.sort_by_key(Change::order);
     Plan { changes }
+}
+
+impl Change {
+    /// The change for a manifest entry that is absent: its resource, ID, reason and deadline, nothing
+    /// from the store. A deletion fills in what was listed.
+    pub fn absent(resource: Resource, entry: &AbsentEntry, manifest: &Manifest) -> Change {
+        Change {
+            resource,
+            id: entry.id,
+            action: Action::Absent,
+            recorded: false,
+            reappeared: false,
+            received: entry.received,
+            due: entry.received.map(|received| manifest.due(received)),
+            reason: entry.reason.as_deref().map(str::to_owned),
+            email_masked: None,
+            name_masked: None,
+            date_modified: None,
+        }
+    }
+
+    /// A plan's order: deletions first, then what is already absent; customers before subscribers;
+    /// by ID.
+    pub fn order(&self) -> (Action, Resource, u32) {
+        (self.action, self.resource, self.id)
+    }
+
+    /// Whether this change is overdue on `today`: still to delete and past its due date.
+    pub fn is_overdue(&self, today: jiff::civil::Date) -> bool {
+        self.action == Action::Delete && self.due.is_some_and(|due| due < today)
+    }
 }
 
 #[cfg(test)]
@@ -153,6 +198,8 @@ mod tests {
     use std::sync::Arc;
 
     use proptest::prelude::*;
+
+    use crate::CustomerId;
 
     use super::*;
     use crate::api::LiveCustomer;
