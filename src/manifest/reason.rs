@@ -71,6 +71,10 @@ fn is_bool_word(text: &str) -> bool {
 /// have a dot and end in a label of at least two letters, so `ticket@2026` or `v1.2@3.4` are not taken
 /// for addresses.
 pub(super) fn contains_email(text: &str) -> bool {
+    // Most reasons have no at sign at all: answer without collecting characters.
+    if !text.contains(['@', '\u{FF20}', '\u{FE6B}', '[', '(']) {
+        return false;
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut index = 0;
     while index < chars.len() {
