@@ -423,7 +423,13 @@ impl Iterator for StreamChars {
             return None;
         }
         loop {
-            if let Some(c) = self.chunk[self.position..].chars().next() {
+            // ASCII (nearly every character of a manifest) without decoding.
+            let next = match self.chunk.as_bytes().get(self.position) {
+                Some(&byte) if byte.is_ascii() => Some(char::from(byte)),
+                Some(_) => self.chunk[self.position..].chars().next(),
+                None => None,
+            };
+            if let Some(c) = next {
                 self.position += c.len_utf8();
                 if !self.started {
                     self.started = true;
@@ -431,7 +437,7 @@ impl Iterator for StreamChars {
                         continue;
                     }
                 }
-                if is_forbidden(c) {
+                if is_forbidden_fast(c) {
                     return self.bail();
                 }
                 if self.in_indentation {
@@ -526,6 +532,15 @@ fn is_forbidden(c: char) -> bool {
     }
 }
 
+/// [`is_forbidden`], answered without a table lookup for ASCII.
+fn is_forbidden_fast(c: char) -> bool {
+    if c.is_ascii() {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}'
+    } else {
+        is_forbidden(c)
+    }
+}
+
 /// The Unicode bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates
 /// (U+2066–U+2069), the left-to-right and right-to-left marks (U+200E, U+200F) and the Arabic letter
 /// mark (U+061C).
@@ -582,6 +597,13 @@ mod tests {
         assert!(err.message.contains("NUL"), "{}", err.message);
         let err = as_text(&file(), b"a\n\x1b[31m\n").expect_err("ESC");
         assert!(err.message.contains("U+001B"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_fast_check_agrees_with_the_full_one() {
+        for c in (0..=0x3000u32).filter_map(char::from_u32) {
+            assert_eq!(is_forbidden_fast(c), is_forbidden(c), "{c:?}");
+        }
     }
 
     #[test]
