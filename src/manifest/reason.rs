@@ -32,6 +32,13 @@ pub(super) fn check_reason(text: &str, style: TScalarStyle, noun: &str) -> Resul
              (`reason: \"{text}\"`) or say more (`reason: \"ticket {text}\"`)"
         ));
     }
+    // Printable ASCII without an at sign or a bracket (nearly every reason) has nothing more to check.
+    if text
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'@' | b'[' | b'('))
+    {
+        return Ok(());
+    }
     if let Some(c) = text
         .chars()
         .find(|&c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
