@@ -10,6 +10,11 @@
 //! refused by its metadata before it is opened, and opened without blocking, so a FIFO can never hang
 //! `validate`, `plan` or `apply`. Each file is capped at [`MAX_FILE_BYTES`].
 //!
+//! A file is read twice at most: first streamed into the parser in 64 KiB chunks ([`StreamChars`], with
+//! the text checks and the hash made on the fly), so a valid 57 MB manifest is never held in memory as
+//! text; if anything at all is wrong with it, it is then read whole and checked as before, so every
+//! error keeps its exact message and position.
+//!
 //! The text checks live here, not in the parser, because the parser silently treats a NUL character as
 //! the end of the input (a binary file would be read as a truncated manifest) and reports invalid UTF-8
 //! without a position. Bidirectional controls are refused with the other control characters: they make
