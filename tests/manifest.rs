@@ -1632,6 +1632,83 @@ fn sha256_changes_with_any_edit_or_added_file_and_not_with_the_directory_name() 
     assert!(manifest::load(&workspace.path().join("three")).is_err());
 }
 
+/// SHA-256 of the manifest hash's definition (`Manifest::sha256`), over `(relative name, contents)`.
+fn expected_sha256(files: &[(&str, &[u8])]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for (name, contents) in files {
+        hasher.update(name.as_bytes());
+        hasher.update([0]);
+        hasher.update(contents.len().to_string().as_bytes());
+        hasher.update([0]);
+        hasher.update(contents);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+#[test]
+fn a_large_file_read_in_chunks_loads_exactly_and_hashes_as_defined() {
+    // Several 64 KiB chunks, with multi-byte characters falling on every possible chunk boundary,
+    // a byte order mark and CRLF line ends.
+    let mut yaml = String::from("\u{feff}version: 1\r\nabsent:\r\n");
+    for id in 1..=6000u32 {
+        yaml.push_str(&format!(
+            "  - id: {id}\r\n    reason: \"Löschung {id} — 請求 🙂\"\r\n"
+        ));
+    }
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    let big = workspace.write("m/2026/big.yaml", &yaml);
+    let small = workspace.write(
+        "m/a.yaml",
+        "version: 1\nabsent: []\nabsent_subscribers: [1]\n",
+    );
+    let manifest = load_ok(&dir);
+    assert_eq!(manifest.files, [big.clone(), small.clone()]);
+    assert_eq!(manifest.absent.len(), 6000);
+    let last = manifest.absent.last().expect("entries");
+    assert_eq!(
+        (last.id, last.reason.as_deref(), last.location.line),
+        (6000, Some("Löschung 6000 — 請求 🙂"), 2 + 2 * 6000 - 1)
+    );
+    let small_bytes = std::fs::read(&small).expect("read");
+    assert_eq!(
+        manifest.sha256,
+        expected_sha256(&[("2026/big.yaml", yaml.as_bytes()), ("a.yaml", &small_bytes)])
+    );
+
+    // The same file with an error near its end is reported exactly (line, column, message).
+    let broken = yaml.replace("  - id: 5999\r\n", "  - id: 05999\r\n");
+    std::fs::write(&big, &broken).expect("write");
+    let errors = load_err(&dir);
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    assert_eq!(
+        (errors[0].location.line, errors[0].location.column),
+        (2 + 2 * 5998 + 1, 9)
+    );
+    assert!(
+        errors[0].message.contains("leading zero"),
+        "{}",
+        errors[0].message
+    );
+
+    // A control character late in the file is found, not silently cut.
+    let control = yaml.replace("Löschung 5000 ", "Löschung\u{7} 5000 ");
+    std::fs::write(&big, &control).expect("write");
+    let errors = load_err(&dir);
+    assert_eq!(errors.len(), 1, "{}", describe(&errors));
+    assert!(
+        errors[0].message.contains("U+0007"),
+        "{}",
+        errors[0].message
+    );
+    assert_eq!(errors[0].location.line, 2 + 2 * 4999 + 1 + 1);
+}
+
 #[test]
 fn alias_bomb_is_rejected_fast() {
     let mut yaml = String::from("version: 1\n");

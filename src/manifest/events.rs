@@ -22,22 +22,41 @@ pub(super) struct Stop;
 /// The result of reading part of a file: `Err(Stop)` once the YAML cannot be read further.
 pub(super) type Step<T> = Result<T, Stop>;
 
-/// Reads one file's events and collects its errors.
-pub(super) struct Walker<'t, 'e> {
-    parser: Parser<Chars<'t>>,
+/// Reads one file's events (from any source of characters `I`) and collects its errors.
+pub(super) struct Walker<'t, 'e, I> {
+    parser: Parser<I>,
     file: Arc<Path>,
     errors: &'e mut Vec<ManifestError>,
     /// The text being parsed, to refine the positions of some errors.
-    text: &'t str,
-    /// Byte offset of each line's start, built on the first error that needs it.
-    line_starts: Option<Vec<usize>>,
+    text: TextSource<'t>,
     /// An error met while peeking, to be reported by the next `next()`.
     peek_error: Option<ScanError>,
     /// Whether the end of the stream has been read.
     ended: bool,
-    /// A (character index, byte offset) pair of `text` seen last, so that turning the parser's character
-    /// indices into byte offsets stays linear over a file.
+}
+
+/// The file's text for the rare questions the events cannot answer (where exactly an error is, whether
+/// a quoted key holds an escape): the text being parsed when it is held in memory, or else the file read
+/// again on the first such question, so a streamed manifest is held in memory only when it needs it.
+struct TextSource<'t> {
+    held: Option<&'t str>,
+    path: Arc<Path>,
+    loaded: Option<String>,
+    /// Byte offset of each line's start, built on the first question that needs it.
+    line_starts: Option<Vec<usize>>,
+    /// A (character index, byte offset) pair seen last, so that turning the parser's character indices
+    /// into byte offsets stays linear over a file.
     cursor: (usize, usize),
+}
+
+impl TextSource<'_> {
+    fn text(&mut self) -> &str {
+        if let Some(text) = self.held {
+            return text;
+        }
+        self.loaded
+            .get_or_insert_with(|| super::source::read_text(&self.path).unwrap_or_default())
+    }
 }
 
 /// A 1-based line and column (in characters).
@@ -62,22 +81,50 @@ fn to_u32(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
-impl<'t, 'e> Walker<'t, 'e> {
+impl<'t, 'e> Walker<'t, 'e, Chars<'t>> {
+    /// A walker over `text`, held in memory: the contents of `file`.
     pub(super) fn new(file: &Arc<Path>, text: &'t str, errors: &'e mut Vec<ManifestError>) -> Self {
+        Walker::with_parser(file, Parser::new_from_str(text), Some(text), errors)
+    }
+}
+
+impl<'e, I: Iterator<Item = char>> Walker<'static, 'e, I> {
+    /// A walker over the characters of `file` as they are read, already checked to be text without
+    /// tabs in indentation.
+    pub(super) fn streaming(
+        file: &Arc<Path>,
+        chars: I,
+        errors: &'e mut Vec<ManifestError>,
+    ) -> Self {
+        Walker::with_parser(file, Parser::new(chars), None, errors)
+    }
+}
+
+impl<'t, 'e, I: Iterator<Item = char>> Walker<'t, 'e, I> {
+    fn with_parser(
+        file: &Arc<Path>,
+        parser: Parser<I>,
+        held: Option<&'t str>,
+        errors: &'e mut Vec<ManifestError>,
+    ) -> Self {
         Walker {
-            parser: Parser::new_from_str(text),
+            parser,
             file: Arc::clone(file),
             errors,
-            text,
-            line_starts: None,
+            text: TextSource {
+                held,
+                path: Arc::clone(file),
+                loaded: None,
+                line_starts: None,
+                cursor: (0, 0),
+            },
             peek_error: None,
             ended: false,
-            cursor: (0, 0),
         }
     }
 }
 
-impl<'t> Walker<'t, '_> {
+impl<I: Iterator<Item = char>> Walker<'_, '_, I> {
     pub(super) fn location(&self, pos: impl Into<Pos>) -> Location {
         let pos = pos.into();
         Location {
@@ -101,9 +148,11 @@ impl<'t> Walker<'t, '_> {
     }
 
     /// The text of 1-based line `line` (without its line break), or "" past the end.
-    pub(super) fn line_text(&mut self, line: usize) -> &'t str {
-        let text = self.text;
-        let starts = self.line_starts.get_or_insert_with(|| {
+    pub(super) fn line_text(&mut self, line: usize) -> &str {
+        self.text.text();
+        let source = &mut self.text;
+        let text = source.held.or(source.loaded.as_deref()).unwrap_or("");
+        let starts = source.line_starts.get_or_insert_with(|| {
             std::iter::once(0)
                 .chain(text.match_indices('\n').map(|(i, _)| i + 1))
                 .collect()
@@ -128,8 +177,12 @@ impl<'t> Walker<'t, '_> {
     /// silently reading a different structure, so they are found before parsing. (A tab that is content
     /// of a multi-line string right after its indentation is reported too: an accepted limitation.)
     pub(super) fn tabs_in_indentation(&mut self) -> bool {
+        // A streamed file was checked while it was read (`source::StreamChars`).
+        let Some(text) = self.text.held else {
+            return false;
+        };
         let mut found = false;
-        for (index, line) in self.text.split('\n').enumerate() {
+        for (index, line) in text.split('\n').enumerate() {
             let content = line.trim_start_matches([' ', '\t']);
             let indentation = &line[..line.len() - content.len()];
             let content = content.trim_end_matches('\r');
@@ -302,29 +355,27 @@ impl<'t> Walker<'t, '_> {
         self.skip(&value)
     }
 
-    /// The byte offset in the text of the character at index `index` (the parser's `Marker::index`
-    /// counts characters). Walks from the last position asked for, so asking in file order stays linear.
-    fn byte_offset(&mut self, index: usize) -> usize {
-        let (mut chars, mut bytes) = self.cursor;
+    /// Whether the double-quoted scalar that starts at `mark` (its opening `"`) is written with a
+    /// backslash escape, so that what it reads as differs from what a reviewer sees.
+    pub(super) fn has_escape(&mut self, mark: Marker) -> bool {
+        let index = mark.index();
+        self.text.text();
+        let source = &mut self.text;
+        let text = source.held.or(source.loaded.as_deref()).unwrap_or("");
+        // Walk from the last position asked for, so asking in file order stays linear.
+        let (mut chars, mut bytes) = source.cursor;
         if index < chars {
             (chars, bytes) = (0, 0);
         }
-        for c in self.text[bytes..].chars() {
+        for c in text[bytes..].chars() {
             if chars == index {
                 break;
             }
             chars += 1;
             bytes += c.len_utf8();
         }
-        self.cursor = (chars, bytes);
-        bytes
-    }
-
-    /// Whether the double-quoted scalar that starts at `mark` (its opening `"`) is written with a
-    /// backslash escape, so that what it reads as differs from what a reviewer sees.
-    pub(super) fn has_escape(&mut self, mark: Marker) -> bool {
-        let start = self.byte_offset(mark.index());
-        let Some(rest) = self.text[start..].strip_prefix('"') else {
+        source.cursor = (chars, bytes);
+        let Some(rest) = text[bytes..].strip_prefix('"') else {
             return false;
         };
         let end = rest.find('"').unwrap_or(rest.len());

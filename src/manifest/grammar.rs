@@ -45,10 +45,22 @@ pub(super) fn parse_file(
     today: Date,
     errors: &mut Vec<ManifestError>,
 ) -> ParsedFile {
-    let mut grammar = Grammar {
-        walker: Walker::new(file, text, errors),
-        today,
-    };
+    parse(Walker::new(file, text, errors), today)
+}
+
+/// [`parse_file`] over the characters of `file` as they are read (`source::StreamChars`, which has
+/// checked them as `as_text` would).
+pub(super) fn parse_stream(
+    file: &Arc<Path>,
+    chars: impl Iterator<Item = char>,
+    today: Date,
+    errors: &mut Vec<ManifestError>,
+) -> ParsedFile {
+    parse(Walker::streaming(file, chars, errors), today)
+}
+
+fn parse<I: Iterator<Item = char>>(walker: Walker<'_, '_, I>, today: Date) -> ParsedFile {
+    let mut grammar = Grammar { walker, today };
     let mut parsed = ParsedFile::default();
     if grammar.tabs_in_indentation() {
         return parsed;
@@ -59,21 +71,21 @@ pub(super) fn parse_file(
 }
 
 /// The event reader plus what the grammar needs to know about the world.
-struct Grammar<'t, 'e> {
-    walker: Walker<'t, 'e>,
+struct Grammar<'t, 'e, I> {
+    walker: Walker<'t, 'e, I>,
     /// The last day a `received` date may name.
     today: Date,
 }
 
 /// The grammar reads events through the walker's methods (`next`, `skip`, `error`, ...).
-impl<'t, 'e> Deref for Grammar<'t, 'e> {
-    type Target = Walker<'t, 'e>;
+impl<'t, 'e, I> Deref for Grammar<'t, 'e, I> {
+    type Target = Walker<'t, 'e, I>;
     fn deref(&self) -> &Self::Target {
         &self.walker
     }
 }
 
-impl DerefMut for Grammar<'_, '_> {
+impl<I> DerefMut for Grammar<'_, '_, I> {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.walker
     }
@@ -177,7 +189,7 @@ impl IdList {
     }
 }
 
-impl Grammar<'_, '_> {
+impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
     fn document(&mut self, parsed: &mut ParsedFile) -> Step<()> {
         let (_stream_start, start) = self.next()?;
         let (event, mark) = self.next()?;

@@ -17,9 +17,11 @@ mod received;
 mod source;
 mod suggest;
 
+use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
@@ -214,6 +216,15 @@ pub fn load_with(path: &Path, options: &Options) -> Result<Manifest, ManifestErr
     let mut parsed = Vec::with_capacity(files.len());
     for file in &files {
         let shown: Arc<Path> = Arc::from(file.path.as_path());
+        let mut named = hasher.clone();
+        hash_name(&mut named, &file.relative);
+        if let Some((file_parsed, file_hasher)) =
+            stream_file(&shown, named, options.today, &mut errors)
+        {
+            hasher = file_hasher;
+            parsed.push(file_parsed);
+            continue;
+        }
         let bytes = match source::read_file(&file.path) {
             Ok(bytes) => bytes,
             Err(error) => {
@@ -221,12 +232,7 @@ pub fn load_with(path: &Path, options: &Options) -> Result<Manifest, ManifestErr
                 continue;
             }
         };
-        for (index, part) in file.relative.iter().enumerate() {
-            if index > 0 {
-                hasher.update(b"/");
-            }
-            hasher.update(part.as_encoded_bytes());
-        }
+        hash_name(&mut hasher, &file.relative);
         hasher.update([0]);
         hasher.update(bytes.len().to_string().as_bytes());
         hasher.update([0]);
@@ -262,6 +268,52 @@ pub fn load_with(path: &Path, options: &Options) -> Result<Manifest, ManifestErr
         absent_subscribers: merged.absent_subscribers,
         respond_within_days: merged.respond_within_days,
     })
+}
+
+/// Add a file's relative path to the manifest hash, `/`-separated.
+fn hash_name(hasher: &mut Sha256, relative: &Path) {
+    for (index, part) in relative.iter().enumerate() {
+        if index > 0 {
+            hasher.update(b"/");
+        }
+        hasher.update(part.as_encoded_bytes());
+    }
+}
+
+/// Parse one file as it is read, without holding its text (`source::StreamChars`): the fast path for
+/// a valid file. Returns `None`, with `errors` as they were, when the file has any problem at all (it
+/// cannot be opened, is not clean text, holds a YAML error): the caller then reads it whole, which
+/// reports exactly what is wrong with every position refined. `hasher` has the file's name; the
+/// returned one has the whole file.
+fn stream_file(
+    file: &Arc<Path>,
+    hasher: Sha256,
+    today: Date,
+    errors: &mut Vec<ManifestError>,
+) -> Option<(grammar::ParsedFile, Sha256)> {
+    let state = Rc::new(RefCell::new(source::StreamState {
+        hasher,
+        bail: false,
+        ended: false,
+    }));
+    let (chars, length) = source::StreamChars::open(file, Rc::clone(&state)).ok()?;
+    if length > source::MAX_FILE_BYTES {
+        return None;
+    }
+    {
+        let mut state = state.borrow_mut();
+        state.hasher.update([0]);
+        state.hasher.update(length.to_string().as_bytes());
+        state.hasher.update([0]);
+    }
+    let before = errors.len();
+    let parsed = grammar::parse_stream(file, chars, today, errors);
+    let state = state.borrow();
+    if state.bail || !state.ended || errors.len() > before {
+        errors.truncate(before);
+        return None;
+    }
+    Some((parsed, state.hasher.clone()))
 }
 
 /// The shape of one manifest file, for the JSON Schema (`schemas/manifest.schema.json`) that editors use

@@ -32,6 +32,13 @@ pub(super) fn check_reason(text: &str, style: TScalarStyle, noun: &str) -> Resul
              (`reason: \"{text}\"`) or say more (`reason: \"ticket {text}\"`)"
         ));
     }
+    // Printable ASCII without an at sign or a bracket (nearly every reason) has nothing more to check.
+    if text
+        .bytes()
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'@' | b'[' | b'('))
+    {
+        return Ok(());
+    }
     if let Some(c) = text
         .chars()
         .find(|&c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
@@ -71,6 +78,10 @@ fn is_bool_word(text: &str) -> bool {
 /// have a dot and end in a label of at least two letters, so `ticket@2026` or `v1.2@3.4` are not taken
 /// for addresses.
 pub(super) fn contains_email(text: &str) -> bool {
+    // Most reasons have no at sign at all: answer without collecting characters.
+    if !text.contains(['@', '\u{FF20}', '\u{FE6B}', '[', '(']) {
+        return false;
+    }
     let chars: Vec<char> = text.chars().collect();
     let mut index = 0;
     while index < chars.len() {

@@ -10,14 +10,23 @@
 //! refused by its metadata before it is opened, and opened without blocking, so a FIFO can never hang
 //! `validate`, `plan` or `apply`. Each file is capped at [`MAX_FILE_BYTES`].
 //!
+//! A file is read twice at most: first streamed into the parser in 64 KiB chunks ([`StreamChars`], with
+//! the text checks and the hash made on the fly), so a valid 57 MB manifest is never held in memory as
+//! text; if anything at all is wrong with it, it is then read whole and checked as before, so every
+//! error keeps its exact message and position.
+//!
 //! The text checks live here, not in the parser, because the parser silently treats a NUL character as
 //! the end of the input (a binary file would be read as a truncated manifest) and reports invalid UTF-8
 //! without a position. Bidirectional controls are refused with the other control characters: they make
 //! a line display in another order than it is read ("Trojan Source"), so a reviewer could approve IDs
 //! other than those bcprune reads.
 
+use std::cell::RefCell;
 use std::fs;
 use std::io::{self, Read};
+use std::rc::Rc;
+
+use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -275,6 +284,195 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, ManifestError> {
     Ok(bytes)
 }
 
+/// The whole text of a manifest file, as the parser reads it (without a byte order mark), or `None` when
+/// it cannot be read as text. For refining error positions in a streamed file.
+pub(super) fn read_text(path: &Path) -> Option<String> {
+    let bytes = read_file(path).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    Some(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    })
+}
+
+/// What a [`StreamChars`] found, shared with the loader: the file's hash contribution, and whether it
+/// stopped early because the file needs the in-memory path (not UTF-8, a forbidden character, a tab in
+/// indentation, larger or smaller than its metadata said, a read error). That path then reports
+/// exactly what is wrong, with the same messages and positions as always.
+pub(super) struct StreamState {
+    pub hasher: Sha256,
+    pub bail: bool,
+    /// The whole file was read, to its announced length.
+    pub ended: bool,
+}
+
+/// The characters of a manifest file as it is read, in 64 KiB chunks, so that a large manifest is
+/// never held in memory as text while it is parsed (a million IDs with reasons are a 57 MB file). The
+/// checks `as_text` and the walker's tab pass make over a file held in memory are made here on the fly;
+/// on the first doubt the stream ends and sets `bail`. Hashes the bytes it reads, so the manifest's
+/// SHA-256 covers exactly what was parsed.
+pub(super) struct StreamChars {
+    file: fs::File,
+    state: Rc<RefCell<StreamState>>,
+    /// Bytes the file's metadata announced (hashed before the contents); reading more or fewer bails.
+    expected: u64,
+    read: u64,
+    /// Raw bytes not yet decoded (at most 3 from the previous chunk, then the new chunk).
+    raw: Vec<u8>,
+    /// The decoded chunk and the position of the next character in it.
+    chunk: String,
+    position: usize,
+    /// Whether the first character (a byte order mark is skipped) has been seen.
+    started: bool,
+    /// Tab-in-indentation check: still in the line's indentation, and whether it held a tab.
+    in_indentation: bool,
+    indentation_tab: bool,
+    /// The stream has ended (or bailed): never read again.
+    done: bool,
+}
+
+impl StreamChars {
+    /// Open `path` (checked to be a regular file of at most [`MAX_FILE_BYTES`]) for streaming; the
+    /// hash of `relative` and the file's length are added to the state's hasher first.
+    pub(super) fn open(
+        path: &Path,
+        state: Rc<RefCell<StreamState>>,
+    ) -> Result<(StreamChars, u64), ManifestError> {
+        let cannot = |e: io::Error| {
+            path_error(
+                path,
+                format!("cannot read the manifest file: {}", io_words(&e)),
+            )
+        };
+        let file = open_regular(path).map_err(cannot)?;
+        let metadata = file.metadata().map_err(cannot)?;
+        check_regular(path, &metadata)?;
+        let expected = metadata.len();
+        let stream = StreamChars {
+            file,
+            state,
+            expected,
+            read: 0,
+            raw: Vec::new(),
+            chunk: String::new(),
+            position: 0,
+            started: false,
+            in_indentation: true,
+            indentation_tab: false,
+            done: false,
+        };
+        Ok((stream, expected))
+    }
+
+    fn bail(&mut self) -> Option<char> {
+        self.done = true;
+        self.state.borrow_mut().bail = true;
+        self.chunk.clear();
+        self.position = 0;
+        None
+    }
+
+    /// Read and decode the next chunk.
+    fn refill(&mut self) -> Refill {
+        const CHUNK: usize = 64 * 1024;
+        let kept = self.raw.len();
+        self.raw.resize(kept + CHUNK, 0);
+        let count = loop {
+            match self.file.read(&mut self.raw[kept..]) {
+                Ok(count) => break count,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => return Refill::Bail,
+            }
+        };
+        self.raw.truncate(kept + count);
+        self.read += count as u64;
+        if count == 0 {
+            // The end: no undecodable rest, and exactly the announced length.
+            return if kept == 0 && self.read == self.expected {
+                Refill::End
+            } else {
+                Refill::Bail
+            };
+        }
+        if self.read > self.expected.min(MAX_FILE_BYTES) {
+            return Refill::Bail;
+        }
+        self.state.borrow_mut().hasher.update(&self.raw[kept..]);
+        let valid = match std::str::from_utf8(&self.raw) {
+            Ok(text) => text.len(),
+            Err(error) if error.error_len().is_none() => error.valid_up_to(),
+            Err(_) => return Refill::Bail,
+        };
+        self.chunk.clear();
+        // The first `valid` bytes were just checked to be UTF-8.
+        self.chunk
+            .push_str(std::str::from_utf8(&self.raw[..valid]).unwrap_or_default());
+        self.raw.drain(..valid);
+        self.position = 0;
+        Refill::Data
+    }
+}
+
+/// What reading one more chunk gave.
+enum Refill {
+    Data,
+    End,
+    Bail,
+}
+
+impl Iterator for StreamChars {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        if self.done {
+            return None;
+        }
+        loop {
+            // ASCII (nearly every character of a manifest) without decoding.
+            let next = match self.chunk.as_bytes().get(self.position) {
+                Some(&byte) if byte.is_ascii() => Some(char::from(byte)),
+                Some(_) => self.chunk[self.position..].chars().next(),
+                None => None,
+            };
+            if let Some(c) = next {
+                self.position += c.len_utf8();
+                if !self.started {
+                    self.started = true;
+                    if c == '\u{feff}' {
+                        continue;
+                    }
+                }
+                if is_forbidden_fast(c) {
+                    return self.bail();
+                }
+                if self.in_indentation {
+                    match c {
+                        ' ' => {}
+                        '\t' => self.indentation_tab = true,
+                        '\n' => self.indentation_tab = false,
+                        // A tab before content (or a comment, or a CR): let the exact check decide.
+                        _ if self.indentation_tab => return self.bail(),
+                        _ => self.in_indentation = false,
+                    }
+                } else if c == '\n' {
+                    self.in_indentation = true;
+                    self.indentation_tab = false;
+                }
+                return Some(c);
+            }
+            match self.refill() {
+                Refill::Data => {}
+                Refill::End => {
+                    self.done = true;
+                    self.state.borrow_mut().ended = true;
+                    return None;
+                }
+                Refill::Bail => return self.bail(),
+            }
+        }
+    }
+}
+
 /// Check that `bytes` is UTF-8 text without control characters and return it as text, without a leading
 /// byte order mark. On failure, the error names the line and column (and the byte offset) of the first
 /// offending byte.
@@ -339,6 +537,15 @@ fn is_forbidden(c: char) -> bool {
     }
 }
 
+/// [`is_forbidden`], answered without a table lookup for ASCII.
+fn is_forbidden_fast(c: char) -> bool {
+    if c.is_ascii() {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}'
+    } else {
+        is_forbidden(c)
+    }
+}
+
 /// The Unicode bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates
 /// (U+2066–U+2069), the left-to-right and right-to-left marks (U+200E, U+200F) and the Arabic letter
 /// mark (U+061C).
@@ -395,6 +602,13 @@ mod tests {
         assert!(err.message.contains("NUL"), "{}", err.message);
         let err = as_text(&file(), b"a\n\x1b[31m\n").expect_err("ESC");
         assert!(err.message.contains("U+001B"), "{}", err.message);
+    }
+
+    #[test]
+    fn the_fast_check_agrees_with_the_full_one() {
+        for c in (0..=0x3000u32).filter_map(char::from_u32) {
+            assert_eq!(is_forbidden_fast(c), is_forbidden(c), "{c:?}");
+        }
     }
 
     #[test]
