@@ -299,6 +299,8 @@ mod tests {
             api_host: "h".into(),
             manifest,
             state: None,
+            audit_head: None,
+            refresh_all: false,
             summary: plan.summary(),
             changes: plan.changes.clone(),
         };

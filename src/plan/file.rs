@@ -57,6 +57,14 @@ pub struct SavedPlan {
     pub manifest: ManifestRef,
     /// The state file's lineage and serial when planned; `null` when there was no state file yet.
     pub state: Option<StateRef>,
+    /// The audit log's head when planned (`seq` and `hash` of its last line; PRODUCT §10), so a reviewer
+    /// can match the plan against the committed log. Absent when there was no audit log yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<crate::state::AuditHead>,
+    /// Whether every manifest ID was listed (`plan --refresh-all`), or only those the state does not
+    /// record as gone (PRODUCT §11).
+    #[serde(default)]
+    pub refresh_all: bool,
     /// The counts.
     pub summary: Summary,
     /// Every manifest ID: deletions first, then those already absent, each sorted by ID.
@@ -84,6 +92,8 @@ impl SavedPlan {
                 sha256: manifest.sha256.clone(),
             },
             state,
+            audit_head: None,
+            refresh_all: false,
             summary: plan.summary(),
             changes: plan.changes.clone(),
         }
@@ -105,8 +115,11 @@ impl SavedPlan {
         }
         let mut seen = BTreeSet::new();
         for change in &self.changes {
-            if !seen.insert(change.id) {
-                return Err(PlanCheckError::DuplicateId { id: change.id });
+            if !seen.insert((change.resource, change.id)) {
+                return Err(PlanCheckError::DuplicateId {
+                    resource: change.resource,
+                    id: change.id,
+                });
             }
             if change.action == Action::Delete && change.date_modified.is_none() {
                 return Err(PlanCheckError::MissingDateModified { id: change.id });
@@ -256,8 +269,8 @@ pub enum PlanCheckError {
         env!("CARGO_PKG_VERSION")
     )]
     FormatVersion { found: u32 },
-    #[error("saved plan lists customer {id} twice; make a new plan")]
-    DuplicateId { id: CustomerId },
+    #[error("saved plan lists {resource} {id} twice; make a new plan")]
+    DuplicateId { resource: crate::Resource, id: u32 },
     #[error("saved plan has no date_modified for customer {id} to delete; make a new plan")]
     MissingDateModified { id: CustomerId },
     #[error("saved plan summary does not match its changes; make a new plan")]
