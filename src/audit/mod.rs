@@ -12,10 +12,16 @@
 //! reconcile the ones whose outcome was never written. An apply refuses to extend a log whose chain is
 //! broken ([`AuditLog::open`]), so tampering is never buried under new lines.
 //!
-//! Limitation: removing lines from the *end* of the log leaves a valid shorter chain; keep the last hash
-//! ([`VerifyReport::last_hash`]) elsewhere (e.g. the CI job log) to detect that.
+//! Removing lines from the *end* of the log leaves a valid shorter chain, and so does rewriting it from
+//! some line on and re-chaining it. Both are caught against a head recorded elsewhere ([`head`]): the
+//! state records the log's head at every save, apply prints it, a saved plan carries it, and
+//! `audit verify` checks the log against the state's head and `--expect-head`.
 
 pub mod canonical;
+pub mod found;
+pub mod head;
+
+pub use head::{ExpectedHead, HeadMismatch, read_head};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
@@ -74,6 +80,9 @@ pub enum EventKind {
     /// The run was interrupted (Ctrl-C) before all batches were sent. Not written today: an interrupted run
     /// says so in its `apply_finished` message.
     Interrupted,
+    /// Manifest IDs the apply listed and found already gone (nothing to delete): customer `ids`, and
+    /// `subscriber_ids` when there are any; recorded in the state's `absent` (PRODUCT §9).
+    FoundAbsent,
 }
 
 impl EventKind {
@@ -89,6 +98,7 @@ impl EventKind {
             EventKind::Reconciled => "reconciled",
             EventKind::Skipped => "skipped",
             EventKind::Interrupted => "interrupted",
+            EventKind::FoundAbsent => "found_absent",
         }
     }
 }
@@ -436,6 +446,15 @@ pub enum VerifyError {
 /// continuous from 1, each `prev_hash` the previous line's `hash` (64 zeros for the first), each `hash` the
 /// SHA-256 of its line. Returns the first bad line otherwise.
 pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
+    verify_at(path, &BTreeSet::new()).map(|(report, _)| report)
+}
+
+/// [`verify`], also returning the `hash` of each line whose `seq` is in `seqs` (those the log has), to
+/// check it against a head recorded elsewhere ([`head::check`]).
+pub fn verify_at(
+    path: &Path,
+    seqs: &BTreeSet<u64>,
+) -> Result<(VerifyReport, BTreeMap<u64, String>), VerifyError> {
     let bytes = crate::fsio::read_capped(path, crate::fsio::AUDIT_LIMIT).map_err(|source| {
         VerifyError::Read {
             path: path.to_path_buf(),
@@ -443,9 +462,15 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
         }
     })?;
     let mut runs = BTreeSet::new();
-    let summary = scan(&bytes, |_, object| {
+    let mut hashes = BTreeMap::new();
+    let summary = scan(&bytes, |seq, object| {
         if let Some(run_id) = object.get("run_id").and_then(Value::as_str) {
             runs.insert(run_id.to_string());
+        }
+        if seqs.contains(&seq)
+            && let Some(hash) = object.get("hash").and_then(Value::as_str)
+        {
+            hashes.insert(seq, hash.to_string());
         }
     })
     .map_err(|broken| VerifyError::Broken {
@@ -453,11 +478,12 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
         line: broken.line,
         reason: broken.reason,
     })?;
-    Ok(VerifyReport {
+    let report = VerifyReport {
         lines: summary.lines,
         runs: runs.len(),
         last_hash: summary.last_hash,
-    })
+    };
+    Ok((report, hashes))
 }
 
 /// A `batch_intent` whose outcome was never written: its DELETE may or may not have been sent.

@@ -94,6 +94,26 @@ pub enum CliError {
     /// Writing the command's output failed (other than a closed pipe).
     #[error("could not write to standard output: {0}")]
     Output(std::io::Error),
+    /// `import` stopped before writing anything.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
+    /// An `import` flag (`--reason`, `--received`) is invalid.
+    #[error("{0}")]
+    ImportFlag(String),
+    /// `import` could not look the emails up.
+    #[error("could not look the emails up, so nothing was written: {0}")]
+    Lookup(ApiError),
+    /// `audit verify`: the log does not carry a head recorded elsewhere (cut short, or rewritten).
+    #[error(transparent)]
+    AuditHead(crate::audit::HeadMismatch),
+    /// `report`: the audit log cannot back the report printed above.
+    #[error(
+        "the report above cannot be matched against the audit log: {0}. Run `bcprune audit verify` on it"
+    )]
+    ReportAudit(String),
+    /// The hidden `BCPRUNE_TODAY` / `--today` is not a date.
+    #[error("BCPRUNE_TODAY: `{0}` is not a date written YYYY-MM-DD")]
+    BadToday(String),
     /// The reader of stdout went away (`| head`): stop quietly.
     #[error("standard output was closed")]
     ClosedPipe,
@@ -136,6 +156,12 @@ impl CliError {
             | CliError::Demo(_)
             | CliError::ApplyNeedsManifest
             | CliError::Output(_)
+            | CliError::Import(_)
+            | CliError::ImportFlag(_)
+            | CliError::Lookup(_)
+            | CliError::AuditHead(_)
+            | CliError::ReportAudit(_)
+            | CliError::BadToday(_)
             | CliError::ClosedPipe => Exit::Error,
         }
     }
