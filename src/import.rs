@@ -462,7 +462,10 @@ fn collect(
 
 /// Split CSV text into records, each with the line it starts on. A quote left open is an error naming
 /// the line it opened on.
-fn csv_records(text: &str) -> Result<Vec<(usize, Vec<String>)>, (usize, String)> {
+/// CSV records, each with the line it starts on.
+type Records = Vec<(usize, Vec<String>)>;
+
+fn csv_records(text: &str) -> Result<Records, (usize, String)> {
     let mut records = Vec::new();
     let mut fields: Vec<String> = Vec::new();
     let mut field = String::new();
