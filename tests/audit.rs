@@ -327,3 +327,30 @@ fn a_saved_plan_carries_the_head_of_the_audit_log_it_was_made_against() {
     assert_eq!(saved["audit_head"]["seq"], head.seq);
     assert_eq!(saved["audit_head"]["hash"], head.hash.as_str());
 }
+
+#[test]
+fn apply_refuses_to_extend_a_log_cut_short_since_the_state_was_saved_and_deletes_nothing() {
+    let sim = crate::support::store(10);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", crate::support::manifest_yaml(&[2], ""));
+    crate::support::apply_auto(&sim, &manifest, &[]).success();
+    let state = crate::support::read_json(&ws.path().join("bcprune.state.json"));
+    let head = state["audit_head"]["seq"].as_u64().expect("head") as usize;
+    let log = ws.path().join("bcprune.audit.jsonl");
+    edit_lines(&log, |lines| lines.truncate(head - 1));
+    let deletes_before = crate::support::deletes(&sim).len();
+    let manifest = ws.write("m.yaml", crate::support::manifest_yaml(&[2, 3], ""));
+    crate::support::apply_auto(&sim, &manifest, &[])
+        .code(1)
+        .stderr(predicate::str::contains("refusing to extend the audit log"))
+        .stderr(predicate::str::contains("the log was cut short"));
+    assert_eq!(
+        crate::support::deletes(&sim).len(),
+        deletes_before,
+        "nothing deleted"
+    );
+    // A missing log is refused too, and not created.
+    std::fs::remove_file(&log).expect("remove");
+    crate::support::apply_auto(&sim, &manifest, &[]).code(1);
+    assert!(!log.exists());
+}

@@ -238,7 +238,8 @@ async fn locked<S: Store>(
         }
     }
 
-    let mut audit = match AuditLog::open(&request.audit_path) {
+    let head = state.as_ref().and_then(|s| s.audit_head.as_ref()); // PRODUCT §10
+    let mut audit = match AuditLog::open_at_head(&request.audit_path, head) {
         Ok(audit) => audit,
         Err(error) => return Outcome::Error(RunError::Audit(error)),
     };

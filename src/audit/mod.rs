@@ -23,6 +23,11 @@ pub mod head;
 
 pub use head::{ExpectedHead, HeadMismatch, read_head};
 
+use crate::state::AuditHead;
+
+/// Who recorded the head [`AuditLog::open_at_head`] checks, in its messages.
+const HEAD_BY: &str = "the state file (its `audit_head`)";
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -218,6 +223,16 @@ pub enum AuditError {
         line: u64,
         reason: String,
     },
+    /// The log does not carry the head the state recorded: cut short or rewritten since.
+    #[error(
+        "refusing to extend the audit log {}: {mismatch}. If you moved the log aside on purpose (a new \
+         log starts a new chain), remove `audit_head` from the state file and say why in its commit",
+        path.display()
+    )]
+    NotAtHead {
+        path: PathBuf,
+        mismatch: Box<HeadMismatch>,
+    },
     /// Another process has the log open for writing.
     #[error(
         "the audit log {} is being written by another bcprune process; wait for it to finish",
@@ -262,11 +277,31 @@ impl AuditLog {
     /// Open the log at `path` for appending, creating it if missing (its directory must exist). An existing
     /// log is verified first: a broken chain (or an incomplete last line) is refused with the first bad line.
     pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
+        AuditLog::open_at_head(path, None)
+    }
+
+    /// [`AuditLog::open`], also refusing a log that does not carry `head` (the state's `audit_head`):
+    /// a log cut short or rewritten and re-chained since the state was saved must not be extended, as a
+    /// broken one is not (PRODUCT §10). A missing log is then not created.
+    pub fn open_at_head(path: &Path, head: Option<&AuditHead>) -> Result<AuditLog, AuditError> {
         let open_error = |source| AuditError::Open {
             path: path.to_path_buf(),
             source,
         };
         let existed = path.exists();
+        let expected = head.map(ExpectedHead::from);
+        let not_at_head = |mismatch| AuditError::NotAtHead {
+            path: path.to_path_buf(),
+            mismatch: Box::new(mismatch),
+        };
+        if !existed && let Some(expected) = expected.as_ref().filter(|h| h.seq > 0) {
+            let empty = VerifyReport {
+                lines: 0,
+                runs: 0,
+                last_hash: ZERO_HASH.to_string(),
+            };
+            head::check(path, &empty, &BTreeMap::new(), expected, HEAD_BY).map_err(not_at_head)?;
+        }
         if existed {
             // Before opening: opening a FIFO, or reading a device, could hang or never end.
             std::fs::metadata(path)
@@ -293,11 +328,28 @@ impl AuditLog {
             .map_err(open_error)?;
         let bytes =
             crate::fsio::read_open_capped(&file, crate::fsio::AUDIT_LIMIT).map_err(open_error)?;
-        let summary = scan(&bytes, |_, _| {}).map_err(|broken| AuditError::Broken {
+        let wanted = expected.as_ref().map(|h| h.seq);
+        let mut hashes = BTreeMap::new();
+        let summary = scan(&bytes, |seq, object| {
+            if Some(seq) == wanted
+                && let Some(hash) = object.get("hash").and_then(Value::as_str)
+            {
+                hashes.insert(seq, hash.to_string());
+            }
+        })
+        .map_err(|broken| AuditError::Broken {
             path: path.to_path_buf(),
             line: broken.line,
             reason: broken.reason,
         })?;
+        if let Some(expected) = &expected {
+            let report = VerifyReport {
+                lines: summary.lines,
+                runs: 0,
+                last_hash: summary.last_hash.clone(),
+            };
+            head::check(path, &report, &hashes, expected, HEAD_BY).map_err(not_at_head)?;
+        }
         if !existed {
             // Make the new file's directory entry durable too.
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
