@@ -302,6 +302,33 @@ mod tests {
     }
 
     #[test]
+    fn import_report_and_audit_head_errors() {
+        insta::assert_snapshot!(shown(CliError::Import(crate::import::ImportError::Exists("r.yaml".into()))), @"[exit 1] error: r.yaml already exists: import writes a new manifest file, one per request, and never changes one. Pick a new file name (e.g. customers/2026/12/request-0043.yaml)");
+        let input = crate::import::InputError {
+            origin: crate::import::Origin::Line {
+                source: "r.csv".into(),
+                line: 3,
+            },
+            message: "`j***@` is not a valid email address: no @".into(),
+        };
+        insta::assert_snapshot!(shown(CliError::Import(crate::import::ImportError::Input(vec![input]))), @r"
+        [exit 1] error: r.csv:3: `j***@` is not a valid email address: no @
+        error: 1 invalid input; nothing was looked up or written
+        ");
+        insta::assert_snapshot!(shown(CliError::ImportFlag("--received: received 2027-01-01 is after today (2026-12-01): a request cannot have arrived in the future".into())), @"[exit 1] error: --received: received 2027-01-01 is after today (2026-12-01): a request cannot have arrived in the future");
+        let mismatch = crate::audit::HeadMismatch::Shorter {
+            log: "a.jsonl".into(),
+            lines: 3,
+            seq: 5,
+            expected: "5:2300f193b3e3".into(),
+            by: "--expect-head".into(),
+        };
+        insta::assert_snapshot!(shown(CliError::AuditHead(mismatch)), @"[exit 1] error: the audit log a.jsonl has 3 lines, but --expect-head records its head at line 5 (5:2300f193b3e3): the log was cut short (lines removed from its end). Restore the log from version control or the CI artifact; do not apply with it");
+        insta::assert_snapshot!(shown(CliError::ReportAudit("the chain is broken".into())), @"[exit 1] error: the report above cannot be matched against the audit log: the chain is broken. Run `bcprune audit verify` on it");
+        insta::assert_snapshot!(shown(CliError::BadToday("x".into())), @"[exit 1] error: BCPRUNE_TODAY: `x` is not a date written YYYY-MM-DD");
+    }
+
+    #[test]
     fn a_closed_pipe_says_nothing_and_exits_1() {
         let error = CliError::output(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
         assert_eq!(shown(error), "[exit 1] ");
