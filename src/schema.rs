@@ -16,6 +16,11 @@ pub fn state() -> String {
     render(schemars::schema_for!(crate::state::State))
 }
 
+/// Pretty JSON Schema of the erasure report (`report --format json`).
+pub fn report() -> String {
+    render(schemars::schema_for!(crate::report::Report))
+}
+
 fn render(schema: schemars::Schema) -> String {
     // Serializing a `serde_json::Value` cannot fail.
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();

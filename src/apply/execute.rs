@@ -69,6 +69,7 @@ impl Records<'_> {
     /// the next run settles; the other order could lose a deletion.
     fn save(&mut self, view: &dyn View) -> Result<u64, Fatal> {
         let started = Instant::now();
+        self.state.audit_head = Some(self.audit.head()); // PRODUCT §10: the head at every save
         self.state
             .save(&self.options.state_path)
             .map_err(Fatal::State)?;

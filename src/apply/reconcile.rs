@@ -106,6 +106,7 @@ pub async fn reconcile<S: Store>(
                 )),
         );
     }
+    state.audit_head = Some(audit.head()); // PRODUCT §10: the head at every save
     state
         .save(&options.state_path)
         .map_err(ReconcileError::State)?;

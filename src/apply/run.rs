@@ -238,7 +238,8 @@ async fn locked<S: Store>(
         }
     }
 
-    let mut audit = match AuditLog::open(&request.audit_path) {
+    let head = state.as_ref().and_then(|s| s.audit_head.as_ref()); // PRODUCT §10
+    let mut audit = match AuditLog::open_at_head(&request.audit_path, head) {
         Ok(audit) => audit,
         Err(error) => return Outcome::Error(RunError::Audit(error)),
     };
@@ -324,6 +325,20 @@ async fn locked<S: Store>(
         view.skipped(&vanished);
     }
     if to_delete.is_empty() {
+        // PRODUCT §9: what this apply found absent is recorded, even with nothing to delete.
+        let found = crate::audit::found::found_absent(&plan, &vanished);
+        let state = state.get_or_insert_with(|| State::new(store_hash, &manifest.sha256));
+        let run = (
+            request.run_id.as_str(),
+            store_hash,
+            manifest.sha256.as_str(),
+        );
+        let path = &request.state_path;
+        if let Err(error) =
+            crate::audit::found::record_no_delete_apply(&mut audit, state, &found, run, path)
+        {
+            return Outcome::Error(error.into());
+        }
         return Outcome::NoChanges;
     }
     if request.saved.is_none() && !request.auto_approve {
@@ -410,6 +425,18 @@ async fn delete<S: Store>(
         if let Err(error) = audit.append(skipped) {
             return Outcome::Error(RunError::AuditStart(error));
         }
+    }
+    // PRODUCT §9: what this apply found absent is recorded (state and audit) before any DELETE.
+    let found = crate::audit::found::found_absent(plan, vanished);
+    let recorded = crate::audit::found::record_found_absent(
+        audit,
+        state,
+        &found,
+        &request.run_id,
+        &request.state_path,
+    );
+    if let Err(error) = recorded {
+        return Outcome::Error(error.into());
     }
     let report = execute(store, &approved, options, audit, state, view, interrupt).await;
     Outcome::Applied(Box::new(Applied {

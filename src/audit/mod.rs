@@ -12,10 +12,21 @@
 //! reconcile the ones whose outcome was never written. An apply refuses to extend a log whose chain is
 //! broken ([`AuditLog::open`]), so tampering is never buried under new lines.
 //!
-//! Limitation: removing lines from the *end* of the log leaves a valid shorter chain; keep the last hash
-//! ([`VerifyReport::last_hash`]) elsewhere (e.g. the CI job log) to detect that.
+//! Removing lines from the *end* of the log leaves a valid shorter chain, and so does rewriting it from
+//! some line on and re-chaining it. Both are caught against a head recorded elsewhere ([`head`]): the
+//! state records the log's head at every save, apply prints it, a saved plan carries it, and
+//! `audit verify` checks the log against the state's head and `--expect-head`.
 
 pub mod canonical;
+pub mod found;
+pub mod head;
+
+pub use head::{ExpectedHead, HeadMismatch, read_head};
+
+use crate::state::AuditHead;
+
+/// Who recorded the head [`AuditLog::open_at_head`] checks, in its messages.
+const HEAD_BY: &str = "the state file (its `audit_head`)";
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{File, OpenOptions};
@@ -74,6 +85,9 @@ pub enum EventKind {
     /// The run was interrupted (Ctrl-C) before all batches were sent. Not written today: an interrupted run
     /// says so in its `apply_finished` message.
     Interrupted,
+    /// Manifest IDs the apply listed and found already gone (nothing to delete): customer `ids`, and
+    /// `subscriber_ids` when there are any; recorded in the state's `absent` (PRODUCT §9).
+    FoundAbsent,
 }
 
 impl EventKind {
@@ -89,6 +103,7 @@ impl EventKind {
             EventKind::Reconciled => "reconciled",
             EventKind::Skipped => "skipped",
             EventKind::Interrupted => "interrupted",
+            EventKind::FoundAbsent => "found_absent",
         }
     }
 }
@@ -208,6 +223,16 @@ pub enum AuditError {
         line: u64,
         reason: String,
     },
+    /// The log does not carry the head the state recorded: cut short or rewritten since.
+    #[error(
+        "refusing to extend the audit log {}: {mismatch}. If you moved the log aside on purpose (a new \
+         log starts a new chain), remove `audit_head` from the state file and say why in its commit",
+        path.display()
+    )]
+    NotAtHead {
+        path: PathBuf,
+        mismatch: Box<HeadMismatch>,
+    },
     /// Another process has the log open for writing.
     #[error(
         "the audit log {} is being written by another bcprune process; wait for it to finish",
@@ -252,11 +277,31 @@ impl AuditLog {
     /// Open the log at `path` for appending, creating it if missing (its directory must exist). An existing
     /// log is verified first: a broken chain (or an incomplete last line) is refused with the first bad line.
     pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
+        AuditLog::open_at_head(path, None)
+    }
+
+    /// [`AuditLog::open`], also refusing a log that does not carry `head` (the state's `audit_head`):
+    /// a log cut short or rewritten and re-chained since the state was saved must not be extended, as a
+    /// broken one is not (PRODUCT §10). A missing log is then not created.
+    pub fn open_at_head(path: &Path, head: Option<&AuditHead>) -> Result<AuditLog, AuditError> {
         let open_error = |source| AuditError::Open {
             path: path.to_path_buf(),
             source,
         };
         let existed = path.exists();
+        let expected = head.map(ExpectedHead::from);
+        let not_at_head = |mismatch| AuditError::NotAtHead {
+            path: path.to_path_buf(),
+            mismatch: Box::new(mismatch),
+        };
+        if !existed && let Some(expected) = expected.as_ref().filter(|h| h.seq > 0) {
+            let empty = VerifyReport {
+                lines: 0,
+                runs: 0,
+                last_hash: ZERO_HASH.to_string(),
+            };
+            head::check(path, &empty, &BTreeMap::new(), expected, HEAD_BY).map_err(not_at_head)?;
+        }
         if existed {
             // Before opening: opening a FIFO, or reading a device, could hang or never end.
             std::fs::metadata(path)
@@ -283,11 +328,28 @@ impl AuditLog {
             .map_err(open_error)?;
         let bytes =
             crate::fsio::read_open_capped(&file, crate::fsio::AUDIT_LIMIT).map_err(open_error)?;
-        let summary = scan(&bytes, |_, _| {}).map_err(|broken| AuditError::Broken {
+        let wanted = expected.as_ref().map(|h| h.seq);
+        let mut hashes = BTreeMap::new();
+        let summary = scan(&bytes, |seq, object| {
+            if Some(seq) == wanted
+                && let Some(hash) = object.get("hash").and_then(Value::as_str)
+            {
+                hashes.insert(seq, hash.to_string());
+            }
+        })
+        .map_err(|broken| AuditError::Broken {
             path: path.to_path_buf(),
             line: broken.line,
             reason: broken.reason,
         })?;
+        if let Some(expected) = &expected {
+            let report = VerifyReport {
+                lines: summary.lines,
+                runs: 0,
+                last_hash: summary.last_hash.clone(),
+            };
+            head::check(path, &report, &hashes, expected, HEAD_BY).map_err(not_at_head)?;
+        }
         if !existed {
             // Make the new file's directory entry durable too.
             let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
@@ -436,6 +498,15 @@ pub enum VerifyError {
 /// continuous from 1, each `prev_hash` the previous line's `hash` (64 zeros for the first), each `hash` the
 /// SHA-256 of its line. Returns the first bad line otherwise.
 pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
+    verify_at(path, &BTreeSet::new()).map(|(report, _)| report)
+}
+
+/// [`verify`], also returning the `hash` of each line whose `seq` is in `seqs` (those the log has), to
+/// check it against a head recorded elsewhere ([`head::check`]).
+pub fn verify_at(
+    path: &Path,
+    seqs: &BTreeSet<u64>,
+) -> Result<(VerifyReport, BTreeMap<u64, String>), VerifyError> {
     let bytes = crate::fsio::read_capped(path, crate::fsio::AUDIT_LIMIT).map_err(|source| {
         VerifyError::Read {
             path: path.to_path_buf(),
@@ -443,9 +514,15 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
         }
     })?;
     let mut runs = BTreeSet::new();
-    let summary = scan(&bytes, |_, object| {
+    let mut hashes = BTreeMap::new();
+    let summary = scan(&bytes, |seq, object| {
         if let Some(run_id) = object.get("run_id").and_then(Value::as_str) {
             runs.insert(run_id.to_string());
+        }
+        if seqs.contains(&seq)
+            && let Some(hash) = object.get("hash").and_then(Value::as_str)
+        {
+            hashes.insert(seq, hash.to_string());
         }
     })
     .map_err(|broken| VerifyError::Broken {
@@ -453,11 +530,12 @@ pub fn verify(path: &Path) -> Result<VerifyReport, VerifyError> {
         line: broken.line,
         reason: broken.reason,
     })?;
-    Ok(VerifyReport {
+    let report = VerifyReport {
         lines: summary.lines,
         runs: runs.len(),
         last_hash: summary.last_hash,
-    })
+    };
+    Ok((report, hashes))
 }
 
 /// A `batch_intent` whose outcome was never written: its DELETE may or may not have been sent.

@@ -1,23 +1,77 @@
-//! `bcprune audit verify`: recompute the audit log's hash chain and say whether it is intact, or name the
-//! first line from which it cannot be trusted.
+//! `bcprune audit verify`: recompute the audit log's hash chain, check that the log still carries the head
+//! the state file recorded at its last save and any head published elsewhere (`--expect-head`, PRODUCT
+//! §10), and say whether it is intact, or name the first line from which it cannot be trusted.
 
+use std::collections::BTreeSet;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use crate::audit;
+use crate::audit::{self, ExpectedHead};
 use crate::error::Exit;
+use crate::state::State;
 
 use super::common::plural_of;
 use super::error::CliError;
+use super::settings::STATE_FILE;
 
-/// Verify the log at `log`: exit 0 with a one-line summary on stdout when intact, exit 1 naming the first
-/// bad line (or why the file cannot be read) otherwise.
+/// Verify the log at `log` against the state file beside it, when there is one.
 pub fn verify(log: &Path) -> Result<Exit, CliError> {
-    let report = audit::verify(log).map_err(CliError::verify)?;
+    verify_against(log, None, None)
+}
+
+/// Verify the log at `log`, against the state's head (`state`, or the state file beside the log when it
+/// exists) and `expect`: exit 0 with a summary on stdout when intact, exit 1 naming the first bad line,
+/// or the head the log does not carry and who recorded it, otherwise.
+pub fn verify_against(
+    log: &Path,
+    state: Option<&Path>,
+    expect: Option<&ExpectedHead>,
+) -> Result<Exit, CliError> {
+    // The state is read first: a named state file that cannot be read is an error before anything else.
+    let (state_path, state) = match state {
+        Some(path) => match State::load(path)? {
+            Some(state) => (path.to_path_buf(), Some(state)),
+            None => {
+                return Err(CliError::State(crate::state::StateError::Read {
+                    path: path.to_path_buf(),
+                    source: std::io::Error::from(std::io::ErrorKind::NotFound),
+                }));
+            }
+        },
+        None => {
+            let beside = crate::fsio::parent_dir(log).join(STATE_FILE);
+            let beside = strip_dot(beside);
+            let state = State::load(&beside)?;
+            (beside, state)
+        }
+    };
+    let mut checks: Vec<(ExpectedHead, String)> = Vec::new();
+    if let Some(state) = &state
+        && let Some(head) = &state.audit_head
+    {
+        checks.push((
+            ExpectedHead::from(head),
+            format!(
+                "the state file {} (serial {})",
+                state_path.display(),
+                state.serial
+            ),
+        ));
+    }
+    if let Some(expect) = expect {
+        checks.push((expect.clone(), "--expect-head".to_string()));
+    }
+    let seqs: BTreeSet<u64> = checks.iter().map(|(head, _)| head.seq).collect();
+    let (report, hashes) = audit::verify_at(log, &seqs).map_err(CliError::verify)?;
+    for (head, by) in &checks {
+        audit::head::check(log, &report, &hashes, head, by).map_err(CliError::AuditHead)?;
+    }
+
     let hash = report.last_hash.get(..12).unwrap_or(&report.last_hash);
     let lines = usize::try_from(report.lines).unwrap_or(usize::MAX);
+    let mut out = std::io::stdout().lock();
     writeln!(
-        std::io::stdout().lock(),
+        out,
         "Audit log {} is intact: {} {}, {} {}, last hash {hash}…",
         log.display(),
         report.lines,
@@ -26,5 +80,26 @@ pub fn verify(log: &Path) -> Result<Exit, CliError> {
         plural_of(report.runs, "run", "runs"),
     )
     .map_err(CliError::output)?;
+    for (head, by) in &checks {
+        writeln!(out, "It carries the head {head} recorded by {by}.").map_err(CliError::output)?;
+    }
+    if let Some(state) = &state
+        && state.audit_head.is_none()
+    {
+        writeln!(
+            out,
+            "The state file {} records no audit head (written before bcprune recorded one): a log cut \
+             short cannot be detected against it until the next apply saves it.",
+            state_path.display()
+        )
+        .map_err(CliError::output)?;
+    }
     Ok(Exit::Success)
+}
+
+/// `./x` → `x`, so the default placement reads as the user typed the log.
+fn strip_dot(path: PathBuf) -> PathBuf {
+    path.strip_prefix(".")
+        .map(Path::to_path_buf)
+        .unwrap_or(path)
 }

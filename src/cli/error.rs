@@ -94,6 +94,26 @@ pub enum CliError {
     /// Writing the command's output failed (other than a closed pipe).
     #[error("could not write to standard output: {0}")]
     Output(std::io::Error),
+    /// `import` stopped before writing anything.
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
+    /// An `import` flag (`--reason`, `--received`) is invalid.
+    #[error("{0}")]
+    ImportFlag(String),
+    /// `import` could not look the emails up.
+    #[error("could not look the emails up, so nothing was written: {0}")]
+    Lookup(ApiError),
+    /// `audit verify`: the log does not carry a head recorded elsewhere (cut short, or rewritten).
+    #[error(transparent)]
+    AuditHead(crate::audit::HeadMismatch),
+    /// `report`: the audit log cannot back the report printed above.
+    #[error(
+        "the report above cannot be matched against the audit log: {0}. Run `bcprune audit verify` on it"
+    )]
+    ReportAudit(String),
+    /// The hidden `BCPRUNE_TODAY` / `--today` is not a date.
+    #[error("BCPRUNE_TODAY: `{0}` is not a date written YYYY-MM-DD")]
+    BadToday(String),
     /// The reader of stdout went away (`| head`): stop quietly.
     #[error("standard output was closed")]
     ClosedPipe,
@@ -136,6 +156,12 @@ impl CliError {
             | CliError::Demo(_)
             | CliError::ApplyNeedsManifest
             | CliError::Output(_)
+            | CliError::Import(_)
+            | CliError::ImportFlag(_)
+            | CliError::Lookup(_)
+            | CliError::AuditHead(_)
+            | CliError::ReportAudit(_)
+            | CliError::BadToday(_)
             | CliError::ClosedPipe => Exit::Error,
         }
     }
@@ -273,6 +299,33 @@ mod tests {
         insta::assert_snapshot!(shown(CliError::PlanFile(crate::plan::file::PlanFileError::Parse { path: "plan.json".into(), line: 3, column: 7, message: "expected value".into() })), @"[exit 1] error: plan.json:3:7: not a bcprune plan: expected value");
         insta::assert_snapshot!(shown(CliError::SameFile(crate::fsio::SameFile { first: "--out", second: "a manifest file", path: "/w/m.yaml".into() })), @"[exit 1] error: --out and a manifest file are the same file (/w/m.yaml); each must be its own file, or one would overwrite the other. Nothing was read or written");
         insta::assert_snapshot!(shown(CliError::Conflict("--diff shows a human-readable diff and cannot be combined with --format json")), @"[exit 1] error: --diff shows a human-readable diff and cannot be combined with --format json");
+    }
+
+    #[test]
+    fn import_report_and_audit_head_errors() {
+        insta::assert_snapshot!(shown(CliError::Import(crate::import::ImportError::Exists("r.yaml".into()))), @"[exit 1] error: r.yaml already exists: import writes a new manifest file, one per request, and never changes one. Pick a new file name (e.g. customers/2026/12/request-0043.yaml)");
+        let input = crate::import::InputError {
+            origin: crate::import::Origin::Line {
+                source: "r.csv".into(),
+                line: 3,
+            },
+            message: "`j***@` is not a valid email address: no @".into(),
+        };
+        insta::assert_snapshot!(shown(CliError::Import(crate::import::ImportError::Input(vec![input]))), @r"
+        [exit 1] error: r.csv:3: `j***@` is not a valid email address: no @
+        error: 1 invalid input; nothing was looked up or written
+        ");
+        insta::assert_snapshot!(shown(CliError::ImportFlag("--received: received 2027-01-01 is after today (2026-12-01): a request cannot have arrived in the future".into())), @"[exit 1] error: --received: received 2027-01-01 is after today (2026-12-01): a request cannot have arrived in the future");
+        let mismatch = crate::audit::HeadMismatch::Shorter {
+            log: "a.jsonl".into(),
+            lines: 3,
+            seq: 5,
+            expected: "5:2300f193b3e3".into(),
+            by: "--expect-head".into(),
+        };
+        insta::assert_snapshot!(shown(CliError::AuditHead(mismatch)), @"[exit 1] error: the audit log a.jsonl has 3 lines, but --expect-head records its head at line 5 (5:2300f193b3e3): the log was cut short (lines removed from its end). Restore the log from version control or the CI artifact; do not apply with it");
+        insta::assert_snapshot!(shown(CliError::ReportAudit("the chain is broken".into())), @"[exit 1] error: the report above cannot be matched against the audit log: the chain is broken. Run `bcprune audit verify` on it");
+        insta::assert_snapshot!(shown(CliError::BadToday("x".into())), @"[exit 1] error: BCPRUNE_TODAY: `x` is not a date written YYYY-MM-DD");
     }
 
     #[test]

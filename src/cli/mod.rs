@@ -13,7 +13,9 @@ mod demo;
 mod docs;
 pub mod error;
 mod force_unlock;
+mod import;
 mod plan;
+mod report;
 mod schema;
 pub mod settings;
 mod show;
@@ -148,6 +150,30 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Resolve erasure requests' emails to IDs and write a new manifest file holding IDs only.
+    Import {
+        #[command(flatten)]
+        args: ImportArgs,
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(flatten)]
+        today: TodayArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// The status of every erasure the manifest lists, with deadlines and the audit head; offline.
+    Report {
+        #[command(flatten)]
+        args: ReportArgs,
+        #[command(flatten)]
+        state: StateArgs,
+        #[command(flatten)]
+        audit_log: AuditLogArgs,
+        #[command(flatten)]
+        today: TodayArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
@@ -240,6 +266,70 @@ pub struct ShowArgs {
     pub full: bool,
 }
 
+/// `bcprune import` options.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The new manifest file to write (it must not exist).
+    #[arg(long, value_name = "FILE")]
+    pub into: PathBuf,
+    /// The reason on every entry (a ticket or request number, never an email); a CSV `reason` column
+    /// overrides it. Required unless every CSV row has one.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// The day the request arrived (YYYY-MM-DD, default today); a CSV `received` column overrides it.
+    #[arg(long, value_name = "DATE")]
+    pub received: Option<String>,
+    /// A CSV file with a header naming `email` and optionally `reason` and `received`.
+    #[arg(long, value_name = "CSV")]
+    pub from: Option<PathBuf>,
+    /// The manifest directory FILE joins (IDs it lists already are left out); default: the nearest
+    /// directory above FILE holding a bcprune.state.json, else FILE's directory.
+    #[arg(long, value_name = "DIR")]
+    pub manifest: Option<PathBuf>,
+    /// Emails to look up; `-` reads one per line from standard input (arguments may be kept in your
+    /// shell history: prefer --from or `-`).
+    #[arg(value_name = "EMAIL")]
+    pub emails: Vec<String>,
+}
+
+/// `bcprune report` options.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A manifest file, or a directory of *.yaml / *.yml files.
+    pub manifest: PathBuf,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Exit 2 when any entry is overdue.
+    #[arg(long)]
+    pub overdue_exitcode: bool,
+}
+
+/// The report's formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Markdown,
+    Json,
+    Csv,
+}
+
+/// Test knob: the day taken as today (YYYY-MM-DD), so due and overdue dates are reproducible.
+#[derive(Debug, Clone, Args)]
+pub struct TodayArgs {
+    #[arg(long, env = "BCPRUNE_TODAY", hide = true, hide_env = true)]
+    pub today: Option<String>,
+}
+
+impl TodayArgs {
+    /// The injected day, or today as the system clock and time zone say.
+    pub fn resolve(&self) -> Result<jiff::civil::Date, CliError> {
+        match &self.today {
+            None => Ok(crate::manifest::Options::now().today),
+            Some(text) => text.parse().map_err(|_| CliError::BadToday(text.clone())),
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Recompute the audit log's hash chain.
@@ -247,6 +337,14 @@ pub enum AuditCommand {
         /// The audit log to check.
         #[arg(long, default_value = settings::AUDIT_FILE)]
         log: PathBuf,
+        /// The state file whose audit head the log must carry (default: bcprune.state.json beside the
+        /// log, when it exists).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// A head published elsewhere (CI log, PR comment) the log must carry: SEQ:HASH, the hash as a
+        /// prefix of at least 12 hex digits (`42:2300f193b3e3`).
+        #[arg(long, value_name = "SEQ:HASH", value_parser = clap::value_parser!(crate::audit::ExpectedHead))]
+        expect_head: Option<crate::audit::ExpectedHead>,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -264,6 +362,7 @@ pub enum SchemaKind {
     Manifest,
     Plan,
     State,
+    Report,
 }
 
 /// `bcprune sim` options: the fake store's knobs.
@@ -397,14 +496,48 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
             })?,
             args,
         ),
+        Command::Import {
+            args,
+            store,
+            today,
+            output,
+        } => {
+            let settings = settings(Groups {
+                output: Some(output),
+                store: Some(store),
+                ..Groups::default()
+            })?;
+            import::run(&settings, args, today.resolve()?)
+        }
+        Command::Report {
+            args,
+            state,
+            audit_log,
+            today,
+            output,
+        } => {
+            let settings = settings(Groups {
+                output: Some(output),
+                state: Some(state),
+                audit_log: Some(audit_log),
+                ..Groups::default()
+            })?;
+            report::run(&settings, args, today.resolve()?)
+        }
         Command::Audit {
-            command: AuditCommand::Verify { log, output },
+            command:
+                AuditCommand::Verify {
+                    log,
+                    state,
+                    expect_head,
+                    output,
+                },
         } => {
             settings(Groups {
                 output: Some(output),
                 ..Groups::default()
             })?;
-            audit::verify(log)
+            audit::verify_against(log, state.as_deref(), expect_head.as_ref())
         }
         Command::Schema { which } => schema::run(*which),
         Command::ForceUnlock {

@@ -50,7 +50,7 @@ pub fn make(
     ));
     common::log_stats(&client);
     let plan = plan::compute(&manifest, &live);
-    let saved = SavedPlan::new(
+    let mut saved = SavedPlan::new(
         &plan,
         &manifest,
         &store_hash,
@@ -58,6 +58,8 @@ pub fn make(
         common::state_ref(state.as_ref()),
         jiff::Timestamp::now(),
     );
+    // PRODUCT §10: the audit head the plan was made against (the last line only, not re-verified).
+    saved.audit_head = crate::audit::read_head(&files.audit_log).ok().flatten();
     let to_delete = plan.to_delete().map(|c| c.id).collect();
     let violations =
         crate::apply::guards::check(&manifest, settings.max_deletes, &to_delete, false);

@@ -12,6 +12,7 @@ pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
         SchemaKind::Manifest => crate::schema::manifest(),
         SchemaKind::Plan => crate::schema::plan(),
         SchemaKind::State => crate::schema::state(),
+        SchemaKind::Report => crate::schema::report(),
     };
     let mut out = std::io::stdout().lock();
     write!(out, "{schema}")

@@ -405,6 +405,26 @@ impl State {
         }
     }
 
+    /// [`State::record_absent`] for each of `found`; returns those newly recorded (neither deleted by
+    /// bcprune nor recorded absent before), in the order given.
+    pub fn record_found_absent(
+        &mut self,
+        found: &[(Resource, u32)],
+        seen_at: Timestamp,
+        run_id: &str,
+    ) -> Vec<(Resource, u32)> {
+        let mut added = Vec::new();
+        for &(resource, id) in found {
+            if self.deleted_record_as(resource, id).is_none()
+                && self.absent_record(resource, id).is_none()
+            {
+                self.record_absent(resource, id, seen_at, run_id);
+                added.push((resource, id));
+            }
+        }
+        added
+    }
+
     /// The customer IDs recorded with `verified: false`: accepted by the API but not yet confirmed gone.
     pub fn unverified_ids(&self) -> Vec<CustomerId> {
         self.unverified(Resource::Customer)

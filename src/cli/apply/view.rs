@@ -210,9 +210,13 @@ fn print_report(applied: &Applied) {
         }
     );
     println!(
-        "State: {} (serial {}). Audit log: {}.",
+        "State: {} (serial {}). Audit log: {}{}.",
         applied.state_path.display(),
         report.state_serial,
-        applied.audit_path.display()
+        applied.audit_path.display(),
+        crate::audit::read_head(&applied.audit_path)
+            .ok()
+            .flatten()
+            .map_or_else(String::new, |head| format!(", head {head}"))
     );
 }

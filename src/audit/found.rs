@@ -1,0 +1,129 @@
+//! What an apply found already absent (PRODUCT.md §9): the manifest IDs it listed and found gone are
+//! recorded in the state's `absent` (so `report` can say "absent" rather than "pending", and `plan` need
+//! not list them again, §11) and in one `found_absent` audit line, so the claim is in the tamper-evident
+//! record too. The state is saved at once (with the audit head): the record does not depend on how the
+//! deletions that follow go, and it claims no deletion.
+//!
+//! An apply with nothing to delete that found something absent not yet recorded still writes: its own
+//! `apply_started`, `found_absent` and `apply_finished` lines, then the state (whose head then covers the
+//! whole run). One that found nothing new writes nothing, so re-running a finished apply changes no file.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+
+use super::{AuditEntry, AuditError, AuditLog, EventKind};
+use crate::Resource;
+use crate::plan::{Action, Plan};
+use crate::state::{State, StateError};
+
+/// Why the found-absent records could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum FoundAbsentError {
+    #[error("{0}")]
+    Audit(AuditError),
+    #[error("{0}")]
+    State(StateError),
+}
+
+impl From<FoundAbsentError> for crate::apply::RunError {
+    fn from(error: FoundAbsentError) -> Self {
+        match error {
+            FoundAbsentError::Audit(error) => crate::apply::RunError::AuditStart(error),
+            FoundAbsentError::State(error) => crate::apply::RunError::State(error),
+        }
+    }
+}
+
+/// The IDs `plan` lists as absent because they were listed and not found (not those the state already
+/// records, `recorded`), and the planned customers that `vanished` since a saved plan.
+pub fn found_absent(plan: &Plan, vanished: &[u32]) -> Vec<(Resource, u32)> {
+    plan.changes
+        .iter()
+        .filter(|change| change.action == Action::Absent && !change.recorded)
+        .map(|change| (change.resource, change.id))
+        .chain(vanished.iter().map(|&id| (Resource::Customer, id)))
+        .collect()
+}
+
+/// Record `found` in `state` and, when any is new, write one `found_absent` line and save the state
+/// (with the head). Returns how many were new.
+pub fn record_found_absent(
+    audit: &mut AuditLog,
+    state: &mut State,
+    found: &[(Resource, u32)],
+    run_id: &str,
+    state_path: &Path,
+) -> Result<usize, FoundAbsentError> {
+    let added = state.record_found_absent(found, now(), run_id);
+    if added.is_empty() {
+        return Ok(0);
+    }
+    audit
+        .append(line(run_id, &added))
+        .map_err(FoundAbsentError::Audit)?;
+    save(audit, state, state_path)?;
+    Ok(added.len())
+}
+
+/// For an apply with nothing to delete: when `found` holds IDs not yet recorded, write `apply_started`,
+/// `found_absent` and `apply_finished`, then save the state (its head covers the whole run). Returns how
+/// many were new; nothing is written when none is.
+pub fn record_no_delete_apply(
+    audit: &mut AuditLog,
+    state: &mut State,
+    found: &[(Resource, u32)],
+    run: (&str, &str, &str),
+    state_path: &Path,
+) -> Result<usize, FoundAbsentError> {
+    let (run_id, store_hash, manifest_sha256) = run;
+    let added = state.record_found_absent(found, now(), run_id);
+    if added.is_empty() {
+        return Ok(0);
+    }
+    state.set_manifest_sha256(manifest_sha256);
+    let started = AuditEntry::new(run_id, EventKind::ApplyStarted).message(format!(
+        "store {store_hash}: 0 to delete, {} already absent; planned at apply",
+        found.len()
+    ));
+    let finished = AuditEntry::new(run_id, EventKind::ApplyFinished).message(format!(
+        "deleted 0 (verified 0), failed 0, not attempted 0, outcome unknown 0; {} found absent and \
+         recorded",
+        added.len()
+    ));
+    for entry in [started, line(run_id, &added), finished] {
+        audit.append(entry).map_err(FoundAbsentError::Audit)?;
+    }
+    save(audit, state, state_path)?;
+    Ok(added.len())
+}
+
+/// The `found_absent` line: customer IDs in `ids`, subscriber IDs in `subscriber_ids`.
+fn line(run_id: &str, added: &[(Resource, u32)]) -> AuditEntry {
+    let of = |resource: Resource| -> Vec<u32> {
+        added
+            .iter()
+            .filter(|(r, _)| *r == resource)
+            .map(|(_, id)| *id)
+            .collect()
+    };
+    let subscribers = of(Resource::Subscriber);
+    let mut entry = AuditEntry::new(run_id, EventKind::FoundAbsent)
+        .ids(&of(Resource::Customer))
+        .message("listed and found already gone: nothing to delete; recorded in the state");
+    if !subscribers.is_empty() {
+        entry = entry.field("subscriber_ids", subscribers);
+    }
+    entry
+}
+
+/// Save the state with the log's head now.
+fn save(audit: &AuditLog, state: &mut State, path: &Path) -> Result<(), FoundAbsentError> {
+    state.audit_head = Some(audit.head());
+    state.save(path).map_err(FoundAbsentError::State)
+}
+
+fn now() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
+}

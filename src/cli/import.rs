@@ -1,0 +1,235 @@
+//! `bcprune import`: read erasure requests' emails (arguments, `--from CSV`, `-` for stdin), resolve them
+//! to customer and subscriber IDs with read-only lookups, and write a new manifest file holding IDs only
+//! (PRODUCT.md §8). The checks and the file are [`crate::import`]'s; this prints what was found, the
+//! addresses masked.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use crate::error::Exit;
+use crate::import::{self, Defaults, Found, ImportError, Request};
+
+use super::ImportArgs;
+use super::common::{self, plural};
+use super::error::CliError;
+use super::settings::Settings;
+
+/// The most bytes read from `--from` or standard input (a request file, not a customer database).
+const INPUT_LIMIT: u64 = 64 * 1024 * 1024;
+
+pub fn run(
+    settings: &Settings,
+    args: &ImportArgs,
+    today: jiff::civil::Date,
+) -> Result<Exit, CliError> {
+    let into = &args.into;
+    if into.exists() || into.is_symlink() {
+        return Err(ImportError::Exists(into.clone()).into());
+    }
+    let requests = read_requests(args, today)?;
+
+    // The manifest directory the new file joins: IDs it lists already are left out.
+    let dir = import::manifest_dir(into, args.manifest.as_deref())?;
+    let existing = if import::holds_manifests(&dir) {
+        Some(
+            crate::manifest::load_with(&dir, &crate::manifest::Options { today })
+                .map_err(CliError::Manifest)?,
+        )
+    } else {
+        None
+    };
+    let store_hash = match (
+        &settings.store_hash,
+        existing.as_ref().and_then(|m| m.store_hash.as_ref()),
+    ) {
+        (Some(flag), Some(file)) if flag != file => {
+            return Err(CliError::StoreConflict {
+                flag: flag.clone(),
+                file: file.clone(),
+            });
+        }
+        (Some(hash), _) | (None, Some(hash)) => hash.clone(),
+        (None, None) => return Err(CliError::NoStore),
+    };
+    let listed = existing.as_ref().map(import::listed).unwrap_or_default();
+
+    let client = common::client(settings, &store_hash)?;
+    let runtime = common::runtime()?;
+    let emails: Vec<String> = requests.iter().map(|r| r.email.clone()).collect();
+    let found: Vec<(Request, Found)> = runtime
+        .block_on(async {
+            let customers = client.customers_by_email(&emails).await?;
+            let mut found = Vec::with_capacity(requests.len());
+            for request in requests {
+                let subscribers = client.subscribers_by_email(&request.email).await?;
+                let customers = customers
+                    .get(&request.email)
+                    .map(|list| list.iter().map(|c| c.id).collect())
+                    .unwrap_or_default();
+                let subscribers = subscribers.iter().map(|s| s.id).collect();
+                found.push((
+                    request,
+                    Found {
+                        customers,
+                        subscribers,
+                    },
+                ));
+            }
+            Ok::<_, crate::api::ApiError>(found)
+        })
+        .map_err(CliError::Lookup)?;
+    let requests_sent = common::requests_sent(&client);
+    common::log_stats(&client);
+
+    let built = import::build(&found, &listed, &store_hash, today);
+    import::write_new(into, &built.text, today)?;
+
+    let mut out = std::io::stdout().lock();
+    print(&mut out, &built, into, &dir, &store_hash, requests_sent).map_err(CliError::output)?;
+    Ok(Exit::Success)
+}
+
+/// Every request from the arguments, the CSV and standard input; all errors at once, nothing looked up
+/// when any.
+fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Request>, CliError> {
+    let defaults = Defaults {
+        reason: args.reason.clone(),
+        received: args.received.clone(),
+    };
+    let mut requests = Vec::new();
+    let mut errors = Vec::new();
+    // A bad --reason or --received is one error, not one per email.
+    if let Some(reason) = &args.reason
+        && let Err(why) = import::check_reason(reason)
+    {
+        return Err(CliError::ImportFlag(format!("--reason: {why}")));
+    }
+    if let Some(received) = &args.received
+        && let Err(why) = import::parse_date(received, today)
+    {
+        return Err(CliError::ImportFlag(format!("--received: {why}")));
+    }
+    let arguments: Vec<(usize, String)> = args
+        .emails
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.as_str() != "-")
+        .map(|(i, e)| (i + 1, e.clone()))
+        .collect();
+    let (from_args, bad) = import::from_arguments(&arguments, &defaults, today);
+    requests.extend(from_args);
+    errors.extend(bad);
+    if let Some(csv) = &args.from {
+        let text = read_text(csv)?;
+        let (rows, bad) = import::from_csv(&text, &csv.display().to_string(), &defaults, today);
+        requests.extend(rows);
+        errors.extend(bad);
+    }
+    if args.emails.iter().any(|e| e == "-") {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(INPUT_LIMIT)
+            .read_to_end(&mut bytes)
+            .map_err(|source| ImportError::Read {
+                path: "standard input".into(),
+                source,
+            })?;
+        let text = String::from_utf8(bytes).map_err(|_| ImportError::Read {
+            path: "standard input".into(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
+        })?;
+        let (lines, bad) = import::from_lines(&text, "stdin", &defaults, today);
+        requests.extend(lines);
+        errors.extend(bad);
+    }
+    if !errors.is_empty() {
+        return Err(ImportError::Input(errors).into());
+    }
+    // One lookup per address, case ignored; the first request for it gives reason and date.
+    let mut seen = std::collections::BTreeSet::new();
+    requests.retain(|r| seen.insert(r.email.to_lowercase()));
+    if requests.is_empty() {
+        return Err(ImportError::NoEmail.into());
+    }
+    if args.received.is_none() && requests.iter().any(|r| r.received == today) {
+        common::note(format_args!(
+            "received: {today} (today) where no date was given; pass --received or a `received` column \
+             if the request arrived earlier"
+        ));
+    }
+    Ok(requests)
+}
+
+fn read_text(path: &Path) -> Result<String, ImportError> {
+    crate::fsio::read_capped_to_string(path, INPUT_LIMIT).map_err(|source| ImportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+fn ids(noun: &str, ids: &[u32]) -> Option<String> {
+    (!ids.is_empty()).then(|| {
+        let list: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        format!("{noun}{} {}", plural(ids.len()), list.join(", "))
+    })
+}
+
+fn print(
+    out: &mut dyn Write,
+    built: &import::Built,
+    into: &Path,
+    dir: &Path,
+    store_hash: &str,
+    requests: u64,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Looked up {} email{} in store {store_hash} ({requests} request{}):",
+        built.resolved.len(),
+        plural(built.resolved.len()),
+        plural(requests as usize)
+    )?;
+    for (masked, found) in &built.resolved {
+        let parts: Vec<String> = [
+            ids("customer", &found.customers),
+            ids("subscriber", &found.subscribers),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let what = if parts.is_empty() {
+            "nothing found".to_string()
+        } else {
+            parts.join("; ")
+        };
+        writeln!(out, "  {masked}: {what}")?;
+    }
+    for left in &built.left_out {
+        writeln!(
+            out,
+            "Left out {} {}: already listed at {} (in the manifest directory {}).",
+            left.resource,
+            left.id,
+            left.at,
+            dir.display()
+        )?;
+    }
+    writeln!(
+        out,
+        "Wrote {}: {} customer ID{} and {} subscriber ID{}; {} email{} matched nothing.",
+        into.display(),
+        built.customers,
+        plural(built.customers),
+        built.subscribers,
+        plural(built.subscribers),
+        built.unmatched,
+        plural(built.unmatched),
+    )?;
+    writeln!(
+        out,
+        "Review it and commit it; `bcprune plan {}` shows what would be deleted.",
+        dir.display()
+    )?;
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! `bcprune report`: the status of every erasure the manifest lists, offline (PRODUCT.md §9): the
+//! manifest, the state file and the audit log, no token and no request. The report itself is
+//! [`crate::report`]'s; this picks the files, prints it, and decides the exit code.
+
+use std::io::Write;
+
+use crate::error::Exit;
+use crate::report::{self, AuditInfo};
+
+use super::common;
+use super::error::CliError;
+use super::settings::Settings;
+use super::{ReportArgs, ReportFormat};
+
+/// Print the report; exit 1 (after printing it) when the audit log cannot back it (broken, unreadable,
+/// missing while the state names its head, or not carrying the state's head); else 2 with
+/// `--overdue-exitcode` when an entry is overdue; else 0.
+pub fn run(
+    settings: &Settings,
+    args: &ReportArgs,
+    today: jiff::civil::Date,
+) -> Result<Exit, CliError> {
+    let options = crate::manifest::Options { today };
+    let manifest =
+        crate::manifest::load_with(&args.manifest, &options).map_err(CliError::Manifest)?;
+    let files = settings.files(&args.manifest);
+    let state = crate::state::State::load(&files.state)?;
+    let audit = AuditInfo::read(&files.audit_log, state.as_ref());
+    let report = report::compute(
+        &manifest,
+        state.as_ref().map(|s| (s, files.state.as_path())),
+        audit,
+        today,
+    );
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        ReportFormat::Table => report::table(&report, &mut out),
+        ReportFormat::Markdown => report::markdown(&report, &mut out),
+        ReportFormat::Json => report::json(&report, &mut out),
+        ReportFormat::Csv => report::csv(&report, &mut out),
+    }
+    .and_then(|()| out.flush())
+    .map_err(CliError::output)?;
+    drop(out);
+    if matches!(args.format, ReportFormat::Json | ReportFormat::Csv) {
+        for line in report::notes(&report) {
+            common::note(line);
+        }
+    }
+    if let Some(problem) = &report.audit_log.problem {
+        return Err(CliError::ReportAudit(problem.clone()));
+    }
+    if args.overdue_exitcode && report.summary.overdue > 0 {
+        // Exit 2 is the "something is pending" code of `plan --detailed-exitcode` (PRODUCT §2, §9).
+        return Ok(Exit::ChangesPending);
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,934 @@
+//! `bcprune import` (PRODUCT.md §8): erasure requests arrive as emails; this turns them into a new
+//! manifest file that holds IDs only. Emails come from arguments, a CSV file or standard input; each is
+//! checked (an address, a reason, a `received` date), resolved to customer and subscriber IDs by the
+//! caller (`api::Client::customers_by_email` / `subscribers_by_email`), and [`build`] writes the manifest
+//! text: `version`, `store_hash`, `absent`, `absent_subscribers`, `reason` and `received` on every entry,
+//! a header comment with the date, the store and how many emails matched nothing — never which, and never
+//! an email. [`write_new`] creates the file atomically, only if it does not exist, after the text has
+//! passed the manifest's own checks.
+//!
+//! Why so strict: a manifest lives in git history, which cannot be erased, so an address written into it
+//! would outlive the erasure it asks for. Errors name the input line (`file:line`, `stdin:line`,
+//! `argument N`) and show an address only masked.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+
+use crate::Resource;
+use crate::mask;
+
+/// The name of the state file, whose presence marks the directory `plan` and `apply` run on.
+const STATE_FILE: &str = "bcprune.state.json";
+
+/// Where one email came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The N-th email argument (1-based).
+    Argument(usize),
+    /// A line of a CSV file or of standard input (`stdin`).
+    Line { source: String, line: usize },
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Origin::Argument(n) => write!(f, "argument {n}"),
+            Origin::Line { source, line } => write!(f, "{source}:{line}"),
+        }
+    }
+}
+
+/// One erasure request to look up: a checked address with its reason and date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The address, trimmed, as given (never written, never printed in clear).
+    pub email: String,
+    pub reason: String,
+    pub received: Date,
+    pub origin: Origin,
+}
+
+/// A problem with one input line; the message never holds an address in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    pub origin: Origin,
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.origin, self.message)
+    }
+}
+
+/// The flags every request falls back on (a CSV row's own values override them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Defaults {
+    /// `--reason`.
+    pub reason: Option<String>,
+    /// `--received`, as typed (checked like a CSV value).
+    pub received: Option<String>,
+}
+
+/// Why `import` stopped; nothing was written.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Some inputs are invalid: every one is listed.
+    #[error("{}", render_inputs(.0))]
+    Input(Vec<InputError>),
+    /// No email was given.
+    #[error(
+        "no email to import: give addresses as arguments, --from CSV (a header naming `email`), or `-` \
+         to read one per line from standard input"
+    )]
+    NoEmail,
+    /// The target file exists.
+    #[error(
+        "{} already exists: import writes a new manifest file, one per request, and never changes one. \
+         Pick a new file name (e.g. customers/2026/12/request-0043.yaml)",
+        .0.display()
+    )]
+    Exists(PathBuf),
+    /// An input file could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The new file could not be written.
+    #[error("cannot write {}: {source}. Nothing was written", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The text import made did not pass the manifest's checks (a bug: please report it).
+    #[error(
+        "the manifest import made for {} does not pass the manifest checks ({0}); nothing was written. \
+         Please report this",
+        path.display()
+    )]
+    Invalid { path: PathBuf, message: String },
+    /// `--manifest DIR` is not a directory holding FILE.
+    #[error(
+        "{} is not inside the manifest directory {}: the new file must be part of the manifest that \
+         `plan` reads",
+        into.display(),
+        dir.display()
+    )]
+    NotInside { into: PathBuf, dir: PathBuf },
+}
+
+fn render_inputs(errors: &[InputError]) -> String {
+    let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    text.push(format!(
+        "{} invalid input{}; nothing was looked up or written",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    ));
+    text.join("\nerror: ")
+}
+
+/// Check an email address (trimmed): one `@`, a local part of printable characters, a domain of
+/// dot-separated labels ending in a top-level label of at least two letters. Says why not, without it.
+pub fn check_email(email: &str) -> Result<(), String> {
+    let invalid = |why: &str| {
+        Err(format!(
+            "{} is not a valid email address: {why}",
+            shown(email)
+        ))
+    };
+    if email.is_empty() {
+        return Err("the email is empty".to_string());
+    }
+    if email.chars().count() > 254 {
+        return invalid("longer than 254 characters");
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return invalid("no @");
+    };
+    if domain.contains('@') {
+        return invalid("more than one @");
+    }
+    if local.is_empty() || local.chars().count() > 64 {
+        return invalid("the part before the @ must have 1 to 64 characters");
+    }
+    let bad = |c: char| c.is_whitespace() || c.is_control() || ",;<>()[]\\\"".contains(c);
+    if local.chars().any(bad) || local.starts_with('.') || local.ends_with('.') {
+        return invalid(
+            "the part before the @ holds a space, a comma or another character no address has",
+        );
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let label_ok = |label: &&str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
+    if labels.len() < 2 || !labels.iter().all(label_ok) {
+        return invalid("the domain must be names separated by dots, like example.com");
+    }
+    let top = labels.last().copied().unwrap_or_default();
+    if top.chars().count() < 2 || !top.chars().all(char::is_alphabetic) {
+        return invalid("the domain must end in a name of at least two letters, like .com");
+    }
+    Ok(())
+}
+
+/// An address as an error may show it: masked.
+fn shown(email: &str) -> String {
+    format!("`{}`", mask::email(email))
+}
+
+/// Check a reason: non-empty text, one line, no control or bidirectional-control character, and nothing
+/// like an email address (an at sign, `[at]`, `(at)`): a manifest lives in git history (PRODUCT §1).
+/// The message does not repeat the reason (it may hold an address).
+pub fn check_reason(reason: &str) -> Result<(), String> {
+    if reason.trim().is_empty() {
+        return Err(
+            "the reason is empty: say why, e.g. `GDPR erasure request 2026-0042`".to_string(),
+        );
+    }
+    if reason.chars().any(|c| c.is_control() || is_bidi_control(c)) {
+        return Err(
+            "the reason holds a control or bidirectional-control character: a reason is one line of \
+             plain text"
+                .to_string(),
+        );
+    }
+    let lower = reason.to_lowercase();
+    if reason.contains(['@', '\u{FF20}', '\u{FE6B}'])
+        || lower.contains("[at]")
+        || lower.contains("(at)")
+    {
+        return Err(
+            "the reason contains an email address (or an at sign): a manifest lives in git history, \
+             which cannot be erased; write a ticket or request number instead (e.g. `GDPR erasure \
+             request 2026-0042`)"
+                .to_string(),
+        );
+    }
+    Ok(())
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// Read a `received` date: `YYYY-MM-DD`, a real calendar day, not after `today`.
+pub fn parse_date(text: &str, today: Date) -> Result<Date, String> {
+    let text = text.trim();
+    let shaped = text.len() == 10
+        && text.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shaped {
+        return Err(format!(
+            "received `{}` is not a date written YYYY-MM-DD (e.g. 2026-11-02)",
+            crate::text::sanitize(text, Some(20))
+        ));
+    }
+    let date: Date = text
+        .parse()
+        .map_err(|_| format!("received {text} is not a calendar date"))?;
+    if date > today {
+        return Err(format!(
+            "received {text} is after today ({today}): a request cannot have arrived in the future"
+        ));
+    }
+    Ok(date)
+}
+
+/// Make one request from raw values, or say what is wrong with them (every problem of the line).
+fn request(
+    email: &str,
+    reason: Option<&str>,
+    received: Option<&str>,
+    defaults: &Defaults,
+    today: Date,
+    origin: Origin,
+) -> Result<Request, Vec<InputError>> {
+    let email = email.trim();
+    let mut problems = Vec::new();
+    if let Err(why) = check_email(email) {
+        problems.push(why);
+    }
+    let reason = reason
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .or(defaults.reason.as_deref().map(str::trim));
+    let reason = match reason {
+        Some(reason) => match check_reason(reason) {
+            Ok(()) => Some(reason.to_string()),
+            Err(why) => {
+                problems.push(why);
+                None
+            }
+        },
+        None => {
+            problems.push(
+                "no reason: pass --reason TEXT (e.g. a ticket number) or give a `reason` column"
+                    .to_string(),
+            );
+            None
+        }
+    };
+    let received = received
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .or(defaults.received.as_deref());
+    let received = match received {
+        Some(text) => match parse_date(text, today) {
+            Ok(date) => Some(date),
+            Err(why) => {
+                problems.push(why);
+                None
+            }
+        },
+        None => Some(today),
+    };
+    match (reason, received) {
+        (Some(reason), Some(received)) if problems.is_empty() => Ok(Request {
+            email: email.to_string(),
+            reason,
+            received,
+            origin,
+        }),
+        _ => Err(problems
+            .into_iter()
+            .map(|message| InputError {
+                origin: origin.clone(),
+                message,
+            })
+            .collect()),
+    }
+}
+
+/// Requests from email arguments (`-` excluded by the caller).
+pub fn from_arguments(
+    emails: &[(usize, String)],
+    defaults: &Defaults,
+    today: Date,
+) -> (Vec<Request>, Vec<InputError>) {
+    collect(emails.iter().map(|(position, email)| {
+        request(
+            email,
+            None,
+            None,
+            defaults,
+            today,
+            Origin::Argument(*position),
+        )
+    }))
+}
+
+/// Requests from text holding one email per line (standard input); blank lines are skipped.
+pub fn from_lines(
+    text: &str,
+    source: &str,
+    defaults: &Defaults,
+    today: Date,
+) -> (Vec<Request>, Vec<InputError>) {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    collect(
+        text.lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(index, line)| {
+                let origin = Origin::Line {
+                    source: source.to_string(),
+                    line: index + 1,
+                };
+                request(line, None, None, defaults, today, origin)
+            }),
+    )
+}
+
+/// Requests from a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF; a BOM is skipped): a
+/// header naming `email` and optionally `reason` and `received` (any case; other columns are ignored).
+pub fn from_csv(
+    text: &str,
+    source: &str,
+    defaults: &Defaults,
+    today: Date,
+) -> (Vec<Request>, Vec<InputError>) {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let at = |line: usize| Origin::Line {
+        source: source.to_string(),
+        line,
+    };
+    let records = match csv_records(text) {
+        Ok(records) => records,
+        Err((line, message)) => {
+            return (
+                Vec::new(),
+                vec![InputError {
+                    origin: at(line),
+                    message,
+                }],
+            );
+        }
+    };
+    let mut records = records.into_iter();
+    let Some((header_line, header)) = records.next() else {
+        return (
+            Vec::new(),
+            vec![InputError {
+                origin: at(1),
+                message: "the file is empty: it needs a header line naming an `email` column"
+                    .into(),
+            }],
+        );
+    };
+    let names: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
+    let column = |name: &str| names.iter().position(|n| n == name);
+    let duplicate = ["email", "reason", "received"]
+        .into_iter()
+        .find(|name| names.iter().filter(|n| n == name).count() > 1);
+    if let Some(name) = duplicate {
+        let message = format!("the header names the column `{name}` twice");
+        return (
+            Vec::new(),
+            vec![InputError {
+                origin: at(header_line),
+                message,
+            }],
+        );
+    }
+    let Some(email_column) = column("email") else {
+        let message = "the header line names no `email` column (columns: email, and optionally \
+                       reason and received)"
+            .to_string();
+        return (
+            Vec::new(),
+            vec![InputError {
+                origin: at(header_line),
+                message,
+            }],
+        );
+    };
+    let (reason_column, received_column) = (column("reason"), column("received"));
+    collect(
+        records
+            .filter(|(_, fields)| fields.iter().any(|f| !f.trim().is_empty()))
+            .map(|(line, fields)| {
+                if fields.len() > names.len() {
+                    return Err(vec![InputError {
+                        origin: at(line),
+                        message: format!(
+                            "the row has {} fields but the header names {} columns (quote a value \
+                             that holds a comma)",
+                            fields.len(),
+                            names.len()
+                        ),
+                    }]);
+                }
+                let field =
+                    |index: Option<usize>| index.and_then(|i| fields.get(i)).map(String::as_str);
+                let email = field(Some(email_column)).unwrap_or("");
+                request(
+                    email,
+                    field(reason_column),
+                    field(received_column),
+                    defaults,
+                    today,
+                    at(line),
+                )
+            }),
+    )
+}
+
+fn collect(
+    results: impl Iterator<Item = Result<Request, Vec<InputError>>>,
+) -> (Vec<Request>, Vec<InputError>) {
+    let mut requests = Vec::new();
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(request) => requests.push(request),
+            Err(problems) => errors.extend(problems),
+        }
+    }
+    (requests, errors)
+}
+
+/// Split CSV text into records, each with the line it starts on. A quote left open is an error naming
+/// the line it opened on.
+/// CSV records, each with the line it starts on.
+type Records = Vec<(usize, Vec<String>)>;
+
+fn csv_records(text: &str) -> Result<Records, (usize, String)> {
+    let mut records = Vec::new();
+    let mut fields: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut line = 1usize;
+    let mut record_line = 1usize;
+    let mut quoted = false;
+    let mut quote_line = 1usize;
+    let mut started = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    field.push(c);
+                }
+                c => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.trim().is_empty() => {
+                field.clear();
+                quoted = true;
+                quote_line = line;
+                started = true;
+            }
+            ',' => {
+                fields.push(std::mem::take(&mut field));
+                started = true;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                fields.push(std::mem::take(&mut field));
+                records.push((record_line, std::mem::take(&mut fields)));
+                line += 1;
+                record_line = line;
+                started = false;
+            }
+            c => {
+                field.push(c);
+                started = true;
+            }
+        }
+    }
+    if quoted {
+        return Err((
+            quote_line,
+            "a quoted field is never closed (a `\"` is missing)".to_string(),
+        ));
+    }
+    if started || !field.is_empty() {
+        fields.push(field);
+        records.push((record_line, fields));
+    }
+    Ok(records)
+}
+
+/// What one address resolved to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    pub customers: Vec<u32>,
+    pub subscribers: Vec<u32>,
+}
+
+/// IDs a manifest directory already lists, with where (`file:line:column`).
+pub type Listed = BTreeMap<(Resource, u32), String>;
+
+/// One ID left out because the directory lists it already.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    pub resource: Resource,
+    pub id: u32,
+    /// Where it is listed.
+    pub at: String,
+}
+
+/// The result of [`build`]: the file's text and what to tell the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Built {
+    /// The manifest text (IDs, reasons and dates only).
+    pub text: String,
+    /// Per address (masked), what it resolved to (all of it, including IDs left out).
+    pub resolved: Vec<(String, Found)>,
+    /// IDs left out because the manifest directory lists them already.
+    pub left_out: Vec<LeftOut>,
+    /// How many addresses matched nothing.
+    pub unmatched: usize,
+    /// How many customer and subscriber IDs the file lists.
+    pub customers: usize,
+    pub subscribers: usize,
+}
+
+/// The new manifest's text for `requests` (each with what it resolved to, in the same order), leaving
+/// out IDs `listed` already names. Pure. An ID found through two addresses is listed once, with the
+/// first one's reason and date.
+pub fn build(
+    requests: &[(Request, Found)],
+    listed: &Listed,
+    store_hash: &str,
+    today: Date,
+) -> Built {
+    let mut seen: BTreeSet<(Resource, u32)> = BTreeSet::new();
+    let mut entries: BTreeMap<Resource, Vec<(u32, &Request)>> = BTreeMap::new();
+    let mut left_out = Vec::new();
+    let mut resolved = Vec::new();
+    let mut unmatched = 0;
+    for (request, found) in requests {
+        resolved.push((mask::email(&request.email), found.clone()));
+        if found.customers.is_empty() && found.subscribers.is_empty() {
+            unmatched += 1;
+        }
+        let ids = found
+            .customers
+            .iter()
+            .map(|&id| (Resource::Customer, id))
+            .chain(
+                found
+                    .subscribers
+                    .iter()
+                    .map(|&id| (Resource::Subscriber, id)),
+            );
+        for (resource, id) in ids {
+            if !seen.insert((resource, id)) {
+                continue;
+            }
+            if let Some(at) = listed.get(&(resource, id)) {
+                left_out.push(LeftOut {
+                    resource,
+                    id,
+                    at: at.clone(),
+                });
+                continue;
+            }
+            entries.entry(resource).or_default().push((id, request));
+        }
+    }
+    let count = |resource| entries.get(&resource).map_or(0, Vec::len);
+    let (customers, subscribers) = (count(Resource::Customer), count(Resource::Subscriber));
+    let mut text = String::new();
+    let emails = requests.len();
+    text.push_str(&format!(
+        "# Written by bcprune import on {today} for store {store_hash}: {emails} email{} looked up, \
+         {unmatched} matched nothing.\n",
+        if emails == 1 { "" } else { "s" }
+    ));
+    text.push_str(
+        "# IDs only: the emails are not written here or in any other file (git history cannot be erased).\n",
+    );
+    text.push_str("version: 1\n");
+    text.push_str(&format!("store_hash: {}\n", yaml_string(store_hash)));
+    for (resource, key) in [
+        (Resource::Customer, "absent"),
+        (Resource::Subscriber, "absent_subscribers"),
+    ] {
+        let list = entries.get(&resource).map_or(&[][..], Vec::as_slice);
+        if list.is_empty() {
+            text.push_str(&format!("{key}: []\n"));
+            continue;
+        }
+        text.push_str(&format!("{key}:\n"));
+        for (id, request) in list {
+            text.push_str(&format!(
+                "  - id: {id}\n    reason: {}\n    received: {}\n",
+                yaml_string(&request.reason),
+                request.received
+            ));
+        }
+    }
+    Built {
+        text,
+        resolved,
+        left_out,
+        unmatched,
+        customers,
+        subscribers,
+    }
+}
+
+/// A double-quoted YAML string (backslash and quote escaped; the text holds no control characters).
+fn yaml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The manifest directory FILE belongs to: `explicit` (which must hold FILE), else the nearest
+/// directory above FILE that holds a `bcprune.state.json` (where `plan` and `apply` run; the search
+/// stops at a `.git` directory), else FILE's own directory.
+pub fn manifest_dir(into: &Path, explicit: Option<&Path>) -> Result<PathBuf, ImportError> {
+    let parent = crate::fsio::parent_dir(into).to_path_buf();
+    if let Some(dir) = explicit {
+        let canonical_dir = crate::fsio::canonical(dir);
+        let canonical_parent = crate::fsio::canonical(&parent);
+        if !dir.is_dir() || !canonical_parent.starts_with(&canonical_dir) {
+            return Err(ImportError::NotInside {
+                into: into.to_path_buf(),
+                dir: dir.to_path_buf(),
+            });
+        }
+        return Ok(dir.to_path_buf());
+    }
+    let mut current = Some(parent.as_path());
+    let mut steps = 0;
+    while let Some(dir) = current {
+        if dir.join(STATE_FILE).is_file() {
+            return Ok(dir.to_path_buf());
+        }
+        if dir.join(".git").exists() || steps > 32 {
+            break;
+        }
+        steps += 1;
+        current = dir.parent().filter(|p| !p.as_os_str().is_empty());
+    }
+    Ok(parent)
+}
+
+/// Whether `dir` holds any manifest file (`*.yaml` / `*.yml`, any case, hidden entries skipped).
+pub fn holds_manifests(dir: &Path) -> bool {
+    let mut pending = vec![dir.to_path_buf()];
+    let mut visited = 0;
+    while let Some(dir) = pending.pop() {
+        visited += 1;
+        if visited > 10_000 {
+            return true;
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') {
+                continue;
+            }
+            let path = entry.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let lower = name.to_lowercase();
+                if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+                    return true;
+                }
+            }
+        }
+    }
+    false
+}
+
+/// The IDs a loaded manifest lists, with where.
+pub fn listed(manifest: &crate::manifest::Manifest) -> Listed {
+    manifest
+        .entries()
+        .map(|(resource, entry)| ((resource, entry.id), entry.location.to_string()))
+        .collect()
+}
+
+/// Create `path` with `text`, atomically and only if it does not exist: the text goes to a temporary file
+/// beside it, is fsynced, checked by the manifest loader (as of `today`), and linked into place without
+/// replacing anything; the directory is fsynced.
+pub fn write_new(path: &Path, text: &str, today: Date) -> Result<(), ImportError> {
+    let write_error = |source| ImportError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = crate::fsio::parent_dir(path);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(write_error)?;
+    temp.write_all(text.as_bytes())
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(write_error)?;
+    let options = crate::manifest::Options { today };
+    if let Err(errors) = crate::manifest::load_with(temp.path(), &options) {
+        let message = errors
+            .0
+            .iter()
+            .map(|e| format!("line {}: {}", e.location.line, e.message))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ImportError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        });
+    }
+    temp.persist_noclobber(path).map_err(|e| {
+        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+            ImportError::Exists(path.to_path_buf())
+        } else {
+            write_error(e.error)
+        }
+    })?;
+    crate::fsio::sync_dir(dir).map_err(write_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> Date {
+        Date::new(2026, 12, 1).expect("date")
+    }
+
+    #[test]
+    fn emails_are_checked_and_errors_show_them_masked() {
+        for good in ["jane@example.com", "J.Doe+tag@Shop.Example.CO", "a@b.de"] {
+            assert_eq!(check_email(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "jane",
+            "jane@",
+            "@example.com",
+            "ja ne@example.com",
+            "jane@example",
+            "a,b@x.com",
+            "jane@x..com",
+            "jane@x.c0m",
+            "a@b@c.com",
+        ] {
+            let message = check_email(bad).expect_err(bad);
+            if bad.len() > 4 {
+                assert!(!message.contains(bad), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn reasons_with_an_address_or_controls_are_refused_without_repeating_them() {
+        assert!(check_reason("GDPR erasure request 2026-0042").is_ok());
+        let message = check_reason("from jane@example.com").expect_err("email");
+        assert!(!message.contains("jane"), "{message}");
+        assert!(check_reason("jane [at] example.com").is_err());
+        assert!(check_reason("a\u{202E}b").is_err());
+        assert!(check_reason("  ").is_err());
+    }
+
+    #[test]
+    fn dates_are_real_days_not_after_today() {
+        assert_eq!(
+            parse_date("2026-11-30", today()),
+            Date::new(2026, 11, 30).map_err(|_| String::new())
+        );
+        assert!(parse_date("2026-02-30", today()).is_err());
+        assert!(
+            parse_date("2026-12-02", today())
+                .expect_err("future")
+                .contains("after today")
+        );
+        assert!(parse_date("2026-1-3", today()).is_err());
+    }
+
+    #[test]
+    fn csv_fields_may_be_quoted_hold_commas_quotes_and_newlines_and_rows_override_flags() {
+        let text = "\u{FEFF}Email,Name,Reason,received\r\n\
+                    jane@example.com,\"Doe, Jane\",\"ticket \"\"42\"\"\",2026-11-02\r\n\
+                    \r\n\
+                    bob@example.com,Bob,,\n";
+        let defaults = Defaults {
+            reason: Some("flag reason".into()),
+            received: Some("2026-11-20".into()),
+        };
+        let (requests, errors) = from_csv(text, "r.csv", &defaults, today());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0].reason, "ticket \"42\"");
+        assert_eq!(requests[0].received.to_string(), "2026-11-02");
+        assert_eq!(requests[1].reason, "flag reason");
+        assert_eq!(requests[1].received.to_string(), "2026-11-20");
+        assert_eq!(requests[1].origin.to_string(), "r.csv:4");
+    }
+
+    #[test]
+    fn csv_errors_name_the_line_and_every_bad_row() {
+        let text = "email,received\njane@example.com,2026-11-02\nnot-an-email,2026-11-02\nbob@example.com,2026-13-01\n";
+        let defaults = Defaults {
+            reason: Some("r".into()),
+            received: None,
+        };
+        let (_, errors) = from_csv(text, "r.csv", &defaults, today());
+        let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 2, "{shown:?}");
+        assert!(shown[0].starts_with("r.csv:3: "), "{shown:?}");
+        assert!(
+            shown[1].starts_with("r.csv:4: received 2026-13-01 is not a calendar date"),
+            "{shown:?}"
+        );
+        let (_, errors) = from_csv("name\nx\n", "r.csv", &defaults, today());
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("r.csv:1: the header line names no `email`")
+        );
+        let (_, errors) = from_csv("email\n\"open\n", "r.csv", &defaults, today());
+        assert!(
+            errors[0]
+                .to_string()
+                .starts_with("r.csv:2: a quoted field is never closed")
+        );
+    }
+
+    #[test]
+    fn build_lists_ids_once_leaves_out_listed_ones_and_writes_no_email() {
+        let request = |email: &str| Request {
+            email: email.into(),
+            reason: "GDPR \"42\"".into(),
+            received: Date::new(2026, 11, 2).expect("date"),
+            origin: Origin::Argument(1),
+        };
+        let requests = vec![
+            (
+                request("jane@example.com"),
+                Found {
+                    customers: vec![7, 9],
+                    subscribers: vec![5],
+                },
+            ),
+            (
+                request("JANE@example.com"),
+                Found {
+                    customers: vec![9],
+                    subscribers: vec![],
+                },
+            ),
+            (request("nobody@example.com"), Found::default()),
+        ];
+        let listed: Listed = [((Resource::Customer, 7), "m/a.yaml:4:5".to_string())].into();
+        let built = build(&requests, &listed, "acme42", today());
+        assert_eq!(
+            (built.customers, built.subscribers, built.unmatched),
+            (1, 1, 1)
+        );
+        assert_eq!(
+            built.left_out,
+            [LeftOut {
+                resource: Resource::Customer,
+                id: 7,
+                at: "m/a.yaml:4:5".into()
+            }]
+        );
+        assert!(
+            !built.text.to_lowercase().contains("example.com"),
+            "{}",
+            built.text
+        );
+        insta::assert_snapshot!(built.text, @r#"
+        # Written by bcprune import on 2026-12-01 for store acme42: 3 emails looked up, 1 matched nothing.
+        # IDs only: the emails are not written here or in any other file (git history cannot be erased).
+        version: 1
+        store_hash: "acme42"
+        absent:
+          - id: 9
+            reason: "GDPR \"42\""
+            received: 2026-11-02
+        absent_subscribers:
+          - id: 5
+            reason: "GDPR \"42\""
+            received: 2026-11-02
+        "#);
+    }
+}

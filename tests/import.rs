@@ -1,0 +1,360 @@
+//! `bcprune import` (PRODUCT §8): emails in, a manifest of IDs out, and no email in clear anywhere.
+
+use std::path::{Path, PathBuf};
+
+use bcprune::sim::{EmailMatch, READ_ONLY_TOKEN, SimConfig, SimServer};
+use predicates::prelude::*;
+
+use crate::support::{Workspace, bcprune, store_with};
+
+const JANE: &str = "Jane.Doe@Example.com";
+const JANE_LOWER: &str = "jane.doe@example.com";
+const BOB: &str = "bob.stone@shop.test";
+const CARA: &str = "cara@shop.test";
+const NOBODY: &str = "nobody@nowhere.test";
+
+/// Every address seeded in the store or given to import.
+const SEEDED: [&str; 5] = [JANE, JANE_LOWER, BOB, CARA, NOBODY];
+
+/// A store where Jane has two accounts (two channels, two spellings) and a newsletter subscription,
+/// Bob one account, Cara only a subscription; nobody@ is unknown.
+fn people() -> SimServer {
+    store_with(
+        SimConfig::default()
+            .customers(20)
+            .subscribers(0)
+            .unlimited()
+            .email_match(EmailMatch::IgnoreCase)
+            .customer_with_email(11, JANE, 1)
+            .customer_with_email(12, JANE_LOWER, 2)
+            .customer_with_email(13, BOB, 1)
+            .subscriber_with_email(5, JANE_LOWER, 1)
+            .subscriber_with_email(6, CARA, 1),
+    )
+}
+
+/// `bcprune import` against `sim` with a read-only token, today fixed.
+fn import(sim: &SimServer) -> assert_cmd::Command {
+    let mut cmd = bcprune();
+    cmd.env("BIGCOMMERCE_API_URL", sim.base_url())
+        .env("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
+        .env("BCPRUNE_RETRY", "base_ms=2,cap_ms=50")
+        .env("BCPRUNE_TODAY", "2026-12-01")
+        .timeout(std::time::Duration::from_secs(60))
+        .arg("import");
+    cmd
+}
+
+/// Every file below `dir`, hidden ones included.
+fn all_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files
+}
+
+/// No seeded address, in any case, in `text`.
+#[track_caller]
+fn assert_no_email(what: &str, text: &[u8]) {
+    let text = String::from_utf8_lossy(text).to_lowercase();
+    for email in SEEDED {
+        assert!(
+            !text.contains(&email.to_lowercase()),
+            "{what} holds the address {email} in clear:\n{text}"
+        );
+    }
+}
+
+fn load(path: &Path) -> bcprune::manifest::Manifest {
+    let today = jiff::civil::Date::new(2026, 12, 1).expect("date");
+    bcprune::manifest::load_with(path, &bcprune::manifest::Options { today })
+        .unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()))
+}
+
+fn ids(entries: &[bcprune::manifest::AbsentEntry]) -> Vec<u32> {
+    entries.iter().map(|e| e.id).collect()
+}
+
+#[test]
+fn import_from_arguments_csv_and_stdin_writes_ids_only_and_never_an_email_in_clear() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write(
+        "requests.csv",
+        format!(
+            "\u{FEFF}email,reason,received\r\n{BOB},\"Ticket 7, \"\"urgent\"\"\",2026-11-02\r\n"
+        ),
+    );
+    let into = ws.path().join("customers/request-0042.yaml");
+    std::fs::create_dir_all(into.parent().expect("parent")).expect("mkdir");
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "customers/request-0042.yaml"])
+        .args([
+            "--reason",
+            "GDPR erasure 2026-0042",
+            "--received",
+            "2026-11-20",
+        ])
+        .args([
+            "--from",
+            "requests.csv",
+            &format!("  {} ", JANE.to_uppercase()),
+            "-",
+        ])
+        .write_stdin(format!("\n{CARA}\n{NOBODY}\n"))
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_no_email("stdout", &output.stdout);
+    assert_no_email("stderr", &output.stderr);
+    for file in all_files(ws.path())
+        .iter()
+        .filter(|f| !f.ends_with("requests.csv"))
+    {
+        assert_no_email(
+            &file.display().to_string(),
+            &std::fs::read(file).expect("read"),
+        );
+    }
+    assert!(
+        stdout.contains("  J***@EXAMPLE.COM: customers 11, 12; subscriber 5\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  b***@shop.test: customer 13\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  c***@shop.test: subscriber 6\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  n***@nowhere.test: nothing found\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Wrote customers/request-0042.yaml: 3 customer IDs and 2 subscriber IDs; 1 email matched nothing."),
+        "{stdout}"
+    );
+
+    let manifest = load(&into);
+    assert_eq!(ids(&manifest.absent), [11, 12, 13]);
+    assert_eq!(ids(&manifest.absent_subscribers), [5, 6]);
+    assert_eq!(manifest.store_hash.as_deref(), Some("demo42"));
+    let reason =
+        |entry: &bcprune::manifest::AbsentEntry| entry.reason.as_deref().map(str::to_owned);
+    assert_eq!(
+        reason(&manifest.absent[0]).as_deref(),
+        Some("GDPR erasure 2026-0042")
+    );
+    assert_eq!(
+        reason(&manifest.absent[2]).as_deref(),
+        Some("Ticket 7, \"urgent\""),
+        "a row's values override the flags"
+    );
+    assert_eq!(
+        manifest.absent[2]
+            .received
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("2026-11-02")
+    );
+    assert_eq!(
+        manifest.absent[0]
+            .received
+            .map(|d| d.to_string())
+            .as_deref(),
+        Some("2026-11-20")
+    );
+    assert!(
+        manifest
+            .entries()
+            .all(|(_, e)| e.reason.is_some() && e.received.is_some())
+    );
+    let text = std::fs::read_to_string(&into).expect("read");
+    assert!(
+        text.starts_with("# Written by bcprune import on 2026-12-01 for store demo42: 4 emails looked up, 1 matched nothing.\n"),
+        "{text}"
+    );
+    assert!(
+        sim.requests().iter().all(|r| r.method == "GET"),
+        "lookups only"
+    );
+}
+
+#[test]
+fn a_csv_with_one_bad_row_writes_nothing_names_every_bad_line_and_sends_nothing() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write(
+        "r.csv",
+        format!("email,received\n{BOB},2026-11-02\njane.doe[at]example.com,2026-11-02\n{CARA},2026-02-30\n{NOBODY},2027-01-01\n"),
+    );
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into", "new.yaml", "--reason", "GDPR 1", "--from", "r.csv",
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("error: r.csv:3: "), "{stderr}");
+    assert!(
+        stderr.contains("error: r.csv:4: received 2026-02-30 is not a calendar date"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: r.csv:5: received 2027-01-01 is after today (2026-12-01)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 invalid inputs; nothing was looked up or written"),
+        "{stderr}"
+    );
+    assert_no_email("stderr", &output.stderr);
+    assert!(!ws.path().join("new.yaml").exists());
+    assert_eq!(
+        all_files(ws.path()).len(),
+        1,
+        "only the CSV: nothing written"
+    );
+    assert!(sim.requests().is_empty(), "nothing looked up");
+}
+
+#[test]
+fn a_bad_argument_is_named_by_its_position_and_masked() {
+    let sim = people();
+    let ws = Workspace::new();
+    import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into",
+            "new.yaml",
+            "--reason",
+            "GDPR 1",
+            BOB,
+            "jane doe@example.com",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "error: argument 2: `j***@example.com` is not a valid email address",
+        ))
+        .stderr(predicate::str::contains("jane doe").not());
+    assert!(!ws.path().join("new.yaml").exists());
+}
+
+#[test]
+fn a_reason_with_an_email_an_existing_file_and_no_reason_are_refused_before_any_lookup() {
+    let sim = people();
+    let ws = Workspace::new();
+    import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into",
+            "new.yaml",
+            "--reason",
+            &format!("asked by {BOB}"),
+            CARA,
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--reason: the reason contains an email address",
+        ))
+        .stderr(predicate::str::contains(BOB).not());
+    import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "new.yaml", CARA])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "argument 1: no reason: pass --reason TEXT",
+        ));
+    ws.write("old.yaml", "version: 1\nabsent: []\n");
+    import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "old.yaml", "--reason", "GDPR 1", CARA])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::starts_with(
+            "error: old.yaml already exists",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("old.yaml")).expect("read"),
+        "version: 1\nabsent: []\n"
+    );
+    assert!(sim.requests().is_empty());
+}
+
+#[test]
+fn ids_already_listed_in_the_manifest_directory_are_left_out_and_it_stays_valid() {
+    let sim = people();
+    let ws = Workspace::new();
+    // The state file marks the directory plan and apply run on (content irrelevant to import).
+    ws.write("customers/bcprune.state.json", "{}");
+    ws.write(
+        "customers/2026/11/request-0041.yaml",
+        "version: 1\nabsent:\n  - id: 12\n    reason: \"GDPR 41\"\nabsent_subscribers: [5]\n",
+    );
+    std::fs::create_dir_all(ws.path().join("customers/2026/12")).expect("mkdir");
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into",
+            "customers/2026/12/request-0042.yaml",
+            "--reason",
+            "GDPR 42",
+            JANE_LOWER,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("Left out customer 12: already listed at customers/2026/11/request-0041.yaml:3:9 (in the manifest directory customers)."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Left out subscriber 5: already listed at"),
+        "{stdout}"
+    );
+    let whole = load(&ws.path().join("customers"));
+    assert_eq!(ids(&whole.absent), [12, 11]);
+    assert_no_email("stdout", &output.stdout);
+}
+
+#[test]
+fn an_email_that_matches_nothing_still_writes_a_valid_file_saying_how_many() {
+    let sim = people();
+    let ws = Workspace::new();
+    import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "r.yaml", "--reason", "GDPR 9", NOBODY])
+        .assert()
+        .success();
+    let manifest = load(&ws.path().join("r.yaml"));
+    assert!(manifest.absent.is_empty() && manifest.absent_subscribers.is_empty());
+    let text = std::fs::read_to_string(ws.path().join("r.yaml")).expect("read");
+    assert!(
+        text.contains("1 email looked up, 1 matched nothing."),
+        "{text}"
+    );
+    assert_no_email("the file", text.as_bytes());
+}

@@ -1,0 +1,325 @@
+//! `bcprune report` (PRODUCT §9): one status per manifest entry, dates, the exact summary line, the state
+//! serial and the audit head; offline.
+
+use std::path::Path;
+
+use bcprune::Resource;
+use bcprune::audit::{AuditEntry, AuditLog, EventKind};
+use bcprune::state::State;
+use predicates::prelude::*;
+
+use crate::support::{Workspace, apply_auto, bcprune, manifest_yaml, read_json, store};
+
+fn ts(text: &str) -> jiff::Timestamp {
+    text.parse().expect("timestamp")
+}
+
+/// A manifest mixing every status, a state and an audit log that agree, in `ws/m/`.
+fn mixed(ws: &Workspace) -> std::path::PathBuf {
+    let manifest = ws.write(
+        "m/requests.yaml",
+        "version: 1\nabsent:\n\
+         - id: 1\n    reason: \"GDPR 1, \\\"first\\\"\"\n    received: 2026-10-01\n\
+         - id: 2\n    reason: \"GDPR 2\"\n    received: 2026-11-15\n\
+         - id: 3\n    reason: \"<b>GDPR</b> | *3*\"\n    received: 2026-10-20\n\
+         - id: 4\n    reason: \"GDPR 4\"\n    received: 2026-11-25\n\
+         - id: 5\n    reason: \"GDPR 5\"\n    received: 2026-10-01\n\
+         - id: 6\nabsent_subscribers:\n\
+         - id: 1\n    reason: \"GDPR 1\"\n    received: 2026-10-01\n"
+            .replace("\n- ", "\n  - ")
+            .as_str(),
+    );
+    let log_path = ws.path().join("m/bcprune.audit.jsonl");
+    let mut log = AuditLog::open(&log_path).expect("open");
+    for event in [
+        EventKind::ApplyStarted,
+        EventKind::BatchIntent,
+        EventKind::ApplyFinished,
+    ] {
+        log.append(AuditEntry::new("run-1", event).ids(&[1]))
+            .expect("append");
+    }
+    let mut state = State::new("acme42", "00");
+    state.record_deleted(1, ts("2026-10-11T09:00:00Z"), "run-1", None, true);
+    state.record_deleted(2, ts("2026-11-20T09:00:00Z"), "run-1", None, false);
+    state.record_absent(Resource::Customer, 3, ts("2026-10-25T09:00:00Z"), "run-1");
+    state.record_deleted_as(
+        Resource::Subscriber,
+        1,
+        ts("2026-10-12T09:00:00Z"),
+        "run-1",
+        None,
+        true,
+    );
+    state.audit_head = Some(bcprune::state::AuditHead {
+        seq: 3,
+        hash: log.last_hash().to_string(),
+    });
+    state
+        .save(&ws.path().join("m/bcprune.state.json"))
+        .expect("save");
+    manifest
+}
+
+fn report(manifest: &Path, today: &str) -> assert_cmd::Command {
+    let mut cmd = bcprune();
+    cmd.env("BCPRUNE_TODAY", today).arg("report").arg(manifest);
+    cmd
+}
+
+#[test]
+fn a_mixed_manifest_counts_each_entry_once_and_ends_with_the_exact_summary_line() {
+    let ws = Workspace::new();
+    let manifest = mixed(&ws);
+    let output = report(&manifest, "2026-12-01")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.ends_with("\nReport: 2 erased, 1 unverified, 1 absent, 2 pending, 1 overdue.\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(", serial 1 (lineage "), "{stdout}");
+    assert!(stdout.contains("head 3:"), "{stdout}");
+    assert!(
+        stdout.contains("it carries the state's head 3:"),
+        "{stdout}"
+    );
+
+    let json: serde_json::Value = serde_json::from_slice(
+        &report(&manifest, "2026-12-01")
+            .args(["--format", "json"])
+            .output()
+            .expect("run")
+            .stdout,
+    )
+    .expect("json");
+    let status = |i: usize| {
+        json["entries"][i]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let statuses: Vec<String> = (0..7).map(status).collect();
+    assert_eq!(
+        statuses,
+        [
+            "erased",
+            "unverified",
+            "absent",
+            "pending",
+            "overdue",
+            "pending",
+            "erased"
+        ]
+    );
+    assert_eq!(json["entries"][0]["due"], "2026-11-01");
+    assert_eq!(json["entries"][0]["days"], 10);
+    assert_eq!(json["entries"][0]["verified"], true);
+    assert_eq!(
+        json["entries"][2]["found_absent_at"],
+        "2026-10-25T09:00:00Z"
+    );
+    assert_eq!(json["entries"][6]["resource"], "subscriber");
+    assert_eq!(json["state"]["serial"], 1);
+    assert_eq!(json["audit_log"]["chain"], "intact");
+    assert_eq!(json["audit_log"]["matches_state"], true);
+    assert_eq!(json["summary"]["overdue"], 1);
+    // Entry 5 is overdue (received 2026-10-01, nothing done); entry 1 (same date) was erased in time.
+}
+
+#[test]
+fn overdue_exitcode_exits_2_only_when_an_entry_is_overdue() {
+    let ws = Workspace::new();
+    let manifest = mixed(&ws);
+    report(&manifest, "2026-12-01")
+        .arg("--overdue-exitcode")
+        .assert()
+        .code(2);
+    report(&manifest, "2026-12-01").assert().code(0);
+}
+
+#[test]
+fn due_dates_of_29_to_31_january_fall_on_the_last_day_of_february() {
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "jan.yaml",
+        "version: 1\nabsent:\n  - id: 1\n    received: 2026-01-29\n  - id: 2\n    received: 2026-01-30\n  - id: 3\n    received: 2026-01-31\n  - id: 4\n    received: 2026-01-28\n",
+    );
+    let json = |today: &str| -> serde_json::Value {
+        let out = report(&manifest, today)
+            .args(["--format", "json"])
+            .output()
+            .expect("run");
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let on_28th = json("2026-02-28");
+    for i in 0..3 {
+        assert_eq!(on_28th["entries"][i]["due"], "2026-02-28", "entry {i}");
+        assert_eq!(
+            on_28th["entries"][i]["status"], "pending",
+            "due today is not overdue"
+        );
+    }
+    assert_eq!(on_28th["entries"][3]["due"], "2026-02-28");
+    report(&manifest, "2026-02-28")
+        .arg("--overdue-exitcode")
+        .assert()
+        .code(0);
+    report(&manifest, "2026-03-01")
+        .arg("--overdue-exitcode")
+        .assert()
+        .code(2);
+    let on_1st = json("2026-03-01");
+    assert_eq!(on_1st["summary"]["overdue"], 4);
+    report(&manifest, "2026-03-01")
+        .assert()
+        .success()
+        .stdout(predicate::str::ends_with(
+            "Report: 0 erased, 0 unverified, 0 absent, 0 pending, 4 overdue.\n",
+        ));
+}
+
+#[test]
+fn csv_quotes_reasons_as_rfc_4180_and_markdown_escapes_them() {
+    let ws = Workspace::new();
+    let manifest = mixed(&ws);
+    let csv = report(&manifest, "2026-12-01")
+        .args(["--format", "csv"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&csv.stdout);
+    let mut lines = text.split("\r\n");
+    assert_eq!(
+        lines.next(),
+        Some(
+            "resource,id,reason,received,due,status,erased_at,verified,days,found_absent_at,run_id"
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some(
+            "customer,1,\"GDPR 1, \"\"first\"\"\",2026-10-01,2026-11-01,erased,2026-10-11T09:00:00Z,true,10,,run-1"
+        )
+    );
+    assert!(
+        String::from_utf8_lossy(&csv.stderr)
+            .ends_with("Report: 2 erased, 1 unverified, 1 absent, 2 pending, 1 overdue.\n"),
+        "the summary goes to stderr so the CSV stays CSV"
+    );
+    let markdown = report(&manifest, "2026-12-01")
+        .args(["--format", "markdown"])
+        .output()
+        .expect("run");
+    let md = String::from_utf8_lossy(&markdown.stdout);
+    assert!(
+        md.contains("| &lt;b&gt;GDPR&lt;/b&gt; \\| \\*3\\* |"),
+        "{md}"
+    );
+    assert!(!md.contains("<b>"), "{md}");
+    assert!(
+        md.ends_with("\nReport: 2 erased, 1 unverified, 1 absent, 2 pending, 1 overdue.\n"),
+        "{md}"
+    );
+}
+
+#[test]
+fn a_log_cut_short_is_said_and_the_report_exits_1() {
+    let ws = Workspace::new();
+    let manifest = mixed(&ws);
+    let log = ws.path().join("m/bcprune.audit.jsonl");
+    let text = std::fs::read_to_string(&log).expect("read");
+    let kept: Vec<&str> = text.lines().take(2).collect();
+    std::fs::write(&log, kept.join("\n") + "\n").expect("write");
+    report(&manifest, "2026-12-01")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("Report: 2 erased"))
+        .stderr(predicate::str::contains(
+            "has 2 lines, but the state (serial 1) records its head at line 3",
+        ));
+}
+
+#[test]
+fn after_a_real_apply_deleted_and_already_absent_ids_are_erased_and_absent() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[3, 4, 100_000], ""));
+    let applied = apply_auto(&sim, &manifest, &[])
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&applied.stdout);
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    let log = std::fs::read_to_string(ws.path().join("bcprune.audit.jsonl")).expect("log");
+    let last: serde_json::Value =
+        serde_json::from_str(log.lines().last().expect("a line")).expect("json");
+    let shown = format!(
+        "Audit log: {}, head {}:{}.",
+        ws.path().join("bcprune.audit.jsonl").display(),
+        last["seq"],
+        &last["hash"].as_str().expect("hash")[..12]
+    );
+    assert!(
+        stdout.contains(&shown),
+        "apply ends with the log's head: {stdout}"
+    );
+    let saved_at = state["audit_head"]["seq"]
+        .as_u64()
+        .expect("the state records a head");
+    assert!(
+        saved_at >= 3 && saved_at < last["seq"].as_u64().expect("seq"),
+        "the head at the last save"
+    );
+    assert_eq!(
+        state["absent"][0]["id"], 100_000,
+        "the ID found absent is recorded"
+    );
+    bcprune()
+        .arg("report")
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stdout(predicate::str::ends_with(
+            "Report: 2 erased, 0 unverified, 1 absent, 0 pending, 0 overdue.\n",
+        ));
+    // The log verifies against the state's head.
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(ws.path().join("bcprune.audit.jsonl"))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("It carries the head "));
+}
+
+#[test]
+fn an_apply_with_nothing_to_delete_records_what_it_found_absent_once() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[100_001, 100_002], ""));
+    apply_auto(&sim, &manifest, &[]).success();
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    assert_eq!(state["absent"].as_array().map(Vec::len), Some(2));
+    assert_eq!(state["serial"], 1);
+    let log = std::fs::read_to_string(ws.path().join("bcprune.audit.jsonl")).expect("log");
+    let events: Vec<String> = log
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).expect("json")["event"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(events, ["apply_started", "found_absent", "apply_finished"]);
+    assert_eq!(
+        state["audit_head"]["seq"], 3,
+        "the head covers the whole run"
+    );
+    // Nothing new the second time: no file changes.
+    apply_auto(&sim, &manifest, &[]).success();
+    let again = read_json(&ws.path().join("bcprune.state.json"));
+    assert_eq!(again["serial"], 1);
+}
