@@ -256,10 +256,10 @@ fn markdown_says_why_a_plan_failed_or_was_refused() {
     assert_eq!(output.status.code(), Some(3), "{output:?}");
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     assert!(
-        stdout.starts_with("<!-- bcprune:plan store=demo42 -->\n### ⛔ Refused"),
+        stdout.starts_with("<!-- bcprune:plan store=demo42 -->\n### ❌ Refused"),
         "{stdout}"
     );
     assert!(stdout.contains("over the 2 allowed"), "{stdout}");
-    assert_eq!(stdout.matches("| delete |").count(), 3, "{stdout}");
+    assert_eq!(stdout.matches("| customer |").count(), 3, "{stdout}");
     assert_eq!(count(&sim, "DELETE"), 0);
 }

@@ -12,7 +12,7 @@
 use std::io::{self, Write};
 
 use super::{
-    Context, Counts, Deadline, MARKDOWN_LIMIT, MARKDOWN_VISIBLE_ROWS, action_label, counts,
+    Context, Counts, DUE_SOON_DAYS, Deadline, MARKDOWN_LIMIT, MARKDOWN_VISIBLE_ROWS, counts,
     deadline, resource_label,
 };
 use crate::plan::{Action, Change, SavedPlan};
@@ -108,14 +108,14 @@ fn what_is_deleted(counts: &Counts) -> String {
     if counts.customers > 0 || counts.subscribers == 0 {
         parts.push(format!(
             "{} {}",
-            counts.customers,
+            thousands(counts.customers),
             plural(counts.customers, "customer", "customers")
         ));
     }
     if counts.subscribers > 0 {
         parts.push(format!(
             "{} {}",
-            counts.subscribers,
+            thousands(counts.subscribers),
             plural(counts.subscribers, "subscriber", "subscribers")
         ));
     }
@@ -175,9 +175,23 @@ impl Budget {
     }
 }
 
+// No Action column: each table holds one action, and a comment is narrow.
 const DELETE_HEADER: &str =
-    "| Action | Resource | ID | Email | Name | Due | Reason |\n|---|---|---|---|---|---|---|\n";
-const ABSENT_HEADER: &str = "| Action | Resource | ID | Reason |\n|---|---|---|---|\n";
+    "| Resource | ID | Email | Name | Due | Reason |\n|---|---|---|---|---|---|\n";
+const ABSENT_HEADER: &str = "| Resource | ID | Reason |\n|---|---|---|\n";
+
+/// `19,980`: counts a reviewer reads at a glance.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
 
 fn delete_row(change: &Change, ctx: &Context) -> String {
     let due = match deadline(change, ctx.today) {
@@ -186,12 +200,14 @@ fn delete_row(change: &Change, ctx: &Context) -> String {
         Deadline::DueSoon(due) => format!("{due} (due soon)"),
         Deadline::Overdue(due) => format!("{due} **(overdue)**"),
     };
-    let action = match action_label(change) {
-        "delete (reappeared)" => "delete **(reappeared)**",
-        other => other,
+    // In the reason, the one column that wraps well: the others stay narrow.
+    let reappeared = if change.reappeared {
+        "**reappeared** · "
+    } else {
+        ""
     };
     format!(
-        "| {action} | {} | {} | {} | {} | {due} | {} |\n",
+        "| {} | {} | {} | {} | {due} | {reappeared}{} |\n",
         resource_label(change.resource),
         change.id,
         change
@@ -199,15 +215,16 @@ fn delete_row(change: &Change, ctx: &Context) -> String {
             .as_deref()
             .filter(|e| !e.is_empty())
             .map_or_else(|| "-".to_string(), |e| md_code(e, true)),
-        md_cell(change.name_masked.as_deref()),
+        // A masked name is short: kept on one line, so a row reads as one person.
+        md_cell(change.name_masked.as_deref()).replace(' ', "&nbsp;"),
         md_cell(change.reason.as_deref()),
     )
 }
 
 fn absent_row(change: &Change) -> String {
+    let recorded = if change.recorded { " (recorded)" } else { "" };
     format!(
-        "| {} | {} | {} | {} |\n",
-        action_label(change),
+        "| {} | {}{recorded} | {} |\n",
         resource_label(change.resource),
         change.id,
         md_cell(change.reason.as_deref()),
@@ -229,8 +246,10 @@ fn rows(rows: &[String], budget: &mut Budget, text: &mut String) -> usize {
 
 fn not_shown(hidden: usize, what: &str) -> String {
     format!(
-        "\n…and {hidden} more {what}, not shown to keep this comment under {MARKDOWN_LIMIT} characters. \
-         Every row is in the saved plan: `bcprune show PLAN --full`.\n"
+        "\n…and {} more {what}, not shown to keep this comment under {} characters. Every row is in \
+         the saved plan (the job's artifact): `bcprune show plan.json --full`.\n",
+        thousands(hidden),
+        thousands(MARKDOWN_LIMIT)
     )
 }
 
@@ -242,18 +261,30 @@ fn deletions(changes: &[&Change], ctx: &Context, budget: &mut Budget) -> String 
     }
     let lines: Vec<String> = changes.iter().map(|c| delete_row(c, ctx)).collect();
     let visible = lines.len().min(MARKDOWN_VISIBLE_ROWS);
-    budget.take(DELETE_HEADER.len());
-    text.push_str(DELETE_HEADER);
+    text.push_str(&format!(
+        "**To delete ({}):**\n\n{DELETE_HEADER}",
+        thousands(lines.len())
+    ));
+    budget.take(text.len());
     let mut shown = rows(&lines[..visible], budget, &mut text);
     if shown == visible && visible < lines.len() {
         let rest = &lines[visible..];
-        let open = format!(
-            "\n<details><summary>{} more to delete</summary>\n\n{DELETE_HEADER}",
-            rest.len()
-        );
-        budget.take(open.len());
-        text.push_str(&open);
-        shown += rows(rest, budget, &mut text);
+        let mut folded = String::new();
+        budget.take(200);
+        let more = rows(rest, budget, &mut folded);
+        shown += more;
+        let summary = if more < rest.len() {
+            format!(
+                "{} more to delete ({} shown here)",
+                thousands(rest.len()),
+                thousands(more)
+            )
+        } else {
+            format!("{} more to delete", thousands(rest.len()))
+        };
+        text.push_str(&format!(
+            "\n<details><summary>{summary}</summary>\n\n{DELETE_HEADER}{folded}"
+        ));
         if shown < lines.len() {
             text.push_str(&not_shown(lines.len() - shown, "to delete"));
         }
@@ -274,14 +305,14 @@ fn absent(changes: &[&Change], counts: &Counts, budget: &mut Budget) -> String {
     let recorded = if counts.recorded > 0 {
         format!(
             " ({} recorded in the state as gone, not listed again)",
-            counts.recorded
+            thousands(counts.recorded)
         )
     } else {
         String::new()
     };
     text.push_str(&format!(
         "<details><summary>{} already absent{recorded}</summary>\n\n{ABSENT_HEADER}",
-        changes.len()
+        thousands(changes.len())
     ));
     let lines: Vec<String> = changes.iter().map(|c| absent_row(c)).collect();
     let shown = rows(&lines, budget, &mut text);
@@ -328,19 +359,31 @@ fn diff_section(diffs: &[String], budget: &mut Budget) -> String {
     }
     let mut text = format!(
         "<details><summary>Diff of the {} {} to delete (masked)</summary>\n\n{fence}diff\n{body}{fence}\n",
-        diffs.len(),
+        thousands(diffs.len()),
         plural(diffs.len(), "record", "records")
     );
     if cut {
-        let hidden = diffs.len() - whole;
+        let partly = if body.len() > whole_len(diffs, whole) {
+            ", and the first lines of the next"
+        } else {
+            ""
+        };
         text.push_str(&format!(
-            "\n…the diff is cut here: {hidden} {} not shown (or not whole), to keep this comment under \
-             {MARKDOWN_LIMIT} characters. Run `bcprune plan --diff` to see all of it.\n",
-            plural(hidden, "record", "records")
+            "\nShown: {} of {} {}{partly}. The rest is cut to keep this comment under {} characters: \
+             run `bcprune plan --diff` to see all of it.\n",
+            thousands(whole),
+            thousands(diffs.len()),
+            plural(diffs.len(), "record", "records"),
+            thousands(MARKDOWN_LIMIT)
         ));
     }
     text.push_str("\n</details>\n\n");
     text
+}
+
+/// The length of the first `n` diffs.
+fn whole_len(diffs: &[String], n: usize) -> usize {
+    diffs[..n].iter().map(String::len).sum()
 }
 
 /// The plan as a pull-request comment (PRODUCT §13): marker, verdict (or the refusal, when a guard
@@ -356,7 +399,7 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
     head.push('\n');
     if !ctx.refusals.is_empty() {
         head.push_str(
-            "### ⛔ Refused: this plan breaks a guard, and `bcprune apply` would refuse it\n\n",
+            "### ❌ Refused: this plan breaks a guard, and `bcprune apply` would refuse it\n\n",
         );
         for refusal in &ctx.refusals {
             head.push_str(&format!("- **{}**", md_text(&refusal.message)));
@@ -381,13 +424,23 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
     }
     match (counts.overdue, counts.due_soon) {
         (0, 0) => {}
-        (0, soon) => head.push_str(&format!("**⏰ {soon} due within 7 days.**\n\n")),
-        (overdue, 0) => head.push_str(&format!(
-            "**⏰ {overdue} overdue** (past the date the erasure was due).\n\n"
+        (0, soon) => head.push_str(&format!(
+            "**Deadlines: {} due within {DUE_SOON_DAYS} days.**\n\n",
+            thousands(soon)
         )),
-        (overdue, soon) => head.push_str(&format!(
-            "**⏰ {overdue} overdue** (past the date the erasure was due), **{soon} due within 7 days.**\n\n"
-        )),
+        (overdue, soon) => {
+            head.push_str(&format!(
+                "**Deadlines: {} overdue** (past the day the erasure was due)",
+                thousands(overdue)
+            ));
+            if soon > 0 {
+                head.push_str(&format!(
+                    ", **{} due within {DUE_SOON_DAYS} days**",
+                    thousands(soon)
+                ));
+            }
+            head.push_str(".\n\n");
+        }
     }
     head.push_str(&format!("**{}**\n\n", saved.summary.line()));
     let mut notes = Vec::new();
@@ -401,9 +454,17 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
         };
         let max = guard.max_deletes;
         let mut line = if deleting as u64 > u64::from(max) {
-            format!("Guards: {deleting} deletions, **over the {max} allowed** by {limit}")
+            format!(
+                "Guards: {} deletions, **over the {} allowed** by {limit}",
+                thousands(deleting),
+                thousands(max as usize)
+            )
         } else {
-            format!("Guards: {deleting} of {max} deletions allowed by {limit}")
+            format!(
+                "Guards: {} of {} deletions allowed by {limit}",
+                thousands(deleting),
+                thousands(max as usize)
+            )
         };
         line.push_str(&match guard.protected {
             0 => "; no protected IDs.".to_string(),
