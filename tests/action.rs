@@ -403,6 +403,26 @@ fn plan_step_explains_a_failed_plan_or_a_missing_token_under_the_marker() {
     );
 }
 
+#[test]
+fn plan_step_still_writes_a_marked_comment_when_bcprune_dies_before_writing_one() {
+    if !tools_present() {
+        return;
+    }
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[3], ""));
+    let step = Step::new(&ws)
+        .with("BCPRUNE_MANIFEST", manifest.display().to_string())
+        .with("BIGCOMMERCE_STORE_HASH", "demo42")
+        .with("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .with("BCPRUNE_BIN", "false");
+    let out = step.run("bash", &[&script("run.sh"), Path::new("plan")]);
+    assert!(out.status.success(), "the step goes on: {}", text(&out));
+    assert!(text(&out).contains("exitcode=1"), "{}", text(&out));
+    let md = step.read("out/plan.md");
+    assert!(md.starts_with(MARKER), "{md}");
+    assert!(md.contains("bcprune plan did not finish (exit 1)"), "{md}");
+}
+
 /// A cargo-dist style release folder holding bcprune-<target>.tar.gz and a .sha256 with `checksum`
 /// (None: the real one).
 fn fake_release(ws: &Workspace, target: &str, checksum: Option<&str>) -> PathBuf {

@@ -370,6 +370,24 @@ fn markdown_of_a_failed_plan_says_what_failed_under_the_marker() {
         "{hostile}"
     );
 
+    // Saving the plan failed after the comment was printed: a section to append, no second marker.
+    let after = render_failure(
+        &Failure {
+            after_plan: true,
+            error: "error: could not save the plan to plan.json: disk full",
+            ..failure.clone()
+        },
+        &context(),
+    );
+    assert!(!after.contains("<!-- bcprune:plan"), "{after}");
+    assert!(
+        after.starts_with(
+            "\n---\n\n### ❌ bcprune plan failed after making the plan above (exit 1)"
+        ),
+        "{after}"
+    );
+    assert!(after.contains("disk full"), "{after}");
+
     let many: String = (1..=1000)
         .map(|i| format!("m.yaml:{i}:1: error: bad\n"))
         .collect();
