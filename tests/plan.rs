@@ -263,3 +263,30 @@ fn markdown_says_why_a_plan_failed_or_was_refused() {
     assert_eq!(stdout.matches("| customer |").count(), 3, "{stdout}");
     assert_eq!(count(&sim, "DELETE"), 0);
 }
+
+#[test]
+fn markdown_diff_is_fenced_inside_the_comment() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[7], ""));
+    let output = bcprune_at(&sim)
+        .args(["plan", "--format", "markdown", "--diff"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        text.contains("\n```diff\n--- customer 7 (before)\n+++ customer 7 (after: deleted)\n"),
+        "{text}"
+    );
+    let fence_closed = text
+        .split("```diff\n")
+        .nth(1)
+        .is_some_and(|rest| rest.contains("\n```\n"));
+    assert!(fence_closed, "{text}");
+    assert!(
+        text.trim_end().ends_with("stored payment instruments."),
+        "the diff is inside the comment, not after it: {text}"
+    );
+}

@@ -117,22 +117,27 @@ fn run_printing(
             &mut out,
         ),
         Format::Json => render::json(&planned.saved, &mut out),
-        Format::Markdown => render::diffs(&planned.plan, &planned.live)
-            .map(|diffs| render::Context {
-                today: Some(today),
-                guard: Some(planned.guard),
-                ci: render::Ci::from_env(|name| std::env::var(name).ok()),
-                refusals: planned
-                    .violations
-                    .iter()
-                    .map(|v| render::Refusal {
-                        message: v.to_string(),
-                        hint: v.hint(),
-                    })
-                    .collect(),
-                diff: args.diff.then_some(diffs),
-            })
-            .and_then(|context| render::markdown(&planned.saved, &context, &mut out)),
+        Format::Markdown => args
+            .diff
+            .then(|| render::diffs(&planned.plan, &planned.live))
+            .transpose()
+            .and_then(|diff| {
+                let context = render::Context {
+                    today: Some(today),
+                    guard: Some(planned.guard),
+                    ci: render::Ci::from_env(|name| std::env::var(name).ok()),
+                    refusals: planned
+                        .violations
+                        .iter()
+                        .map(|v| render::Refusal {
+                            message: v.to_string(),
+                            hint: v.hint(),
+                        })
+                        .collect(),
+                    diff,
+                };
+                render::markdown(&planned.saved, &context, &mut out)
+            }),
     }
     .and_then(|()| {
         if args.diff && args.format == Format::Table {
