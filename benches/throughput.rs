@@ -694,7 +694,10 @@ fn render_big() -> Res<()> {
             "table --full",
             Box::new(|out| render::table(&plan, true, out)),
         ),
-        ("markdown", Box::new(|out| render::markdown(&saved, out))),
+        (
+            "markdown",
+            Box::new(|out| render::markdown(&saved, &render::Context::default(), out)),
+        ),
         ("json", Box::new(|out| render::json(&saved, out))),
     ];
     for (name, render) in renderers {

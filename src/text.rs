@@ -17,14 +17,32 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
-/// Make untrusted text one inert line: control characters (terminal escape sequences, newlines) become
-/// `?`, and past `max` characters (when given) the text is cut and ends with `…`.
+/// Whether `c` must not reach a terminal or a comment as it is: a control character (escape sequences,
+/// newlines), a bidirectional control (U+202A–E, U+2066–9, U+200E/F, U+061C: "Trojan Source", text that
+/// reads differently from what it is), or a line or paragraph separator (U+2028/9).
+pub fn is_unsafe(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{061C}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// Make untrusted text one inert line: control characters (terminal escape sequences, newlines) and
+/// bidirectional controls ([`is_unsafe`]) become `?`, and past `max` characters (when given) the text is
+/// cut and ends with `…`.
 pub fn sanitize(text: &str, max: Option<usize>) -> String {
     let limit = max.unwrap_or(usize::MAX);
     let mut out: String = text
         .chars()
         .take(limit)
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| if is_unsafe(c) { '?' } else { c })
         .collect();
     if max.is_some() && text.chars().nth(limit).is_some() {
         out.push('…');
@@ -46,6 +64,18 @@ mod tests {
         assert_eq!(sanitize("a\x1b[31mb\nc", None), "a?[31mb?c");
         assert_eq!(sanitize("abcdef", Some(3)), "abc…");
         assert_eq!(sanitize("abc", Some(3)), "abc");
+    }
+
+    #[test]
+    fn sanitize_neutralises_bidi_controls_and_separators() {
+        let hostile =
+            "a\u{202E}b\u{2066}c\u{2069}d\u{200E}e\u{200F}f\u{061C}g\u{202A}h\u{2028}i\u{2029}j";
+        assert_eq!(sanitize(hostile, None), "a?b?c?d?e?f?g?h?i?j");
+        assert_eq!(
+            sanitize("Zoë \u{200B}ok", None),
+            "Zoë \u{200B}ok",
+            "other text is kept"
+        );
     }
 
     #[test]

@@ -173,6 +173,7 @@ impl Step {
             ),
             ("GITHUB_EVENT_PATH", event.display().to_string()),
             ("GITHUB_EVENT_NAME", "pull_request".into()),
+            ("GITHUB_ACTIONS", "true".into()),
             ("GITHUB_REPOSITORY", "acme/erasures".into()),
             (
                 "GITHUB_SHA",
@@ -369,6 +370,15 @@ fn plan_step_explains_a_failed_plan_or_a_missing_token_under_the_marker() {
     assert!(text(&failed).contains("exitcode=1"), "{}", text(&failed));
     let md = step.read("out/plan.md");
     assert!(md.starts_with(MARKER), "{md}");
+    assert_eq!(
+        md.matches(MARKER).count(),
+        1,
+        "bcprune's own marker, once: {md}"
+    );
+    assert!(
+        md.contains("bcprune plan failed for store `demo42` (exit 1)"),
+        "{md}"
+    );
     assert!(md.contains("absnet"), "the comment says what failed: {md}");
     assert_no_token(&step, &[&failed]);
 
@@ -384,9 +394,33 @@ fn plan_step_explains_a_failed_plan_or_a_missing_token_under_the_marker() {
     assert!(text(&out).contains("fork"), "says why: {}", text(&out));
     let md = step.read("out/plan.md");
     assert!(
-        md.starts_with(MARKER) && md.contains("no BigCommerce token"),
+        md.starts_with(MARKER) && md.contains("BIGCOMMERCE_ACCESS_TOKEN is not set"),
         "{md}"
     );
+    assert!(
+        md.contains("a pull request from a fork runs without the repository's secrets"),
+        "{md}"
+    );
+}
+
+#[test]
+fn plan_step_still_writes_a_marked_comment_when_bcprune_dies_before_writing_one() {
+    if !tools_present() {
+        return;
+    }
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[3], ""));
+    let step = Step::new(&ws)
+        .with("BCPRUNE_MANIFEST", manifest.display().to_string())
+        .with("BIGCOMMERCE_STORE_HASH", "demo42")
+        .with("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .with("BCPRUNE_BIN", "false");
+    let out = step.run("bash", &[&script("run.sh"), Path::new("plan")]);
+    assert!(out.status.success(), "the step goes on: {}", text(&out));
+    assert!(text(&out).contains("exitcode=1"), "{}", text(&out));
+    let md = step.read("out/plan.md");
+    assert!(md.starts_with(MARKER), "{md}");
+    assert!(md.contains("bcprune plan did not finish (exit 1)"), "{md}");
 }
 
 /// A cargo-dist style release folder holding bcprune-<target>.tar.gz and a .sha256 with `checksum`

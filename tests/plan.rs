@@ -128,10 +128,7 @@ fn markdown_plan_for_a_pull_request_comment() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).expect("utf-8");
     // The header line names the manifest path and time, which vary: snapshot the rest.
-    let stable: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.starts_with("Manifest `"))
-        .collect();
+    let stable: Vec<&str> = text.lines().filter(|l| !l.contains("Manifest `")).collect();
     insta::assert_snapshot!("plan_markdown", stable.join("\n"));
 }
 
@@ -208,4 +205,88 @@ fn show_renders_a_saved_plan_and_warns_when_it_went_stale() {
             "the manifest changed since the plan",
         ));
     assert_eq!(sim.requests().len(), requests, "show is offline");
+}
+
+#[test]
+fn markdown_says_why_a_plan_failed_or_was_refused() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    // A bad manifest: the comment says what failed; stderr and the exit code are as without markdown.
+    let bad = ws.write("bad.yaml", "version: 1\nabsnet: [1]\n");
+    let output = bcprune_at(&sim)
+        .args(["plan", "--format", "markdown"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        stdout.starts_with(
+            "<!-- bcprune:plan store=demo42 -->\n### ❌ bcprune plan failed for store `demo42` (exit 1)"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("bad.yaml:2:1: error: "), "{stdout}");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    assert!(stderr.contains("bad.yaml:2:1"), "{stderr}");
+
+    // The store from the manifest when no flag or environment names it.
+    let output = bcprune_at(&sim)
+        .env_remove("BIGCOMMERCE_STORE_HASH")
+        .env_remove("BIGCOMMERCE_ACCESS_TOKEN")
+        .args(["plan", "--format", "markdown"])
+        .arg(ws.write("m.yaml", manifest_yaml(&[1], "store_hash: acme42\n")))
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        stdout.starts_with("<!-- bcprune:plan store=acme42 -->\n")
+            && stdout.contains("BIGCOMMERCE_ACCESS_TOKEN"),
+        "{stdout}"
+    );
+
+    // A guard refusal (exit 3): the plan, with the refusal first.
+    let many = ws.write("many.yaml", manifest_yaml(&[1, 2, 3], "max_deletes: 2\n"));
+    let output = bcprune_at(&sim)
+        .args(["plan", "--format", "markdown"])
+        .arg(&many)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(3), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        stdout.starts_with("<!-- bcprune:plan store=demo42 -->\n### ❌ Refused"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("over the 2 allowed"), "{stdout}");
+    assert_eq!(stdout.matches("| customer |").count(), 3, "{stdout}");
+    assert_eq!(count(&sim, "DELETE"), 0);
+}
+
+#[test]
+fn markdown_diff_is_fenced_inside_the_comment() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[7], ""));
+    let output = bcprune_at(&sim)
+        .args(["plan", "--format", "markdown", "--diff"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{output:?}");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        text.contains("\n```diff\n--- customer 7 (before)\n+++ customer 7 (after: deleted)\n"),
+        "{text}"
+    );
+    let fence_closed = text
+        .split("```diff\n")
+        .nth(1)
+        .is_some_and(|rest| rest.contains("\n```\n"));
+    assert!(fence_closed, "{text}");
+    assert!(
+        text.trim_end().ends_with("stored payment instruments."),
+        "the diff is inside the comment, not after it: {text}"
+    );
 }

@@ -2,8 +2,8 @@
 # Run one bcprune command for the GitHub Action (action.yml) and record its outcome.
 #
 #   run.sh plan    plan MANIFEST --format markdown --detailed-exitcode --out DIR/plan.json [ARGS]
-#                  -> DIR/plan.md always starts with the §13 marker, even when the plan failed or
-#                     there was no token (a pull request from a fork gets no secrets).
+#                  -> DIR/plan.md, bcprune's own comment: the §13 marker, then the plan, or what failed
+#                     (a bad manifest, an API error, no token: a pull request from a fork gets no secrets).
 #   run.sh apply   apply --plan PLAN MANIFEST [ARGS]     (PLAN: BCPRUNE_PLAN, default DIR/plan.json)
 #   run.sh report  report MANIFEST --format markdown [ARGS] -> DIR/report.md
 #   run.sh records the default state file and audit log paths for MANIFEST (outputs state, audit-log)
@@ -37,28 +37,18 @@ no_token() {
 
 case "$command" in
   plan)
+    # bcprune writes the whole comment itself, marker first, also when the plan fails (a bad manifest,
+    # an API error, no token) or a guard refuses it (exit 3): it says what failed.
     md="$out_dir/plan.md"
-    : > "$md"
-    if no_token; then
-      code=1
-      printf '<!-- bcprune:plan store=%s -->\n**bcprune plan did not run:** no BigCommerce token was available (a pull request from a fork gets no secrets, or the secret is not set). Nothing was sent to the store.\n' "${store:-unknown}" > "$md"
-    else
-      "$bin" plan "$manifest" --format markdown --detailed-exitcode --out "$out_dir/plan.json" ${extra[@]+"${extra[@]}"} \
-        > "$md" 2> "$out_dir/plan.stderr"
-      code=$?
-      cat "$out_dir/plan.stderr" >&2
-      if ! head -n1 "$md" | grep -Eq '^<!-- bcprune:plan store=[A-Za-z0-9_-]+ -->$'; then
-        # An older bcprune, or a failure before any markdown: say why, under the same marker.
-        { printf '<!-- bcprune:plan store=%s -->\n' "${store:-unknown}"
-          if [[ "$code" == 0 || "$code" == 2 ]]; then cat "$md"
-          else
-            printf '**bcprune plan failed (exit %s).** Nothing was deleted.\n\n```text\n' "$code"
-            tail -n 40 "$out_dir/plan.stderr"
-            printf '```\n'
-            if [[ -s "$md" ]]; then printf '\n'; cat "$md"; fi
-          fi
-        } > "$md.tmp" && mv "$md.tmp" "$md"
-      fi
+    no_token || true
+    "$bin" plan "$manifest" --format markdown --detailed-exitcode --out "$out_dir/plan.json" ${extra[@]+"${extra[@]}"} \
+      > "$md" 2> "$out_dir/plan.stderr"
+    code=$?
+    cat "$out_dir/plan.stderr" >&2
+    if ! head -n1 "$md" | grep -Eq '^<!-- bcprune:plan store=[A-Za-z0-9_-]+ -->$'; then
+      # bcprune did not get as far as its comment (not installed, killed): say so under the marker.
+      printf '<!-- bcprune:plan store=%s -->\n### ❌ bcprune plan did not finish (exit %s): there is no plan to review, and nothing was deleted\n\nSee the job log.\n' \
+        "$(printf '%s' "${store:-unknown}" | tr -c 'A-Za-z0-9_-' '_')" "$code" > "$md"
     fi
     summary "$md"
     output markdown "$md"

@@ -40,6 +40,12 @@ pub fn use_color(no_color: bool) -> bool {
     !no_color && std::io::stderr().is_terminal()
 }
 
+/// Whether to colour what goes to stdout (the plan table): stdout is a terminal and no `--no-color` /
+/// `NO_COLOR` (resolved in [`Settings`]).
+pub fn stdout_color(no_color: bool) -> bool {
+    !no_color && std::io::stdout().is_terminal()
+}
+
 /// Print an error on stderr (for messages that do not end the command; those are a [`CliError`]).
 /// A closed stderr is ignored.
 pub fn error(message: impl std::fmt::Display) {

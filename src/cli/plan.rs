@@ -20,6 +20,8 @@ pub struct Planned {
     pub saved: SavedPlan,
     /// The guards `apply` would refuse this plan on (PRODUCT §4).
     pub violations: Vec<crate::apply::Violation>,
+    /// The limits the guards checked, for the pull-request comment.
+    pub guard: render::Guard,
 }
 
 /// Load the manifest, list its IDs in the store, and compute the plan. Prints progress lines on stderr.
@@ -63,11 +65,17 @@ pub fn make(
     let to_delete = plan.to_delete().map(|c| c.id).collect();
     let violations =
         crate::apply::guards::check(&manifest, settings.max_deletes, &to_delete, false);
+    let guard = render::Guard {
+        max_deletes: settings.max_deletes.unwrap_or(manifest.max_deletes),
+        from_flag: settings.max_deletes.is_some(),
+        protected: manifest.protect.len(),
+    };
     Ok(Planned {
         live,
         plan,
         saved,
         violations,
+        guard,
     })
 }
 
@@ -77,20 +85,64 @@ pub fn save(saved: &SavedPlan, path: &Path) -> Result<(), CliError> {
 }
 
 pub fn run(settings: &Settings, args: &PlanArgs) -> Result<Exit, CliError> {
+    let mut printed = false;
+    let result = run_printing(settings, args, &mut printed);
+    if let Err(error) = &result
+        && args.format == Format::Markdown
+    {
+        failure_comment(settings, args, error, printed);
+    }
+    result
+}
+
+fn run_printing(
+    settings: &Settings,
+    args: &PlanArgs,
+    printed: &mut bool,
+) -> Result<Exit, CliError> {
     if args.diff && args.format == Format::Json {
         return Err(CliError::Conflict(
             "--diff shows a human-readable diff and cannot be combined with --format json",
         ));
     }
     let planned = make(settings, &args.manifest, args.out.as_deref())?;
+    let today = jiff::ZonedDateTime::now().date();
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Table => render::table(&planned.plan, args.full, &mut out),
+        Format::Table => render::table_with(
+            &planned.plan,
+            &render::TableOptions {
+                full: args.full,
+                colour: common::stdout_color(settings.no_color),
+                today: Some(today),
+            },
+            &mut out,
+        ),
         Format::Json => render::json(&planned.saved, &mut out),
-        Format::Markdown => render::markdown(&planned.saved, &mut out),
+        Format::Markdown => args
+            .diff
+            .then(|| render::diffs(&planned.plan, &planned.live))
+            .transpose()
+            .and_then(|diff| {
+                let context = render::Context {
+                    today: Some(today),
+                    guard: Some(planned.guard),
+                    ci: render::Ci::from_env(|name| std::env::var(name).ok()),
+                    refusals: planned
+                        .violations
+                        .iter()
+                        .map(|v| render::Refusal {
+                            message: v.to_string(),
+                            hint: v.hint(),
+                        })
+                        .collect(),
+                    diff,
+                };
+                render::markdown(&planned.saved, &context, &mut out)
+            }),
     }
     .and_then(|()| {
-        if args.diff {
+        if args.diff && args.format == Format::Table {
             writeln!(out)?;
             render::diff(&planned.plan, &planned.live, &mut out)?;
         }
@@ -98,6 +150,7 @@ pub fn run(settings: &Settings, args: &PlanArgs) -> Result<Exit, CliError> {
     })
     .map_err(CliError::output)?;
     drop(out);
+    *printed = true;
     if !planned.violations.is_empty() {
         // The plan is shown, but it is not one a pull request may be approved into (PRODUCT §4).
         for violation in &planned.violations {
@@ -121,4 +174,41 @@ pub fn run(settings: &Settings, args: &PlanArgs) -> Result<Exit, CliError> {
     } else {
         Ok(Exit::Success)
     }
+}
+
+/// `--format markdown` and the plan failed: still write a comment under the same marker that says what
+/// failed (PRODUCT §13), so the pull request shows why its check is red. The error is returned as
+/// before, so stderr and the exit code are unchanged. Nothing more is written to a closed stdout.
+fn failure_comment(settings: &Settings, args: &PlanArgs, error: &CliError, printed: bool) {
+    if matches!(error, CliError::ClosedPipe | CliError::Output(_)) {
+        return;
+    }
+    // The store as far as it is known: the flag or environment, else the manifest if it reads.
+    let from_manifest = || {
+        crate::manifest::load(&args.manifest)
+            .ok()
+            .and_then(|m| m.store_hash)
+    };
+    let store = settings.store_hash.clone().or_else(from_manifest);
+    let ci = render::Ci::from_env(|name| std::env::var(name).ok());
+    let hint = match error {
+        CliError::Client(crate::api::ApiError::MissingToken) if ci.github => Some(
+            "On GitHub Actions, a pull request from a fork runs without the repository's secrets, so              there is no token to plan with. A maintainer can push the branch to this repository to get a plan.",
+        ),
+        _ => None,
+    };
+    let failure = render::Failure {
+        store: store.as_deref(),
+        error: &super::error::rendered(error),
+        exit_code: error.exit().code(),
+        hint,
+        at: jiff::Timestamp::now(),
+        after_plan: printed,
+    };
+    let context = render::Context {
+        ci,
+        ..render::Context::default()
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = render::markdown_failure(&failure, &context, &mut out).and_then(|()| out.flush());
 }

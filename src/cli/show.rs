@@ -25,9 +25,25 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
     }
     let mut out = std::io::stdout().lock();
     match args.format {
-        Format::Table => render::table(&saved.plan(), args.full, &mut out),
+        Format::Table => render::table_with(
+            &saved.plan(),
+            &render::TableOptions {
+                full: args.full,
+                colour: common::stdout_color(settings.no_color),
+                today: Some(jiff::ZonedDateTime::now().date()),
+            },
+            &mut out,
+        ),
         Format::Json => render::json(&saved, &mut out),
-        Format::Markdown => render::markdown(&saved, &mut out),
+        Format::Markdown => render::markdown(
+            &saved,
+            &render::Context {
+                today: Some(jiff::ZonedDateTime::now().date()),
+                ci: render::Ci::from_env(|name| std::env::var(name).ok()),
+                ..render::Context::default()
+            },
+            &mut out,
+        ),
     }
     .map_err(CliError::output)?;
     Ok(Exit::Success)

@@ -1,0 +1,582 @@
+//! Snapshots of what a person sees of a plan, built in memory from hand-made plans (both resources, due
+//! dates, overdue, recorded, reappeared), so they depend on nothing but the renderers.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::{Date, date};
+
+use super::*;
+use crate::api::{Live, LiveCustomer};
+use crate::plan::{ManifestRef, Plan, SavedPlan};
+use crate::state::AuditHead;
+
+const TODAY: Date = date(2026, 12, 1);
+
+fn change(resource: Resource, id: u32, action: Action, reason: &str) -> Change {
+    let delete = action == Action::Delete;
+    Change {
+        resource,
+        id,
+        action,
+        recorded: false,
+        reappeared: false,
+        received: None,
+        due: None,
+        reason: (!reason.is_empty()).then(|| reason.to_string()),
+        email_masked: delete.then(|| format!("p***@example{}.com", id % 3)),
+        name_masked: delete.then(|| "P*** L***".to_string()),
+        date_modified: delete.then(|| "2026-01-01T00:00:00Z".to_string()),
+    }
+}
+
+fn delete(resource: Resource, id: u32, reason: &str) -> Change {
+    change(resource, id, Action::Delete, reason)
+}
+
+fn absent(resource: Resource, id: u32, reason: &str) -> Change {
+    change(resource, id, Action::Absent, reason)
+}
+
+fn due(mut change: Change, received: Date, due: Date) -> Change {
+    change.received = Some(received);
+    change.due = Some(due);
+    change
+}
+
+/// A plan of every kind of row: customers and subscribers, overdue, due soon, due later, no deadline,
+/// reappeared, recorded and listed absent.
+fn mixed() -> Plan {
+    let mut reappeared = delete(Resource::Customer, 104, "duplicate account");
+    reappeared.reappeared = true;
+    let mut recorded = absent(Resource::Customer, 9001, "GDPR erasure 2026-0031");
+    recorded.recorded = true;
+    Plan {
+        changes: vec![
+            due(
+                delete(Resource::Customer, 101, "GDPR erasure 2026-0042"),
+                date(2026, 10, 30),
+                date(2026, 11, 30),
+            ),
+            due(
+                delete(Resource::Customer, 102, "GDPR erasure 2026-0043"),
+                date(2026, 11, 3),
+                date(2026, 12, 3),
+            ),
+            due(
+                delete(Resource::Customer, 103, "GDPR erasure 2026-0050"),
+                date(2026, 11, 25),
+                date(2026, 12, 25),
+            ),
+            reappeared,
+            due(
+                delete(Resource::Subscriber, 7, "GDPR erasure 2026-0042"),
+                date(2026, 10, 30),
+                date(2026, 11, 30),
+            ),
+            delete(Resource::Subscriber, 8, ""),
+            due(
+                absent(Resource::Customer, 9000, "GDPR erasure 2026-0030"),
+                date(2026, 9, 1),
+                date(2026, 10, 1),
+            ),
+            recorded,
+            absent(Resource::Subscriber, 55, "unsubscribed guest"),
+        ],
+    }
+}
+
+fn saved(plan: &Plan) -> SavedPlan {
+    SavedPlan {
+        format_version: 1,
+        tool_version: "0.1.0".into(),
+        created_at: "2026-12-01T18:00:05.123456789Z".into(),
+        store_hash: "acme42".into(),
+        api_host: "api.bigcommerce.com".into(),
+        manifest: ManifestRef {
+            path: "customers/".into(),
+            sha256: "ab12cd34ef56".repeat(5) + "abcd",
+        },
+        state: None,
+        audit_head: Some(AuditHead {
+            seq: 42,
+            hash: "2300f193b3e3".to_string() + &"0".repeat(52),
+        }),
+        refresh_all: false,
+        summary: plan.summary(),
+        changes: plan.changes.clone(),
+    }
+}
+
+fn github() -> Ci {
+    let env: BTreeMap<&str, &str> = [
+        ("GITHUB_ACTIONS", "true"),
+        ("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567"),
+        ("GITHUB_SERVER_URL", "https://github.com"),
+        ("GITHUB_REPOSITORY", "acme/erasures"),
+        ("GITHUB_RUN_ID", "123456789"),
+    ]
+    .into_iter()
+    .collect();
+    Ci::from_env(|name| env.get(name).map(|v| v.to_string()))
+}
+
+fn context() -> Context {
+    Context {
+        today: Some(TODAY),
+        guard: Some(Guard {
+            max_deletes: 1000,
+            from_flag: false,
+            protected: 2,
+        }),
+        ci: github(),
+        refusals: Vec::new(),
+        diff: None,
+    }
+}
+
+fn render_table(plan: &Plan, options: TableOptions) -> String {
+    let mut out = Vec::new();
+    table_with(plan, &options, &mut out).expect("render");
+    String::from_utf8(out).expect("utf-8")
+}
+
+fn render_markdown(saved: &SavedPlan, ctx: &Context) -> String {
+    let mut out = Vec::new();
+    markdown(saved, ctx, &mut out).expect("render");
+    String::from_utf8(out).expect("utf-8")
+}
+
+fn options(colour: bool) -> TableOptions {
+    TableOptions {
+        full: false,
+        colour,
+        today: Some(TODAY),
+    }
+}
+
+#[test]
+fn table_shows_resource_due_dates_overdue_recorded_and_reappeared() {
+    let text = render_table(&mixed(), options(false));
+    insta::assert_snapshot!("table_plain", text);
+    assert!(!text.contains('\u{1b}'), "no colour when not asked");
+    assert!(text.ends_with("\nPlan: 6 to delete, 3 already absent.\n"));
+}
+
+#[test]
+fn table_colours_only_the_delete_cells_red() {
+    let text = render_table(&mixed(), options(true));
+    insta::assert_snapshot!("table_colour", text);
+    assert_eq!(text.matches("\u{1b}[31mdelete\u{1b}[0m").count(), 6);
+    assert_eq!(text.matches('\u{1b}').count(), 12, "nothing else coloured");
+    let plain = render_table(&mixed(), options(false));
+    assert_eq!(
+        text.replace("\u{1b}[31m", "").replace("\u{1b}[0m", ""),
+        plain,
+        "colour never moves a column"
+    );
+}
+
+#[test]
+fn table_without_a_date_marks_nothing_overdue() {
+    let text = render_table(
+        &mixed(),
+        TableOptions {
+            today: None,
+            ..options(false)
+        },
+    );
+    assert!(
+        !text.contains("overdue") && text.contains("2026-11-30"),
+        "{text}"
+    );
+}
+
+#[test]
+fn table_caps_rows_per_action_and_counts_the_rest() {
+    let mut changes: Vec<Change> = (1..=150)
+        .map(|id| delete(Resource::Customer, id, "dup"))
+        .collect();
+    changes.extend((1000..1003).map(|id| absent(Resource::Subscriber, id, "gone")));
+    let plan = Plan { changes };
+    let text = render_table(&plan, options(false));
+    assert!(text.contains("(50 more to delete)"), "{text}");
+    assert!(text.contains("1002"), "{text}");
+    assert!(!text.contains(" 101 "), "{text}");
+    assert!(text.ends_with("Plan: 150 to delete, 3 already absent.\n"));
+    let full = render_table(
+        &plan,
+        TableOptions {
+            full: true,
+            ..options(false)
+        },
+    );
+    assert!(full.contains(" 150 ") && !full.contains("more to delete"));
+}
+
+#[test]
+fn control_and_bidi_characters_in_a_reason_are_neutralised() {
+    let plan = Plan {
+        changes: vec![delete(
+            Resource::Customer,
+            1,
+            "evil\u{1b}[2Jreason\nnext \u{202E}txt.exe\u{2066}x\u{2069}",
+        )],
+    };
+    let text = render_table(&plan, options(true));
+    assert!(!text.contains('\u{202E}') && !text.contains('\u{2066}'));
+    assert!(text.contains("evil?[2Jreason?next ?txt.exe?x?"), "{text}");
+    let md = render_markdown(&saved(&plan), &context());
+    assert!(!md.contains('\u{202E}') && !md.contains('\u{1b}'), "{md}");
+    assert!(md.contains("evil?\\[2Jreason?next ?txt.exe?x?"), "{md}");
+}
+
+#[test]
+fn markdown_no_changes() {
+    let plan = Plan {
+        changes: vec![absent(Resource::Customer, 300, "request 300")],
+    };
+    let text = render_markdown(&saved(&plan), &context());
+    insta::assert_snapshot!("markdown_no_changes", text);
+    assert!(text.starts_with("<!-- bcprune:plan store=acme42 -->\n### ✅ No changes."));
+    assert!(!text.contains("Not erased"), "nothing is deleted: no note");
+    assert!(!text.contains("| Email"), "an empty section is left out");
+}
+
+#[test]
+fn markdown_deletions_of_both_resources_with_deadlines() {
+    let text = render_markdown(&saved(&mixed()), &context());
+    insta::assert_snapshot!("markdown_deletions", text);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "<!-- bcprune:plan store=acme42 -->");
+    assert_eq!(
+        lines[1],
+        "### ⚠️ Merging deletes 4 customers and 2 subscribers from store `acme42`, irreversibly."
+    );
+    assert!(
+        lines[3].starts_with("**Deadlines: 2 overdue**")
+            && lines[3].contains("1 due within 7 days"),
+        "deadlines first: {}",
+        lines[3]
+    );
+    assert!(text.contains("- Guards: 6 of 1,000 deletions allowed by `max_deletes`; 2 protected IDs checked, none to be deleted.\n"));
+    assert!(
+        text.contains(
+            "[CI run 123456789](https://github.com/acme/erasures/actions/runs/123456789)"
+        )
+    );
+    assert!(text.contains("audit head `42:2300f193b3e3`"));
+    assert!(
+        text.contains("planned 2026-12-01 18:00:05 UTC"),
+        "to the second"
+    );
+    assert!(text.contains("`p***@example2.com`"), "emails in code spans");
+    assert!(text.trim_end().ends_with(NOT_ERASED_LINE));
+}
+
+const NOT_ERASED_LINE: &str = "stored payment instruments.";
+
+#[test]
+fn markdown_folds_deletions_past_twenty() {
+    let mut changes: Vec<Change> = (1..=25)
+        .map(|id| delete(Resource::Customer, id, "bulk cleanup"))
+        .collect();
+    changes.push(absent(Resource::Customer, 500, "gone"));
+    let plan = Plan { changes };
+    let text = render_markdown(&saved(&plan), &context());
+    insta::assert_snapshot!("markdown_folded", text);
+    let (visible, folded) = text
+        .split_once("<details><summary>5 more to delete</summary>")
+        .expect("the rest folded");
+    assert_eq!(visible.matches("| `p***").count(), 20);
+    assert_eq!(folded.matches("| `p***").count(), 5);
+}
+
+#[test]
+fn markdown_of_a_refused_plan_says_so_first() {
+    let plan = Plan {
+        changes: (1..=5)
+            .map(|id| delete(Resource::Customer, id, "cleanup"))
+            .collect(),
+    };
+    let ctx = Context {
+        guard: Some(Guard {
+            max_deletes: 3,
+            from_flag: false,
+            protected: 0,
+        }),
+        refusals: vec![Refusal {
+            message: "refusing to delete 5 customers: the manifest's max_deletes allows at most 3"
+                .into(),
+            hint: Some("If this many deletions are intended, raise max_deletes in the manifest (reviewed like any change) or pass --max-deletes 5.".into()),
+        }],
+        ..context()
+    };
+    let text = render_markdown(&saved(&plan), &ctx);
+    insta::assert_snapshot!("markdown_refused", text);
+    assert!(
+        text.lines()
+            .nth(1)
+            .is_some_and(|l| l.starts_with("### ❌ Refused"))
+    );
+}
+
+fn render_failure(failure: &Failure<'_>, ctx: &Context) -> String {
+    let mut out = Vec::new();
+    markdown_failure(failure, ctx, &mut out).expect("render");
+    String::from_utf8(out).expect("utf-8")
+}
+
+#[test]
+fn markdown_of_a_failed_plan_says_what_failed_under_the_marker() {
+    let error = "customers/a.yaml:2:1: error: unknown key `absnet`; did you mean `absent`?\n\
+                 error: 1 problem in the manifest; nothing was sent to the API.\n";
+    let failure = Failure {
+        store: Some("acme42"),
+        error,
+        exit_code: 1,
+        hint: None,
+        at: "2026-12-01T18:00:05.5Z".parse().expect("ts"),
+        after_plan: false,
+    };
+    let text = render_failure(&failure, &context());
+    insta::assert_snapshot!("markdown_failure", text);
+    assert!(text.starts_with("<!-- bcprune:plan store=acme42 -->\n### ❌ bcprune plan failed"));
+
+    let unknown = render_failure(
+        &Failure {
+            store: None,
+            ..failure.clone()
+        },
+        &Context::default(),
+    );
+    assert!(
+        unknown.starts_with("<!-- bcprune:plan store=unknown -->\n"),
+        "{unknown}"
+    );
+    let hostile = render_failure(
+        &Failure {
+            store: Some("x --> <script>"),
+            error: "```\n<b>\u{202E}",
+            ..failure.clone()
+        },
+        &Context::default(),
+    );
+    assert!(
+        hostile.starts_with("<!-- bcprune:plan store=unknown -->\n"),
+        "{hostile}"
+    );
+    assert!(
+        hostile.contains("\n````text\n```\n<b>?\n````\n"),
+        "{hostile}"
+    );
+
+    // Saving the plan failed after the comment was printed: a section to append, no second marker.
+    let after = render_failure(
+        &Failure {
+            after_plan: true,
+            error: "error: could not save the plan to plan.json: disk full",
+            ..failure.clone()
+        },
+        &context(),
+    );
+    assert!(!after.contains("<!-- bcprune:plan"), "{after}");
+    assert!(
+        after.starts_with(
+            "\n---\n\n### ❌ bcprune plan failed after making the plan above (exit 1)"
+        ),
+        "{after}"
+    );
+    assert!(after.contains("disk full"), "{after}");
+
+    let many: String = (1..=1000)
+        .map(|i| format!("m.yaml:{i}:1: error: bad\n"))
+        .collect();
+    let long = render_failure(
+        &Failure {
+            error: &many,
+            ..failure
+        },
+        &Context::default(),
+    );
+    assert!(
+        long.contains("…and 960 more lines") && long.len() < 5_000,
+        "{}",
+        long.len()
+    );
+}
+
+fn live_with_records(ids: impl Iterator<Item = u32>, fields: usize) -> Live {
+    let customers = ids
+        .map(|id| {
+            let mut record = serde_json::Map::new();
+            record.insert("id".into(), id.into());
+            record.insert("email".into(), format!("person{id}@example.com").into());
+            for field in 0..fields {
+                record.insert(format!("notes_{field:03}"), "private".into());
+            }
+            (
+                id,
+                LiveCustomer {
+                    id,
+                    email: format!("person{id}@example.com"),
+                    first_name: "Pat".into(),
+                    last_name: "Lee".into(),
+                    date_modified: "2026-01-01T00:00:00Z".into(),
+                    record: serde_json::Value::Object(record),
+                },
+            )
+        })
+        .collect();
+    Live { customers }
+}
+
+/// The comment with the diff's body lines left out: its structure, not 60,000 characters.
+fn without_diff_body(text: &str) -> String {
+    let mut inside = false;
+    let mut kept = Vec::new();
+    let mut hidden = 0;
+    for line in text.lines() {
+        if line.starts_with("```diff") {
+            inside = true;
+            kept.push(line.to_string());
+            continue;
+        }
+        if inside && line == "```" {
+            inside = false;
+            kept.push(format!("[{hidden} diff lines]"));
+        }
+        if inside {
+            hidden += 1;
+        } else {
+            kept.push(line.to_string());
+        }
+    }
+    kept.join("\n")
+}
+
+#[test]
+fn markdown_with_a_diff_fences_it_and_caps_it() {
+    let plan = Plan {
+        changes: (1..=3)
+            .map(|id| delete(Resource::Customer, id, "r"))
+            .collect(),
+    };
+    let live = live_with_records(1..=3, 2);
+    let ctx = Context {
+        diff: Some(diffs(&plan, &live).expect("diff")),
+        ..context()
+    };
+    let text = render_markdown(&saved(&plan), &ctx);
+    assert!(
+        text.contains("\n```diff\n--- customer 1 (before)\n+++ customer 1 (after: deleted)\n"),
+        "{text}"
+    );
+    assert!(!text.contains("person1@"), "the diff is masked");
+
+    // A huge plan with a huge diff: still under the limit, cut with counts.
+    let plan = Plan {
+        changes: (1..=20_000)
+            .map(|id| {
+                delete(
+                    Resource::Customer,
+                    id,
+                    "a long reason | with <b>html</b> and @team",
+                )
+            })
+            .collect(),
+    };
+    let live = live_with_records(1..=20_000, 40);
+    let ctx = Context {
+        diff: Some(diffs(&plan, &live).expect("diff")),
+        ..context()
+    };
+    let text = render_markdown(&saved(&plan), &ctx);
+    assert!(text.len() < MARKDOWN_LIMIT, "{}", text.len());
+    assert!(text.contains("more to delete, not shown"));
+    assert!(text.contains("\nShown: "), "the diff is cut, with counts");
+    assert!(text.contains("with &lt;b&gt;html&lt;/b&gt;") && text.contains("reason \\| with"));
+    assert!(
+        text.contains("@&#8203;team"),
+        "no one is mentioned by a reason"
+    );
+    insta::assert_snapshot!("markdown_capped_diff", without_diff_body(&text));
+
+    // One record bigger than the whole comment: its first lines, then the count.
+    let plan = Plan {
+        changes: vec![delete(Resource::Customer, 1, "r")],
+    };
+    let live = live_with_records(1..=1, 5_000);
+    let ctx = Context {
+        diff: Some(diffs(&plan, &live).expect("diff")),
+        ..context()
+    };
+    let text = render_markdown(&saved(&plan), &ctx);
+    assert!(text.len() < MARKDOWN_LIMIT, "{}", text.len());
+    assert!(
+        text.contains("Shown: 0 of 1 record, and the first lines of the next."),
+        "{text}"
+    );
+}
+
+#[test]
+fn markdown_stays_under_the_limit_for_a_huge_plan() {
+    let mut changes: Vec<Change> = (1..=100_000)
+        .map(|id| delete(Resource::Customer, id, "a long reason | with <b>html</b>"))
+        .collect();
+    changes.extend((200_000..300_000).map(|id| absent(Resource::Subscriber, id, "gone")));
+    let plan = Plan { changes };
+    let text = render_markdown(&saved(&plan), &context());
+    assert!(text.len() < MARKDOWN_LIMIT, "{}", text.len());
+    assert!(text.contains("more to delete, not shown"));
+    assert!(
+        text.contains("more already absent, not shown"),
+        "the absent rows get their share"
+    );
+    assert!(
+        text.trim_end().ends_with(NOT_ERASED_LINE),
+        "the closing line survives"
+    );
+}
+
+#[test]
+fn ci_context_takes_only_what_looks_like_github() {
+    let ci = github();
+    assert_eq!(
+        ci.commit.as_deref(),
+        Some("0123456789abcdef0123456789abcdef01234567")
+    );
+    assert_eq!(
+        ci.commit_url.as_deref(),
+        Some("https://github.com/acme/erasures/commit/0123456789abcdef0123456789abcdef01234567")
+    );
+    let env: BTreeMap<&str, &str> = [
+        ("GITHUB_SHA", "not a sha"),
+        ("GITHUB_SERVER_URL", "javascript:alert(1)"),
+        ("GITHUB_REPOSITORY", "acme/erasures) [x](y"),
+        ("GITHUB_RUN_ID", "12"),
+    ]
+    .into_iter()
+    .collect();
+    let ci = Ci::from_env(|name| env.get(name).map(|v| v.to_string()));
+    assert_eq!(
+        ci,
+        Ci {
+            run_id: Some("12".into()),
+            ..Ci::default()
+        }
+    );
+    assert_eq!(Ci::from_env(|_| None), Ci::default());
+}
+
+#[test]
+fn json_carries_resource_received_and_due() {
+    let mut out = Vec::new();
+    json(&saved(&mixed()), &mut out).expect("render");
+    let doc: serde_json::Value = serde_json::from_slice(&out).expect("json");
+    let first = &doc["changes"][0];
+    assert_eq!(first["resource"], "customer");
+    assert_eq!(first["received"], "2026-10-30");
+    assert_eq!(first["due"], "2026-11-30");
+    assert_eq!(doc["changes"][4]["resource"], "subscriber");
+    assert_eq!(doc["audit_head"]["seq"], 42);
+}
