@@ -77,3 +77,51 @@ fn plain_http_to_another_host_is_refused_before_any_request() {
     );
     assert!(!stderr.contains("SECRET"), "{stderr}");
 }
+
+/// Issue 9.1: a store (or a gateway in front of it) that quotes the request's token back in a 403
+/// must not get it written anywhere: not on stdout or stderr, at any verbosity, not in the audit
+/// log's `batch_failed` line (which CI commits to git), not in the state.
+#[test]
+fn a_token_the_store_echoes_in_a_403_reaches_no_output_and_no_file() {
+    use crate::support::{bcprune_at, store};
+    let sim = store(5);
+    sim.faults().echo_token(true);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    for verbosity in [None, Some("-vvv")] {
+        let mut cmd = bcprune_at(&sim);
+        cmd.args(["apply", "--auto-approve"]).arg(&manifest);
+        if let Some(flag) = verbosity {
+            cmd.arg(flag).env("RUST_LOG", "trace");
+        }
+        let output = cmd.output().expect("run");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+        assert!(
+            stderr.contains("lacks the modify scope") || stdout.contains("lacks the modify scope"),
+            "the API's message is still shown, scrubbed: {stdout}\n{stderr}"
+        );
+        for (what, text) in [("stdout", &stdout), ("stderr", &stderr)] {
+            assert!(
+                !text.contains(bcprune::sim::READ_WRITE_TOKEN),
+                "the token is on {what}: {text}"
+            );
+        }
+    }
+    for entry in std::fs::read_dir(ws.path()).expect("list") {
+        let path = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            !text.contains(bcprune::sim::READ_WRITE_TOKEN),
+            "the token is in {}: {text}",
+            path.display()
+        );
+    }
+    let audit = std::fs::read_to_string(ws.path().join("bcprune.audit.jsonl")).expect("audit log");
+    assert!(
+        audit.contains("batch_failed"),
+        "the failure is recorded: {audit}"
+    );
+    assert!(sim.customer_ids().contains(&1), "nothing was deleted");
+}

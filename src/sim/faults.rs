@@ -26,6 +26,7 @@ pub(crate) struct FaultState {
     pub fail_next: Option<(u32, u16)>,
     pub hostile: Option<Hostile>,
     pub drop_after_delete: bool,
+    pub echo_token: bool,
     pub only: Option<Resource>,
 }
 
@@ -82,6 +83,13 @@ impl Faults {
     /// the connection end before a response: the outcome of its request is unknown to it).
     pub fn drop_after_delete(&self, on: bool) {
         lock(&self.state).drop_after_delete = on;
+    }
+
+    /// Answer every DELETE with a 403 whose title and `errors` quote the request's `X-Auth-Token`, as a
+    /// careless gateway might: a client that shows, logs or stores server text as it came would leak
+    /// the token (issue 9.1). Nothing is deleted.
+    pub fn echo_token(&self, on: bool) {
+        lock(&self.state).echo_token = on;
     }
 
     /// Narrow every run-time fault above (and the hostile mode) to one resource; `None`: both.

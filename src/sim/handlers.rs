@@ -264,6 +264,19 @@ async fn route(
         )
         .into();
     }
+    if !is_get && lock(&shared.faults.state).echo_token {
+        let token = headers
+            .get("x-auth-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        return error(
+            403,
+            &format!("token {token} lacks the modify scope"),
+            TYPE_STATUS_CODES,
+            Some(json!({ "1": format!("denied for {token}") })),
+        )
+        .into();
+    }
     if let Some(status) = injected_failure(shared, is_get, target.resource()) {
         return error(status, reason(status), TYPE_STATUS_CODES, None).into();
     }
