@@ -119,7 +119,7 @@ struct Clock {
 }
 
 impl View for Clock {
-    fn listed(&self, _count: usize, _store: &str, _requests: u64) {
+    fn listed(&self, _listed: &apply::Listed, _store: &str, _requests: u64) {
         self.listed.set(Some(Instant::now()));
     }
     fn plan(&self, plan: &Plan, full: bool) -> std::io::Result<()> {
@@ -191,6 +191,7 @@ fn plan_and_apply(sim: &SimServer, ids: &[u32], batch: usize, parallelism: usize
         max_deletes: None,
         auto_approve: true,
         full: false,
+        refresh_all: false,
         run_id: "bench".into(),
     };
     let clock = Clock::default();

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::api::Live;
+use crate::apply::{Scope, Target};
 use crate::error::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -28,6 +29,7 @@ pub fn make(
     settings: &Settings,
     manifest_path: &Path,
     out: Option<&Path>,
+    refresh_all: bool,
 ) -> Result<Planned, CliError> {
     let manifest = common::load_manifest(manifest_path)?;
     let files = settings.files(manifest_path);
@@ -37,20 +39,21 @@ pub fn make(
     let state = common::load_state(&files.state, &store_hash)?;
     let client = common::client(settings, &store_hash)?;
     let runtime = common::runtime()?;
-    let ids: Vec<_> = manifest.absent.iter().map(|e| e.id).collect();
+    // The same listing apply makes: both resources, only what the state does not settle (PRODUCT §11).
+    let scope = Scope::of_manifest(&manifest, state.as_ref(), refresh_all);
     let live = runtime
-        .block_on(client.list(&ids))
+        .block_on(scope.list(&client))
         .map_err(CliError::List)?;
+    let plan = plan::compute_incremental(&manifest, &live, state.as_ref(), refresh_all);
+    let reappeared = plan.changes.iter().filter(|c| c.reappeared).count();
     let requests = common::requests_sent(&client);
-    common::note(format_args!(
-        "Listed {} customer{} in store {store_hash} ({requests} request{}).\n",
-        ids.len(),
-        common::plural(ids.len()),
-        common::plural(requests as usize)
-    ));
+    common::note(
+        super::apply::listed_line(&scope.listed(reappeared), &store_hash, requests)
+            .trim_end_matches('\n'),
+    );
+    common::note("");
     common::log_stats(&client);
-    let plan = plan::compute(&manifest, &live);
-    let saved = SavedPlan::new(
+    let mut saved = SavedPlan::new(
         &plan,
         &manifest,
         &store_hash,
@@ -58,7 +61,14 @@ pub fn make(
         common::state_ref(state.as_ref()),
         jiff::Timestamp::now(),
     );
-    let to_delete = plan.to_delete().map(|c| c.id).collect();
+    saved.refresh_all = refresh_all;
+    let to_delete = plan
+        .to_delete()
+        .map(|c| Target {
+            resource: c.resource,
+            id: c.id,
+        })
+        .collect();
     let violations =
         crate::apply::guards::check(&manifest, settings.max_deletes, &to_delete, false);
     Ok(Planned {
@@ -80,7 +90,12 @@ pub fn run(settings: &Settings, args: &PlanArgs) -> Result<Exit, CliError> {
             "--diff shows a human-readable diff and cannot be combined with --format json",
         ));
     }
-    let planned = make(settings, &args.manifest, args.out.as_deref())?;
+    let planned = make(
+        settings,
+        &args.manifest,
+        args.out.as_deref(),
+        args.refresh_all,
+    )?;
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Table => render::table(&planned.plan, args.full, &mut out),
