@@ -399,6 +399,54 @@ mod tests {
         );
     }
 
+    #[test]
+    fn subscribers_are_planned_in_their_own_namespace_and_protect_is_for_customers() {
+        let mut m = manifest(&[3], &[3, 7]);
+        m.absent_subscribers = manifest(&[7, 8], &[]).absent;
+        let mut listed = live(&[3, 7]);
+        listed.subscribers = live(&[7])
+            .customers
+            .into_iter()
+            .map(|(id, c)| (id, c.into()))
+            .collect();
+        let plan = compute(&m, &listed);
+        let actions: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| (c.action, c.resource, c.id))
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                (Action::Delete, Resource::Subscriber, 7),
+                (Action::Absent, Resource::Customer, 3),
+                (Action::Absent, Resource::Subscriber, 8),
+            ],
+            "customer 3 is protected; subscriber 7 is not, though customer 7 is"
+        );
+        assert_eq!(
+            plan.summary().line(),
+            "Plan: 1 to delete, 2 already absent."
+        );
+    }
+
+    #[test]
+    fn settled_ids_are_recorded_and_a_refresh_finds_them_reappeared() {
+        let m = manifest(&[1, 2], &[]);
+        let mut state = State::new("acme", "0".repeat(64));
+        state.record_deleted(1, jiff::Timestamp::UNIX_EPOCH, "r", None, true);
+        // Incremental: 1 was not listed (so `live` says nothing about it).
+        let plan = compute_incremental(&m, &live(&[2]), Some(&state), false);
+        let one = plan.changes.iter().find(|c| c.id == 1).expect("change");
+        assert!(one.recorded && one.action == Action::Absent);
+        // Full refresh: 1 is present again.
+        let plan = compute_incremental(&m, &live(&[1, 2]), Some(&state), true);
+        let one = plan.changes.iter().find(|c| c.id == 1).expect("change");
+        assert!(one.reappeared && !one.recorded && one.action == Action::Delete);
+        let two = plan.changes.iter().find(|c| c.id == 2).expect("change");
+        assert!(!two.reappeared && two.action == Action::Delete);
+    }
+
     proptest! {
         /// Deletions are exactly manifest ∩ live minus protect; every manifest ID appears once.
         #[test]
