@@ -902,3 +902,57 @@ fn subscriber_deletes_that_act_then_fail_or_drop_are_settled_by_listing_again() 
         assert_no_collection_delete(&sim);
     }
 }
+
+#[test]
+fn sigterm_with_subscribers_in_flight_records_exactly_what_was_deleted() {
+    use bcprune::Resource::Subscriber;
+    let sim = store_with(
+        SimConfig::default()
+            .customers(10)
+            .subscribers(300)
+            .unlimited()
+            .latency(Duration::from_millis(20)),
+    );
+    let ws = Workspace::new();
+    let subscribers: Vec<u32> = (1..=300).collect();
+    let manifest = ws.write("m.yaml", mixed_manifest(&[], &subscribers));
+    let state = ws.path().join("bcprune.state.json");
+    let mut child = spawn_apply(&sim, &manifest, &["--parallelism", "2"]);
+    let stderr = Lines::collect(&mut child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while subscriber_deletes(&sim).len() < 8 {
+        assert!(
+            Instant::now() < deadline,
+            "no subscriber DELETEs within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    signal(&child, "TERM");
+    let status = wait_exit(&mut child);
+    let stdout = stdout_of(&mut child);
+    assert_eq!(status.code(), Some(130), "{stdout}\n{}", stderr.text());
+    let live = sim.subscriber_ids();
+    assert!(!live.is_empty(), "stopped before the end");
+    let recorded: BTreeSet<u32> = state_records(&state)
+        .into_iter()
+        .filter(|(r, _, verified)| *r == Subscriber && *verified)
+        .map(|(_, id, _)| id)
+        .collect();
+    let gone: BTreeSet<u32> = subscribers
+        .iter()
+        .copied()
+        .filter(|id| !live.contains(id))
+        .collect();
+    assert_eq!(
+        recorded, gone,
+        "in-flight DELETEs finished, recorded and verified"
+    );
+    assert_no_collection_delete(&sim);
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    assert!(sim.subscriber_ids().is_empty());
+    assert_no_collection_delete(&sim);
+}

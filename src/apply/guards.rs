@@ -62,9 +62,12 @@ impl std::fmt::Display for Violation {
                 if *subscribers == 0 {
                     format!("{count} customers")
                 } else {
+                    let customers = count - subscribers;
+                    let s = |n: usize| if n == 1 { "" } else { "s" };
                     format!(
-                        "{count} records ({} customers and {subscribers} subscribers)",
-                        count - subscribers
+                        "{count} records ({customers} customer{} and {subscribers} subscriber{})",
+                        s(customers),
+                        s(*subscribers)
                     )
                 },
                 match source {
@@ -130,4 +133,71 @@ pub fn check(
         }
     }
     violations
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::manifest::{AbsentEntry, Location};
+
+    fn entry(id: u32) -> AbsentEntry {
+        let file: Arc<Path> = Arc::from(Path::new("m.yaml"));
+        AbsentEntry {
+            id,
+            reason: None,
+            received: None,
+            location: Location {
+                file,
+                line: 1,
+                column: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn max_deletes_counts_both_resources_and_protect_only_customers() {
+        let manifest = Manifest {
+            path: PathBuf::from("m.yaml"),
+            files: vec![PathBuf::from("m.yaml")],
+            sha256: "0".repeat(64),
+            store_hash: None,
+            max_deletes: 2,
+            protect: [5].into_iter().collect(),
+            absent: vec![entry(1)],
+            absent_subscribers: vec![entry(5), entry(6)],
+            respond_within_days: None,
+        };
+        let to_delete: BTreeSet<Target> = [
+            Target::customer(1),
+            Target::subscriber(5),
+            Target::subscriber(6),
+        ]
+        .into();
+        let violations = check(&manifest, None, &to_delete, true);
+        assert_eq!(
+            violations,
+            vec![Violation::TooMany {
+                count: 3,
+                subscribers: 2,
+                max: 2,
+                source: LimitSource::Manifest
+            }],
+            "subscriber 5 is not the protected customer 5, and every ID is listed"
+        );
+        assert_eq!(
+            violations[0].to_string(),
+            "refusing to delete 3 records (1 customer and 2 subscribers): the manifest's max_deletes allows at most 2"
+        );
+        let unlisted: BTreeSet<Target> = [Target::customer(6)].into();
+        assert_eq!(
+            check(&manifest, Some(10), &unlisted, true),
+            vec![Violation::Unlisted {
+                ids: vec![Target::customer(6)]
+            }],
+            "customer 6 is not listed, though subscriber 6 is"
+        );
+    }
 }

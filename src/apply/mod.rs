@@ -5,8 +5,12 @@
 //! - [`mod@run`]: lock → saved-plan checks → reconcile → list → guards → approval → execute → verify, and an
 //!   [`Outcome`] that knows its exit code.
 //! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` and by [`MemoryStore`].
+//! - [`listing`]: what is listed ([`Scope`]: the manifest's IDs the state does not settle, or all of
+//!   them with `--refresh-all`, or a saved plan's non-recorded changes) and [`list_all`], the one
+//!   listing of customers and subscribers that plan, apply, reconcile and verify share.
 //! - [`mod@execute`]: the only code that sends a DELETE, and the invariants it upholds:
-//!   only IDs of the approved plan, at most `batch_size` per request, never an empty list; a
+//!   only IDs of the approved plan, one resource per request, at most `batch_size` customers or one
+//!   subscriber per request, never an empty list; a
 //!   `batch_intent` line on disk before each request (if it cannot be written, nothing is sent); the
 //!   state saved atomically before an intent is closed, recording only IDs the store accepted
 //!   (`verified: false` until a listing shows them gone); an answer that leaves the outcome unknown is
