@@ -67,6 +67,19 @@ impl Scope {
         list_all(store, &self.customers, &self.subscribers).await
     }
 
+    /// How many IDs `state` records as settled that `live` lists again (found by a full refresh).
+    pub fn reappeared(manifest: &Manifest, state: Option<&State>, live: &Live) -> usize {
+        let Some(state) = state else {
+            return 0;
+        };
+        manifest
+            .entries()
+            .filter(|(resource, e)| {
+                state.is_settled(*resource, e.id) && live.contains(*resource, e.id)
+            })
+            .count()
+    }
+
     /// What was listed, for the "Listed …" line.
     pub fn listed(&self, reappeared: usize) -> Listed {
         Listed {

@@ -296,6 +296,11 @@ async fn locked<S: Store>(
         Some(Err(error)) => return Outcome::Error(RunError::List(error)),
         Some(Ok(live)) => live,
     };
+    let reappeared = match &request.saved {
+        Some(saved) => saved.plan.changes.iter().filter(|c| c.reappeared).count(),
+        None => Scope::reappeared(manifest, state.as_ref(), &live),
+    };
+    view.listed(&scope.listed(reappeared), store_hash, store.requests_sent());
     let (plan, vanished) = match &request.saved {
         Some(saved) => {
             let stale = plan::live_staleness(&saved.plan, &live);
@@ -325,8 +330,6 @@ async fn locked<S: Store>(
             Vec::new(),
         ),
     };
-    let reappeared = plan.changes.iter().filter(|c| c.reappeared).count();
-    view.listed(&scope.listed(reappeared), store_hash, store.requests_sent());
 
     let to_delete: BTreeSet<Target> = plan
         .to_delete()
