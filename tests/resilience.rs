@@ -956,3 +956,43 @@ fn sigterm_with_subscribers_in_flight_records_exactly_what_was_deleted() {
     assert!(sim.subscriber_ids().is_empty());
     assert_no_collection_delete(&sim);
 }
+
+#[test]
+fn a_retried_subscriber_delete_answered_404_is_settled_by_listing_again() {
+    use bcprune::Resource::Subscriber;
+    use bcprune::sim::UnknownSubscriber;
+    // The first attempt deletes and loses its answer; the retry finds nothing and answers 404. A 404
+    // is no proof either way: the subscriber is listed again, found gone, and recorded as verified.
+    let sim = store_with(
+        SimConfig::default()
+            .customers(5)
+            .subscribers(20)
+            .unlimited()
+            .unknown_subscriber(UnknownSubscriber::NotFound404),
+    );
+    sim.faults().only(Some(Subscriber));
+    sim.faults().drop_after_delete(true);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", mixed_manifest(&[], &[7, 8]));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(0)
+        .stdout(contains("Verified: 2 subscribers are gone."));
+    let statuses: Vec<u16> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.status)
+        .collect();
+    assert!(
+        statuses.contains(&404),
+        "the retry was answered 404: {statuses:?}"
+    );
+    assert_eq!(
+        state_records(&ws.path().join("bcprune.state.json")),
+        vec![(Subscriber, 7, true), (Subscriber, 8, true)]
+    );
+    assert_no_collection_delete(&sim);
+}
