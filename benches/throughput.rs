@@ -8,7 +8,8 @@
 //! verify, state and audit log in a temporary directory), with stages timed through its `View`.
 //!
 //! Run all: `cargo bench --bench throughput`; one or more: `cargo bench --bench throughput -- quota
-//! latency` (scenarios: quota, latency, baseline, scale, validate, render).
+//! latency` (scenarios: quota, latency, baseline, scale, validate, render, mixed, incremental,
+//! state).
 
 use std::cell::Cell;
 use std::error::Error;
@@ -27,8 +28,16 @@ use bcprune::state::State;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
-const SCENARIOS: [&str; 6] = [
-    "quota", "latency", "baseline", "scale", "validate", "render",
+const SCENARIOS: [&str; 9] = [
+    "quota",
+    "latency",
+    "baseline",
+    "scale",
+    "validate",
+    "render",
+    "mixed",
+    "incremental",
+    "state",
 ];
 
 /// The scaled-down Standard plan: 150 requests per 30 s divided by ten in both, the same 5 requests/s.
@@ -38,6 +47,17 @@ const WINDOW: Duration = Duration::from_secs(3);
 const QUOTA_LATENCY: Duration = Duration::from_millis(20);
 
 fn main() -> ExitCode {
+    // The child of the `state` scenario: load one state file and exit, under /usr/bin/time -v.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__load_state") {
+        return match args.get(2).map(|p| State::load(Path::new(p))) {
+            Some(Ok(Some(state))) => {
+                println!("{}", state.deleted.len());
+                ExitCode::SUCCESS
+            }
+            _ => ExitCode::FAILURE,
+        };
+    }
     // `cargo bench` passes `--bench`; anything starting with `-` is cargo's, not a scenario.
     let asked: Vec<String> = std::env::args()
         .skip(1)
@@ -69,6 +89,9 @@ fn main() -> ExitCode {
             "scale" => scale(),
             "validate" => validate(),
             "render" => render_big(),
+            "mixed" => mixed(),
+            "incremental" => incremental(),
+            "state" => state_load(),
             _ => Ok(()),
         };
         if let Err(e) = result {
@@ -119,7 +142,7 @@ struct Clock {
 }
 
 impl View for Clock {
-    fn listed(&self, _count: usize, _store: &str, _requests: u64) {
+    fn listed(&self, _listed: &apply::Listed, _store: &str, _requests: u64) {
         self.listed.set(Some(Instant::now()));
     }
     fn plan(&self, plan: &Plan, full: bool) -> std::io::Result<()> {
@@ -170,8 +193,35 @@ fn runtime() -> Res<tokio::runtime::Runtime> {
 /// Plan and apply `ids` against `sim` with `apply::run`, exactly as `bcprune apply --auto-approve`
 /// does, timing each stage through the view.
 fn plan_and_apply(sim: &SimServer, ids: &[u32], batch: usize, parallelism: usize) -> Res<Job> {
+    plan_and_apply_mixed(sim, ids, &[], batch, parallelism)
+}
+
+/// [`plan_and_apply`] of customers `ids` and newsletter subscribers `subscribers`.
+fn plan_and_apply_mixed(
+    sim: &SimServer,
+    ids: &[u32],
+    subscribers: &[u32],
+    batch: usize,
+    parallelism: usize,
+) -> Res<Job> {
     let dir = tempfile::tempdir()?;
-    let path = write_manifest(dir.path(), ids.iter().copied(), ids.len())?;
+    let path = write_manifest(
+        dir.path(),
+        ids.iter().copied(),
+        ids.len() + subscribers.len(),
+    )?;
+    if !subscribers.is_empty() {
+        let mut text = std::fs::read_to_string(&path)?;
+        if ids.is_empty() {
+            text = text.replace("absent:\n", "absent: []\n");
+        }
+        text.push_str("absent_subscribers:\n");
+        for id in subscribers {
+            let _ = writeln!(text, "  - {id}");
+        }
+        std::fs::write(&path, text)?;
+    }
+    let expected = ids.len() + subscribers.len();
     let client = client(sim, parallelism)?;
     let rt = runtime()?;
     let mut stages = Stages::default();
@@ -191,6 +241,7 @@ fn plan_and_apply(sim: &SimServer, ids: &[u32], batch: usize, parallelism: usize
         max_deletes: None,
         auto_approve: true,
         full: false,
+        refresh_all: false,
         run_id: "bench".into(),
     };
     let clock = Clock::default();
@@ -215,10 +266,10 @@ fn plan_and_apply(sim: &SimServer, ids: &[u32], batch: usize, parallelism: usize
     stages.delete = split - planned;
     stages.verify = end - split;
     let report = applied.report;
-    if !report.is_complete() || report.verified.len() != ids.len() {
+    if !report.is_complete() || report.verified.len() != expected {
         return Err(format!(
             "the apply did not delete and verify all {} IDs: fatal {:?}, {} failed, {} verified",
-            ids.len(),
+            expected,
             report.fatal,
             report.failed.len(),
             report.verified.len()
@@ -710,6 +761,181 @@ fn render_big() -> Res<()> {
             took.as_secs_f64() * 1e3,
             out.len(),
             out.iter().filter(|b| **b == b'\n').count()
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (g) Mixed apply (issue 10.6): 1,000 customers + 200 newsletter subscribers at the quota.
+
+fn mixed() -> Res<()> {
+    println!(
+        "\n## (g) mixed apply at the quota: Q = {QUOTA} per {WINDOW:?}, latency {QUOTA_LATENCY:?}\n"
+    );
+    println!(
+        "| customers | subscribers | batch | par | requests (min) | 429s | wall s | bound s | ratio | target ≤ 1.1 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let (c, s, batch, par) = (1_000u32, 200u32, 250usize, 3usize);
+    let sim = SimServer::start_background(
+        SimConfig::default()
+            .customers(c)
+            .subscribers(s)
+            .rate_limit(QUOTA, WINDOW)
+            .latency(QUOTA_LATENCY),
+    )?;
+    let customers: Vec<u32> = (1..=c).collect();
+    let subscribers: Vec<u32> = (1..=s).collect();
+    let job = plan_and_apply_mixed(&sim, &customers, &subscribers, batch, par)?;
+    let log = sim.requests();
+    if !sim.collection_deletes().is_empty() {
+        return Err("a DELETE reached the subscribers collection".into());
+    }
+    // Customers: list, DELETE in batches, verify; subscribers: list, one DELETE each, verify.
+    let (c, s) = (c as usize, s as usize);
+    let r_min = minimal_requests(c, c, batch) + s.div_ceil(250) + s + s.div_ceil(250);
+    let bound = WINDOW * (r_min.div_ceil(QUOTA as usize) as u32 - 1);
+    let wall = job.stages.network();
+    let ratio = wall.as_secs_f64() / bound.as_secs_f64();
+    println!(
+        "| {c} | {s} | {batch} | {par} | {} ({r_min}) | {} | {} | {} | {ratio:.3} | {} |",
+        log.len(),
+        status_count(&log, 429),
+        secs(wall),
+        secs(bound),
+        if ratio <= 1.1 { "met" } else { "MISSED" },
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (h) Incremental plans (issue 12.5): 10 new IDs on top of N recorded ones, against --refresh-all.
+
+/// One `plan` through the library as `bcprune plan` makes it: load the state, list what it does not
+/// settle (or everything), compute. Returns (requests, wall from the state load to the plan, the
+/// state load alone, IDs to delete).
+fn plan_once(
+    sim: &SimServer,
+    manifest: &Manifest,
+    state_path: &Path,
+    refresh_all: bool,
+) -> Res<(usize, Duration, Duration, usize)> {
+    let client = client(sim, 3)?;
+    let rt = runtime()?;
+    let before = sim.requests().len();
+    let t = Instant::now();
+    let state = State::load(state_path)?;
+    let loaded = t.elapsed();
+    let scope = apply::Scope::of_manifest(manifest, state.as_ref(), refresh_all);
+    let live = rt.block_on(scope.list(&client))?;
+    let plan = plan::compute_incremental(manifest, &live, state.as_ref(), refresh_all);
+    let wall = t.elapsed();
+    Ok((
+        sim.requests().len() - before,
+        wall,
+        loaded,
+        plan.summary().to_delete,
+    ))
+}
+
+fn incremental() -> Res<()> {
+    println!(
+        "\n## (h) plan after adding 10 IDs to N recorded ones: Q = {QUOTA} per {WINDOW:?}, latency {QUOTA_LATENCY:?}\n"
+    );
+    println!("| recorded N | mode | GETs | wall s | of which state load ms | to delete |");
+    println!("|---|---|---|---|---|---|");
+    for n in [1_000u32, 10_000, 100_000] {
+        let sim = SimServer::start_background(
+            SimConfig::default()
+                .customers(n + 10)
+                .rate_limit(QUOTA, WINDOW)
+                .latency(QUOTA_LATENCY),
+        )?;
+        // 1..=N were deleted (and recorded) by earlier applies; N+1..=N+10 are new.
+        for id in 1..=n {
+            sim.remove(id);
+        }
+        let dir = tempfile::tempdir()?;
+        let path = write_manifest(dir.path(), 1..=n + 10, (n + 10) as usize)?;
+        let manifest = manifest::load(&path)?;
+        let state_path = dir.path().join("bcprune.state.json");
+        let mut state = State::new("demo42", &manifest.sha256);
+        let now = jiff::Timestamp::now();
+        for id in 1..=n {
+            state.record_deleted(id, now, "earlier", None, true);
+        }
+        state.save(&state_path)?;
+        for (mode, refresh_all) in [("incremental", false), ("--refresh-all", true)] {
+            // A fresh quota window for each mode.
+            std::thread::sleep(WINDOW);
+            let (requests, wall, loaded, to_delete) =
+                plan_once(&sim, &manifest, &state_path, refresh_all)?;
+            println!(
+                "| {n} | {mode} | {requests} | {} | {:.1} | {to_delete} |",
+                secs(wall),
+                loaded.as_secs_f64() * 1e3
+            );
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (i) The cost of loading the state itself (issue 12.5).
+
+fn state_load() -> Res<()> {
+    println!(
+        "\n## (i) load a state of N records (in-process best of 3; a child process under /usr/bin/time -v)\n"
+    );
+    println!("| records | bytes | load ms (best) | child wall | child max RSS MiB |");
+    println!("|---|---|---|---|---|");
+    let exe = std::env::current_exe()?;
+    for n in [100_000u32, 1_000_000] {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("bcprune.state.json");
+        let mut state = State::new("demo42", "0".repeat(64));
+        let now = jiff::Timestamp::now();
+        for id in 1..=n {
+            state.record_deleted(id, now, "bench", Some("GDPR erasure request".into()), true);
+        }
+        state.save(&path)?;
+        drop(state);
+        let mut best = Duration::MAX;
+        for _ in 0..3 {
+            let t = Instant::now();
+            let loaded = State::load(&path)?;
+            best = best.min(t.elapsed());
+            if loaded.map(|s| s.deleted.len()) != Some(n as usize) {
+                return Err("the state did not load every record".into());
+            }
+        }
+        let output = std::process::Command::new("/usr/bin/time")
+            .arg("-v")
+            .arg(&exe)
+            .arg("__load_state")
+            .arg(&path)
+            .output()
+            .map_err(|e| format!("could not run /usr/bin/time -v (install GNU time): {e}"))?;
+        if !output.status.success() {
+            return Err(format!("loading the state in a child failed: {output:?}").into());
+        }
+        let report = String::from_utf8_lossy(&output.stderr);
+        let field = |name: &str| {
+            report
+                .lines()
+                .find_map(|l| l.trim().strip_prefix(name).map(str::trim).map(String::from))
+                .unwrap_or_else(|| "?".into())
+        };
+        let rss_mib = field("Maximum resident set size (kbytes):")
+            .parse::<f64>()
+            .unwrap_or(f64::NAN)
+            / 1024.0;
+        println!(
+            "| {n} | {} | {:.1} | {} | {rss_mib:.1} |",
+            std::fs::metadata(&path)?.len(),
+            best.as_secs_f64() * 1e3,
+            field("Elapsed (wall clock) time (h:mm:ss or m:ss):"),
         );
     }
     Ok(())

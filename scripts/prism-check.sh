@@ -80,7 +80,7 @@ for _ in $(seq 1 60); do
   curl -s -o /dev/null -H 'X-Auth-Token: sim-token' "http://127.0.0.1:$PRISM_PORT/stores/demo42/v3/customers/subscribers?id:in=1" && break
   sleep 0.5
 done
-{ echo 'version: 1'; echo 'absent_subscribers:'; for i in $(seq 1 300); do echo "  - $((i * 3))"; done; echo '  - 5000'; } > "$work/s.yaml"
+{ echo 'version: 1'; echo 'absent: []'; echo 'absent_subscribers:'; for i in $(seq 1 300); do echo "  - $((i * 3))"; done; echo '  - 5000'; } > "$work/s.yaml"
 "$bin" plan "$work/s.yaml" --out "$work/splan.json" > /dev/null 2>&1
 "$bin" apply --plan "$work/splan.json" > /dev/null 2>&1
 "$bin" plan "$work/s.yaml" --detailed-exitcode > /dev/null 2>&1

@@ -19,6 +19,28 @@ pub const MANIFESTS: &[(&str, &str)] = &[
     ("gdpr.yaml", include_str!("../examples/customers/gdpr.yaml")),
 ];
 
+/// The demo manifest file listing the newsletter subscriptions of the customers it erases.
+pub const SUBSCRIPTIONS_FILE: &str = "newsletter.yaml";
+
+/// A manifest erasing `subscriptions`: (subscriber ID, the customer ID of the same person). The
+/// reason names the customer's ID, never the email.
+pub fn subscriptions_manifest(subscriptions: &[(u32, u32)]) -> String {
+    let mut text = String::from(
+        "# The newsletter subscriptions of the customers erased in the other files: the same person\n\
+         # (same email), a separate record under its own subscriber ID (PRODUCT.md §7).\n\
+         version: 1\nabsent: []\nabsent_subscribers:\n",
+    );
+    for (subscriber, customer) in subscriptions {
+        text.push_str(&format!(
+            "  - id: {subscriber}\n    reason: \"newsletter subscription of customer {customer}\"\n"
+        ));
+    }
+    if subscriptions.is_empty() {
+        text = text.replace("absent_subscribers:\n", "absent_subscribers: []\n");
+    }
+    text
+}
+
 /// Write the example manifests into `dir` (created if missing).
 pub fn write_manifests(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;

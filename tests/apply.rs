@@ -216,7 +216,7 @@ fn customers_that_vanished_since_the_plan_are_skipped_not_replaced() {
         .arg(&plan)
         .assert()
         .success()
-        .stderr(contains("no longer exist: 2"));
+        .stderr(contains("no longer exist: customer 2."));
     assert_eq!(deletes(&sim), vec![vec![1, 3]]);
     let log = std::fs::read_to_string(ws.path().join("bcprune.audit.jsonl")).expect("audit log");
     let skipped = log
@@ -408,6 +408,7 @@ fn request(
         max_deletes: None,
         auto_approve: true,
         full: false,
+        refresh_all: false,
         run_id: uuid_like(),
     }
 }
@@ -434,22 +435,6 @@ fn fast_dir() -> tempfile::TempDir {
         return dir;
     }
     tempfile::tempdir().expect("temp dir")
-}
-
-/// The IDs the state file records as deleted (all, and the verified ones).
-fn recorded(path: &std::path::Path) -> (BTreeSet<u32>, BTreeSet<u32>) {
-    match bcprune::state::State::load(path).expect("the state is always valid") {
-        Some(state) => (
-            state.deleted.iter().map(|r| r.id).collect(),
-            state
-                .deleted
-                .iter()
-                .filter(|r| r.verified)
-                .map(|r| r.id)
-                .collect(),
-        ),
-        None => Default::default(),
-    }
 }
 
 /// Drive `apply::run` against the fake store over HTTP, as the CLI does.
@@ -519,7 +504,7 @@ proptest::proptest! {
         }
         let after = sim.customer_ids();
         proptest::prop_assert_eq!(after, before.difference(&approved).copied().collect::<BTreeSet<_>>());
-        proptest::prop_assert_eq!(report.verified.iter().copied().collect::<BTreeSet<_>>(), approved);
+        proptest::prop_assert_eq!(report.verified.iter().map(|t| t.id).collect::<BTreeSet<_>>(), approved);
         proptest::prop_assert!(report.failed.is_empty());
 
         let (again, _) = plan_and_apply(&sim, &ids, batch_size, parallelism);
@@ -583,6 +568,8 @@ proptest::proptest! {
     fn apply_run_records_exactly_what_the_store_did(
         store_ids in proptest::collection::btree_set(1u32..120, 0..80),
         manifest_ids in proptest::collection::btree_set(1u32..150, 1..50),
+        store_subscribers in proptest::collection::btree_set(1u32..60, 0..30),
+        manifest_subscribers in proptest::collection::btree_set(1u32..80, 0..20),
         first in proptest::collection::vec(fault(), 0..10),
         second in proptest::collection::vec(fault(), 0..10),
         verify_fails in proptest::bool::weighted(0.3),
@@ -594,46 +581,155 @@ proptest::proptest! {
         let dir = fast_dir();
         let path = dir.path().join("m.yaml");
         let ids: Vec<u32> = manifest_ids.iter().copied().collect();
-        std::fs::write(&path, manifest_yaml(&ids, "")).expect("manifest");
+        let subs: Vec<u32> = manifest_subscribers.iter().copied().collect();
+        std::fs::write(&path, mixed_manifest_yaml(&ids, &subs)).expect("manifest");
         let manifest = bcprune::manifest::load(&path).expect("valid manifest");
         let store = MemoryStore::new(store_ids.iter().copied());
+        store.insert(Resource::Subscriber, store_subscribers.iter().copied());
         store.reject(rejected.iter().copied());
         if let Some(max) = max_ids {
             store.max_ids_per_delete(max);
         }
         let approved: BTreeSet<u32> = manifest_ids.intersection(&store_ids).copied().collect();
+        let approved_subs: BTreeSet<u32> =
+            manifest_subscribers.intersection(&store_subscribers).copied().collect();
+        // `reject` refuses an ID of either resource.
         let expected_gone: BTreeSet<u32> = approved.difference(&rejected).copied().collect();
+        let expected_subs: BTreeSet<u32> = approved_subs.difference(&rejected).copied().collect();
         let runtime = runtime();
         let state_path = dir.path().join("bcprune.state.json");
         for (round, faults) in [first, second, Vec::new()].into_iter().enumerate() {
-            let before = store.deleted(Resource::Customer);
+            let before = (store.deleted(Resource::Customer), store.deleted(Resource::Subscriber));
             store.script_deletes(faults);
-            store.script_lists(if round == 0 { vec![false, verify_fails] } else { vec![] });
+            store.script_lists(if round == 0 { vec![false, false, verify_fails] } else { vec![] });
             let sent_before = store.deletes().len();
             let request = request(dir.path(), manifest.clone(), batch_size, parallelism);
             let outcome = run_unlocked(&runtime, &request, &store);
             for (resource, batch) in &store.deletes()[sent_before..] {
-                proptest::prop_assert_eq!(*resource, Resource::Customer);
-                proptest::prop_assert!(!batch.is_empty() && batch.len() <= batch_size, "{:?}", batch);
-                proptest::prop_assert!(batch.iter().all(|id| approved.contains(id)), "{:?}", batch);
+                proptest::prop_assert!(!batch.is_empty(), "{:?}", batch);
+                match resource {
+                    Resource::Customer => {
+                        proptest::prop_assert!(batch.len() <= batch_size, "{:?}", batch);
+                        proptest::prop_assert!(batch.iter().all(|id| approved.contains(id)), "{:?}", batch);
+                    }
+                    Resource::Subscriber => {
+                        proptest::prop_assert_eq!(batch.len(), 1, "one subscriber per DELETE");
+                        proptest::prop_assert!(approved_subs.contains(&batch[0]), "{:?}", batch);
+                    }
+                }
             }
-            let deleted_now = store.deleted(Resource::Customer);
-            let (all, verified) = recorded(&state_path);
-            proptest::prop_assert!(verified.is_subset(&deleted_now), "round {}: verified {:?} not all deleted", round, verified);
+            let deleted_now = (store.deleted(Resource::Customer), store.deleted(Resource::Subscriber));
+            let (all, verified) = recorded_as(&state_path);
+            proptest::prop_assert!(verified.0.is_subset(&deleted_now.0), "round {}: verified {:?} not all deleted", round, verified);
+            proptest::prop_assert!(verified.1.is_subset(&deleted_now.1), "round {}: verified subscribers {:?} not all deleted", round, verified);
             if outcome.exit() == Exit::Error {
                 proptest::prop_assert_eq!(&deleted_now, &before, "round {}: exit 1 but the store deleted", round);
             }
             if round == 2 {
-                proptest::prop_assert_eq!(&deleted_now, &expected_gone, "final outcome {:?}", outcome);
+                proptest::prop_assert_eq!(&deleted_now.0, &expected_gone, "final outcome {:?}", outcome);
+                proptest::prop_assert_eq!(&deleted_now.1, &expected_subs, "final outcome {:?}", outcome);
                 proptest::prop_assert_eq!(&all, &deleted_now, "the final state lists exactly the store's deletions");
                 proptest::prop_assert_eq!(&verified, &all);
                 proptest::prop_assert_eq!(
                     store.ids(Resource::Customer),
                     store_ids.difference(&expected_gone).copied().collect::<BTreeSet<_>>()
                 );
+                proptest::prop_assert_eq!(
+                    store.ids(Resource::Subscriber),
+                    store_subscribers.difference(&expected_subs).copied().collect::<BTreeSet<_>>()
+                );
             }
         }
     }
+
+    /// Incremental plans (PRODUCT §11) over random state records — verified, unverified, found absent,
+    /// some of them wrong (the record "reappeared") — never over-delete: every DELETE names an approved
+    /// manifest record that exists, and only IDs the state does not settle are listed. They may
+    /// under-delete a reappeared record, which `--refresh-all` then deletes.
+    #[test]
+    fn an_incremental_apply_never_deletes_what_a_full_one_would_not(
+        store_ids in proptest::collection::btree_set(1u32..60, 0..40),
+        manifest_ids in proptest::collection::btree_set(1u32..80, 1..40),
+        store_subscribers in proptest::collection::btree_set(1u32..40, 0..20),
+        manifest_subscribers in proptest::collection::btree_set(1u32..50, 0..15),
+        records in proptest::collection::vec((proptest::bool::ANY, 1u32..80, 0u8..3), 0..40),
+    ) {
+        let dir = fast_dir();
+        let path = dir.path().join("m.yaml");
+        let ids: Vec<u32> = manifest_ids.iter().copied().collect();
+        let subs: Vec<u32> = manifest_subscribers.iter().copied().collect();
+        std::fs::write(&path, mixed_manifest_yaml(&ids, &subs)).expect("manifest");
+        let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+        let state_path = dir.path().join("bcprune.state.json");
+        let mut state = bcprune::state::State::new("demo42", &manifest.sha256);
+        let now = jiff::Timestamp::now();
+        for (subscriber, id, kind) in &records {
+            let resource = if *subscriber { Resource::Subscriber } else { Resource::Customer };
+            match kind {
+                0 => { state.record_deleted_as(resource, *id, now, "old", None, true); }
+                1 => { state.record_deleted_as(resource, *id, now, "old", None, false); }
+                _ => state.record_absent(resource, *id, now, "old"),
+            }
+        }
+        state.save(&state_path).expect("state");
+        let store = MemoryStore::new(store_ids.iter().copied());
+        store.insert(Resource::Subscriber, store_subscribers.iter().copied());
+        let runtime = runtime();
+        let incremental = request(dir.path(), manifest.clone(), 250, 2);
+        let _ = run_unlocked(&runtime, &incremental, &store);
+        let full_c: BTreeSet<u32> = manifest_ids.intersection(&store_ids).copied().collect();
+        let full_s: BTreeSet<u32> = manifest_subscribers.intersection(&store_subscribers).copied().collect();
+        for (resource, batch) in store.deletes() {
+            let allowed = if resource == Resource::Customer { &full_c } else { &full_s };
+            proptest::prop_assert!(batch.iter().all(|id| allowed.contains(id)), "{:?} {:?}", resource, batch);
+        }
+        // A full refresh deletes exactly what a full listing finds, whatever the state said.
+        let full = Request { refresh_all: true, ..request(dir.path(), manifest, 250, 2) };
+        let _ = run_unlocked(&runtime, &full, &store);
+        proptest::prop_assert_eq!(store.deleted(Resource::Customer), full_c);
+        proptest::prop_assert_eq!(store.deleted(Resource::Subscriber), full_s);
+    }
+}
+
+/// A manifest of customer and subscriber IDs (each with a reason).
+fn mixed_manifest_yaml(customers: &[u32], subscribers: &[u32]) -> String {
+    let mut text = manifest_yaml(customers, "");
+    if !subscribers.is_empty() {
+        text.push_str("absent_subscribers:\n");
+        for id in subscribers {
+            text.push_str(&format!(
+                "  - id: {id}\n    reason: \"subscription {id}\"\n"
+            ));
+        }
+    }
+    text
+}
+
+/// (customers, subscribers) the state file records as deleted: (all, verified).
+type Recorded = (
+    (BTreeSet<u32>, BTreeSet<u32>),
+    (BTreeSet<u32>, BTreeSet<u32>),
+);
+
+fn recorded_as(path: &std::path::Path) -> Recorded {
+    let Some(state) = bcprune::state::State::load(path).expect("the state is always valid") else {
+        return Default::default();
+    };
+    let of = |resource: Resource, verified_only: bool| -> BTreeSet<u32> {
+        state
+            .deleted
+            .iter()
+            .filter(|r| r.resource == resource && (r.verified || !verified_only))
+            .map(|r| r.id)
+            .collect()
+    };
+    (
+        (
+            of(Resource::Customer, false),
+            of(Resource::Subscriber, false),
+        ),
+        (of(Resource::Customer, true), of(Resource::Subscriber, true)),
+    )
 }
 
 #[test]
@@ -767,7 +863,7 @@ fn an_unknown_outcome_that_cannot_be_listed_stays_open_for_the_next_run() {
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
     let state = ws.path().join("bcprune.state.json");
     apply_auto(&sim, &manifest, &[]).code(4).stdout(contains(
-        "Outcome unknown: 3 customers (1, 2, 3) may have been deleted",
+        "Outcome unknown: 3 customers (customers 1, 2, 3) may have been deleted",
     ));
     assert_eq!(sim.customer_ids().len(), 17, "the store did delete them");
     let before = if state.exists() {

@@ -14,12 +14,18 @@ fn demo_runs_plan_apply_and_replan_against_the_embedded_store() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     for expected in [
-        "Plan: 11 to delete, 2 already absent.",
-        "Verified: 11 customers are gone.",
-        "Apply complete: 11 deleted, 2 already absent, 0 failed.",
-        "Plan: 0 to delete, 13 already absent.",
+        // 11 customers, and the 6 newsletter subscriptions the same people hold (PRODUCT §7).
+        "newsletter subscriptions the same people hold",
+        "Plan: 17 to delete, 2 already absent.",
+        "newsletter subscription of customer 101",
+        "Verified: 11 customers and 6 subscribers are gone.",
+        "Apply complete: 17 deleted (11 customers and 6 subscribers), 2 already absent, 0 failed.",
+        "Plan: 0 to delete, 19 already absent.",
         "is intact",
-        "4 GET, 1 DELETE",
+        // Plan: 1 customer + 1 subscriber GET; apply: list 2, one customer DELETE, 6 subscriber
+        // DELETEs, verify 2; the re-plan sends nothing: the state records every ID as deleted or
+        // found absent by the apply (PRODUCT §9, §11).
+        "6 GET, 7 DELETE",
     ] {
         assert!(
             stdout.contains(expected),

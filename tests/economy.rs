@@ -7,6 +7,8 @@ use std::collections::BTreeSet;
 
 use bcprune::sim::{RecordedRequest, SimServer};
 
+use predicates::str::contains;
+
 use crate::support::*;
 
 /// The requests the store received, as `(method, id:in)` in arrival order, after checking that every one
@@ -189,4 +191,234 @@ fn an_apply_with_nothing_to_delete_costs_the_plan_gets_only() {
         .assert()
         .success();
     assert_eq!(tally(&requests(&sim)), (2, 0));
+}
+
+/// The store's requests as `(method, resource, ids)`: a subscriber DELETE carries its one path ID.
+/// Every request must be authenticated, succeed first time and name one of the two resources.
+#[track_caller]
+fn by_resource(sim: &SimServer) -> Vec<(String, bcprune::Resource, Vec<u32>)> {
+    sim.requests()
+        .into_iter()
+        .map(|r| {
+            assert!(r.token_valid && matches!(r.status, 200 | 204), "{r:?}");
+            let resource = r.resource.expect("a customers or subscribers path");
+            let ids = match r.subscriber_id {
+                Some(id) => vec![id],
+                None => r.ids.unwrap_or_default(),
+            };
+            (r.method, resource, ids)
+        })
+        .collect()
+}
+
+/// `(GETs, DELETEs)` of one resource.
+fn tally_of(
+    sent: &[(String, bcprune::Resource, Vec<u32>)],
+    resource: bcprune::Resource,
+) -> (usize, usize) {
+    let of = |m: &str| {
+        sent.iter()
+            .filter(|(method, r, _)| method == m && *r == resource)
+            .count()
+    };
+    (of("GET"), of("DELETE"))
+}
+
+/// A manifest of customers and subscribers.
+fn mixed(customers: &[u32], subscribers: &[u32]) -> String {
+    let mut text = manifest_yaml(customers, "max_deletes: 5000\n");
+    if customers.is_empty() {
+        text = text.replace("absent:\n", "absent: []\n");
+    }
+    text.push_str("absent_subscribers:\n");
+    for id in subscribers {
+        text.push_str(&format!(
+            "  - id: {id}\n    reason: \"subscription {id}\"\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn a_mixed_apply_costs_its_listings_one_delete_per_subscriber_and_its_verifications() {
+    use bcprune::Resource::{Customer, Subscriber};
+    for (c, s) in [(0u32, 1u32), (0, 251), (300, 260), (1, 600)] {
+        let sim = people(1000, 1000);
+        let ws = Workspace::new();
+        let customers: Vec<u32> = (1..=c).collect();
+        let subscribers: Vec<u32> = (1..=s).collect();
+        let manifest = ws.write("m.yaml", mixed(&customers, &subscribers));
+        bcprune_at(&sim)
+            .arg("plan")
+            .arg(&manifest)
+            .assert()
+            .success();
+        let planned = by_resource(&sim);
+        assert_eq!(
+            tally_of(&planned, Customer),
+            (c.div_ceil(250) as usize, 0),
+            "plan C={c}"
+        );
+        assert_eq!(
+            tally_of(&planned, Subscriber),
+            (s.div_ceil(250) as usize, 0),
+            "plan S={s}"
+        );
+        let before = planned.len();
+        bcprune_at(&sim)
+            .args(["apply", "--auto-approve"])
+            .arg(&manifest)
+            .assert()
+            .success();
+        let applied = by_resource(&sim)[before..].to_vec();
+        // List, DELETE, verify: ⌈C/250⌉ + ⌈C/250⌉ GETs and ⌈C/250⌉ DELETEs; ⌈S/250⌉ × 2 GETs, S DELETEs.
+        let lists = |n: u32| 2 * n.div_ceil(250) as usize;
+        assert_eq!(
+            tally_of(&applied, Customer),
+            (lists(c), c.div_ceil(250) as usize),
+            "C={c}"
+        );
+        assert_eq!(
+            tally_of(&applied, Subscriber),
+            (lists(s), s as usize),
+            "S={s}"
+        );
+        let deleted: BTreeSet<u32> = subscriber_deletes(&sim).into_iter().collect();
+        assert_eq!(
+            deleted,
+            subscribers.iter().copied().collect(),
+            "each subscriber once"
+        );
+        assert_eq!(subscriber_deletes(&sim).len(), s as usize);
+        assert_no_collection_delete(&sim);
+    }
+}
+
+#[test]
+fn recorded_ids_are_not_listed_again_and_refresh_all_lists_them() {
+    use bcprune::Resource::{Customer, Subscriber};
+    let sim = people(1000, 1000);
+    let ws = Workspace::new();
+    let (n, k) = (300u32, 260u32);
+    // N customers and N subscribers deleted and recorded by a first apply.
+    let first = ws.write(
+        "m.yaml",
+        mixed(&(1..=n).collect::<Vec<_>>(), &(1..=n).collect::<Vec<_>>()),
+    );
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&first)
+        .assert()
+        .success();
+    let done = sim.requests().len();
+
+    // K = 0: nothing new, no request at all.
+    bcprune_at(&sim)
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&first)
+        .assert()
+        .code(0)
+        .stderr(contains("Not listed again: 600 IDs"));
+    assert_eq!(
+        sim.requests().len(),
+        done,
+        "a fully recorded manifest sends nothing"
+    );
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&first)
+        .assert()
+        .success();
+    assert_eq!(sim.requests().len(), done, "nor does its apply");
+
+    // K new IDs of each resource: ⌈K/250⌉ GETs per resource.
+    let grown = mixed(
+        &(1..=n + k).collect::<Vec<_>>(),
+        &(1..=n + k).collect::<Vec<_>>(),
+    );
+    let manifest = ws.write("m.yaml", grown);
+    bcprune_at(&sim)
+        .arg("plan")
+        .arg(&manifest)
+        .assert()
+        .success();
+    let sent = by_resource(&sim)[done..].to_vec();
+    assert_eq!(tally_of(&sent, Customer), (k.div_ceil(250) as usize, 0));
+    assert_eq!(tally_of(&sent, Subscriber), (k.div_ceil(250) as usize, 0));
+    let asked: BTreeSet<u32> = sent
+        .iter()
+        .flat_map(|(_, _, ids)| ids.iter().copied())
+        .collect();
+    assert!(
+        asked.iter().all(|id| *id > n),
+        "no recorded ID listed again"
+    );
+
+    // --refresh-all: ⌈(N+K)/250⌉ per resource.
+    let done = sim.requests().len();
+    bcprune_at(&sim)
+        .args(["plan", "--refresh-all"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    let sent = by_resource(&sim)[done..].to_vec();
+    assert_eq!(
+        tally_of(&sent, Customer),
+        ((n + k).div_ceil(250) as usize, 0)
+    );
+    assert_eq!(
+        tally_of(&sent, Subscriber),
+        ((n + k).div_ceil(250) as usize, 0)
+    );
+}
+
+#[test]
+fn a_recorded_id_that_reappeared_is_found_only_by_refresh_all() {
+    let sim = people(50, 50);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", mixed(&[1, 2], &[3]));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    sim.insert(2);
+    sim.insert_subscriber(3);
+    // Incremental: under-deletes until the next full refresh, never over-deletes.
+    bcprune_at(&sim)
+        .args(["plan", "--detailed-exitcode"])
+        .arg(&manifest)
+        .assert()
+        .code(0);
+    let plan = ws.path().join("plan.json");
+    bcprune_at(&sim)
+        .args([
+            "plan",
+            "--refresh-all",
+            "--detailed-exitcode",
+            "--format",
+            "json",
+            "--out",
+        ])
+        .arg(&plan)
+        .arg(&manifest)
+        .assert()
+        .code(2)
+        .stderr(contains("Reappeared: 2 IDs"));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).expect("plan")).expect("json");
+    assert_eq!(saved["refresh_all"], true);
+    let before = sim.requests().len();
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .success();
+    assert!(!sim.customer_ids().contains(&2) && !sim.subscriber_ids().contains(&3));
+    assert_eq!(
+        sim.requests().len() - before,
+        2 + 2 + 2,
+        "list, DELETE and verify each resource"
+    );
+    assert_no_collection_delete(&sim);
 }

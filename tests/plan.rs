@@ -290,3 +290,51 @@ fn markdown_diff_is_fenced_inside_the_comment() {
         "the diff is inside the comment, not after it: {text}"
     );
 }
+
+#[test]
+fn a_plan_of_customers_and_subscribers_lists_each_resource_once_and_counts_both() {
+    let sim = people(50, 50);
+    let ws = Workspace::new();
+    let mut text = manifest_yaml(&[3, 70], "");
+    text.push_str("absent_subscribers:\n  - 3\n  - 4\n  - 900\n");
+    let manifest = ws.write("m.yaml", text);
+    let plan = ws.path().join("plan.json");
+    let output = bcprune_at(&sim)
+        .args(["plan", "--out"])
+        .arg(&plan)
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stdout.contains("Plan: 3 to delete, 2 already absent."),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("Listed 2 customers and 3 subscribers in store demo42 (2 requests)."),
+        "{stderr}"
+    );
+    assert_eq!(count(&sim, "GET"), 2, "one per resource");
+    assert_eq!(count(&sim, "DELETE"), 0, "plan never deletes");
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&plan).expect("plan")).expect("json");
+    let planned_subscribers = saved["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|c| c["resource"] == "subscriber" && c["action"] == "delete")
+        .count();
+    assert_eq!(planned_subscribers, 2, "{saved}");
+    assert_eq!(saved["refresh_all"], false);
+    // Applying the saved plan deletes exactly those, subscribers one by one, never the collection.
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .success();
+    assert_eq!(subscriber_deletes(&sim), vec![3, 4]);
+    assert_eq!(customer_deletes(&sim), vec![vec![3]]);
+    assert_no_collection_delete(&sim);
+}

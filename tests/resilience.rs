@@ -302,7 +302,7 @@ fn a_second_ctrl_c_stops_at_once_with_a_valid_state_and_no_lock() {
         stderr.text()
     );
     assert!(
-        stdout.contains("Abandoned: 5 customers (6, 7, 8, 9, 10) were in flight"),
+        stdout.contains("Abandoned: 5 customers (customers 6, 7, 8, 9, 10) were in flight"),
         "a single Ctrl-C would have waited for them: {stdout}"
     );
     // The state is valid and claims nothing the store still has.
@@ -552,11 +552,12 @@ fn the_token_appears_nowhere_at_any_verbosity() {
             .arg(&plan)
             .output()
             .expect("apply"),
-        // A rejected token must not be echoed in the error either.
+        // A rejected token must not be echoed in the error either (--refresh-all: the state
+        // records 1 and 2 as deleted, so an incremental plan would send nothing).
         bcprune_at(&sim)
             .env("BIGCOMMERCE_ACCESS_TOKEN", "wrong-secret-value-123")
             .env("RUST_LOG", "trace")
-            .args(["plan", "-vvv"])
+            .args(["plan", "-vvv", "--refresh-all"])
             .arg(&manifest)
             .output()
             .expect("plan with a bad token"),
@@ -768,4 +769,230 @@ fn an_intent_left_open_by_a_dead_run_is_reconciled_into_the_state() {
     apply_auto(&sim, &manifest, &[])
         .success()
         .stderr(contains("Reconciled").not());
+}
+
+/// A manifest of customers and subscribers.
+fn mixed_manifest(customers: &[u32], subscribers: &[u32]) -> String {
+    let mut text = manifest_yaml(customers, "max_deletes: 5000\n");
+    if customers.is_empty() {
+        text = text.replace("absent:\n", "absent: []\n");
+    }
+    text.push_str("absent_subscribers:\n");
+    for id in subscribers {
+        text.push_str(&format!(
+            "  - id: {id}\n    reason: \"subscription {id}\"\n"
+        ));
+    }
+    text
+}
+
+/// (resource, id, verified) of every deletion the state records.
+fn state_records(path: &Path) -> Vec<(bcprune::Resource, u32, bool)> {
+    bcprune::state::State::load(path)
+        .expect("a valid state")
+        .map(|s| {
+            s.deleted
+                .iter()
+                .map(|r| (r.resource, r.id, r.verified))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn sigkill_with_subscribers_in_flight_then_a_rerun_ends_exact() {
+    use bcprune::Resource::{Customer, Subscriber};
+    let sim = store_with(
+        SimConfig::default()
+            .customers(100)
+            .subscribers(200)
+            .unlimited()
+            .latency(Duration::from_millis(15)),
+    );
+    let ws = Workspace::new();
+    let customers: Vec<u32> = (1..=100).collect();
+    let subscribers: Vec<u32> = (1..=200).collect();
+    let manifest = ws.write("m.yaml", mixed_manifest(&customers, &subscribers));
+    let mut child = spawn_apply(&sim, &manifest, &["--batch-size", "50"]);
+    // Customers go first (2 DELETEs), then subscribers one by one: kill while they are in flight.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while subscriber_deletes(&sim).len() < 10 {
+        assert!(
+            Instant::now() < deadline,
+            "no subscriber DELETEs within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let state_path = ws.path().join("bcprune.state.json");
+    let live = sim.subscriber_ids();
+    assert!(live.len() < 200 && !live.is_empty(), "killed mid-run");
+    for (resource, id, _) in state_records(&state_path) {
+        let exists = match resource {
+            Customer => sim.customer_ids().contains(&id),
+            Subscriber => live.contains(&id),
+        };
+        assert!(
+            !exists,
+            "state claims {resource} {id} deleted but it exists"
+        );
+    }
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--batch-size", "50"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    assert!(sim.customer_ids().is_empty() && sim.subscriber_ids().is_empty());
+    let mut expected: Vec<_> = customers.iter().map(|&id| (Customer, id, true)).collect();
+    expected.extend(subscribers.iter().map(|&id| (Subscriber, id, true)));
+    assert_eq!(
+        state_records(&state_path),
+        expected,
+        "the final state lists every deletion"
+    );
+    assert_no_collection_delete(&sim);
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(ws.path().join("bcprune.audit.jsonl"))
+        .assert()
+        .success();
+    bcprune_at(&sim)
+        .args(["plan", "--refresh-all", "--detailed-exitcode"])
+        .arg(&manifest)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn subscriber_deletes_that_act_then_fail_or_drop_are_settled_by_listing_again() {
+    use bcprune::Resource::Subscriber;
+    for drop in [false, true] {
+        let sim = people(20, 20);
+        sim.faults().only(Some(Subscriber));
+        if drop {
+            sim.faults().drop_after_delete(true);
+        } else {
+            sim.faults().fail_after_delete(Some(500));
+        }
+        let ws = Workspace::new();
+        let manifest = ws.write("m.yaml", mixed_manifest(&[1, 2], &[3, 4, 5]));
+        bcprune_at(&sim)
+            .args(["apply", "--auto-approve"])
+            .arg(&manifest)
+            .assert()
+            .code(0)
+            .stdout(contains(
+                "Verified: 2 customers and 3 subscribers are gone.",
+            ));
+        let state = ws.path().join("bcprune.state.json");
+        let subs: Vec<_> = state_records(&state)
+            .into_iter()
+            .filter(|(r, _, _)| *r == Subscriber)
+            .collect();
+        assert_eq!(
+            subs,
+            vec![
+                (Subscriber, 3, true),
+                (Subscriber, 4, true),
+                (Subscriber, 5, true)
+            ]
+        );
+        assert!(!sim.subscriber_ids().iter().any(|id| [3, 4, 5].contains(id)));
+        assert_no_collection_delete(&sim);
+    }
+}
+
+#[test]
+fn sigterm_with_subscribers_in_flight_records_exactly_what_was_deleted() {
+    use bcprune::Resource::Subscriber;
+    let sim = store_with(
+        SimConfig::default()
+            .customers(10)
+            .subscribers(300)
+            .unlimited()
+            .latency(Duration::from_millis(20)),
+    );
+    let ws = Workspace::new();
+    let subscribers: Vec<u32> = (1..=300).collect();
+    let manifest = ws.write("m.yaml", mixed_manifest(&[], &subscribers));
+    let state = ws.path().join("bcprune.state.json");
+    let mut child = spawn_apply(&sim, &manifest, &["--parallelism", "2"]);
+    let stderr = Lines::collect(&mut child);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while subscriber_deletes(&sim).len() < 8 {
+        assert!(
+            Instant::now() < deadline,
+            "no subscriber DELETEs within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    signal(&child, "TERM");
+    let status = wait_exit(&mut child);
+    let stdout = stdout_of(&mut child);
+    assert_eq!(status.code(), Some(130), "{stdout}\n{}", stderr.text());
+    let live = sim.subscriber_ids();
+    assert!(!live.is_empty(), "stopped before the end");
+    let recorded: BTreeSet<u32> = state_records(&state)
+        .into_iter()
+        .filter(|(r, _, verified)| *r == Subscriber && *verified)
+        .map(|(_, id, _)| id)
+        .collect();
+    let gone: BTreeSet<u32> = subscribers
+        .iter()
+        .copied()
+        .filter(|id| !live.contains(id))
+        .collect();
+    assert_eq!(
+        recorded, gone,
+        "in-flight DELETEs finished, recorded and verified"
+    );
+    assert_no_collection_delete(&sim);
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .success();
+    assert!(sim.subscriber_ids().is_empty());
+    assert_no_collection_delete(&sim);
+}
+
+#[test]
+fn a_retried_subscriber_delete_answered_404_is_settled_by_listing_again() {
+    use bcprune::Resource::Subscriber;
+    use bcprune::sim::UnknownSubscriber;
+    // The first attempt deletes and loses its answer; the retry finds nothing and answers 404. A 404
+    // is no proof either way: the subscriber is listed again, found gone, and recorded as verified.
+    let sim = store_with(
+        SimConfig::default()
+            .customers(5)
+            .subscribers(20)
+            .unlimited()
+            .unknown_subscriber(UnknownSubscriber::NotFound404),
+    );
+    sim.faults().only(Some(Subscriber));
+    sim.faults().drop_after_delete(true);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", mixed_manifest(&[], &[7, 8]));
+    bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .assert()
+        .code(0)
+        .stdout(contains("Verified: 2 subscribers are gone."));
+    let statuses: Vec<u16> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .map(|r| r.status)
+        .collect();
+    assert!(
+        statuses.contains(&404),
+        "the retry was answered 404: {statuses:?}"
+    );
+    assert_eq!(
+        state_records(&ws.path().join("bcprune.state.json")),
+        vec![(Subscriber, 7, true), (Subscriber, 8, true)]
+    );
+    assert_no_collection_delete(&sim);
 }

@@ -78,8 +78,36 @@ pub struct LiveCustomer {
     pub record: serde_json::Value,
 }
 
-/// The customers that exist now, of those asked for.
+/// The customers and newsletter subscribers that exist now, of those asked for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Live {
     pub customers: BTreeMap<CustomerId, LiveCustomer>,
+    /// Subscribers listed (empty when none were asked for).
+    pub subscribers: BTreeMap<crate::SubscriberId, LiveSubscriber>,
+}
+
+impl Live {
+    /// Whether `resource` `id` was listed, i.e. exists now.
+    pub fn contains(&self, resource: crate::Resource, id: u32) -> bool {
+        match resource {
+            crate::Resource::Customer => self.customers.contains_key(&id),
+            crate::Resource::Subscriber => self.subscribers.contains_key(&id),
+        }
+    }
+
+    /// The `date_modified` of `resource` `id` as listed, if it exists.
+    pub fn date_modified(&self, resource: crate::Resource, id: u32) -> Option<&str> {
+        match resource {
+            crate::Resource::Customer => self.customers.get(&id).map(|c| c.date_modified.as_str()),
+            crate::Resource::Subscriber => {
+                self.subscribers.get(&id).map(|s| s.date_modified.as_str())
+            }
+        }
+    }
+
+    /// Add what `other` lists (another resource's listing).
+    pub fn merge(&mut self, other: Live) {
+        self.customers.extend(other.customers);
+        self.subscribers.extend(other.subscribers);
+    }
 }

@@ -17,26 +17,47 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
+use super::listing::list_all;
 use super::store::{Store, max_ids_per_delete};
-use super::{Approved, Failure, FailureKind, Fatal, Interrupt, Options, Report, View, id_list};
+use super::{
+    Approved, Failure, FailureKind, Fatal, Interrupt, Options, Report, Target, View, id_list,
+    target_list,
+};
+use crate::Resource;
 use crate::api::DeleteError;
 use crate::audit::{AuditEntry, AuditLog, EventKind};
 use crate::state::State;
-use crate::{CustomerId, Resource};
 
 /// A save is due once this many times its own last duration has passed since it ended. Small states
 /// (the usual case, and always at the real API's pace) are therefore saved after every batch; a large
 /// state with fast batches is saved at most a fifth of the time.
 const SAVE_INTERVAL_FACTOR: u32 = 4;
 
+/// One DELETE request's records: all of one resource (at most [`max_ids_per_delete`] of them).
+type Batch = (Resource, Vec<u32>);
+
+/// `entry` naming `resource` when it is a subscriber: customer lines stay exactly as they were, so
+/// older logs and their readers are unchanged (a line without `resource` is about customers).
+pub(crate) fn about(entry: AuditEntry, resource: Resource) -> AuditEntry {
+    if resource.is_customer() {
+        entry
+    } else {
+        entry.field("resource", resource.as_str())
+    }
+}
+
+fn targets(resource: Resource, ids: &[u32]) -> impl Iterator<Item = Target> + '_ {
+    ids.iter().map(move |&id| Target { resource, id })
+}
+
 /// The records of one run: the audit log, the state, and what is accepted but not yet saved.
 struct Records<'a> {
     audit: &'a mut AuditLog,
     state: &'a mut State,
-    reasons: BTreeMap<CustomerId, Option<String>>,
+    reasons: BTreeMap<Target, Option<String>>,
     options: &'a Options,
-    /// Batches the API accepted that are recorded in memory but not saved yet: (intent seq, IDs).
-    unsaved: Vec<(u64, Vec<CustomerId>)>,
+    /// Batches the API accepted that are recorded in memory but not saved yet: (intent seq, batch).
+    unsaved: Vec<(u64, Batch)>,
     /// When the last save ended, and how long it took.
     last_save: (Instant, Duration),
 }
@@ -55,12 +76,16 @@ impl Records<'_> {
     }
 
     /// Record deletions in memory only.
-    fn remember(&mut self, ids: &[CustomerId], verified: bool) {
+    fn remember(&mut self, resource: Resource, ids: &[u32], verified: bool) {
         let now = jiff::Timestamp::now();
-        for id in ids {
-            let reason = self.reasons.get(id).cloned().flatten();
+        for &id in ids {
+            let reason = self
+                .reasons
+                .get(&Target { resource, id })
+                .cloned()
+                .flatten();
             self.state
-                .record_deleted(*id, now, &self.options.run_id, reason, verified);
+                .record_deleted_as(resource, id, now, &self.options.run_id, reason, verified);
         }
     }
 
@@ -74,13 +99,13 @@ impl Records<'_> {
             .save(&self.options.state_path)
             .map_err(Fatal::State)?;
         self.last_save = (Instant::now(), started.elapsed());
-        for (intent, ids) in std::mem::take(&mut self.unsaved) {
+        for (intent, (resource, ids)) in std::mem::take(&mut self.unsaved) {
             let entry = self
                 .entry(EventKind::BatchDeleted)
                 .ids(&ids)
                 .intent(intent)
                 .status(204);
-            self.note(entry, view);
+            self.note(about(entry, resource), view);
         }
         Ok(self.state.serial)
     }
@@ -89,11 +114,11 @@ impl Records<'_> {
     fn accepted(
         &mut self,
         intent: u64,
-        ids: &[CustomerId],
+        batch: &Batch,
         view: &dyn View,
     ) -> Result<Option<u64>, Fatal> {
-        self.remember(ids, false);
-        self.unsaved.push((intent, ids.to_vec()));
+        self.remember(batch.0, &batch.1, false);
+        self.unsaved.push((intent, batch.clone()));
         let (ended, took) = self.last_save;
         if ended.elapsed() >= took * SAVE_INTERVAL_FACTOR {
             self.save(view).map(Some)
@@ -120,8 +145,9 @@ enum Next {
     Stop,
 }
 
-/// Delete `approved` customers (already checked against the manifest, `protect` and `max_deletes`),
-/// verify, and record. Never sends an ID that is not in `approved`.
+/// Delete `approved` customers and subscribers (already checked against the manifest, `protect` and
+/// `max_deletes`), verify, and record. Never sends an ID that is not in `approved`, never mixes
+/// resources in one request, and sends subscribers one per request.
 pub async fn execute<S: Store>(
     store: &S,
     approved: &[Approved],
@@ -131,67 +157,94 @@ pub async fn execute<S: Store>(
     view: &dyn View,
     interrupt: &Interrupt,
 ) -> Report {
-    let resource = Resource::Customer;
     let mut report = Report {
         state_serial: state.serial,
         ..Report::default()
     };
-    let approved_ids: BTreeSet<CustomerId> = approved.iter().map(|a| a.id).collect();
+    let approved_set: BTreeSet<Target> = approved
+        .iter()
+        .map(|a| Target {
+            resource: a.resource,
+            id: a.id,
+        })
+        .collect();
     let mut records = Records {
         audit,
         state,
-        reasons: approved.iter().map(|a| (a.id, a.reason.clone())).collect(),
+        reasons: approved
+            .iter()
+            .map(|a| {
+                let target = Target {
+                    resource: a.resource,
+                    id: a.id,
+                };
+                (target, a.reason.clone())
+            })
+            .collect(),
         options,
         unsaved: Vec::new(),
         last_save: (Instant::now(), Duration::ZERO),
     };
-    if approved_ids.is_empty() {
+    if approved_set.is_empty() {
         return report;
     }
-    let ids: Vec<CustomerId> = approved_ids.iter().copied().collect();
-    let batch_size = options.batch_size.clamp(1, max_ids_per_delete(resource));
-    let mut queue: VecDeque<Vec<CustomerId>> =
-        ids.chunks(batch_size).map(<[CustomerId]>::to_vec).collect();
-    let total = ids.len();
+    let mut queue: VecDeque<Batch> = VecDeque::new();
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = approved_set
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        let batch_size = options.batch_size.clamp(1, max_ids_per_delete(resource));
+        queue.extend(
+            ids.chunks(batch_size)
+                .map(|chunk| (resource, chunk.to_vec())),
+        );
+    }
+    let total = approved_set.len();
     let mut done = 0usize;
-    let mut accepted: Vec<CustomerId> = Vec::new();
-    // Requests whose outcome the store left unknown: (intent seq, IDs), settled at verify.
-    let mut unknown: Vec<(u64, Vec<CustomerId>)> = Vec::new();
-    // Requests in flight: intent seq → IDs (what a stop at once abandons).
-    let mut pending: BTreeMap<u64, Vec<CustomerId>> = BTreeMap::new();
+    let mut accepted: Vec<Target> = Vec::new();
+    // Requests whose outcome the store left unknown: (intent seq, batch), settled at verify.
+    let mut unknown: Vec<(u64, Batch)> = Vec::new();
+    // Requests in flight: intent seq → batch (what a stop at once abandons).
+    let mut pending: BTreeMap<u64, Batch> = BTreeMap::new();
     let mut in_flight = FuturesUnordered::new();
     let mut stopping = false;
     view.progress(0, total);
 
     loop {
         while !stopping && !interrupt.is_set() && in_flight.len() < options.parallelism.max(1) {
-            let Some(batch) = queue.pop_front() else {
+            let Some((resource, batch)) = queue.pop_front() else {
                 break;
             };
-            // The invariants, checked where the request is made: never empty, never an unapproved ID.
-            if batch.is_empty() || batch.iter().any(|id| !approved_ids.contains(id)) {
+            // The invariants, checked where the request is made: never empty, never more than the
+            // resource allows in one request, never an unapproved ID.
+            if batch.is_empty()
+                || batch.len() > max_ids_per_delete(resource)
+                || batch
+                    .iter()
+                    .any(|&id| !approved_set.contains(&Target { resource, id }))
+            {
                 continue;
             }
-            let intent = match records
-                .audit
-                .append(records.entry(EventKind::BatchIntent).ids(&batch))
-            {
+            let intent_line = about(records.entry(EventKind::BatchIntent).ids(&batch), resource);
+            let intent = match records.audit.append(intent_line) {
                 Ok(seq) => seq,
                 Err(source) => {
                     let fatal = Fatal::Audit {
-                        ids: id_list(&batch),
+                        ids: target_list(&targets(resource, &batch).collect::<Vec<_>>()),
                         source,
                     };
                     report.fatal.get_or_insert(fatal.to_string());
-                    report.not_attempted.extend(batch);
+                    report.not_attempted.extend(targets(resource, &batch));
                     stopping = true;
                     break;
                 }
             };
-            pending.insert(intent, batch.clone());
+            pending.insert(intent, (resource, batch.clone()));
             in_flight.push(async move {
                 let result = store.delete(resource, &batch).await;
-                (intent, batch, result)
+                (intent, (resource, batch), result)
             });
         }
         if in_flight.is_empty() {
@@ -204,16 +257,20 @@ pub async fn execute<S: Store>(
         };
         let Some((intent, batch, result)) = answer else {
             // Stopped at once: the requests in flight are abandoned; their intents stay open.
-            report.abandoned = pending.into_values().flatten().collect();
+            report.abandoned = pending
+                .into_values()
+                .flat_map(|(resource, ids)| targets(resource, &ids).collect::<Vec<_>>())
+                .collect();
             report.abandoned.sort_unstable();
             break;
         };
         pending.remove(&intent);
+        let resource = batch.0;
         let next = match result {
             Ok(()) => {
-                done += batch.len();
+                done += batch.1.len();
                 let saved = records.accepted(intent, &batch, view);
-                accepted.extend(batch);
+                accepted.extend(targets(resource, &batch.1));
                 match saved {
                     Ok(Some(serial)) => {
                         report.state_serial = serial;
@@ -230,10 +287,10 @@ pub async fn execute<S: Store>(
             }
             Err(DeleteError::Unknown { message }) => {
                 view.warn(&format!(
-                    "the store's answer to the DELETE of customers {} leaves it unknown whether they were deleted ({message}); they are listed again before anything is recorded",
-                    id_list(&batch)
+                    "the store's answer to the DELETE of {} leaves it unknown whether they were deleted ({message}); they are listed again before anything is recorded",
+                    target_list(&targets(resource, &batch.1).collect::<Vec<_>>())
                 ));
-                done += batch.len();
+                done += batch.1.len();
                 unknown.push((intent, batch));
                 Next::Continue
             }
@@ -243,7 +300,7 @@ pub async fn execute<S: Store>(
                     DeleteError::Refused { status, .. } => *status,
                     _ => None,
                 };
-                let (retry, failed, why, stop) = split(&batch, error);
+                let (retry, failed, why, stop) = split(resource, &batch.1, error);
                 if let Some(why) = &why {
                     view.warn(why);
                 }
@@ -252,17 +309,17 @@ pub async fn execute<S: Store>(
                     .unwrap_or_default();
                 let mut entry = records
                     .entry(EventKind::BatchFailed)
-                    .ids(&batch)
+                    .ids(&batch.1)
                     .intent(intent)
                     .message(&message);
                 if let Some(status) = status {
                     entry = entry.status(status);
                 }
-                records.note(entry, view);
+                records.note(about(entry, resource), view);
                 done += failed.len();
                 report.failed.extend(failed);
                 for piece in retry.into_iter().rev() {
-                    queue.push_front(piece);
+                    queue.push_front((resource, piece));
                 }
                 match stop {
                     Some(why) => {
@@ -286,7 +343,11 @@ pub async fn execute<S: Store>(
         }
     }
     report.interrupted = interrupt.is_set();
-    report.not_attempted.extend(queue.into_iter().flatten());
+    report.not_attempted.extend(
+        queue
+            .into_iter()
+            .flat_map(|(resource, ids)| targets(resource, &ids).collect::<Vec<_>>()),
+    );
     report.not_attempted.sort_unstable();
     view.progress_finished(done, total);
 
@@ -303,9 +364,12 @@ pub async fn execute<S: Store>(
         .await;
     } else {
         report.unverified = accepted;
-        report.unknown = unknown.into_iter().flat_map(|(_, ids)| ids).collect();
+        report.unknown = unknown
+            .into_iter()
+            .flat_map(|(_, (resource, ids))| targets(resource, &ids).collect::<Vec<_>>())
+            .collect();
     }
-    report.failed.sort_by_key(|f| f.id);
+    report.failed.sort_by_key(|f| (f.resource, f.id));
     report.unknown.sort_unstable();
     let finished = records.entry(EventKind::ApplyFinished).message(format!(
         "deleted {} (verified {}), failed {}, not attempted {}, outcome unknown {}{}",
@@ -329,25 +393,22 @@ pub async fn execute<S: Store>(
 /// What to do after the API refused a request: (pieces to retry, IDs that failed, a warning, and the
 /// reason to stop the run if every later request would fail alike).
 fn split(
-    batch: &[CustomerId],
+    resource: Resource,
+    batch: &[u32],
     error: DeleteError,
-) -> (
-    Vec<Vec<CustomerId>>,
-    Vec<Failure>,
-    Option<String>,
-    Option<String>,
-) {
+) -> (Vec<Vec<u32>>, Vec<Failure>, Option<String>, Option<String>) {
     let fail_all = |kind: FailureKind, message: &str| {
         batch
             .iter()
             .map(|&id| Failure {
+                resource,
                 id,
                 kind,
                 message: message.to_string(),
             })
             .collect::<Vec<_>>()
     };
-    let halves = |batch: &[CustomerId]| {
+    let halves = |batch: &[u32]| {
         let (a, b) = batch.split_at(batch.len() / 2);
         vec![a.to_vec(), b.to_vec()]
     };
@@ -369,8 +430,8 @@ fn split(
             Some(message),
         ),
         DeleteError::Rejected { ids, message } => {
-            let in_batch: BTreeSet<CustomerId> = batch.iter().copied().collect();
-            let named: BTreeMap<CustomerId, String> = ids
+            let in_batch: BTreeSet<u32> = batch.iter().copied().collect();
+            let named: BTreeMap<u32, String> = ids
                 .into_iter()
                 .filter(|(id, _)| in_batch.contains(id))
                 .collect();
@@ -395,19 +456,21 @@ fn split(
                 );
             }
             // The API named the IDs it refuses: those fail with its message, the rest go again.
-            let rest: Vec<CustomerId> = batch
+            let rest: Vec<u32> = batch
                 .iter()
                 .copied()
                 .filter(|id| !named.contains_key(id))
                 .collect();
             let why = format!(
-                "the API refused customers {}; retrying the other {} without them",
+                "the API refused {}s {}; retrying the other {} without them",
+                resource,
                 id_list(&named.keys().copied().collect::<Vec<_>>()),
                 rest.len()
             );
             let failed = named
                 .into_iter()
                 .map(|(id, message)| Failure {
+                    resource,
                     id,
                     kind: FailureKind::Rejected,
                     message,
@@ -447,28 +510,35 @@ fn split(
 /// List the IDs the store accepted or may have deleted, and settle each: gone → recorded deleted and
 /// verified; still there → failed (an accepted one is taken out of the state again). If the listing
 /// fails, accepted IDs stay `verified: false` and unknown ones unrecorded with their intents open.
+/// One listing per resource (⌈n/250⌉ GETs each).
 async fn verify<S: Store>(
     store: &S,
     records: &mut Records<'_>,
-    accepted: Vec<CustomerId>,
-    unknown: Vec<(u64, Vec<CustomerId>)>,
+    accepted: Vec<Target>,
+    unknown: Vec<(u64, Batch)>,
     report: &mut Report,
     view: &dyn View,
     interrupt: &Interrupt,
 ) {
-    let unknown_ids: BTreeSet<CustomerId> = unknown
+    let unknown_set: BTreeSet<Target> = unknown
         .iter()
-        .flat_map(|(_, ids)| ids.iter().copied())
+        .flat_map(|(_, (resource, ids))| targets(*resource, ids).collect::<Vec<_>>())
         .collect();
-    let mut ids: BTreeSet<CustomerId> = accepted.iter().copied().collect();
-    ids.extend(&unknown_ids);
-    if ids.is_empty() {
+    let mut all: BTreeSet<Target> = accepted.iter().copied().collect();
+    all.extend(&unknown_set);
+    if all.is_empty() {
         return;
     }
-    let ids: Vec<CustomerId> = ids.into_iter().collect();
+    let of = |resource: Resource| -> Vec<u32> {
+        all.iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect()
+    };
+    let (customers, subscribers) = (of(Resource::Customer), of(Resource::Subscriber));
     let listed = tokio::select! {
         biased;
-        listed = store.list(Resource::Customer, &ids) => Some(listed),
+        listed = list_all(store, &customers, &subscribers) => Some(listed),
         () = interrupt.reached(2) => None,
     };
     let live = match listed {
@@ -476,47 +546,60 @@ async fn verify<S: Store>(
         failed => {
             let message = match failed {
                 Some(Err(err)) => {
-                    format!("could not list the deleted customers again to verify: {err}")
+                    format!("could not list the deleted records again to verify: {err}")
                 }
-                _ => "stopped at once before the deleted customers were listed again".to_string(),
+                _ => "stopped at once before the deleted records were listed again".to_string(),
             };
             let entry = records.entry(EventKind::Verify).message(&message).ids(&[]);
             records.note(entry, view);
             report.verify_error = Some(message);
             report.unverified = accepted;
-            report.unknown = unknown_ids.into_iter().collect();
+            report.unknown = unknown_set.into_iter().collect();
             return;
         }
     };
-    let present = |id: &CustomerId| live.customers.contains_key(id);
-    let mut gone = Vec::new();
-    for id in accepted {
-        if present(&id) {
-            records.state.forget(id);
+    let present = |t: &Target| live.contains(t.resource, t.id);
+    let mut gone: Vec<Target> = Vec::new();
+    for target in accepted {
+        if present(&target) {
+            records.state.forget_as(target.resource, target.id);
             report.failed.push(Failure {
-                id,
+                resource: target.resource,
+                id: target.id,
                 kind: FailureKind::StillPresent,
-                message: "the API accepted the DELETE but the customer is still listed".into(),
+                message: format!(
+                    "the API accepted the DELETE but the {} is still listed",
+                    target.resource
+                ),
             });
         } else {
-            gone.push(id);
+            gone.push(target);
         }
     }
-    for &id in &unknown_ids {
-        if present(&id) {
+    for &target in &unknown_set {
+        if present(&target) {
             report.failed.push(Failure {
-                id,
+                resource: target.resource,
+                id: target.id,
                 kind: FailureKind::NotDone,
-                message:
-                    "the store's answer was unclear and the customer is still listed: not deleted"
-                        .into(),
+                message: format!(
+                    "the store's answer was unclear and the {} is still listed: not deleted",
+                    target.resource
+                ),
             });
         } else {
-            gone.push(id);
+            gone.push(target);
         }
     }
     gone.sort_unstable();
-    records.remember(&gone, true);
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = gone
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        records.remember(resource, &ids, true);
+    }
     match records.save(view) {
         Ok(serial) => report.state_serial = serial,
         Err(err) => {
@@ -524,8 +607,12 @@ async fn verify<S: Store>(
         }
     }
     // The unknown outcomes are settled now that the state records them: close their intents.
-    for (intent, ids) in &unknown {
-        let settled: Vec<CustomerId> = ids.iter().copied().filter(|id| !present(id)).collect();
+    for (intent, (resource, ids)) in &unknown {
+        let settled: Vec<u32> = ids
+            .iter()
+            .copied()
+            .filter(|&id| !live.contains(*resource, id))
+            .collect();
         let entry = records
             .entry(EventKind::Reconciled)
             .ids(&settled)
@@ -535,22 +622,33 @@ async fn verify<S: Store>(
                 settled.len(),
                 ids.len()
             ));
-        records.note(entry, view);
+        records.note(about(entry, *resource), view);
     }
-    let still: Vec<CustomerId> = report
-        .failed
-        .iter()
-        .filter(|f| f.kind == FailureKind::StillPresent)
-        .map(|f| f.id)
-        .collect();
-    let mut entry = records.entry(EventKind::Verify).ids(&gone);
-    if !still.is_empty() {
-        entry = entry.message(format!(
-            "still present after the API accepted: {}",
-            id_list(&still)
-        ));
+    // One verify line per resource, so each names its IDs' namespace.
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = gone
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        let still: Vec<u32> = report
+            .failed
+            .iter()
+            .filter(|f| f.kind == FailureKind::StillPresent && f.resource == resource)
+            .map(|f| f.id)
+            .collect();
+        if resource == Resource::Subscriber && ids.is_empty() && still.is_empty() {
+            continue;
+        }
+        let mut entry = records.entry(EventKind::Verify).ids(&ids);
+        if !still.is_empty() {
+            entry = entry.message(format!(
+                "still present after the API accepted: {}",
+                id_list(&still)
+            ));
+        }
+        records.note(about(entry, resource), view);
     }
-    records.note(entry, view);
     report.verified = gone;
 }
 
@@ -568,6 +666,7 @@ mod tests {
     #[test]
     fn too_large_batches_are_halved_and_a_single_id_stops() {
         let (retry, failed, why, stop) = split(
+            Resource::Customer,
             &[1, 2, 3, 4, 5],
             DeleteError::TooLarge {
                 message: "413".into(),
@@ -576,6 +675,7 @@ mod tests {
         assert_eq!(retry, vec![vec![1, 2], vec![3, 4, 5]]);
         assert!(failed.is_empty() && why.is_some() && stop.is_none());
         let (retry, failed, _, stop) = split(
+            Resource::Customer,
             &[9],
             DeleteError::TooLarge {
                 message: "413".into(),
@@ -587,6 +687,7 @@ mod tests {
     #[test]
     fn a_rejection_naming_ids_fails_those_and_retries_the_rest_once() {
         let (retry, failed, _, stop) = split(
+            Resource::Customer,
             &[1, 2, 3, 4],
             rejected(&[
                 (3, "HTTP 422: Unauthorized to delete"),
@@ -603,10 +704,10 @@ mod tests {
 
     #[test]
     fn a_rejection_naming_nothing_bisects_until_single_ids_fail() {
-        let (retry, failed, _, _) = split(&[1, 2, 3], rejected(&[]));
+        let (retry, failed, _, _) = split(Resource::Customer, &[1, 2, 3], rejected(&[]));
         assert_eq!(retry, vec![vec![1], vec![2, 3]]);
         assert!(failed.is_empty());
-        let (retry, failed, _, _) = split(&[2], rejected(&[]));
+        let (retry, failed, _, _) = split(Resource::Customer, &[2], rejected(&[]));
         assert!(retry.is_empty());
         assert_eq!(failed.len(), 1);
         assert!(failed[0].message.contains("422"), "{}", failed[0].message);
@@ -615,6 +716,7 @@ mod tests {
     #[test]
     fn refusals_stop_the_run_and_not_done_does_not() {
         let (_, failed, _, stop) = split(
+            Resource::Customer,
             &[1, 2],
             DeleteError::Refused {
                 status: Some(403),
@@ -623,6 +725,7 @@ mod tests {
         );
         assert!(failed.len() == 2 && stop.is_some());
         let (_, failed, _, stop) = split(
+            Resource::Customer,
             &[1, 2],
             DeleteError::NotDone {
                 message: "connection refused".into(),

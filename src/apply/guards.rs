@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use super::id_list;
-use crate::CustomerId;
+use super::{Target, id_list, target_list};
 use crate::manifest::Manifest;
+use crate::{CustomerId, Resource};
 
 /// Where the `max_deletes` limit came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,14 +23,17 @@ pub enum LimitSource {
 pub enum Violation {
     /// More deletions than `max_deletes` allows.
     TooMany {
+        /// Customers and subscribers together.
         count: usize,
+        /// Of which subscribers.
+        subscribers: usize,
         max: u32,
         source: LimitSource,
     },
     /// The plan would delete protected IDs.
     Protected { ids: Vec<CustomerId> },
-    /// A saved plan deletes IDs the manifest does not list.
-    Unlisted { ids: Vec<CustomerId> },
+    /// A saved plan deletes IDs the manifest does not list (for their resource).
+    Unlisted { ids: Vec<Target> },
 }
 
 impl Violation {
@@ -48,9 +51,25 @@ impl Violation {
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Violation::TooMany { count, max, source } => write!(
+            Violation::TooMany {
+                count,
+                subscribers,
+                max,
+                source,
+            } => write!(
                 f,
-                "refusing to delete {count} customers: {} allows at most {max}",
+                "refusing to delete {}: {} allows at most {max}",
+                if *subscribers == 0 {
+                    format!("{count} customers")
+                } else {
+                    let customers = count - subscribers;
+                    let s = |n: usize| if n == 1 { "" } else { "s" };
+                    format!(
+                        "{count} records ({customers} customer{} and {subscribers} subscriber{})",
+                        s(customers),
+                        s(*subscribers)
+                    )
+                },
                 match source {
                     LimitSource::Flag => "--max-deletes",
                     LimitSource::Manifest => "the manifest's max_deletes",
@@ -63,19 +82,20 @@ impl std::fmt::Display for Violation {
             ),
             Violation::Unlisted { ids } => write!(
                 f,
-                "refusing: the saved plan deletes customers the manifest does not list: {}",
-                id_list(ids)
+                "refusing: the saved plan deletes {} the manifest does not list",
+                target_list(ids)
             ),
         }
     }
 }
 
 /// Every guard `to_delete` breaks (empty: none). `max_override` is `--max-deletes`; `saved` says the
-/// deletions come from a saved plan, which must only name IDs the manifest lists.
+/// deletions come from a saved plan, which must only name IDs the manifest lists. `max_deletes`
+/// counts customers and subscribers together; `protect` names customers only.
 pub fn check(
     manifest: &Manifest,
     max_override: Option<u32>,
-    to_delete: &BTreeSet<CustomerId>,
+    to_delete: &BTreeSet<Target>,
     saved: bool,
 ) -> Vec<Violation> {
     let mut violations = Vec::new();
@@ -86,20 +106,98 @@ pub fn check(
     if to_delete.len() > max as usize {
         violations.push(Violation::TooMany {
             count: to_delete.len(),
+            subscribers: to_delete
+                .iter()
+                .filter(|t| t.resource == Resource::Subscriber)
+                .count(),
             max,
             source,
         });
     }
-    let protected: Vec<CustomerId> = to_delete.intersection(&manifest.protect).copied().collect();
+    let protected: Vec<CustomerId> = to_delete
+        .iter()
+        .filter(|t| t.resource == Resource::Customer && manifest.protect.contains(&t.id))
+        .map(|t| t.id)
+        .collect();
     if !protected.is_empty() {
         violations.push(Violation::Protected { ids: protected });
     }
     if saved {
-        let listed: BTreeSet<CustomerId> = manifest.absent.iter().map(|e| e.id).collect();
-        let unlisted: Vec<CustomerId> = to_delete.difference(&listed).copied().collect();
+        let listed: BTreeSet<Target> = manifest
+            .entries()
+            .map(|(resource, e)| Target { resource, id: e.id })
+            .collect();
+        let unlisted: Vec<Target> = to_delete.difference(&listed).copied().collect();
         if !unlisted.is_empty() {
             violations.push(Violation::Unlisted { ids: unlisted });
         }
     }
     violations
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::manifest::{AbsentEntry, Location};
+
+    fn entry(id: u32) -> AbsentEntry {
+        let file: Arc<Path> = Arc::from(Path::new("m.yaml"));
+        AbsentEntry {
+            id,
+            reason: None,
+            received: None,
+            location: Location {
+                file,
+                line: 1,
+                column: 1,
+            },
+        }
+    }
+
+    #[test]
+    fn max_deletes_counts_both_resources_and_protect_only_customers() {
+        let manifest = Manifest {
+            path: PathBuf::from("m.yaml"),
+            files: vec![PathBuf::from("m.yaml")],
+            sha256: "0".repeat(64),
+            store_hash: None,
+            max_deletes: 2,
+            protect: [5].into_iter().collect(),
+            absent: vec![entry(1)],
+            absent_subscribers: vec![entry(5), entry(6)],
+            respond_within_days: None,
+        };
+        let to_delete: BTreeSet<Target> = [
+            Target::customer(1),
+            Target::subscriber(5),
+            Target::subscriber(6),
+        ]
+        .into();
+        let violations = check(&manifest, None, &to_delete, true);
+        assert_eq!(
+            violations,
+            vec![Violation::TooMany {
+                count: 3,
+                subscribers: 2,
+                max: 2,
+                source: LimitSource::Manifest
+            }],
+            "subscriber 5 is not the protected customer 5, and every ID is listed"
+        );
+        assert_eq!(
+            violations[0].to_string(),
+            "refusing to delete 3 records (1 customer and 2 subscribers): the manifest's max_deletes allows at most 2"
+        );
+        let unlisted: BTreeSet<Target> = [Target::customer(6)].into();
+        assert_eq!(
+            check(&manifest, Some(10), &unlisted, true),
+            vec![Violation::Unlisted {
+                ids: vec![Target::customer(6)]
+            }],
+            "customer 6 is not listed, though subscriber 6 is"
+        );
+    }
 }

@@ -156,13 +156,18 @@ impl Store for MemoryStore {
             });
         }
         let records = inner.records.get(&resource);
-        Ok(Live {
-            customers: ids
-                .iter()
-                .filter(|id| records.is_some_and(|r| r.contains(id)))
-                .map(|&id| (id, live(id)))
-                .collect(),
-        })
+        let present = ids
+            .iter()
+            .filter(|id| records.is_some_and(|r| r.contains(id)))
+            .map(|&id| (id, live(id)));
+        let mut listed = Live::default();
+        match resource {
+            Resource::Customer => listed.customers = present.collect(),
+            Resource::Subscriber => {
+                listed.subscribers = present.map(|(id, c)| (id, c.into())).collect();
+            }
+        }
+        Ok(listed)
     }
 
     async fn delete(&self, resource: Resource, ids: &[u32]) -> Result<(), DeleteError> {

@@ -5,8 +5,12 @@
 //! - [`mod@run`]: lock → saved-plan checks → reconcile → list → guards → approval → execute → verify, and an
 //!   [`Outcome`] that knows its exit code.
 //! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` and by [`MemoryStore`].
+//! - [`listing`]: what is listed ([`Scope`]: the manifest's IDs the state does not settle, or all of
+//!   them with `--refresh-all`, or a saved plan's non-recorded changes) and [`list_all`], the one
+//!   listing of customers and subscribers that plan, apply, reconcile and verify share.
 //! - [`mod@execute`]: the only code that sends a DELETE, and the invariants it upholds:
-//!   only IDs of the approved plan, at most `batch_size` per request, never an empty list; a
+//!   only IDs of the approved plan, one resource per request, at most `batch_size` customers or one
+//!   subscriber per request, never an empty list; a
 //!   `batch_intent` line on disk before each request (if it cannot be written, nothing is sent); the
 //!   state saved atomically before an intent is closed, recording only IDs the store accepted
 //!   (`verified: false` until a listing shows them gone); an answer that leaves the outcome unknown is
@@ -18,6 +22,7 @@
 
 pub mod execute;
 pub mod guards;
+pub mod listing;
 pub mod memory;
 pub mod reconcile;
 pub mod run;
@@ -25,10 +30,11 @@ pub mod store;
 
 use std::sync::Arc;
 
-use crate::CustomerId;
+use crate::{CustomerId, Resource};
 
 pub use execute::execute;
 pub use guards::Violation;
+pub use listing::{Listed, Scope, list_all};
 pub use memory::{DeleteFault, MemoryStore};
 pub use reconcile::{ReconcileError, Reconciled, reconcile};
 pub use run::{
@@ -94,13 +100,13 @@ pub trait View {
     /// An earlier run's open intents or unverified records were settled.
     fn reconciled(&self, _done: &Reconciled) {}
     /// The IDs to check were listed in the store (`requests`: sent so far by this run).
-    fn listed(&self, _count: usize, _store_hash: &str, _requests: u64) {}
+    fn listed(&self, _listed: &Listed, _store_hash: &str, _requests: u64) {}
     /// The plan about to be approved; an error (a closed stdout) stops the run before any DELETE.
     fn plan(&self, _plan: &crate::plan::Plan, _full: bool) -> std::io::Result<()> {
         Ok(())
     }
-    /// Planned customers that vanished since a saved plan: skipped, never replaced.
-    fn skipped(&self, _vanished: &[CustomerId]) {}
+    /// Planned records that vanished since a saved plan: skipped, never replaced.
+    fn skipped(&self, _vanished: &[Target]) {}
     /// `done` of `total` IDs have an outcome (deleted or failed).
     fn progress(&self, _done: usize, _total: usize) {}
     /// The deletions ended with `done` of `total` settled (fewer when interrupted or stopped).
@@ -114,10 +120,42 @@ pub struct Quiet;
 
 impl View for Quiet {}
 
+/// One record: a customer or a subscriber ID (each resource has its own namespace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Target {
+    pub resource: Resource,
+    pub id: u32,
+}
+
+impl Target {
+    /// A customer ID.
+    pub const fn customer(id: CustomerId) -> Target {
+        Target {
+            resource: Resource::Customer,
+            id,
+        }
+    }
+
+    /// A subscriber ID.
+    pub const fn subscriber(id: crate::SubscriberId) -> Target {
+        Target {
+            resource: Resource::Subscriber,
+            id,
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.resource, self.id)
+    }
+}
+
 /// One approved deletion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approved {
-    pub id: CustomerId,
+    pub resource: Resource,
+    pub id: u32,
     pub reason: Option<String>,
 }
 
@@ -130,35 +168,36 @@ pub enum FailureKind {
     Refused,
     /// The request provably was not carried out (connection refused, rate limit exhausted).
     NotDone,
-    /// The API accepted the DELETE, but the customer is still listed afterwards.
+    /// The API accepted the DELETE, but the record is still listed afterwards.
     StillPresent,
 }
 
 /// Why one ID was not deleted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
-    pub id: CustomerId,
+    pub resource: Resource,
+    pub id: u32,
     pub kind: FailureKind,
     /// What happened, with the API's message where there is one.
     pub message: String,
 }
 
-/// What an apply did, per ID.
+/// What an apply did, per record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// Deleted and confirmed gone by a re-listing.
-    pub verified: Vec<CustomerId>,
+    pub verified: Vec<Target>,
     /// The API accepted the DELETE but the re-listing could not be done: recorded `verified: false`.
-    pub unverified: Vec<CustomerId>,
+    pub unverified: Vec<Target>,
     /// The store's answer left it unknown whether these were deleted, and no listing could settle it:
     /// nothing recorded, their intents stay open, the next apply's reconcile records what the store did.
-    pub unknown: Vec<CustomerId>,
+    pub unknown: Vec<Target>,
     /// Not deleted, with the reason.
     pub failed: Vec<Failure>,
     /// Not attempted: the run was interrupted or stopped by a fatal error first.
-    pub not_attempted: Vec<CustomerId>,
+    pub not_attempted: Vec<Target>,
     /// In flight when a second interrupt stopped the run at once: intents open, settled next run.
-    pub abandoned: Vec<CustomerId>,
+    pub abandoned: Vec<Target>,
     /// Why the verification listing failed, when it did.
     pub verify_error: Option<String>,
     /// A fatal error that stopped the run (authorization, audit log or state file).
@@ -216,7 +255,7 @@ impl Report {
 /// A failure that stops the whole run rather than one batch.
 #[derive(Debug, thiserror::Error)]
 pub enum Fatal {
-    #[error("could not write the audit log, so no DELETE was sent for customers {ids}: {source}")]
+    #[error("could not write the audit log, so no DELETE was sent for {ids}: {source}")]
     Audit {
         ids: String,
         source: crate::audit::AuditError,
@@ -235,9 +274,42 @@ pub fn id_list(ids: &[CustomerId]) -> String {
     }
 }
 
+/// `customers 1, 2 and subscriber 7` — each resource's IDs shortened as by [`id_list`], for messages.
+pub fn target_list(targets: &[Target]) -> String {
+    let mut parts = Vec::new();
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = targets
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        if !ids.is_empty() {
+            let noun = if ids.len() == 1 { "" } else { "s" };
+            parts.push(format!("{resource}{noun} {}", id_list(&ids)));
+        }
+    }
+    parts.join(" and ")
+}
+
+/// How many of `targets` are of `resource`.
+pub fn count_of(targets: &[Target], resource: Resource) -> usize {
+    targets.iter().filter(|t| t.resource == resource).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn target_lists_name_each_resource() {
+        let targets = [
+            Target::customer(1),
+            Target::subscriber(7),
+            Target::customer(2),
+        ];
+        assert_eq!(target_list(&targets), "customers 1, 2 and subscriber 7");
+        assert_eq!(target_list(&[]), "");
+    }
 
     #[test]
     fn id_lists_are_shortened_for_messages() {
@@ -250,6 +322,7 @@ mod tests {
     fn the_exit_code_says_whether_anything_may_have_been_deleted() {
         use crate::error::Exit;
         let fail = |kind| Failure {
+            resource: Resource::Customer,
             id: 1,
             kind,
             message: String::new(),
@@ -261,7 +334,7 @@ mod tests {
         };
         assert_eq!(nothing.exit(), Exit::Error);
         let unknown = Report {
-            unknown: vec![2],
+            unknown: vec![Target::customer(2)],
             ..nothing.clone()
         };
         assert_eq!(unknown.exit(), Exit::Partial);
@@ -272,7 +345,7 @@ mod tests {
         assert_eq!(lied.exit(), Exit::Partial);
         let interrupted = Report {
             interrupted: true,
-            verified: vec![3],
+            verified: vec![Target::subscriber(3)],
             ..Report::default()
         };
         assert_eq!(interrupted.exit(), Exit::Interrupted);

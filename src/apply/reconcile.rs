@@ -5,22 +5,24 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::execute::about;
+use super::listing::list_all;
 use super::store::Store;
-use super::{Options, id_list};
+use super::{Options, Target, target_list};
+use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditLog, EventKind, Intent};
 use crate::state::State;
-use crate::{CustomerId, Resource};
 
 /// What [`reconcile`] settled.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reconciled {
     /// IDs of open intents that are gone now: recorded as deleted by the run that sent them.
-    pub recorded: Vec<CustomerId>,
+    pub recorded: Vec<Target>,
     /// IDs recorded `verified: false` that a listing now confirms gone.
-    pub confirmed: Vec<CustomerId>,
+    pub confirmed: Vec<Target>,
     /// IDs recorded `verified: false` that still exist: taken out of the state (the next plan deletes them).
-    pub still_present: Vec<CustomerId>,
+    pub still_present: Vec<Target>,
 }
 
 impl Reconciled {
@@ -32,26 +34,44 @@ impl Reconciled {
 
 /// Settle what earlier runs left open before planning, so the state lists every deletion and claims
 /// none that did not happen: open intents whose IDs are gone now are recorded as deleted by the run that
-/// sent them, and unverified records are checked. One listing (⌈k/250⌉ GETs) for all of it; nothing is
-/// sent when nothing is open.
+/// sent them, and unverified records are checked, customers and subscribers alike (an intent names its
+/// resource). One listing per resource (⌈k/250⌉ GETs each) for all of it; nothing is sent when nothing
+/// is open.
 pub async fn reconcile<S: Store>(
     store: &S,
     intents: &[Intent],
-    reasons: &BTreeMap<CustomerId, Option<String>>,
+    reasons: &BTreeMap<Target, Option<String>>,
     options: &Options,
     audit: &mut AuditLog,
     state: &mut State,
 ) -> Result<Reconciled, ReconcileError> {
-    let unverified: Vec<CustomerId> = state.unverified_ids();
-    let mut ids: BTreeSet<CustomerId> = unverified.iter().copied().collect();
-    ids.extend(intents.iter().flat_map(|i| i.ids.iter().copied()));
+    let unverified: Vec<Target> = Resource::ALL
+        .into_iter()
+        .flat_map(|resource| {
+            state
+                .unverified(resource)
+                .into_iter()
+                .map(move |id| Target { resource, id })
+        })
+        .collect();
+    let mut all: BTreeSet<Target> = unverified.iter().copied().collect();
+    all.extend(intents.iter().flat_map(|i| {
+        i.ids.iter().map(|&id| Target {
+            resource: i.resource,
+            id,
+        })
+    }));
     let mut done = Reconciled::default();
-    if ids.is_empty() {
+    if all.is_empty() {
         return Ok(done);
     }
-    let ids: Vec<CustomerId> = ids.into_iter().collect();
-    let live = store
-        .list(Resource::Customer, &ids)
+    let of = |resource: Resource| -> Vec<u32> {
+        all.iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect()
+    };
+    let live = list_all(store, &of(Resource::Customer), &of(Resource::Subscriber))
         .await
         .map_err(ReconcileError::List)?;
     let now = jiff::Timestamp::now();
@@ -59,21 +79,23 @@ pub async fn reconcile<S: Store>(
     // is saved: a crash in between leaves the intents open, and the next run settles them again.
     let mut lines = Vec::new();
     for intent in intents {
+        let resource = intent.resource;
         // The intent's time is the best known time of its DELETE.
-        let gone: Vec<CustomerId> = intent
+        let gone: Vec<u32> = intent
             .ids
             .iter()
             .copied()
-            .filter(|id| !live.customers.contains_key(id))
+            .filter(|&id| !live.contains(resource, id))
             .collect();
         for &id in &gone {
-            if !state.is_recorded(id) {
-                let reason = reasons.get(&id).cloned().flatten();
-                state.record_deleted(id, intent.ts, &intent.run_id, reason, true);
-                done.recorded.push(id);
+            if state.deleted_record_as(resource, id).is_none() {
+                let target = Target { resource, id };
+                let reason = reasons.get(&target).cloned().flatten();
+                state.record_deleted_as(resource, id, intent.ts, &intent.run_id, reason, true);
+                done.recorded.push(target);
             }
         }
-        lines.push(
+        lines.push(about(
             AuditEntry::new(&options.run_id, EventKind::Reconciled)
                 .ids(&gone)
                 .intent(intent.seq)
@@ -83,28 +105,49 @@ pub async fn reconcile<S: Store>(
                     gone.len(),
                     intent.ids.len()
                 )),
-        );
+            resource,
+        ));
     }
-    for id in unverified {
-        if live.customers.contains_key(&id) {
-            state.forget(id);
-            done.still_present.push(id);
+    for target in unverified {
+        if live.contains(target.resource, target.id) {
+            state.forget_as(target.resource, target.id);
+            done.still_present.push(target);
         } else {
-            state.record_deleted(id, now, &options.run_id, None, true);
-            done.confirmed.push(id);
+            let reason = reasons.get(&target).cloned().flatten();
+            state.record_deleted_as(
+                target.resource,
+                target.id,
+                now,
+                &options.run_id,
+                reason,
+                true,
+            );
+            done.confirmed.push(target);
         }
     }
-    if !done.confirmed.is_empty() || !done.still_present.is_empty() {
-        lines.push(
+    for resource in Resource::ALL {
+        let ids = |list: &[Target]| -> Vec<Target> {
+            list.iter()
+                .copied()
+                .filter(|t| t.resource == resource)
+                .collect()
+        };
+        let (confirmed, still) = (ids(&done.confirmed), ids(&done.still_present));
+        if confirmed.is_empty() && still.is_empty() {
+            continue;
+        }
+        let confirmed_ids: Vec<u32> = confirmed.iter().map(|t| t.id).collect();
+        lines.push(about(
             AuditEntry::new(&options.run_id, EventKind::Reconciled)
-                .ids(&done.confirmed)
+                .ids(&confirmed_ids)
                 .message(format!(
                     "unverified deletions re-checked: {} confirmed gone, {} still present ({})",
-                    done.confirmed.len(),
-                    done.still_present.len(),
-                    id_list(&done.still_present)
+                    confirmed.len(),
+                    still.len(),
+                    target_list(&still)
                 )),
-        );
+            resource,
+        ));
     }
     state.audit_head = Some(audit.head()); // PRODUCT §10: the head at every save
     state
@@ -119,7 +162,7 @@ pub async fn reconcile<S: Store>(
 /// Why [`reconcile`] could not settle an earlier run.
 #[derive(Debug, thiserror::Error)]
 pub enum ReconcileError {
-    #[error("could not list the customers an earlier run left unsettled: {0}")]
+    #[error("could not list the records an earlier run left unsettled: {0}")]
     List(ApiError),
     #[error("could not write the audit log: {0}")]
     Audit(crate::audit::AuditError),

@@ -10,10 +10,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use super::guards::{self, Violation};
+use super::listing::Scope;
 use super::reconcile::{ReconcileError, reconcile};
 use super::store::Store;
-use super::{Approved, Interrupt, Options, Report, View, execute};
-use crate::CustomerId;
+use super::{Approved, Interrupt, Options, Report, Target, View, execute};
 use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
@@ -52,6 +52,8 @@ pub struct Request {
     pub auto_approve: bool,
     /// Show every row of the plan.
     pub full: bool,
+    /// `--refresh-all`: list every manifest ID, even those the state records as settled (PRODUCT §11).
+    pub refresh_all: bool,
     /// This run's ID (state, audit, lock).
     pub run_id: String,
 }
@@ -62,6 +64,8 @@ pub struct ApprovalRequest<'a> {
     pub store_hash: &'a str,
     /// Customers that would be deleted.
     pub count: usize,
+    /// Newsletter subscribers that would be deleted.
+    pub subscribers: usize,
 }
 
 /// The approver's answer.
@@ -111,7 +115,7 @@ pub enum RunError {
     AuditStart(AuditError),
     #[error("{0}")]
     Reconcile(ReconcileError),
-    #[error("could not list customers: {0}")]
+    #[error("could not list customers or subscribers: {0}")]
     List(ApiError),
     #[error("could not write to stdout: {0}")]
     Output(std::io::Error),
@@ -249,10 +253,12 @@ async fn locked<S: Store>(
         run_id: request.run_id.clone(),
         state_path: request.state_path.clone(),
     };
-    let reasons: BTreeMap<CustomerId, Option<String>> = manifest
-        .absent
-        .iter()
-        .map(|e| (e.id, e.reason.as_deref().map(str::to_owned)))
+    let reasons: BTreeMap<Target, Option<String>> = manifest
+        .entries()
+        .map(|(resource, e)| {
+            let target = Target { resource, id: e.id };
+            (target, e.reason.as_deref().map(str::to_owned))
+        })
         .collect();
 
     // Settle what an earlier run left open, so the plan and the state start from the truth.
@@ -261,9 +267,11 @@ async fn locked<S: Store>(
         Err(error) => return Outcome::Error(RunError::Audit(error)),
     };
     let needs_reconcile = !intents.is_empty()
-        || state
-            .as_ref()
-            .is_some_and(|s| !s.unverified_ids().is_empty());
+        || state.as_ref().is_some_and(|s| {
+            Resource::ALL
+                .into_iter()
+                .any(|resource| !s.unverified(resource).is_empty())
+        });
     if needs_reconcile {
         let state = state.get_or_insert_with(|| State::new(store_hash, &manifest.sha256));
         let settled = reconcile(store, &intents, &reasons, &options, &mut audit, state);
@@ -278,17 +286,22 @@ async fn locked<S: Store>(
         }
     }
 
-    // The plan to approve: made now, or the saved one re-checked against the store.
-    let ids: Vec<CustomerId> = match &request.saved {
-        Some(saved) => saved.plan.changes.iter().map(|c| c.id).collect(),
-        None => manifest.absent.iter().map(|e| e.id).collect(),
+    // The plan to approve: made now, or the saved one re-checked against the store. Only what the
+    // state does not record as settled is listed (PRODUCT §11), unless --refresh-all.
+    let scope = match &request.saved {
+        Some(saved) => Scope::of_saved(&saved.plan.changes),
+        None => Scope::of_manifest(manifest, state.as_ref(), request.refresh_all),
     };
-    let live = match unless_interrupted(interrupt, store.list(Resource::Customer, &ids)).await {
+    let live = match unless_interrupted(interrupt, scope.list(store)).await {
         None => return Outcome::Interrupted,
         Some(Err(error)) => return Outcome::Error(RunError::List(error)),
         Some(Ok(live)) => live,
     };
-    view.listed(ids.len(), store_hash, store.requests_sent());
+    let reappeared = match &request.saved {
+        Some(saved) => saved.plan.changes.iter().filter(|c| c.reappeared).count(),
+        None => Scope::reappeared(manifest, state.as_ref(), &live),
+    };
+    view.listed(&scope.listed(reappeared), store_hash, store.requests_sent());
     let (plan, vanished) = match &request.saved {
         Some(saved) => {
             let stale = plan::live_staleness(&saved.plan, &live);
@@ -296,19 +309,36 @@ async fn locked<S: Store>(
                 return Outcome::Refused(Refusal::Stale(stale));
             }
             let mut plan = saved.plan.plan();
-            // Customers that vanished since the plan are skipped, never replaced.
-            let vanished: BTreeSet<CustomerId> = plan
+            // Records that vanished since the plan are skipped, never replaced.
+            let vanished: BTreeSet<Target> = plan
                 .to_delete()
-                .map(|c| c.id)
-                .filter(|id| !live.customers.contains_key(id))
+                .filter(|c| !live.contains(c.resource, c.id))
+                .map(|c| Target {
+                    resource: c.resource,
+                    id: c.id,
+                })
                 .collect();
-            plan.changes.retain(|c| !vanished.contains(&c.id));
+            plan.changes.retain(|c| {
+                !vanished.contains(&Target {
+                    resource: c.resource,
+                    id: c.id,
+                })
+            });
             (plan, vanished.into_iter().collect::<Vec<_>>())
         }
-        None => (plan::compute(manifest, &live), Vec::new()),
+        None => (
+            plan::compute_incremental(manifest, &live, state.as_ref(), request.refresh_all),
+            Vec::new(),
+        ),
     };
 
-    let to_delete: BTreeSet<CustomerId> = plan.to_delete().map(|c| c.id).collect();
+    let to_delete: BTreeSet<Target> = plan
+        .to_delete()
+        .map(|c| Target {
+            resource: c.resource,
+            id: c.id,
+        })
+        .collect();
     let violations = guards::check(
         manifest,
         request.max_deletes,
@@ -342,9 +372,14 @@ async fn locked<S: Store>(
         return Outcome::NoChanges;
     }
     if request.saved.is_none() && !request.auto_approve {
+        let subscribers = super::count_of(
+            &to_delete.iter().copied().collect::<Vec<_>>(),
+            Resource::Subscriber,
+        );
         let question = ApprovalRequest {
             store_hash,
-            count: to_delete.len(),
+            count: to_delete.len() - subscribers,
+            subscribers,
         };
         match approver.approve(&question) {
             Approval::Approved => {}
@@ -374,7 +409,7 @@ async fn locked<S: Store>(
 /// What [`delete`] works on.
 struct DeleteInput<'a> {
     plan: &'a Plan,
-    vanished: &'a [CustomerId],
+    vanished: &'a [Target],
     options: &'a Options,
     audit: &'a mut AuditLog,
     state: &'a mut State,
@@ -398,30 +433,55 @@ async fn delete<S: Store>(
     let approved: Vec<Approved> = plan
         .to_delete()
         .map(|c| Approved {
+            resource: c.resource,
             id: c.id,
             reason: c.reason.clone(),
         })
         .collect();
     let already_absent = plan.summary().already_absent + vanished.len();
     state.set_manifest_sha256(&request.manifest.sha256);
-    let started = AuditEntry::new(&request.run_id, EventKind::ApplyStarted)
-        .ids(&approved.iter().map(|a| a.id).collect::<Vec<_>>())
-        .message(format!(
-            "store {}: {} to delete, {already_absent} already absent; {}",
-            request.store_hash,
-            approved.len(),
-            match &request.saved {
-                Some(saved) => format!("saved plan {}", saved.path.display()),
-                None => "planned at apply".to_string(),
-            }
-        ));
+    let customers: Vec<u32> = approved
+        .iter()
+        .filter(|a| a.resource == Resource::Customer)
+        .map(|a| a.id)
+        .collect();
+    let subscribers: Vec<u32> = approved
+        .iter()
+        .filter(|a| a.resource == Resource::Subscriber)
+        .map(|a| a.id)
+        .collect();
+    let mut started = AuditEntry::new(&request.run_id, EventKind::ApplyStarted).ids(&customers);
+    if !subscribers.is_empty() {
+        // `ids` stays the customers, as in every older log; the subscribers have their own field.
+        started = started.field("subscriber_ids", subscribers.clone());
+    }
+    let started = started.message(format!(
+        "store {}: {} to delete, {already_absent} already absent; {}",
+        request.store_hash,
+        approved.len(),
+        match &request.saved {
+            Some(saved) => format!("saved plan {}", saved.path.display()),
+            None => "planned at apply".to_string(),
+        }
+    ));
     if let Err(error) = audit.append(started) {
         return Outcome::Error(RunError::AuditStart(error));
     }
-    if !vanished.is_empty() {
-        let skipped = AuditEntry::new(&request.run_id, EventKind::Skipped)
-            .ids(vanished)
-            .message("planned for deletion but gone before the apply: skipped, not replaced");
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = vanished
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let skipped = super::execute::about(
+            AuditEntry::new(&request.run_id, EventKind::Skipped)
+                .ids(&ids)
+                .message("planned for deletion but gone before the apply: skipped, not replaced"),
+            resource,
+        );
         if let Err(error) = audit.append(skipped) {
             return Outcome::Error(RunError::AuditStart(error));
         }

@@ -54,9 +54,10 @@ impl Store for Client {
     async fn list(&self, resource: Resource, ids: &[u32]) -> Result<Live, ApiError> {
         match resource {
             Resource::Customer => Client::list(self, ids).await,
-            Resource::Subscriber => Err(ApiError::Config(
-                "listing newsletter subscribers is not supported by this build yet".into(),
-            )),
+            Resource::Subscriber => Ok(Live {
+                subscribers: Client::list_subscribers(self, ids).await?.subscribers,
+                ..Live::default()
+            }),
         }
     }
 
@@ -65,14 +66,33 @@ impl Store for Client {
             Resource::Customer => Client::delete(self, ids)
                 .await
                 .map_err(DeleteError::from_api),
-            // Until the per-ID subscriber endpoint exists in `api`, nothing is sent: never the
-            // collection DELETE.
-            Resource::Subscriber => Err(DeleteError::Refused {
-                status: None,
-                message: "deleting newsletter subscribers is not supported by this build yet; \
-                          nothing was sent"
-                    .into(),
-            }),
+            Resource::Subscriber => {
+                // One subscriber per request, by ID in the path: never the collection DELETE.
+                let [id] = ids else {
+                    return Err(DeleteError::TooLarge {
+                        message: format!(
+                            "subscribers are deleted one per request; {} IDs were given",
+                            ids.len()
+                        ),
+                    });
+                };
+                Client::delete_subscriber(self, *id)
+                    .await
+                    .map_err(subscriber_delete_error)
+            }
         }
+    }
+}
+
+/// A subscriber DELETE's error as apply acts on it. A 404 ("no such subscriber") is not proof that
+/// the subscriber is gone, nor that it never existed: a retried DELETE whose first attempt was carried
+/// out answers 404 too. So it is an unknown outcome, settled like any other by listing again: gone →
+/// recorded deleted and verified; still listed → failed. Everything else maps as for customers.
+fn subscriber_delete_error(error: ApiError) -> DeleteError {
+    match error {
+        ApiError::Status { status: 404, .. } => DeleteError::Unknown {
+            message: format!("{error} (the subscriber is listed again to settle it)"),
+        },
+        other => DeleteError::from_api(other),
     }
 }

@@ -36,13 +36,13 @@ impl From<FoundAbsentError> for crate::apply::RunError {
 }
 
 /// The IDs `plan` lists as absent because they were listed and not found (not those the state already
-/// records, `recorded`), and the planned customers that `vanished` since a saved plan.
-pub fn found_absent(plan: &Plan, vanished: &[u32]) -> Vec<(Resource, u32)> {
+/// records, `recorded`), and the planned records that `vanished` since a saved plan.
+pub fn found_absent(plan: &Plan, vanished: &[crate::apply::Target]) -> Vec<(Resource, u32)> {
     plan.changes
         .iter()
         .filter(|change| change.action == Action::Absent && !change.recorded)
         .map(|change| (change.resource, change.id))
-        .chain(vanished.iter().map(|&id| (Resource::Customer, id)))
+        .chain(vanished.iter().map(|target| (target.resource, target.id)))
         .collect()
 }
 

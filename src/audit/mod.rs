@@ -549,6 +549,10 @@ pub struct Intent {
     pub run_id: String,
     /// The IDs the DELETE named.
     pub ids: Vec<CustomerId>,
+    /// Which records the IDs name: the line's `resource` field (a line without one is about
+    /// customers, as every line written before subscribers existed), so reconcile lists the right
+    /// endpoint.
+    pub resource: crate::Resource,
 }
 
 /// The `batch_intent` lines of the log at `path` that no later `batch_deleted`, `batch_failed` or
@@ -583,6 +587,10 @@ pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
                     .filter_map(|id| id.as_u64().and_then(|id| CustomerId::try_from(id).ok()))
                     .collect()
             });
+            let resource = match object.get("resource").and_then(Value::as_str) {
+                Some("subscriber") => crate::Resource::Subscriber,
+                _ => crate::Resource::Customer,
+            };
             if let (Some(ts), Some(run_id), Some(ids)) = (ts, run_id, ids) {
                 let run_id = run_id.to_string();
                 open.insert(
@@ -592,6 +600,7 @@ pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
                         ts,
                         run_id,
                         ids,
+                        resource,
                     },
                 );
             }

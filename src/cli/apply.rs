@@ -4,7 +4,7 @@
 mod signals;
 mod view;
 
-pub(super) use view::Terminal;
+pub(super) use view::{Terminal, listed_line};
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -24,7 +24,7 @@ pub fn run(global: &Settings, args: &ApplyArgs) -> Result<Exit, CliError> {
     let runtime = common::runtime()?;
     let interrupt = Interrupt::default();
     signals::watch(&interrupt);
-    let view = view::Terminal::default();
+    let view = view::Terminal::new(global.no_color);
     let prompt = Prompt {
         interrupt: interrupt.clone(),
     };
@@ -77,6 +77,7 @@ fn prepare(global: &Settings, args: &ApplyArgs) -> Result<(Request, crate::api::
         max_deletes: global.max_deletes,
         auto_approve: args.auto_approve,
         full: args.full,
+        refresh_all: args.refresh_all,
         run_id: uuid::Uuid::new_v4().to_string(),
     };
     Ok((request, client))
@@ -91,10 +92,17 @@ struct Prompt {
 impl Approver for Prompt {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
         let count = request.count;
+        let what = match request.subscribers {
+            0 => format!("{count} customer{}", plural(count)),
+            subscribers => format!(
+                "{count} customer{} and {subscribers} newsletter subscriber{}",
+                plural(count),
+                plural(subscribers)
+            ),
+        };
         eprintln!();
         eprintln!(
-            "Delete {count} customer{} from store {}? There is no undo.",
-            plural(count),
+            "Delete {what} from store {}? There is no undo.",
             request.store_hash
         );
         eprintln!("Only 'yes' will be accepted to approve.");

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::api::{Client, ClientConfig, Token};
-use crate::apply::{self, Approval, Interrupt, Request, SavedInput};
+use crate::apply::{self, Approval, Interrupt, Request, SavedInput, Scope};
 use crate::error::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -34,9 +34,14 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
     .map_err(CliError::Client)?;
     let runtime = common::runtime()?;
     println!(
-        "bcprune demo: a fake store `{DEMO_STORE}` with {} customers runs at {}.",
+        "bcprune demo: a fake store `{DEMO_STORE}` with {} customers and {} newsletter subscribers runs at {}.",
+        crate::demo::CUSTOMERS,
         crate::demo::CUSTOMERS,
         sim.base_url()
+    );
+    println!(
+        "The manifest erases customers and, in {}, the newsletter subscriptions the same people hold (a separate record: deleting the customer leaves it).",
+        crate::demo::SUBSCRIPTIONS_FILE
     );
     println!("Working folder: {}\n", dir.display());
 
@@ -45,7 +50,7 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         manifest_path.display(),
         plan_file.display()
     ));
-    let (manifest, planned) = plan_now(&runtime, &client, &manifest_path)?;
+    let (manifest, planned) = plan_now(&runtime, &client, &manifest_path, global.no_color)?;
     if planned.is_empty() {
         return Err(CliError::Demo(
             "the demo plan did not find the expected deletions".into(),
@@ -81,9 +86,10 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         max_deletes: global.max_deletes,
         auto_approve: false,
         full: false,
+        refresh_all: false,
         run_id: uuid::Uuid::new_v4().to_string(),
     };
-    let view = super::apply::Terminal::default();
+    let view = super::apply::Terminal::new(global.no_color);
     let outcome = runtime.block_on(apply::run(
         &request,
         &client,
@@ -100,7 +106,7 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         "bcprune plan {} --detailed-exitcode   (again: nothing left to do)",
         manifest_path.display()
     ));
-    let (_, again) = plan_now(&runtime, &client, &manifest_path)?;
+    let (_, again) = plan_now(&runtime, &client, &manifest_path, global.no_color)?;
     if !again.is_empty() {
         return Err(CliError::Demo(
             "the re-plan after apply still has changes".into(),
@@ -125,25 +131,34 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
     Ok(exit)
 }
 
-/// Load the manifest, list its IDs, compute and print the plan.
+/// Load the manifest and the state, list what the state does not settle (as `plan` does), compute
+/// and print the plan.
 fn plan_now(
     runtime: &tokio::runtime::Runtime,
     client: &Client,
     path: &Path,
+    no_color: bool,
 ) -> Result<(crate::manifest::Manifest, Plan), CliError> {
     let manifest = common::load_manifest(path)?;
     common::note(manifest.summary());
-    let ids: Vec<_> = manifest.absent.iter().map(|e| e.id).collect();
+    let state = common::load_state(&path.join(common::STATE_FILE), DEMO_STORE)?;
+    let scope = Scope::of_manifest(&manifest, state.as_ref(), false);
     let live = runtime
-        .block_on(client.list(&ids))
+        .block_on(scope.list(client))
         .map_err(CliError::List)?;
-    common::note(format_args!(
-        "Listed {} customers in store {DEMO_STORE} ({} in the store).\n",
-        ids.len(),
-        live.customers.len()
-    ));
-    let planned = plan::compute(&manifest, &live);
-    render::table(&planned, false, &mut std::io::stdout().lock()).map_err(CliError::output)?;
+    common::note(
+        super::apply::listed_line(&scope.listed(0), DEMO_STORE, common::requests_sent(client))
+            .trim_end_matches('\n'),
+    );
+    common::note("");
+    let planned = plan::compute_incremental(&manifest, &live, state.as_ref(), false);
+    let options = render::TableOptions {
+        full: false,
+        colour: common::stdout_color(no_color),
+        today: Some(jiff::ZonedDateTime::now().date()),
+    };
+    render::table_with(&planned, &options, &mut std::io::stdout().lock())
+        .map_err(CliError::output)?;
     Ok((manifest, planned))
 }
 
@@ -163,7 +178,28 @@ fn setup() -> Result<(PathBuf, SimServer), String> {
         store_hash: DEMO_STORE.to_string(),
         customers: crate::demo::CUSTOMERS,
         ..SimConfig::default()
-    };
+    }
+    .subscribers(crate::demo::CUSTOMERS);
     let sim = SimServer::start_background(config).map_err(|e| format!("fake store: {e}"))?;
+    // The newsletter subscriptions of the customers the example manifests erase: the same person,
+    // found by email (as `bcprune import` would), under their own subscriber IDs.
+    let manifest = crate::manifest::load(&dir.join("customers"))
+        .map_err(|e| format!("reading the demo manifests: {e}"))?;
+    let mut subscriptions = Vec::new();
+    for entry in &manifest.absent {
+        let email = sim
+            .customer(entry.id)
+            .and_then(|c| c.get("email").and_then(|e| e.as_str()).map(str::to_owned));
+        if let Some(email) = email {
+            for subscriber in sim.subscribers_with_email(&email) {
+                subscriptions.push((subscriber, entry.id));
+            }
+        }
+    }
+    std::fs::write(
+        dir.join("customers").join(crate::demo::SUBSCRIPTIONS_FILE),
+        crate::demo::subscriptions_manifest(&subscriptions),
+    )
+    .map_err(|e| format!("writing the demo manifests: {e}"))?;
     Ok((dir, sim))
 }

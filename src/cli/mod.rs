@@ -238,6 +238,11 @@ pub struct PlanArgs {
     /// would (the apply must be given the same override).
     #[arg(long)]
     pub max_deletes: Option<u32>,
+    /// List every manifest ID, including those the state records as deleted and verified or found
+    /// absent (by default they are not listed again: IDs are never reused). Finds records that
+    /// reappeared.
+    #[arg(long)]
+    pub refresh_all: bool,
 }
 
 #[derive(Debug, Args)]
@@ -253,6 +258,9 @@ pub struct ApplyArgs {
     /// Show every row of the table.
     #[arg(long)]
     pub full: bool,
+    /// List every manifest ID, including those the state records as settled (see `plan --refresh-all`).
+    #[arg(long, conflicts_with = "plan")]
+    pub refresh_all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::api::Live;
+use crate::apply::{Scope, Target};
 use crate::error::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -30,6 +31,7 @@ pub fn make(
     settings: &Settings,
     manifest_path: &Path,
     out: Option<&Path>,
+    refresh_all: bool,
 ) -> Result<Planned, CliError> {
     let manifest = common::load_manifest(manifest_path)?;
     let files = settings.files(manifest_path);
@@ -39,19 +41,20 @@ pub fn make(
     let state = common::load_state(&files.state, &store_hash)?;
     let client = common::client(settings, &store_hash)?;
     let runtime = common::runtime()?;
-    let ids: Vec<_> = manifest.absent.iter().map(|e| e.id).collect();
+    // The same listing apply makes: both resources, only what the state does not settle (PRODUCT §11).
+    let scope = Scope::of_manifest(&manifest, state.as_ref(), refresh_all);
     let live = runtime
-        .block_on(client.list(&ids))
+        .block_on(scope.list(&client))
         .map_err(CliError::List)?;
+    let plan = plan::compute_incremental(&manifest, &live, state.as_ref(), refresh_all);
+    let reappeared = plan.changes.iter().filter(|c| c.reappeared).count();
     let requests = common::requests_sent(&client);
-    common::note(format_args!(
-        "Listed {} customer{} in store {store_hash} ({requests} request{}).\n",
-        ids.len(),
-        common::plural(ids.len()),
-        common::plural(requests as usize)
-    ));
+    common::note(
+        super::apply::listed_line(&scope.listed(reappeared), &store_hash, requests)
+            .trim_end_matches('\n'),
+    );
+    common::note("");
     common::log_stats(&client);
-    let plan = plan::compute(&manifest, &live);
     let mut saved = SavedPlan::new(
         &plan,
         &manifest,
@@ -62,7 +65,14 @@ pub fn make(
     );
     // PRODUCT §10: the audit head the plan was made against (the last line only, not re-verified).
     saved.audit_head = crate::audit::read_head(&files.audit_log).ok().flatten();
-    let to_delete = plan.to_delete().map(|c| c.id).collect();
+    saved.refresh_all = refresh_all;
+    let to_delete = plan
+        .to_delete()
+        .map(|c| Target {
+            resource: c.resource,
+            id: c.id,
+        })
+        .collect();
     let violations =
         crate::apply::guards::check(&manifest, settings.max_deletes, &to_delete, false);
     let guard = render::Guard {
@@ -105,7 +115,12 @@ fn run_printing(
             "--diff shows a human-readable diff and cannot be combined with --format json",
         ));
     }
-    let planned = make(settings, &args.manifest, args.out.as_deref())?;
+    let planned = make(
+        settings,
+        &args.manifest,
+        args.out.as_deref(),
+        args.refresh_all,
+    )?;
     let today = jiff::ZonedDateTime::now().date();
     let mut out = std::io::stdout().lock();
     match args.format {

@@ -155,6 +155,14 @@ pub enum Staleness {
     /// A customer the plan saw as absent exists now (a new customer reusing the ID is never deleted
     /// without a fresh review).
     CustomerAppeared { id: CustomerId },
+    /// A subscriber to delete was modified since the plan.
+    SubscriberModified {
+        id: crate::SubscriberId,
+        planned: String,
+        now: String,
+    },
+    /// A subscriber the plan saw as absent exists now.
+    SubscriberAppeared { id: crate::SubscriberId },
 }
 
 impl std::fmt::Display for Staleness {
@@ -192,6 +200,13 @@ impl std::fmt::Display for Staleness {
             ),
             Staleness::CustomerAppeared { id } => {
                 write!(f, "customer {id} was absent when planned but exists now")
+            }
+            Staleness::SubscriberModified { id, planned, now } => write!(
+                f,
+                "subscriber {id} was modified since the plan (date_modified {planned} then, {now} now)"
+            ),
+            Staleness::SubscriberAppeared { id } => {
+                write!(f, "subscriber {id} was absent when planned but exists now")
             }
         }
     }
@@ -241,20 +256,27 @@ pub fn offline_staleness(
 pub fn live_staleness(saved: &SavedPlan, live: &Live) -> Vec<Staleness> {
     let mut reasons = Vec::new();
     for change in &saved.changes {
-        match (change.action, live.customers.get(&change.id)) {
-            (Action::Delete, Some(customer)) => {
+        let resource = change.resource;
+        let id = change.id;
+        match (change.action, live.date_modified(resource, id)) {
+            (Action::Delete, Some(now)) => {
                 let planned = change.date_modified.clone().unwrap_or_default();
-                if customer.date_modified != planned {
-                    reasons.push(Staleness::CustomerModified {
-                        id: change.id,
-                        planned,
-                        now: customer.date_modified.clone(),
+                if now != planned {
+                    let now = now.to_string();
+                    reasons.push(match resource {
+                        crate::Resource::Customer => {
+                            Staleness::CustomerModified { id, planned, now }
+                        }
+                        crate::Resource::Subscriber => {
+                            Staleness::SubscriberModified { id, planned, now }
+                        }
                     });
                 }
             }
-            (Action::Absent, Some(_)) => {
-                reasons.push(Staleness::CustomerAppeared { id: change.id });
-            }
+            (Action::Absent, Some(_)) => reasons.push(match resource {
+                crate::Resource::Customer => Staleness::CustomerAppeared { id },
+                crate::Resource::Subscriber => Staleness::SubscriberAppeared { id },
+            }),
             _ => {}
         }
     }

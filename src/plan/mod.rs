@@ -11,6 +11,7 @@ use crate::Resource;
 use crate::api::Live;
 use crate::manifest::{AbsentEntry, Manifest};
 use crate::mask;
+use crate::state::State;
 
 pub mod file;
 
@@ -130,26 +131,64 @@ impl Summary {
     }
 }
 
-/// Decide, for every manifest ID, whether it is to be deleted (it exists in `live`) or already absent.
+/// Decide, for every manifest ID (customers and subscribers), whether it is to be deleted (it exists
+/// in `live`) or already absent.
 ///
-/// Pure: the same inputs always give the same plan. Customers in `live` that the manifest does not name
-/// are ignored (the planner never deletes more than the manifest asks for), and protected IDs are never
-/// deleted even if a caller hands in a manifest that was not validated.
+/// Pure: the same inputs always give the same plan. Records in `live` that the manifest does not name
+/// are ignored (the planner never deletes more than the manifest asks for), and protected customer IDs
+/// are never deleted even if a caller hands in a manifest that was not validated (`protect` names
+/// customers only).
 pub fn compute(manifest: &Manifest, live: &Live) -> Plan {
+    compute_incremental(manifest, live, None, true)
+}
+
+/// [`compute`] for a listing that skipped the IDs `state` records as settled (PRODUCT §11), unless
+/// `refresh_all`: a settled ID is then `absent` with `recorded: true` (it was not listed, so `live`
+/// says nothing about it). With `refresh_all` every ID was listed; a settled ID found present again is
+/// deleted with `reappeared: true`.
+pub fn compute_incremental(
+    manifest: &Manifest,
+    live: &Live,
+    state: Option<&State>,
+    refresh_all: bool,
+) -> Plan {
     let mut changes: Vec<Change> = manifest
-        .absent
-        .iter()
-        .map(|entry| {
-            let absent = Change::absent(Resource::Customer, entry, manifest);
-            match live.customers.get(&entry.id) {
-                Some(customer) if !manifest.protect.contains(&entry.id) => Change {
+        .entries()
+        .map(|(resource, entry)| {
+            let absent = Change::absent(resource, entry, manifest);
+            let settled = state.is_some_and(|s| s.is_settled(resource, entry.id));
+            if settled && !refresh_all {
+                return Change {
+                    recorded: true,
+                    ..absent
+                };
+            }
+            let protected = resource == Resource::Customer && manifest.protect.contains(&entry.id);
+            let listed = match resource {
+                Resource::Customer => live.customers.get(&entry.id).map(|c| {
+                    (
+                        &c.email,
+                        &c.first_name,
+                        &c.last_name,
+                        c.date_modified.clone(),
+                    )
+                }),
+                Resource::Subscriber => live.subscribers.get(&entry.id).map(|s| {
+                    (
+                        &s.email,
+                        &s.first_name,
+                        &s.last_name,
+                        s.date_modified.clone(),
+                    )
+                }),
+            };
+            match listed {
+                Some((email, first, last, date_modified)) if !protected => Change {
                     action: Action::Delete,
-                    email_masked: Some(mask::email(&customer.email)),
-                    name_masked: Some(mask::name(&format!(
-                        "{} {}",
-                        customer.first_name, customer.last_name
-                    ))),
-                    date_modified: Some(customer.date_modified.clone()),
+                    reappeared: settled,
+                    email_masked: Some(mask::email(email)),
+                    name_masked: Some(mask::name(&format!("{first} {last}"))),
+                    date_modified: Some(date_modified),
                     ..absent
                 },
                 _ => absent,
@@ -235,6 +274,7 @@ mod tests {
 
     fn live(ids: &[CustomerId]) -> Live {
         Live {
+            subscribers: BTreeMap::new(),
             customers: ids
                 .iter()
                 .map(|&id| {
@@ -357,6 +397,54 @@ mod tests {
             live_staleness(&saved, &live(&[1, 2])),
             vec![Staleness::CustomerAppeared { id: 2 }]
         );
+    }
+
+    #[test]
+    fn subscribers_are_planned_in_their_own_namespace_and_protect_is_for_customers() {
+        let mut m = manifest(&[3], &[3, 7]);
+        m.absent_subscribers = manifest(&[7, 8], &[]).absent;
+        let mut listed = live(&[3, 7]);
+        listed.subscribers = live(&[7])
+            .customers
+            .into_iter()
+            .map(|(id, c)| (id, c.into()))
+            .collect();
+        let plan = compute(&m, &listed);
+        let actions: Vec<_> = plan
+            .changes
+            .iter()
+            .map(|c| (c.action, c.resource, c.id))
+            .collect();
+        assert_eq!(
+            actions,
+            vec![
+                (Action::Delete, Resource::Subscriber, 7),
+                (Action::Absent, Resource::Customer, 3),
+                (Action::Absent, Resource::Subscriber, 8),
+            ],
+            "customer 3 is protected; subscriber 7 is not, though customer 7 is"
+        );
+        assert_eq!(
+            plan.summary().line(),
+            "Plan: 1 to delete, 2 already absent."
+        );
+    }
+
+    #[test]
+    fn settled_ids_are_recorded_and_a_refresh_finds_them_reappeared() {
+        let m = manifest(&[1, 2], &[]);
+        let mut state = State::new("acme", "0".repeat(64));
+        state.record_deleted(1, jiff::Timestamp::UNIX_EPOCH, "r", None, true);
+        // Incremental: 1 was not listed (so `live` says nothing about it).
+        let plan = compute_incremental(&m, &live(&[2]), Some(&state), false);
+        let one = plan.changes.iter().find(|c| c.id == 1).expect("change");
+        assert!(one.recorded && one.action == Action::Absent);
+        // Full refresh: 1 is present again.
+        let plan = compute_incremental(&m, &live(&[1, 2]), Some(&state), true);
+        let one = plan.changes.iter().find(|c| c.id == 1).expect("change");
+        assert!(one.reappeared && !one.recorded && one.action == Action::Delete);
+        let two = plan.changes.iter().find(|c| c.id == 2).expect("change");
+        assert!(!two.reappeared && two.action == Action::Delete);
     }
 
     proptest! {

@@ -10,14 +10,14 @@ use crate::text;
 
 /// One unified diff per record to delete that `live` holds: the masked record before, nothing after,
 /// headed `customer 7 (before)` / `customer 7 (after: deleted)`. Bidirectional controls in a value are
-/// neutralised (JSON already escapes control characters). Subscribers' records are not in [`Live`] yet
-/// and have no diff.
+/// neutralised (JSON already escapes control characters). Each record is looked up in its own
+/// resource's namespace: customer 7 and subscriber 7 are different people.
 pub fn diffs(plan: &Plan, live: &Live) -> io::Result<Vec<String>> {
     let mut diffs = Vec::new();
     for change in plan.to_delete() {
         let record = match change.resource {
             Resource::Customer => live.customers.get(&change.id).map(|c| &c.record),
-            Resource::Subscriber => None,
+            Resource::Subscriber => live.subscribers.get(&change.id).map(|s| &s.record),
         };
         let Some(record) = record else {
             continue;

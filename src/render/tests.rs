@@ -427,7 +427,10 @@ fn live_with_records(ids: impl Iterator<Item = u32>, fields: usize) -> Live {
             )
         })
         .collect();
-    Live { customers }
+    Live {
+        customers,
+        ..Live::default()
+    }
 }
 
 /// The comment with the diff's body lines left out: its structure, not 60,000 characters.
@@ -579,4 +582,42 @@ fn json_carries_resource_received_and_due() {
     assert_eq!(first["due"], "2026-11-30");
     assert_eq!(doc["changes"][4]["resource"], "subscriber");
     assert_eq!(doc["audit_head"]["seq"], 42);
+}
+
+#[test]
+fn a_subscriber_diff_shows_the_subscriber_not_the_customer_with_the_same_id() {
+    let record = |email: &str| serde_json::json!({ "id": 7, "email": email, "first_name": "Ada", "source": "storefront" });
+    let mut live = Live::default();
+    live.customers.insert(
+        7,
+        LiveCustomer {
+            id: 7,
+            email: "customer@example.com".into(),
+            first_name: "Ada".into(),
+            last_name: "C".into(),
+            date_modified: "2026-01-01T00:00:00Z".into(),
+            record: record("customer@example.com"),
+        },
+    );
+    live.subscribers.insert(
+        7,
+        crate::api::LiveSubscriber {
+            id: 7,
+            email: "subscriber@shop.test".into(),
+            first_name: "Ada".into(),
+            last_name: "S".into(),
+            date_modified: "2026-01-01T00:00:00Z".into(),
+            record: record("subscriber@shop.test"),
+        },
+    );
+    let plan = Plan {
+        changes: vec![delete(Resource::Subscriber, 7, "request 7")],
+    };
+    let mut out = Vec::new();
+    diff(&plan, &live, &mut out).expect("render");
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(text.starts_with("--- subscriber 7 (before)\n"), "{text}");
+    assert!(text.contains("s***@shop.test"), "{text}");
+    assert!(!text.contains("c***@example.com"), "{text}");
+    assert!(!text.contains("subscriber@shop.test"), "masked: {text}");
 }

@@ -7,8 +7,8 @@ use std::io::Write;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::CustomerId;
-use crate::apply::{self, Applied, Outcome, Reconciled, Refusal, Report, View};
+use crate::Resource;
+use crate::apply::{self, Applied, Listed, Outcome, Reconciled, Refusal, Report, Target, View};
 use crate::plan::Plan;
 use crate::render;
 use crate::state::LockHolder;
@@ -16,12 +16,23 @@ use crate::state::LockHolder;
 use super::super::common::{self, error, plural, warning};
 
 /// The terminal view of one apply.
-#[derive(Default)]
 pub(in crate::cli) struct Terminal {
     bar: OnceCell<Option<ProgressBar>>,
+    /// `delete` in red: stdout is a terminal and no `--no-color` / `NO_COLOR`.
+    colour: bool,
+    /// For due dates and overdue marks.
+    today: jiff::civil::Date,
 }
 
 impl Terminal {
+    pub(in crate::cli) fn new(no_color: bool) -> Terminal {
+        Terminal {
+            bar: OnceCell::new(),
+            colour: common::stdout_color(no_color),
+            today: jiff::ZonedDateTime::now().date(),
+        }
+    }
+
     fn bar(&self, total: usize) -> Option<&ProgressBar> {
         self.bar
             .get_or_init(|| {
@@ -88,26 +99,26 @@ impl View for Terminal {
         );
     }
 
-    fn listed(&self, count: usize, store_hash: &str, requests: u64) {
-        eprintln!(
-            "Listed {count} customer{} in store {store_hash} ({requests} request{}).\n",
-            plural(count),
-            plural(requests as usize)
-        );
+    fn listed(&self, listed: &Listed, store_hash: &str, requests: u64) {
+        eprint!("{}", listed_line(listed, store_hash, requests));
     }
 
     fn plan(&self, plan: &Plan, full: bool) -> std::io::Result<()> {
         let mut stdout = std::io::stdout().lock();
-        render::table(plan, full, &mut stdout)?;
+        let options = render::TableOptions {
+            full,
+            colour: self.colour,
+            today: Some(self.today),
+        };
+        render::table_with(plan, &options, &mut stdout)?;
         stdout.flush()
     }
 
-    fn skipped(&self, vanished: &[CustomerId]) {
+    fn skipped(&self, vanished: &[Target]) {
         eprintln!(
-            "Skipped {} customer{} planned for deletion that no longer exist: {}.",
-            vanished.len(),
-            plural(vanished.len()),
-            apply::id_list(vanished)
+            "Skipped {} planned for deletion that no longer exist: {}.",
+            records(vanished),
+            apply::target_list(vanished)
         );
     }
 
@@ -139,14 +150,67 @@ impl View for Terminal {
     }
 }
 
+/// `Listed 3 customers and 2 subscribers in store abc (2 requests).`, then what was not listed again
+/// and what reappeared, each on its own line; a blank line ends it.
+pub(in crate::cli) fn listed_line(listed: &Listed, store_hash: &str, requests: u64) -> String {
+    let mut text = format!(
+        "Listed {}{} in store {store_hash} ({requests} request{}).\n",
+        count(listed.customers, Resource::Customer),
+        if listed.subscribers > 0 {
+            format!(" and {}", count(listed.subscribers, Resource::Subscriber))
+        } else {
+            String::new()
+        },
+        plural(requests as usize)
+    );
+    if listed.not_listed > 0 {
+        text.push_str(&format!(
+            "Not listed again: {} ID{} the state records as deleted and verified or found absent (IDs are never reused; --refresh-all lists them too).\n",
+            listed.not_listed,
+            plural(listed.not_listed)
+        ));
+    }
+    if listed.reappeared > 0 {
+        text.push_str(&format!(
+            "Reappeared: {} ID{} the state records as gone {} present again and planned for deletion.\n",
+            listed.reappeared,
+            plural(listed.reappeared),
+            if listed.reappeared == 1 { "is" } else { "are" }
+        ));
+    }
+    text.push('\n');
+    text
+}
+
+/// `3 customers`, `1 subscriber`.
+fn count(n: usize, resource: Resource) -> String {
+    format!("{n} {resource}{}", plural(n))
+}
+
+/// `3 customers` when there are only customers, else `3 customers and 2 subscribers`.
+fn records(targets: &[Target]) -> String {
+    let subscribers = apply::count_of(targets, Resource::Subscriber);
+    let customers = targets.len() - subscribers;
+    if subscribers == 0 {
+        count(customers, Resource::Customer)
+    } else if customers == 0 {
+        count(subscribers, Resource::Subscriber)
+    } else {
+        format!(
+            "{} and {}",
+            count(customers, Resource::Customer),
+            count(subscribers, Resource::Subscriber)
+        )
+    }
+}
+
 /// Say exactly what happened, per ID.
 fn print_report(applied: &Applied) {
     let report: &Report = &applied.report;
     if !report.verified.is_empty() {
         println!(
-            "Verified: {} customer{} {} gone.",
-            report.verified.len(),
-            plural(report.verified.len()),
+            "Verified: {} {} gone.",
+            records(&report.verified),
             if report.verified.len() == 1 {
                 "is"
             } else {
@@ -156,36 +220,35 @@ fn print_report(applied: &Applied) {
     }
     if let Some(why) = &report.verify_error {
         println!(
-            "Not verified: {} customer{} the API accepted for deletion could not be listed again ({why}). They are recorded with verified: false; the next plan or apply shows the truth.",
-            report.unverified.len(),
-            plural(report.unverified.len())
+            "Not verified: {} the API accepted for deletion could not be listed again ({why}). They are recorded with verified: false; the next plan or apply shows the truth.",
+            records(&report.unverified)
         );
     }
     if !report.unknown.is_empty() {
         println!(
-            "Outcome unknown: {} customer{} ({}) may have been deleted: the store's answer was unclear and they could not be listed again. Nothing is recorded for them yet; the next apply lists them and records what the store did.",
-            report.unknown.len(),
-            plural(report.unknown.len()),
-            apply::id_list(&report.unknown)
+            "Outcome unknown: {} ({}) may have been deleted: the store's answer was unclear and they could not be listed again. Nothing is recorded for them yet; the next apply lists them and records what the store did.",
+            records(&report.unknown),
+            apply::target_list(&report.unknown)
         );
     }
     if !report.abandoned.is_empty() {
         println!(
-            "Abandoned: {} customer{} ({}) were in flight when the run stopped at once. The next apply lists them and records what the store did.",
-            report.abandoned.len(),
-            plural(report.abandoned.len()),
-            apply::id_list(&report.abandoned)
+            "Abandoned: {} ({}) were in flight when the run stopped at once. The next apply lists them and records what the store did.",
+            records(&report.abandoned),
+            apply::target_list(&report.abandoned)
         );
     }
     for failure in &report.failed {
-        println!("Failed: customer {}: {}", failure.id, failure.message);
+        println!(
+            "Failed: {} {}: {}",
+            failure.resource, failure.id, failure.message
+        );
     }
     if !report.not_attempted.is_empty() {
         println!(
-            "Not attempted: {} customer{} ({}).",
-            report.not_attempted.len(),
-            plural(report.not_attempted.len()),
-            apply::id_list(&report.not_attempted)
+            "Not attempted: {} ({}).",
+            records(&report.not_attempted),
+            apply::target_list(&report.not_attempted)
         );
     }
     if let Some(fatal) = &report.fatal {
@@ -198,9 +261,20 @@ fn print_report(applied: &Applied) {
     } else {
         "Apply finished with failures"
     };
+    let deleted: Vec<Target> = report
+        .verified
+        .iter()
+        .chain(&report.unverified)
+        .copied()
+        .collect();
     println!(
-        "{status}: {} deleted, {} already absent, {} failed{}.",
+        "{status}: {} deleted{}, {} already absent, {} failed{}.",
         report.deleted_count(),
+        if apply::count_of(&deleted, Resource::Subscriber) > 0 {
+            format!(" ({})", records(&deleted))
+        } else {
+            String::new()
+        },
         applied.already_absent,
         report.failed.len(),
         if report.not_attempted.is_empty() {

@@ -1,0 +1,131 @@
+//! What `plan` and `apply` list, and the one function that lists it: both resources through the
+//! [`Store`] seam, skipping the IDs the state records as settled unless asked to refresh everything
+//! (PRODUCT §11), so `plan`, `apply` and the benchmark cannot disagree about what was asked.
+
+use crate::Resource;
+use crate::api::{ApiError, Live};
+use crate::manifest::Manifest;
+use crate::plan::Change;
+use crate::state::State;
+
+use super::store::Store;
+
+/// The IDs to list, per resource, and how many manifest IDs were not listed again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub customers: Vec<u32>,
+    pub subscribers: Vec<u32>,
+    /// Manifest IDs the state records as settled (deleted and verified, or found absent): not listed.
+    pub not_listed: usize,
+}
+
+impl Scope {
+    /// Every manifest ID, except (unless `refresh_all`) those `state` records as settled. IDs are
+    /// never reused, so a settled ID can only be found absent again; an unverified record is not
+    /// settled and is listed again.
+    pub fn of_manifest(manifest: &Manifest, state: Option<&State>, refresh_all: bool) -> Scope {
+        let mut scope = Scope::default();
+        for (resource, entry) in manifest.entries() {
+            let settled = state.is_some_and(|s| s.is_settled(resource, entry.id));
+            if settled && !refresh_all {
+                scope.not_listed += 1;
+            } else {
+                scope.push(resource, entry.id);
+            }
+        }
+        scope
+    }
+
+    /// The IDs a saved plan needs listed to re-check it: every change except those it marked
+    /// `recorded` (they were not listed when planned, and the unchanged state still settles them).
+    pub fn of_saved(changes: &[Change]) -> Scope {
+        let mut scope = Scope::default();
+        for change in changes {
+            if change.recorded {
+                scope.not_listed += 1;
+            } else {
+                scope.push(change.resource, change.id);
+            }
+        }
+        scope
+    }
+
+    fn push(&mut self, resource: Resource, id: u32) {
+        match resource {
+            Resource::Customer => self.customers.push(id),
+            Resource::Subscriber => self.subscribers.push(id),
+        }
+    }
+
+    /// Whether nothing is to be listed.
+    pub fn is_empty(&self) -> bool {
+        self.customers.is_empty() && self.subscribers.is_empty()
+    }
+
+    /// List this scope: see [`list_all`].
+    pub async fn list<S: Store>(&self, store: &S) -> Result<Live, ApiError> {
+        list_all(store, &self.customers, &self.subscribers).await
+    }
+
+    /// How many IDs `state` records as settled that `live` lists again (found by a full refresh).
+    pub fn reappeared(manifest: &Manifest, state: Option<&State>, live: &Live) -> usize {
+        let Some(state) = state else {
+            return 0;
+        };
+        manifest
+            .entries()
+            .filter(|(resource, e)| {
+                state.is_settled(*resource, e.id) && live.contains(*resource, e.id)
+            })
+            .count()
+    }
+
+    /// What was listed, for the "Listed …" line.
+    pub fn listed(&self, reappeared: usize) -> Listed {
+        Listed {
+            customers: self.customers.len(),
+            subscribers: self.subscribers.len(),
+            not_listed: self.not_listed,
+            reappeared,
+        }
+    }
+}
+
+/// What a listing covered, for the user.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Listed {
+    pub customers: usize,
+    pub subscribers: usize,
+    /// Manifest IDs the state records as settled, not listed again.
+    pub not_listed: usize,
+    /// IDs the state records as gone that a full refresh found present again.
+    pub reappeared: usize,
+}
+
+/// List `ids` of each resource: ⌈C/250⌉ + ⌈S/250⌉ GETs, customers and subscribers concurrently (the
+/// store's own parallelism bound and pacer apply to both). A resource with no IDs sends nothing. The
+/// one listing `plan`, `apply` and the benchmark use, so they cannot disagree about what was asked.
+pub async fn list_all<S: Store>(
+    store: &S,
+    customers: &[u32],
+    subscribers: &[u32],
+) -> Result<Live, ApiError> {
+    let customers = async {
+        if customers.is_empty() {
+            Ok(Live::default())
+        } else {
+            store.list(Resource::Customer, customers).await
+        }
+    };
+    let subscribers = async {
+        if subscribers.is_empty() {
+            Ok(Live::default())
+        } else {
+            store.list(Resource::Subscriber, subscribers).await
+        }
+    };
+    let (customers, subscribers) = futures_util::future::join(customers, subscribers).await;
+    let mut live = customers?;
+    live.merge(subscribers?);
+    Ok(live)
+}
