@@ -549,7 +549,7 @@ pub struct Failure<'a> {
 }
 
 /// The comment when `plan` failed (a bad manifest, an API error, …): the same marker, what failed (the
-/// first [`ERROR_LINES`] lines of the error, in a text block), and where, so a pull request shows why
+/// first `ERROR_LINES` (40) lines of the error, in a text block), and where, so a pull request shows why
 /// its check is red. Nothing was deleted: plan never deletes.
 pub fn markdown_failure(
     failure: &Failure<'_>,
