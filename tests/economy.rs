@@ -318,6 +318,9 @@ fn recorded_ids_are_not_listed_again_and_refresh_all_lists_them() {
         .arg(&first)
         .assert()
         .code(0)
+        .stderr(contains(
+            "Listed nothing in store demo42: the state records every manifest ID as gone (0 requests).",
+        ))
         .stderr(contains("Not listed again: 600 IDs"));
     assert_eq!(
         sim.requests().len(),

@@ -153,16 +153,24 @@ impl View for Terminal {
 /// `Listed 3 customers and 2 subscribers in store abc (2 requests).`, then what was not listed again
 /// and what reappeared, each on its own line; a blank line ends it.
 pub(in crate::cli) fn listed_line(listed: &Listed, store_hash: &str, requests: u64) -> String {
-    let mut text = format!(
-        "Listed {}{} in store {store_hash} ({requests} request{}).\n",
-        count(listed.customers, Resource::Customer),
-        if listed.subscribers > 0 {
-            format!(" and {}", count(listed.subscribers, Resource::Subscriber))
-        } else {
-            String::new()
-        },
-        plural(requests as usize)
-    );
+    let mut text = if listed.customers + listed.subscribers == 0 && listed.not_listed > 0 {
+        format!(
+            "Listed nothing in store {store_hash}: the state records every manifest ID as gone \
+             ({requests} request{}).\n",
+            plural(requests as usize)
+        )
+    } else {
+        format!(
+            "Listed {}{} in store {store_hash} ({requests} request{}).\n",
+            count(listed.customers, Resource::Customer),
+            if listed.subscribers > 0 {
+                format!(" and {}", count(listed.subscribers, Resource::Subscriber))
+            } else {
+                String::new()
+            },
+            plural(requests as usize)
+        )
+    };
     if listed.not_listed > 0 {
         text.push_str(&format!(
             "Not listed again: {} ID{} the state records as deleted and verified or found absent (IDs are never reused; --refresh-all lists them too).\n",
