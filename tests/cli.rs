@@ -432,3 +432,39 @@ fn apply_with_a_closed_stdout_deletes_nothing_and_leaves_no_lock() {
     assert!(!ws.path().join("bcprune.state.json.lock").exists());
     assert_eq!(crate::support::deletes(&sim), Vec::<Vec<u32>>::new());
 }
+
+/// PRODUCT §1 / issue 9.9: `-v` lists the manifest files read, in the order they are merged, and a
+/// hidden file is not among them.
+#[test]
+fn verbose_lists_the_manifest_files_read_in_merge_order() {
+    let ws = crate::support::Workspace::new();
+    ws.write("m/a.yaml", "version: 1\nabsent: [1]\n");
+    ws.write("m/2026/11/B.YML", "version: 1\nabsent: [2]\n");
+    ws.write("m/.hidden/c.yaml", "version: 1\nabsent: [3]\n");
+    let output = crate::support::bcprune()
+        .args(["validate", "-v"])
+        .arg(ws.path().join("m"))
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let listed: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.split("read manifest file ").nth(1))
+        .collect();
+    let dir = ws.path().join("m");
+    assert_eq!(
+        listed,
+        [
+            dir.join("2026/11/B.YML").display().to_string(),
+            dir.join("a.yaml").display().to_string()
+        ],
+        "{stderr}"
+    );
+    let quiet = crate::support::bcprune()
+        .arg("validate")
+        .arg(&dir)
+        .output()
+        .expect("run");
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("read manifest file"));
+}

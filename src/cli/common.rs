@@ -62,9 +62,18 @@ pub fn note(message: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
-/// Load and validate the manifest.
+/// Load and validate the manifest; `-v` lists the files read (PRODUCT §1).
 pub fn load_manifest(path: &Path) -> Result<Manifest, CliError> {
-    manifest::load(path).map_err(CliError::Manifest)
+    let manifest = manifest::load(path).map_err(CliError::Manifest)?;
+    log_files(&manifest);
+    Ok(manifest)
+}
+
+/// At `-v`, one line per manifest file read, in the order they were merged.
+pub fn log_files(manifest: &Manifest) {
+    for file in &manifest.files {
+        tracing::info!("read manifest file {}", file.display());
+    }
 }
 
 /// `"s"` unless `n` is one.

@@ -23,6 +23,7 @@ pub fn run(
     let options = crate::manifest::Options { today };
     let manifest =
         crate::manifest::load_with(&args.manifest, &options).map_err(CliError::Manifest)?;
+    super::common::log_files(&manifest);
     let files = settings.files(&args.manifest);
     let state = crate::state::State::load(&files.state)?;
     let audit = AuditInfo::read(&files.audit_log, state.as_ref());
