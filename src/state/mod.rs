@@ -254,22 +254,30 @@ impl State {
             message: strip_position(&e.to_string()),
         };
 
-        // Check the version first, so a newer format says "version N" instead of a confusing field error.
+        // One parse in the common case (a million-record state is ~175 MB of JSON). Only when it fails
+        // is the version probed, so a newer format says "version N" instead of a confusing field error.
         #[derive(Deserialize)]
         struct VersionProbe {
             version: Option<serde_json::Value>,
         }
-        let probe: VersionProbe = serde_json::from_str(&text).map_err(parse_error)?;
-        if let Some(version) = probe.version
-            && version != STATE_VERSION
-        {
-            return Err(StateError::UnsupportedVersion {
-                path: path.to_path_buf(),
-                found: version.to_string(),
-            });
+        let unsupported = |found: String| StateError::UnsupportedVersion {
+            path: path.to_path_buf(),
+            found,
+        };
+        let mut state: State = match serde_json::from_str(&text) {
+            Ok(state) => state,
+            Err(error) => {
+                return Err(match serde_json::from_str::<VersionProbe>(&text) {
+                    Ok(VersionProbe {
+                        version: Some(version),
+                    }) if version != STATE_VERSION => unsupported(version.to_string()),
+                    _ => parse_error(error),
+                });
+            }
+        };
+        if state.version != STATE_VERSION {
+            return Err(unsupported(state.version.to_string()));
         }
-
-        let mut state: State = serde_json::from_str(&text).map_err(parse_error)?;
         state.sort();
         let duplicate = |list, (resource, id)| StateError::DuplicateId {
             path: path.to_path_buf(),
