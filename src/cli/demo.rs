@@ -23,15 +23,20 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         setup().map_err(|e| CliError::Demo(format!("could not set up the demo: {e}")))?;
     let manifest_path = dir.join("customers");
     let plan_file = dir.join("plan.json");
-    let client = Client::new(ClientConfig {
-        parallelism: usize::from(global.parallelism),
-        ..ClientConfig::new(
-            sim.base_url(),
-            DEMO_STORE,
-            Token::new(READ_WRITE_TOKEN.to_string()),
-        )
-    })
-    .map_err(CliError::Client)?;
+    // A new client for every step, as each command of a pipeline has its own: the request counts it
+    // reports are then the step's own.
+    let new_client = || {
+        Client::new(ClientConfig {
+            parallelism: usize::from(global.parallelism),
+            ..ClientConfig::new(
+                sim.base_url(),
+                DEMO_STORE,
+                Token::new(READ_WRITE_TOKEN.to_string()),
+            )
+        })
+        .map_err(CliError::Client)
+    };
+    let client = new_client()?;
     let runtime = common::runtime()?;
     println!(
         "bcprune demo: a fake store `{DEMO_STORE}` with {} customers and {} newsletter subscribers runs at {}.",
@@ -90,6 +95,7 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         run_id: uuid::Uuid::new_v4().to_string(),
     };
     let view = super::apply::Terminal::new(global.no_color);
+    let client = new_client()?;
     let outcome = runtime.block_on(apply::run(
         &request,
         &client,
@@ -106,6 +112,7 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         "bcprune plan {} --detailed-exitcode   (again: nothing left to do)",
         manifest_path.display()
     ));
+    let client = new_client()?;
     let (_, again) = plan_now(&runtime, &client, &manifest_path, global.no_color)?;
     if !again.is_empty() {
         return Err(CliError::Demo(
