@@ -718,11 +718,20 @@ pub fn holds_manifests(dir: &Path) -> bool {
     false
 }
 
-/// The IDs a loaded manifest lists, with where.
+/// Where [`listed`] says a protected customer ID is: leaving it out keeps the directory valid (an ID both
+/// absent and protected is an error).
+pub const PROTECTED: &str = "protect";
+
+/// The IDs a loaded manifest lists, with where; its protected customer IDs as [`PROTECTED`].
 pub fn listed(manifest: &crate::manifest::Manifest) -> Listed {
+    let protected = manifest
+        .protect
+        .iter()
+        .map(|&id| ((Resource::Customer, id), PROTECTED.to_string()));
     manifest
         .entries()
         .map(|(resource, entry)| ((resource, entry.id), entry.location.to_string()))
+        .chain(protected)
         .collect()
 }
 

@@ -358,3 +358,38 @@ fn an_email_that_matches_nothing_still_writes_a_valid_file_saying_how_many() {
     );
     assert_no_email("the file", text.as_bytes());
 }
+
+#[test]
+fn a_protected_customer_is_left_out_so_the_directory_stays_valid() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write("customers/bcprune.state.json", "{}");
+    ws.write(
+        "customers/keep.yaml",
+        "version: 1\nprotect: [11]\nabsent: []\n",
+    );
+    std::fs::create_dir_all(ws.path().join("customers/2026/12")).expect("mkdir");
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into",
+            "customers/2026/12/request-0042.yaml",
+            "--reason",
+            "GDPR 42",
+            JANE_LOWER,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains(
+            "Left out customer 11: it is protected (`protect` in the manifest directory customers)"
+        ),
+        "{stdout}"
+    );
+    let whole = load(&ws.path().join("customers"));
+    assert_eq!(ids(&whole.absent), [12]);
+    assert_no_email("stdout", &output.stdout);
+}

@@ -206,6 +206,17 @@ fn print(
         writeln!(out, "  {masked}: {what}")?;
     }
     for left in &built.left_out {
+        if left.at == import::PROTECTED {
+            writeln!(
+                out,
+                "Left out {} {}: it is protected (`protect` in the manifest directory {}); remove it \
+                 there first if it must be erased.",
+                left.resource,
+                left.id,
+                dir.display()
+            )?;
+            continue;
+        }
         writeln!(
             out,
             "Left out {} {}: already listed at {} (in the manifest directory {}).",

@@ -36,9 +36,10 @@ pub const DEFAULT_API_URL: &str = "https://api.bigcommerce.com";
 /// The default of `--parallelism`.
 pub const DEFAULT_PARALLELISM: u16 = 3;
 
-/// Delete BigCommerce customers declaratively: plan, review, apply, verify, record.
+/// Delete BigCommerce customers and newsletter subscribers declaratively: plan, review, apply, verify,
+/// record.
 #[derive(Debug, Parser)]
-#[command(name = "bcprune", version, about, long_about = None)]
+#[command(name = "bcprune", version, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -161,7 +162,7 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// The status of every erasure the manifest lists, with deadlines and the audit head; offline.
+    /// Show the status of every erasure the manifest lists, with deadlines and the audit head, offline.
     Report {
         #[command(flatten)]
         args: ReportArgs,
@@ -181,6 +182,7 @@ pub enum Command {
     },
     /// Print a JSON Schema.
     Schema {
+        /// Which document's schema.
         #[arg(value_enum)]
         which: SchemaKind,
     },
@@ -197,12 +199,13 @@ pub enum Command {
     },
     /// Print a shell completion script.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff).
     Man,
-    /// Run plan and apply end to end against an embedded fake store; no credentials needed.
+    /// Run plan and apply end to end against an embedded fake store, no credentials needed.
     Demo {
         #[command(flatten)]
         output: OutputArgs,
@@ -223,12 +226,13 @@ pub struct PlanArgs {
     /// Save the plan (JSON) for `apply --plan`.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Exit 2 when deletions are pending, 0 when there is nothing to do.
     #[arg(long)]
     pub detailed_exitcode: bool,
-    /// Show a unified diff of the affected customer records.
+    /// Show a unified diff of the affected customer and subscriber records (masked).
     #[arg(long)]
     pub diff: bool,
     /// Show every row of the table (default: the first 100 per action).
@@ -255,7 +259,7 @@ pub struct ApplyArgs {
     /// Do not ask for approval.
     #[arg(long)]
     pub auto_approve: bool,
-    /// Show every row of the table.
+    /// Show every row of the table (default: the first 100 per action).
     #[arg(long)]
     pub full: bool,
     /// List every manifest ID, including those the state records as settled (see `plan --refresh-all`).
@@ -267,9 +271,10 @@ pub struct ApplyArgs {
 pub struct ShowArgs {
     /// A plan saved with `plan --out`.
     pub plan: PathBuf,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Show every row of the table.
+    /// Show every row of the table (default: the first 100 per action).
     #[arg(long)]
     pub full: bool,
 }
@@ -305,6 +310,7 @@ pub struct ImportArgs {
 pub struct ReportArgs {
     /// A manifest file, or a directory of *.yaml / *.yml files.
     pub manifest: PathBuf,
+    /// Output format (with json and csv, the header lines and the summary go to stderr).
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
     /// Exit 2 when any entry is overdue.
