@@ -85,6 +85,10 @@ fn only_the_literal_yes_approves() {
             stderr.contains("Delete 2 customers from store demo42? There is no undo."),
             "{stderr}"
         );
+        assert!(
+            stderr.contains("  Enter a value: \n"),
+            "piped input is not echoed, so the prompt's line is ended: {stderr}"
+        );
         if approved {
             assert_eq!(output.status.code(), Some(0), "{answer:?}: {output:?}");
             assert_eq!(deletes(&sim).len(), 1);

@@ -6,7 +6,7 @@ mod view;
 
 pub(super) use view::{Terminal, listed_line};
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -126,6 +126,11 @@ impl Approver for Prompt {
             match answered.recv_timeout(Duration::from_millis(50)) {
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Ok(Ok((n, line))) if n > 0 => {
+                    // A terminal echoed the answer and its Enter; piped input did not, so end the
+                    // prompt's line before anything else is printed.
+                    if !std::io::stdin().is_terminal() {
+                        eprintln!();
+                    }
                     return if line.trim() == "yes" {
                         Approval::Approved
                     } else {
