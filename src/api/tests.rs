@@ -1247,6 +1247,7 @@ fn error_messages_say_what_where_and_what_to_do() {
             attempts: 10,
             last_status: Some(503),
             last: "HTTP 503 \"Service Unavailable\"".into(),
+            may_have_acted: true,
         },
     ];
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
