@@ -887,3 +887,78 @@ fn an_unknown_outcome_that_cannot_be_listed_stays_open_for_the_next_run() {
         .assert()
         .success();
 }
+
+/// A store whose DELETE, once carried out, leaves a directory where the state file goes, so the
+/// state cannot be saved until the test removes it.
+struct StateBreaksAfterDelete<'a> {
+    inner: &'a MemoryStore,
+    state: std::path::PathBuf,
+}
+
+impl bcprune::apply::store::Store for StateBreaksAfterDelete<'_> {
+    fn api_host(&self) -> String {
+        bcprune::apply::store::Store::api_host(self.inner)
+    }
+
+    fn requests_sent(&self) -> u64 {
+        bcprune::apply::store::Store::requests_sent(self.inner)
+    }
+
+    async fn list(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+    ) -> Result<bcprune::api::Live, bcprune::api::ApiError> {
+        bcprune::apply::store::Store::list(self.inner, resource, ids).await
+    }
+
+    async fn delete(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+    ) -> Result<(), bcprune::api::DeleteError> {
+        let result = bcprune::apply::store::Store::delete(self.inner, resource, ids).await;
+        std::fs::create_dir(&self.state).expect("a directory where the state goes");
+        result
+    }
+}
+
+#[test]
+fn an_unknown_outcome_listed_gone_whose_state_save_fails_stays_open_for_the_next_run() {
+    let dir = fast_dir();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(&path, mixed_manifest_yaml(&[1], &[])).expect("manifest");
+    let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+    let store = MemoryStore::new([1, 2]);
+    store.script_deletes([DeleteFault::UnknownAfter]);
+    let request = request(dir.path(), manifest, 10, 1);
+    let breaking = StateBreaksAfterDelete {
+        inner: &store,
+        state: request.state_path.clone(),
+    };
+    let runtime = runtime();
+    let outcome = runtime.block_on(apply::run(
+        &request,
+        &breaking,
+        &Quiet,
+        &Approval::Approved,
+        &Interrupt::default(),
+    ));
+    assert_eq!(outcome.exit(), Exit::Partial, "{outcome:?}");
+    assert_eq!(store.deleted(Resource::Customer), BTreeSet::from([1]));
+    // The verification found customer 1 gone, but the state recording it could not be saved: the
+    // intent must stay open, or no later run ever records this deletion.
+    std::fs::remove_dir(&request.state_path).expect("remove the directory");
+    let open = bcprune::audit::unfinished_intents(&request.audit_path).expect("audit log");
+    assert_eq!(open.len(), 1, "the DELETE's intent stays open: {open:?}");
+    let again = run_unlocked(&runtime, &request, &store);
+    assert_eq!(again.exit(), Exit::Success, "{again:?}");
+    assert_eq!(
+        recorded_as(&request.state_path),
+        (
+            (BTreeSet::from([1]), BTreeSet::new()),
+            (BTreeSet::from([1]), BTreeSet::new())
+        ),
+        "the next run records the deletion the store did"
+    );
+}

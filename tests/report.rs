@@ -323,3 +323,23 @@ fn an_apply_with_nothing_to_delete_records_what_it_found_absent_once() {
     let again = read_json(&ws.path().join("bcprune.state.json"));
     assert_eq!(again["serial"], 1);
 }
+
+#[test]
+fn a_state_of_another_store_is_refused_not_reported_as_erasures() {
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "m/requests.yaml",
+        "version: 1\nstore_hash: other99\nabsent:\n  - id: 1\n    reason: \"GDPR 1\"\n",
+    );
+    let mut state = State::new("acme42", "00");
+    state.record_deleted(1, ts("2026-10-11T09:00:00Z"), "run-1", None, true);
+    state
+        .save(&ws.path().join("m/bcprune.state.json"))
+        .expect("save");
+    // Customer 1 of store acme42 was erased; customer 1 of other99 is another person.
+    report(&manifest, "2026-12-01")
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("erased").not())
+        .stderr(predicate::str::contains("acme42").and(predicate::str::contains("other99")));
+}

@@ -487,6 +487,8 @@ impl Client {
         let mut unreachable = 0usize;
         let mut rate_limited_in_a_row = 0u32;
         let mut attempt = 0u32;
+        // Whether any attempt may have been carried out (5xx, timeout, connection lost after sending).
+        let mut may_have_acted = false;
         loop {
             attempt += 1;
             let (wait, last_status, last) = match self.attempt(&method, &url, label, body_cap).await
@@ -507,6 +509,7 @@ impl Client {
                 }
                 Outcome::Retry(status, last) => {
                     rate_limited_in_a_row = 0;
+                    may_have_acted = true;
                     (
                         Some(backoff.next_wait().min(self.retry.max_wait)),
                         status,
@@ -531,6 +534,7 @@ impl Client {
                         attempt,
                         last_status,
                         &last,
+                        may_have_acted,
                     ));
                 }
             };

@@ -86,6 +86,9 @@ pub enum ApiError {
         last_status: Option<u16>,
         /// What went wrong the last time.
         last: String,
+        /// Whether an attempt was answered with a 5xx, timed out or lost its connection after being
+        /// sent: the store may have carried the request out, whatever the last attempt got.
+        may_have_acted: bool,
     },
 }
 
@@ -125,12 +128,14 @@ impl ApiError {
         attempts: u32,
         last_status: Option<u16>,
         last: &str,
+        may_have_acted: bool,
     ) -> ApiError {
         ApiError::RetriesExhausted {
             request: scrub.text(request),
             attempts,
             last_status,
             last: scrub.text(last),
+            may_have_acted,
         }
     }
 
@@ -173,11 +178,13 @@ impl ApiError {
                 attempts,
                 last_status,
                 last,
+                may_have_acted,
             } => ApiError::RetriesExhausted {
                 request: f(&request),
                 attempts,
                 last_status,
                 last: f(&last),
+                may_have_acted,
             },
         }
     }

@@ -34,11 +34,11 @@ pub enum DeleteError {
         status: Option<u16>,
         message: String,
     },
-    /// Provably not carried out (the last attempt was refused a connection or rate limited): nothing was
+    /// Provably not carried out (every attempt was refused a connection or rate limited): nothing was
     /// deleted by this request; other batches may still go through.
     #[error("{message}")]
     NotDone { message: String },
-    /// May have been carried out (a 5xx, a timeout or a connection lost after sending, on the last
+    /// May have been carried out (a 5xx, a timeout or a connection lost after sending, on any
     /// attempt): the IDs must be listed again before anything is recorded.
     #[error("{message}")]
     Unknown { message: String },
@@ -80,6 +80,12 @@ impl DeleteError {
                 status: None,
                 message,
             },
+            // An earlier attempt may have been carried out: a later 429 or refused connection proves
+            // only that the later attempt was not.
+            ApiError::RetriesExhausted {
+                may_have_acted: true,
+                ..
+            } => DeleteError::Unknown { message },
             ApiError::RetriesExhausted {
                 last_status: Some(429),
                 ..
@@ -134,6 +140,7 @@ mod tests {
             attempts: 3,
             last_status,
             last: last.into(),
+            may_have_acted: false,
         }
     }
 

@@ -1247,6 +1247,7 @@ fn error_messages_say_what_where_and_what_to_do() {
             attempts: 10,
             last_status: Some(503),
             last: "HTTP 503 \"Service Unavailable\"".into(),
+            may_have_acted: true,
         },
     ];
     let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -1926,4 +1927,29 @@ async fn subscribers_by_email_asks_once_per_form_of_the_address() {
         .expect_err("empty");
     assert!(matches!(error, ApiError::Config(_)));
     assert_eq!(server.count(), 3, "nothing sent for an empty address");
+}
+
+#[tokio::test]
+async fn a_delete_whose_first_attempt_may_have_acted_stays_unknown_when_later_attempts_are_429() {
+    // The first attempt gets a 503 (the store may have carried it out); every retry is rate limited
+    // until the attempts run out. The last answer being a 429 proves only that the *last* attempt was
+    // not carried out: the outcome of the DELETE is unknown, so apply must list again, not fail it.
+    let server = Server::start(|_: &Seen, n| {
+        if n == 0 {
+            Reply::json(503, json!({"title": "Service Unavailable"}))
+        } else {
+            Reply::status(429).with("x-rate-limit-time-reset-ms", "1")
+        }
+    })
+    .await;
+    let error = bounded(client(&server).delete(&[1]))
+        .await
+        .expect_err("gives up");
+    let what = DeleteError::from_api(error);
+    assert!(
+        matches!(what, DeleteError::Unknown { .. }),
+        "an earlier attempt may have deleted: {what:?}"
+    );
+    assert!(what.may_have_deleted());
+    assert_eq!(server.count(), 4);
 }

@@ -600,14 +600,19 @@ async fn verify<S: Store>(
             .collect();
         records.remember(resource, &ids, true);
     }
-    match records.save(view) {
-        Ok(serial) => report.state_serial = serial,
+    let saved = match records.save(view) {
+        Ok(serial) => {
+            report.state_serial = serial;
+            true
+        }
         Err(err) => {
             report.fatal.get_or_insert(err.to_string());
+            false
         }
-    }
-    // The unknown outcomes are settled now that the state records them: close their intents.
-    for (intent, (resource, ids)) in &unknown {
+    };
+    // The unknown outcomes are settled now that the state records them: close their intents. If the
+    // state could not be saved they stay open, so the next run lists them again and records them.
+    for (intent, (resource, ids)) in unknown.iter().filter(|_| saved) {
         let settled: Vec<u32> = ids
             .iter()
             .copied()

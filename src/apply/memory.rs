@@ -153,6 +153,7 @@ impl Store for MemoryStore {
                 attempts: 1,
                 last_status: Some(503),
                 last: "injected listing failure".into(),
+                may_have_acted: false,
             });
         }
         let records = inner.records.get(&resource);

@@ -26,6 +26,10 @@ pub fn run(
     super::common::log_files(&manifest);
     let files = settings.files(&args.manifest);
     let state = crate::state::State::load(&files.state)?;
+    // Another store's state would report its deletions as this store's erasures (IDs are per store).
+    if let (Some(state), Some(store_hash)) = (&state, &manifest.store_hash) {
+        state.check_store(&files.state, store_hash)?;
+    }
     let audit = AuditInfo::read(&files.audit_log, state.as_ref());
     let report = report::compute(
         &manifest,
