@@ -286,6 +286,32 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
         }
     }
 
+    /// Look a mapping key up in its table. An unknown key (with a suggestion) or a key already set in this
+    /// mapping (naming where) is reported and its value skipped: `None`, go on with the next key.
+    fn known_key<K: Copy>(
+        &mut self,
+        table: &[(&'static str, K)],
+        name: &str,
+        key_mark: Marker,
+        seen: &mut [Option<Location>],
+        context: &str,
+    ) -> Step<Option<K>> {
+        let Some((slot, key)) = lookup(table, name) else {
+            let message = unknown_key(name, &names(table), context);
+            self.error(key_mark, message);
+            self.skip_value()?;
+            return Ok(None);
+        };
+        if let Some(first) = &seen[slot] {
+            let message = format!("duplicate key `{name}`: it is already set at {first}");
+            self.error(key_mark, message);
+            self.skip_value()?;
+            return Ok(None);
+        }
+        seen[slot] = Some(self.location(key_mark));
+        Ok(Some(key))
+    }
+
     fn top_mapping(&mut self, start: Marker, parsed: &mut ParsedFile) -> Step<()> {
         let mut seen: [Option<Location>; TOP_KEYS.len()] = Default::default();
         loop {
@@ -296,20 +322,10 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
             let Some(name) = self.key(event, key_mark)? else {
                 continue;
             };
-            let Some((slot, key)) = lookup(&TOP_KEYS, &name) else {
-                let message =
-                    unknown_key(&name, &names(&TOP_KEYS), "at the top level of a manifest");
-                self.error(key_mark, message);
-                self.skip_value()?;
+            let context = "at the top level of a manifest";
+            let Some(key) = self.known_key(&TOP_KEYS, &name, key_mark, &mut seen, context)? else {
                 continue;
             };
-            if let Some(first) = &seen[slot] {
-                let message = format!("duplicate key `{name}`: it is already set at {first}");
-                self.error(key_mark, message);
-                self.skip_value()?;
-                continue;
-            }
-            seen[slot] = Some(self.location(key_mark));
             let (value, value_mark) = self.next()?;
             match key {
                 TopKey::Version => self.version(value, value_mark, key_mark)?,
@@ -617,20 +633,12 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
             let Some(name) = self.key(event, key_mark)? else {
                 continue;
             };
-            let Some((slot, entry_key)) = lookup(&ENTRY_KEYS, &name) else {
-                let message =
-                    unknown_key(&name, &names(&ENTRY_KEYS), &format!("in an `{key}` entry"));
-                self.error(key_mark, message);
-                self.skip_value()?;
+            let context = format!("in an `{key}` entry");
+            let Some(entry_key) =
+                self.known_key(&ENTRY_KEYS, &name, key_mark, &mut seen, &context)?
+            else {
                 continue;
             };
-            if let Some(first) = &seen[slot] {
-                let message = format!("duplicate key `{name}`: it is already set at {first}");
-                self.error(key_mark, message);
-                self.skip_value()?;
-                continue;
-            }
-            seen[slot] = Some(self.location(key_mark));
             let (value, value_mark) = self.next()?;
             let mark = Self::value_mark(&value, value_mark, key_mark);
             match (entry_key, value) {
