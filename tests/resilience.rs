@@ -154,11 +154,7 @@ fn sigkill_mid_run_leaves_a_true_state_and_a_rerun_finishes() {
             "state claims {id} deleted but it exists"
         );
     }
-    bcprune()
-        .args(["audit", "verify", "--log"])
-        .arg(ws.path().join("bcprune.audit.jsonl"))
-        .assert()
-        .success();
+    assert_audit_intact(&ws.path().join("bcprune.audit.jsonl"));
 
     // The re-run takes over the dead process's lock, reconciles and finishes.
     bcprune_at(&sim)
@@ -212,11 +208,7 @@ fn ctrl_c_finishes_in_flight_batches_and_exits_130() {
         .filter(|id| !live.contains(id))
         .collect();
     assert_eq!(recorded, gone, "the state matches the store");
-    bcprune()
-        .args(["audit", "verify", "--log"])
-        .arg(ws.path().join("bcprune.audit.jsonl"))
-        .assert()
-        .success();
+    assert_audit_intact(&ws.path().join("bcprune.audit.jsonl"));
 }
 
 /// Lines a child writes to stderr, collected by a thread as they come.
@@ -317,12 +309,7 @@ fn a_second_ctrl_c_stops_at_once_with_a_valid_state_and_no_lock() {
         "the lock is released"
     );
     let log = ws.path().join("bcprune.audit.jsonl");
-    bcprune()
-        .args(["audit", "verify", "--log"])
-        .arg(&log)
-        .assert()
-        .success();
-    let text = std::fs::read_to_string(&log).expect("log");
+    let text = assert_audit_intact(&log);
     assert!(text.contains("stopped at once"), "{text}");
 
     // The next apply settles the abandoned batch and finishes.
@@ -389,12 +376,7 @@ fn sigterm_is_handled_as_ctrl_c() {
         "the lock is released"
     );
     let log = ws.path().join("bcprune.audit.jsonl");
-    bcprune()
-        .args(["audit", "verify", "--log"])
-        .arg(&log)
-        .assert()
-        .success();
-    let text = std::fs::read_to_string(&log).expect("log");
+    let text = assert_audit_intact(&log);
     assert!(text.contains("\"event\":\"apply_finished\""), "{text}");
 }
 
@@ -852,11 +834,7 @@ fn sigkill_with_subscribers_in_flight_then_a_rerun_ends_exact() {
         "the final state lists every deletion"
     );
     assert_no_collection_delete(&sim);
-    bcprune()
-        .args(["audit", "verify", "--log"])
-        .arg(ws.path().join("bcprune.audit.jsonl"))
-        .assert()
-        .success();
+    assert_audit_intact(&ws.path().join("bcprune.audit.jsonl"));
     bcprune_at(&sim)
         .args(["plan", "--refresh-all", "--detailed-exitcode"])
         .arg(&manifest)

@@ -181,3 +181,14 @@ pub fn assert_no_collection_delete(sim: &SimServer) {
             .collect::<Vec<_>>()
     );
 }
+
+/// `bcprune audit verify --log LOG` succeeds (the hash chain is intact); the log's text, for further checks.
+#[track_caller]
+pub fn assert_audit_intact(log: &Path) -> String {
+    bcprune()
+        .args(["audit", "verify", "--log"])
+        .arg(log)
+        .assert()
+        .success();
+    std::fs::read_to_string(log).expect("read the audit log")
+}
