@@ -6,7 +6,7 @@ use crate::Resource;
 use crate::api::{ApiError, Live};
 use crate::manifest::Manifest;
 use crate::plan::Change;
-use crate::state::State;
+use crate::state::Settled;
 
 use super::store::Store;
 
@@ -20,13 +20,13 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// Every manifest ID, except (unless `refresh_all`) those `state` records as settled. IDs are
-    /// never reused, so a settled ID can only be found absent again; an unverified record is not
-    /// settled and is listed again.
-    pub fn of_manifest(manifest: &Manifest, state: Option<&State>, refresh_all: bool) -> Scope {
+    /// Every manifest ID, except (unless `refresh_all`) those the state `settled` records as settled.
+    /// IDs are never reused, so a settled ID can only be found absent again; an unverified record is
+    /// not settled and is listed again.
+    pub fn of_manifest(manifest: &Manifest, settled: Option<&Settled>, refresh_all: bool) -> Scope {
         let mut scope = Scope::default();
         for (resource, entry) in manifest.entries() {
-            let settled = state.is_some_and(|s| s.is_settled(resource, entry.id));
+            let settled = settled.is_some_and(|s| s.contains(resource, entry.id));
             if settled && !refresh_all {
                 scope.not_listed += 1;
             } else {
@@ -67,15 +67,15 @@ impl Scope {
         list_all(store, &self.customers, &self.subscribers).await
     }
 
-    /// How many IDs `state` records as settled that `live` lists again (found by a full refresh).
-    pub fn reappeared(manifest: &Manifest, state: Option<&State>, live: &Live) -> usize {
-        let Some(state) = state else {
+    /// How many IDs the state records as settled that `live` lists again (found by a full refresh).
+    pub fn reappeared(manifest: &Manifest, settled: Option<&Settled>, live: &Live) -> usize {
+        let Some(settled) = settled else {
             return 0;
         };
         manifest
             .entries()
             .filter(|(resource, e)| {
-                state.is_settled(*resource, e.id) && live.contains(*resource, e.id)
+                settled.contains(*resource, e.id) && live.contains(*resource, e.id)
             })
             .count()
     }

@@ -288,9 +288,10 @@ async fn locked<S: Store>(
 
     // The plan to approve: made now, or the saved one re-checked against the store. Only what the
     // state does not record as settled is listed (PRODUCT §11), unless --refresh-all.
+    let settled = state.as_ref().map(State::settled);
     let scope = match &request.saved {
         Some(saved) => Scope::of_saved(&saved.plan.changes),
-        None => Scope::of_manifest(manifest, state.as_ref(), request.refresh_all),
+        None => Scope::of_manifest(manifest, settled.as_ref(), request.refresh_all),
     };
     let live = match unless_interrupted(interrupt, scope.list(store)).await {
         None => return Outcome::Interrupted,
@@ -299,7 +300,7 @@ async fn locked<S: Store>(
     };
     let reappeared = match &request.saved {
         Some(saved) => saved.plan.changes.iter().filter(|c| c.reappeared).count(),
-        None => Scope::reappeared(manifest, state.as_ref(), &live),
+        None => Scope::reappeared(manifest, settled.as_ref(), &live),
     };
     view.listed(&scope.listed(reappeared), store_hash, store.requests_sent());
     let (plan, vanished) = match &request.saved {
@@ -327,7 +328,7 @@ async fn locked<S: Store>(
             (plan, vanished.into_iter().collect::<Vec<_>>())
         }
         None => (
-            plan::compute_incremental(manifest, &live, state.as_ref(), request.refresh_all),
+            plan::compute_incremental(manifest, &live, settled.as_ref(), request.refresh_all),
             Vec::new(),
         ),
     };

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::api::{ApiError, Client, ClientConfig};
 use crate::manifest::{self, Manifest};
 use crate::plan::StateRef;
-use crate::state::State;
+use crate::state::Summary;
 
 use super::error::CliError;
 use super::settings::Settings;
@@ -129,9 +129,9 @@ pub fn client(settings: &Settings, store_hash: &str) -> Result<Client, CliError>
     Client::new(config).map_err(CliError::Client)
 }
 
-/// Load the state file (if any) and check it belongs to the target store.
-pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<State>, CliError> {
-    let state = State::load(path)?;
+/// What a plan needs of the state file (if any), checked to belong to the target store.
+pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<Summary>, CliError> {
+    let state = Summary::load(path)?;
     if let Some(state) = &state {
         state.check_store(path, store_hash)?;
     }
@@ -139,7 +139,7 @@ pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<State>, CliErr
 }
 
 /// The lineage and serial a plan records.
-pub fn state_ref(state: Option<&State>) -> Option<StateRef> {
+pub fn state_ref(state: Option<&Summary>) -> Option<StateRef> {
     state.map(|s| StateRef {
         lineage: s.lineage.to_string(),
         serial: s.serial,

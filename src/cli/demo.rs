@@ -149,7 +149,8 @@ fn plan_now(
     let manifest = common::load_manifest(path)?;
     common::note(manifest.summary());
     let state = common::load_state(&path.join(common::STATE_FILE), DEMO_STORE)?;
-    let scope = Scope::of_manifest(&manifest, state.as_ref(), false);
+    let settled = state.as_ref().map(|s| &s.settled);
+    let scope = Scope::of_manifest(&manifest, settled, false);
     let live = runtime
         .block_on(scope.list(client))
         .map_err(CliError::List)?;
@@ -158,7 +159,7 @@ fn plan_now(
             .trim_end_matches('\n'),
     );
     common::note("");
-    let planned = plan::compute_incremental(&manifest, &live, state.as_ref(), false);
+    let planned = plan::compute_incremental(&manifest, &live, settled, false);
     let options = render::TableOptions {
         full: false,
         colour: common::stdout_color(no_color),

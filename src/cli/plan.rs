@@ -39,14 +39,15 @@ pub fn make(
     common::note(manifest.summary());
     let store_hash = common::store_hash(settings, &manifest)?;
     let state = common::load_state(&files.state, &store_hash)?;
+    let settled = state.as_ref().map(|s| &s.settled);
     let client = common::client(settings, &store_hash)?;
     let runtime = common::runtime()?;
     // The same listing apply makes: both resources, only what the state does not settle (PRODUCT §11).
-    let scope = Scope::of_manifest(&manifest, state.as_ref(), refresh_all);
+    let scope = Scope::of_manifest(&manifest, settled, refresh_all);
     let live = runtime
         .block_on(scope.list(&client))
         .map_err(CliError::List)?;
-    let plan = plan::compute_incremental(&manifest, &live, state.as_ref(), refresh_all);
+    let plan = plan::compute_incremental(&manifest, &live, settled, refresh_all);
     let reappeared = plan.changes.iter().filter(|c| c.reappeared).count();
     let requests = common::requests_sent(&client);
     common::note(

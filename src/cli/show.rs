@@ -63,7 +63,7 @@ fn offline_warnings(settings: &Settings, saved: &SavedPlan) -> Vec<String> {
         }
     };
     let state_path = common::state_path(settings, manifest_path);
-    let state = match crate::state::State::load(&state_path) {
+    let state = match crate::state::Summary::load(&state_path) {
         Ok(state) => state,
         Err(e) => return vec![format!("the state file cannot be read: {e}")],
     };

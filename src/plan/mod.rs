@@ -11,7 +11,7 @@ use crate::Resource;
 use crate::api::Live;
 use crate::manifest::{AbsentEntry, Manifest};
 use crate::mask;
-use crate::state::State;
+use crate::state::Settled;
 
 pub mod file;
 
@@ -142,21 +142,21 @@ pub fn compute(manifest: &Manifest, live: &Live) -> Plan {
     compute_incremental(manifest, live, None, true)
 }
 
-/// [`compute`] for a listing that skipped the IDs `state` records as settled (PRODUCT §11), unless
+/// [`compute`] for a listing that skipped the IDs the state records as `settled` (PRODUCT §11), unless
 /// `refresh_all`: a settled ID is then `absent` with `recorded: true` (it was not listed, so `live`
 /// says nothing about it). With `refresh_all` every ID was listed; a settled ID found present again is
 /// deleted with `reappeared: true`.
 pub fn compute_incremental(
     manifest: &Manifest,
     live: &Live,
-    state: Option<&State>,
+    settled: Option<&Settled>,
     refresh_all: bool,
 ) -> Plan {
     let mut changes: Vec<Change> = manifest
         .entries()
         .map(|(resource, entry)| {
             let absent = Change::absent(resource, entry, manifest);
-            let settled = state.is_some_and(|s| s.is_settled(resource, entry.id));
+            let settled = settled.is_some_and(|s| s.contains(resource, entry.id));
             if settled && !refresh_all {
                 return Change {
                     recorded: true,
@@ -433,8 +433,9 @@ mod tests {
     #[test]
     fn settled_ids_are_recorded_and_a_refresh_finds_them_reappeared() {
         let m = manifest(&[1, 2], &[]);
-        let mut state = State::new("acme", "0".repeat(64));
+        let mut state = crate::state::State::new("acme", "0".repeat(64));
         state.record_deleted(1, jiff::Timestamp::UNIX_EPOCH, "r", None, true);
+        let state = state.settled();
         // Incremental: 1 was not listed (so `live` says nothing about it).
         let plan = compute_incremental(&m, &live(&[2]), Some(&state), false);
         let one = plan.changes.iter().find(|c| c.id == 1).expect("change");

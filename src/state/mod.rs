@@ -14,6 +14,8 @@
 //! [`lock`] keeps two applies from writing the same state at once.
 
 pub mod lock;
+mod scan;
+mod summary;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -28,6 +30,7 @@ use crate::Resource;
 pub use lock::{
     Acquired, Lock, LockError, LockHolder, UnlockError, describe_takeover, force_unlock,
 };
+pub use summary::{Settled, Summary};
 
 /// The state file format version this bcprune reads and writes.
 pub const STATE_VERSION: u32 = 1;
@@ -452,14 +455,6 @@ impl State {
         self.deleted_record(id).is_some()
     }
 
-    /// Whether `resource` `id` is known to be gone for good: deleted by bcprune and verified, or found
-    /// absent by an apply. IDs are never reused, so such an ID need not be listed again (PRODUCT.md §11).
-    pub fn is_settled(&self, resource: Resource, id: u32) -> bool {
-        self.deleted_record_as(resource, id)
-            .is_some_and(|r| r.verified)
-            || self.absent_record(resource, id).is_some()
-    }
-
     /// Take an unverified customer record out again: [`State::forget_as`] for a customer.
     pub fn forget(&mut self, id: CustomerId) {
         self.forget_as(Resource::Customer, id);
@@ -510,15 +505,20 @@ impl State {
     /// Check that this state (read from `path`) belongs to `target_store`; an error naming both stores and
     /// what to do otherwise. Using another store's state would mix up two stores' deletion records.
     pub fn check_store(&self, path: &Path, target_store: &str) -> Result<(), StateError> {
-        if self.store_hash == target_store {
-            Ok(())
-        } else {
-            Err(StateError::StoreMismatch {
-                path: path.to_path_buf(),
-                state_store: self.store_hash.clone(),
-                target_store: target_store.to_string(),
-            })
-        }
+        check_store(&self.store_hash, path, target_store)
+    }
+}
+
+/// [`State::check_store`] for a state of store `state_store`.
+fn check_store(state_store: &str, path: &Path, target_store: &str) -> Result<(), StateError> {
+    if state_store == target_store {
+        Ok(())
+    } else {
+        Err(StateError::StoreMismatch {
+            path: path.to_path_buf(),
+            state_store: state_store.to_string(),
+            target_store: target_store.to_string(),
+        })
     }
 }
 
@@ -875,8 +875,8 @@ mod tests {
         assert_eq!(state.deleted[0].resource, Resource::Customer);
         assert!(state.absent.is_empty());
         assert_eq!(state.audit_head, None);
-        assert!(state.is_settled(Resource::Customer, 7));
-        assert!(!state.is_settled(Resource::Subscriber, 7));
+        assert!(state.settled().contains(Resource::Customer, 7));
+        assert!(!state.settled().contains(Resource::Subscriber, 7));
         // Saving it again writes no new keys for what it does not have: the git diff is the serial line.
         let text = state.to_pretty_json().expect("json");
         assert!(
@@ -892,9 +892,9 @@ mod tests {
         state.record_deleted(17, at, "run", None, true);
         assert_eq!(state.unverified(Resource::Subscriber), [17]);
         assert!(state.unverified_ids().is_empty());
-        assert!(state.is_settled(Resource::Customer, 17));
+        assert!(state.settled().contains(Resource::Customer, 17));
         assert!(
-            !state.is_settled(Resource::Subscriber, 17),
+            !state.settled().contains(Resource::Subscriber, 17),
             "unverified is not settled"
         );
         state.forget_as(Resource::Subscriber, 17);
