@@ -854,6 +854,42 @@ fn a_delete_that_acts_then_answers_500_is_settled_by_listing_again() {
     );
 }
 
+/// The first attempt deleted and got a 500; the retry was refused. The refusal says nothing about
+/// the first attempt: the outcome is unknown and settled by listing, never "nothing was deleted".
+#[test]
+fn a_delete_that_acts_then_is_refused_on_retry_is_settled_by_listing_again() {
+    for (resource, refusal) in [("customers", 422), ("customers", 403), ("subscribers", 422)] {
+        let sim = people(20, 20);
+        sim.faults().act_then_refuse(500, refusal);
+        let ws = Workspace::new();
+        let yaml = if resource == "customers" {
+            manifest_yaml(&[1, 2, 3], "")
+        } else {
+            "version: 1\nabsent: []\nabsent_subscribers:\n  - 1\n".to_string()
+        };
+        let manifest = ws.write("m.yaml", yaml);
+        let gone = if resource == "customers" {
+            "Verified: 3 customers are gone."
+        } else {
+            "Verified: 1 subscriber is gone."
+        };
+        apply_auto(&sim, &manifest, &[])
+            .code(0)
+            .stdout(contains(gone));
+        let expected = if resource == "customers" {
+            vec![(1, true), (2, true), (3, true)]
+        } else {
+            vec![(1, true)]
+        };
+        assert_eq!(
+            state_deleted(&ws.path().join("bcprune.state.json")),
+            expected,
+            "{resource} after a {refusal}"
+        );
+        assert_audit_intact(&ws.path().join("bcprune.audit.jsonl"));
+    }
+}
+
 #[test]
 fn an_unknown_outcome_that_cannot_be_listed_stays_open_for_the_next_run() {
     let sim = store(20);

@@ -494,6 +494,13 @@ impl Client {
             let (wait, last_status, last) = match self.attempt(&method, &url, label, body_cap).await
             {
                 Outcome::Done(status, body) => return Ok((status, body)),
+                // A refusal of a retried DELETE says nothing of the attempt that may have acted.
+                Outcome::Fatal(error) if may_have_acted && method == Method::DELETE => {
+                    return Err(ApiError::RefusedAfterUnknown {
+                        attempts: attempt,
+                        then: Box::new(error),
+                    });
+                }
                 Outcome::Fatal(error) => return Err(error),
                 Outcome::RateLimited(header_wait, last) => {
                     rate_limited_in_a_row += 1;

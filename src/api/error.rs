@@ -90,6 +90,20 @@ pub enum ApiError {
         /// sent: the store may have carried the request out, whatever the last attempt got.
         may_have_acted: bool,
     },
+
+    /// A DELETE whose earlier attempt may have been carried out (a 5xx, a timeout, a connection lost
+    /// after sending) got `then` on a retry. `then` speaks only of the retry: whether the store deleted
+    /// the records is unknown until they are listed again.
+    #[error(
+        "{then}; an earlier attempt of the same request got no clear answer and may have been carried \
+         out (attempt {attempts} was the last)"
+    )]
+    RefusedAfterUnknown {
+        /// How many attempts were made.
+        attempts: u32,
+        /// What the last attempt got.
+        then: Box<ApiError>,
+    },
 }
 
 impl ApiError {
@@ -186,6 +200,10 @@ impl ApiError {
                 last: f(&last),
                 may_have_acted,
             },
+            ApiError::RefusedAfterUnknown { attempts, then } => ApiError::RefusedAfterUnknown {
+                attempts,
+                then: Box::new(then.map_text(f)),
+            },
         }
     }
 
@@ -197,6 +215,7 @@ impl ApiError {
                 Some(*status)
             }
             ApiError::RetriesExhausted { last_status, .. } => *last_status,
+            ApiError::RefusedAfterUnknown { then, .. } => then.status(),
             _ => None,
         }
     }

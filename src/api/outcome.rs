@@ -3,7 +3,8 @@
 //!
 //! HTTP stays in `api`: [`DeleteError::from_api`] is the one place that reads statuses (413/414, 422 and
 //! its `errors` keys, other 4xx) and retry outcomes (429 or a refused connection: provably not carried
-//! out; a 5xx, a timeout or a dropped connection: perhaps carried out). Every delete endpoint (the bulk
+//! out; a 5xx, a timeout or a dropped connection: perhaps carried out, whatever a retry then got, even
+//! a refusal). Every delete endpoint (the bulk
 //! customers DELETE, and the per-ID subscriber DELETE to come) goes through it, so apply's bookkeeping
 //! never depends on which request was sent.
 
@@ -95,9 +96,9 @@ impl DeleteError {
                 ref last,
                 ..
             } if last.starts_with(CONNECT_FAILED) => DeleteError::NotDone { message },
-            ApiError::RetriesExhausted { .. } | ApiError::InvalidResponse { .. } => {
-                DeleteError::Unknown { message }
-            }
+            ApiError::RetriesExhausted { .. }
+            | ApiError::InvalidResponse { .. }
+            | ApiError::RefusedAfterUnknown { .. } => DeleteError::Unknown { message },
         }
     }
 
@@ -197,6 +198,14 @@ mod tests {
                 "the request failed: connection closed before message completed",
             ),
             exhausted(Some(200), "HTTP 200 but the body was cut off: …"),
+            ApiError::RefusedAfterUnknown {
+                attempts: 2,
+                then: Box::new(status(422, &[("1", "not found")])),
+            },
+            ApiError::RefusedAfterUnknown {
+                attempts: 2,
+                then: Box::new(status(403, &[])),
+            },
         ];
         for error in unknown {
             let what = DeleteError::from_api(error);

@@ -23,6 +23,9 @@ pub(crate) struct FaultState {
     pub fail_deletes: Option<u16>,
     pub lying_deletes: bool,
     pub fail_after_delete: Option<u16>,
+    /// Armed by [`Faults::act_then_refuse`]: once a DELETE has acted and answered
+    /// `fail_after_delete`, every later DELETE answers this and deletes nothing.
+    pub then_fail_deletes: Option<u16>,
     pub fail_next: Option<(u32, u16)>,
     pub hostile: Option<Hostile>,
     pub drop_after_delete: bool,
@@ -77,6 +80,15 @@ impl Faults {
     /// For a subscriber, the per-ID and the collection DELETE alike.
     pub fn fail_after_delete(&self, status: Option<u16>) {
         lock(&self.state).fail_after_delete = status;
+    }
+
+    /// The next DELETE deletes as asked and answers `acted` (a 500, say); every DELETE after it
+    /// deletes nothing and answers `then` (a 422, a 403): a retry refused although the first attempt
+    /// was carried out, so a client that believes the last answer thinks nothing was deleted.
+    pub fn act_then_refuse(&self, acted: u16, then: u16) {
+        let mut state = lock(&self.state);
+        state.fail_after_delete = Some(acted);
+        state.then_fail_deletes = Some(then);
     }
 
     /// Make DELETE delete as asked and then close the connection without any answer (the client sees

@@ -766,6 +766,14 @@ pub(super) fn after_delete(shared: &Shared, faults: &FaultState, deleted: Vec<u3
     {
         lock(&shared.faults.state).fail_gets = Some(status);
     }
+    if faults.fail_after_delete.is_some()
+        && let Some(then) = faults.then_fail_deletes
+    {
+        let mut state = lock(&shared.faults.state);
+        state.fail_after_delete = None;
+        state.then_fail_deletes = None;
+        state.fail_deletes = Some(then);
+    }
     let response = match faults.fail_after_delete {
         Some(status) => error(status, reason(status), TYPE_STATUS_CODES, None),
         None => empty(204),
