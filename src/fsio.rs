@@ -10,8 +10,10 @@ use std::fs::{File, Metadata};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
-/// Largest saved plan read: a plan of a million deletions is about 200 MiB of JSON.
-pub const PLAN_LIMIT: u64 = 256 * 1024 * 1024;
+/// Largest saved plan read: a plan of 100,000 deletions with reasons and `received` dates is 32 MB, so
+/// a million changes are about 320 MB (a manifest of a million recorded IDs plans a million `absent`
+/// changes); this holds about three million.
+pub const PLAN_LIMIT: u64 = 1024 * 1024 * 1024;
 /// Largest state file read: a million deletion records, each with a reason of its own, are about 215 MB
 /// (BENCHMARKS.md §6), so this holds about five million; `plan` reads it in a few MiB of memory.
 pub const STATE_LIMIT: u64 = 1024 * 1024 * 1024;
