@@ -95,6 +95,10 @@ fn only_the_literal_yes_approves() {
                 "{answer:?}: no DELETE when declined"
             );
             assert!(!ws.path().join("bcprune.state.json").exists());
+            assert!(
+                !ws.path().join("bcprune.audit.jsonl").exists(),
+                "{answer:?}: a declined first apply leaves no empty audit log"
+            );
         }
     }
 }
@@ -108,6 +112,7 @@ fn max_deletes_refuses_before_any_delete() {
         .code(3)
         .stderr(contains("allows at most 2"));
     assert!(deletes(&sim).is_empty());
+    assert!(!ws.path().join("bcprune.audit.jsonl").exists());
     // The command-line override is the reviewed escape hatch.
     apply_auto(&sim, &manifest, &["--max-deletes", "3"]).success();
     assert_eq!(deletes(&sim), vec![vec![1, 2, 3]]);

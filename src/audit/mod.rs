@@ -271,6 +271,18 @@ pub struct AuditLog {
     last_hash: String,
     actor: String,
     poisoned: bool,
+    /// Whether this open created the file: if no line is ever written, dropping the log removes it.
+    created: bool,
+}
+
+impl Drop for AuditLog {
+    /// A log this run created and never wrote a line to is not left behind: a declined or refused
+    /// first apply leaves the directory as it found it. Best effort (Windows cannot remove an open file).
+    fn drop(&mut self) {
+        if self.created && self.len == 0 {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
 }
 
 impl AuditLog {
@@ -363,6 +375,7 @@ impl AuditLog {
             last_hash: summary.last_hash,
             actor: actor(),
             poisoned: false,
+            created: !existed,
         })
     }
 
