@@ -711,3 +711,47 @@ fn apply_step_applies_the_saved_plan_and_refuses_it_once_stale() {
     );
     assert!(ws.path().join("customers/bcprune.state.json").exists());
 }
+
+#[test]
+fn report_step_puts_the_report_in_the_job_summary_unless_github_would_refuse_its_size() {
+    if !tools_present() {
+        return;
+    }
+    for (entries, whole) in [(3u32, true), (15_000, false)] {
+        let ws = Workspace::new();
+        let mut yaml = String::from("version: 1\nstore_hash: demo42\nabsent:\n");
+        for id in 1..=entries {
+            yaml.push_str(&format!(
+                "  - id: {id}\n    reason: \"GDPR erasure request, ticket {id}\"\n"
+            ));
+        }
+        let manifest = ws.write("customers/m.yaml", yaml);
+        let step = Step::new(&ws).with("BCPRUNE_MANIFEST", manifest.display().to_string());
+        let out = step.run("bash", &[&script("run.sh"), Path::new("report")]);
+        assert!(text(&out).contains("exitcode=0"), "{}", text(&out));
+        let report = std::fs::read_to_string(ws.path().join("out/report.md")).expect("report.md");
+        let last =
+            format!("Report: 0 erased, 0 unverified, 0 absent, {entries} pending, 0 overdue.");
+        assert!(report.contains(&last), "the file is whole");
+        assert_eq!(report.matches("| pending |").count(), entries as usize);
+        let summary = step.read("summary.md");
+        assert!(summary.contains(&last), "{summary}");
+        if whole {
+            assert_eq!(summary, report);
+        } else {
+            // GitHub refuses a step summary over 1 MiB: the summary says where the report is.
+            assert!(report.len() > 1024 * 1024, "{} bytes", report.len());
+            assert!(summary.len() < 64 * 1024, "{} bytes", summary.len());
+            assert!(summary.contains("markdown"), "{summary}");
+            assert!(
+                summary.starts_with("### bcprune erasure report"),
+                "{summary}"
+            );
+            assert!(
+                summary.contains("- State:") || summary.contains("- Manifest"),
+                "{summary}"
+            );
+            assert!(step.read("github_output").contains("markdown="));
+        }
+    }
+}

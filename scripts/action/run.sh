@@ -25,6 +25,21 @@ store="${BIGCOMMERCE_STORE_HASH:-}"
 
 output() { if [[ -n "${GITHUB_OUTPUT:-}" ]]; then echo "$1=$2" >> "$GITHUB_OUTPUT"; fi; }
 summary() { if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then cat "$1" >> "$GITHUB_STEP_SUMMARY"; fi; }
+# GitHub refuses a step summary over 1 MiB. A report has a row per manifest entry, so a big one goes
+# there without its table: title, provenance (state serial, audit head), the counts, and where it is.
+report_summary() {
+  local size
+  size=$(wc -c < "$1")
+  if (( size <= 1000000 )); then summary "$1"; return; fi
+  if [[ -n "${GITHUB_STEP_SUMMARY:-}" ]]; then
+    {
+      awk '/^\| Resource /{exit} {print}' "$1"
+      echo "The report has a row per manifest entry and is $size bytes, over GitHub's 1 MiB limit for a job summary. The whole report is the file in this step's \`markdown\` output; upload it as an artifact to keep it."
+      echo
+      tail -n 1 "$1"
+    } >> "$GITHUB_STEP_SUMMARY"
+  fi
+}
 finish() { output exitcode "$1"; echo "exitcode=$1"; exit 0; }
 
 no_token() {
@@ -79,7 +94,7 @@ case "$command" in
     md="$out_dir/report.md"
     "$bin" report "$manifest" --format markdown ${extra[@]+"${extra[@]}"} > "$md"
     code=$?
-    summary "$md"
+    report_summary "$md"
     output markdown "$md"
     case "$code" in
       0) ;;
