@@ -468,3 +468,44 @@ fn verbose_lists_the_manifest_files_read_in_merge_order() {
         .expect("run");
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("read manifest file"));
 }
+
+/// An apply that keeps its log elsewhere (`--audit-log`) gets the same log's head in the plan
+/// comment, as PRODUCT §10 asks, when plan is given the same flag.
+#[test]
+fn plan_reads_the_audit_head_from_the_log_apply_was_given() {
+    let sim = store(10);
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let log = ws.path().join("records").join("erasures.jsonl");
+    std::fs::create_dir_all(log.parent().expect("dir")).expect("mkdir");
+    let applied = bcprune_at(&sim)
+        .args(["apply", "--auto-approve", "--audit-log"])
+        .arg(&log)
+        .arg(&manifest)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&applied.get_output().stdout).to_string();
+    let head = stdout
+        .split(", head ")
+        .nth(1)
+        .and_then(|rest| rest.split('.').next())
+        .expect("apply prints the head")
+        .to_string();
+    let grown = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    bcprune_at(&sim)
+        .args(["plan", "--format", "markdown", "--audit-log"])
+        .arg(&log)
+        .arg(&grown)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(format!("audit head `{head}`")));
+    // Without it, plan looks beside the state, where there is no log.
+    bcprune_at(&sim)
+        .args(["plan", "--format", "markdown"])
+        .arg(&grown)
+        .assert()
+        .success()
+        .stdout(predicates::prelude::PredicateBooleanExt::not(
+            predicates::str::contains("audit head"),
+        ));
+}

@@ -346,8 +346,12 @@ fn empty_and_missing_logs() {
     assert_eq!(unfinished_intents(&path).expect("none"), []);
     let log = AuditLog::open(&path).expect("creates it");
     assert_eq!((log.last_seq(), log.last_hash()), (0, ZERO_HASH));
-    drop(log);
     assert!(path.exists());
+    drop(log);
+    assert!(!path.exists(), "a log created and never written to is not left behind");
+    std::fs::write(&path, "").expect("an empty log");
+    drop(AuditLog::open(&path).expect("opens it"));
+    assert!(path.exists(), "a log it did not create stays");
     let report = verify(&path).expect("empty is intact");
     assert_eq!(
         (report.lines, report.runs, report.last_hash.as_str()),

@@ -62,7 +62,7 @@ pub struct StoreArgs {
     /// Target store hash (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`).
     #[arg(long, env = "BIGCOMMERCE_STORE_HASH")]
     pub store_hash: Option<String>,
-    /// API base URL; requests go to {api-url}/stores/{store_hash}/v3/customers.
+    /// API base URL; requests go to {api-url}/stores/{store_hash}/v3/customers (and …/v3/customers/subscribers).
     #[arg(long, env = "BIGCOMMERCE_API_URL", default_value = DEFAULT_API_URL)]
     pub api_url: String,
     /// Requests in flight at once.
@@ -124,6 +124,9 @@ pub enum Command {
         store: StoreArgs,
         #[command(flatten)]
         state: StateArgs,
+        /// Where the markdown comment reads the audit head from (PRODUCT §10).
+        #[command(flatten)]
+        audit_log: AuditLogArgs,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -468,6 +471,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
             args,
             store,
             state,
+            audit_log,
             output,
         } => plan::run(
             &Settings {
@@ -476,6 +480,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                     output: Some(output),
                     store: Some(store),
                     state: Some(state),
+                    audit_log: Some(audit_log),
                     ..Groups::default()
                 })?
             },
