@@ -882,7 +882,10 @@ fn incremental() -> Res<()> {
         for (mode, refresh_all) in [("incremental", false), ("--refresh-all", true)] {
             if refresh_all && n > 100_000 {
                 // 4,001 GETs at 5 per second: 13 minutes of quota, the cost the incremental plan avoids.
-                println!("| {n} | {mode} | (not run: {} GETs) | | | |", (n + 10).div_ceil(250));
+                println!(
+                    "| {n} | {mode} | (not run: {} GETs) | | | |",
+                    (n + 10).div_ceil(250)
+                );
                 continue;
             }
             // A fresh quota window for each mode.

@@ -348,7 +348,10 @@ fn empty_and_missing_logs() {
     assert_eq!((log.last_seq(), log.last_hash()), (0, ZERO_HASH));
     assert!(path.exists());
     drop(log);
-    assert!(!path.exists(), "a log created and never written to is not left behind");
+    assert!(
+        !path.exists(),
+        "a log created and never written to is not left behind"
+    );
     std::fs::write(&path, "").expect("an empty log");
     drop(AuditLog::open(&path).expect("opens it"));
     assert!(path.exists(), "a log it did not create stays");

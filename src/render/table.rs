@@ -89,14 +89,15 @@ fn more(action: Action, hidden: usize) -> Row {
         Action::Delete => "more to delete",
         Action::Absent => "more already absent",
     };
+    // In the last column, so the count does not widen the columns of the rows shown.
     Row {
         action: "…".into(),
-        resource: format!("({hidden} {what})"),
+        resource: String::new(),
         id: String::new(),
         email: String::new(),
         name: String::new(),
         due: String::new(),
-        reason: String::new(),
+        reason: format!("({hidden} {what})"),
     }
 }
 
