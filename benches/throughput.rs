@@ -670,34 +670,16 @@ fn validate_one(form: &str, path: &Path) -> Res<()> {
         }
     }
     times.sort();
-    let exe = env!("CARGO_BIN_EXE_bcprune");
-    let output = std::process::Command::new("/usr/bin/time")
-        .arg("-v")
-        .arg(exe)
-        .arg("validate")
-        .arg(path)
-        .output()
-        .map_err(|e| format!("could not run /usr/bin/time -v (install GNU time): {e}"))?;
-    if !output.status.success() {
-        return Err(format!("bcprune validate failed: {output:?}").into());
-    }
-    let report = String::from_utf8_lossy(&output.stderr);
-    let field = |name: &str| {
-        report
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(name).map(str::trim).map(String::from))
-            .unwrap_or_else(|| "?".into())
-    };
+    let exe = Path::new(env!("CARGO_BIN_EXE_bcprune"));
+    let time = TimeV::run(exe, &["validate".as_ref(), path.as_os_str()])?;
+    let field = |name: &str| time.field(name);
     let wall = field("Elapsed (wall clock) time (h:mm:ss or m:ss):");
     let wall_s: f64 = wall
         .rsplit(':')
         .next()
         .and_then(|s| s.parse().ok())
         .unwrap_or(f64::NAN);
-    let rss_mib = field("Maximum resident set size (kbytes):")
-        .parse::<f64>()
-        .unwrap_or(f64::NAN)
-        / 1024.0;
+    let rss_mib = time.max_rss_mib();
     let verdict = |ok: bool| if ok { "met" } else { "MISSED" };
     println!(
         "| {form} | {bytes} | {} | {} | {wall} | {} | {} | {rss_mib:.1} | {} | {} |",
@@ -976,29 +958,46 @@ fn write_realistic_state(path: &Path, n: u32) -> Res<()> {
 
 /// Run this benchmark's child `mode` on `path` under `/usr/bin/time -v`: its wall time and peak RSS.
 fn child_time(exe: &Path, mode: &str, path: &Path) -> Res<(String, f64)> {
-    let output = std::process::Command::new("/usr/bin/time")
-        .arg("-v")
-        .arg(exe)
-        .arg(mode)
-        .arg(path)
-        .output()
-        .map_err(|e| format!("could not run /usr/bin/time -v (install GNU time): {e}"))?;
-    if !output.status.success() {
-        return Err(format!("loading the state in a child failed: {output:?}").into());
+    let time = TimeV::run(exe, &[mode.as_ref(), path.as_os_str()])?;
+    Ok((
+        time.field("Elapsed (wall clock) time (h:mm:ss or m:ss):"),
+        time.max_rss_mib(),
+    ))
+}
+
+/// What `/usr/bin/time -v` reported of a process that succeeded.
+struct TimeV {
+    report: String,
+}
+
+impl TimeV {
+    fn run(program: &Path, args: &[&std::ffi::OsStr]) -> Res<TimeV> {
+        let output = std::process::Command::new("/usr/bin/time")
+            .arg("-v")
+            .arg(program)
+            .args(args)
+            .output()
+            .map_err(|e| format!("could not run /usr/bin/time -v (install GNU time): {e}"))?;
+        if !output.status.success() {
+            return Err(format!("{} {args:?} failed: {output:?}", program.display()).into());
+        }
+        Ok(TimeV {
+            report: String::from_utf8_lossy(&output.stderr).into_owned(),
+        })
     }
-    let report = String::from_utf8_lossy(&output.stderr);
-    let field = |name: &str| {
-        report
+
+    /// The value of one `name: value` line, or `?`.
+    fn field(&self, name: &str) -> String {
+        self.report
             .lines()
             .find_map(|l| l.trim().strip_prefix(name).map(str::trim).map(String::from))
             .unwrap_or_else(|| "?".into())
-    };
-    let rss_mib = field("Maximum resident set size (kbytes):")
-        .parse::<f64>()
-        .unwrap_or(f64::NAN)
-        / 1024.0;
-    Ok((
-        field("Elapsed (wall clock) time (h:mm:ss or m:ss):"),
-        rss_mib,
-    ))
+    }
+
+    fn max_rss_mib(&self) -> f64 {
+        self.field("Maximum resident set size (kbytes):")
+            .parse::<f64>()
+            .unwrap_or(f64::NAN)
+            / 1024.0
+    }
 }
