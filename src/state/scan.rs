@@ -219,18 +219,16 @@ impl Part {
 /// Walk the lines from the top of the file, or (`from_top` false) from a line `    {` opening a record of
 /// either array, to the end of the input. `None`: not in bcprune's layout.
 fn walk<R: Read>(lines: &mut Lines<R>, from_top: bool, part: &mut Part) -> Option<Stop> {
-    let mut section = match from_top {
-        true => {
-            part.header = Some(header(lines)?);
-            let (value, more) = field(lines.line()?, b"  \"deleted\": ")?;
-            match value {
-                b"[" => Some(Section::Deleted),
-                b"[]" => return after_deleted(lines, more, part),
-                _ => return None,
-            }
+    let mut section = None;
+    if from_top {
+        part.header = Some(header(lines)?);
+        let (value, more) = field(lines.line()?, b"  \"deleted\": ")?;
+        match value {
+            b"[" => section = Some(Section::Deleted),
+            b"[]" => return after_deleted(lines, more, part),
+            _ => return None,
         }
-        false => None,
-    };
+    }
     match records(lines, &mut section, part)? {
         Ended::Cut => Some(Stop::Cut(section?)),
         Ended::Closed { more } => match section? {
@@ -271,7 +269,7 @@ fn after_deleted<R: Read>(lines: &mut Lines<R>, more: bool, part: &mut Part) -> 
     }
     let line = lines.line()?.to_vec();
     let Some((value, more)) = field(&line, b"  \"absent\": ") else {
-        return audit_head(lines, Some(line));
+        return audit_head(lines, &line);
     };
     match value {
         b"[]" => after_absent(lines, more),
@@ -292,12 +290,12 @@ fn after_absent<R: Read>(lines: &mut Lines<R>, more: bool) -> Option<Stop> {
         return end(lines, None);
     }
     let line = lines.line()?.to_vec();
-    audit_head(lines, Some(line))
+    audit_head(lines, &line)
 }
 
 /// `audit_head`, whose first line was already read, then the end.
-fn audit_head<R: Read>(lines: &mut Lines<R>, first: Option<Vec<u8>>) -> Option<Stop> {
-    if first.as_deref() != Some(b"  \"audit_head\": {") {
+fn audit_head<R: Read>(lines: &mut Lines<R>, first: &[u8]) -> Option<Stop> {
+    if first != b"  \"audit_head\": {" {
         return None;
     }
     let seq = number(continued(lines.line()?, b"    \"seq\": ")?)?;

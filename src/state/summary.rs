@@ -188,7 +188,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(ProptestConfig::with_cases(500))]
 
         /// Everything bcprune writes is read by the scanner (not left to the full parser), with the
         /// full parser's answer, also with CRLF line ends.
