@@ -20,11 +20,13 @@
 //! [`SimConfig`].
 
 mod config;
+mod customers;
 mod faults;
 mod handlers;
 mod log;
 mod params;
 mod ratelimit;
+mod respond;
 mod store;
 mod subscriber_api;
 mod subscribers;
@@ -46,10 +48,11 @@ pub use faults::Faults;
 pub use log::RecordedRequest;
 pub use params::{DEFAULT_LIMIT, MAX_LIMIT, encode_cursor};
 
+use customers::Include;
 use faults::FaultState;
 use log::{RequestLog, lock};
 use ratelimit::FixedWindow;
-use store::{Include, Seeding, Store};
+use store::{Seeding, Store};
 
 /// A token with the `store_v2_customers` scope: may GET and DELETE (customers and subscribers).
 pub const READ_WRITE_TOKEN: &str = "sim-token";

@@ -2,7 +2,7 @@
 //! Kept apart from the handlers so that "what did the client ask for" is decided in one place, and a
 //! malformed request is rejected with the API's 422 before any data is touched.
 
-use super::store::{Customer, Include};
+use super::customers::{Customer, Include};
 
 /// Largest `limit` the API serves (API-NOTES §1.2).
 pub const MAX_LIMIT: u32 = 250;

@@ -27,12 +27,12 @@ use crate::Resource;
 
 use super::Shared;
 use super::config::{Hostile, UnknownSubscriber};
-use super::handlers::{
+use super::log::lock;
+use super::params::{self, DEFAULT_LIMIT, DateFilter};
+use super::respond::{
     Outcome, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
     hostile_for, hostile_response, json_response, over_limit,
 };
-use super::log::lock;
-use super::params::{self, DEFAULT_LIMIT, DateFilter};
 use super::store::Store;
 use super::subscribers::Subscriber;
 

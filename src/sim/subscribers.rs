@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
-use super::store::{Seeding, format_time};
+use super::customers::{Customer, format_time};
 
 const FIRST_NAMES: &[&str] = &[
     "Ada", "Bruno", "Carmen", "Dmitri", "Elif", "Farah", "Gustav", "Hiro", "Imani", "Joaquin",
@@ -65,19 +65,25 @@ pub struct Subscriber {
 }
 
 impl Subscriber {
-    /// The subscriber with this ID in a store seeded as `seeding` says: always the same record.
-    /// About 60% share the email, name and channel of customer `customers + 1 - id` (when that exists).
-    pub fn generate(seeding: &Seeding, id: u32) -> Subscriber {
+    /// The subscriber with this ID in a store seeded with `seed` and `customers` customers: always the
+    /// same record. About 60% share the email, name and channel of customer `customers + 1 - id` (when
+    /// that exists), as `customer` (the seeded customer of an ID) gives it.
+    pub fn generate(
+        seed: u64,
+        customers: u32,
+        id: u32,
+        customer: impl Fn(u32) -> Customer,
+    ) -> Subscriber {
         let mut rng = fastrand::Rng::with_seed(
-            seeding.seed.wrapping_mul(0xA24B_AED4_963E_E407)
+            seed.wrapping_mul(0xA24B_AED4_963E_E407)
                 ^ u64::from(id).wrapping_mul(0x9FB2_1C65_1E98_DF25),
         );
-        let paired = (id <= seeding.customers && rng.u8(0..10) < 6)
-            .then(|| seeding.customers + 1 - id)
+        let paired = (id <= customers && rng.u8(0..10) < 6)
+            .then(|| customers + 1 - id)
             .filter(|&c| c >= 1);
         let (email, first_name, last_name, channel_id) = match paired {
             Some(cid) => {
-                let c = seeding.customer(cid);
+                let c = customer(cid);
                 (c.email, c.first_name, c.last_name, c.channel_id)
             }
             None => {
@@ -207,6 +213,7 @@ impl Subscribers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::store::Seeding;
 
     fn seeding(customers: u32, subscribers: u32) -> Seeding {
         Seeding {
@@ -220,7 +227,7 @@ mod tests {
     #[test]
     fn some_subscribers_are_customers_under_another_id_and_the_rest_are_guests() {
         let s = seeding(100, 100);
-        let all: Vec<Subscriber> = (1..=100).map(|id| Subscriber::generate(&s, id)).collect();
+        let all: Vec<Subscriber> = (1..=100).map(|id| s.subscriber(id)).collect();
         let paired: Vec<&Subscriber> = all.iter().filter(|x| x.customer_id.is_some()).collect();
         assert!((30..=90).contains(&paired.len()), "{}", paired.len());
         for sub in &paired {
@@ -230,11 +237,9 @@ mod tests {
         }
         let emails: BTreeSet<&str> = all.iter().map(|x| x.email.as_str()).collect();
         assert_eq!(emails.len(), 100, "subscriber emails are unique");
-        assert_eq!(Subscriber::generate(&s, 7), Subscriber::generate(&s, 7));
+        assert_eq!(s.subscriber(7), s.subscriber(7));
         assert!(
-            Subscriber::generate(&seeding(0, 5), 1)
-                .customer_id
-                .is_none(),
+            seeding(0, 5).subscriber(1).customer_id.is_none(),
             "no customers, only guests"
         );
     }
@@ -244,7 +249,7 @@ mod tests {
         let s = seeding(0, 3);
         let mut subs = Subscribers::default();
         for id in 1..=3 {
-            subs.put(Subscriber::generate(&s, id));
+            subs.put(s.subscriber(id));
         }
         let email = subs.get(2).expect("seeded").email.clone();
         assert_eq!(subs.by_email(&email.to_uppercase(), true).len(), 1);

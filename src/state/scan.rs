@@ -1,4 +1,4 @@
-//! The fast path of [`Summary::load`](super::Summary::load): what a plan needs of a state file (its
+//! The fast path of `Summary::load`: what a plan needs of a state file (its
 //! identity and the settled set) read straight from the layout [`State::save`](super::State::save) writes,
 //! without building a record.
 //!
@@ -14,7 +14,7 @@
 //! date, strings are valid JSON strings. Anything else (a file edited or reformatted by hand, a wrong
 //! version, an invalid value, a read error) makes it return `None`, and the caller parses the file with
 //! [`State::load`](super::State::load), which reports what is wrong and where. The differential tests
-//! below hold the two readers to the same answer.
+//! in `summary.rs` (`state::summary::tests`) hold the two readers to the same answer.
 //!
 //! It rests on one property of JSON: a raw line feed never occurs inside a string (RFC 8259 §7: control
 //! characters must be escaped), so each line of a valid file holds whole tokens. A large file is read in
