@@ -465,38 +465,13 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", report.summary.line())
 }
 
-/// Text made inert in markdown: no HTML, no emphasis, links, code or table breaks, one line.
-fn md(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '|' => escaped.push_str("\\|"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '&' => escaped.push_str("&amp;"),
-            '`' | '*' | '_' | '[' | ']' | '\\' | '#' | '!' | '~' => {
-                escaped.push('\\');
-                escaped.push(c);
-            }
-            c if c.is_control() || is_bidi_control(c) => escaped.push(' '),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
-/// The bidirectional controls that can make a line display in another order than it is read.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
-
 /// The report as markdown, to attach to a ticket: provenance, a table of every entry, the summary line
 /// last. Every text from a file (reasons, paths) is escaped.
 pub fn markdown(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "### bcprune erasure report")?;
     writeln!(out)?;
     for line in provenance(report) {
-        writeln!(out, "- {}", md(&line))?;
+        writeln!(out, "- {}", crate::text::markdown(&line))?;
     }
     writeln!(out)?;
     if !report.entries.is_empty() {
@@ -515,7 +490,10 @@ pub fn markdown(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 "| {} | {} | {} | {} | {} | {status} | {} | {} | {} |",
                 entry.resource,
                 entry.id,
-                entry.reason.as_deref().map_or_else(|| "-".to_string(), md),
+                entry
+                    .reason
+                    .as_deref()
+                    .map_or_else(|| "-".to_string(), crate::text::markdown),
                 date(entry.received),
                 date(entry.due),
                 moment(entry.erased_at),
@@ -613,9 +591,15 @@ mod tests {
     #[test]
     fn markdown_text_cannot_open_html_links_or_break_the_table() {
         assert_eq!(
-            md("<img src=x> [a](b) | `c` *d*"),
+            crate::text::markdown("<img src=x> [a](b) | `c` *d*"),
             "&lt;img src=x&gt; \\[a\\](b) \\| \\`c\\` \\*d\\*"
         );
-        assert_eq!(md("a\nb\u{202E}c"), "a b c");
+        // One line, read as written: no newline, no bidi control survives (they become `?`, as in the
+        // pull-request comment; the report had its own weaker copy that left U+2028, `@` and `$` alone).
+        assert_eq!(crate::text::markdown("a\nb\u{202E}c"), "a?b?c");
+        assert_eq!(
+            crate::text::markdown("@dpo $x$ a\u{2028}b"),
+            "@&#8203;dpo \\$x\\$ a?b"
+        );
     }
 }

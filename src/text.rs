@@ -34,6 +34,29 @@ pub fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// Untrusted text made inert in a markdown paragraph or table cell (the pull-request comment, the
+/// erasure report): markdown, HTML and table syntax escaped; `@` followed by a zero-width space (as
+/// Renovate does) so a reason cannot mention anyone; unsafe characters ([`is_unsafe`]) as `?`.
+pub fn markdown(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '|' => escaped.push_str("\\|"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '&' => escaped.push_str("&amp;"),
+            '@' => escaped.push_str("@&#8203;"),
+            '`' | '*' | '_' | '[' | ']' | '\\' | '~' | '#' | '!' | '$' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            c if is_unsafe(c) => escaped.push('?'),
+            c => escaped.push(c),
+        }
+    }
+    escaped
+}
+
 /// Make untrusted text one inert line: control characters (terminal escape sequences, newlines) and
 /// bidirectional controls ([`is_unsafe`]) become `?`, and past `max` characters (when given) the text is
 /// cut and ends with `…`.

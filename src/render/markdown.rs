@@ -43,33 +43,11 @@ pub fn marker(store: Option<&str>) -> String {
     format!("<!-- bcprune:plan store={store} -->")
 }
 
-/// Text for a paragraph or a table cell: markdown, HTML and table syntax escaped; `@` followed by a
-/// zero-width space (as Renovate does) so a reason cannot mention anyone; unsafe characters as `?`.
-fn md_text(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '|' => escaped.push_str("\\|"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '&' => escaped.push_str("&amp;"),
-            '@' => escaped.push_str("@&#8203;"),
-            '`' | '*' | '_' | '[' | ']' | '\\' | '~' | '#' | '!' | '$' => {
-                escaped.push('\\');
-                escaped.push(c);
-            }
-            c if text::is_unsafe(c) => escaped.push('?'),
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
 /// A cell or `-` when empty.
 fn md_cell(text: Option<&str>) -> String {
     match text {
         None | Some("") => "-".to_string(),
-        Some(text) => md_text(text),
+        Some(text) => text::markdown(text),
     }
 }
 
@@ -98,7 +76,7 @@ fn short(hash: &str) -> &str {
 fn time_to_second(rfc3339: &str) -> String {
     match rfc3339.parse::<jiff::Timestamp>() {
         Ok(ts) => ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
-        Err(_) => md_text(rfc3339),
+        Err(_) => text::markdown(rfc3339),
     }
 }
 
@@ -137,7 +115,7 @@ fn facts(saved: &SavedPlan, ctx: &Context) -> String {
     parts.push(format!(
         "planned {} by bcprune {}",
         time_to_second(&saved.created_at),
-        md_text(&saved.tool_version)
+        text::markdown(&saved.tool_version)
     ));
     parts.join(" · ")
 }
@@ -402,9 +380,9 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
             "### ❌ Refused: this plan breaks a guard, and `bcprune apply` would refuse it\n\n",
         );
         for refusal in &ctx.refusals {
-            head.push_str(&format!("- **{}**", md_text(&refusal.message)));
+            head.push_str(&format!("- **{}**", text::markdown(&refusal.message)));
             if let Some(hint) = &refusal.hint {
-                head.push_str(&format!("<br>{}", md_text(hint)));
+                head.push_str(&format!("<br>{}", text::markdown(hint)));
             }
             head.push('\n');
         }
@@ -600,7 +578,7 @@ pub fn markdown_failure(
         ));
     }
     if let Some(hint) = failure.hint {
-        text.push_str(&format!("{}\n\n", md_text(hint)));
+        text.push_str(&format!("{}\n\n", text::markdown(hint)));
     }
     if !failure.after_plan {
         text.push_str("Fix what it says and push again: this comment is replaced by the plan.\n\n");
