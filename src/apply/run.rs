@@ -288,7 +288,11 @@ async fn locked<S: Store>(
 
     // The plan to approve: made now, or the saved one re-checked against the store. Only what the
     // state does not record as settled is listed (PRODUCT §11), unless --refresh-all.
-    let settled = state.as_ref().map(State::settled);
+    // Only a fresh plan asks what the state settles; a saved plan says what it listed.
+    let settled = match &request.saved {
+        Some(_) => None,
+        None => state.as_ref().map(State::settled),
+    };
     let scope = match &request.saved {
         Some(saved) => Scope::of_saved(&saved.plan.changes),
         None => Scope::of_manifest(manifest, settled.as_ref(), request.refresh_all),
