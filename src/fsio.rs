@@ -1,13 +1,20 @@
 //! File input and output with the guarantees bcprune's files need, written once: atomic replacement
-//! (state file, saved plan), capped reads of regular files only (saved plan, state, audit log), and the
-//! check that no two of the files a command touches are the same file.
+//! (state file, saved plan), capped reads of regular files only (manifest, saved plan, state, audit log,
+//! lock, import's CSV and standard input), and the check that no two of the files a command touches are
+//! the same file.
 //!
-//! Why here and not in each module: a second copy of the atomic write skipped the directory fsync, and
-//! `show /dev/zero` or a FIFO named like a plan hung or grew without bound. Every read of a file a user
-//! names goes through [`read_capped`]; every replacement through [`write_atomically`].
+//! Why here and not in each module: a second copy of the atomic write skipped the directory fsync;
+//! `show /dev/zero` or a FIFO named like a plan hung or grew without bound; and `show` of a 3 GiB file
+//! read 1 GiB into memory before refusing it. The rule for every read is: the size is checked by the
+//! open file's metadata first (a file over its cap is refused without reading a byte), and the bytes are
+//! read through [`CappedReader`], which cannot hand out more than the cap (a file that grows between
+//! the check and the read is still refused), so memory stays bounded by the cap. Every read of a file
+//! goes through [`read_capped`] / [`read_open_capped`] (or streams through [`CappedReader`]); standard
+//! input through [`read_stdin_capped`] / [`read_line_capped`]; every replacement through
+//! [`write_atomically`].
 
 use std::fs::{File, Metadata};
-use std::io::{ErrorKind, Read, Write};
+use std::io::{BufRead, ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Largest saved plan read: a plan of 100,000 deletions with reasons and `received` dates is 32 MB, so
@@ -44,17 +51,102 @@ pub fn open_regular(path: &Path) -> std::io::Result<File> {
     Ok(file)
 }
 
-/// Read what is left of an already open file, at most `limit` bytes (an error past it). The file must be
-/// regular (see [`check_regular`]).
-pub fn read_open_capped(mut file: &File, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    (&mut file)
-        .take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
+/// Read an already open file from its current position to its end, at most `limit` bytes in all. The
+/// file must be regular (see [`check_regular`]). Its metadata is checked first: a file larger than `limit`
+/// is refused before a byte is read; then it is read through a [`CappedReader`], so a file that grew
+/// since is refused too, after at most `limit` bytes.
+pub fn read_open_capped(file: &File, limit: u64) -> std::io::Result<Vec<u8>> {
+    let len = file.metadata()?.len();
+    if len > limit {
         return Err(too_large(limit));
     }
+    read_all_capped(file, limit, len)
+}
+
+/// Read all of `reader`, refusing it ([`ErrorKind::FileTooLarge`]) as soon as it yields more than
+/// `limit` bytes; `expected` (the size the metadata announced, 0 when unknown) sizes the buffer, never
+/// past `limit`.
+fn read_all_capped(reader: impl Read, limit: u64, expected: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(expected.min(limit)).unwrap_or(0));
+    CappedReader::new(reader, limit).read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// A reader that hands out at most `limit` bytes of the one it wraps: the read that would go past the
+/// limit is an [`ErrorKind::FileTooLarge`] error instead (it reads one byte further to tell "exactly at
+/// the limit" from "over it", and never returns that byte). Whatever reads through it, a `Vec` it fills
+/// cannot grow past the limit.
+pub struct CappedReader<R> {
+    inner: R,
+    limit: u64,
+    read: u64,
+}
+
+impl<R: Read> CappedReader<R> {
+    /// Wrap `inner`, allowing `limit` bytes.
+    pub fn new(inner: R, limit: u64) -> Self {
+        CappedReader {
+            inner,
+            limit,
+            read: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for CappedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let left = self.limit - self.read;
+        if left == 0 {
+            // At the limit: one more byte means over it.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe)? {
+                0 => Ok(0),
+                _ => Err(too_large(self.limit)),
+            };
+        }
+        let room = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..room])?;
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
+/// All of standard input, at most `limit` bytes: when it is a regular file (`< file`) its size is
+/// checked first, as for [`read_open_capped`]; a pipe is read through a [`CappedReader`] and refused
+/// as soon as it passes the limit (never silently cut short).
+pub fn read_stdin_capped(limit: u64) -> std::io::Result<Vec<u8>> {
+    let stdin = std::io::stdin();
+    let expected = stdin_regular_len()?.unwrap_or(0);
+    if expected > limit {
+        return Err(too_large(limit));
+    }
+    read_all_capped(stdin.lock(), limit, expected)
+}
+
+/// The size of standard input when it is a regular file, `None` otherwise (a pipe, a terminal).
+#[cfg(unix)]
+fn stdin_regular_len() -> std::io::Result<Option<u64>> {
+    use std::os::fd::AsFd;
+    let fd = std::io::stdin().as_fd().try_clone_to_owned()?;
+    let metadata = File::from(fd).metadata()?;
+    Ok(metadata.is_file().then_some(metadata.len()))
+}
+
+#[cfg(not(unix))]
+fn stdin_regular_len() -> std::io::Result<Option<u64>> {
+    Ok(None)
+}
+
+/// One line of `reader` (with its line feed), at most `limit` bytes of it: a longer line is cut at the
+/// limit (the rest is left unread), so an answer piped from `/dev/zero` cannot grow without bound. For a
+/// prompt's answer, where anything but a short word declines.
+pub fn read_line_capped(reader: impl BufRead, limit: u64) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
+    reader.take(limit).read_until(b'\n', &mut bytes)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// An error unless `metadata` describes a regular file.
@@ -75,12 +167,20 @@ pub fn check_regular(metadata: &Metadata) -> std::io::Result<()> {
     ))
 }
 
-fn too_large(limit: u64) -> std::io::Error {
+/// The error for input over its cap: [`ErrorKind::FileTooLarge`], saying the cap.
+pub fn too_large(limit: u64) -> std::io::Error {
+    const MIB: u64 = 1024 * 1024;
+    let cap = if limit >= MIB && limit.is_multiple_of(MIB) {
+        format!("{} MiB", limit / MIB)
+    } else if limit >= 1024 && limit.is_multiple_of(1024) {
+        format!("{} KiB", limit / 1024)
+    } else {
+        format!("{limit} bytes")
+    };
     std::io::Error::new(
         ErrorKind::FileTooLarge,
         format!(
-            "it is larger than {} MiB, more than any file bcprune writes; check that this is the right file",
-            limit / (1024 * 1024)
+            "it is larger than {cap}, the most bcprune reads of it; check that this is the right file"
         ),
     )
 }
@@ -308,6 +408,54 @@ mod tests {
         assert_eq!(read_capped(&path, 5).expect("at the limit"), b"12345");
         let err = read_capped(&path, 4).expect_err("over the limit");
         assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+    }
+
+    #[test]
+    fn a_file_over_the_cap_by_its_metadata_is_refused_before_a_byte_is_read() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sparse");
+        let file = File::create(&path).expect("create");
+        file.set_len(3 * 1024 * 1024 * 1024).expect("set_len");
+        let file = open_regular(&path).expect("open");
+        let err = read_open_capped(&file, 1024).expect_err("over the cap");
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        assert!(err.to_string().contains("larger than 1 KiB"), "{err}");
+        // Nothing was read: the file's position has not moved.
+        let mut file = file;
+        assert_eq!(
+            std::io::Seek::stream_position(&mut file).expect("position"),
+            0
+        );
+    }
+
+    #[test]
+    fn the_capped_reader_refuses_input_that_grows_past_the_cap_without_holding_it() {
+        // A file that grew after its size was checked reads like this endless input.
+        let mut bytes = Vec::new();
+        let err = CappedReader::new(std::io::repeat(b'x'), 1000)
+            .read_to_end(&mut bytes)
+            .expect_err("endless input");
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        assert!(bytes.len() <= 1000, "{}", bytes.len());
+        // Exactly at the cap is fine; one byte over is not.
+        let mut bytes = Vec::new();
+        CappedReader::new(&[7u8; 1000][..], 1000)
+            .read_to_end(&mut bytes)
+            .expect("at the cap");
+        assert_eq!(bytes.len(), 1000);
+        assert!(
+            CappedReader::new(&[7u8; 1001][..], 1000)
+                .read_to_end(&mut Vec::new())
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_prompt_answer_is_one_short_line_however_long_the_input() {
+        let endless = std::io::BufReader::new(std::io::repeat(0));
+        assert_eq!(read_line_capped(endless, 256).expect("read").len(), 256);
+        let answer = read_line_capped(&b"yes\nmore\n"[..], 256).expect("read");
+        assert_eq!(answer, "yes\n");
     }
 
     #[test]

@@ -509,3 +509,137 @@ fn plan_reads_the_audit_head_from_the_log_apply_was_given() {
             predicates::str::contains("audit head"),
         ));
 }
+
+/// Run bcprune with its data segment capped at `data_mib` MiB (`prlimit --data`): a command that tried to
+/// hold a file of 1 GiB (or an endless input) in memory dies of a failed allocation instead of passing.
+fn run_with_memory_cap(
+    data_mib: u64,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, String)],
+    stdin: Stdio,
+) -> (Option<i32>, String) {
+    let started = std::time::Instant::now();
+    let output = std::process::Command::new("prlimit")
+        .arg(format!("--data={}", data_mib * 1024 * 1024))
+        .arg("--")
+        .arg(assert_cmd::cargo::cargo_bin("bcprune"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("BIGCOMMERCE_STORE_HASH")
+        .env_remove("BIGCOMMERCE_ACCESS_TOKEN")
+        .env_remove("BIGCOMMERCE_API_URL")
+        .env_remove("RUST_LOG")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(stdin)
+        .output()
+        .expect("run bcprune under prlimit");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{args:?} took {:?}: {stderr}",
+        started.elapsed()
+    );
+    (output.status.code(), stderr)
+}
+
+/// A sparse file of `gib` GiB: no disk used, and nothing in it worth reading.
+fn sparse(path: &Path, gib: u64) {
+    let file = std::fs::File::create(path).expect("create");
+    file.set_len(gib * 1024 * 1024 * 1024).expect("set_len");
+}
+
+#[test]
+fn every_file_over_its_cap_is_refused_by_its_size_before_it_is_read() {
+    let sim = store(5);
+    let env = vec![
+        ("BIGCOMMERCE_API_URL", sim.base_url()),
+        (
+            "BIGCOMMERCE_ACCESS_TOKEN",
+            bcprune::sim::READ_WRITE_TOKEN.to_string(),
+        ),
+        ("BIGCOMMERCE_STORE_HASH", "demo42".to_string()),
+        ("BCPRUNE_RETRY", "base_ms=2,cap_ms=50".to_string()),
+    ];
+    // Each case in a directory of its own: a 3 GiB file in the role named, everything else normal.
+    // `show` only warns about a state it cannot read (PRODUCT §2): exit 0, with the reason.
+    let cases: [(&str, &[&str]); 11] = [
+        ("big.plan.json", &["show", "big.plan.json"]),
+        (
+            "big.plan.json",
+            &["apply", "--plan", "big.plan.json", "m.yaml"],
+        ),
+        ("bcprune.state.json", &["plan", "m.yaml"]),
+        ("bcprune.state.json", &["apply", "--auto-approve", "m.yaml"]),
+        ("bcprune.state.json", &["report", "m.yaml"]),
+        ("bcprune.state.json", &["show", "small.plan.json"]),
+        (
+            "bcprune.audit.jsonl",
+            &["audit", "verify", "--log", "bcprune.audit.jsonl"],
+        ),
+        (
+            "bcprune.state.json.lock",
+            &["apply", "--auto-approve", "m.yaml"],
+        ),
+        (
+            "bcprune.state.json.lock",
+            &["force-unlock", "8f0c", "m.yaml"],
+        ),
+        (
+            "big.csv",
+            &[
+                "import", "--into", "new.yaml", "--reason", "GDPR 1", "--from", "big.csv",
+            ],
+        ),
+        ("big.yaml", &["validate", "big.yaml"]),
+    ];
+    for (big, args) in cases {
+        let ws = Workspace::new();
+        let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+        if args.contains(&"small.plan.json") {
+            crate::support::save_plan(&sim, &ws, &manifest);
+            std::fs::rename(
+                ws.path().join("plan.json"),
+                ws.path().join("small.plan.json"),
+            )
+            .expect("rename the saved plan");
+        }
+        sparse(&ws.path().join(big), 3);
+        let (code, stderr) = run_with_memory_cap(128, ws.path(), args, &env, Stdio::null());
+        let expected = if args.contains(&"small.plan.json") {
+            0
+        } else {
+            1
+        };
+        assert_eq!(code, Some(expected), "{args:?}: {stderr}");
+        assert!(stderr.contains("is larger than"), "{args:?}: {stderr}");
+    }
+    assert_eq!(crate::support::deletes(&sim), Vec::<Vec<u32>>::new());
+
+    // Standard input: a 3 GiB file behind `<` is refused by its size; an endless pipe after the cap,
+    // never cut short silently.
+    let ws = Workspace::new();
+    ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    let big = ws.path().join("big.txt");
+    sparse(&big, 3);
+    let import = ["import", "--into", "new.yaml", "--reason", "GDPR 1", "-"];
+    let file = std::fs::File::open(&big).expect("open");
+    let (code, stderr) = run_with_memory_cap(128, ws.path(), &import, &env, Stdio::from(file));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("is larger than 64 MiB"), "{stderr}");
+    let zero = std::fs::File::open("/dev/zero").expect("open /dev/zero");
+    let (code, stderr) = run_with_memory_cap(256, ws.path(), &import, &env, Stdio::from(zero));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("is larger than 64 MiB"), "{stderr}");
+    // The approval prompt reads one short answer, not an endless line.
+    let zero = std::fs::File::open("/dev/zero").expect("open /dev/zero");
+    let (code, stderr) = run_with_memory_cap(
+        128,
+        ws.path(),
+        &["apply", "m.yaml"],
+        &env,
+        Stdio::from(zero),
+    );
+    assert_eq!(code, Some(3), "{stderr}");
+    assert_eq!(crate::support::deletes(&sim), Vec::<Vec<u32>>::new());
+}

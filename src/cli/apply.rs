@@ -6,7 +6,7 @@ mod view;
 
 pub(super) use view::{Terminal, listed_line};
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -18,6 +18,9 @@ use super::ApplyArgs;
 use super::common::{self, plural};
 use super::error::CliError;
 use super::settings::{Settings, check_distinct_files};
+
+/// The most of an approval answer read: `yes` and its line end, with room for spaces around it.
+const ANSWER_LIMIT: u64 = 256;
 
 pub fn run(global: &Settings, args: &ApplyArgs) -> Result<Exit, CliError> {
     let (request, client) = prepare(global, args)?;
@@ -111,9 +114,9 @@ impl Approver for Prompt {
         // stdin is read on its own thread, so a signal can end the wait (the thread ends with the process).
         let (answer, answered) = mpsc::channel();
         let reader = std::thread::Builder::new().spawn(move || {
-            let mut line = String::new();
-            let read = std::io::stdin().lock().read_line(&mut line);
-            let _ = answer.send(read.map(|n| (n, line)));
+            // An answer is a word: a longer line (`< /dev/zero`) is cut, never held whole.
+            let read = crate::fsio::read_line_capped(std::io::stdin().lock(), ANSWER_LIMIT);
+            let _ = answer.send(read.map(|line| (line.len(), line)));
         });
         if reader.is_err() {
             return Approval::Declined;

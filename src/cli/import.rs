@@ -3,7 +3,7 @@
 //! (PRODUCT.md §8). The checks and the file are [`crate::import`]'s; this prints what was found, the
 //! addresses masked.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use crate::error::Exit;
@@ -126,12 +126,8 @@ fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Requ
         errors.extend(bad);
     }
     if args.emails.iter().any(|e| e == "-") {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(INPUT_LIMIT)
-            .read_to_end(&mut bytes)
-            .map_err(|source| ImportError::Read {
+        let bytes =
+            crate::fsio::read_stdin_capped(INPUT_LIMIT).map_err(|source| ImportError::Read {
                 path: "standard input".into(),
                 source,
             })?;

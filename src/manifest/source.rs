@@ -273,15 +273,15 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, ManifestError> {
     if metadata.len() > MAX_FILE_BYTES {
         return Err(too_large());
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0));
-    // The cap holds even for a file that grows while it is read.
-    file.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
-    Ok(bytes)
+    // Checked by size again and read through a capped reader: the cap holds even for a file that grows
+    // while it is read.
+    crate::fsio::read_open_capped(&file, MAX_FILE_BYTES).map_err(|e| {
+        if e.kind() == io::ErrorKind::FileTooLarge {
+            too_large()
+        } else {
+            cannot(e)
+        }
+    })
 }
 
 /// The whole text of a manifest file, as the parser reads it (without a byte order mark), or `None` when

@@ -11,7 +11,7 @@
 //! `force-unlock` does; it never removes a lock an apply holds right now.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -402,10 +402,9 @@ fn lock_opened(mut file: File, path: &Path, me: &LockHolder) -> Result<Attempt, 
 /// (bounded) when the file is still empty.
 fn read_holder_of_locked(file: &mut File) -> Option<LockHolder> {
     for _ in 0..5 {
-        let mut text = String::new();
         if file.seek(SeekFrom::Start(0)).is_ok()
-            && file.read_to_string(&mut text).is_ok()
-            && let Ok(holder) = serde_json::from_str::<LockHolder>(&text)
+            && let Ok(bytes) = crate::fsio::read_open_capped(file, LOCK_LIMIT)
+            && let Ok(holder) = serde_json::from_slice::<LockHolder>(&bytes)
         {
             return Some(holder);
         }
@@ -438,7 +437,7 @@ fn now_to_the_second() -> Timestamp {
 
 /// This machine's host name: /proc/sys/kernel/hostname, else `$HOSTNAME`, else "unknown".
 pub fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
+    crate::fsio::read_capped_to_string(Path::new("/proc/sys/kernel/hostname"), 4096)
         .ok()
         .map(|name| name.trim().to_string())
         .filter(|name| !name.is_empty())
