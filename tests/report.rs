@@ -61,9 +61,13 @@ fn mixed(ws: &Workspace) -> std::path::PathBuf {
     manifest
 }
 
+/// `bcprune report` for store acme42 (the fixtures' store) as of `today`.
 fn report(manifest: &Path, today: &str) -> assert_cmd::Command {
     let mut cmd = bcprune();
-    cmd.env("BCPRUNE_TODAY", today).arg("report").arg(manifest);
+    cmd.env("BCPRUNE_TODAY", today)
+        .env("BIGCOMMERCE_STORE_HASH", "acme42")
+        .arg("report")
+        .arg(manifest);
     cmd
 }
 
@@ -278,6 +282,7 @@ fn after_a_real_apply_deleted_and_already_absent_ids_are_erased_and_absent() {
         "the ID found absent is recorded"
     );
     bcprune()
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
         .arg("report")
         .arg(&manifest)
         .assert()
@@ -338,8 +343,46 @@ fn a_state_of_another_store_is_refused_not_reported_as_erasures() {
         .expect("save");
     // Customer 1 of store acme42 was erased; customer 1 of other99 is another person.
     report(&manifest, "2026-12-01")
+        .env_remove("BIGCOMMERCE_STORE_HASH")
         .assert()
         .code(1)
         .stdout(predicate::str::contains("erased").not())
         .stderr(predicate::str::contains("acme42").and(predicate::str::contains("other99")));
+}
+
+#[test]
+fn the_store_is_taken_like_plan_and_another_stores_state_is_refused_when_the_manifest_names_none() {
+    let ws = Workspace::new();
+    let manifest = mixed(&ws);
+    // The manifest names no store; the environment or the flag does, and the state is acme42's.
+    for cmd in [
+        report(&manifest, "2026-12-01").env("BIGCOMMERCE_STORE_HASH", "other99"),
+        report(&manifest, "2026-12-01").args(["--store-hash", "other99"]),
+    ] {
+        cmd.assert()
+            .code(1)
+            .stdout(predicate::str::contains("erased").not())
+            .stderr(predicate::str::contains("acme42").and(predicate::str::contains("other99")));
+    }
+    // No store anywhere: refused as plan refuses it, not reported as whatever store the state names.
+    report(&manifest, "2026-12-01")
+        .env_remove("BIGCOMMERCE_STORE_HASH")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains("no target store"));
+    // The flag and the manifest must agree.
+    let named = ws.write(
+        "n/requests.yaml",
+        "version: 1\nstore_hash: acme42\nabsent:\n  - id: 1\n    reason: \"GDPR 1\"\n",
+    );
+    report(&named, "2026-12-01")
+        .args(["--store-hash", "other99"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("acme42").and(predicate::str::contains("other99")));
+    // The right store: the report names it.
+    report(&manifest, "2026-12-01")
+        .assert()
+        .stdout(predicate::str::contains("store acme42"));
 }

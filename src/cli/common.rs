@@ -96,7 +96,12 @@ pub fn audit_path(settings: &Settings, manifest: &Path) -> PathBuf {
 /// The target store: `--store-hash` / `BIGCOMMERCE_STORE_HASH` and the manifest's `store_hash` must agree
 /// when both are given; at least one is required.
 pub fn store_hash(settings: &Settings, manifest: &Manifest) -> Result<String, CliError> {
-    match (&settings.store_hash, &manifest.store_hash) {
+    target_store(settings.store_hash.as_ref(), manifest)
+}
+
+/// [`store_hash`] for a command whose `--store-hash` is not among its [`Settings`] (`report`, offline).
+pub fn target_store(given: Option<&String>, manifest: &Manifest) -> Result<String, CliError> {
+    match (given, &manifest.store_hash) {
         (Some(flag), Some(file)) if flag != file => Err(CliError::StoreConflict {
             flag: flag.clone(),
             file: file.clone(),

@@ -313,6 +313,10 @@ pub struct ImportArgs {
 pub struct ReportArgs {
     /// A manifest file, or a directory of *.yaml / *.yml files.
     pub manifest: PathBuf,
+    /// The store reported on (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`; two that differ
+    /// are an error); a state file of another store is refused.
+    #[arg(long, env = "BIGCOMMERCE_STORE_HASH")]
+    pub store_hash: Option<String>,
     /// Output format (with json and csv, the header lines and the summary go to stderr).
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,

@@ -25,18 +25,23 @@ pub fn run(
         crate::manifest::load_with(&args.manifest, &options).map_err(CliError::Manifest)?;
     super::common::log_files(&manifest);
     let files = settings.files(&args.manifest);
+    // The store is resolved as for `plan` (flag, environment, manifest; they must agree) before any file
+    // is trusted: another store's state would report its deletions as this store's erasures (IDs are
+    // per store).
+    let store_hash = common::target_store(args.store_hash.as_ref(), &manifest)?;
     let state = crate::state::State::load(&files.state)?;
-    // Another store's state would report its deletions as this store's erasures (IDs are per store).
-    if let (Some(state), Some(store_hash)) = (&state, &manifest.store_hash) {
-        state.check_store(&files.state, store_hash)?;
+    if let Some(state) = &state {
+        state.check_store(&files.state, &store_hash)?;
     }
     let audit = AuditInfo::read(&files.audit_log, state.as_ref());
-    let report = report::compute(
+    let mut report = report::compute(
         &manifest,
         state.as_ref().map(|s| (s, files.state.as_path())),
         audit,
         today,
     );
+    // The store reported on is the one resolved above (the state, if any, was checked to be it).
+    report.store_hash = Some(store_hash);
     let mut out = std::io::stdout().lock();
     match args.format {
         ReportFormat::Table => report::table(&report, &mut out),
