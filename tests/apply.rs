@@ -995,3 +995,121 @@ fn an_unknown_outcome_listed_gone_whose_state_save_fails_stays_open_for_the_next
         "the next run records the deletion the store did"
     );
 }
+
+/// A store that, when it is asked to list again after a DELETE (the verification), moves the state file
+/// aside and leaves a directory in its place: the save after verification fails, while the file as it
+/// was (the deletions recorded `verified: false`) is kept to be put back.
+struct StateBreaksAtVerify<'a> {
+    inner: &'a MemoryStore,
+    state: std::path::PathBuf,
+    deleted: std::sync::atomic::AtomicBool,
+    kept: std::sync::Mutex<Option<Vec<u8>>>,
+}
+
+impl bcprune::apply::store::Store for StateBreaksAtVerify<'_> {
+    fn api_host(&self) -> String {
+        bcprune::apply::store::Store::api_host(self.inner)
+    }
+
+    fn requests_sent(&self) -> u64 {
+        bcprune::apply::store::Store::requests_sent(self.inner)
+    }
+
+    async fn list(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+    ) -> Result<bcprune::api::Live, bcprune::api::ApiError> {
+        let mut kept = self.kept.lock().expect("lock");
+        if self.deleted.load(std::sync::atomic::Ordering::SeqCst) && kept.is_none() {
+            *kept = Some(std::fs::read(&self.state).expect("the state saved after the DELETE"));
+            std::fs::remove_file(&self.state).expect("move the state aside");
+            std::fs::create_dir(&self.state).expect("a directory where the state goes");
+        }
+        drop(kept);
+        bcprune::apply::store::Store::list(self.inner, resource, ids).await
+    }
+
+    async fn delete(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+    ) -> Result<(), bcprune::api::DeleteError> {
+        self.deleted
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        bcprune::apply::store::Store::delete(self.inner, resource, ids).await
+    }
+}
+
+fn applied(outcome: &Outcome) -> &apply::Applied {
+    match outcome {
+        Outcome::Applied(applied) => applied,
+        other => panic!("deletions were attempted: {other:?}"),
+    }
+}
+
+#[test]
+fn after_a_failed_save_no_count_claims_what_the_state_does_not_record() {
+    // The save after verification fails: the state holds the deletions unverified, so the run must not
+    // call them verified.
+    let dir = fast_dir();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(&path, mixed_manifest_yaml(&[1, 2, 3], &[])).expect("manifest");
+    let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+    let store = MemoryStore::new([1, 2, 3, 4]);
+    let req = request(dir.path(), manifest, 10, 1);
+    let breaking = StateBreaksAtVerify {
+        inner: &store,
+        state: req.state_path.clone(),
+        deleted: Default::default(),
+        kept: Default::default(),
+    };
+    let outcome = runtime().block_on(apply::run(
+        &req,
+        &breaking,
+        &Quiet,
+        &Approval::Approved,
+        &Interrupt::default(),
+    ));
+    assert_eq!(outcome.exit(), Exit::Partial, "{outcome:?}");
+    std::fs::remove_dir(&req.state_path).expect("remove the directory");
+    let kept = breaking.kept.lock().expect("lock").take().expect("kept");
+    std::fs::write(&req.state_path, kept).expect("put the state back");
+    let ((recorded, _), (verified, _)) = recorded_as(&req.state_path);
+    assert_eq!(recorded, BTreeSet::from([1, 2, 3]));
+    assert_eq!(verified, BTreeSet::new(), "the state holds them unverified");
+    let report = &applied(&outcome).report;
+    assert_eq!(report.verified, [], "{report:?}");
+    let unverified: BTreeSet<u32> = report.unverified.iter().map(|t| t.id).collect();
+    assert_eq!(unverified, recorded, "{report:?}");
+    assert!(report.state_not_saved.is_some(), "{report:?}");
+
+    // The state cannot be saved at all (from the first DELETE on): nothing is recorded, nothing is
+    // called verified or unverified, and all three are said to be unrecorded.
+    let dir = fast_dir();
+    let path = dir.path().join("m.yaml");
+    std::fs::write(&path, mixed_manifest_yaml(&[1, 2, 3], &[])).expect("manifest");
+    let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+    let store = MemoryStore::new([1, 2, 3, 4]);
+    let req = request(dir.path(), manifest, 10, 1);
+    let breaking = StateBreaksAfterDelete {
+        inner: &store,
+        state: req.state_path.clone(),
+    };
+    let outcome = runtime().block_on(apply::run(
+        &req,
+        &breaking,
+        &Quiet,
+        &Approval::Approved,
+        &Interrupt::default(),
+    ));
+    assert_eq!(outcome.exit(), Exit::Partial, "{outcome:?}");
+    let report = &applied(&outcome).report;
+    assert_eq!(
+        (report.verified.len(), report.unverified.len()),
+        (0, 0),
+        "{report:?}"
+    );
+    assert_eq!(report.unrecorded.len(), 3, "{report:?}");
+    assert_eq!(report.deleted_count(), 3, "the store did delete them");
+}

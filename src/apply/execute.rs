@@ -58,6 +58,14 @@ struct Records<'a> {
     options: &'a Options,
     /// Batches the API accepted that are recorded in memory but not saved yet: (intent seq, batch).
     unsaved: Vec<(u64, Batch)>,
+    /// This run's records as the state file on disk holds them (as of the last successful save):
+    /// recorded deleted, verified or not. What the run reports is read from here, never from memory.
+    saved: BTreeMap<Target, bool>,
+    /// Changes to this run's records since the last successful save: recorded (verified or not), or
+    /// taken out again (`None`).
+    changed: Vec<(Target, Option<bool>)>,
+    /// Why the last save failed, when it did (cleared by a later successful save).
+    save_failed: Option<String>,
     /// When the last save ended, and how long it took.
     last_save: (Instant, Duration),
 }
@@ -86,7 +94,32 @@ impl Records<'_> {
                 .flatten();
             self.state
                 .record_deleted_as(resource, id, now, &self.options.run_id, reason, verified);
+            self.changed.push((Target { resource, id }, Some(verified)));
         }
+    }
+
+    /// Take a record out again in memory (the store still lists it).
+    fn forget(&mut self, target: Target) {
+        self.state.forget_as(target.resource, target.id);
+        self.changed.push((target, None));
+    }
+
+    /// Sort the IDs the store deleted by what the state file on disk holds of them: verified,
+    /// unverified, or not recorded at all (a save failed); and say why the state is behind, if it is.
+    fn settle(&self, report: &mut Report) {
+        let mut deleted: Vec<Target> = report.verified.drain(..).collect();
+        deleted.append(&mut report.unverified);
+        for target in deleted {
+            match self.saved.get(&target) {
+                Some(true) => report.verified.push(target),
+                Some(false) => report.unverified.push(target),
+                None => report.unrecorded.push(target),
+            }
+        }
+        report.verified.sort_unstable();
+        report.unverified.sort_unstable();
+        report.unrecorded.sort_unstable();
+        report.state_not_saved.clone_from(&self.save_failed);
     }
 
     /// Save the state atomically, then close the intents the save covers. The state is saved *before*
@@ -95,9 +128,18 @@ impl Records<'_> {
     fn save(&mut self, view: &dyn View) -> Result<u64, Fatal> {
         let started = Instant::now();
         self.state.audit_head = Some(self.audit.head()); // PRODUCT §10: the head at every save
-        self.state
-            .save(&self.options.state_path)
-            .map_err(Fatal::State)?;
+        if let Err(err) = self.state.save(&self.options.state_path) {
+            let fatal = Fatal::State(err);
+            self.save_failed = Some(fatal.to_string());
+            return Err(fatal);
+        }
+        self.save_failed = None;
+        for (target, recorded) in self.changed.drain(..) {
+            match recorded {
+                Some(verified) => self.saved.insert(target, verified),
+                None => self.saved.remove(&target),
+            };
+        }
         self.last_save = (Instant::now(), started.elapsed());
         for (intent, (resource, ids)) in std::mem::take(&mut self.unsaved) {
             let entry = self
@@ -183,6 +225,9 @@ pub async fn execute<S: Store>(
             .collect(),
         options,
         unsaved: Vec::new(),
+        saved: BTreeMap::new(),
+        changed: Vec::new(),
+        save_failed: None,
         last_save: (Instant::now(), Duration::ZERO),
     };
     if approved_set.is_empty() {
@@ -371,6 +416,8 @@ pub async fn execute<S: Store>(
     }
     report.failed.sort_by_key(|f| (f.resource, f.id));
     report.unknown.sort_unstable();
+    // Every count from here on (the audit line, what the CLI prints) is what the state file holds.
+    records.settle(&mut report);
     let finished = records.entry(EventKind::ApplyFinished).message(format!(
         "deleted {} (verified {}), failed {}, not attempted {}, outcome unknown {}{}",
         report.deleted_count(),
@@ -562,7 +609,7 @@ async fn verify<S: Store>(
     let mut gone: Vec<Target> = Vec::new();
     for target in accepted {
         if present(&target) {
-            records.state.forget_as(target.resource, target.id);
+            records.forget(target);
             report.failed.push(Failure {
                 resource: target.resource,
                 id: target.id,

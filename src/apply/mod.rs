@@ -185,10 +185,17 @@ pub struct Failure {
 /// What an apply did, per record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
-    /// Deleted and confirmed gone by a re-listing.
+    /// Deleted, and recorded in the state file on disk as verified (confirmed gone by a re-listing).
     pub verified: Vec<Target>,
-    /// The API accepted the DELETE but the re-listing could not be done: recorded `verified: false`.
+    /// Deleted, and recorded in the state file on disk with `verified: false`: the re-listing could not
+    /// be done, or its result could not be saved ([`Report::state_not_saved`]).
     pub unverified: Vec<Target>,
+    /// Deleted (the store accepted the DELETE, or a listing found them gone) but not in the state file
+    /// on disk: it could not be saved. Their intents stay open in the audit log; the next apply records
+    /// them.
+    pub unrecorded: Vec<Target>,
+    /// Why the state file on disk is behind this run (its last save failed), when it is.
+    pub state_not_saved: Option<String>,
     /// The store's answer left it unknown whether these were deleted, and no listing could settle it:
     /// nothing recorded, their intents stay open, the next apply's reconcile records what the store did.
     pub unknown: Vec<Target>,
@@ -209,9 +216,9 @@ pub struct Report {
 }
 
 impl Report {
-    /// IDs the API accepted for deletion in this run, verified or not.
+    /// IDs this run deleted, whatever the state file records of them.
     pub fn deleted_count(&self) -> usize {
-        self.verified.len() + self.unverified.len()
+        self.verified.len() + self.unverified.len() + self.unrecorded.len()
     }
 
     /// Whether everything approved was deleted and verified.
@@ -219,6 +226,8 @@ impl Report {
         self.failed.is_empty()
             && self.fatal.is_none()
             && self.unverified.is_empty()
+            && self.unrecorded.is_empty()
+            && self.state_not_saved.is_none()
             && self.unknown.is_empty()
             && self.abandoned.is_empty()
             && self.not_attempted.is_empty()

@@ -226,10 +226,29 @@ fn print_report(applied: &Applied) {
             }
         );
     }
-    if let Some(why) = &report.verify_error {
+    // Every count below is what the state file on disk holds (`apply::Report`): after a failed save,
+    // less than the run did, and said so.
+    if !report.unverified.is_empty() {
+        match (&report.verify_error, &report.state_not_saved) {
+            (Some(why), _) => println!(
+                "Not verified: {} the API accepted for deletion could not be listed again ({why}). They are recorded with verified: false; the next plan or apply shows the truth.",
+                records(&report.unverified)
+            ),
+            (None, Some(_)) => println!(
+                "Not recorded as verified: {} were listed again and found gone, but the state file could not be saved after that; it holds them with verified: false. The next plan or apply lists them again and records them verified.",
+                records(&report.unverified)
+            ),
+            (None, None) => println!(
+                "Not verified: {} are recorded with verified: false; the next plan or apply shows the truth.",
+                records(&report.unverified)
+            ),
+        }
+    }
+    if !report.unrecorded.is_empty() {
         println!(
-            "Not verified: {} the API accepted for deletion could not be listed again ({why}). They are recorded with verified: false; the next plan or apply shows the truth.",
-            records(&report.unverified)
+            "Not recorded: {} ({}) deleted by this run are not in the state file: it could not be saved. The audit log names them in open intents; the next apply lists them and records them.",
+            records(&report.unrecorded),
+            apply::target_list(&report.unrecorded)
         );
     }
     if !report.unknown.is_empty() {
@@ -273,6 +292,7 @@ fn print_report(applied: &Applied) {
         .verified
         .iter()
         .chain(&report.unverified)
+        .chain(&report.unrecorded)
         .copied()
         .collect();
     println!(
@@ -291,10 +311,23 @@ fn print_report(applied: &Applied) {
             format!(", {} not attempted", report.not_attempted.len())
         }
     );
+    // Said once: usually the save's failure is already the error that stopped the run.
+    if let Some(why) = &report.state_not_saved
+        && report.fatal.as_ref() != Some(why)
+    {
+        error(format!(
+            "{why}; the state file holds what is said above. Fix the cause (disk space, the directory), then run apply again: it records what the store did"
+        ));
+    }
     println!(
-        "State: {} (serial {}). Audit log: {}{}.",
+        "State: {} (serial {}{}). Audit log: {}{}.",
         applied.state_path.display(),
         report.state_serial,
+        if report.state_not_saved.is_some() {
+            ", its last save failed"
+        } else {
+            ""
+        },
         applied.audit_path.display(),
         crate::audit::read_head(&applied.audit_path)
             .ok()
