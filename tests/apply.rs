@@ -373,6 +373,46 @@ fn max_ids_per_delete_cap_splits_batches() {
 }
 
 #[test]
+fn a_413_on_a_one_id_delete_blames_the_record_not_the_batch_size_and_the_rest_go_on() {
+    // The store refuses every DELETE as too large, even of one ID: splitting reaches single IDs, and
+    // then no --batch-size can help; each is its own failure, and the other IDs are still tried.
+    let sim = store_with(
+        SimConfig::default()
+            .customers(10)
+            .unlimited()
+            .max_ids_per_delete(0, 413),
+    );
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    let output = apply_auto(&sim, &manifest, &[])
+        .code(1)
+        .get_output()
+        .clone();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    for id in [1, 2, 3] {
+        assert!(
+            stdout.contains(&format!(
+                "Failed: customer {id}: DELETE /stores/demo42/v3/customers?id:in={id} returned HTTP 413"
+            )),
+            "{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("too large even alone: no --batch-size can help"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("use a smaller --batch-size")
+            && !stderr.contains("use a smaller --batch-size"),
+        "{stdout}{stderr}"
+    );
+    assert_eq!(deletes(&sim).iter().filter(|b| b.len() == 1).count(), 3);
+}
+
+#[test]
 fn refused_ids_are_isolated_and_the_rest_deleted() {
     let sim = store_with(
         SimConfig::default()

@@ -267,7 +267,9 @@ fn status_hint(status: u16) -> &'static str {
              plan but not apply"
         }
         404 => "check the store hash and --api-url",
-        413 | 414 => "the request was too large: use a smaller --batch-size",
+        // apply splits a DELETE the API finds too large by itself; a single ID too large is about the
+        // record (apply says so), so no --batch-size advice here.
+        413 | 414 => "the API found the request too large",
         422 => "the API rejected the request or some of its IDs",
         300..=399 => {
             "the server answered with a redirect, which bcprune does not follow (it would resend the \

@@ -617,9 +617,9 @@ async fn delete_refusals_come_back_typed_with_the_apis_errors_and_are_not_retrie
         (
             413,
             json!({"status": 413, "title": "Too large"}),
-            "smaller --batch-size",
+            "the API found the request too large",
         ),
-        (414, json!({}), "smaller --batch-size"),
+        (414, json!({}), "the API found the request too large"),
         (
             401,
             json!({"title": "Unauthorized"}),

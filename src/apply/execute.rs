@@ -460,7 +460,7 @@ fn split(
         vec![a.to_vec(), b.to_vec()]
     };
     match error {
-        // Too large for the API: halve it. A single ID too large means the API refuses everything.
+        // Too large for the API: halve it (automatically, so no --batch-size advice is needed).
         DeleteError::TooLarge { message } if batch.len() > 1 => (
             halves(batch),
             Vec::new(),
@@ -470,11 +470,20 @@ fn split(
             )),
             None,
         ),
+        // A request for one ID alone is as small as a DELETE gets: the record is what the API will not
+        // delete this way. That ID fails with what to do; the other IDs are still tried.
         DeleteError::TooLarge { message } => (
             Vec::new(),
-            fail_all(FailureKind::Refused, &message),
+            fail_all(
+                FailureKind::Refused,
+                &format!(
+                    "{message}; too large even alone: no --batch-size can help, the store will not \
+                     delete this {resource} record through the API. Delete it in the store's control \
+                     panel (or ask BigCommerce support), then run plan again"
+                ),
+            ),
             None,
-            Some(message),
+            None,
         ),
         DeleteError::Rejected { ids, message } => {
             let in_batch: BTreeSet<u32> = batch.iter().copied().collect();
@@ -716,7 +725,7 @@ mod tests {
     }
 
     #[test]
-    fn too_large_batches_are_halved_and_a_single_id_stops() {
+    fn too_large_batches_are_halved_and_a_single_id_fails_alone() {
         let (retry, failed, why, stop) = split(
             Resource::Customer,
             &[1, 2, 3, 4, 5],
@@ -727,13 +736,21 @@ mod tests {
         assert_eq!(retry, vec![vec![1, 2], vec![3, 4, 5]]);
         assert!(failed.is_empty() && why.is_some() && stop.is_none());
         let (retry, failed, _, stop) = split(
-            Resource::Customer,
+            Resource::Subscriber,
             &[9],
             DeleteError::TooLarge {
                 message: "413".into(),
             },
         );
-        assert!(retry.is_empty() && failed.len() == 1 && stop.is_some());
+        // One ID alone: the record is the problem, not the batch; the run goes on.
+        assert!(retry.is_empty() && failed.len() == 1 && stop.is_none());
+        assert!(
+            failed[0]
+                .message
+                .contains("too large even alone: no --batch-size can help, the store will not delete this subscriber record"),
+            "{}",
+            failed[0].message
+        );
     }
 
     #[test]
