@@ -1060,13 +1060,14 @@ impl bcprune::apply::store::Store for StateBreaksAtVerify<'_> {
         resource: Resource,
         ids: &[u32],
     ) -> Result<bcprune::api::Live, bcprune::api::ApiError> {
-        let mut kept = self.kept.lock().expect("lock");
-        if self.deleted.load(std::sync::atomic::Ordering::SeqCst) && kept.is_none() {
-            *kept = Some(std::fs::read(&self.state).expect("the state saved after the DELETE"));
-            std::fs::remove_file(&self.state).expect("move the state aside");
-            std::fs::create_dir(&self.state).expect("a directory where the state goes");
+        {
+            let mut kept = self.kept.lock().expect("lock");
+            if self.deleted.load(std::sync::atomic::Ordering::SeqCst) && kept.is_none() {
+                *kept = Some(std::fs::read(&self.state).expect("the state saved after the DELETE"));
+                std::fs::remove_file(&self.state).expect("move the state aside");
+                std::fs::create_dir(&self.state).expect("a directory where the state goes");
+            }
         }
-        drop(kept);
         bcprune::apply::store::Store::list(self.inner, resource, ids).await
     }
 

@@ -342,12 +342,28 @@ pub struct TodayArgs {
 }
 
 impl TodayArgs {
-    /// The injected day, or today as the system clock and time zone say.
+    /// The injected day (a debug build only), or today as the system clock and time zone say. A release
+    /// build that ignored the knob warns of it.
     pub fn resolve(&self) -> Result<jiff::civil::Date, CliError> {
-        match &self.today {
-            None => Ok(crate::manifest::Options::now().today),
-            Some(text) => text.parse().map_err(|_| CliError::BadToday(text.clone())),
+        let (today, ignored) = self.resolve_for(settings::BuildKind::current())?;
+        if let Some(name) = ignored {
+            common::warning(settings::ignored_knob_warning(name));
         }
+        Ok(today)
+    }
+
+    /// The day as a `build` build takes it, and the knob's name when it was set and ignored.
+    pub fn resolve_for(
+        &self,
+        build: settings::BuildKind,
+    ) -> Result<(jiff::civil::Date, Option<&'static str>), CliError> {
+        let (injected, ignored) =
+            settings::test_knob("BCPRUNE_TODAY (--today)", self.today.as_ref(), build);
+        let today = match injected {
+            None => crate::manifest::Options::now().today,
+            Some(text) => text.parse().map_err(|_| CliError::BadToday(text.clone()))?,
+        };
+        Ok((today, ignored))
     }
 }
 
@@ -461,6 +477,9 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
     let settings = |groups: Groups<'_>| -> Result<Settings, CliError> {
         let settings = Settings::from_args(groups)?;
         common::init_tracing(settings.verbose, settings.no_color);
+        for name in &settings.ignored_knobs {
+            common::warning(settings::ignored_knob_warning(name));
+        }
         Ok(settings)
     };
     match &cli.command {

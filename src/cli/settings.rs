@@ -1,8 +1,12 @@
 //! Settings resolved once: each command's clap arguments (low level, as typed) plus the environment become
 //! one [`Settings`] value (high level, checked) before the command runs, as ripgrep turns its `LowArgs` into
 //! `HiArgs`. Nothing below the CLI reads the environment or the raw arguments: the test knobs
-//! (`BCPRUNE_RETRY`, `BCPRUNE_TIMEOUT_MS`) are hidden arguments with those env names, and the token and
-//! `NO_COLOR` are read here.
+//! (`BCPRUNE_RETRY`, `BCPRUNE_TIMEOUT_MS`, `BCPRUNE_TODAY`) are hidden arguments with those env names, and
+//! the token and `NO_COLOR` are read here.
+//!
+//! The test knobs change what bcprune does (another day for every deadline, another retry schedule), so
+//! only a debug build (what the tests run) honours them; a release build ignores each one that is set and
+//! says so by name on every run ([`BuildKind`], [`test_knob`]).
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +25,48 @@ pub const AUDIT_FILE: &str = "bcprune.audit.jsonl";
 
 /// The most IDs one DELETE may carry: the API's page and batch limit ([`crate::api::PAGE_LIMIT`]).
 pub const MAX_BATCH_SIZE: u16 = crate::api::PAGE_LIMIT as u16;
+
+/// Which kind of build this is, for the test knobs: a debug build honours them, a release build ignores
+/// them. A parameter (not only `cfg!`) so the release behaviour is tested by the debug test suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildKind {
+    /// `debug_assertions` on: the test suite's binary, `cargo build`.
+    Debug,
+    /// `debug_assertions` off: `cargo install`, the released binaries.
+    Release,
+}
+
+impl BuildKind {
+    /// This binary's kind.
+    pub const fn current() -> BuildKind {
+        if cfg!(debug_assertions) {
+            BuildKind::Debug
+        } else {
+            BuildKind::Release
+        }
+    }
+}
+
+/// A test knob's value as `build` takes it: the value in a debug build; in a release build `None`, with
+/// the knob's `name` to warn about when it was set.
+pub fn test_knob<T>(
+    name: &'static str,
+    value: Option<T>,
+    build: BuildKind,
+) -> (Option<T>, Option<&'static str>) {
+    match (value, build) {
+        (Some(_), BuildKind::Release) => (None, Some(name)),
+        (value, _) => (value, None),
+    }
+}
+
+/// The warning for a knob a release build ignored.
+pub fn ignored_knob_warning(name: &str) -> String {
+    format!(
+        "{name} is set but ignored: it is a test knob that only debug builds honour; this release build \
+         runs as if it were not set"
+    )
+}
 
 /// Everything a command needs from its arguments and the environment, resolved once. A command that does
 /// not take a flag gets its default here (it cannot be passed to that command).
@@ -50,6 +96,8 @@ pub struct Settings {
     pub retry: RetryPolicy,
     /// Per-request timeout override: hidden `--timeout-ms` / `BCPRUNE_TIMEOUT_MS`.
     pub timeout: Option<Duration>,
+    /// Test knobs that were set and that this (release) build ignored, by name: the CLI warns of each.
+    pub ignored_knobs: Vec<&'static str>,
 }
 
 /// The former name of [`Settings`] (the global flags it replaced), kept for callers not yet renamed.
@@ -71,12 +119,31 @@ impl Settings {
         Settings::resolve(groups, |name| std::env::var(name).ok())
     }
 
-    /// Resolve `groups` with `env` as the environment (tests pass their own).
+    /// Resolve `groups` with `env` as the environment (tests pass their own), as this build does.
     pub fn resolve(
         groups: Groups<'_>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, CliError> {
-        let retry = match groups.store.and_then(|s| s.retry_policy.as_deref()) {
+        Settings::resolve_for(groups, env, BuildKind::current())
+    }
+
+    /// [`Settings::resolve`] as a `build` build does it (test knobs honoured or ignored).
+    pub fn resolve_for(
+        groups: Groups<'_>,
+        env: impl Fn(&str) -> Option<String>,
+        build: BuildKind,
+    ) -> Result<Settings, CliError> {
+        let (retry_spec, ignored_retry) = test_knob(
+            "BCPRUNE_RETRY (--retry-policy)",
+            groups.store.and_then(|s| s.retry_policy.as_deref()),
+            build,
+        );
+        let (timeout_ms, ignored_timeout) = test_knob(
+            "BCPRUNE_TIMEOUT_MS (--timeout-ms)",
+            groups.store.and_then(|s| s.timeout_ms),
+            build,
+        );
+        let retry = match retry_spec {
             Some(spec) => RetryPolicy::parse(spec).map_err(CliError::RetrySpec)?,
             None => RetryPolicy::default(),
         };
@@ -100,10 +167,11 @@ impl Settings {
                 .filter(|v| !v.trim().is_empty())
                 .map(|v| Token::new(v.trim().to_string())),
             retry,
-            timeout: groups
-                .store
-                .and_then(|s| s.timeout_ms)
-                .map(|ms| Duration::from_millis(ms.max(1))),
+            timeout: timeout_ms.map(|ms| Duration::from_millis(ms.max(1))),
+            ignored_knobs: [ignored_retry, ignored_timeout]
+                .into_iter()
+                .flatten()
+                .collect(),
         })
     }
 
@@ -220,6 +288,78 @@ mod tests {
         )
         .expect_err("bad spec");
         assert!(err.to_string().starts_with("BCPRUNE_RETRY: "), "{err}");
+    }
+
+    #[test]
+    fn test_knobs_are_honoured_by_debug_builds_and_ignored_by_name_in_release_builds() {
+        let store = StoreArgs {
+            store_hash: None,
+            api_url: "http://127.0.0.1:1".into(),
+            parallelism: 3,
+            retry_policy: Some("base_ms=2,cap_ms=50".into()),
+            timeout_ms: Some(5),
+        };
+        let groups = Groups {
+            store: Some(&store),
+            ..Groups::default()
+        };
+        // A debug build (the tests' own binary) takes them.
+        let debug = Settings::resolve_for(groups, |_| None, BuildKind::Debug).expect("resolve");
+        assert_ne!(debug.retry, RetryPolicy::default());
+        assert_eq!(debug.timeout, Some(Duration::from_millis(5)));
+        assert!(debug.ignored_knobs.is_empty());
+        // A release build runs as if they were not set, and names each one it ignored.
+        let release = Settings::resolve_for(groups, |_| None, BuildKind::Release).expect("resolve");
+        assert_eq!(release.retry, RetryPolicy::default());
+        assert_eq!(release.timeout, None);
+        assert_eq!(
+            release.ignored_knobs,
+            [
+                "BCPRUNE_RETRY (--retry-policy)",
+                "BCPRUNE_TIMEOUT_MS (--timeout-ms)"
+            ]
+        );
+        // Even a value that does not parse is ignored, not an error.
+        let bad = StoreArgs {
+            retry_policy: Some("nonsense".into()),
+            ..store.clone()
+        };
+        let bad = Groups {
+            store: Some(&bad),
+            ..Groups::default()
+        };
+        assert!(Settings::resolve_for(bad, |_| None, BuildKind::Release).is_ok());
+        // The day: injected in a debug build, the clock's in a release build.
+        let today = super::super::TodayArgs {
+            today: Some("2020-01-01".into()),
+        };
+        let day: jiff::civil::Date = "2020-01-01".parse().expect("date");
+        assert_eq!(
+            today.resolve_for(BuildKind::Debug).expect("day"),
+            (day, None)
+        );
+        let (real, ignored) = today.resolve_for(BuildKind::Release).expect("day");
+        assert_eq!(real, crate::manifest::Options::now().today);
+        assert_eq!(ignored, Some("BCPRUNE_TODAY (--today)"));
+        // This build is what its profile says.
+        assert_eq!(
+            BuildKind::current(),
+            if cfg!(debug_assertions) {
+                BuildKind::Debug
+            } else {
+                BuildKind::Release
+            }
+        );
+    }
+
+    #[test]
+    fn an_ignored_knob_is_said_by_name_with_what_happens_instead() {
+        let text = ignored_knob_warning("BCPRUNE_TODAY (--today)");
+        assert_eq!(
+            text,
+            "BCPRUNE_TODAY (--today) is set but ignored: it is a test knob that only debug builds honour; \
+             this release build runs as if it were not set"
+        );
     }
 
     #[test]
