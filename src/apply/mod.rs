@@ -221,6 +221,14 @@ impl Report {
         self.verified.len() + self.unverified.len() + self.unrecorded.len()
     }
 
+    /// Whether the error that stopped the run is itself a failed save of the state file (then it has
+    /// been said, and [`Report::state_not_saved`] need not be said again).
+    pub fn stopped_by_a_failed_save(&self) -> bool {
+        self.fatal
+            .as_deref()
+            .is_some_and(|fatal| fatal.starts_with(STATE_SAVE_FAILED))
+    }
+
     /// Whether everything approved was deleted and verified.
     pub fn is_complete(&self) -> bool {
         self.failed.is_empty()
@@ -273,6 +281,9 @@ pub enum Fatal {
     State(crate::state::StateError),
 }
 
+/// How [`Fatal::State`] begins.
+const STATE_SAVE_FAILED: &str = "could not save the state file: ";
+
 /// `1, 2, 3` — or the first ten and a count, for messages.
 pub fn id_list(ids: &[CustomerId]) -> String {
     let shown: Vec<String> = ids.iter().take(10).map(ToString::to_string).collect();
@@ -308,6 +319,24 @@ pub fn count_of(targets: &[Target], resource: Resource) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_stopped_by_a_failed_save_is_told_apart_from_other_stops() {
+        let save = Fatal::State(crate::state::StateError::Write {
+            path: "s.json".into(),
+            source: std::io::Error::from(std::io::ErrorKind::StorageFull),
+        });
+        let report = Report {
+            fatal: Some(save.to_string()),
+            ..Report::default()
+        };
+        assert!(report.stopped_by_a_failed_save());
+        let report = Report {
+            fatal: Some("HTTP 403".into()),
+            ..Report::default()
+        };
+        assert!(!report.stopped_by_a_failed_save());
+    }
 
     #[test]
     fn target_lists_name_each_resource() {

@@ -313,7 +313,7 @@ fn print_report(applied: &Applied) {
     );
     // Said once: usually the save's failure is already the error that stopped the run.
     if let Some(why) = &report.state_not_saved
-        && report.fatal.as_ref() != Some(why)
+        && !report.stopped_by_a_failed_save()
     {
         error(format!(
             "{why}; the state file holds what is said above. Fix the cause (disk space, the directory), then run apply again: it records what the store did"
