@@ -563,8 +563,25 @@ fn every_file_over_its_cap_is_refused_by_its_size_before_it_is_read() {
     ];
     // Each case in a directory of its own: a 3 GiB file in the role named, everything else normal.
     // `show` only warns about a state it cannot read (PRODUCT §2): exit 0, with the reason.
-    let cases: [(&str, &[&str]); 11] = [
+    let cases: [(&str, &[&str]); 15] = [
         ("big.plan.json", &["show", "big.plan.json"]),
+        (
+            "bcprune.audit.jsonl",
+            &["apply", "--auto-approve", "m.yaml"],
+        ),
+        ("bcprune.audit.jsonl", &["report", "m.yaml"]),
+        ("bcprune.state.json", &["audit", "verify"]),
+        (
+            "big.yaml",
+            &[
+                "import",
+                "--into",
+                "new.yaml",
+                "--reason",
+                "GDPR 1",
+                "x@example.com",
+            ],
+        ),
         (
             "big.plan.json",
             &["apply", "--plan", "big.plan.json", "m.yaml"],
