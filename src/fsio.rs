@@ -64,12 +64,32 @@ pub fn read_open_capped(file: &File, limit: u64) -> std::io::Result<Vec<u8>> {
 }
 
 /// Read all of `reader`, refusing it ([`ErrorKind::FileTooLarge`]) as soon as it yields more than
-/// `limit` bytes; `expected` (the size the metadata announced, 0 when unknown) sizes the buffer, never
-/// past `limit`.
+/// `limit` bytes. `expected` (the size the metadata announced, 0 when unknown) sizes the buffer; past
+/// it, the buffer doubles but never beyond `limit` bytes, so an endless pipe costs at most the cap in
+/// memory (`read_to_end` would double a full 64 MiB buffer to 128 MiB before learning the input is over).
 fn read_all_capped(reader: impl Read, limit: u64, expected: u64) -> std::io::Result<Vec<u8>> {
-    let mut bytes = Vec::with_capacity(usize::try_from(expected.min(limit)).unwrap_or(0));
-    CappedReader::new(reader, limit).read_to_end(&mut bytes)?;
-    Ok(bytes)
+    let most = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut reader = CappedReader::new(reader, limit);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0).min(most));
+    // What the metadata announced is read straight into the buffer.
+    (&mut reader)
+        .take(bytes.capacity() as u64)
+        .read_to_end(&mut bytes)?;
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        let n = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(bytes),
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if bytes.capacity() - bytes.len() < n {
+            // The reader hands out at most `most` bytes in all, so `most - len >= n`.
+            let room = most - bytes.len();
+            bytes.reserve_exact(bytes.capacity().clamp(n, room.max(n)));
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
 }
 
 /// A reader that hands out at most `limit` bytes of the one it wraps: the read that would go past the
@@ -437,6 +457,35 @@ mod tests {
             .expect_err("endless input");
         assert_eq!(err.kind(), ErrorKind::FileTooLarge);
         assert!(bytes.len() <= 1000, "{}", bytes.len());
+        // The whole-input reader never even reserves past the cap, whatever the input's size.
+        for (size, announced) in [
+            (0, 0),
+            (999, 0),
+            (1000, 0),
+            (1000, 1000),
+            (500, 1000),
+            (1000, 7),
+        ] {
+            let input = vec![7u8; size];
+            let read = read_all_capped(&input[..], 1000, announced).expect("within the cap");
+            assert_eq!(read, input);
+            assert!(
+                read.capacity() <= 1000,
+                "{size}/{announced}: {}",
+                read.capacity()
+            );
+        }
+        for announced in [0, 1000, 5000] {
+            let err = read_all_capped(std::io::repeat(1), 1000, announced).expect_err("endless");
+            assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        }
+        // A big cap: the buffer still grows by doubling (not by 64 KiB steps) and stops at the cap.
+        let input = vec![1u8; 3 * 1024 * 1024 + 5];
+        let err = read_all_capped(&input[..], 3 * 1024 * 1024, 0).expect_err("over");
+        assert_eq!(err.kind(), ErrorKind::FileTooLarge);
+        let read = read_all_capped(&input[..], 4 * 1024 * 1024, 0).expect("under");
+        assert_eq!(read.len(), input.len());
+        assert!(read.capacity() <= 4 * 1024 * 1024);
         // Exactly at the cap is fine; one byte over is not.
         let mut bytes = Vec::new();
         CappedReader::new(&[7u8; 1000][..], 1000)

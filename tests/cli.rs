@@ -645,7 +645,7 @@ fn every_file_over_its_cap_is_refused_by_its_size_before_it_is_read() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("is larger than 64 MiB"), "{stderr}");
     let zero = std::fs::File::open("/dev/zero").expect("open /dev/zero");
-    let (code, stderr) = run_with_memory_cap(256, ws.path(), &import, &env, Stdio::from(zero));
+    let (code, stderr) = run_with_memory_cap(128, ws.path(), &import, &env, Stdio::from(zero));
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("is larger than 64 MiB"), "{stderr}");
     // The approval prompt reads one short answer, not an endless line.
