@@ -225,6 +225,13 @@ impl Pacer {
         Decision::Go(seq)
     }
 
+    /// The quota the store last announced (`X-Rate-Limit-Requests-Quota` per `-Time-Window-Ms`), when
+    /// both were seen.
+    pub(crate) fn quota(&self) -> Option<(u64, Duration)> {
+        let state = self.lock();
+        state.quota.zip(state.window_len)
+    }
+
     /// Learn from a response's headers (any status). `ticket` is the request it answers.
     pub(crate) fn observe(&self, ticket: &Ticket, headers: &HeaderMap) {
         let info = RateInfo::from_headers(headers, self.max_wait);

@@ -45,7 +45,7 @@ fn prepare(global: &Settings, args: &ApplyArgs) -> Result<(Request, crate::api::
     };
     let manifest_path: PathBuf = match (&args.manifest, &saved) {
         (Some(path), _) => path.clone(),
-        (None, Some(saved)) => PathBuf::from(&saved.plan.manifest.path),
+        (None, Some(saved)) => saved.plan.manifest.locate(&saved.path),
         (None, None) => return Err(CliError::ApplyNeedsManifest),
     };
     let manifest = common::load_manifest(&manifest_path)?;
