@@ -450,7 +450,7 @@ fn a_failed_plan_comment_is_wrapped_and_its_advice_fits_the_failure() {
     let refused = comment(
         bcprune()
             .env("BIGCOMMERCE_API_URL", "http://127.0.0.1:9")
-            .env("BIGCOMMERCE_ACCESS_TOKEN", "t")
+            .env("BIGCOMMERCE_ACCESS_TOKEN", "k7vq2xw9refusedconnectiontoken31")
             .env("BIGCOMMERCE_STORE_HASH", "demo42")
             .env("BCPRUNE_RETRY", "base_ms=1,cap_ms=2"),
     );
@@ -490,7 +490,8 @@ fn a_refused_connection_names_the_url_and_where_it_came_from() {
     let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
     let run = |cmd: &mut assert_cmd::Command, flags: &[&str]| {
         let output = cmd
-            .env("BIGCOMMERCE_ACCESS_TOKEN", "t")
+            // A realistic token: the scrubber would otherwise erase every `t` of the evidence.
+            .env("BIGCOMMERCE_ACCESS_TOKEN", "k7vq2xw9refusedconnectiontoken31")
             .env("BIGCOMMERCE_STORE_HASH", "demo42")
             .env("BCPRUNE_RETRY", "base_ms=1,cap_ms=2")
             .arg("plan")
