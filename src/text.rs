@@ -73,9 +73,57 @@ pub fn sanitize(text: &str, max: Option<usize>) -> String {
     out
 }
 
+/// `1-250, 300, 302-303`: IDs as ranges of consecutive numbers (sorted, duplicates dropped); past
+/// `max_ranges` ranges, the first ones and `and N more`.
+pub fn ranges(ids: &[u32], max_ranges: usize) -> String {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for id in sorted {
+        match runs.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(id) => *end = id,
+            _ => runs.push((id, id)),
+        }
+    }
+    let shown: Vec<String> = runs
+        .iter()
+        .take(max_ranges)
+        .map(|&(start, end)| {
+            if start == end {
+                start.to_string()
+            } else {
+                format!("{start}-{end}")
+            }
+        })
+        .collect();
+    let hidden: u64 = runs
+        .iter()
+        .skip(max_ranges)
+        .map(|&(start, end)| u64::from(end - start) + 1)
+        .sum();
+    if hidden > 0 {
+        format!("{} and {hidden} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_join_consecutive_ids_and_cut_long_lists() {
+        assert_eq!(ranges(&[3, 1, 2, 7, 9, 10, 10], 10), "1-3, 7, 9-10");
+        let many: Vec<u32> = (1..=40).map(|n| n * 2).collect();
+        assert_eq!(ranges(&many, 3), "2, 4, 6 and 37 more");
+        assert_eq!(
+            ranges(&[u32::MAX - 1, u32::MAX], 3),
+            "4294967294-4294967295"
+        );
+        assert_eq!(ranges(&[], 3), "");
+    }
 
     #[test]
     fn hex_is_lowercase_two_digits_per_byte() {

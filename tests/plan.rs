@@ -450,7 +450,10 @@ fn a_failed_plan_comment_is_wrapped_and_its_advice_fits_the_failure() {
     let refused = comment(
         bcprune()
             .env("BIGCOMMERCE_API_URL", "http://127.0.0.1:9")
-            .env("BIGCOMMERCE_ACCESS_TOKEN", "k7vq2xw9refusedconnectiontoken31")
+            .env(
+                "BIGCOMMERCE_ACCESS_TOKEN",
+                "k7vq2xw9refusedconnectiontoken31",
+            )
             .env("BIGCOMMERCE_STORE_HASH", "demo42")
             .env("BCPRUNE_RETRY", "base_ms=1,cap_ms=2"),
     );
@@ -491,7 +494,10 @@ fn a_refused_connection_names_the_url_and_where_it_came_from() {
     let run = |cmd: &mut assert_cmd::Command, flags: &[&str]| {
         let output = cmd
             // A realistic token: the scrubber would otherwise erase every `t` of the evidence.
-            .env("BIGCOMMERCE_ACCESS_TOKEN", "k7vq2xw9refusedconnectiontoken31")
+            .env(
+                "BIGCOMMERCE_ACCESS_TOKEN",
+                "k7vq2xw9refusedconnectiontoken31",
+            )
             .env("BIGCOMMERCE_STORE_HASH", "demo42")
             .env("BCPRUNE_RETRY", "base_ms=1,cap_ms=2")
             .arg("plan")
@@ -528,5 +534,37 @@ fn a_refused_connection_names_the_url_and_where_it_came_from() {
     assert!(
         from_flag.contains("nothing reached http://127.0.0.1:9, the API URL from --api-url."),
         "{from_flag}"
+    );
+}
+
+/// PRODUCT §17: without a terminal, a wait for the store's rate limit is said as it begins, named, and
+/// with how long; the listing's progress lines come at most every 10 s.
+#[test]
+fn a_long_rate_limit_wait_is_said_as_it_begins_without_a_terminal() {
+    // One request per 12 s window: the second listing request waits about 12 s.
+    let sim = store_with(
+        bcprune::sim::SimConfig::default()
+            .customers(300)
+            .rate_limit(1, std::time::Duration::from_secs(12)),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=251).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, "max_deletes: 300\n"));
+    let output = bcprune_at(&sim)
+        .args(["plan", "--parallelism", "1"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    let waits: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("Listing: waiting"))
+        .collect();
+    assert_eq!(waits.len(), 1, "{stderr}");
+    assert!(
+        waits[0].starts_with("Listing: waiting 1")
+            && waits[0].ends_with(" s for the store's rate limit"),
+        "{stderr}"
     );
 }

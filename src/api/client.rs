@@ -62,6 +62,8 @@ pub struct ClientConfig {
     /// Where `api_url` came from (`--api-url`, `BIGCOMMERCE_API_URL`, `the default`), named when
     /// nothing can connect to it (PRODUCT §17); `None` when the caller does not know.
     pub api_url_origin: Option<&'static str>,
+    /// Told about rate-limit waits and answers, for a progress display; `None`: nobody.
+    pub observer: Option<super::pacer::Observe>,
 }
 
 impl ClientConfig {
@@ -76,6 +78,7 @@ impl ClientConfig {
             retry: RetryPolicy::default(),
             max_body_bytes: 16 * 1024 * 1024,
             api_url_origin: None,
+            observer: None,
         }
     }
 }
@@ -242,7 +245,7 @@ impl Client {
             },
             max_body_bytes: config.max_body_bytes,
             slots: Semaphore::new(config.parallelism),
-            pacer: Pacer::new(config.retry.max_wait),
+            pacer: Pacer::new(config.retry.max_wait).with_observer(config.observer.clone()),
             stats: Mutex::new(Stats::default()),
             reach: match config.api_url_origin {
                 Some(origin) => format!("{}, the API URL from {origin}", sanitize(base)),
@@ -531,6 +534,7 @@ impl Client {
                     }
                     .min(self.retry.max_wait);
                     self.pacer.block_until(Instant::now() + wait);
+                    self.pacer.announce(Instant::now() + wait);
                     (Some(wait), Some(429), last)
                 }
                 Outcome::Retry(status, last) => {
@@ -620,6 +624,9 @@ impl Client {
         })
         .await;
         drop(ticket);
+        if matches!(result, Ok(Ok(_))) {
+            self.pacer.answered();
+        }
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let (status, headers, body, over) = match result {
             Err(_) => {

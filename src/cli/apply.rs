@@ -28,6 +28,8 @@ pub fn run(global: &Settings, args: &ApplyArgs) -> Result<Exit, CliError> {
     let prompt = Prompt {
         interrupt: interrupt.clone(),
     };
+    // Reconciling and listing come first: their progress until the view hears they are listed.
+    super::progress::start("Listing", None);
     let outcome = runtime.block_on(apply::run(&request, &client, &view, &prompt, &interrupt));
     common::log_stats(&client);
     view.outcome(&outcome);

@@ -29,7 +29,7 @@ pub fn init_tracing(verbose: u8, no_color: bool) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(super::progress::log_writer)
         .with_ansi(use_color(no_color))
         .without_time();
     // Up to -v, lines read like bcprune's own notes (`warning: …`), without Rust module paths; from
@@ -155,6 +155,7 @@ pub fn client(settings: &Settings, store_hash: &str) -> Result<Client, CliError>
         retry: settings.retry,
         parallelism: usize::from(settings.parallelism),
         api_url_origin: Some(settings.api_url_origin),
+        observer: Some(super::progress::observer()),
         ..ClientConfig::new(&settings.api_url, store_hash, token)
     };
     if let Some(timeout) = settings.timeout {

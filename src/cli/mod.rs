@@ -15,6 +15,7 @@ pub mod error;
 mod force_unlock;
 mod import;
 mod plan;
+mod progress;
 mod report;
 mod schema;
 pub mod settings;

@@ -44,9 +44,10 @@ pub fn make(
     let runtime = common::runtime()?;
     // The same listing apply makes: both resources, only what the state does not settle (PRODUCT §11).
     let scope = Scope::of_manifest(&manifest, settled, refresh_all);
-    let live = runtime
-        .block_on(scope.list(&client))
-        .map_err(CliError::List)?;
+    super::progress::start("Listing", None);
+    let live = runtime.block_on(scope.list(&client));
+    super::progress::finish(true);
+    let live = live.map_err(CliError::List)?;
     let plan = plan::compute_incremental(&manifest, &live, settled, refresh_all);
     let reappeared = plan.changes.iter().filter(|c| c.reappeared).count();
     let requests = common::requests_sent(&client);
