@@ -73,6 +73,17 @@ pub fn sanitize(text: &str, max: Option<usize>) -> String {
     out
 }
 
+/// A date or time for a markdown table cell that never wraps in the middle (a narrow column on GitHub
+/// otherwise breaks `2026-11-02` after a hyphen): hyphens become non-breaking hyphens (U+2011, as the
+/// entity `&#8209;`, which GitHub keeps), spaces non-breaking spaces. `-` alone (no date) stays as it is.
+/// For text bcprune made (dates, times), not for untrusted text (see [`markdown`]).
+pub fn nowrap_date(text: &str) -> String {
+    if text == "-" {
+        return text.to_string();
+    }
+    text.replace('-', "&#8209;").replace(' ', "&nbsp;")
+}
+
 /// `1-250, 300, 302-303`: IDs as ranges of consecutive numbers (sorted, duplicates dropped); past
 /// `max_ranges` ranges, the first ones and `and N more`.
 pub fn ranges(ids: &[u32], max_ranges: usize) -> String {
@@ -112,6 +123,20 @@ pub fn ranges(ids: &[u32], max_ranges: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_in_markdown_never_break_at_their_hyphens_or_spaces() {
+        assert_eq!(nowrap_date("2026-11-02"), "2026&#8209;11&#8209;02");
+        assert_eq!(
+            nowrap_date("2026-11-02T10:00:00Z"),
+            "2026&#8209;11&#8209;02T10:00:00Z"
+        );
+        assert_eq!(
+            nowrap_date("2026-11-02 (due soon)"),
+            "2026&#8209;11&#8209;02&nbsp;(due&nbsp;soon)"
+        );
+        assert_eq!(nowrap_date("-"), "-");
+    }
 
     #[test]
     fn ranges_join_consecutive_ids_and_cut_long_lists() {

@@ -174,9 +174,10 @@ fn thousands(n: usize) -> String {
 fn delete_row(change: &Change, ctx: &Context) -> String {
     let due = match deadline(change, ctx.today) {
         Deadline::None => "-".to_string(),
-        Deadline::Due(due) => due.to_string(),
-        Deadline::DueSoon(due) => format!("{due} (due soon)"),
-        Deadline::Overdue(due) => format!("{due} **(overdue)**"),
+        // A date never wraps in the middle (PRODUCT §17); the mark after it may.
+        Deadline::Due(due) => text::nowrap_date(&due.to_string()),
+        Deadline::DueSoon(due) => format!("{} (due soon)", text::nowrap_date(&due.to_string())),
+        Deadline::Overdue(due) => format!("{} **(overdue)**", text::nowrap_date(&due.to_string())),
     };
     // In the reason, the one column that wraps well: the others stay narrow.
     let reappeared = if change.reappeared {
