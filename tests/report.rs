@@ -372,7 +372,7 @@ fn markdown_report_dates_do_not_wrap_at_their_hyphens() {
         let cells: Vec<&str> = row.split(" | ").collect();
         for cell in &cells[3..cells.len().min(7)] {
             assert!(
-                !cell.contains(|c: char| c == '-') || *cell == "-",
+                !cell.contains('-') || *cell == "-",
                 "a breakable hyphen in {cell:?} of {row}"
             );
         }
