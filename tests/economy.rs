@@ -526,4 +526,8 @@ fn plan_says_what_apply_costs_at_the_stores_quota() {
         .assert()
         .success()
         .stdout(contains("Apply: about 3 requests, 1 s at 450 per 30 s."));
+    // At apply's approval prompt, what is left once it has listed: one DELETE, one verification.
+    apply_auto(&sim, &manifest, &[]).success().stdout(contains(
+        "Plan: 3 to delete, 1 already absent.\nDeleting and verifying: about 2 requests, 1 s at 450 per 30 s.\n",
+    ));
 }

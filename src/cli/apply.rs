@@ -24,7 +24,7 @@ pub fn run(global: &Settings, args: &ApplyArgs) -> Result<Exit, CliError> {
     let runtime = common::runtime()?;
     let interrupt = Interrupt::default();
     signals::watch(&interrupt);
-    let view = view::Terminal::new(global.no_color);
+    let view = view::Terminal::new(global.no_color, request.batch_size, &client);
     let prompt = Prompt {
         interrupt: interrupt.clone(),
     };

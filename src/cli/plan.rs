@@ -69,10 +69,7 @@ pub fn make(
     saved.audit_head = crate::audit::read_head(&files.audit_log).ok().flatten();
     saved.refresh_all = refresh_all;
     // PRODUCT §17: what apply would send, at the quota the store announced (else 150 per 30 s).
-    let quota = client.quota().map(|(requests, window)| plan::cost::Quota {
-        requests,
-        window_ms: u64::try_from(window.as_millis()).unwrap_or(u64::MAX),
-    });
+    let quota = quota_of(&client);
     saved.apply_cost = Some(plan::cost::estimate(
         &plan,
         usize::from(settings.batch_size),
@@ -98,6 +95,14 @@ pub fn make(
         saved,
         violations,
         guard,
+    })
+}
+
+/// The quota the store's rate-limit headers announced to `client`, if they did.
+pub fn quota_of(client: &crate::api::Client) -> Option<plan::cost::Quota> {
+    client.quota().map(|(requests, window)| plan::cost::Quota {
+        requests,
+        window_ms: u64::try_from(window.as_millis()).unwrap_or(u64::MAX),
     })
 }
 

@@ -49,8 +49,13 @@ impl Cost {
         if self.requests == 0 {
             return "Apply: no requests (nothing to list again or delete).".to_string();
         }
+        self.line_as("Apply")
+    }
+
+    /// `{label}: about 14 requests, 3 s at 150 per 30 s.`
+    pub fn line_as(&self, label: &str) -> String {
         format!(
-            "Apply: about {} request{}, {} at {} per {}{}.",
+            "{label}: about {} request{}, {} at {} per {}{}.",
             self.requests,
             crate::text::plural(
                 usize::try_from(self.requests).unwrap_or(usize::MAX),
@@ -83,11 +88,25 @@ fn duration(seconds: u64) -> String {
 /// The cost of applying `plan` with `batch_size` customers per DELETE, at `quota` (`None`: the store
 /// sent no rate-limit headers, so [`DEFAULT_QUOTA`]).
 pub fn estimate(plan: &Plan, batch_size: usize, quota: Option<Quota>) -> Cost {
+    cost(plan, batch_size, quota, true)
+}
+
+/// What is left once apply has listed: the DELETEs and the verification listings (shown at the
+/// approval prompt).
+pub fn after_listing(plan: &Plan, batch_size: usize, quota: Option<Quota>) -> Cost {
+    cost(plan, batch_size, quota, false)
+}
+
+fn cost(plan: &Plan, batch_size: usize, quota: Option<Quota>, listing: bool) -> Cost {
     let batch_size = batch_size.max(1);
     let mut requests = 0usize;
     for resource in Resource::ALL {
         let of = || plan.changes.iter().filter(move |c| c.resource == resource);
-        let listed = of().filter(|c| !c.recorded).count();
+        let listed = if listing {
+            of().filter(|c| !c.recorded).count()
+        } else {
+            0
+        };
         let deleted = of().filter(|c| c.action == Action::Delete).count();
         let deletes = match resource {
             Resource::Customer => deleted.div_ceil(batch_size),
@@ -159,6 +178,17 @@ mod tests {
             estimate(&plan, 100, Some(quota)).line(),
             "Apply: about 17 requests, 2 s at 450 per 30 s."
         );
+    }
+
+    #[test]
+    fn after_listing_counts_deletes_and_verification_only() {
+        let plan = Plan {
+            changes: (1..=300)
+                .map(|id| change(Resource::Customer, id, Action::Delete, false))
+                .collect(),
+        };
+        assert_eq!(estimate(&plan, 250, None).requests, 6);
+        assert_eq!(after_listing(&plan, 250, None).requests, 4);
     }
 
     #[test]

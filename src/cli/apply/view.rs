@@ -11,11 +11,14 @@ use crate::plan::Plan;
 use crate::render;
 use crate::state::LockHolder;
 
-use super::super::common::{self, error, plural, warning};
+use super::super::common::{self, error, plural};
 use super::super::progress;
 
 /// The terminal view of one apply.
-pub(in crate::cli) struct Terminal {
+pub(in crate::cli) struct Terminal<'a> {
+    /// For the cost line at the approval prompt: the batch size and the client that saw the quota.
+    batch_size: usize,
+    client: &'a crate::api::Client,
     /// IDs refused so far (shown beside the deletions, never counted as done).
     failed: Cell<usize>,
     /// `delete` in red: stdout is a terminal and no `--no-color` / `NO_COLOR`.
@@ -24,9 +27,15 @@ pub(in crate::cli) struct Terminal {
     today: jiff::civil::Date,
 }
 
-impl Terminal {
-    pub(in crate::cli) fn new(no_color: bool) -> Terminal {
+impl<'a> Terminal<'a> {
+    pub(in crate::cli) fn new(
+        no_color: bool,
+        batch_size: usize,
+        client: &'a crate::api::Client,
+    ) -> Terminal<'a> {
         Terminal {
+            batch_size,
+            client,
             failed: Cell::new(0),
             colour: common::stdout_color(no_color),
             today: jiff::ZonedDateTime::now().date(),
@@ -69,19 +78,22 @@ impl Terminal {
     }
 }
 
-impl View for Terminal {
+impl View for Terminal<'_> {
     fn lock_taken_over(&self, previous: &LockHolder) {
-        warning(crate::state::describe_takeover(previous));
+        progress::println(format!(
+            "warning: {}",
+            crate::state::describe_takeover(previous)
+        ));
     }
 
     fn reconciled(&self, done: &Reconciled) {
-        eprintln!(
+        progress::println(format!(
             "Reconciled an earlier run: {} deletion{} recorded, {} confirmed, {} still present.",
             done.recorded.len(),
             plural(done.recorded.len()),
             done.confirmed.len(),
             done.still_present.len()
-        );
+        ));
     }
 
     fn listed(&self, listed: &Listed, store_hash: &str, requests: u64) {
@@ -97,15 +109,24 @@ impl View for Terminal {
             today: Some(self.today),
         };
         render::table_with(plan, &options, &mut stdout)?;
+        // What is left to send, before anyone approves it (PRODUCT §17).
+        if !plan.is_empty() {
+            let cost = crate::plan::cost::after_listing(
+                plan,
+                self.batch_size,
+                super::super::plan::quota_of(self.client),
+            );
+            writeln!(stdout, "{}", cost.line_as("Deleting and verifying"))?;
+        }
         stdout.flush()
     }
 
     fn skipped(&self, vanished: &[Target]) {
-        eprintln!(
+        progress::println(format!(
             "Skipped {} planned for deletion that no longer exist: {}.",
             records(vanished),
             apply::target_list(vanished)
-        );
+        ));
     }
 
     fn progress(&self, done: usize, total: usize) {
