@@ -84,8 +84,8 @@ pub fn nowrap_date(text: &str) -> String {
     text.replace('-', "&#8209;").replace(' ', "&nbsp;")
 }
 
-/// `1-250, 300, 302-303`: IDs as ranges of consecutive numbers (sorted, duplicates dropped); past
-/// `max_ranges` ranges, the first ones and `and N more`.
+/// `1-250, 300, 302, 303`: IDs as ranges of three or more consecutive numbers (sorted, duplicates
+/// dropped); past `max_ranges` pieces, the first ones and `and N more`.
 pub fn ranges(ids: &[u32], max_ranges: usize) -> String {
     let mut sorted = ids.to_vec();
     sorted.sort_unstable();
@@ -97,6 +97,17 @@ pub fn ranges(ids: &[u32], max_ranges: usize) -> String {
             _ => runs.push((id, id)),
         }
     }
+    // Two neighbours read better apart than as a range.
+    let runs: Vec<(u32, u32)> = runs
+        .into_iter()
+        .flat_map(|(start, end)| {
+            if end - start == 1 {
+                vec![(start, start), (end, end)]
+            } else {
+                vec![(start, end)]
+            }
+        })
+        .collect();
     let shown: Vec<String> = runs
         .iter()
         .take(max_ranges)
@@ -140,12 +151,12 @@ mod tests {
 
     #[test]
     fn ranges_join_consecutive_ids_and_cut_long_lists() {
-        assert_eq!(ranges(&[3, 1, 2, 7, 9, 10, 10], 10), "1-3, 7, 9-10");
+        assert_eq!(ranges(&[3, 1, 2, 7, 9, 10, 10], 10), "1-3, 7, 9, 10");
         let many: Vec<u32> = (1..=40).map(|n| n * 2).collect();
         assert_eq!(ranges(&many, 3), "2, 4, 6 and 37 more");
         assert_eq!(
-            ranges(&[u32::MAX - 1, u32::MAX], 3),
-            "4294967294-4294967295"
+            ranges(&[u32::MAX - 2, u32::MAX - 1, u32::MAX], 3),
+            "4294967293-4294967295"
         );
         assert_eq!(ranges(&[], 3), "");
     }

@@ -125,7 +125,7 @@ impl View for Terminal<'_> {
         progress::println(format!(
             "Skipped {} planned for deletion that no longer exist: {}.",
             records(vanished),
-            apply::target_list(vanished)
+            target_ranges(vanished)
         ));
     }
 
@@ -203,6 +203,27 @@ pub(in crate::cli) fn listed_line(listed: &Listed, store_hash: &str, requests: u
     text
 }
 
+/// `customers 1-250, 300 and subscriber 7`: each resource's IDs as ranges (PRODUCT §17: long lists of
+/// IDs in messages are ranges).
+fn target_ranges(targets: &[Target]) -> String {
+    let mut parts = Vec::new();
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = targets
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        if !ids.is_empty() {
+            let noun = if ids.len() == 1 { "" } else { "s" };
+            parts.push(format!(
+                "{resource}{noun} {}",
+                crate::text::ranges(&ids, 12)
+            ));
+        }
+    }
+    parts.join(" and ")
+}
+
 /// `3 customers`, `1 subscriber`.
 fn count(n: usize, resource: Resource) -> String {
     format!("{n} {resource}{}", plural(n))
@@ -270,14 +291,14 @@ fn print_report(applied: &Applied) {
         println!(
             "Outcome unknown: {} ({}) may have been deleted: the store's answer was unclear and they could not be listed again. Nothing is recorded for them yet; the next apply lists them and records what the store did.",
             records(&report.unknown),
-            apply::target_list(&report.unknown)
+            target_ranges(&report.unknown)
         );
     }
     if !report.abandoned.is_empty() {
         println!(
             "Abandoned: {} ({}) were in flight when the run stopped at once. The next apply lists them and records what the store did.",
             records(&report.abandoned),
-            apply::target_list(&report.abandoned)
+            target_ranges(&report.abandoned)
         );
     }
     // One line per cause, naming its IDs (PRODUCT §17): a refused batch is one message, not one per ID.
@@ -296,7 +317,7 @@ fn print_report(applied: &Applied) {
         println!(
             "Not attempted: {} ({}).",
             records(&report.not_attempted),
-            apply::target_list(&report.not_attempted)
+            target_ranges(&report.not_attempted)
         );
     }
     if let Some(fatal) = &report.fatal {
