@@ -345,7 +345,7 @@ fn a_store_whose_delete_answers_204_without_deleting_is_caught() {
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
     // One line for the one cause, naming both IDs (PRODUCT §17).
     apply_auto(&sim, &manifest, &[]).code(4).stdout(contains(
-        "Failed: 2 customers (1-2): the API accepted the DELETE but the customer is still listed",
+        "Failed: 2 customers (1, 2): the API accepted the DELETE but the customer is still listed",
     ));
     let state = read_json(&ws.path().join("bcprune.state.json"));
     assert_eq!(
