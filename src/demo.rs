@@ -27,7 +27,7 @@ pub const SUBSCRIPTIONS_FILE: &str = "newsletter.yaml";
 pub fn subscriptions_manifest(subscriptions: &[(u32, u32)]) -> String {
     let mut text = String::from(
         "# The newsletter subscriptions of the customers erased in the other files: the same person\n\
-         # (same email), a separate record under its own subscriber ID (PRODUCT.md §7).\n\
+         # (same email), a separate record under its own subscriber ID.\n\
          version: 1\nabsent: []\nabsent_subscribers:\n",
     );
     for (subscriber, customer) in subscriptions {
@@ -41,11 +41,28 @@ pub fn subscriptions_manifest(subscriptions: &[(u32, u32)]) -> String {
     text
 }
 
-/// Write the example manifests into `dir` (created if missing).
+/// Write the example manifests into `dir` (created if missing), as a user reads them: without the
+/// editor's `$schema` line, whose relative path leads to the repository's `schemas/`, which the demo's
+/// folder does not have (`bcprune schema manifest` prints the schema).
 pub fn write_manifests(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     for (name, text) in MANIFESTS {
-        std::fs::write(dir.join(name), text)?;
+        std::fs::write(dir.join(name), for_the_demo(text))?;
     }
     Ok(())
+}
+
+/// `text` without a leading `# yaml-language-server: $schema=…` line and the bare `#` after it.
+fn for_the_demo(text: &str) -> String {
+    let mut lines = text.lines().peekable();
+    if lines
+        .peek()
+        .is_some_and(|l| l.starts_with("# yaml-language-server:"))
+    {
+        lines.next();
+        if lines.peek() == Some(&"#") {
+            lines.next();
+        }
+    }
+    lines.map(|l| format!("{l}\n")).collect()
 }

@@ -494,9 +494,10 @@ pub fn markdown(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                     .reason
                     .as_deref()
                     .map_or_else(|| "-".to_string(), crate::text::markdown),
-                date(entry.received),
-                date(entry.due),
-                moment(entry.erased_at),
+                // Dates never wrap in the middle (PRODUCT §17): the columns are narrow on GitHub.
+                crate::text::nowrap_date(&date(entry.received)),
+                crate::text::nowrap_date(&date(entry.due)),
+                crate::text::nowrap_date(&moment(entry.erased_at)),
                 yes_no(entry.verified),
                 days(entry.days),
             )?;

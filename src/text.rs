@@ -73,9 +73,93 @@ pub fn sanitize(text: &str, max: Option<usize>) -> String {
     out
 }
 
+/// A date or time for a markdown table cell that never wraps in the middle (a narrow column on GitHub
+/// otherwise breaks `2026-11-02` after a hyphen): hyphens become non-breaking hyphens (U+2011, as the
+/// entity `&#8209;`, which GitHub keeps), spaces non-breaking spaces. `-` alone (no date) stays as it is.
+/// For text bcprune made (dates, times), not for untrusted text (see [`markdown`]).
+pub fn nowrap_date(text: &str) -> String {
+    if text == "-" {
+        return text.to_string();
+    }
+    text.replace('-', "&#8209;").replace(' ', "&nbsp;")
+}
+
+/// `1-250, 300, 302, 303`: IDs as ranges of three or more consecutive numbers (sorted, duplicates
+/// dropped); past `max_ranges` pieces, the first ones and `and N more`.
+pub fn ranges(ids: &[u32], max_ranges: usize) -> String {
+    let mut sorted = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for id in sorted {
+        match runs.last_mut() {
+            Some((_, end)) if end.checked_add(1) == Some(id) => *end = id,
+            _ => runs.push((id, id)),
+        }
+    }
+    // Two neighbours read better apart than as a range.
+    let runs: Vec<(u32, u32)> = runs
+        .into_iter()
+        .flat_map(|(start, end)| {
+            if end - start == 1 {
+                vec![(start, start), (end, end)]
+            } else {
+                vec![(start, end)]
+            }
+        })
+        .collect();
+    let shown: Vec<String> = runs
+        .iter()
+        .take(max_ranges)
+        .map(|&(start, end)| {
+            if start == end {
+                start.to_string()
+            } else {
+                format!("{start}-{end}")
+            }
+        })
+        .collect();
+    let hidden: u64 = runs
+        .iter()
+        .skip(max_ranges)
+        .map(|&(start, end)| u64::from(end - start) + 1)
+        .sum();
+    if hidden > 0 {
+        format!("{} and {hidden} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_in_markdown_never_break_at_their_hyphens_or_spaces() {
+        assert_eq!(nowrap_date("2026-11-02"), "2026&#8209;11&#8209;02");
+        assert_eq!(
+            nowrap_date("2026-11-02T10:00:00Z"),
+            "2026&#8209;11&#8209;02T10:00:00Z"
+        );
+        assert_eq!(
+            nowrap_date("2026-11-02 (due soon)"),
+            "2026&#8209;11&#8209;02&nbsp;(due&nbsp;soon)"
+        );
+        assert_eq!(nowrap_date("-"), "-");
+    }
+
+    #[test]
+    fn ranges_join_consecutive_ids_and_cut_long_lists() {
+        assert_eq!(ranges(&[3, 1, 2, 7, 9, 10, 10], 10), "1-3, 7, 9, 10");
+        let many: Vec<u32> = (1..=40).map(|n| n * 2).collect();
+        assert_eq!(ranges(&many, 3), "2, 4, 6 and 37 more");
+        assert_eq!(
+            ranges(&[u32::MAX - 2, u32::MAX - 1, u32::MAX], 3),
+            "4294967293-4294967295"
+        );
+        assert_eq!(ranges(&[], 3), "");
+    }
 
     #[test]
     fn hex_is_lowercase_two_digits_per_byte() {

@@ -242,9 +242,51 @@ fn a_read_only_token_stops_with_the_apis_message_and_deletes_nothing() {
         .arg(&manifest)
         .assert()
         .code(1)
-        .stderr(contains("403"))
+        .stderr(contains("the run stopped"))
+        .stdout(contains("HTTP 403"))
         .stdout(contains("You don't have a required scope"));
     assert_eq!(sim.customer_ids().len(), 20);
+}
+
+/// PRODUCT §17: a batch refused for one reason is one message naming its IDs as ranges, not one line per
+/// ID, and the progress line does not count it as done.
+#[test]
+fn a_refused_batch_is_one_message_naming_its_ids_and_is_not_counted_as_done() {
+    let sim = store(400);
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=300).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
+    let output = bcprune_at(&sim)
+        .env("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .args(["apply", "--auto-approve", "--parallelism", "1"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    let failed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("Failed:"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{stdout}");
+    assert!(
+        failed[0].starts_with("Failed: 250 customers (1-250): ")
+            && failed[0].contains("You don't have a required scope"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Not attempted: 50 customers (customers 251-300)."),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.matches("You don't have a required scope").count()
+            + stderr.matches("You don't have a required scope").count(),
+        1,
+        "the API's message once: {stdout}{stderr}"
+    );
+    assert!(!stderr.contains("Deleting: 250/300"), "{stderr}");
+    assert_eq!(sim.customer_ids().len(), 400);
 }
 
 #[test]
@@ -301,8 +343,9 @@ fn a_store_whose_delete_answers_204_without_deleting_is_caught() {
     sim.faults().lying_deletes(true);
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
+    // One line for the one cause, naming both IDs (PRODUCT §17).
     apply_auto(&sim, &manifest, &[]).code(4).stdout(contains(
-        "Failed: customer 1: the API accepted the DELETE but the customer is still listed",
+        "Failed: 2 customers (1, 2): the API accepted the DELETE but the customer is still listed",
     ));
     let state = read_json(&ws.path().join("bcprune.state.json"));
     assert_eq!(
@@ -426,9 +469,8 @@ fn refused_ids_are_isolated_and_the_rest_deleted() {
     apply_auto(&sim, &manifest, &[])
         .code(4)
         .stdout(contains(
-            "Failed: customer 7: HTTP 422: Unauthorized to delete",
+            "Failed: 2 customers (7, 33): HTTP 422: Unauthorized to delete",
         ))
-        .stdout(contains("Failed: customer 33:"))
         .stdout(contains("38 deleted"));
     let left = sim.customer_ids();
     assert!(left.contains(&7) && left.contains(&33));
@@ -944,7 +986,7 @@ fn an_unknown_outcome_that_cannot_be_listed_stays_open_for_the_next_run() {
     let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
     let state = ws.path().join("bcprune.state.json");
     apply_auto(&sim, &manifest, &[]).code(4).stdout(contains(
-        "Outcome unknown: 3 customers (customers 1, 2, 3) may have been deleted",
+        "Outcome unknown: 3 customers (customers 1-3) may have been deleted",
     ));
     assert_eq!(sim.customer_ids().len(), 17, "the store did delete them");
     let before = if state.exists() {

@@ -155,7 +155,7 @@ fn missing_log_is_a_clear_error() {
         .get_output()
         .stderr
         .clone();
-    insta::assert_snapshot!(String::from_utf8_lossy(&output), @"error: cannot read the audit log nope.jsonl: No such file or directory (os error 2). Pass the log with --log FILE (default: ./bcprune.audit.jsonl, or the --audit-log given to apply)");
+    insta::assert_snapshot!(String::from_utf8_lossy(&output), @"error: cannot read the audit log nope.jsonl: No such file or directory (os error 2). Name the manifest (`bcprune audit verify MANIFEST`: the log beside it, as plan and apply place it) or pass the log with --log FILE (default: ./bcprune.audit.jsonl)");
 }
 
 /// A state beside `log` recording `log`'s current head (as apply saves it).
@@ -353,4 +353,27 @@ fn apply_refuses_to_extend_a_log_cut_short_since_the_state_was_saved_and_deletes
     std::fs::remove_file(&log).expect("remove");
     crate::support::apply_auto(&sim, &manifest, &[]).code(1);
     assert!(!log.exists());
+}
+
+/// PRODUCT §17: `audit verify MANIFEST` finds the log where `plan` and `apply` put it (beside the manifest
+/// file, inside a manifest directory), from any directory.
+#[test]
+fn audit_verify_finds_the_log_beside_the_manifest_from_any_directory() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.path().join("customers")).expect("mkdir");
+    write_log(&ws.path().join("customers/bcprune.audit.jsonl"));
+    std::fs::create_dir_all(ws.path().join("elsewhere")).expect("mkdir");
+    for args in [
+        &["audit", "verify", "../customers"][..],
+        &["audit", "verify", "../customers/m.yaml"][..],
+    ] {
+        bcprune()
+            .current_dir(ws.path().join("elsewhere"))
+            .args(args)
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with(
+                "Audit log ../customers/bcprune.audit.jsonl is intact: 5 entries",
+            ));
+    }
 }

@@ -40,6 +40,21 @@ fn demo_runs_plan_apply_and_replan_against_the_embedded_store() {
     let state = std::path::Path::new(folder).join("customers/bcprune.state.json");
     let text = std::fs::read_to_string(&state).expect("state file");
     assert!(!text.contains('@'));
+    // The manifests it wrote cite nothing a user of the demo lacks: no contract section, no `$schema`
+    // path into a repository checkout.
+    for entry in std::fs::read_dir(std::path::Path::new(folder).join("customers")).expect("dir") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&path).expect("manifest");
+            for cited in ["$schema", "PRODUCT", "§"] {
+                assert!(
+                    !text.contains(cited),
+                    "{cited} in {}:\n{text}",
+                    path.display()
+                );
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(folder);
     bcprune()
         .arg("demo")

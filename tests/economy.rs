@@ -441,3 +441,93 @@ fn a_recorded_id_that_reappeared_is_found_only_by_refresh_all() {
     );
     assert_no_collection_delete(&sim);
 }
+
+/// PRODUCT §17: the cost `plan` states before approval (`apply_cost.requests`) is within 20 % of the
+/// requests the apply that follows sends, counted in the store's own log, for several shapes: customers
+/// only, subscribers only, mixed, some already absent, some recorded by an earlier apply, applied fresh
+/// and from the saved plan.
+#[test]
+fn the_cost_a_plan_states_is_within_20_percent_of_what_the_apply_then_sends() {
+    // (customers to delete, customers already absent, subscribers to delete, apply the saved plan)
+    for (present, gone, subscribers, saved) in [
+        (1u32, 0u32, 0u32, false),
+        (600, 0, 0, true),
+        (0, 0, 7, false),
+        (300, 260, 12, true),
+        (1, 40, 251, false),
+        (740, 10, 3, true),
+    ] {
+        let sim = people(1000, 300);
+        let ws = Workspace::new();
+        let customers: Vec<u32> = (1..=present).chain(2001..2001 + gone).collect();
+        let subs: Vec<u32> = (1..=subscribers).collect();
+        let mut text = mixed(&customers, &subs);
+        if subs.is_empty() {
+            text = text.replace("absent_subscribers:\n", "");
+        }
+        let manifest = ws.write("m.yaml", text);
+        let plan = save_plan(&sim, &ws, &manifest);
+        let stated = read_json(&plan)["apply_cost"]["requests"]
+            .as_u64()
+            .expect("the saved plan states its cost");
+        let before = sim.requests().len();
+        if saved {
+            bcprune_at(&sim)
+                .args(["apply", "--plan"])
+                .arg(&plan)
+                .assert()
+                .success();
+        } else {
+            apply_auto(&sim, &manifest, &[]).success();
+        }
+        let sent = (sim.requests().len() - before) as f64;
+        let shape =
+            format!("{present} present, {gone} gone, {subscribers} subscribers, saved {saved}");
+        assert!(
+            (stated as f64 - sent).abs() <= 0.2 * sent,
+            "{shape}: plan said about {stated} requests, apply sent {sent}"
+        );
+
+        // A second plan after the apply: everything is recorded, and the figure is again what an
+        // apply sends (nothing to list, nothing to delete).
+        let plan = save_plan(&sim, &ws, &manifest);
+        let stated = read_json(&plan)["apply_cost"]["requests"]
+            .as_u64()
+            .expect("cost");
+        let before = sim.requests().len();
+        apply_auto(&sim, &manifest, &[]).success();
+        let sent = (sim.requests().len() - before) as u64;
+        assert_eq!(stated, sent, "{shape}, second run");
+    }
+}
+
+/// The table and the pull-request comment end with the cost line; the quota is the store's when its
+/// headers said it, else 150 per 30 s, said to be assumed.
+#[test]
+fn plan_says_what_apply_costs_at_the_stores_quota() {
+    let sim = store_with(
+        bcprune::sim::SimConfig::default()
+            .customers(20)
+            .rate_limit(450, std::time::Duration::from_secs(30)),
+    );
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3, 500], ""));
+    bcprune_at(&sim)
+        .arg("plan")
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stdout(contains(
+            "Plan: 3 to delete, 1 already absent.\nApply: about 3 requests, 1 s at 450 per 30 s.\n",
+        ));
+    bcprune_at(&sim)
+        .args(["plan", "--format", "markdown"])
+        .arg(&manifest)
+        .assert()
+        .success()
+        .stdout(contains("Apply: about 3 requests, 1 s at 450 per 30 s."));
+    // At apply's approval prompt, what is left once it has listed: one DELETE, one verification.
+    apply_auto(&sim, &manifest, &[]).success().stdout(contains(
+        "Plan: 3 to delete, 1 already absent.\nDeleting and verifying: about 2 requests, 1 s at 450 per 30 s.\n",
+    ));
+}

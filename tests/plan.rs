@@ -15,7 +15,8 @@ fn plan_lists_existing_ids_as_delete_and_missing_ones_as_absent() {
     assert_eq!(output.status.code(), Some(0), "{output:?}");
     let stdout = String::from_utf8(output.stdout).expect("utf-8");
     insta::assert_snapshot!("plan_table", stdout);
-    assert!(stdout.ends_with("Plan: 3 to delete, 1 already absent.\n"));
+    // The stable summary line, then what apply would cost (PRODUCT §17).
+    assert!(stdout.contains("\nPlan: 3 to delete, 1 already absent.\nApply: about 3 requests, "));
     assert_eq!(count(&sim, "GET"), 1);
     assert_eq!(count(&sim, "DELETE"), 0, "plan never deletes");
 }
@@ -101,7 +102,10 @@ fn json_plan_is_the_saved_document_without_personal_data() {
     assert_eq!(saved["format_version"], 1);
     assert_eq!(saved["store_hash"], "demo42");
     assert_eq!(saved["state"], serde_json::Value::Null);
-    assert_eq!(saved["manifest"]["path"], manifest.display().to_string());
+    // Relative to the plan file (PRODUCT §17), in the file and in what `--format json` prints.
+    assert_eq!(saved["manifest"]["path"], "m.yaml");
+    assert_eq!(saved["manifest"]["relative_to_plan"], true);
+    assert_eq!(printed["manifest"], saved["manifest"]);
     assert_eq!(saved["summary"]["to_delete"], 1);
     let change = &saved["changes"][0];
     assert_eq!(change["id"], 4);
@@ -340,4 +344,227 @@ fn a_plan_of_customers_and_subscribers_lists_each_resource_once_and_counts_both(
     assert_eq!(sent, vec![3, 4]);
     assert_eq!(customer_deletes(&sim), vec![vec![3]]);
     assert_no_collection_delete(&sim);
+}
+
+/// PRODUCT §17: a plan saved with `--out` names its manifest relative to the plan file, so `show` and
+/// `apply --plan` work from any directory.
+#[test]
+fn a_saved_plan_finds_its_manifest_from_any_directory() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    ws.write("repo/customers/m.yaml", manifest_yaml(&[1, 2], ""));
+    std::fs::create_dir_all(ws.path().join("plans")).expect("mkdir");
+    std::fs::create_dir_all(ws.path().join("elsewhere")).expect("mkdir");
+    bcprune_at(&sim)
+        .current_dir(ws.path().join("repo"))
+        .args(["plan", "customers/m.yaml", "--out", "../plans/plan.json"])
+        .assert()
+        .success();
+    let plan = ws.path().join("plans/plan.json");
+    assert_eq!(
+        read_json(&plan)["manifest"]["path"],
+        format!("..{0}repo{0}customers{0}m.yaml", std::path::MAIN_SEPARATOR)
+    );
+    bcprune()
+        .current_dir(ws.path().join("elsewhere"))
+        .args(["show", "../plans/plan.json"])
+        .assert()
+        .success()
+        .stderr(predicates::str::is_empty());
+    bcprune_at(&sim)
+        .current_dir(ws.path().join("elsewhere"))
+        .args(["apply", "--plan", "../plans/plan.json"])
+        .assert()
+        .success();
+    assert_eq!(
+        state_deleted(&ws.path().join("repo/customers/bcprune.state.json")),
+        vec![(1, true), (2, true)]
+    );
+}
+
+/// A plan saved before bcprune recorded the path relative to the plan file is read as it always was:
+/// the path as given, from the current directory.
+#[test]
+fn an_older_saved_plan_reads_its_manifest_path_as_given() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write("repo/m.yaml", manifest_yaml(&[3], ""));
+    let plan = save_plan(&sim, &ws, &manifest);
+    let mut document = read_json(&plan);
+    document["manifest"]
+        .as_object_mut()
+        .expect("manifest")
+        .remove("relative_to_plan");
+    document["manifest"]["path"] = "repo/m.yaml".into();
+    std::fs::write(&plan, serde_json::to_vec_pretty(&document).expect("json")).expect("write");
+    bcprune()
+        .current_dir(ws.path())
+        .arg("show")
+        .arg(&plan)
+        .assert()
+        .success()
+        .stderr(predicates::str::is_empty());
+    bcprune_at(&sim)
+        .current_dir(ws.path())
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .success();
+    assert_eq!(
+        state_deleted(&ws.path().join("repo/bcprune.state.json")),
+        vec![(3, true)]
+    );
+}
+
+/// PRODUCT §13/§17: the failed-plan comment is wrapped (a fenced block does not wrap on GitHub), and its
+/// advice is the one that can help: a fork gets no secrets however often it pushes.
+#[test]
+fn a_failed_plan_comment_is_wrapped_and_its_advice_fits_the_failure() {
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
+    let comment = |cmd: &mut assert_cmd::Command| {
+        let output = cmd
+            .args(["plan", "--format", "markdown"])
+            .arg(&manifest)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    // A fork's pull request on GitHub Actions: no token, and pushing cannot help.
+    let fork = comment(
+        bcprune()
+            .env("GITHUB_ACTIONS", "true")
+            .env("BIGCOMMERCE_STORE_HASH", "demo42"),
+    );
+    assert!(
+        fork.contains(
+            "On GitHub Actions, a pull request from a fork runs without the repository's secrets, so \
+             there is no token to plan with, and pushing again will not change that. A maintainer can \
+             push the branch to this repository to get a plan."
+        ),
+        "{fork}"
+    );
+    assert!(!fork.contains("push again:"), "{fork}");
+    // A store that cannot be reached: the error, wrapped; re-run, not push.
+    let refused = comment(
+        bcprune()
+            .env("BIGCOMMERCE_API_URL", "http://127.0.0.1:9")
+            .env(
+                "BIGCOMMERCE_ACCESS_TOKEN",
+                "k7vq2xw9refusedconnectiontoken31",
+            )
+            .env("BIGCOMMERCE_STORE_HASH", "demo42")
+            .env("BCPRUNE_RETRY", "base_ms=1,cap_ms=2"),
+    );
+    let fenced: Vec<&str> = refused
+        .split("```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("a text block")
+        .lines()
+        .collect();
+    assert!(fenced.len() > 1, "the long error is wrapped: {refused}");
+    for line in &fenced {
+        assert!(line.chars().count() <= 90, "{line:?} in {refused}");
+    }
+    assert!(refused.contains("re-run the job"), "{refused}");
+    assert!(!refused.contains("push again"), "{refused}");
+    // The manifest's fault: fix it and push again.
+    let bad = ws.write("bad.yaml", "version: 1\nabsnet: [1]\n");
+    let output = bcprune()
+        .env("BIGCOMMERCE_STORE_HASH", "demo42")
+        .args(["plan", "--format", "markdown"])
+        .arg(&bad)
+        .output()
+        .expect("run");
+    let text = String::from_utf8(output.stdout).expect("utf-8");
+    assert!(
+        text.contains("Fix what it says and push again: this comment is replaced by the plan."),
+        "{text}"
+    );
+}
+
+/// PRODUCT §17: a store that cannot be reached is named with where its URL came from, the advice is to
+/// check that URL (not to wait), and the retry warnings show no Rust module paths.
+#[test]
+fn a_refused_connection_names_the_url_and_where_it_came_from() {
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
+    let run = |cmd: &mut assert_cmd::Command, flags: &[&str]| {
+        let output = cmd
+            // A realistic token: the scrubber would otherwise erase every `t` of the evidence.
+            .env(
+                "BIGCOMMERCE_ACCESS_TOKEN",
+                "k7vq2xw9refusedconnectiontoken31",
+            )
+            .env("BIGCOMMERCE_STORE_HASH", "demo42")
+            .env("BCPRUNE_RETRY", "base_ms=1,cap_ms=2")
+            .arg("plan")
+            .args(flags)
+            .arg(&manifest)
+            .output()
+            .expect("run");
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        String::from_utf8(output.stderr).expect("utf-8")
+    };
+    let from_env = run(
+        bcprune().env("BIGCOMMERCE_API_URL", "http://127.0.0.1:9"),
+        &[],
+    );
+    assert!(
+        from_env
+            .contains("nothing reached http://127.0.0.1:9, the API URL from BIGCOMMERCE_API_URL."),
+        "{from_env}"
+    );
+    assert!(
+        from_env.contains("Check the API URL (--api-url or BIGCOMMERCE_API_URL"),
+        "{from_env}"
+    );
+    assert!(!from_env.contains("try again later"), "{from_env}");
+    assert!(
+        from_env.contains("\nwarning: GET /stores/demo42/"),
+        "{from_env}"
+    );
+    assert!(
+        !from_env.contains("bcprune::"),
+        "no module paths: {from_env}"
+    );
+    let from_flag = run(&mut bcprune(), &["--api-url", "http://127.0.0.1:9"]);
+    assert!(
+        from_flag.contains("nothing reached http://127.0.0.1:9, the API URL from --api-url."),
+        "{from_flag}"
+    );
+}
+
+/// PRODUCT §17: without a terminal, a wait for the store's rate limit is said as it begins, named, and
+/// with how long; the listing's progress lines come at most every 10 s.
+#[test]
+fn a_long_rate_limit_wait_is_said_as_it_begins_without_a_terminal() {
+    // One request per 12 s window: the second listing request waits about 12 s.
+    let sim = store_with(
+        bcprune::sim::SimConfig::default()
+            .customers(300)
+            .rate_limit(1, std::time::Duration::from_secs(12)),
+    );
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=251).collect();
+    let manifest = ws.write("m.yaml", manifest_yaml(&ids, "max_deletes: 300\n"));
+    let output = bcprune_at(&sim)
+        .args(["plan", "--parallelism", "1"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).expect("utf-8");
+    let waits: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("Listing: waiting"))
+        .collect();
+    assert_eq!(waits.len(), 1, "{stderr}");
+    assert!(
+        waits[0].starts_with("Listing: waiting 1")
+            && waits[0].ends_with(" s for the store's rate limit"),
+        "{stderr}"
+    );
 }

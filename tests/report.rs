@@ -386,3 +386,38 @@ fn the_store_is_taken_like_plan_and_another_stores_state_is_refused_when_the_man
         .assert()
         .stdout(predicate::str::contains("store acme42"));
 }
+
+/// PRODUCT §17: in the markdown report the dates never wrap in the middle on GitHub's narrow columns:
+/// their hyphens are non-breaking (`&#8209;`), in every row.
+#[test]
+fn markdown_report_dates_do_not_wrap_at_their_hyphens() {
+    let ws = Workspace::new();
+    let manifest = mixed(&ws);
+    let markdown = report(&manifest, "2026-12-01")
+        .args(["--format", "markdown"])
+        .output()
+        .expect("run");
+    let md = String::from_utf8_lossy(&markdown.stdout);
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| customer | 1 |"))
+        .expect("customer 1's row");
+    assert!(
+        row.contains(
+            "| 2026&#8209;10&#8209;01 | 2026&#8209;11&#8209;01 | erased | 2026&#8209;10&#8209;11T09:00:00Z |"
+        ),
+        "{row}"
+    );
+    for row in md
+        .lines()
+        .filter(|l| l.starts_with("| customer |") || l.starts_with("| subscriber |"))
+    {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        for cell in &cells[3..cells.len().min(7)] {
+            assert!(
+                !cell.contains('-') || *cell == "-",
+                "a breakable hyphen in {cell:?} of {row}"
+            );
+        }
+    }
+}

@@ -59,6 +59,11 @@ pub struct ClientConfig {
     pub retry: RetryPolicy,
     /// The largest successful response body read (default 16 MiB; a page of 250 customers is far less).
     pub max_body_bytes: usize,
+    /// Where `api_url` came from (`--api-url`, `BIGCOMMERCE_API_URL`, `the default`), named when
+    /// nothing can connect to it (PRODUCT §17); `None` when the caller does not know.
+    pub api_url_origin: Option<&'static str>,
+    /// Told about rate-limit waits and answers, for a progress display; `None`: nobody.
+    pub observer: Option<super::pacer::Observe>,
 }
 
 impl ClientConfig {
@@ -72,6 +77,8 @@ impl ClientConfig {
             timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             max_body_bytes: 16 * 1024 * 1024,
+            api_url_origin: None,
+            observer: None,
         }
     }
 }
@@ -110,6 +117,8 @@ pub struct Client {
     slots: Semaphore,
     pacer: Pacer,
     stats: Mutex<Stats>,
+    /// `http://…, the API URL from --api-url`: what a connection failure names (PRODUCT §17).
+    reach: String,
 }
 
 /// The filter of a listing GET. There is no filter-less listing, and no listing is ever a DELETE.
@@ -236,8 +245,12 @@ impl Client {
             },
             max_body_bytes: config.max_body_bytes,
             slots: Semaphore::new(config.parallelism),
-            pacer: Pacer::new(config.retry.max_wait),
+            pacer: Pacer::new(config.retry.max_wait).with_observer(config.observer.clone()),
             stats: Mutex::new(Stats::default()),
+            reach: match config.api_url_origin {
+                Some(origin) => format!("{}, the API URL from {origin}", sanitize(base)),
+                None => sanitize(base),
+            },
         })
     }
 
@@ -254,6 +267,12 @@ impl Client {
     /// Requests in flight at most.
     pub(super) fn parallelism(&self) -> usize {
         self.parallelism
+    }
+
+    /// The store's rate-limit quota as its last response announced it (requests per window), when its
+    /// headers said so: what a plan's cost estimate is computed at (PRODUCT §17).
+    pub fn quota(&self) -> Option<(u64, Duration)> {
+        self.pacer.quota()
     }
 
     /// A snapshot of the counters so far.
@@ -489,8 +508,11 @@ impl Client {
         let mut attempt = 0u32;
         // Whether any attempt may have been carried out (5xx, timeout, connection lost after sending).
         let mut may_have_acted = false;
+        // The last attempt reached nothing (refused, unreachable, DNS).
+        let mut connect_failed;
         loop {
             attempt += 1;
+            connect_failed = false;
             let (wait, last_status, last) = match self.attempt(&method, &url, label, body_cap).await
             {
                 Outcome::Done(status, body) => return Ok((status, body)),
@@ -512,6 +534,7 @@ impl Client {
                     }
                     .min(self.retry.max_wait);
                     self.pacer.block_until(Instant::now() + wait);
+                    self.pacer.announce(Instant::now() + wait);
                     (Some(wait), Some(429), last)
                 }
                 Outcome::Retry(status, last) => {
@@ -525,6 +548,7 @@ impl Client {
                 }
                 Outcome::Unreachable(last) => {
                     rate_limited_in_a_row = 0;
+                    connect_failed = true;
                     unreachable += 1;
                     // None past the short connect schedule: give up now.
                     (connect_waits.get(unreachable - 1).copied(), None, last)
@@ -535,14 +559,19 @@ impl Client {
                 Some(wait) if attempt < self.retry.max_attempts => wait,
                 _ => {
                     tracing::debug!(request = label, attempts = attempt, last = %last, "giving up");
-                    return Err(ApiError::exhausted(
+                    let error = ApiError::exhausted(
                         &self.scrub,
                         label,
                         attempt,
                         last_status,
                         &last,
                         may_have_acted,
-                    ));
+                    );
+                    return Err(if connect_failed {
+                        error.reached_nothing(&self.reach)
+                    } else {
+                        error
+                    });
                 }
             };
             // Announced at warn, which stderr shows by default: a slow run says why it is slow.
@@ -595,6 +624,9 @@ impl Client {
         })
         .await;
         drop(ticket);
+        if matches!(result, Ok(Ok(_))) {
+            self.pacer.answered();
+        }
         let elapsed_ms = started.elapsed().as_millis() as u64;
         let (status, headers, body, over) = match result {
             Err(_) => {

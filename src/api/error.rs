@@ -74,8 +74,8 @@ pub enum ApiError {
 
     /// Every attempt failed with a retryable problem (429, 500/502/503/504, timeout, connection).
     #[error(
-        "{request} failed after {attempts} attempts; the last one: {last}. The API or the network is \
-         unavailable or the rate limit is exhausted: try again later"
+        "{request} failed after {attempts} attempts; the last one: {last}. {}",
+        exhausted_hint(last)
     )]
     RetriesExhausted {
         /// Method, path and query of the request.
@@ -151,6 +151,16 @@ impl ApiError {
             last: scrub.text(last),
             may_have_acted,
         }
+    }
+
+    /// Every attempt failed to connect: name the URL that could not be reached and where it came from
+    /// (PRODUCT §17), after the server text was cut to length, so it is never cut off.
+    pub(crate) fn reached_nothing(mut self, reach: &str) -> ApiError {
+        if let ApiError::RetriesExhausted { last, .. } = &mut self {
+            last.push_str("; nothing reached ");
+            last.push_str(reach);
+        }
+        self
     }
 
     /// A configuration or transport problem whose words may come from the server or the network
@@ -257,6 +267,17 @@ fn title_part(title: &Option<String>, errors: &BTreeMap<String, String>) -> Stri
         out.push(')');
     }
     out
+}
+
+/// What to do when every attempt failed: a connection that never opened is a wrong URL or a network
+/// that cannot reach it far more often than an outage, so waiting is not the advice.
+fn exhausted_hint(last: &str) -> &'static str {
+    if last.starts_with("could not connect") {
+        "Check the API URL (--api-url or BIGCOMMERCE_API_URL; the default is https://api.bigcommerce.com) \
+         and that this machine can reach it"
+    } else {
+        "The API or the network is unavailable or the rate limit is exhausted: try again later"
+    }
 }
 
 fn status_hint(status: u16) -> &'static str {

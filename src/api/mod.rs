@@ -60,6 +60,7 @@ pub use error::ApiError;
 pub use listing::PAGE_LIMIT;
 pub use lookup::{EMAIL_QUERY_BUDGET, EMAILS_PER_LOOKUP, EmailMatches};
 pub use outcome::DeleteError;
+pub use pacer::{Observe, Observer};
 pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy};
 pub use subscribers::{LiveSubscriber, LiveSubscribers};
 pub use token::{TOKEN_ENV, Token};

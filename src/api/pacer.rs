@@ -32,6 +32,30 @@ use reqwest::header::HeaderMap;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+/// Told what the client is doing, for a progress display (PRODUCT §17): the CLI shows waits for the
+/// rate limit as they begin, with how long, and counts answers while a phase lists. Called from the
+/// client's tasks: it must not block.
+pub trait Observer: Send + Sync {
+    /// Requests are held back `wait` (from now) for the store's rate limit: a 429's reset, or the
+    /// quota spent. Said once per deadline, not once per waiting request.
+    fn waiting(&self, wait: Duration);
+    /// A request got an answer (any status).
+    fn answered(&self);
+}
+
+/// An [`Observer`] to hand to a client (`ClientConfig::observer`).
+#[derive(Clone)]
+pub struct Observe(pub Arc<dyn Observer>);
+
+impl std::fmt::Debug for Observe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observe(..)")
+    }
+}
+
+/// Waits shorter than this are not announced: they are pacing, not a stall.
+const ANNOUNCE_FROM: Duration = Duration::from_secs(1);
+
 /// Parse a header as a non-negative integer, case-insensitively by name; anything else is `None`.
 pub(crate) fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
     headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok()
@@ -83,6 +107,8 @@ struct State {
     window: Option<Window>,
     /// After a 429: nobody sends before this instant.
     blocked_until: Option<Instant>,
+    /// The last wait announced to the observer ends then: later waiters for the same deadline are quiet.
+    announced_until: Option<Instant>,
 }
 
 /// Shared by every request of one client. Cheap to clone (an `Arc`).
@@ -91,6 +117,7 @@ pub(crate) struct Pacer {
     state: Arc<Mutex<State>>,
     changed: Arc<Notify>,
     max_wait: Duration,
+    observer: Option<Observe>,
 }
 
 /// The right to send one request; hand it back to [`Pacer::observe`] with the response headers.
@@ -126,6 +153,44 @@ impl Pacer {
             state: Arc::new(Mutex::new(State::default())),
             changed: Arc::new(Notify::new()),
             max_wait,
+            observer: None,
+        }
+    }
+
+    /// The same pacer, telling `observer` about waits.
+    pub(crate) fn with_observer(mut self, observer: Option<Observe>) -> Pacer {
+        self.observer = observer;
+        self
+    }
+
+    /// Tell the observer that requests wait until `until`, unless a wait to about then was already
+    /// announced or it is too short to matter.
+    pub(crate) fn announce(&self, until: Instant) {
+        let Some(observer) = &self.observer else {
+            return;
+        };
+        let now = Instant::now();
+        let wait = until.saturating_duration_since(now);
+        if wait < ANNOUNCE_FROM {
+            return;
+        }
+        {
+            let mut state = self.lock();
+            if state
+                .announced_until
+                .is_some_and(|announced| announced + ANNOUNCE_FROM > until)
+            {
+                return;
+            }
+            state.announced_until = Some(until);
+        }
+        observer.0.waiting(wait);
+    }
+
+    /// Tell the observer that a request got an answer.
+    pub(crate) fn answered(&self) {
+        if let Some(observer) = &self.observer {
+            observer.0.answered();
         }
     }
 
@@ -160,6 +225,7 @@ impl Pacer {
                 }
                 Decision::WaitUntil(until) => {
                     waited = true;
+                    self.announce(until);
                     // A response may show budget left before then (in-flight requests settling
                     // the estimate), so wake on either.
                     let _ = tokio::time::timeout_at(until, changed).await;
@@ -223,6 +289,13 @@ impl Pacer {
             window.hi -= 1;
         }
         Decision::Go(seq)
+    }
+
+    /// The quota the store last announced (`X-Rate-Limit-Requests-Quota` per `-Time-Window-Ms`), when
+    /// both were seen.
+    pub(crate) fn quota(&self) -> Option<(u64, Duration)> {
+        let state = self.lock();
+        state.quota.zip(state.window_len)
     }
 
     /// Learn from a response's headers (any status). `ticket` is the request it answers.

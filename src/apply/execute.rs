@@ -361,8 +361,8 @@ pub async fn execute<S: Store>(
                     entry = entry.status(status);
                 }
                 records.note(about(entry, resource), view);
-                done += failed.len();
                 report.failed.extend(failed);
+                view.failures(report.failed.len());
                 for piece in retry.into_iter().rev() {
                     queue.push_front((resource, piece));
                 }
@@ -592,6 +592,7 @@ async fn verify<S: Store>(
             .collect()
     };
     let (customers, subscribers) = (of(Resource::Customer), of(Resource::Subscriber));
+    view.verifying(all.len());
     let listed = tokio::select! {
         biased;
         listed = list_all(store, &customers, &subscribers) => Some(listed),

@@ -107,8 +107,13 @@ pub trait View {
     }
     /// Planned records that vanished since a saved plan: skipped, never replaced.
     fn skipped(&self, _vanished: &[Target]) {}
-    /// `done` of `total` IDs have an outcome (deleted or failed).
+    /// `done` of `total` IDs were sent and accepted (or their outcome is unknown until verified); a
+    /// failed ID is never counted as done (PRODUCT §17), see [`View::failures`].
     fn progress(&self, _done: usize, _total: usize) {}
+    /// `failed` IDs so far were refused or provably not deleted.
+    fn failures(&self, _failed: usize) {}
+    /// The deletions are over; `records` are being listed again to verify them.
+    fn verifying(&self, _records: usize) {}
     /// The deletions ended with `done` of `total` settled (fewer when interrupted or stopped).
     fn progress_finished(&self, _done: usize, _total: usize) {}
     /// Something the user should know that does not stop the run.

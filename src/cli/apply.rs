@@ -27,10 +27,12 @@ pub fn run(global: &Settings, args: &ApplyArgs) -> Result<Exit, CliError> {
     let runtime = common::runtime()?;
     let interrupt = Interrupt::default();
     signals::watch(&interrupt);
-    let view = view::Terminal::new(global.no_color);
+    let view = view::Terminal::new(global.no_color, request.batch_size, &client);
     let prompt = Prompt {
         interrupt: interrupt.clone(),
     };
+    // Reconciling and listing come first: their progress until the view hears they are listed.
+    super::progress::start("Listing", None);
     let outcome = runtime.block_on(apply::run(&request, &client, &view, &prompt, &interrupt));
     common::log_stats(&client);
     view.outcome(&outcome);
@@ -48,7 +50,7 @@ fn prepare(global: &Settings, args: &ApplyArgs) -> Result<(Request, crate::api::
     };
     let manifest_path: PathBuf = match (&args.manifest, &saved) {
         (Some(path), _) => path.clone(),
-        (None, Some(saved)) => PathBuf::from(&saved.plan.manifest.path),
+        (None, Some(saved)) => saved.plan.manifest.locate(&saved.path),
         (None, None) => return Err(CliError::ApplyNeedsManifest),
     };
     let manifest = common::load_manifest(&manifest_path)?;

@@ -12,7 +12,17 @@ use crate::state::State;
 
 use super::common::plural_of;
 use super::error::CliError;
-use super::settings::STATE_FILE;
+use super::settings::{AUDIT_FILE, STATE_FILE, beside_manifest};
+
+/// The log `audit verify` checks: `--log`; else the one beside the manifest, placed as `plan` and
+/// `apply` place it (PRODUCT §17); else `bcprune.audit.jsonl` in the current directory.
+pub fn log_path(log: Option<&Path>, manifest: Option<&Path>) -> PathBuf {
+    match (log, manifest) {
+        (Some(log), _) => log.to_path_buf(),
+        (None, Some(manifest)) => beside_manifest(manifest, AUDIT_FILE),
+        (None, None) => PathBuf::from(AUDIT_FILE),
+    }
+}
 
 /// Verify the log at `log` against the state file beside it, when there is one.
 pub fn verify(log: &Path) -> Result<Exit, CliError> {

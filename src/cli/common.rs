@@ -27,12 +27,45 @@ pub fn init_tracing(verbose: u8, no_color: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(super::progress::log_writer)
         .with_ansi(use_color(no_color))
-        .without_time()
-        .try_init();
+        .without_time();
+    // Up to -v, lines read like bcprune's own notes (`warning: …`), without Rust module paths; from
+    // -vv on, the full format, for whoever debugs bcprune itself.
+    let _ = if verbose >= 2 {
+        builder.try_init()
+    } else {
+        builder.event_format(Plain).try_init()
+    };
+}
+
+/// `warning: message key=value`: a log line as bcprune's notes look, with no target or span.
+struct Plain;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for Plain
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let level = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            tracing::Level::INFO => "info",
+            tracing::Level::DEBUG => "debug",
+            tracing::Level::TRACE => "trace",
+        };
+        write!(writer, "{level}: ")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }
 
 /// Whether to color stderr output: a terminal and no `--no-color` / `NO_COLOR` (resolved in [`Settings`]).
@@ -126,6 +159,8 @@ pub fn client(settings: &Settings, store_hash: &str) -> Result<Client, CliError>
     let mut config = ClientConfig {
         retry: settings.retry,
         parallelism: usize::from(settings.parallelism),
+        api_url_origin: Some(settings.api_url_origin),
+        observer: Some(super::progress::observer()),
         ..ClientConfig::new(&settings.api_url, store_hash, token)
     };
     if let Some(timeout) = settings.timeout {

@@ -2,6 +2,7 @@
 //! temporary folder, with no credentials and no network beyond 127.0.0.1. It drives the library
 //! (`plan::compute`, `plan::file`, `apply::run`) as a user's pipeline would drive the commands.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::api::{Client, ClientConfig, Token};
@@ -61,7 +62,7 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
             "the demo plan did not find the expected deletions".into(),
         ));
     }
-    let saved = SavedPlan::new(
+    let mut saved = SavedPlan::new(
         &planned,
         &manifest,
         DEMO_STORE,
@@ -69,6 +70,7 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         None,
         jiff::Timestamp::now(),
     );
+    saved.manifest = saved.manifest.relative_to(&plan_file);
     plan::file::write(&saved, &plan_file)?;
     eprintln!(
         "Saved the plan to {}. To apply exactly this plan: bcprune apply --plan {}",
@@ -94,8 +96,8 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         refresh_all: false,
         run_id: uuid::Uuid::new_v4().to_string(),
     };
-    let view = super::apply::Terminal::new(global.no_color);
     let client = new_client()?;
+    let view = super::apply::Terminal::new(global.no_color, request.batch_size, &client);
     let outcome = runtime.block_on(apply::run(
         &request,
         &client,
@@ -120,8 +122,9 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         ));
     }
 
+    // The log beside the manifest, found as plan and apply place it (PRODUCT §17).
     let audit = manifest_path.join(common::AUDIT_FILE);
-    step(&format!("bcprune audit verify --log {}", audit.display()));
+    step(&format!("bcprune audit verify {}", manifest_path.display()));
     let exit = super::audit::verify(&audit)?;
     let requests = sim.requests();
     let count = |m: &str| requests.iter().filter(|r| r.method == m).count();
@@ -165,7 +168,14 @@ fn plan_now(
         colour: common::stdout_color(no_color),
         today: Some(jiff::ZonedDateTime::now().date()),
     };
-    render::table_with(&planned, &options, &mut std::io::stdout().lock())
+    let cost = plan::cost::estimate(
+        &planned,
+        crate::cli::settings::MAX_BATCH_SIZE.into(),
+        super::plan::quota_of(client),
+    );
+    let mut out = std::io::stdout().lock();
+    render::table_with(&planned, &options, &mut out)
+        .and_then(|()| writeln!(out, "{}", cost.line()))
         .map_err(CliError::output)?;
     Ok((manifest, planned))
 }

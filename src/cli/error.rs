@@ -62,7 +62,7 @@ pub enum CliError {
     AuditBroken(VerifyError),
     /// `audit verify` could not read the log.
     #[error(
-        "{0}. Pass the log with --log FILE (default: ./bcprune.audit.jsonl, or the --audit-log given to apply)"
+        "{0}. Name the manifest (`bcprune audit verify MANIFEST`: the log beside it, as plan and apply place it) or pass the log with --log FILE (default: ./bcprune.audit.jsonl)"
     )]
     AuditUnreadable(VerifyError),
     /// A saved plan cannot be read, parsed, checked or written.

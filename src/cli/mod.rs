@@ -15,6 +15,7 @@ pub mod error;
 mod force_unlock;
 mod import;
 mod plan;
+mod progress;
 mod report;
 mod schema;
 pub mod settings;
@@ -371,9 +372,13 @@ impl TodayArgs {
 pub enum AuditCommand {
     /// Recompute the audit log's hash chain.
     Verify {
-        /// The audit log to check.
-        #[arg(long, default_value = settings::AUDIT_FILE)]
-        log: PathBuf,
+        /// The manifest (file or directory) whose audit log to check: the log beside it, as `plan` and
+        /// `apply` place it.
+        manifest: Option<PathBuf>,
+        /// The audit log to check (default: bcprune.audit.jsonl beside MANIFEST, else in the current
+        /// directory).
+        #[arg(long)]
+        log: Option<PathBuf>,
         /// The state file whose audit head the log must carry (default: bcprune.state.json beside the
         /// log, when it exists).
         #[arg(long)]
@@ -569,6 +574,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Audit {
             command:
                 AuditCommand::Verify {
+                    manifest,
                     log,
                     state,
                     expect_head,
@@ -579,7 +585,8 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                 output: Some(output),
                 ..Groups::default()
             })?;
-            audit::verify_against(log, state.as_deref(), expect_head.as_ref())
+            let log = audit::log_path(log.as_deref(), manifest.as_deref());
+            audit::verify_against(&log, state.as_deref(), expect_head.as_ref())
         }
         Command::Schema { which } => schema::run(*which),
         Command::ForceUnlock {

@@ -44,9 +44,10 @@ pub fn make(
     let runtime = common::runtime()?;
     // The same listing apply makes: both resources, only what the state does not settle (PRODUCT §11).
     let scope = Scope::of_manifest(&manifest, settled, refresh_all);
-    let live = runtime
-        .block_on(scope.list(&client))
-        .map_err(CliError::List)?;
+    super::progress::start("Listing", None);
+    let live = runtime.block_on(scope.list(&client));
+    super::progress::finish(true);
+    let live = live.map_err(CliError::List)?;
     let plan = plan::compute_incremental(&manifest, &live, settled, refresh_all);
     let reappeared = plan.changes.iter().filter(|c| c.reappeared).count();
     let requests = common::requests_sent(&client);
@@ -67,6 +68,13 @@ pub fn make(
     // PRODUCT §10: the audit head the plan was made against (the last line only, not re-verified).
     saved.audit_head = crate::audit::read_head(&files.audit_log).ok().flatten();
     saved.refresh_all = refresh_all;
+    // PRODUCT §17: what apply would send, at the quota the store announced (else 150 per 30 s).
+    let quota = quota_of(&client);
+    saved.apply_cost = Some(plan::cost::estimate(
+        &plan,
+        usize::from(settings.batch_size),
+        quota,
+    ));
     let to_delete = plan
         .to_delete()
         .map(|c| Target {
@@ -87,6 +95,14 @@ pub fn make(
         saved,
         violations,
         guard,
+    })
+}
+
+/// The quota the store's rate-limit headers announced to `client`, if they did.
+pub fn quota_of(client: &crate::api::Client) -> Option<plan::cost::Quota> {
+    client.quota().map(|(requests, window)| plan::cost::Quota {
+        requests,
+        window_ms: u64::try_from(window.as_millis()).unwrap_or(u64::MAX),
     })
 }
 
@@ -123,6 +139,15 @@ fn run_printing(
         args.refresh_all,
     )?;
     let today = jiff::ZonedDateTime::now().date();
+    // The document saved with `--out` (and printed by `--format json`, the same document) records the
+    // manifest relative to the plan file, so `apply --plan` works from any directory (PRODUCT §17).
+    let document = match &args.out {
+        Some(out) => SavedPlan {
+            manifest: planned.saved.manifest.relative_to(out),
+            ..planned.saved.clone()
+        },
+        None => planned.saved.clone(),
+    };
     let mut out = std::io::stdout().lock();
     match args.format {
         Format::Table => render::table_with(
@@ -134,7 +159,7 @@ fn run_printing(
             },
             &mut out,
         ),
-        Format::Json => render::json(&planned.saved, &mut out),
+        Format::Json => render::json(&document, &mut out),
         Format::Markdown => args
             .diff
             .then(|| render::diffs(&planned.plan, &planned.live))
@@ -158,6 +183,11 @@ fn run_printing(
             }),
     }
     .and_then(|()| {
+        if args.format == Format::Table
+            && let Some(cost) = &planned.saved.apply_cost
+        {
+            writeln!(out, "{}", cost.line())?;
+        }
         if args.diff && args.format == Format::Table {
             writeln!(out)?;
             render::diff(&planned.plan, &planned.live, &mut out)?;
@@ -178,7 +208,7 @@ fn run_printing(
         return Ok(Exit::Refused);
     }
     if let Some(path) = &args.out {
-        save(&planned.saved, path)?;
+        save(&document, path)?;
         common::note(format_args!(
             "Saved the plan to {}. To apply exactly this plan: bcprune apply --plan {}",
             path.display(),
@@ -189,6 +219,28 @@ fn run_printing(
         Ok(Exit::ChangesPending)
     } else {
         Ok(Exit::Success)
+    }
+}
+
+/// What the pull request's author can do about `error`, said once under the error (PRODUCT §13). Pushing
+/// again helps only where the pull request itself is at fault (its manifest, its arguments); a fork
+/// gets no secrets however often it pushes, and a store or network failure needs the job re-run.
+fn next_step(error: &CliError, on_github: bool) -> &'static str {
+    match error {
+        CliError::Client(crate::api::ApiError::MissingToken) if on_github => {
+            "On GitHub Actions, a pull request from a fork runs without the repository's secrets, so \
+             there is no token to plan with, and pushing again will not change that. A maintainer can \
+             push the branch to this repository to get a plan."
+        }
+        CliError::Client(crate::api::ApiError::MissingToken) => {
+            "Set BIGCOMMERCE_ACCESS_TOKEN for the job (from a secret) and run it again: this comment is \
+             replaced by the plan."
+        }
+        CliError::List(_) | CliError::Client(_) | CliError::Runtime(_) => {
+            "If the store, the token or the network is at fault, nothing in the pull request needs to \
+             change: re-run the job once it is fixed, and this comment is replaced by the plan."
+        }
+        _ => "Fix what it says and push again: this comment is replaced by the plan.",
     }
 }
 
@@ -207,17 +259,12 @@ fn failure_comment(settings: &Settings, args: &PlanArgs, error: &CliError, print
     };
     let store = settings.store_hash.clone().or_else(from_manifest);
     let ci = render::Ci::from_env(|name| std::env::var(name).ok());
-    let hint = match error {
-        CliError::Client(crate::api::ApiError::MissingToken) if ci.github => Some(
-            "On GitHub Actions, a pull request from a fork runs without the repository's secrets, so              there is no token to plan with. A maintainer can push the branch to this repository to get a plan.",
-        ),
-        _ => None,
-    };
+    let hint = next_step(error, ci.github);
     let failure = render::Failure {
         store: store.as_deref(),
         error: &super::error::rendered(error),
         exit_code: error.exit().code(),
-        hint,
+        hint: (!printed).then_some(hint),
         at: jiff::Timestamp::now(),
         after_plan: printed,
     };

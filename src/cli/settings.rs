@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::api::{RetryPolicy, TOKEN_ENV, Token};
+
+/// The environment variable that sets the API base URL (below `--api-url`).
+const API_URL_ENV: &str = "BIGCOMMERCE_API_URL";
 use crate::fsio::{self, Role};
 use crate::state::Lock;
 
@@ -76,6 +79,8 @@ pub struct Settings {
     pub store_hash: Option<String>,
     /// `--api-url` / `BIGCOMMERCE_API_URL`.
     pub api_url: String,
+    /// Where `api_url` came from: `--api-url`, `BIGCOMMERCE_API_URL` or `the default`.
+    pub api_url_origin: &'static str,
     /// `--state`; `None`: beside the manifest ([`Settings::files`]).
     pub state: Option<PathBuf>,
     /// `--audit-log`; `None`: beside the manifest.
@@ -149,11 +154,23 @@ impl Settings {
         };
         let no_color = groups.output.is_some_and(|o| o.no_color)
             || env("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let api_url = groups
+            .store
+            .map_or_else(|| super::DEFAULT_API_URL.to_string(), |s| s.api_url.clone());
+        // clap resolved flag → environment → default; the value tells which it took (a flag that
+        // repeats the environment's value or the default names the same URL either way).
+        let from_env = env(API_URL_ENV);
+        let api_url_origin = if from_env.as_deref() == Some(api_url.as_str()) {
+            API_URL_ENV
+        } else if from_env.is_none() && api_url == super::DEFAULT_API_URL {
+            "the default"
+        } else {
+            "--api-url"
+        };
         Ok(Settings {
+            api_url_origin,
             store_hash: groups.store.and_then(|s| s.store_hash.clone()),
-            api_url: groups
-                .store
-                .map_or_else(|| super::DEFAULT_API_URL.to_string(), |s| s.api_url.clone()),
+            api_url,
             state: groups.state.and_then(|s| s.state.clone()),
             audit_log: groups.audit_log.and_then(|a| a.audit_log.clone()),
             parallelism: groups

@@ -18,7 +18,7 @@ pub fn read(path: &Path) -> Result<SavedPlan, CliError> {
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
     let saved = read(&args.plan)?;
-    for reason in offline_warnings(settings, &saved) {
+    for reason in offline_warnings(settings, &saved, &args.plan) {
         warning(format!(
             "{reason}; `apply --plan` would refuse this plan as stale"
         ));
@@ -51,14 +51,15 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
 
 /// Compare the plan with the manifest at its recorded path and the state beside it; what cannot be read
 /// is itself a warning.
-fn offline_warnings(settings: &Settings, saved: &SavedPlan) -> Vec<String> {
-    let manifest_path = Path::new(&saved.manifest.path);
+fn offline_warnings(settings: &Settings, saved: &SavedPlan, plan_file: &Path) -> Vec<String> {
+    let manifest_path = saved.manifest.locate(plan_file);
+    let manifest_path = manifest_path.as_path();
     let sha = match crate::manifest::load(manifest_path) {
         Ok(manifest) => Some(manifest.sha256),
         Err(_) => {
             return vec![format!(
                 "the manifest {} cannot be read or is invalid now",
-                saved.manifest.path
+                manifest_path.display()
             )];
         }
     };

@@ -23,10 +23,76 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The manifest a plan was made from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ManifestRef {
-    /// The path as given on the command line.
+    /// The path as given on the command line; in a plan saved with `--out`, relative to the directory
+    /// of the plan file (`relative_to_plan`), so `apply --plan` works from any directory.
     pub path: String,
     /// Lowercase hex SHA-256 over the manifest files (see the manifest module).
     pub sha256: String,
+    /// `path` is relative to the directory holding the plan file, not to where the plan was made.
+    /// Absent (false) in plans saved before bcprune recorded it: their path is read as given.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub relative_to_plan: bool,
+}
+
+impl ManifestRef {
+    /// Where the manifest is, for a plan read from `plan_file`: beside the plan file when the path was
+    /// recorded relative to it, else the path as recorded (older plans).
+    pub fn locate(&self, plan_file: &Path) -> PathBuf {
+        let path = Path::new(&self.path);
+        if self.relative_to_plan && path.is_relative() {
+            match plan_file.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.join(path),
+                _ => path.to_path_buf(),
+            }
+        } else {
+            path.to_path_buf()
+        }
+    }
+
+    /// The same manifest, recorded relative to the directory of `plan_file` (which need not exist
+    /// yet; its directory must). Left as given when either cannot be resolved, or when no relative
+    /// path leads from one to the other (another drive).
+    pub fn relative_to(&self, plan_file: &Path) -> ManifestRef {
+        let resolved = || -> Option<PathBuf> {
+            let manifest = std::fs::canonicalize(&self.path).ok()?;
+            let dir = match plan_file.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir,
+                _ => Path::new("."),
+            };
+            relative_path(&std::fs::canonicalize(dir).ok()?, &manifest)
+        };
+        match resolved() {
+            Some(path) => ManifestRef {
+                path: path.display().to_string(),
+                sha256: self.sha256.clone(),
+                relative_to_plan: true,
+            },
+            None => self.clone(),
+        }
+    }
+}
+
+/// The relative path from the directory `from` to `to`, both absolute and canonical; `None` when they
+/// share no root (another drive on Windows).
+fn relative_path(from: &Path, to: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let from: Vec<Component<'_>> = from.components().collect();
+    let to: Vec<Component<'_>> = to.components().collect();
+    if from.first() != to.first() {
+        return None;
+    }
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    for component in &to[common..] {
+        path.push(component.as_os_str());
+    }
+    if path.as_os_str().is_empty() {
+        path.push(".");
+    }
+    Some(path)
 }
 
 /// The state file a plan was made against.
@@ -65,6 +131,10 @@ pub struct SavedPlan {
     /// record as gone (PRODUCT §11).
     #[serde(default)]
     pub refresh_all: bool,
+    /// What applying this plan would send and how long it takes at the store's quota (PRODUCT §17).
+    /// Absent in plans made before bcprune estimated it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_cost: Option<super::cost::Cost>,
     /// The counts.
     pub summary: Summary,
     /// Every manifest ID: deletions first, then those already absent, each sorted by ID.
@@ -90,10 +160,12 @@ impl SavedPlan {
             manifest: ManifestRef {
                 path: manifest.path.display().to_string(),
                 sha256: manifest.sha256.clone(),
+                relative_to_plan: false,
             },
             state,
             audit_head: None,
             refresh_all: false,
+            apply_cost: None,
             summary: plan.summary(),
             changes: plan.changes.clone(),
         }

@@ -13,6 +13,7 @@ use crate::manifest::{AbsentEntry, Manifest};
 use crate::mask;
 use crate::state::Settled;
 
+pub mod cost;
 pub mod file;
 
 pub use file::{

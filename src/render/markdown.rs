@@ -174,9 +174,10 @@ fn thousands(n: usize) -> String {
 fn delete_row(change: &Change, ctx: &Context) -> String {
     let due = match deadline(change, ctx.today) {
         Deadline::None => "-".to_string(),
-        Deadline::Due(due) => due.to_string(),
-        Deadline::DueSoon(due) => format!("{due} (due soon)"),
-        Deadline::Overdue(due) => format!("{due} **(overdue)**"),
+        // A date never wraps in the middle (PRODUCT §17); the mark after it may.
+        Deadline::Due(due) => text::nowrap_date(&due.to_string()),
+        Deadline::DueSoon(due) => format!("{} (due soon)", text::nowrap_date(&due.to_string())),
+        Deadline::Overdue(due) => format!("{} **(overdue)**", text::nowrap_date(&due.to_string())),
     };
     // In the reason, the one column that wraps well: the others stay narrow.
     let reappeared = if change.reappeared {
@@ -421,6 +422,9 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
         }
     }
     head.push_str(&format!("**{}**\n\n", saved.summary.line()));
+    if let Some(cost) = &saved.apply_cost {
+        head.push_str(&format!("{}\n\n", text::markdown(&cost.line())));
+    }
     let mut notes = Vec::new();
     if let Some(guard) = ctx.guard
         && deleting > 0
@@ -508,6 +512,53 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
     out.write_all(text.as_bytes())
 }
 
+/// The widest line of a fenced block that a pull-request comment shows whole (~780 px of monospace).
+const WRAP_AT: usize = 90;
+
+/// `line` cut at spaces into lines of at most `width` characters (a word longer than that gets a line of
+/// its own, cut at `width`); continuation lines are indented by two spaces.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    if line.chars().count() <= width {
+        return vec![line.to_string()];
+    }
+    let indent = &line[..line.len() - line.trim_start_matches(' ').len()];
+    let more = format!("{indent}  ");
+    let mut lines = Vec::new();
+    let mut current = indent.to_string();
+    // `current` holds only its indent.
+    let mut empty = true;
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = current.chars().count();
+            if used + word.len() + usize::from(!empty) <= width {
+                if !empty {
+                    current.push(' ');
+                }
+                current.extend(&word);
+                empty = false;
+                break;
+            }
+            if !empty {
+                lines.push(std::mem::replace(&mut current, more.clone()));
+                empty = true;
+                continue;
+            }
+            // A word longer than a line: cut it.
+            let room = width.saturating_sub(used).max(1).min(word.len());
+            current.extend(word.drain(..room));
+            lines.push(std::mem::replace(&mut current, more.clone()));
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !empty {
+        lines.push(current);
+    }
+    lines
+}
+
 /// A plan that failed, for [`markdown_failure`].
 #[derive(Debug, Clone)]
 pub struct Failure<'a> {
@@ -517,7 +568,8 @@ pub struct Failure<'a> {
     pub error: &'a str,
     /// The exit code the run ends with.
     pub exit_code: u8,
-    /// What to do about it, when the CLI knows more (a pull request from a fork has no secrets).
+    /// What to do about it (fix and push; re-run; a pull request from a fork has no secrets), said once
+    /// after the error. `None`: nothing (the section appended after a plan).
     pub hint: Option<&'a str>,
     /// When it failed.
     pub at: jiff::Timestamp,
@@ -552,10 +604,11 @@ pub fn markdown_failure(
             failure.exit_code
         ));
     }
+    // A fenced block does not wrap on GitHub: a long line would be cut at the comment's right edge.
     let lines: Vec<String> = failure
         .error
         .lines()
-        .map(|line| text::sanitize(line, Some(500)))
+        .flat_map(|line| wrap(&text::sanitize(line, Some(500)), WRAP_AT))
         .collect();
     let shown = &lines[..lines.len().min(ERROR_LINES)];
     let longest_run = shown
@@ -579,9 +632,6 @@ pub fn markdown_failure(
     }
     if let Some(hint) = failure.hint {
         text.push_str(&format!("{}\n\n", text::markdown(hint)));
-    }
-    if !failure.after_plan {
-        text.push_str("Fix what it says and push again: this comment is replaced by the plan.\n\n");
     }
     let mut parts = provenance(ctx);
     parts.push(format!(

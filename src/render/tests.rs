@@ -93,6 +93,7 @@ fn saved(plan: &Plan) -> SavedPlan {
         store_hash: "acme42".into(),
         api_host: "api.bigcommerce.com".into(),
         manifest: ManifestRef {
+            relative_to_plan: false,
             path: "customers/".into(),
             sha256: "ab12cd34ef56".repeat(5) + "abcd",
         },
@@ -102,6 +103,7 @@ fn saved(plan: &Plan) -> SavedPlan {
             hash: "2300f193b3e3".to_string() + &"0".repeat(52),
         }),
         refresh_all: false,
+        apply_cost: None,
         summary: plan.summary(),
         changes: plan.changes.clone(),
     }
@@ -337,7 +339,7 @@ fn markdown_of_a_failed_plan_says_what_failed_under_the_marker() {
         store: Some("acme42"),
         error,
         exit_code: 1,
-        hint: None,
+        hint: Some("Fix what it says and push again: this comment is replaced by the plan."),
         at: "2026-12-01T18:00:05.5Z".parse().expect("ts"),
         after_plan: false,
     };

@@ -2,10 +2,8 @@
 //! the plan on stdout, and the final account of what happened. Rendering only: the exit code comes
 //! from the outcome, never from here.
 
-use std::cell::OnceCell;
+use std::cell::Cell;
 use std::io::Write;
-
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::Resource;
 use crate::apply::{self, Applied, Listed, Outcome, Reconciled, Refusal, Report, Target, View};
@@ -13,44 +11,40 @@ use crate::plan::Plan;
 use crate::render;
 use crate::state::LockHolder;
 
-use super::super::common::{self, error, plural, warning};
+use super::super::common::{self, error, plural};
+use super::super::progress;
 
 /// The terminal view of one apply.
-pub(in crate::cli) struct Terminal {
-    bar: OnceCell<Option<ProgressBar>>,
+pub(in crate::cli) struct Terminal<'a> {
+    /// For the cost line at the approval prompt: the batch size and the client that saw the quota.
+    batch_size: usize,
+    client: &'a crate::api::Client,
+    /// IDs refused so far (shown beside the deletions, never counted as done).
+    failed: Cell<usize>,
     /// `delete` in red: stdout is a terminal and no `--no-color` / `NO_COLOR`.
     colour: bool,
     /// For due dates and overdue marks.
     today: jiff::civil::Date,
 }
 
-impl Terminal {
-    pub(in crate::cli) fn new(no_color: bool) -> Terminal {
+impl<'a> Terminal<'a> {
+    pub(in crate::cli) fn new(
+        no_color: bool,
+        batch_size: usize,
+        client: &'a crate::api::Client,
+    ) -> Terminal<'a> {
         Terminal {
-            bar: OnceCell::new(),
+            batch_size,
+            client,
+            failed: Cell::new(0),
             colour: common::stdout_color(no_color),
             today: jiff::ZonedDateTime::now().date(),
         }
     }
 
-    fn bar(&self, total: usize) -> Option<&ProgressBar> {
-        self.bar
-            .get_or_init(|| {
-                common::stderr_is_terminal().then(|| {
-                    let bar = ProgressBar::new(total as u64);
-                    if let Ok(style) =
-                        ProgressStyle::with_template("Deleting {bar:20} {pos}/{len} ({elapsed})")
-                    {
-                        bar.set_style(style);
-                    }
-                    bar
-                })
-            })
-            .as_ref()
-    }
-
     /// Say how the apply ended.
     pub(in crate::cli) fn outcome(&self, outcome: &Outcome) {
+        progress::finish(true);
         match outcome {
             Outcome::Error(e) => error(e),
             Outcome::Refused(Refusal::Lock(e)) => error(e),
@@ -84,22 +78,26 @@ impl Terminal {
     }
 }
 
-impl View for Terminal {
+impl View for Terminal<'_> {
     fn lock_taken_over(&self, previous: &LockHolder) {
-        warning(crate::state::describe_takeover(previous));
+        progress::println(format!(
+            "warning: {}",
+            crate::state::describe_takeover(previous)
+        ));
     }
 
     fn reconciled(&self, done: &Reconciled) {
-        eprintln!(
+        progress::println(format!(
             "Reconciled an earlier run: {} deletion{} recorded, {} confirmed, {} still present.",
             done.recorded.len(),
             plural(done.recorded.len()),
             done.confirmed.len(),
             done.still_present.len()
-        );
+        ));
     }
 
     fn listed(&self, listed: &Listed, store_hash: &str, requests: u64) {
+        progress::finish(true);
         eprint!("{}", listed_line(listed, store_hash, requests));
     }
 
@@ -111,42 +109,57 @@ impl View for Terminal {
             today: Some(self.today),
         };
         render::table_with(plan, &options, &mut stdout)?;
+        // What is left to send, before anyone approves it (PRODUCT §17).
+        if !plan.is_empty() {
+            let cost = crate::plan::cost::after_listing(
+                plan,
+                self.batch_size,
+                super::super::plan::quota_of(self.client),
+            );
+            writeln!(stdout, "{}", cost.line_as("Deleting and verifying"))?;
+        }
         stdout.flush()
     }
 
     fn skipped(&self, vanished: &[Target]) {
-        eprintln!(
+        progress::println(format!(
             "Skipped {} planned for deletion that no longer exist: {}.",
             records(vanished),
-            apply::target_list(vanished)
-        );
+            target_ranges(vanished)
+        ));
     }
 
     fn progress(&self, done: usize, total: usize) {
-        match self.bar(total) {
-            Some(bar) => bar.set_position(done as u64),
-            None if done > 0 => eprintln!("Deleting: {done}/{total}"),
-            None => {}
+        if progress::phase() != Some("Deleting") {
+            progress::start("Deleting", Some(total));
         }
+        progress::deleted(done, self.failed.get());
+    }
+
+    fn failures(&self, failed: usize) {
+        self.failed.set(failed);
     }
 
     fn progress_finished(&self, done: usize, total: usize) {
-        if let Some(bar) = self.bar(total) {
-            bar.set_position(done as u64);
-            // `finish` would jump to N/N: an interrupted run stops where its deletions stopped.
-            if done == total {
-                bar.finish();
-            } else {
-                bar.abandon();
-            }
+        if progress::phase() == Some("Deleting") {
+            progress::deleted(done, self.failed.get());
+            // A run that stopped early stays where its deletions stopped, never N/N.
+            progress::finish(done == total);
         }
     }
 
-    fn warn(&self, message: &str) {
-        match self.bar.get().and_then(Option::as_ref) {
-            Some(bar) => bar.println(format!("warning: {message}")),
-            None => warning(message),
+    fn verifying(&self, records: usize) {
+        if !common::stderr_is_terminal() {
+            common::note(format!(
+                "Verifying: listing {records} record{} again.",
+                plural(records)
+            ));
         }
+        progress::start("Verifying", None);
+    }
+
+    fn warn(&self, message: &str) {
+        progress::println(format!("warning: {message}"));
     }
 }
 
@@ -190,6 +203,27 @@ pub(in crate::cli) fn listed_line(listed: &Listed, store_hash: &str, requests: u
     text
 }
 
+/// `customers 1-250, 300 and subscriber 7`: each resource's IDs as ranges (PRODUCT §17: long lists of
+/// IDs in messages are ranges).
+fn target_ranges(targets: &[Target]) -> String {
+    let mut parts = Vec::new();
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = targets
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        if !ids.is_empty() {
+            let noun = if ids.len() == 1 { "" } else { "s" };
+            parts.push(format!(
+                "{resource}{noun} {}",
+                crate::text::ranges(&ids, 12)
+            ));
+        }
+    }
+    parts.join(" and ")
+}
+
 /// `3 customers`, `1 subscriber`.
 fn count(n: usize, resource: Resource) -> String {
     format!("{n} {resource}{}", plural(n))
@@ -212,7 +246,28 @@ fn records(targets: &[Target]) -> String {
     }
 }
 
-/// Say exactly what happened, per ID.
+/// Failures grouped by resource and message, in the order each cause first appeared; the IDs of each.
+fn failure_groups(failed: &[apply::Failure]) -> Vec<((Resource, String), Vec<u32>)> {
+    let mut groups: Vec<((Resource, String), Vec<u32>)> = Vec::new();
+    let mut index: std::collections::HashMap<(Resource, &str), usize> =
+        std::collections::HashMap::new();
+    for failure in failed {
+        let key = (failure.resource, failure.message.as_str());
+        match index.get(&key) {
+            Some(&at) => groups[at].1.push(failure.id),
+            None => {
+                index.insert(key, groups.len());
+                groups.push((
+                    (failure.resource, failure.message.clone()),
+                    vec![failure.id],
+                ));
+            }
+        }
+    }
+    groups
+}
+
+/// Say exactly what happened, per cause, naming the IDs.
 fn print_report(applied: &Applied) {
     let report: &Report = &applied.report;
     if !report.verified.is_empty() {
@@ -255,31 +310,41 @@ fn print_report(applied: &Applied) {
         println!(
             "Outcome unknown: {} ({}) may have been deleted: the store's answer was unclear and they could not be listed again. Nothing is recorded for them yet; the next apply lists them and records what the store did.",
             records(&report.unknown),
-            apply::target_list(&report.unknown)
+            target_ranges(&report.unknown)
         );
     }
     if !report.abandoned.is_empty() {
         println!(
             "Abandoned: {} ({}) were in flight when the run stopped at once. The next apply lists them and records what the store did.",
             records(&report.abandoned),
-            apply::target_list(&report.abandoned)
+            target_ranges(&report.abandoned)
         );
     }
-    for failure in &report.failed {
-        println!(
-            "Failed: {} {}: {}",
-            failure.resource, failure.id, failure.message
-        );
+    // One line per cause, naming its IDs (PRODUCT §17): a refused batch is one message, not one per ID.
+    let groups = failure_groups(&report.failed);
+    for ((resource, message), ids) in &groups {
+        match ids.as_slice() {
+            [id] => println!("Failed: {resource} {id}: {message}"),
+            _ => println!(
+                "Failed: {} {resource}s ({}): {message}",
+                ids.len(),
+                crate::text::ranges(ids, 12)
+            ),
+        }
     }
     if !report.not_attempted.is_empty() {
         println!(
             "Not attempted: {} ({}).",
             records(&report.not_attempted),
-            apply::target_list(&report.not_attempted)
+            target_ranges(&report.not_attempted)
         );
     }
     if let Some(fatal) = &report.fatal {
-        error(format!("the run stopped: {fatal}"));
+        if groups.iter().any(|((_, message), _)| message == fatal) {
+            error("the run stopped there: every later request would be refused alike.");
+        } else {
+            error(format!("the run stopped: {fatal}"));
+        }
     }
     let status = if report.interrupted {
         "Apply interrupted"
