@@ -1,7 +1,9 @@
 //! Integration tests: the GitHub Action's scripts (scripts/action/, called by action.yml) run as GitHub
 //! would run them, against the fake store and a stub of the GitHub API on 127.0.0.1: one sticky plan
 //! comment found by its §13 marker (created once, then updated in place), the job summary written, the
-//! tokens in no output; and the installer's SHA-256 check failing closed.
+//! tokens in no output; apply taking only the merged pull request's own plan (else exit 3) and saying what
+//! it did; and the installer: its own repository's release, SHA-256 and attestation failing closed, a
+//! build from the checkout with a notice when there is no binary.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

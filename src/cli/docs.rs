@@ -41,7 +41,7 @@ pub fn man(out_dir: Option<&Path>) -> Result<Exit, CliError> {
 /// Every man page, `bcprune.1` first: (file name, roff).
 pub fn pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let commands = commands(&built());
-    let names: Vec<String> = commands.iter().map(|c| page_name(c)).collect();
+    let names: Vec<String> = commands.iter().map(page_name).collect();
     let mut pages = Vec::with_capacity(commands.len());
     for command in &commands {
         let mut page = Vec::new();
