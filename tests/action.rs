@@ -1,7 +1,9 @@
 //! Integration tests: the GitHub Action's scripts (scripts/action/, called by action.yml) run as GitHub
 //! would run them, against the fake store and a stub of the GitHub API on 127.0.0.1: one sticky plan
 //! comment found by its §13 marker (created once, then updated in place), the job summary written, the
-//! tokens in no output; and the installer's SHA-256 check failing closed.
+//! tokens in no output; apply taking only the merged pull request's own plan (else exit 3) and saying what
+//! it did; and the installer: its own repository's release, SHA-256 and attestation failing closed, a
+//! build from the checkout with a notice when there is no binary.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -449,8 +451,17 @@ fn fake_release(ws: &Workspace, target: &str, checksum: Option<&str>) -> PathBuf
 }
 
 fn install(ws: &Workspace, release: &Path, target: &str) -> (Output, PathBuf) {
+    install_with(ws, release, target, &[])
+}
+
+fn install_with(
+    ws: &Workspace,
+    release: &Path,
+    target: &str,
+    env: &[(&str, String)],
+) -> (Output, PathBuf) {
     let dir = ws.path().join("installed");
-    let step = Step::new(ws)
+    let mut step = Step::new(ws)
         .with("BCPRUNE_INSTALL", "release")
         .with("BCPRUNE_VERSION", "9.9.9")
         .with("BCPRUNE_TARGET", target)
@@ -463,10 +474,150 @@ fn install(ws: &Workspace, release: &Path, target: &str) -> (Output, PathBuf) {
             "GITHUB_PATH",
             ws.path().join("github_path").display().to_string(),
         );
+    for (k, v) in env {
+        step = step.with(k, v.clone());
+    }
     (
         step.run("bash", &[&script("install.sh")]),
         dir.join("bin/bcprune"),
     )
+}
+
+/// A folder holding a fake `name` program that logs its arguments to `name.log` beside it, then runs `body`.
+fn fake_tool(ws: &Workspace, name: &str, body: &str) -> PathBuf {
+    let dir = ws.path().join("fakebin");
+    let log = dir.join(format!("{name}.log"));
+    let path = ws.write(
+        &format!("fakebin/{name}"),
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n{body}\n", log.display()),
+    );
+    let out = Command::new("chmod").arg("+x").arg(&path).output().unwrap();
+    assert!(out.status.success());
+    dir
+}
+
+fn path_with(dir: &Path) -> String {
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn install_builds_from_the_checkout_with_a_notice_when_the_release_has_no_binary() {
+    if !tools_present() || Command::new("sha256sum").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: needs bash, python3 and sha256sum");
+        return;
+    }
+    let target = "x86_64-unknown-linux-musl";
+    let ws = Workspace::new();
+    // A fake cargo that "builds" by writing the binary where `--root` says.
+    let bin = fake_tool(
+        &ws,
+        "cargo",
+        "root=''; while [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=\"$2\"; shift; done\n\
+         mkdir -p \"$root/bin\" && printf '#!/bin/sh\\necho bcprune 9.9.9\\n' > \"$root/bin/bcprune\" && chmod +x \"$root/bin/bcprune\"",
+    );
+    let release = ws.path().join("empty-release");
+    std::fs::create_dir_all(&release).unwrap();
+    let (out, installed) = install_with(&ws, &release, target, &[("PATH", path_with(&bin))]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("::notice title=bcprune install::release v9.9.9 has no"),
+        "{}",
+        text(&out)
+    );
+    assert!(text(&out).contains("building bcprune 9.9.9 from the action's checkout"));
+    let log = std::fs::read_to_string(bin.join("cargo.log")).unwrap();
+    assert!(log.starts_with("install --locked --path "), "{log}");
+    assert!(installed.exists());
+
+    // Without cargo either: an error saying both, nothing installed.
+    let ws = Workspace::new();
+    let release = ws.path().join("empty-release");
+    std::fs::create_dir_all(&release).unwrap();
+    let (out, installed) = install_with(
+        &ws,
+        &release,
+        target,
+        &[("PATH", "/usr/bin:/bin".to_string())],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("needs cargo"), "{}", text(&out));
+    assert!(!installed.exists());
+}
+
+#[test]
+fn install_takes_the_release_from_the_actions_own_repository_and_checks_its_attestation() {
+    if !tools_present() || Command::new("sha256sum").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: needs bash, python3 and sha256sum");
+        return;
+    }
+    let target = "x86_64-unknown-linux-musl";
+    let ws = Workspace::new();
+    let release = fake_release(&ws, target, None);
+    // The default URL is the action's repository's release, never a placeholder or the user's repository.
+    let real_curl = Command::new("bash")
+        .args(["-c", "command -v curl"])
+        .output()
+        .unwrap();
+    let real_curl = String::from_utf8_lossy(&real_curl.stdout)
+        .trim()
+        .to_string();
+    let bin = fake_tool(
+        &ws,
+        "curl",
+        &format!(
+            "out=''; url=''; while [ $# -gt 0 ]; do case \"$1\" in --output) out=\"$2\"; shift;; http*) url=\"$1\";; esac; shift; done\n\
+             exec '{real_curl}' --silent --fail --output \"$out\" \"file://$RELEASE_DIR/${{url##*/}}\""
+        ),
+    );
+    let common = [
+        ("BCPRUNE_RELEASE_BASE_URL", String::new()),
+        ("BCPRUNE_ACTION_REPOSITORY", "erasure-tools/bcprune".into()),
+        ("GITHUB_REPOSITORY", "acme/erasures".into()),
+        ("RELEASE_DIR", release.display().to_string()),
+    ];
+    let gh_ok = fake_tool(&ws, "gh", "exit 0");
+    let mut env: Vec<(&str, String)> = common.to_vec();
+    env.push(("PATH", format!("{}:{}", bin.display(), path_with(&gh_ok))));
+    env.push(("GH_TOKEN", GITHUB_TOKEN.into()));
+    let (out, installed) = install_with(&ws, &release, target, &env);
+    assert!(out.status.success(), "{}", text(&out));
+    let curl = std::fs::read_to_string(bin.join("curl.log")).unwrap();
+    assert!(
+        curl.contains(&format!(
+            "https://github.example/erasure-tools/bcprune/releases/download/v9.9.9/bcprune-{target}.tar.gz"
+        )),
+        "{curl}"
+    );
+    let gh = std::fs::read_to_string(gh_ok.join("gh.log")).unwrap();
+    assert!(
+        gh.starts_with("attestation verify ") && gh.contains("--repo erasure-tools/bcprune"),
+        "{gh}"
+    );
+    assert!(text(&out).contains("Build provenance"), "{}", text(&out));
+    assert!(installed.exists());
+    assert!(!text(&out).contains(GITHUB_TOKEN));
+
+    // An attestation that does not verify: refused, nothing installed.
+    let ws2 = Workspace::new();
+    let release = fake_release(&ws2, target, None);
+    let gh_bad = fake_tool(&ws2, "gh", "echo 'no matching attestations' >&2; exit 1");
+    let mut env: Vec<(&str, String)> = common.to_vec();
+    env[3].1 = release.display().to_string();
+    env.push(("PATH", format!("{}:{}", gh_bad.display(), path_with(&bin))));
+    env.push(("GH_TOKEN", GITHUB_TOKEN.into()));
+    let (out, installed) = install_with(&ws2, &release, target, &env);
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out)
+            .contains("attestation of bcprune-x86_64-unknown-linux-musl.tar.gz does not verify"),
+        "{}",
+        text(&out)
+    );
+    assert!(!installed.exists(), "nothing installed");
 }
 
 #[test]
@@ -562,104 +713,235 @@ fn commit_back_rebases_onto_a_moved_branch_and_pushes_the_records() {
     assert_eq!(subjects[1], "meanwhile on main", "nothing lost: {log}");
 }
 
+const MERGE: &str = "0123456789abcdef0123456789abcdef01234567";
+const HEAD: &str = "feedfacefeedfacefeedfacefeedfacefeedface";
+const WORKFLOW: &str = ".github/workflows/bcprune.yml";
+
+fn pull(number: u64, base: &str, merge: Option<&str>) -> Value {
+    json!({
+        "number": number,
+        "merged_at": merge.map(|_| "2026-12-01T10:00:00Z"),
+        "merge_commit_sha": merge.unwrap_or("9999999999999999999999999999999999999999"),
+        "head": {"sha": HEAD, "ref": "erase-42"},
+        "base": {"ref": base},
+    })
+}
+
+fn run(id: u64, path: &str, status: &str, created: &str) -> Value {
+    json!({"id": id, "path": path, "status": status, "event": "pull_request", "head_sha": HEAD,
+           "created_at": created})
+}
+
+fn artifacts(name: &str, expired: bool) -> Value {
+    json!({"total_count": 1, "artifacts": [{"name": name, "expired": expired}]})
+}
+
+/// The GitHub API of a repository where one branch has two pull requests, #7 into main (merged as
+/// MERGE) and #8 into release (open), each planned by its own run at the same head commit; #8's run
+/// is the newest.
+fn two_pull_requests() -> Shared {
+    let gh: Shared = Arc::default();
+    {
+        let mut g = gh.lock().unwrap();
+        let f = &mut g.fixtures;
+        let r = "/repos/acme/erasures";
+        f.insert(
+            format!("{r}/commits/{MERGE}/pulls"),
+            json!([pull(8, "release", None), pull(7, "main", Some(MERGE))]),
+        );
+        f.insert(
+            format!("{r}/commits/1111111111111111111111111111111111111111/pulls"),
+            json!([]),
+        );
+        f.insert(
+            format!("{r}/actions/runs"),
+            json!({"total_count": 6, "workflow_runs": [
+                run(600, WORKFLOW, "completed", "2026-12-01T09:58:00Z"),
+                run(500, ".github/workflows/evil.yml", "completed", "2026-12-01T09:59:00Z"),
+                run(400, WORKFLOW, "completed", "2026-12-01T09:00:00Z"),
+                run(450, WORKFLOW, "in_progress", "2026-12-01T09:30:00Z"),
+                run(300, WORKFLOW, "completed", "2026-12-01T08:00:00Z"),
+                run(200, WORKFLOW, "completed", "2026-12-01T07:00:00Z"),
+            ]}),
+        );
+        // #8's plan (same store, same commit, same workflow, newest): never #7's.
+        f.insert(
+            format!("{r}/actions/runs/600/artifacts"),
+            artifacts("bcprune-plan-demo42-pr8", false),
+        );
+        // Another workflow can upload any name: never taken.
+        f.insert(
+            format!("{r}/actions/runs/500/artifacts"),
+            artifacts("bcprune-plan-demo42-pr7", false),
+        );
+        f.insert(
+            format!("{r}/actions/runs/450/artifacts"),
+            artifacts("bcprune-plan-demo42-pr7", false),
+        );
+        f.insert(
+            format!("{r}/actions/runs/400/artifacts"),
+            artifacts("bcprune-plan-demo42-pr7", true),
+        );
+        f.insert(
+            format!("{r}/actions/runs/300/artifacts"),
+            artifacts("bcprune-plan-demo42-pr7", false),
+        );
+        // A name without the pull request (as uploaded before plans carried it): not proof of which.
+        f.insert(
+            format!("{r}/actions/runs/200/artifacts"),
+            artifacts("bcprune-plan-demo42", false),
+        );
+    }
+    gh
+}
+
+fn apply_step(ws: &Workspace, api: &str) -> Step {
+    Step::new(ws)
+        .with("GITHUB_TOKEN", GITHUB_TOKEN)
+        .with("GITHUB_API_URL", api)
+        .with("GITHUB_EVENT_NAME", "push")
+        .with("GITHUB_REF_NAME", "main")
+        .with(
+            "GITHUB_WORKFLOW_REF",
+            format!("acme/erasures/{WORKFLOW}@refs/heads/main"),
+        )
+}
+
+fn github_py(step: &Step, args: &[&str]) -> Output {
+    let script = script("github.py");
+    let mut all: Vec<&Path> = vec![&script];
+    all.extend(args.iter().map(Path::new));
+    step.run("python3", &all)
+}
+
 #[test]
 fn apply_finds_only_the_plan_reviewed_on_the_merged_pull_request() {
     if !tools_present() {
         return;
     }
-    let merge = "0123456789abcdef0123456789abcdef01234567";
-    let head = "feedfacefeedfacefeedfacefeedfacefeedface";
-    let ours = ".github/workflows/bcprune.yml";
-    let gh: Shared = Arc::default();
-    {
-        let mut g = gh.lock().unwrap();
-        let f = &mut g.fixtures;
-        f.insert(
-            format!("/repos/acme/erasures/commits/{merge}/pulls"),
-            json!([{"number": 7, "merged_at": "2026-12-01T10:00:00Z", "head": {"sha": head}}]),
-        );
-        f.insert(
-            "/repos/acme/erasures/commits/1111111111111111111111111111111111111111/pulls".into(),
-            json!([]),
-        );
-        // The newest run with that artifact name is another workflow's (a pull request can add one):
-        // never taken. Of ours, the newest run whose artifact has not expired is.
-        f.insert(
-            "/repos/acme/erasures/actions/runs".into(),
-            json!({"total_count": 4, "workflow_runs": [
-                {"id": 500, "path": ".github/workflows/evil.yml", "status": "completed", "created_at": "2026-12-01T09:59:00Z"},
-                {"id": 400, "path": ours, "status": "completed", "created_at": "2026-12-01T09:00:00Z"},
-                {"id": 300, "path": ours, "status": "completed", "created_at": "2026-12-01T08:00:00Z"},
-                {"id": 450, "path": ours, "status": "in_progress", "created_at": "2026-12-01T09:30:00Z"},
-            ]}),
-        );
-        let artifact = json!({"total_count": 1, "artifacts": [{"name": "bcprune-plan-demo42", "expired": false}]});
-        f.insert(
-            "/repos/acme/erasures/actions/runs/500/artifacts".into(),
-            artifact.clone(),
-        );
-        f.insert(
-            "/repos/acme/erasures/actions/runs/400/artifacts".into(),
-            json!({"total_count": 1, "artifacts": [{"name": "bcprune-plan-demo42", "expired": true}]}),
-        );
-        f.insert(
-            "/repos/acme/erasures/actions/runs/300/artifacts".into(),
-            artifact,
-        );
-    }
-    let api = github_stub(gh.clone());
+    let api = github_stub(two_pull_requests());
     let ws = Workspace::new();
-    let step = Step::new(&ws)
-        .with("GITHUB_TOKEN", GITHUB_TOKEN)
-        .with("GITHUB_API_URL", &api)
-        .with(
-            "GITHUB_WORKFLOW_REF",
-            format!("acme/erasures/{ours}@refs/heads/main"),
-        );
-    let find = |name: &str| {
-        step.run(
-            "python3",
-            &[
-                &script("github.py"),
-                Path::new("find-plan"),
-                Path::new(name),
-            ],
-        )
-    };
+    let step = apply_step(&ws, &api);
 
-    let out = find("bcprune-plan-demo42");
+    let out = github_py(&step, &["find-plan", "bcprune-plan-demo42"]);
     assert!(out.status.success(), "{}", text(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "300",
+        "pull request #7's own newest unexpired plan: {}",
+        text(&out)
+    );
+    assert!(
+        text(&out).contains("pull request #7 into main"),
         "{}",
         text(&out)
     );
-    assert!(text(&out).contains("pull request #7"), "{}", text(&out));
+    let outputs = step.read("github_output");
+    for line in [
+        "run-id=300\n",
+        "artifact=bcprune-plan-demo42-pr7\n",
+        "pull-request=7\n",
+        "base-ref=main\n",
+        &format!("head-sha={HEAD}\n"),
+    ] {
+        assert!(outputs.contains(line), "{line}: {outputs}");
+    }
 
-    // No such artifact: fail closed, say how to re-plan.
-    let out = find("bcprune-plan-other");
-    assert!(!out.status.success(), "{}", text(&out));
+    // Applying on another branch than the one #7 merged into: not its merge, refused.
+    let release = step.clone_with("GITHUB_REF_NAME", "release");
+    let out = github_py(&release, &["find-plan", "bcprune-plan-demo42"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
-    assert!(text(&out).contains("nothing was deleted"), "{}", text(&out));
+    assert!(
+        text(&out).contains("not the merge of a pull request into release"),
+        "{}",
+        text(&out)
+    );
+
+    // No such artifact for #7: refused (exit 3), saying how to re-plan.
+    let out = github_py(&step, &["find-plan", "bcprune-plan-other"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
+    assert!(text(&out).contains("Nothing was deleted"), "{}", text(&out));
+    assert!(text(&out).contains("To re-plan"), "{}", text(&out));
 
     // A push that merged no pull request: nothing reviewed, nothing applied.
-    let step = step.with("GITHUB_SHA", "1111111111111111111111111111111111111111");
-    let out = step.run(
-        "python3",
-        &[
-            &script("github.py"),
-            Path::new("find-plan"),
-            Path::new("bcprune-plan-demo42"),
-        ],
-    );
-    assert!(!out.status.success(), "{}", text(&out));
+    let other = step.clone_with("GITHUB_SHA", "1111111111111111111111111111111111111111");
+    let out = github_py(&other, &["find-plan", "bcprune-plan-demo42"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
     assert!(
         text(&out).contains("not the merge of a pull request"),
         "{}",
         text(&out)
     );
     assert_no_token(&step, &[&out]);
+}
+
+#[test]
+fn apply_refuses_a_downloaded_plan_made_for_another_pull_request_base_commit_or_workflow() {
+    if !tools_present() {
+        return;
+    }
+    // The plan job records its pull request beside the plan (github.py plan-source)...
+    let ws = Workspace::new();
+    let event = ws.write(
+        "pr-event.json",
+        json!({"pull_request": {"number": 7, "base": {"ref": "main"}, "head": {"sha": HEAD}}})
+            .to_string(),
+    );
+    let plan_step = Step::new(&ws)
+        .with("GITHUB_EVENT_PATH", event.display().to_string())
+        .with(
+            "GITHUB_WORKFLOW_REF",
+            format!("acme/erasures/{WORKFLOW}@refs/pull/7/merge"),
+        );
+    let source = ws.path().join("plan-source.json");
+    let out = github_py(&plan_step, &["plan-source", &source.display().to_string()]);
+    assert!(out.status.success(), "{}", text(&out));
+
+    // ...and apply checks it against the pull request merged as this commit.
+    let check = |key: &str, value: &str| {
+        let step = Step::new(&ws)
+            .with("BCPRUNE_PR", "7")
+            .with("BCPRUNE_BASE_REF", "main")
+            .with("BCPRUNE_HEAD_SHA", HEAD)
+            .with(
+                "GITHUB_WORKFLOW_REF",
+                format!("acme/erasures/{WORKFLOW}@refs/heads/main"),
+            )
+            .with(key, value);
+        github_py(&step, &["check-plan", &source.display().to_string()])
+    };
+    let ok = check("BCPRUNE_PR", "7");
+    assert!(ok.status.success(), "{}", text(&ok));
+    for (key, value) in [
+        ("BCPRUNE_PR", "8"),
+        ("BCPRUNE_BASE_REF", "release"),
+        ("BCPRUNE_HEAD_SHA", MERGE),
+        (
+            "GITHUB_WORKFLOW_REF",
+            "acme/erasures/.github/workflows/other.yml@refs/heads/main",
+        ),
+    ] {
+        let out = check(key, value);
+        assert_eq!(out.status.code(), Some(3), "{key}: {}", text(&out));
+        assert!(text(&out).contains("To re-plan"), "{key}: {}", text(&out));
+    }
+    // No recorded source at all (a plan uploaded by an older action): refused.
+    std::fs::remove_file(&source).unwrap();
+    let out = check("BCPRUNE_PR", "7");
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+}
+
+#[test]
+fn the_example_plans_only_pull_requests_into_the_branch_it_applies_on() {
+    let example = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/github-actions.yml"),
+    )
+    .unwrap();
+    let on = &example[example.find("\non:\n").expect("on:")..example.find("\njobs:").unwrap()];
+    let pr = &on[on.find("pull_request:").expect("pull_request")..on.find("push:").unwrap()];
+    assert!(pr.contains("branches: [main]"), "{pr}");
 }
 
 #[test]
@@ -710,6 +992,88 @@ fn apply_step_applies_the_saved_plan_and_refuses_it_once_stale() {
         text(&records)
     );
     assert!(ws.path().join("customers/bcprune.state.json").exists());
+}
+
+#[test]
+fn apply_step_writes_what_it_did_to_the_job_summary_and_the_merged_pull_request() {
+    if !tools_present() {
+        return;
+    }
+    let sim = store(50);
+    let gh: Shared = Arc::default();
+    let api = github_stub(gh.clone());
+    let ws = Workspace::new();
+    let manifest = ws.write("customers/m.yaml", manifest_yaml(&[5, 6], ""));
+    let step = Step::new(&ws)
+        .with("BCPRUNE_MANIFEST", manifest.display().to_string())
+        .with("BIGCOMMERCE_API_URL", sim.base_url())
+        .with("BIGCOMMERCE_STORE_HASH", "demo42")
+        .with("GITHUB_TOKEN", GITHUB_TOKEN)
+        .with("GITHUB_API_URL", api)
+        .with("BCPRUNE_PR", "7");
+    let plan = step
+        .clone_with("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+        .run("bash", &[&script("run.sh"), Path::new("plan")]);
+    assert!(text(&plan).contains("exitcode=2"), "{}", text(&plan));
+    let apply = step
+        .clone_with("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
+        .clone_with(
+            "GITHUB_STEP_SUMMARY",
+            ws.path().join("apply-summary.md").display().to_string(),
+        );
+    let apply_md = ws.path().join("out/apply.md");
+    let comment = |step: &Step| {
+        let out = step.run(
+            "python3",
+            &[&script("github.py"), Path::new("comment"), &apply_md],
+        );
+        assert!(out.status.success(), "{}", text(&out));
+        out
+    };
+
+    let first = apply.run("bash", &[&script("run.sh"), Path::new("apply")]);
+    assert!(text(&first).contains("exitcode=0"), "{}", text(&first));
+    let md = step.read("out/apply.md");
+    assert!(
+        md.starts_with("<!-- bcprune:apply store=demo42 -->\n"),
+        "{md}"
+    );
+    assert!(md.contains("pull request #7"), "{md}");
+    assert!(
+        md.contains("Apply complete: 2 deleted, 0 already absent, 0 failed."),
+        "{md}"
+    );
+    let head = bcprune::audit::read_head(&ws.path().join("customers/bcprune.audit.jsonl"))
+        .unwrap()
+        .expect("an audit head");
+    assert!(md.contains(&format!("head {head}")), "the audit head: {md}");
+    assert_eq!(step.read("apply-summary.md"), md, "the job summary");
+    let posted = comment(&apply);
+    assert!(text(&posted).contains("Created"), "{}", text(&posted));
+
+    // The same plan again is stale: the summary and the comment (updated, not a second one) say so.
+    let again = apply.run("bash", &[&script("run.sh"), Path::new("apply")]);
+    assert!(text(&again).contains("exitcode=3"), "{}", text(&again));
+    let md = step.read("out/apply.md");
+    assert!(
+        md.contains("was refused (exit 3): nothing was deleted"),
+        "{md}"
+    );
+    assert!(md.contains("error: the saved plan is stale"), "{md}");
+    assert!(
+        !md.contains("Apply complete"),
+        "nothing from the first run: {md}"
+    );
+    comment(&apply);
+
+    let gh = gh.lock().unwrap();
+    assert_eq!(gh.comments.len(), 1, "one apply comment on #7");
+    assert!(gh.calls.contains(&"POST issues/7/comments".to_string()));
+    assert!(gh.comments.values().next().unwrap().1.contains("exit 3"));
+    for out in [&first, &again] {
+        assert!(!text(out).contains(bcprune::sim::READ_WRITE_TOKEN));
+    }
+    assert!(!md.contains(bcprune::sim::READ_WRITE_TOKEN) && !md.contains(GITHUB_TOKEN));
 }
 
 #[test]

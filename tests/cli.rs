@@ -412,6 +412,68 @@ fn the_man_page_is_roff_naming_every_command_and_flag() {
         );
     }
     assert!(page.contains("detailed\\-exitcode"), "{page}");
+    assert!(page.contains(".SH \"BCPRUNE AUDIT VERIFY\""), "{page}");
+    assert!(
+        page.contains("expect\\-head"),
+        "audit verify's flags: {page}"
+    );
+    for section in ["ENVIRONMENT", "FILES", "EXIT STATUS"] {
+        assert!(page.contains(&format!(".SH \"{section}\"")), "{section}");
+    }
+    assert!(page.contains("BIGCOMMERCE_ACCESS_TOKEN"), "{page}");
+    assert!(
+        !page.contains("(1)"),
+        "the one page names no page that is not there: {page}"
+    );
+}
+
+#[test]
+fn man_out_dir_writes_a_page_per_command_each_with_environment_files_and_exit_status() {
+    let ws = Workspace::new();
+    let dir = ws.path().join("man/man1");
+    bcprune()
+        .args(["man", "--out-dir"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("man pages to"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut want = vec![
+        "bcprune.1".to_string(),
+        "bcprune-audit-verify.1".to_string(),
+    ];
+    want.extend(SUBCOMMANDS.iter().map(|s| format!("bcprune-{s}.1")));
+    for name in &want {
+        assert!(names.contains(name), "{name} in {names:?}");
+    }
+    for name in &names {
+        let page = std::fs::read_to_string(dir.join(name)).unwrap();
+        assert!(page.contains(".TH "), "{name}");
+        assert!(page.contains(".SH \"EXIT STATUS\""), "{name}");
+        assert!(page.contains(".SH \"SEE ALSO\""), "{name}");
+    }
+    let apply = std::fs::read_to_string(dir.join("bcprune-apply.1")).unwrap();
+    for needle in [
+        ".SH \"ENVIRONMENT\"",
+        "BIGCOMMERCE_ACCESS_TOKEN",
+        ".SH \"FILES\"",
+        "bcprune.state.json.lock",
+        "\\fB4\\fR",
+    ] {
+        assert!(apply.contains(needle), "{needle}: {apply}");
+    }
+    // Not a directory: exit 1 naming the path.
+    let file = ws.write("not-a-dir", "x");
+    bcprune()
+        .args(["man", "--out-dir"])
+        .arg(file.join("sub"))
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("not-a-dir"));
 }
 
 #[test]

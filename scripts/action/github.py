@@ -2,9 +2,16 @@
 """The GitHub API calls of the bcprune action (action.yml), standard library only.
 
   github.py comment BODY_FILE   create or update the one sticky pull-request comment whose first line
-                                is BODY_FILE's marker (`<!-- bcprune:plan store=HASH -->`)
-  github.py find-plan NAME      find the pull-request run whose plan artifact NAME was reviewed for the
-                                commit being applied (GITHUB_SHA, a merge to main); print its run id
+                                is BODY_FILE's marker (`<!-- bcprune:plan store=HASH -->`, or
+                                `<!-- bcprune:apply store=HASH -->` for what apply did); the pull request
+                                is BCPRUNE_PR, else the event's
+  github.py plan-source FILE    record in FILE the pull request, base branch, head commit and workflow
+                                of this pull_request run's plan (uploaded with it)
+  github.py find-plan NAME      find the run of this workflow holding the plan artifact NAME-prN of the
+                                pull request N merged as this commit (GITHUB_SHA) into this branch
+                                (GITHUB_REF_NAME); print its run id; exit 3 when there is none
+  github.py check-plan FILE     exit 3 unless the downloaded plan's source FILE names the merged pull
+                                request (BCPRUNE_PR), base branch, head commit and workflow
 
 The token comes from the environment (GITHUB_TOKEN) and goes only into an Authorization header: never
 onto a command line, never into output (it is scrubbed from any message printed). Every loop is bounded.
@@ -20,7 +27,7 @@ import urllib.request
 
 MAX_PAGES = 20
 TIMEOUT_S = 30
-MARKER = re.compile(r"^<!-- bcprune:plan store=[A-Za-z0-9_-]+ -->$")
+MARKER = re.compile(r"^<!-- bcprune:(plan|apply) store=[A-Za-z0-9_-]+ -->$")
 
 
 def token():
@@ -100,7 +107,7 @@ def comment(body_file):
         body = f.read()
     marker = body.split("\n", 1)[0].strip()
     if not MARKER.match(marker):
-        fail(f"{body_file} does not start with the bcprune plan marker")
+        fail(f"{body_file} does not start with a bcprune plan or apply marker")
     number = pull_request_number()
     if number is None:
         print("Not a pull request: no comment posted.", file=sys.stderr)
@@ -121,35 +128,137 @@ def comment(body_file):
         print(f"Created the plan comment {created.get('id')} on pull request #{number}.", file=sys.stderr)
 
 
-def find_plan(artifact):
-    sha = os.environ.get("GITHUB_SHA", "")
-    workflow_ref = os.environ.get("GITHUB_WORKFLOW_REF", "")
+REFUSED = 3  # bcprune's "refused, nothing deleted" (PRODUCT.md exit codes)
+
+
+def refuse(message):
+    """A plan that is not the merged pull request's own: exit 3, nothing deleted, say how to re-plan."""
+    print(f"::error title=bcprune::{scrub(message)} Nothing was deleted. To re-plan, open a pull request "
+          "into this branch touching the manifest, review its plan and merge it.", file=sys.stderr)
+    sys.exit(REFUSED)
+
+
+def workflow_path():
     # owner/repo/.github/workflows/bcprune.yml@refs/heads/main -> .github/workflows/bcprune.yml
-    workflow = workflow_ref.split("@", 1)[0].split("/", 2)[-1] if workflow_ref else ""
-    if not sha or not workflow:
-        fail("GITHUB_SHA and GITHUB_WORKFLOW_REF must be set (run this on push to main)")
-    pulls = [p for p in api("GET", f"/repos/{repo()}/commits/{sha}/pulls") or [] if p.get("merged_at")]
+    workflow_ref = os.environ.get("GITHUB_WORKFLOW_REF", "")
+    return workflow_ref.split("@", 1)[0].split("/", 2)[-1] if workflow_ref else ""
+
+
+def plan_artifact(name, number):
+    """The plan artifact's name on pull request NUMBER: a run for another pull request of the same
+    commit (a second pull request from the same branch) uploads another name."""
+    return f"{name}-pr{number}"
+
+
+def write_output(key, value):
+    path = os.environ.get("GITHUB_OUTPUT", "")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(f"{key}={value}\n")
+
+
+def plan_source(out_file):
+    """Record, beside the saved plan, which pull request, base branch, head commit and workflow it was
+    made for (from this pull_request run's event): `check-plan` compares it with the merged one."""
+    event_path = os.environ.get("GITHUB_EVENT_PATH", "")
+    event = {}
+    if event_path and os.path.exists(event_path):
+        with open(event_path, encoding="utf-8") as f:
+            event = json.load(f)
+    pull = event.get("pull_request") or {}
+    if not pull.get("number"):
+        print("Not a pull request: no plan source recorded.", file=sys.stderr)
+        return
+    source = {
+        "pull_request": int(pull["number"]),
+        "base_ref": (pull.get("base") or {}).get("ref", ""),
+        "head_sha": (pull.get("head") or {}).get("sha", ""),
+        "workflow": workflow_path(),
+        "run_id": os.environ.get("GITHUB_RUN_ID", ""),
+    }
+    with open(out_file, "w", encoding="utf-8") as f:
+        json.dump(source, f, sort_keys=True)
+        f.write("\n")
+
+
+def merged_pull():
+    """The pull request whose merge is this push: merged into this branch as this very commit."""
+    sha = os.environ.get("GITHUB_SHA", "")
+    branch = os.environ.get("GITHUB_REF_NAME", "")
+    if not sha or not branch or not workflow_path():
+        fail("GITHUB_SHA, GITHUB_REF_NAME and GITHUB_WORKFLOW_REF must be set (run apply on a push to the branch)")
+    pulls = [
+        p for p in api("GET", f"/repos/{repo()}/commits/{sha}/pulls") or []
+        if p.get("merged_at") and p.get("merge_commit_sha") == sha
+        and (p.get("base") or {}).get("ref") == branch
+    ]
     if not pulls:
-        fail(f"commit {sha[:12]} is not the merge of a pull request: only a reviewed plan is applied. "
-             "Open a pull request with the manifest change and merge it.")
-    pull = pulls[0]
+        refuse(f"commit {sha[:12]} is not the merge of a pull request into {branch}: only the plan reviewed "
+               "on the merged pull request is applied.")
+    if len(pulls) > 1:
+        numbers = ", ".join(f"#{p['number']}" for p in pulls)
+        refuse(f"commit {sha[:12]} is the merge of several pull requests ({numbers}): which plan was "
+               "reviewed is ambiguous.")
+    return pulls[0]
+
+
+def find_plan(artifact):
+    """Print the run id of the newest completed run of this workflow on the merged pull request's head
+    commit holding that pull request's own plan artifact; write run-id, artifact, pull-request, base-ref,
+    head-sha to GITHUB_OUTPUT."""
+    pull = merged_pull()
+    number = int(pull["number"])
     head = pull["head"]["sha"]
+    base = pull["base"]["ref"]
+    workflow = workflow_path()
+    wanted = plan_artifact(artifact, number)
     runs = [
         r for r in pages(f"/repos/{repo()}/actions/runs?event=pull_request&head_sha={head}")
         if r.get("path") == workflow and r.get("status") == "completed"
+        and r.get("event") == "pull_request" and r.get("head_sha") == head
     ]
     runs.sort(key=lambda r: (r.get("created_at", ""), r.get("id", 0)), reverse=True)
     for run in runs:
         names = {a.get("name") for a in pages(f"/repos/{repo()}/actions/runs/{run['id']}/artifacts")
                  if not a.get("expired")}
-        if artifact in names:
-            print(f"Applying the plan reviewed on pull request #{pull['number']} "
-                  f"(run {run['id']}, commit {head[:12]}).", file=sys.stderr)
+        if wanted in names:
+            print(f"Applying the plan reviewed on pull request #{number} into {base} "
+                  f"(run {run['id']}, commit {head[:12]}, {workflow}).", file=sys.stderr)
+            for key, value in (("run-id", run["id"]), ("artifact", wanted), ("pull-request", number),
+                               ("base-ref", base), ("head-sha", head)):
+                write_output(key, value)
             print(run["id"])
             return
-    fail(f"no plan artifact '{artifact}' from {workflow} for pull request #{pull['number']} "
-         f"(commit {head[:12]}): nothing was deleted. Re-run the plan job on the pull request, "
-         "or open a new one, review its plan and merge it.")
+    refuse(f"no plan artifact '{wanted}' from {workflow} for pull request #{number} into {base} "
+           f"(commit {head[:12]}).")
+
+
+def check_plan(source_file):
+    """The downloaded plan's recorded source must be the merged pull request's: its number, base branch,
+    head commit and workflow (BCPRUNE_PR, BCPRUNE_BASE_REF, BCPRUNE_HEAD_SHA, GITHUB_WORKFLOW_REF)."""
+    number = os.environ.get("BCPRUNE_PR", "")
+    expected = {
+        "pull_request": int(number) if number.isdigit() else 0,
+        "base_ref": os.environ.get("BCPRUNE_BASE_REF", ""),
+        "head_sha": os.environ.get("BCPRUNE_HEAD_SHA", ""),
+        "workflow": workflow_path(),
+    }
+    if not all(expected.values()):
+        fail("BCPRUNE_PR, BCPRUNE_BASE_REF, BCPRUNE_HEAD_SHA and GITHUB_WORKFLOW_REF must be set")
+    try:
+        with open(source_file, encoding="utf-8") as f:
+            source = json.load(f)
+    except (OSError, ValueError) as err:
+        refuse(f"the plan artifact does not say which pull request it was made for ({source_file}: {err}).")
+    if not isinstance(source, dict):
+        source = {}
+    wrong = [f"{key} {source.get(key)!r}, not {value!r}" for key, value in expected.items()
+             if source.get(key) != value]
+    if wrong:
+        refuse(f"the downloaded plan was not made for pull request #{expected['pull_request']} into "
+               f"{expected['base_ref']}: its {'; '.join(wrong)}.")
+    print(f"The plan was made on pull request #{expected['pull_request']} into {expected['base_ref']} "
+          f"at {expected['head_sha'][:12]} by {expected['workflow']}.", file=sys.stderr)
 
 
 def main(argv):
@@ -157,6 +266,10 @@ def main(argv):
         comment(argv[2])
     elif len(argv) == 3 and argv[1] == "find-plan":
         find_plan(argv[2])
+    elif len(argv) == 3 and argv[1] == "plan-source":
+        plan_source(argv[2])
+    elif len(argv) == 3 and argv[1] == "check-plan":
+        check_plan(argv[2])
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(1)

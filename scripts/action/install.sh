@@ -2,9 +2,15 @@
 # Install bcprune for the GitHub Action (action.yml), or anywhere with bash and curl.
 #
 #   BCPRUNE_INSTALL=release  download bcprune-<target>.tar.gz (.zip on Windows) and its .sha256 from
-#                            BCPRUNE_RELEASE_BASE_URL (default: the GitHub release v$BCPRUNE_VERSION),
+#                            BCPRUNE_RELEASE_BASE_URL (default: the release v$BCPRUNE_VERSION of the
+#                            action's own repository, BCPRUNE_ACTION_REPOSITORY, else GITHUB_REPOSITORY),
 #                            check the SHA-256 and refuse (exit 1, nothing installed) on any mismatch
-#                            or a missing/empty checksum.
+#                            or a missing/empty checksum. Where `gh` and GH_TOKEN are present, also check
+#                            the release workflow's build provenance attestation (`gh attestation verify
+#                            --repo`; the checksum only proves integrity, the attestation proves origin)
+#                            and refuse on failure. When the release has no binary for the runner (no
+#                            such release, or no build for this OS/architecture), build from source
+#                            instead, with a ::notice.
 #   BCPRUNE_INSTALL=source   `cargo install --locked --path BCPRUNE_SOURCE_DIR` (the action's own checkout).
 #
 # Other inputs (env): BCPRUNE_VERSION (default: the version in BCPRUNE_SOURCE_DIR/Cargo.toml),
@@ -52,24 +58,60 @@ target_triple() {
     macos-x86_64) echo x86_64-apple-darwin ;;
     macos-aarch64) echo aarch64-apple-darwin ;;
     windows-x86_64) echo x86_64-pc-windows-msvc ;;
-    *) die "no release binary for $os/$arch: use install: source" ;;
+    *) return 1 ;;
   esac
 }
 
 exe=bcprune
 case "${RUNNER_OS:-$(uname -s)}" in Windows|MINGW*|MSYS*|CYGWIN*) exe=bcprune.exe ;; esac
 
+build_from_source() {
+  command -v cargo >/dev/null 2>&1 || die "building bcprune needs cargo (Rust) on the runner${1:+: $1}"
+  if [[ -x "$install_dir/bin/$exe" ]]; then
+    echo "Using the cached build in $install_dir" >&2
+  else
+    cargo install --locked --path "$source_dir" --root "$install_dir" >&2
+  fi
+}
+
+# No release binary to be had: build from the action's checkout (the same commit), and say so.
+fallback() {
+  echo "::notice title=bcprune install::$1: building bcprune $version from the action's checkout instead (cargo install --locked; a few minutes)" >&2
+  method=source
+  fell_back=true
+  build_from_source "$1"
+}
+
+repository="${BCPRUNE_ACTION_REPOSITORY:-${GITHUB_REPOSITORY:-}}"
+
 case "$method" in
   release)
-    target="${BCPRUNE_TARGET:-$(target_triple)}"
+    if ! target="${BCPRUNE_TARGET:-$(target_triple)}"; then
+      fallback "no release binary for ${RUNNER_OS:-$(uname -s)}/${RUNNER_ARCH:-$(uname -m)}"
+    fi
+  ;;
+esac
+
+case "$method" in
+  release)
     case "$target" in *windows*) ext=zip ;; *) ext=tar.gz ;; esac
-    base="${BCPRUNE_RELEASE_BASE_URL:-${GITHUB_SERVER_URL:-https://github.com}/bcprune/bcprune/releases/download/v$version}"
+    if [[ -z "${BCPRUNE_RELEASE_BASE_URL:-}" && -z "$repository" ]]; then
+      die "which repository's releases? Set BCPRUNE_ACTION_REPOSITORY (owner/name) or BCPRUNE_RELEASE_BASE_URL"
+    fi
+    base="${BCPRUNE_RELEASE_BASE_URL:-${GITHUB_SERVER_URL:-https://github.com}/$repository/releases/download/v$version}"
     archive="bcprune-$target.$ext"
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
     echo "Downloading $base/$archive" >&2
-    curl --fail --silent --show-error --location --retry 3 --max-time 300 \
-      --output "$work/$archive" "$base/$archive" || die "could not download $base/$archive"
+    if ! curl --fail --silent --show-error --location --retry 3 --max-time 300 \
+      --output "$work/$archive" "$base/$archive"; then
+      fallback "release v$version has no $archive at $base"
+    fi
+  ;;
+esac
+
+case "$method" in
+  release)
     curl --fail --silent --show-error --location --retry 3 --max-time 60 \
       --output "$work/$archive.sha256" "$base/$archive.sha256" || die "could not download $base/$archive.sha256"
     expected="$(tr -d '\r' < "$work/$archive.sha256" | awk 'NR==1 {print tolower($1)}')"
@@ -79,6 +121,15 @@ case "$method" in
       die "SHA-256 mismatch for $archive: expected $expected, got $actual. Nothing was installed."
     fi
     echo "SHA-256 of $archive verified: $actual" >&2
+    # The checksum comes from the same release as the archive: it proves integrity, not origin. The
+    # release workflow attests the build's provenance; check it wherever `gh` can.
+    if command -v gh >/dev/null 2>&1 && [[ -n "${GH_TOKEN:-}" && -n "$repository" ]]; then
+      gh attestation verify "$work/$archive" --repo "$repository" >&2 \
+        || die "the build provenance attestation of $archive does not verify for $repository: refusing to install. Nothing was installed."
+      echo "Build provenance of $archive verified: built by $repository's release workflow" >&2
+    else
+      echo "Build provenance not checked (needs gh and a token on the runner): SHA-256 only" >&2
+    fi
     mkdir -p "$work/x"
     case "$ext" in
       zip) if command -v unzip >/dev/null 2>&1; then unzip -q "$work/$archive" -d "$work/x"
@@ -92,12 +143,7 @@ case "$method" in
     chmod +x "$install_dir/bin/$exe"
     ;;
   source)
-    command -v cargo >/dev/null 2>&1 || die "install: source needs cargo (Rust) on the runner"
-    if [[ -x "$install_dir/bin/$exe" ]]; then
-      echo "Using the cached build in $install_dir" >&2
-    else
-      cargo install --locked --path "$source_dir" --root "$install_dir" >&2
-    fi
+    if [[ "${fell_back:-}" != true ]]; then build_from_source; fi
     ;;
   *) die "unknown install method '$method': use release or source" ;;
 esac

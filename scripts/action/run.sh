@@ -5,6 +5,8 @@
 #                  -> DIR/plan.md, bcprune's own comment: the §13 marker, then the plan, or what failed
 #                     (a bad manifest, an API error, no token: a pull request from a fork gets no secrets).
 #   run.sh apply   apply --plan PLAN MANIFEST [ARGS]     (PLAN: BCPRUNE_PLAN, default DIR/plan.json)
+#                  -> DIR/apply.md: what it did (deleted, redacted, failed, the audit head) under the marker
+#                     <!-- bcprune:apply store=HASH -->, for the job summary and the merged pull request
 #   run.sh report  report MANIFEST --format markdown [ARGS] -> DIR/report.md
 #   run.sh records the default state file and audit log paths for MANIFEST (outputs state, audit-log)
 #
@@ -42,6 +44,35 @@ report_summary() {
 }
 finish() { output exitcode "$1"; echo "exitcode=$1"; exit 0; }
 
+# What apply did, as markdown under its own marker (the job summary, and the comment on the merged pull
+# request): the outcome, then bcprune's own lines saying what was deleted, redacted, failed or refused
+# and the audit head, from its output (the plan table and progress are left out: IDs only, no masked
+# emails). $1: the exit code; $2: why nothing ran, when bcprune did not.
+apply_summary() {
+  local code="$1" why="${2:-}" verdict
+  case "$code" in
+    0) verdict="✅ bcprune apply on store \`${store:-(manifest)}\`: done" ;;
+    3) verdict="⛔ bcprune apply on store \`${store:-(manifest)}\` was refused (exit 3): nothing was deleted" ;;
+    4) verdict="⚠️ bcprune apply on store \`${store:-(manifest)}\` partly failed (exit 4)" ;;
+    *) verdict="❌ bcprune apply on store \`${store:-(manifest)}\` failed (exit $code): nothing was deleted by this run" ;;
+  esac
+  {
+    printf '<!-- bcprune:apply store=%s -->\n' "$(printf '%s' "${store:-unknown}" | tr -c 'A-Za-z0-9_-' '_')"
+    printf '### %s\n\n' "$verdict"
+    if [[ -n "${BCPRUNE_PR:-}" ]]; then printf 'The plan reviewed on pull request #%s.' "$BCPRUNE_PR"; fi
+    if [[ -n "${GITHUB_SERVER_URL:-}" && -n "${GITHUB_REPOSITORY:-}" && -n "${GITHUB_RUN_ID:-}" ]]; then
+      printf ' [Run %s](%s/%s/actions/runs/%s).' "$GITHUB_RUN_ID" "$GITHUB_SERVER_URL" "$GITHUB_REPOSITORY" "$GITHUB_RUN_ID"
+    fi
+    printf '\n\n```text\n'
+    if [[ -n "$why" ]]; then printf '%s\n' "$why"; fi
+    grep -E '^error: ' "$out_dir/apply.stderr" 2> /dev/null | head -n 50
+    grep -E '^(Verified|Not verified|Outcome unknown|Abandoned|Redacted|Not redacted|Failed|Not attempted|Apply |No changes|State: )' "$out_dir/apply.stdout" 2> /dev/null | head -n 200
+    printf '```\n'
+  } > "$md"
+  summary "$md"
+  output markdown "$md"
+}
+
 no_token() {
   if [[ -z "${BIGCOMMERCE_ACCESS_TOKEN:-}" ]]; then
     echo "::error title=bcprune::No BigCommerce token. The action's \`token\` input is empty: the secret is not set, or this is a pull request from a fork, which GitHub runs without secrets. Nothing was sent to the store. A maintainer can push the branch to this repository to get a plan." >&2
@@ -78,16 +109,32 @@ case "$command" in
     ;;
   apply)
     plan="${BCPRUNE_PLAN:-$out_dir/plan.json}"
-    if no_token; then finish 1; fi
-    [[ -f "$plan" ]] || { echo "::error title=bcprune::No saved plan at $plan: only a reviewed plan is applied. Nothing was deleted." >&2; finish 1; }
-    "$bin" apply --plan "$plan" "$manifest" ${extra[@]+"${extra[@]}"}
-    code=$?
+    md="$out_dir/apply.md"
+    rm -f "$out_dir/apply.stdout" "$out_dir/apply.stderr"
+    if no_token; then
+      apply_summary 1 "No BigCommerce token: the action's \`token\` input is empty."
+      finish 1
+    fi
+    if [[ ! -f "$plan" ]]; then
+      echo "::error title=bcprune::No saved plan at $plan: only a reviewed plan is applied. Nothing was deleted." >&2
+      apply_summary 1 "No saved plan: only a reviewed plan is applied."
+      finish 1
+    fi
+    # stdout (the plan, then what was done) and stderr go to the log as they come, and to files for
+    # the summary.
+    exec 4> >(tee "$out_dir/apply.stderr" >&2)
+    errors=$!
+    "$bin" apply --plan "$plan" "$manifest" ${extra[@]+"${extra[@]}"} 2>&4 | tee "$out_dir/apply.stdout"
+    code=${PIPESTATUS[0]}
+    exec 4>&-
+    wait "$errors" 2> /dev/null || true
     case "$code" in
       0) ;;
       3) echo "::error title=bcprune::The reviewed plan was refused (exit 3) and nothing was deleted: it has gone stale (the manifest, the state or a planned customer changed since it was reviewed), or max_deletes, a protected ID or a lock refused it. To re-plan, open a pull request touching the manifest (based on the current main), review its new plan and merge it." >&2 ;;
       4) echo "::error title=bcprune::Partial apply (exit 4): some deletions failed. The state file and audit log record exactly which; they are committed back and uploaded." >&2 ;;
       *) echo "::error title=bcprune::bcprune apply failed (exit $code). See the log above." >&2 ;;
     esac
+    apply_summary "$code"
     finish "$code"
     ;;
   report)

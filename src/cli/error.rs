@@ -91,6 +91,12 @@ pub enum CliError {
     /// `bcprune demo` could not run its scenario.
     #[error("{0}")]
     Demo(String),
+    /// `man --out-dir`: a page could not be written.
+    #[error("cannot write the man page {}: {source}", path.display())]
+    ManPage {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// Writing the command's output failed (other than a closed pipe).
     #[error("could not write to standard output: {0}")]
     Output(std::io::Error),
@@ -156,6 +162,7 @@ impl CliError {
             | CliError::Demo(_)
             | CliError::ApplyNeedsManifest
             | CliError::Output(_)
+            | CliError::ManPage { .. }
             | CliError::Import(_)
             | CliError::ImportFlag(_)
             | CliError::Lookup(_)

@@ -207,8 +207,12 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write one page per command with --out-dir.
+    Man {
+        /// Write bcprune.1 and a bcprune-COMMAND.1 per command into DIR (created if needed).
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+    },
     /// Run plan and apply end to end against an embedded fake store, no credentials needed.
     Demo {
         #[command(flatten)]
@@ -604,7 +608,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
             manifest.as_deref(),
         ),
         Command::Completions { shell } => docs::completions(*shell),
-        Command::Man => docs::man(),
+        Command::Man { out_dir } => docs::man(out_dir.as_deref()),
         Command::Demo { output } => {
             let settings = settings(Groups {
                 output: Some(output),
