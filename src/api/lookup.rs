@@ -87,7 +87,7 @@ impl Client {
             count: batch.len(),
         };
         let most = batch.len() * MOST_PER_EMAIL;
-        self.list_pages(Resource::Customer, &filter, most, None, &accept)
+        self.list_pages(Resource::Customer, &filter, most, &accept)
             .await
     }
 
@@ -105,7 +105,7 @@ impl Client {
                 encoded: encode(term),
             };
             let records = self
-                .list_pages(Resource::Subscriber, &filter, MOST_PER_EMAIL, None, &accept)
+                .list_pages(Resource::Subscriber, &filter, MOST_PER_EMAIL, &accept)
                 .await
                 .map_err(|e| mask_asked(e, &terms))?;
             for record in records {

@@ -358,18 +358,20 @@ async fn more_pages_are_followed_when_the_server_pages_by_less() {
 }
 
 #[tokio::test]
-async fn pages_are_followed_by_next_link_even_without_per_page() {
+async fn pages_are_followed_to_total_pages_even_without_a_next_link() {
+    // The API sometimes omits `links.next` (API-NOTES §3): the figures decide, not the link.
     let server = Server::start(|seen: &Seen, _| {
         if param(&seen.query, "page") == Some("2") {
             Reply::json(
                 200,
-                json!({"data": [customer(3)], "meta": {"pagination": {"links": {}}}}),
+                json!({"data": [customer(3)], "meta": {"pagination": {"total": 3, "count": 1,
+                    "per_page": 2, "current_page": 2, "total_pages": 2, "links": {}}}}),
             )
         } else {
             Reply::json(
                 200,
-                json!({"data": [customer(1), customer(2)],
-                       "meta": {"pagination": {"links": {"next": "?page=2"}}}}),
+                json!({"data": [customer(1), customer(2)], "meta": {"pagination": {"total": 3,
+                    "count": 2, "per_page": 2, "current_page": 1, "total_pages": 2, "links": {}}}}),
             )
         }
     })
@@ -385,13 +387,14 @@ async fn pages_are_followed_by_next_link_even_without_per_page() {
 }
 
 #[tokio::test]
-async fn pagination_that_never_ends_is_an_error_after_the_pages_that_can_be_needed() {
-    // Always claims a next page, each time with one more customer that was asked for.
+async fn pagination_that_never_ends_is_an_error_on_the_first_page() {
+    // Claims a million pages of one customer each: more than the 3 IDs asked for can match.
     let server = Server::start(|seen: &Seen, i| {
         let id = seen.ids()[i.min(2)];
         Reply::json(
             200,
-            json!({"data": [customer(id)], "meta": {"pagination": {"per_page": 250,
+            json!({"data": [customer(id)], "meta": {"pagination": {"total": 1_000_000,
+                "count": 1, "per_page": 1, "total_pages": 1_000_000,
                 "links": {"next": "?page=2&limit=250"}}}}),
         )
     })
@@ -403,7 +406,7 @@ async fn pagination_that_never_ends_is_an_error_after_the_pages_that_can_be_need
         error.to_string().contains("pagination never ends"),
         "{error}"
     );
-    assert_eq!(server.count(), 1, "3 IDs fit in one page of 250");
+    assert_eq!(server.count(), 1, "page 2 is never asked for");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -453,10 +456,11 @@ async fn hostile_answers_fail_the_whole_listing_with_a_clear_error() {
             |_| {
                 Reply::json(
                     200,
-                    json!({"data": [customer(1)], "meta": {"pagination": {"total_pages": 0}}}),
+                    json!({"data": [customer(1)], "meta": {"pagination": {"total": 1, "count": 1,
+                        "per_page": 250, "total_pages": 0}}}),
                 )
             },
-            "nonsense pagination",
+            "contradictory pagination on page 1",
         ),
         (
             "negative",
@@ -1559,9 +1563,11 @@ async fn a_hostile_subscriber_listing_fails_whole() {
             "subscriber 1 has no date_modified",
         ),
         (
-            json!({"data": [subscriber(1)], "meta": {"pagination": {"total_pages": 0}}}),
-            "total_pages is 0",
+            json!({"data": [subscriber(1)], "meta": {"pagination": {"total": 1, "count": 1,
+                "per_page": 250, "total_pages": 0}}}),
+            "make 1 page(s), not 0",
         ),
+        (json!({"data": [subscriber(1)]}), "no meta.pagination"),
     ];
     for (body, expected) in cases {
         let reply = body.clone();
