@@ -393,3 +393,55 @@ fn a_protected_customer_is_left_out_so_the_directory_stays_valid() {
     assert_eq!(ids(&whole.absent), [12]);
     assert_no_email("stdout", &output.stdout);
 }
+
+/// Issue 17.4: an address is matched to a record only when their emails are equal ignoring ASCII case.
+/// A store that folds case as a database collation does (Unicode case, fullwidth forms, long s) answers
+/// `kane@…`'s records to `\u{212A}ane@…` (KELVIN SIGN), `ſam@…` and fullwidth `ｋim@…`: those records
+/// belong to other people and are never written into the manifest.
+#[test]
+fn a_unicode_look_alike_address_never_resolves_to_another_persons_records() {
+    let sim = store_with(
+        SimConfig::default()
+            .customers(20)
+            .subscribers(0)
+            .unlimited()
+            .email_match(EmailMatch::IgnoreCase)
+            .customer_with_email(11, "kane@shop.test", 1)
+            .customer_with_email(12, "sam@shop.test", 1)
+            .customer_with_email(13, "kim@shop.test", 1)
+            .subscriber_with_email(5, "kane@shop.test", 1)
+            .subscriber_with_email(6, "sam@shop.test", 1),
+    );
+    let ws = Workspace::new();
+    let look_alikes = [
+        "\u{212A}ane@shop.test",
+        "\u{017F}am@shop.test",
+        "\u{FF4B}im@shop.test",
+        "\u{FF33}AM@shop.test",
+    ];
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "r.yaml", "--reason", "GDPR 17"])
+        .args(look_alikes)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let manifest = load(&ws.path().join("r.yaml"));
+    assert!(
+        manifest.absent.is_empty() && manifest.absent_subscribers.is_empty(),
+        "another person's IDs were taken:\n{stdout}"
+    );
+    assert!(stdout.contains("4 emails matched nothing"), "{stdout}");
+
+    // ASCII case alone is still ignored: `Kane@SHOP.test` is kane@shop.test.
+    import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "s.yaml", "--reason", "GDPR 18", "Kane@SHOP.test"])
+        .assert()
+        .success();
+    let manifest = load(&ws.path().join("s.yaml"));
+    assert_eq!(ids(&manifest.absent), [11]);
+    assert_eq!(ids(&manifest.absent_subscribers), [5]);
+}

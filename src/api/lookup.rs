@@ -3,13 +3,15 @@
 //! (one request per address, the only email filter that endpoint has). GET only, so a read-only
 //! token is enough.
 //!
-//! Emails are trimmed and matched without regard to case: whether the API compares case-sensitively
-//! is undocumented (API-NOTES §10), so an address that differs from its lower-case form is queried
-//! in both forms, and results are matched back to the asked addresses case-insensitively. Every
-//! answer is checked as a listing is (`listing.rs`), and a record whose email matches none of those
-//! asked in its request is an invalid response: a filter that was not applied must not turn a
-//! stranger into an erasure. Each `email:in` query stays under [`EMAIL_QUERY_BUDGET`] bytes
-//! (percent-encoded), far below the 8 KB many servers and proxies cap a request line at.
+//! Emails are trimmed and matched ignoring **ASCII** case only ([`same_address`], PRODUCT §14):
+//! whether the API compares case-sensitively is undocumented (API-NOTES §10), so an address that
+//! differs from its ASCII lower-case form is queried in both forms. What comes back is matched to the
+//! asked address with the same rule, never with Unicode case folding or normalisation: a store that
+//! folds as a database collation may answer `kane@…`'s records to `\u{212A}ane@…` (KELVIN SIGN),
+//! and those belong to someone else. Such records are not taken (a warning says how many, never
+//! whose). Every answer is checked as a listing is (`listing.rs`), pagination included. Each
+//! `email:in` query stays under [`EMAIL_QUERY_BUDGET`] bytes (percent-encoded), far below the 8 KB
+//! many servers and proxies cap a request line at.
 //!
 //! Emails are personal data: request labels (which end up in errors and logs) show only how many
 //! addresses were asked, and any asked address the server quotes back in an error is masked.
@@ -80,25 +82,25 @@ impl Client {
         encoded: &str,
         batch: &[String],
     ) -> Result<Vec<LiveCustomer>, ApiError> {
-        let wanted: BTreeSet<String> = batch.iter().map(|e| e.to_lowercase()).collect();
-        let accept = |record: &LiveCustomer| accept_email(&wanted, "customer", record);
+        let accept = |_: &LiveCustomer| Ok(());
         let filter = Filter::EmailIn {
             encoded: encoded.to_owned(),
             count: batch.len(),
         };
         let most = batch.len() * MOST_PER_EMAIL;
-        self.list_pages(Resource::Customer, &filter, most, &accept)
-            .await
+        let records = self
+            .list_pages(Resource::Customer, &filter, most, &accept)
+            .await?;
+        Ok(taken(records, batch, Resource::Customer))
     }
 
-    /// The newsletter subscribers with this email (trimmed; case ignored), with
+    /// The newsletter subscribers with this email (trimmed; ASCII case ignored), with
     /// `GET /v3/customers/subscribers?email=…&limit=250` (twice when the address differs from its
-    /// lower-case form), pages followed, sorted by ID. All or nothing.
+    /// ASCII lower-case form), pages followed, sorted by ID. All or nothing.
     pub async fn subscribers_by_email(&self, email: &str) -> Result<Vec<LiveSubscriber>, ApiError> {
         let asked = trimmed(&[email.to_owned()])?;
         let terms = query_forms(&asked);
-        let wanted: BTreeSet<String> = terms.iter().map(|e| e.to_lowercase()).collect();
-        let accept = |record: &LiveCustomer| accept_email(&wanted, "subscriber", record);
+        let accept = |_: &LiveCustomer| Ok(());
         let mut found = BTreeMap::new();
         for term in &terms {
             let filter = Filter::Email {
@@ -108,12 +110,40 @@ impl Client {
                 .list_pages(Resource::Subscriber, &filter, MOST_PER_EMAIL, &accept)
                 .await
                 .map_err(|e| mask_asked(e, &terms))?;
-            for record in records {
+            for record in taken(records, &asked, Resource::Subscriber) {
                 found.insert(record.id, LiveSubscriber::from(record));
             }
         }
         Ok(found.into_values().collect())
     }
+}
+
+/// Whether a record's email is the asked address: equal once trimmed, ignoring ASCII case and
+/// nothing else. The one rule of every lookup (no Unicode folding or normalisation: `\u{212A}` is
+/// not `k`, `ſ` is not `s`, `ｋ` is not `k`).
+pub fn same_address(record: &str, asked: &str) -> bool {
+    record.trim().eq_ignore_ascii_case(asked.trim())
+}
+
+/// The records whose email is one of `asked` ([`same_address`]); the others, which the store
+/// answered for a filter of those addresses (a store may fold case or look-alikes its own way), are
+/// not taken, and a warning says how many (by ID, never by address).
+fn taken(records: Vec<LiveCustomer>, asked: &[String], resource: Resource) -> Vec<LiveCustomer> {
+    let (kept, dropped): (Vec<_>, Vec<_>) = records
+        .into_iter()
+        .partition(|r| asked.iter().any(|a| same_address(&r.email, a)));
+    if !dropped.is_empty() {
+        let ids: Vec<String> = dropped.iter().map(|r| r.id.to_string()).collect();
+        tracing::warn!(
+            "the store answered {} {}{} ({}) whose email is not exactly an address asked for (it \
+             differs by more than ASCII case): not taken",
+            dropped.len(),
+            resource.as_str(),
+            if dropped.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        );
+    }
+    kept
 }
 
 /// The asked emails, trimmed; an empty one is refused.
@@ -135,12 +165,12 @@ fn trimmed(emails: &[String]) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
-/// Every form to query: each address as given and, when different, lower-cased; each once.
+/// Every form to query: each address as given and, when different, ASCII lower-cased; each once.
 fn query_forms(asked: &[String]) -> Vec<String> {
     let mut forms = BTreeSet::new();
     for email in asked {
         forms.insert(email.clone());
-        forms.insert(email.to_lowercase());
+        forms.insert(email.to_ascii_lowercase());
     }
     forms.into_iter().collect()
 }
@@ -180,24 +210,7 @@ pub(super) fn encode(text: &str) -> String {
     out
 }
 
-/// A record belongs to the lookup only if its email is one asked for (case ignored).
-fn accept_email(
-    wanted: &BTreeSet<String>,
-    noun: &str,
-    record: &LiveCustomer,
-) -> Result<(), String> {
-    if wanted.contains(&record.email.trim().to_lowercase()) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{noun} {} was returned but its email matches none asked for (the email filter was \
-             not applied?)",
-            record.id
-        ))
-    }
-}
-
-/// Each asked email with the records whose email equals it without regard to case, sorted by ID.
+/// Each asked email with the records whose email is it ([`same_address`]), sorted by ID.
 fn match_back<T: Clone>(
     asked: &[String],
     records: impl Iterator<Item = T>,
@@ -207,10 +220,9 @@ fn match_back<T: Clone>(
     asked
         .iter()
         .map(|wanted| {
-            let key = wanted.to_lowercase();
             let matching = records
                 .iter()
-                .filter(|r| email(r).trim().to_lowercase() == key)
+                .filter(|r| same_address(email(r), wanted))
                 .cloned()
                 .collect();
             (wanted.clone(), matching)

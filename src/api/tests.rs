@@ -1762,32 +1762,50 @@ async fn customers_by_email_queries_both_cases_and_matches_back_without_regard_t
 }
 
 #[tokio::test]
-async fn a_lookup_answer_holding_someone_not_asked_for_is_refused() {
+async fn a_lookup_takes_only_records_whose_email_is_the_address_up_to_ascii_case() {
+    // The store answers a stranger and look-alikes (a collation that folds Unicode case, fullwidth
+    // forms, long s) along with the person's own record in another ASCII case.
     let server = Server::start(|_: &Seen, _| {
-        let mut stranger = customer(4);
-        stranger["email"] = json!("stranger@example.com");
-        Reply::json(200, json!({"data": [stranger]}))
+        let emails = [
+            "stranger@example.com",
+            "\u{212A}ate@example.com",
+            "kate@example.com",
+            "\u{FF4B}ate@example.com",
+            "KATE@EXAMPLE.COM",
+        ];
+        let data: Vec<Value> = emails
+            .iter()
+            .enumerate()
+            .map(|(i, email)| {
+                let mut record = customer(i as u32 + 1);
+                record["email"] = json!(email);
+                record
+            })
+            .collect();
+        Reply::json(
+            200,
+            json!({"data": data, "meta": {"pagination": {"total": 5, "count": 5, "per_page": 250,
+                "current_page": 1, "total_pages": 1}}}),
+        )
     })
     .await;
-    let error = bounded(client(&server).customers_by_email(&["jane@example.com".to_owned()]))
+    let asked = "Kate@Example.com".to_owned();
+    let found = bounded(client(&server).customers_by_email(std::slice::from_ref(&asked)))
         .await
-        .expect_err("stranger");
-    assert!(matches!(error, ApiError::InvalidResponse { .. }), "{error}");
-    assert!(
-        error
-            .to_string()
-            .contains("customer 4 was returned but its email matches none asked for"),
-        "{error}"
-    );
-    let error = bounded(client(&server).subscribers_by_email("jane@example.com"))
+        .expect("lookup");
+    let ids: Vec<u32> = found[&asked].iter().map(|c| c.id).collect();
+    assert_eq!(ids, [3, 5], "only kate@ in ASCII case variants");
+    let look_alike = "\u{212A}ate@example.com".to_owned();
+    let found = bounded(client(&server).customers_by_email(std::slice::from_ref(&look_alike)))
         .await
-        .expect_err("stranger");
-    assert!(
-        error
-            .to_string()
-            .contains("subscriber 4 was returned but its email matches none asked for"),
-        "{error}"
-    );
+        .expect("lookup");
+    let ids: Vec<u32> = found[&look_alike].iter().map(|c| c.id).collect();
+    assert_eq!(ids, [2], "the KELVIN SIGN address is its own");
+    let subscribers = bounded(client(&server).subscribers_by_email("\u{FF4B}ate@example.com"))
+        .await
+        .expect("lookup");
+    let ids: Vec<u32> = subscribers.iter().map(|s| s.id).collect();
+    assert_eq!(ids, [4]);
 }
 
 #[tokio::test]

@@ -146,9 +146,10 @@ fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Requ
     if !errors.is_empty() {
         return Err(ImportError::Input(errors).into());
     }
-    // One lookup per address, case ignored; the first request for it gives reason and date.
+    // One lookup per address, ASCII case ignored (`api::same_address`: `\u{212A}ane@` is not
+    // `kane@`); the first request for it gives reason and date.
     let mut seen = std::collections::BTreeSet::new();
-    requests.retain(|r| seen.insert(r.email.to_lowercase()));
+    requests.retain(|r| seen.insert(r.email.to_ascii_lowercase()));
     if requests.is_empty() {
         return Err(ImportError::NoEmail.into());
     }

@@ -57,7 +57,10 @@ pub enum EmailMatch {
     /// Byte-for-byte equal.
     #[default]
     Exact,
-    /// Equal ignoring case.
+    /// Equal ignoring case as a database collation folds it ([`collate`](super::collate)): Unicode
+    /// case (`K` KELVIN SIGN is `k`), fullwidth letters as their ASCII forms, `ſ` LONG S as `s`. A
+    /// real store may fold this way, so a lookup for `\u{212A}ane@…` answers `kane@…`'s records: the
+    /// client must not take them (PRODUCT §14).
     IgnoreCase,
 }
 

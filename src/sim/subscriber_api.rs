@@ -124,7 +124,7 @@ impl Filter {
         let same = |want: &Option<String>, have: &str| want.as_ref().is_none_or(|w| w == have);
         let email_ok = self.email.as_ref().is_none_or(|e| {
             if self.fold_emails {
-                e.to_lowercase() == s.email.to_lowercase()
+                super::collate(e) == super::collate(&s.email)
             } else {
                 *e == s.email
             }
