@@ -61,7 +61,8 @@ pub struct InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.origin, self.message)
+        let text = format!("{}: {}", self.origin, self.message);
+        f.write_str(&mask::addresses(&text))
     }
 }
 
@@ -125,6 +126,7 @@ pub enum ImportError {
 }
 
 fn render_inputs(errors: &[InputError]) -> String {
+    // `InputError`'s Display masks every address-like token.
     let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     text.push(format!(
         "{} invalid input{}; nothing was looked up or written",
@@ -182,9 +184,11 @@ pub fn check_email(email: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An address as an error may show it: masked.
+/// An address as an error may show it: the whole value masked as one address ([`mask::email`]: its
+/// first character and what follows its last at sign, so a cell holding several shows none of them),
+/// and nothing of a value without an at sign (`***`).
 fn shown(email: &str) -> String {
-    format!("`{}`", mask::email(email))
+    format!("`{}`", crate::text::sanitize(&mask::email(email), Some(80)))
 }
 
 /// Check a reason: non-empty text, one line, no control or bidirectional-control character, and nothing
@@ -233,7 +237,7 @@ pub fn parse_date(text: &str, today: Date) -> Result<Date, String> {
     if !shaped {
         return Err(format!(
             "received `{}` is not a date written YYYY-MM-DD (e.g. 2026-11-02)",
-            crate::text::sanitize(text, Some(20))
+            crate::text::sanitize(&mask::addresses(text), Some(20))
         ));
     }
     let date: Date = text
@@ -330,7 +334,8 @@ pub fn from_arguments(
     }))
 }
 
-/// Requests from text holding one email per line (standard input); blank lines are skipped.
+/// Requests from text holding one email per line (standard input), lines ended by LF, CRLF or a lone
+/// CR; blank lines are skipped.
 pub fn from_lines(
     text: &str,
     source: &str,
@@ -338,6 +343,7 @@ pub fn from_lines(
     today: Date,
 ) -> (Vec<Request>, Vec<InputError>) {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     collect(
         text.lines()
             .enumerate()
@@ -352,7 +358,7 @@ pub fn from_lines(
     )
 }
 
-/// Requests from a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF; a BOM is skipped): a
+/// Requests from a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF, LF or CR; a BOM is skipped): a
 /// header naming `email` and optionally `reason` and `received` (any case; other columns are ignored).
 pub fn from_csv(
     text: &str,
@@ -483,7 +489,8 @@ fn csv_records(text: &str) -> Result<Records, (usize, String)> {
                     field.push('"');
                 }
                 '"' => quoted = false,
-                '\n' => {
+                '\r' if chars.peek() == Some(&'\n') => field.push(c),
+                '\n' | '\r' => {
                     line += 1;
                     field.push(c);
                 }
@@ -503,7 +510,8 @@ fn csv_records(text: &str) -> Result<Records, (usize, String)> {
                 started = true;
             }
             '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
+            // LF, CRLF or a lone CR (old Mac files) end a record.
+            '\n' | '\r' => {
                 fields.push(std::mem::take(&mut field));
                 records.push((record_line, std::mem::take(&mut fields)));
                 line += 1;

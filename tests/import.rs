@@ -445,3 +445,156 @@ fn a_unicode_look_alike_address_never_resolves_to_another_persons_records() {
     assert_eq!(ids(&manifest.absent), [11]);
     assert_eq!(ids(&manifest.absent_subscribers), [5]);
 }
+
+/// Issue 17.4: errors printed every address after the first `@` of a cell, every address of
+/// CR-terminated input, and an address typed into the `received` column.
+#[test]
+fn no_input_shape_gets_an_address_printed_in_clear() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write(
+        "cells.csv",
+        "email,reason,received\n\"jane.doe@example.com bob.stone@shop.test\",GDPR 1,2026-11-02\n\
+         cara@shop.test,GDPR 2,nobody@nowhere.test\n",
+    );
+    let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (vec!["--from", "cells.csv", "--reason", "GDPR 3"], None),
+        (
+            vec!["--reason", "GDPR 4", "-"],
+            Some("jane.doe@example.com\rbob.stone@shop.test\rcara@shop.test,x\r"),
+        ),
+        (
+            vec![
+                "--reason",
+                "GDPR 5",
+                "--received",
+                "jane.doe@example.com",
+                BOB,
+            ],
+            None,
+        ),
+        (
+            vec!["--reason", "GDPR 6", "cara@shop.test@bob.stone@shop.test"],
+            None,
+        ),
+    ];
+    for (args, stdin) in runs {
+        let mut command = import(&sim);
+        command
+            .current_dir(ws.path())
+            .args(["--into", "r.yaml"])
+            .args(&args);
+        if let Some(text) = stdin {
+            command.write_stdin(text);
+        }
+        let output = command.output().expect("run");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_no_email(&format!("stderr of {args:?}"), &output.stderr);
+        assert_no_email(&format!("stdout of {args:?}"), &output.stdout);
+        assert!(!ws.path().join("r.yaml").exists());
+    }
+}
+
+mod masking {
+    use bcprune::cli::error::{CliError, rendered};
+    use bcprune::import::{self, Defaults, ImportError};
+    use proptest::prelude::*;
+
+    fn address() -> impl Strategy<Value = (String, String)> {
+        ("[a-zA-Z0-9._%+=&-]{2,12}", "[a-z]{1,8}\\.[a-z]{2,4}")
+    }
+
+    /// A cell: one to three addresses run together or apart, maybe with other text.
+    fn cell() -> impl Strategy<Value = (String, Vec<(String, String)>)> {
+        (
+            proptest::collection::vec(address(), 1..4),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(""),
+                    Just(" "),
+                    Just(","),
+                    Just(";"),
+                    Just("/"),
+                    Just("@"),
+                    Just("\t"),
+                    Just(" <"),
+                    Just("\"")
+                ],
+                4,
+            ),
+        )
+            .prop_map(|(addresses, glue)| {
+                let text = addresses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (l, d))| format!("{}{l}@{d}", if i == 0 { "" } else { glue[i] }))
+                    .collect::<String>();
+                (text, addresses)
+            })
+    }
+
+    /// CSV-quote a field when it needs it.
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Random CSV files and stdin texts — several addresses per cell, any line ending, an address
+        /// in any column (email, reason, received, another) — and the `--received` flag: whatever
+        /// errors come out, no address appears in them in clear (whole, or its local part with `@`).
+        #[test]
+        fn errors_never_hold_an_address_in_clear(
+            rows in proptest::collection::vec((cell(), 0usize..4), 1..5),
+            ending in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+            header in proptest::sample::select(vec![
+                "email,reason,received,note", "note,received,email,reason", "reason,email,note,received",
+            ]),
+        ) {
+            let today = jiff::civil::Date::new(2026, 12, 1).expect("date");
+            let columns: Vec<&str> = header.split(',').collect();
+            let mut csv = format!("{header}{ending}");
+            let mut lines = String::new();
+            let mut every = Vec::new();
+            for ((text, addresses), column) in &rows {
+                let mut fields = vec![String::new(); columns.len()];
+                fields[*column] = field(text);
+                if columns[*column] != "email" {
+                    let email = columns.iter().position(|c| *c == "email").expect("email column");
+                    fields[email] = field(&format!("{text}x"));
+                }
+                csv.push_str(&fields.join(","));
+                csv.push_str(ending);
+                lines.push_str(text);
+                lines.push_str(ending);
+                every.extend(addresses.iter().cloned());
+            }
+            let defaults = Defaults { reason: Some("GDPR 1".into()), received: None };
+            let mut shown = String::new();
+            for errors in [
+                import::from_csv(&csv, "in.csv", &defaults, today).1,
+                import::from_lines(&lines, "stdin", &defaults, today).1,
+                import::from_arguments(&[(1, rows[0].0.0.clone())], &defaults, today).1,
+            ] {
+                if !errors.is_empty() {
+                    shown.push_str(&rendered(&CliError::Import(ImportError::Input(errors))));
+                }
+            }
+            if let Err(why) = import::parse_date(&rows[0].0.0, today) {
+                shown.push_str(&rendered(&CliError::ImportFlag(format!("--received: {why}"))));
+            }
+            let lower = shown.to_lowercase();
+            for (local, domain) in &every {
+                let whole = format!("{local}@{domain}").to_lowercase();
+                prop_assert!(!lower.contains(&whole), "{whole} in clear:\n{shown}");
+                let named = format!("{local}@").to_lowercase();
+                prop_assert!(!lower.contains(&named), "{named} in clear:\n{shown}");
+            }
+        }
+    }
+}

@@ -58,7 +58,7 @@ impl Client {
             return Err(ApiError::Config(format!(
                 "the email {} holds a comma, which the API's email:in filter cannot carry: look this \
                  customer up in the control panel",
-                crate::mask::email(bad)
+                crate::mask::addresses(bad)
             )));
         }
         let terms = query_forms(&asked);
@@ -70,7 +70,7 @@ impl Client {
         let mut pending = futures_util::stream::iter(lookups).buffer_unordered(self.parallelism());
         let mut found = BTreeMap::new();
         while let Some(result) = pending.next().await {
-            for record in result.map_err(|e| mask_asked(e, &terms))? {
+            for record in result.map_err(mask_asked)? {
                 found.insert(record.id, record);
             }
         }
@@ -109,7 +109,7 @@ impl Client {
             let records = self
                 .list_pages(Resource::Subscriber, &filter, MOST_PER_EMAIL, &accept)
                 .await
-                .map_err(|e| mask_asked(e, &terms))?;
+                .map_err(mask_asked)?;
             for record in taken(records, &asked, Resource::Subscriber) {
                 found.insert(record.id, LiveSubscriber::from(record));
             }
@@ -230,32 +230,8 @@ fn match_back<T: Clone>(
         .collect()
 }
 
-/// The error with every asked address the server may have quoted back masked.
-fn mask_asked(error: ApiError, terms: &[String]) -> ApiError {
-    error.map_text(|text| {
-        let mut text = text.to_owned();
-        for term in terms {
-            text = replace_ascii_ci(&text, term, &crate::mask::email(term));
-        }
-        text
-    })
-}
-
-/// `text` with every occurrence of `needle` (ASCII case ignored) replaced.
-fn replace_ascii_ci(text: &str, needle: &str, with: &str) -> String {
-    if needle.is_empty() {
-        return text.to_owned();
-    }
-    let hay = text.to_ascii_lowercase();
-    let needle = needle.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    // ASCII lower-casing keeps every byte offset, so matches in `hay` are char boundaries in `text`.
-    for (at, _) in hay.match_indices(&needle) {
-        out.push_str(&text[last..at]);
-        out.push_str(with);
-        last = at + needle.len();
-    }
-    out.push_str(&text[last..]);
-    out
+/// The error with every address-like token masked ([`crate::mask::addresses`]): the asked addresses
+/// the server may have quoted back (as typed, lower-cased or percent-encoded), and any other.
+fn mask_asked(error: ApiError) -> ApiError {
+    error.map_text(crate::mask::addresses)
 }

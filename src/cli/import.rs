@@ -84,8 +84,14 @@ pub fn run(
     let built = import::build(&found, &listed, &store_hash, today);
     import::write_new(into, &built.text, today)?;
 
-    let mut out = std::io::stdout().lock();
-    print(&mut out, &built, into, &dir, &store_hash, requests_sent).map_err(CliError::output)?;
+    // Every line masked once more as a whole (a path or anything else that holds an at sign).
+    let mut text = Vec::new();
+    print(&mut text, &built, into, &dir, &store_hash, requests_sent).map_err(CliError::output)?;
+    let text = crate::mask::addresses(&String::from_utf8_lossy(&text));
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(CliError::output)?;
     Ok(Exit::Success)
 }
 
