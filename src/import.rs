@@ -115,6 +115,14 @@ pub enum ImportError {
         path.display()
     )]
     Invalid { path: PathBuf, message: String },
+    /// FILE is not a file `plan` reads in its manifest directory.
+    #[error(
+        "--into {}: {why}; `plan` would never read it, so the request would be neither carried out nor \
+         listed as pending. Name a .yaml file outside hidden directories (e.g. \
+         customers/2026/12/request-0043.yaml); nothing was looked up or written",
+        into.display()
+    )]
+    NotRead { into: PathBuf, why: String },
     /// `--manifest DIR` is not a directory holding FILE.
     #[error(
         "{} is not inside the manifest directory {}: the new file must be part of the manifest that \
@@ -692,6 +700,22 @@ pub fn manifest_dir(into: &Path, explicit: Option<&Path>) -> Result<PathBuf, Imp
         current = dir.parent().filter(|p| !p.as_os_str().is_empty());
     }
     Ok(parent)
+}
+
+/// Refuse an `--into` that `plan` would not read in the manifest directory `dir`
+/// ([`crate::manifest::check_read_path`], the loader's own rule). A relative FILE is checked as written
+/// (every component: `.drafts/x.yaml` is hidden wherever the manifest directory is); an absolute one
+/// below `dir` (the directories above the manifest are not the loader's to skip).
+pub fn check_into(into: &Path, dir: &Path) -> Result<(), ImportError> {
+    let relative = if into.is_absolute() {
+        into.strip_prefix(dir).unwrap_or(into)
+    } else {
+        into
+    };
+    crate::manifest::check_read_path(relative).map_err(|why| ImportError::NotRead {
+        into: into.to_path_buf(),
+        why,
+    })
 }
 
 /// Whether `dir` holds any manifest file (`*.yaml` / `*.yml`, any case, hidden entries skipped).

@@ -598,3 +598,46 @@ mod masking {
         }
     }
 }
+
+/// Issue 17.5: `--into` without a .yaml/.yml extension or with a hidden component exited 0 saying plan
+/// would show it, and plan never read it: the request vanished. Now it is refused before any lookup.
+#[test]
+fn an_into_that_plan_would_not_read_is_refused_before_any_lookup() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write("customers/keep.yaml", "version: 1\nabsent: []\n");
+    for into in [
+        "customers/request-0043",
+        "customers/request-0043.yaml.txt",
+        "customers/request-0043.json",
+        ".drafts/x.yaml",
+        ".x.yaml",
+        "./.x.yaml",
+        "customers/.hidden/x.yml",
+        "customers/2026/.x.YAML",
+    ] {
+        let before = sim.requests().len();
+        let output = import(&sim)
+            .current_dir(ws.path())
+            .args(["--into", into, "--reason", "GDPR 43", JANE])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{into}: {stderr}");
+        assert!(
+            stderr.contains("`plan` would never read it"),
+            "{into}: {stderr}"
+        );
+        assert_eq!(sim.requests().len(), before, "{into}: nothing looked up");
+        assert!(!ws.path().join(into).exists(), "{into}: nothing written");
+    }
+    for into in ["./customers/ok.YML", "customers/./ok2.yaml"] {
+        import(&sim)
+            .current_dir(ws.path())
+            .args(["--into", into, "--reason", "GDPR 44", JANE])
+            .assert()
+            .success();
+    }
+    let whole = load(&ws.path().join("customers"));
+    assert_eq!(ids(&whole.absent), [11, 12], "plan reads what import wrote");
+}

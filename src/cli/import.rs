@@ -26,10 +26,12 @@ pub fn run(
     if into.exists() || into.is_symlink() {
         return Err(ImportError::Exists(into.clone()).into());
     }
+    // The manifest directory the new file joins (IDs it lists already are left out); FILE must be one
+    // that `plan` reads there.
+    let dir = import::manifest_dir(into, args.manifest.as_deref())?;
+    import::check_into(into, &dir)?;
     let requests = read_requests(args, today)?;
 
-    // The manifest directory the new file joins: IDs it lists already are left out.
-    let dir = import::manifest_dir(into, args.manifest.as_deref())?;
     let existing = if import::holds_manifests(&dir) {
         Some(
             crate::manifest::load_with(&dir, &crate::manifest::Options { today })

@@ -197,6 +197,12 @@ impl fmt::Display for ManifestErrors {
 
 impl std::error::Error for ManifestErrors {}
 
+/// Whether loading a manifest directory reads the file at `relative` below it (the loader's own rule:
+/// a `*.yaml` / `*.yml` name in any case, nothing hidden on the way); the error says why not.
+pub fn check_read_path(relative: &Path) -> Result<(), String> {
+    source::check_read_path(relative)
+}
+
 /// Load and validate the manifest at `path` (a file or a directory), as of today ([`Options::now`]).
 ///
 /// Returns every problem found (never only the first), sorted by file, line and column. A file that
