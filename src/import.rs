@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 
 use crate::Resource;
+use crate::manifest::Days;
 use crate::mask;
 
 /// The name of the state file, whose presence marks the directory `plan` and `apply` run on.
@@ -234,8 +235,9 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
-/// Read a `received` date: `YYYY-MM-DD`, a real calendar day, not after `today`.
-pub fn parse_date(text: &str, today: Date) -> Result<Date, String> {
+/// Read a `received` date: `YYYY-MM-DD`, a real calendar day, not after `latest` (today in the earliest
+/// time zone: [`crate::manifest::Days::latest`], the manifest's own rule).
+pub fn parse_date(text: &str, latest: Date) -> Result<Date, String> {
     let text = text.trim();
     let shaped = text.len() == 10
         && text.bytes().enumerate().all(|(i, b)| match i {
@@ -251,10 +253,8 @@ pub fn parse_date(text: &str, today: Date) -> Result<Date, String> {
     let date: Date = text
         .parse()
         .map_err(|_| format!("received {text} is not a calendar date"))?;
-    if date > today {
-        return Err(format!(
-            "received {text} is after today ({today}): a request cannot have arrived in the future"
-        ));
+    if date > latest {
+        return Err(crate::manifest::received_after(text, latest));
     }
     Ok(date)
 }
@@ -265,7 +265,7 @@ fn request(
     reason: Option<&str>,
     received: Option<&str>,
     defaults: &Defaults,
-    today: Date,
+    days: Days,
     origin: Origin,
 ) -> Result<Request, Vec<InputError>> {
     let email = email.trim();
@@ -298,14 +298,14 @@ fn request(
         .filter(|r| !r.is_empty())
         .or(defaults.received.as_deref());
     let received = match received {
-        Some(text) => match parse_date(text, today) {
+        Some(text) => match parse_date(text, days.latest) {
             Ok(date) => Some(date),
             Err(why) => {
                 problems.push(why);
                 None
             }
         },
-        None => Some(today),
+        None => Some(days.today),
     };
     match (reason, received) {
         (Some(reason), Some(received)) if problems.is_empty() => Ok(Request {
@@ -328,7 +328,7 @@ fn request(
 pub fn from_arguments(
     emails: &[(usize, String)],
     defaults: &Defaults,
-    today: Date,
+    days: Days,
 ) -> (Vec<Request>, Vec<InputError>) {
     collect(emails.iter().map(|(position, email)| {
         request(
@@ -336,7 +336,7 @@ pub fn from_arguments(
             None,
             None,
             defaults,
-            today,
+            days,
             Origin::Argument(*position),
         )
     }))
@@ -348,7 +348,7 @@ pub fn from_lines(
     text: &str,
     source: &str,
     defaults: &Defaults,
-    today: Date,
+    days: Days,
 ) -> (Vec<Request>, Vec<InputError>) {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
@@ -361,7 +361,7 @@ pub fn from_lines(
                     source: source.to_string(),
                     line: index + 1,
                 };
-                request(line, None, None, defaults, today, origin)
+                request(line, None, None, defaults, days, origin)
             }),
     )
 }
@@ -372,7 +372,7 @@ pub fn from_csv(
     text: &str,
     source: &str,
     defaults: &Defaults,
-    today: Date,
+    days: Days,
 ) -> (Vec<Request>, Vec<InputError>) {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let at = |line: usize| Origin::Line {
@@ -453,7 +453,7 @@ pub fn from_csv(
                     field(reason_column),
                     field(received_column),
                     defaults,
-                    today,
+                    days,
                     at(line),
                 )
             }),
@@ -768,9 +768,9 @@ pub fn listed(manifest: &crate::manifest::Manifest) -> Listed {
 }
 
 /// Create `path` with `text`, atomically and only if it does not exist: the text goes to a temporary file
-/// beside it, is fsynced, checked by the manifest loader (as of `today`), and linked into place without
+/// beside it, is fsynced, checked by the manifest loader (`received` not after `latest`), and linked into place without
 /// replacing anything; the directory is fsynced.
-pub fn write_new(path: &Path, text: &str, today: Date) -> Result<(), ImportError> {
+pub fn write_new(path: &Path, text: &str, latest: Date) -> Result<(), ImportError> {
     let write_error = |source| ImportError::Write {
         path: path.to_path_buf(),
         source,
@@ -785,7 +785,7 @@ pub fn write_new(path: &Path, text: &str, today: Date) -> Result<(), ImportError
     temp.write_all(text.as_bytes())
         .and_then(|()| temp.as_file().sync_all())
         .map_err(write_error)?;
-    let options = crate::manifest::Options { today };
+    let options = crate::manifest::Options { today: latest };
     if let Err(errors) = crate::manifest::load_with(temp.path(), &options) {
         let message = errors
             .0
@@ -874,7 +874,7 @@ mod tests {
             reason: Some("flag reason".into()),
             received: Some("2026-11-20".into()),
         };
-        let (requests, errors) = from_csv(text, "r.csv", &defaults, today());
+        let (requests, errors) = from_csv(text, "r.csv", &defaults, Days::fixed(today()));
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(requests.len(), 2);
         assert_eq!(requests[0].reason, "ticket \"42\"");
@@ -891,7 +891,7 @@ mod tests {
             reason: Some("r".into()),
             received: None,
         };
-        let (_, errors) = from_csv(text, "r.csv", &defaults, today());
+        let (_, errors) = from_csv(text, "r.csv", &defaults, Days::fixed(today()));
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(shown.len(), 2, "{shown:?}");
         assert!(shown[0].starts_with("r.csv:3: "), "{shown:?}");
@@ -899,13 +899,13 @@ mod tests {
             shown[1].starts_with("r.csv:4: received 2026-13-01 is not a calendar date"),
             "{shown:?}"
         );
-        let (_, errors) = from_csv("name\nx\n", "r.csv", &defaults, today());
+        let (_, errors) = from_csv("name\nx\n", "r.csv", &defaults, Days::fixed(today()));
         assert!(
             errors[0]
                 .to_string()
                 .starts_with("r.csv:1: the header line names no `email`")
         );
-        let (_, errors) = from_csv("email\n\"open\n", "r.csv", &defaults, today());
+        let (_, errors) = from_csv("email\n\"open\n", "r.csv", &defaults, Days::fixed(today()));
         assert!(
             errors[0]
                 .to_string()

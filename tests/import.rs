@@ -498,6 +498,7 @@ fn no_input_shape_gets_an_address_printed_in_clear() {
 mod masking {
     use bcprune::cli::error::{CliError, rendered};
     use bcprune::import::{self, Defaults, ImportError};
+    use bcprune::manifest::Days;
     use proptest::prelude::*;
 
     fn address() -> impl Strategy<Value = (String, String)> {
@@ -577,9 +578,9 @@ mod masking {
             let defaults = Defaults { reason: Some("GDPR 1".into()), received: None };
             let mut shown = String::new();
             for errors in [
-                import::from_csv(&csv, "in.csv", &defaults, today).1,
-                import::from_lines(&lines, "stdin", &defaults, today).1,
-                import::from_arguments(&[(1, rows[0].0.0.clone())], &defaults, today).1,
+                import::from_csv(&csv, "in.csv", &defaults, Days::fixed(today)).1,
+                import::from_lines(&lines, "stdin", &defaults, Days::fixed(today)).1,
+                import::from_arguments(&[(1, rows[0].0.0.clone())], &defaults, Days::fixed(today)).1,
             ] {
                 if !errors.is_empty() {
                     shown.push_str(&rendered(&CliError::Import(ImportError::Input(errors))));
@@ -640,4 +641,72 @@ fn an_into_that_plan_would_not_read_is_refused_before_any_lookup() {
     }
     let whole = load(&ws.path().join("customers"));
     assert_eq!(ids(&whole.absent), [11, 12], "plan reads what import wrote");
+}
+
+/// Issue 17.5: a `received` date written in a time zone a day ahead of UTC made the whole manifest
+/// directory invalid on a UTC runner (plan, apply and report all failed) until the dates caught up.
+/// `received` may be any day up to today in the earliest time zone (UTC+14): here bcprune runs at
+/// UTC-12, where that day is always one or two days ahead of the local date.
+#[test]
+fn a_received_date_of_today_in_the_earliest_time_zone_is_valid_everywhere() {
+    let latest = bcprune::manifest::latest_received(jiff::Timestamp::now());
+    let after = latest.tomorrow().expect("a day after");
+    let sim = people();
+    let ws = Workspace::new();
+    let entry = |id: u32, day: jiff::civil::Date| {
+        format!(
+            "version: 1\nabsent:\n  - id: {id}\n    reason: \"GDPR {id}\"\n    received: {day}\n"
+        )
+    };
+    ws.write("customers/a.yaml", entry(11, latest));
+    let at_utc_minus_12 = |command: &mut assert_cmd::Command| {
+        command
+            .env("TZ", "Etc/GMT+12")
+            .env("BIGCOMMERCE_API_URL", sim.base_url())
+            .env("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+            .env("BIGCOMMERCE_STORE_HASH", "demo42")
+            .current_dir(ws.path());
+    };
+    for args in [
+        vec!["validate", "customers"],
+        vec!["plan", "customers"],
+        vec!["report", "customers"],
+    ] {
+        let mut command = bcprune();
+        at_utc_minus_12(&mut command);
+        command.args(&args).assert().success();
+    }
+    let mut command = bcprune();
+    at_utc_minus_12(&mut command);
+    command
+        .args([
+            "import",
+            "--into",
+            "customers/b.yaml",
+            "--reason",
+            "GDPR 12",
+        ])
+        .args(["--received", &latest.to_string(), BOB])
+        .assert()
+        .success();
+
+    // A day later than that is in the future everywhere.
+    ws.write("customers/c.yaml", entry(14, after));
+    let mut command = bcprune();
+    at_utc_minus_12(&mut command);
+    command
+        .args(["validate", "customers"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "received {after} is after today ({latest})"
+        )));
+    let mut command = bcprune();
+    at_utc_minus_12(&mut command);
+    command
+        .args(["import", "--into", "d.yaml", "--reason", "GDPR 14"])
+        .args(["--received", &after.to_string(), CARA])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("UTC+14"));
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::error::Exit;
 use crate::import::{self, Defaults, Found, ImportError, Request};
+use crate::manifest::Days;
 
 use super::ImportArgs;
 use super::common::{self, plural};
@@ -17,11 +18,8 @@ use super::settings::Settings;
 /// The most bytes read from `--from` or standard input (a request file, not a customer database).
 const INPUT_LIMIT: u64 = 64 * 1024 * 1024;
 
-pub fn run(
-    settings: &Settings,
-    args: &ImportArgs,
-    today: jiff::civil::Date,
-) -> Result<Exit, CliError> {
+pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, CliError> {
+    let today = days.today;
     let into = &args.into;
     if into.exists() || into.is_symlink() {
         return Err(ImportError::Exists(into.clone()).into());
@@ -30,13 +28,10 @@ pub fn run(
     // that `plan` reads there.
     let dir = import::manifest_dir(into, args.manifest.as_deref())?;
     import::check_into(into, &dir)?;
-    let requests = read_requests(args, today)?;
+    let requests = read_requests(args, days)?;
 
     let existing = if import::holds_manifests(&dir) {
-        Some(
-            crate::manifest::load_with(&dir, &crate::manifest::Options { today })
-                .map_err(CliError::Manifest)?,
-        )
+        Some(crate::manifest::load_with(&dir, &days.options()).map_err(CliError::Manifest)?)
     } else {
         None
     };
@@ -84,7 +79,7 @@ pub fn run(
     common::log_stats(&client);
 
     let built = import::build(&found, &listed, &store_hash, today);
-    import::write_new(into, &built.text, today)?;
+    import::write_new(into, &built.text, days.latest)?;
 
     // Every line masked once more as a whole (a path or anything else that holds an at sign).
     let mut text = Vec::new();
@@ -99,7 +94,8 @@ pub fn run(
 
 /// Every request from the arguments, the CSV and standard input; all errors at once, nothing looked up
 /// when any.
-fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Request>, CliError> {
+fn read_requests(args: &ImportArgs, days: Days) -> Result<Vec<Request>, CliError> {
+    let today = days.today;
     let defaults = Defaults {
         reason: args.reason.clone(),
         received: args.received.clone(),
@@ -113,7 +109,7 @@ fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Requ
         return Err(CliError::ImportFlag(format!("--reason: {why}")));
     }
     if let Some(received) = &args.received
-        && let Err(why) = import::parse_date(received, today)
+        && let Err(why) = import::parse_date(received, days.latest)
     {
         return Err(CliError::ImportFlag(format!("--received: {why}")));
     }
@@ -124,12 +120,12 @@ fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Requ
         .filter(|(_, e)| e.as_str() != "-")
         .map(|(i, e)| (i + 1, e.clone()))
         .collect();
-    let (from_args, bad) = import::from_arguments(&arguments, &defaults, today);
+    let (from_args, bad) = import::from_arguments(&arguments, &defaults, days);
     requests.extend(from_args);
     errors.extend(bad);
     if let Some(csv) = &args.from {
         let text = read_text(csv)?;
-        let (rows, bad) = import::from_csv(&text, &csv.display().to_string(), &defaults, today);
+        let (rows, bad) = import::from_csv(&text, &csv.display().to_string(), &defaults, days);
         requests.extend(rows);
         errors.extend(bad);
     }
@@ -147,7 +143,7 @@ fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Requ
             path: "standard input".into(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
         })?;
-        let (lines, bad) = import::from_lines(&text, "stdin", &defaults, today);
+        let (lines, bad) = import::from_lines(&text, "stdin", &defaults, days);
         requests.extend(lines);
         errors.extend(bad);
     }

@@ -338,11 +338,15 @@ pub struct TodayArgs {
 }
 
 impl TodayArgs {
-    /// The injected day, or today as the system clock and time zone say.
-    pub fn resolve(&self) -> Result<jiff::civil::Date, CliError> {
+    /// The injected day (taken as both today and the latest `received` day), or the clock's: today as
+    /// the system time zone says, and today in the earliest time zone for `received` dates.
+    pub fn resolve(&self) -> Result<crate::manifest::Days, CliError> {
         match &self.today {
-            None => Ok(crate::manifest::Options::now().today),
-            Some(text) => text.parse().map_err(|_| CliError::BadToday(text.clone())),
+            None => Ok(crate::manifest::Days::now()),
+            Some(text) => text
+                .parse()
+                .map(crate::manifest::Days::fixed)
+                .map_err(|_| CliError::BadToday(text.clone())),
         }
     }
 }
