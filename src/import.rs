@@ -124,6 +124,10 @@ pub enum ImportError {
         into.display()
     )]
     NotRead { into: PathBuf, why: String },
+    /// Some addresses resolved only to protected customers: a file would record nothing for them, as if
+    /// they had matched nothing, and the requests would look carried out.
+    #[error("{}", render_only_protected(.0))]
+    OnlyProtected(Vec<(String, Vec<u32>)>),
     /// `--manifest DIR` is not a directory holding FILE.
     #[error(
         "{} is not inside the manifest directory {}: the new file must be part of the manifest that \
@@ -132,6 +136,28 @@ pub enum ImportError {
         dir.display()
     )]
     NotInside { into: PathBuf, dir: PathBuf },
+}
+
+fn render_only_protected(addresses: &[(String, Vec<u32>)]) -> String {
+    let mut lines: Vec<String> = addresses
+        .iter()
+        .map(|(masked, ids)| {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!(
+                "{masked} matches only protected customer{} {} (`protect` in the manifest directory): \
+                 bcprune will not erase {}",
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(", "),
+                if ids.len() == 1 { "it" } else { "them" }
+            )
+        })
+        .collect();
+    lines.push(
+        "nothing was written: remove the IDs from `protect` if the person must be erased, or leave \
+         these addresses out and answer those requests another way"
+            .to_string(),
+    );
+    lines.join("\nerror: ")
 }
 
 fn render_inputs(errors: &[InputError]) -> String {
@@ -578,6 +604,9 @@ pub struct Built {
     /// How many customer and subscriber IDs the file lists.
     pub customers: usize,
     pub subscribers: usize,
+    /// Addresses (masked) that resolved only to customers the manifest directory protects, with those
+    /// IDs: the file would say nothing about them, as if they had matched nothing ([`ImportError::OnlyProtected`]).
+    pub only_protected: Vec<(String, Vec<u32>)>,
 }
 
 /// The new manifest's text for `requests` (each with what it resolved to, in the same order), leaving
@@ -594,10 +623,22 @@ pub fn build(
     let mut left_out = Vec::new();
     let mut resolved = Vec::new();
     let mut unmatched = 0;
+    let mut only_protected = Vec::new();
     for (request, found) in requests {
         resolved.push((mask::email(&request.email), found.clone()));
         if found.customers.is_empty() && found.subscribers.is_empty() {
             unmatched += 1;
+        }
+        let protected = |id: &u32| {
+            listed
+                .get(&(Resource::Customer, *id))
+                .is_some_and(|at| at == PROTECTED)
+        };
+        if !found.customers.is_empty()
+            && found.subscribers.is_empty()
+            && found.customers.iter().all(protected)
+        {
+            only_protected.push((mask::email(&request.email), found.customers.clone()));
         }
         let ids = found
             .customers
@@ -663,6 +704,7 @@ pub fn build(
         unmatched,
         customers,
         subscribers,
+        only_protected,
     }
 }
 

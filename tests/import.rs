@@ -710,3 +710,35 @@ fn a_received_date_of_today_in_the_earliest_time_zone_is_valid_everywhere() {
         .code(1)
         .stderr(predicate::str::contains("UTC+14"));
 }
+
+/// Issue 21: an address that matches only protected customers wrote an empty manifest and exited 0, so
+/// the request looked carried out. Now nothing is written, exit 1, naming the masked address, the IDs
+/// and what to do.
+#[test]
+fn an_address_matching_only_protected_customers_writes_nothing_and_says_why() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write("customers/bcprune.state.json", "{}");
+    ws.write(
+        "customers/keep.yaml",
+        "version: 1\nprotect: [13]\nabsent: []\n",
+    );
+    for emails in [vec![BOB], vec![BOB, CARA]] {
+        let output = import(&sim)
+            .current_dir(ws.path())
+            .args(["--into", "customers/r.yaml", "--reason", "GDPR 21"])
+            .args(&emails)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{emails:?}: {stderr}");
+        assert!(
+            stderr.contains("b***@shop.test matches only protected customer 13"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was written"), "{stderr}");
+        assert!(!ws.path().join("customers/r.yaml").exists());
+        assert_no_email("stderr", &output.stderr);
+        assert_no_email("stdout", &output.stdout);
+    }
+}

@@ -79,6 +79,9 @@ pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, C
     common::log_stats(&client);
 
     let built = import::build(&found, &listed, &store_hash, today);
+    if !built.only_protected.is_empty() {
+        return Err(ImportError::OnlyProtected(built.only_protected).into());
+    }
     import::write_new(into, &built.text, days.latest)?;
 
     // Every line masked once more as a whole (a path or anything else that holds an at sign).
