@@ -742,3 +742,25 @@ fn an_address_matching_only_protected_customers_writes_nothing_and_says_why() {
         assert_no_email("stdout", &output.stdout);
     }
 }
+
+/// Issue 17.3 for `import`: a lookup whose pagination contradicts itself is an invalid response; nothing
+/// is written (a person who exists must not be recorded as "matched nothing").
+#[test]
+fn a_lookup_whose_pagination_contradicts_itself_writes_nothing() {
+    use bcprune::sim::Hostile;
+    for mode in [Hostile::TotalBeyondRecords, Hostile::CountBeyondPage] {
+        let sim = people();
+        sim.faults().hostile(Some(mode));
+        let ws = Workspace::new();
+        let output = import(&sim)
+            .current_dir(ws.path())
+            .args(["--into", "r.yaml", "--reason", "GDPR 31", JANE, NOBODY])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{mode:?}: {stderr}");
+        assert!(stderr.contains("invalid response"), "{mode:?}: {stderr}");
+        assert!(!ws.path().join("r.yaml").exists(), "{mode:?}");
+        assert_no_email("stderr", &output.stderr);
+    }
+}

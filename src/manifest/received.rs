@@ -75,8 +75,8 @@ pub(super) fn latest_day(now: jiff::Timestamp) -> Date {
 /// `import`.
 pub fn after_today(text: &str, latest: Date) -> String {
     format!(
-        "received {text} is after today ({latest}): a request cannot have arrived in the future (it is \
-         {latest} in the earliest time zone, UTC+14); check the date"
+        "received {text} is after today ({latest}): a request cannot have arrived in the future, and \
+         {latest} is today in the earliest time zone (UTC+14); check the date"
     )
 }
 
