@@ -1,13 +1,14 @@
-//! Checking one page of a listing (`GET /v3/customers?id:in=…`, `…?email:in=…`,
-//! `GET /v3/customers/subscribers?id:in=…`, `…?email=…`) before anything in it is believed.
+//! Checking the pages of a listing (`GET /v3/customers?id:in=…`, `…?email:in=…`,
+//! `GET /v3/customers/subscribers?id:in=…`, `…?email=…`) before anything in them is believed.
 //!
-//! The plan decides what gets deleted from this data, so a response that is not exactly what was
-//! asked for is an error, never a best effort: a record that was not asked for, a duplicate, an ID
-//! that is not an integer, or pagination that contradicts itself (API-NOTES §5.3: `total_pages` has
-//! been seen wrong in the wild). Customers and subscribers share the page shape (`data` + `meta.
-//! pagination`) and the fields bcprune reads, so one checker serves both; what "asked for" means
-//! (an ID of the `id:in`, an email of the lookup) is the caller's `accept`. Pure functions over
-//! bytes, so they are tested without a server.
+//! The plan decides what gets deleted from this data, and an ID missing from a listing is called
+//! absent, so a response that is not exactly what was asked for is an error, never a best effort: a
+//! record that was not asked for, a duplicate, an ID that is not an integer, or pagination that does
+//! not account for every record the API says matched ([`Walk`], the one rule: the figures agree with
+//! each other and with what was read; API-NOTES §5.3: `total_pages` has been seen wrong in the wild).
+//! Customers and subscribers share the page shape (`data` + `meta.pagination`) and the fields bcprune
+//! reads, so one checker serves both; what "asked for" means (an ID of the `id:in`) is the caller's
+//! `accept`. Pure functions over bytes, so they are tested without a server.
 
 use std::collections::BTreeSet;
 
