@@ -760,7 +760,8 @@ pub fn check_into(into: &Path, dir: &Path) -> Result<(), ImportError> {
     })
 }
 
-/// Whether `dir` holds any manifest file (`*.yaml` / `*.yml`, any case, hidden entries skipped).
+/// Whether `dir` holds any file the manifest loader reads ([`crate::manifest::check_read_path`]:
+/// `*.yaml` / `*.yml`, any case, hidden entries skipped).
 pub fn holds_manifests(dir: &Path) -> bool {
     let mut pending = vec![dir.to_path_buf()];
     let mut visited = 0;
@@ -781,11 +782,9 @@ pub fn holds_manifests(dir: &Path) -> bool {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else {
-                let lower = name.to_lowercase();
-                if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-                    return true;
-                }
+            } else if crate::manifest::check_read_path(Path::new(&*name)).is_ok() {
+                // The loader's own rule for which files it reads.
+                return true;
             }
         }
     }
