@@ -521,6 +521,55 @@ fn a_listing_whose_pagination_contradicts_itself_is_invalid_and_nothing_is_recor
     }
 }
 
+/// The same rule for verification and reconciliation: a store whose listings turn contradictory after
+/// the DELETEs leaves the deletions unverified (exit 4), the next run's reconciliation refuses the same
+/// listing and records nothing, and an honest store settles them.
+#[test]
+fn verification_and_reconciliation_refuse_contradictory_pagination() {
+    let sim = store(20);
+    sim.faults()
+        .hostile_after_delete(Some(Hostile::TotalBeyondRecords));
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    let state = ws.path().join("bcprune.state.json");
+    let output = bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(4), "{shown}");
+    assert!(shown.contains("contradictory pagination"), "{shown}");
+    let unverified = vec![(1, false), (2, false), (3, false)];
+    assert_eq!(
+        state_deleted(&state),
+        unverified,
+        "deleted, not proven gone"
+    );
+
+    let output = bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("contradictory pagination"), "{stderr}");
+    assert_eq!(
+        state_deleted(&state),
+        unverified,
+        "reconcile recorded nothing"
+    );
+
+    sim.faults().hostile(None);
+    apply_auto(&sim, &manifest, &[]).success();
+    assert_eq!(state_deleted(&state), vec![(1, true), (2, true), (3, true)]);
+}
+
 #[test]
 fn pagination_that_claims_to_never_end_is_not_followed_forever() {
     // The store claims endless pages (a `total` of 250,000,000). Even a first page that holds every

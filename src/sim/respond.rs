@@ -240,13 +240,20 @@ pub(super) fn effective_faults(shared: &Shared, resource: Resource) -> FaultStat
     }
 }
 
-/// A DELETE has removed `deleted`: arm `fail_gets_after_delete`, then answer 204, or the
+/// A DELETE has removed `deleted`: arm `fail_gets_after_delete` and `hostile_after_delete`, then answer 204, or the
 /// `fail_after_delete` status, or nothing at all (`drop_after_delete`).
 pub(super) fn after_delete(shared: &Shared, faults: &FaultState, deleted: Vec<u32>) -> Outcome {
     if !deleted.is_empty()
         && let Some(status) = faults.fail_gets_after_delete
     {
         lock(&shared.faults.state).fail_gets = Some(status);
+    }
+    if !deleted.is_empty()
+        && let Some(mode) = faults.hostile_after_delete
+    {
+        let mut state = lock(&shared.faults.state);
+        state.hostile = Some(mode);
+        state.hostile_after_delete = None;
     }
     if faults.fail_after_delete.is_some()
         && let Some(then) = faults.then_fail_deletes
