@@ -44,7 +44,7 @@ const QUERY_OVERHEAD: usize = "email:in=&limit=250&page=99999".len();
 pub type EmailMatches<T> = BTreeMap<String, Vec<T>>;
 
 impl Client {
-    /// The customers whose email is one of `emails` (trimmed; case ignored), with as few
+    /// The customers whose email is one of `emails` (trimmed; ASCII case ignored), with as few
     /// `GET /v3/customers?email:in=…&limit=250` requests as fit in [`EMAIL_QUERY_BUDGET`] each, at
     /// most `parallelism` at once, pages followed. Several customers per email (one per channel) are
     /// all returned. An empty address, or one holding a comma (it cannot be sent in `email:in`), is
