@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 
 use crate::Resource;
+use crate::manifest::Days;
 use crate::mask;
 
 /// The name of the state file, whose presence marks the directory `plan` and `apply` run on.
@@ -61,7 +62,8 @@ pub struct InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.origin, self.message)
+        let text = format!("{}: {}", self.origin, self.message);
+        f.write_str(&mask::addresses(&text))
     }
 }
 
@@ -114,6 +116,18 @@ pub enum ImportError {
         path.display()
     )]
     Invalid { path: PathBuf, message: String },
+    /// FILE is not a file `plan` reads in its manifest directory.
+    #[error(
+        "--into {}: {why}; `plan` would never read it, so the request would be neither carried out nor \
+         listed as pending. Name a .yaml file outside hidden directories (e.g. \
+         customers/2026/12/request-0043.yaml); nothing was looked up or written",
+        into.display()
+    )]
+    NotRead { into: PathBuf, why: String },
+    /// Some addresses resolved only to protected customers: a file would record nothing for them, as if
+    /// they had matched nothing, and the requests would look carried out.
+    #[error("{}", render_only_protected(.0))]
+    OnlyProtected(Vec<(String, Vec<u32>)>),
     /// `--manifest DIR` is not a directory holding FILE.
     #[error(
         "{} is not inside the manifest directory {}: the new file must be part of the manifest that \
@@ -124,7 +138,30 @@ pub enum ImportError {
     NotInside { into: PathBuf, dir: PathBuf },
 }
 
+fn render_only_protected(addresses: &[(String, Vec<u32>)]) -> String {
+    let mut lines: Vec<String> = addresses
+        .iter()
+        .map(|(masked, ids)| {
+            let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+            format!(
+                "{masked} matches only protected customer{} {} (`protect` in the manifest directory): \
+                 bcprune will not erase {}",
+                if ids.len() == 1 { "" } else { "s" },
+                ids.join(", "),
+                if ids.len() == 1 { "it" } else { "them" }
+            )
+        })
+        .collect();
+    lines.push(
+        "nothing was written: remove the IDs from `protect` if the person must be erased, or leave \
+         these addresses out and answer those requests another way"
+            .to_string(),
+    );
+    lines.join("\nerror: ")
+}
+
 fn render_inputs(errors: &[InputError]) -> String {
+    // `InputError`'s Display masks every address-like token.
     let mut text: Vec<String> = errors.iter().map(ToString::to_string).collect();
     text.push(format!(
         "{} invalid input{}; nothing was looked up or written",
@@ -182,9 +219,11 @@ pub fn check_email(email: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An address as an error may show it: masked.
+/// An address as an error may show it: the whole value masked as one address ([`mask::email`]: its
+/// first character and what follows its last at sign, so a cell holding several shows none of them),
+/// and nothing of a value without an at sign (`***`).
 fn shown(email: &str) -> String {
-    format!("`{}`", mask::email(email))
+    format!("`{}`", crate::text::sanitize(&mask::email(email), Some(80)))
 }
 
 /// Check a reason: non-empty text, one line, no control or bidirectional-control character, and nothing
@@ -222,8 +261,9 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
-/// Read a `received` date: `YYYY-MM-DD`, a real calendar day, not after `today`.
-pub fn parse_date(text: &str, today: Date) -> Result<Date, String> {
+/// Read a `received` date: `YYYY-MM-DD`, a real calendar day, not after `latest` (today in the earliest
+/// time zone: [`crate::manifest::Days::latest`], the manifest's own rule).
+pub fn parse_date(text: &str, latest: Date) -> Result<Date, String> {
     let text = text.trim();
     let shaped = text.len() == 10
         && text.bytes().enumerate().all(|(i, b)| match i {
@@ -233,16 +273,14 @@ pub fn parse_date(text: &str, today: Date) -> Result<Date, String> {
     if !shaped {
         return Err(format!(
             "received `{}` is not a date written YYYY-MM-DD (e.g. 2026-11-02)",
-            crate::text::sanitize(text, Some(20))
+            crate::text::sanitize(&mask::addresses(text), Some(20))
         ));
     }
     let date: Date = text
         .parse()
         .map_err(|_| format!("received {text} is not a calendar date"))?;
-    if date > today {
-        return Err(format!(
-            "received {text} is after today ({today}): a request cannot have arrived in the future"
-        ));
+    if date > latest {
+        return Err(crate::manifest::received_after(text, latest));
     }
     Ok(date)
 }
@@ -253,7 +291,7 @@ fn request(
     reason: Option<&str>,
     received: Option<&str>,
     defaults: &Defaults,
-    today: Date,
+    days: Days,
     origin: Origin,
 ) -> Result<Request, Vec<InputError>> {
     let email = email.trim();
@@ -286,14 +324,14 @@ fn request(
         .filter(|r| !r.is_empty())
         .or(defaults.received.as_deref());
     let received = match received {
-        Some(text) => match parse_date(text, today) {
+        Some(text) => match parse_date(text, days.latest) {
             Ok(date) => Some(date),
             Err(why) => {
                 problems.push(why);
                 None
             }
         },
-        None => Some(today),
+        None => Some(days.today),
     };
     match (reason, received) {
         (Some(reason), Some(received)) if problems.is_empty() => Ok(Request {
@@ -316,7 +354,7 @@ fn request(
 pub fn from_arguments(
     emails: &[(usize, String)],
     defaults: &Defaults,
-    today: Date,
+    days: Days,
 ) -> (Vec<Request>, Vec<InputError>) {
     collect(emails.iter().map(|(position, email)| {
         request(
@@ -324,20 +362,22 @@ pub fn from_arguments(
             None,
             None,
             defaults,
-            today,
+            days,
             Origin::Argument(*position),
         )
     }))
 }
 
-/// Requests from text holding one email per line (standard input); blank lines are skipped.
+/// Requests from text holding one email per line (standard input), lines ended by LF, CRLF or a lone
+/// CR; blank lines are skipped.
 pub fn from_lines(
     text: &str,
     source: &str,
     defaults: &Defaults,
-    today: Date,
+    days: Days,
 ) -> (Vec<Request>, Vec<InputError>) {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     collect(
         text.lines()
             .enumerate()
@@ -347,18 +387,18 @@ pub fn from_lines(
                     source: source.to_string(),
                     line: index + 1,
                 };
-                request(line, None, None, defaults, today, origin)
+                request(line, None, None, defaults, days, origin)
             }),
     )
 }
 
-/// Requests from a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF or LF; a BOM is skipped): a
+/// Requests from a CSV file (RFC 4180: quoted fields, doubled quotes, CRLF, LF or CR; a BOM is skipped): a
 /// header naming `email` and optionally `reason` and `received` (any case; other columns are ignored).
 pub fn from_csv(
     text: &str,
     source: &str,
     defaults: &Defaults,
-    today: Date,
+    days: Days,
 ) -> (Vec<Request>, Vec<InputError>) {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
     let at = |line: usize| Origin::Line {
@@ -439,7 +479,7 @@ pub fn from_csv(
                     field(reason_column),
                     field(received_column),
                     defaults,
-                    today,
+                    days,
                     at(line),
                 )
             }),
@@ -483,7 +523,8 @@ fn csv_records(text: &str) -> Result<Records, (usize, String)> {
                     field.push('"');
                 }
                 '"' => quoted = false,
-                '\n' => {
+                '\r' if chars.peek() == Some(&'\n') => field.push(c),
+                '\n' | '\r' => {
                     line += 1;
                     field.push(c);
                 }
@@ -503,7 +544,8 @@ fn csv_records(text: &str) -> Result<Records, (usize, String)> {
                 started = true;
             }
             '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
+            // LF, CRLF or a lone CR (old Mac files) end a record.
+            '\n' | '\r' => {
                 fields.push(std::mem::take(&mut field));
                 records.push((record_line, std::mem::take(&mut fields)));
                 line += 1;
@@ -562,6 +604,9 @@ pub struct Built {
     /// How many customer and subscriber IDs the file lists.
     pub customers: usize,
     pub subscribers: usize,
+    /// Addresses (masked) that resolved only to customers the manifest directory protects, with those
+    /// IDs: the file would say nothing about them, as if they had matched nothing ([`ImportError::OnlyProtected`]).
+    pub only_protected: Vec<(String, Vec<u32>)>,
 }
 
 /// The new manifest's text for `requests` (each with what it resolved to, in the same order), leaving
@@ -578,10 +623,22 @@ pub fn build(
     let mut left_out = Vec::new();
     let mut resolved = Vec::new();
     let mut unmatched = 0;
+    let mut only_protected = Vec::new();
     for (request, found) in requests {
         resolved.push((mask::email(&request.email), found.clone()));
         if found.customers.is_empty() && found.subscribers.is_empty() {
             unmatched += 1;
+        }
+        let protected = |id: &u32| {
+            listed
+                .get(&(Resource::Customer, *id))
+                .is_some_and(|at| at == PROTECTED)
+        };
+        if !found.customers.is_empty()
+            && found.subscribers.is_empty()
+            && found.customers.iter().all(protected)
+        {
+            only_protected.push((mask::email(&request.email), found.customers.clone()));
         }
         let ids = found
             .customers
@@ -647,6 +704,7 @@ pub fn build(
         unmatched,
         customers,
         subscribers,
+        only_protected,
     }
 }
 
@@ -686,7 +744,24 @@ pub fn manifest_dir(into: &Path, explicit: Option<&Path>) -> Result<PathBuf, Imp
     Ok(parent)
 }
 
-/// Whether `dir` holds any manifest file (`*.yaml` / `*.yml`, any case, hidden entries skipped).
+/// Refuse an `--into` that `plan` would not read in the manifest directory `dir`
+/// ([`crate::manifest::check_read_path`], the loader's own rule). A relative FILE is checked as written
+/// (every component: `.drafts/x.yaml` is hidden wherever the manifest directory is); an absolute one
+/// below `dir` (the directories above the manifest are not the loader's to skip).
+pub fn check_into(into: &Path, dir: &Path) -> Result<(), ImportError> {
+    let relative = if into.is_absolute() {
+        into.strip_prefix(dir).unwrap_or(into)
+    } else {
+        into
+    };
+    crate::manifest::check_read_path(relative).map_err(|why| ImportError::NotRead {
+        into: into.to_path_buf(),
+        why,
+    })
+}
+
+/// Whether `dir` holds any file the manifest loader reads ([`crate::manifest::check_read_path`]:
+/// `*.yaml` / `*.yml`, any case, hidden entries skipped).
 pub fn holds_manifests(dir: &Path) -> bool {
     let mut pending = vec![dir.to_path_buf()];
     let mut visited = 0;
@@ -707,11 +782,9 @@ pub fn holds_manifests(dir: &Path) -> bool {
             let path = entry.path();
             if path.is_dir() {
                 pending.push(path);
-            } else {
-                let lower = name.to_lowercase();
-                if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-                    return true;
-                }
+            } else if crate::manifest::check_read_path(Path::new(&*name)).is_ok() {
+                // The loader's own rule for which files it reads.
+                return true;
             }
         }
     }
@@ -736,9 +809,9 @@ pub fn listed(manifest: &crate::manifest::Manifest) -> Listed {
 }
 
 /// Create `path` with `text`, atomically and only if it does not exist: the text goes to a temporary file
-/// beside it, is fsynced, checked by the manifest loader (as of `today`), and linked into place without
+/// beside it, is fsynced, checked by the manifest loader (`received` not after `latest`), and linked into place without
 /// replacing anything; the directory is fsynced.
-pub fn write_new(path: &Path, text: &str, today: Date) -> Result<(), ImportError> {
+pub fn write_new(path: &Path, text: &str, latest: Date) -> Result<(), ImportError> {
     let write_error = |source| ImportError::Write {
         path: path.to_path_buf(),
         source,
@@ -753,7 +826,7 @@ pub fn write_new(path: &Path, text: &str, today: Date) -> Result<(), ImportError
     temp.write_all(text.as_bytes())
         .and_then(|()| temp.as_file().sync_all())
         .map_err(write_error)?;
-    let options = crate::manifest::Options { today };
+    let options = crate::manifest::Options { today: latest };
     if let Err(errors) = crate::manifest::load_with(temp.path(), &options) {
         let message = errors
             .0
@@ -842,7 +915,7 @@ mod tests {
             reason: Some("flag reason".into()),
             received: Some("2026-11-20".into()),
         };
-        let (requests, errors) = from_csv(text, "r.csv", &defaults, today());
+        let (requests, errors) = from_csv(text, "r.csv", &defaults, Days::fixed(today()));
         assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(requests.len(), 2);
         assert_eq!(requests[0].reason, "ticket \"42\"");
@@ -859,7 +932,7 @@ mod tests {
             reason: Some("r".into()),
             received: None,
         };
-        let (_, errors) = from_csv(text, "r.csv", &defaults, today());
+        let (_, errors) = from_csv(text, "r.csv", &defaults, Days::fixed(today()));
         let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
         assert_eq!(shown.len(), 2, "{shown:?}");
         assert!(shown[0].starts_with("r.csv:3: "), "{shown:?}");
@@ -867,13 +940,13 @@ mod tests {
             shown[1].starts_with("r.csv:4: received 2026-13-01 is not a calendar date"),
             "{shown:?}"
         );
-        let (_, errors) = from_csv("name\nx\n", "r.csv", &defaults, today());
+        let (_, errors) = from_csv("name\nx\n", "r.csv", &defaults, Days::fixed(today()));
         assert!(
             errors[0]
                 .to_string()
                 .starts_with("r.csv:1: the header line names no `email`")
         );
-        let (_, errors) = from_csv("email\n\"open\n", "r.csv", &defaults, today());
+        let (_, errors) = from_csv("email\n\"open\n", "r.csv", &defaults, Days::fixed(today()));
         assert!(
             errors[0]
                 .to_string()

@@ -1,16 +1,71 @@
 //! Masking of personal data for display: `jane@example.com` → `j***@example.com`, `Jane Doe` → `J*** D***`.
 //! Masked values are all bcprune ever shows or stores about a customer besides the ID.
 
-/// Mask an email address, keeping the first character of the local part and the domain.
+/// Mask an email address, keeping the first character of the local part and the domain (what follows
+/// the last at sign: `a@b@c.test` shows nothing of `b`).
 pub fn email(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) if !local.is_empty() && !domain.is_empty() => {
-            let first: String = local.chars().take(1).collect();
+    match (at_signs(email).first(), at_signs(email).last()) {
+        (Some(&(first_at, _)), Some(&(last_at, width))) if first_at > 0 => {
+            let domain = &email[last_at + width..];
+            if domain.is_empty() {
+                return "***".to_string();
+            }
+            let first: String = email.chars().take(1).collect();
             format!("{first}***@{domain}")
         }
         _ if email.is_empty() => String::new(),
         _ => "***".to_string(),
     }
+}
+
+/// `text` with every address-like token masked as [`email`] masks one: a token is a run of characters
+/// other than white space, control characters and ``,;:<>()[]{}"'`\|`` that holds an at sign (`@`,
+/// fullwidth `＠`, small `﹫`, or percent-encoded `%40`); the whole token is masked, so several addresses
+/// run together (`a@x.test/b@y.test`) show only the first character and the last domain. The one rule
+/// for every message that may quote what a person typed or a server echoed.
+pub fn addresses(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut token_start = None;
+    for (index, c) in text.char_indices() {
+        if is_separator(c) {
+            if let Some(start) = token_start.take() {
+                push_token(&mut out, &text[start..index]);
+            }
+            out.push(c);
+        } else if token_start.is_none() {
+            token_start = Some(index);
+        }
+    }
+    if let Some(start) = token_start {
+        push_token(&mut out, &text[start..]);
+    }
+    out
+}
+
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || ",;:<>()[]{}\"'`\\|".contains(c)
+}
+
+fn push_token(out: &mut String, token: &str) {
+    // A bare at sign (as in "the part before the @") names no one.
+    if at_signs(token).is_empty() || token == "@" {
+        out.push_str(token);
+    } else {
+        out.push_str(&email(token));
+    }
+}
+
+/// Every at sign in `text` (`@`, `＠`, `﹫`, `%40`): its byte offset and length.
+fn at_signs(text: &str) -> Vec<(usize, usize)> {
+    let mut found = Vec::new();
+    for (index, c) in text.char_indices() {
+        match c {
+            '@' | '\u{FF20}' | '\u{FE6B}' => found.push((index, c.len_utf8())),
+            '%' if text[index + 1..].starts_with("40") => found.push((index, 3)),
+            _ => {}
+        }
+    }
+    found
 }
 
 /// Mask a name, keeping the first character of each word.
@@ -88,10 +143,32 @@ mod tests {
     #[test]
     fn masks_email_keeping_first_letter_and_domain() {
         assert_eq!(email("jane.doe@example.com"), "j***@example.com");
+        assert_eq!(email("jane@x.test@bob@y.test"), "j***@y.test");
+        assert_eq!(email("jane%40example.com"), "j***@example.com");
+        assert_eq!(email("jane\u{FF20}example.com"), "j***@example.com");
         assert_eq!(email("é@x.test"), "é***@x.test");
         assert_eq!(email("not-an-email"), "***");
         assert_eq!(email("@example.com"), "***");
         assert_eq!(email(""), "");
+    }
+
+    #[test]
+    fn masks_every_address_like_token_of_a_message() {
+        assert_eq!(
+            addresses("argument 2: `jane@x.test bob@y.test,cara@z.test` is not valid"),
+            "argument 2: `j***@x.test b***@y.test,c***@z.test` is not valid"
+        );
+        assert_eq!(
+            addresses("GET ?email:in=jane%40x.test&limit=250"),
+            "GET ?email:i***@x.test&limit=250"
+        );
+        assert_eq!(addresses("a@b\rc@d\r"), "a***@b\rc***@d\r");
+        assert_eq!(addresses("no address here."), "no address here.");
+        assert_eq!(
+            addresses("the part before the @ holds"),
+            "the part before the @ holds"
+        );
+        assert_eq!(addresses("@x.test"), "***");
     }
 
     #[test]

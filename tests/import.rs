@@ -393,3 +393,433 @@ fn a_protected_customer_is_left_out_so_the_directory_stays_valid() {
     assert_eq!(ids(&whole.absent), [12]);
     assert_no_email("stdout", &output.stdout);
 }
+
+/// Issue 17.4: an address is matched to a record only when their emails are equal ignoring ASCII case.
+/// A store that folds case as a database collation does (Unicode case, fullwidth forms, long s) answers
+/// `kane@…`'s records to `\u{212A}ane@…` (KELVIN SIGN), `ſam@…` and fullwidth `ｋim@…`: those records
+/// belong to other people and are never written into the manifest.
+#[test]
+fn a_unicode_look_alike_address_never_resolves_to_another_persons_records() {
+    let sim = store_with(
+        SimConfig::default()
+            .customers(20)
+            .subscribers(0)
+            .unlimited()
+            .email_match(EmailMatch::IgnoreCase)
+            .customer_with_email(11, "kane@shop.test", 1)
+            .customer_with_email(12, "sam@shop.test", 1)
+            .customer_with_email(13, "kim@shop.test", 1)
+            .subscriber_with_email(5, "kane@shop.test", 1)
+            .subscriber_with_email(6, "sam@shop.test", 1),
+    );
+    let ws = Workspace::new();
+    let look_alikes = [
+        "\u{212A}ane@shop.test",
+        "\u{017F}am@shop.test",
+        "\u{FF4B}im@shop.test",
+        "\u{FF33}AM@shop.test",
+    ];
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "r.yaml", "--reason", "GDPR 17"])
+        .args(look_alikes)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let manifest = load(&ws.path().join("r.yaml"));
+    assert!(
+        manifest.absent.is_empty() && manifest.absent_subscribers.is_empty(),
+        "another person's IDs were taken:\n{stdout}"
+    );
+    assert!(stdout.contains("4 emails matched nothing"), "{stdout}");
+
+    // ASCII case alone is still ignored: `Kane@SHOP.test` is kane@shop.test.
+    import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "s.yaml", "--reason", "GDPR 18", "Kane@SHOP.test"])
+        .assert()
+        .success();
+    let manifest = load(&ws.path().join("s.yaml"));
+    assert_eq!(ids(&manifest.absent), [11]);
+    assert_eq!(ids(&manifest.absent_subscribers), [5]);
+}
+
+/// Issue 17.4: errors printed every address after the first `@` of a cell, every address of
+/// CR-terminated input, and an address typed into the `received` column.
+#[test]
+fn no_input_shape_gets_an_address_printed_in_clear() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write(
+        "cells.csv",
+        "email,reason,received\n\"jane.doe@example.com bob.stone@shop.test\",GDPR 1,2026-11-02\n\
+         cara@shop.test,GDPR 2,nobody@nowhere.test\n",
+    );
+    let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (vec!["--from", "cells.csv", "--reason", "GDPR 3"], None),
+        (
+            vec!["--reason", "GDPR 4", "-"],
+            Some("jane.doe@example.com\rbob.stone@shop.test\rcara@shop.test,x\r"),
+        ),
+        (
+            vec![
+                "--reason",
+                "GDPR 5",
+                "--received",
+                "jane.doe@example.com",
+                BOB,
+            ],
+            None,
+        ),
+        (
+            vec!["--reason", "GDPR 6", "cara@shop.test@bob.stone@shop.test"],
+            None,
+        ),
+    ];
+    for (args, stdin) in runs {
+        let mut command = import(&sim);
+        command
+            .current_dir(ws.path())
+            .args(["--into", "r.yaml"])
+            .args(&args);
+        if let Some(text) = stdin {
+            command.write_stdin(text);
+        }
+        let output = command.output().expect("run");
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        assert_no_email(&format!("stderr of {args:?}"), &output.stderr);
+        assert_no_email(&format!("stdout of {args:?}"), &output.stdout);
+        assert!(!ws.path().join("r.yaml").exists());
+    }
+}
+
+mod masking {
+    use bcprune::cli::error::{CliError, rendered};
+    use bcprune::import::{self, Defaults, ImportError};
+    use bcprune::manifest::Days;
+    use proptest::prelude::*;
+
+    fn address() -> impl Strategy<Value = (String, String)> {
+        ("[a-zA-Z0-9._%+=&-]{2,12}", "[a-z]{1,8}\\.[a-z]{2,4}")
+    }
+
+    /// A cell: one to three addresses run together or apart, maybe with other text.
+    fn cell() -> impl Strategy<Value = (String, Vec<(String, String)>)> {
+        (
+            proptest::collection::vec(address(), 1..4),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(""),
+                    Just(" "),
+                    Just(","),
+                    Just(";"),
+                    Just("/"),
+                    Just("@"),
+                    Just("\t"),
+                    Just(" <"),
+                    Just("\"")
+                ],
+                4,
+            ),
+        )
+            .prop_map(|(addresses, glue)| {
+                let text = addresses
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (l, d))| format!("{}{l}@{d}", if i == 0 { "" } else { glue[i] }))
+                    .collect::<String>();
+                (text, addresses)
+            })
+    }
+
+    /// CSV-quote a field when it needs it.
+    fn field(text: &str) -> String {
+        if text.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_string()
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// The same random inputs through the `import` binary against the fake store (CSV with an
+        /// address in any column, stdin with any line ending): stdout, stderr and every file left
+        /// behind hold no address in clear, whether the run succeeds or fails.
+        #[test]
+        fn the_import_command_never_prints_an_address_in_clear(
+            rows in proptest::collection::vec((cell(), 0usize..3), 1..4),
+            ending in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+        ) {
+            let sim = super::people();
+            let ws = crate::support::Workspace::new();
+            let mut csv = format!("note,email,received{ending}");
+            let mut lines = String::new();
+            let mut every = Vec::new();
+            for ((text, addresses), column) in &rows {
+                let mut fields = [String::new(), String::new(), String::new()];
+                fields[*column] = field(text);
+                if *column != 1 {
+                    // A valid address in the email column, so some runs look up and succeed.
+                    fields[1] = field(&format!("{}@{}", addresses[0].0, addresses[0].1));
+                }
+                csv.push_str(&fields.join(","));
+                csv.push_str(ending);
+                lines.push_str(text);
+                lines.push_str(ending);
+                every.extend(addresses.iter().cloned());
+            }
+            ws.write("in.csv", &csv);
+            let runs: [(&[&str], Option<&str>); 2] = [
+                (&["--into", "a.yaml", "--reason", "GDPR 1", "--from", "in.csv"], None),
+                (&["--into", "b.yaml", "--reason", "GDPR 2", "-"], Some(lines.as_str())),
+            ];
+            for (args, stdin) in runs {
+                let mut command = super::import(&sim);
+                command.current_dir(ws.path()).args(args);
+                if let Some(text) = stdin {
+                    command.write_stdin(text.to_string());
+                }
+                let output = command.output().expect("run");
+                let mut shown = String::from_utf8_lossy(&output.stdout).into_owned();
+                shown.push_str(&String::from_utf8_lossy(&output.stderr));
+                for file in super::all_files(ws.path()) {
+                    if file.extension().is_some_and(|e| e == "yaml") {
+                        shown.push_str(&std::fs::read_to_string(&file).expect("read"));
+                    }
+                }
+                let lower = shown.to_lowercase();
+                for (local, domain) in &every {
+                    let whole = format!("{local}@{domain}").to_lowercase();
+                    prop_assert!(!lower.contains(&whole), "{whole} in clear:\n{shown}");
+                    let named = format!("{local}@").to_lowercase();
+                    prop_assert!(!lower.contains(&named), "{named} in clear:\n{shown}");
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Random CSV files and stdin texts — several addresses per cell, any line ending, an address
+        /// in any column (email, reason, received, another) — and the `--received` flag: whatever
+        /// errors come out, no address appears in them in clear (whole, or its local part with `@`).
+        #[test]
+        fn errors_never_hold_an_address_in_clear(
+            rows in proptest::collection::vec((cell(), 0usize..4), 1..5),
+            ending in prop_oneof![Just("\n"), Just("\r\n"), Just("\r")],
+            header in proptest::sample::select(vec![
+                "email,reason,received,note", "note,received,email,reason", "reason,email,note,received",
+            ]),
+        ) {
+            let today = jiff::civil::Date::new(2026, 12, 1).expect("date");
+            let columns: Vec<&str> = header.split(',').collect();
+            let mut csv = format!("{header}{ending}");
+            let mut lines = String::new();
+            let mut every = Vec::new();
+            for ((text, addresses), column) in &rows {
+                let mut fields = vec![String::new(); columns.len()];
+                fields[*column] = field(text);
+                if columns[*column] != "email" {
+                    let email = columns.iter().position(|c| *c == "email").expect("email column");
+                    fields[email] = field(&format!("{text}x"));
+                }
+                csv.push_str(&fields.join(","));
+                csv.push_str(ending);
+                lines.push_str(text);
+                lines.push_str(ending);
+                every.extend(addresses.iter().cloned());
+            }
+            let defaults = Defaults { reason: Some("GDPR 1".into()), received: None };
+            let mut shown = String::new();
+            for errors in [
+                import::from_csv(&csv, "in.csv", &defaults, Days::fixed(today)).1,
+                import::from_lines(&lines, "stdin", &defaults, Days::fixed(today)).1,
+                import::from_arguments(&[(1, rows[0].0.0.clone())], &defaults, Days::fixed(today)).1,
+            ] {
+                if !errors.is_empty() {
+                    shown.push_str(&rendered(&CliError::Import(ImportError::Input(errors))));
+                }
+            }
+            if let Err(why) = import::parse_date(&rows[0].0.0, today) {
+                shown.push_str(&rendered(&CliError::ImportFlag(format!("--received: {why}"))));
+            }
+            let lower = shown.to_lowercase();
+            for (local, domain) in &every {
+                let whole = format!("{local}@{domain}").to_lowercase();
+                prop_assert!(!lower.contains(&whole), "{whole} in clear:\n{shown}");
+                let named = format!("{local}@").to_lowercase();
+                prop_assert!(!lower.contains(&named), "{named} in clear:\n{shown}");
+            }
+        }
+    }
+}
+
+/// Issue 17.5: `--into` without a .yaml/.yml extension or with a hidden component exited 0 saying plan
+/// would show it, and plan never read it: the request vanished. Now it is refused before any lookup.
+#[test]
+fn an_into_that_plan_would_not_read_is_refused_before_any_lookup() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write("customers/keep.yaml", "version: 1\nabsent: []\n");
+    for into in [
+        "customers/request-0043",
+        "customers/request-0043.yaml.txt",
+        "customers/request-0043.json",
+        ".drafts/x.yaml",
+        ".x.yaml",
+        "./.x.yaml",
+        "customers/.hidden/x.yml",
+        "customers/2026/.x.YAML",
+    ] {
+        let before = sim.requests().len();
+        let output = import(&sim)
+            .current_dir(ws.path())
+            .args(["--into", into, "--reason", "GDPR 43", JANE])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{into}: {stderr}");
+        assert!(
+            stderr.contains("`plan` would never read it"),
+            "{into}: {stderr}"
+        );
+        assert_eq!(sim.requests().len(), before, "{into}: nothing looked up");
+        assert!(!ws.path().join(into).exists(), "{into}: nothing written");
+    }
+    for into in ["./customers/ok.YML", "customers/./ok2.yaml"] {
+        import(&sim)
+            .current_dir(ws.path())
+            .args(["--into", into, "--reason", "GDPR 44", JANE])
+            .assert()
+            .success();
+    }
+    let whole = load(&ws.path().join("customers"));
+    assert_eq!(ids(&whole.absent), [11, 12], "plan reads what import wrote");
+}
+
+/// Issue 17.5: a `received` date written in a time zone a day ahead of UTC made the whole manifest
+/// directory invalid on a UTC runner (plan, apply and report all failed) until the dates caught up.
+/// `received` may be any day up to today in the earliest time zone (UTC+14): here bcprune runs at
+/// UTC-12, where that day is always one or two days ahead of the local date.
+#[test]
+fn a_received_date_of_today_in_the_earliest_time_zone_is_valid_everywhere() {
+    let latest = bcprune::manifest::latest_received(jiff::Timestamp::now());
+    let after = latest.tomorrow().expect("a day after");
+    let sim = people();
+    let ws = Workspace::new();
+    let entry = |id: u32, day: jiff::civil::Date| {
+        format!(
+            "version: 1\nabsent:\n  - id: {id}\n    reason: \"GDPR {id}\"\n    received: {day}\n"
+        )
+    };
+    ws.write("customers/a.yaml", entry(11, latest));
+    let at_utc_minus_12 = |command: &mut assert_cmd::Command| {
+        command
+            .env("TZ", "Etc/GMT+12")
+            .env("BIGCOMMERCE_API_URL", sim.base_url())
+            .env("BIGCOMMERCE_ACCESS_TOKEN", READ_ONLY_TOKEN)
+            .env("BIGCOMMERCE_STORE_HASH", "demo42")
+            .current_dir(ws.path());
+    };
+    for args in [
+        vec!["validate", "customers"],
+        vec!["plan", "customers"],
+        vec!["report", "customers"],
+    ] {
+        let mut command = bcprune();
+        at_utc_minus_12(&mut command);
+        command.args(&args).assert().success();
+    }
+    let mut command = bcprune();
+    at_utc_minus_12(&mut command);
+    command
+        .args([
+            "import",
+            "--into",
+            "customers/b.yaml",
+            "--reason",
+            "GDPR 12",
+        ])
+        .args(["--received", &latest.to_string(), BOB])
+        .assert()
+        .success();
+
+    // A day later than that is in the future everywhere.
+    ws.write("customers/c.yaml", entry(14, after));
+    let mut command = bcprune();
+    at_utc_minus_12(&mut command);
+    command
+        .args(["validate", "customers"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(format!(
+            "received {after} is after today ({latest})"
+        )));
+    let mut command = bcprune();
+    at_utc_minus_12(&mut command);
+    command
+        .args(["import", "--into", "d.yaml", "--reason", "GDPR 14"])
+        .args(["--received", &after.to_string(), CARA])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("UTC+14"));
+}
+
+/// Issue 21: an address that matches only protected customers wrote an empty manifest and exited 0, so
+/// the request looked carried out. Now nothing is written, exit 1, naming the masked address, the IDs
+/// and what to do.
+#[test]
+fn an_address_matching_only_protected_customers_writes_nothing_and_says_why() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write("customers/bcprune.state.json", "{}");
+    ws.write(
+        "customers/keep.yaml",
+        "version: 1\nprotect: [13]\nabsent: []\n",
+    );
+    for emails in [vec![BOB], vec![BOB, CARA]] {
+        let output = import(&sim)
+            .current_dir(ws.path())
+            .args(["--into", "customers/r.yaml", "--reason", "GDPR 21"])
+            .args(&emails)
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{emails:?}: {stderr}");
+        assert!(
+            stderr.contains("b***@shop.test matches only protected customer 13"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("nothing was written"), "{stderr}");
+        assert!(!ws.path().join("customers/r.yaml").exists());
+        assert_no_email("stderr", &output.stderr);
+        assert_no_email("stdout", &output.stdout);
+    }
+}
+
+/// Issue 17.3 for `import`: a lookup whose pagination contradicts itself is an invalid response; nothing
+/// is written (a person who exists must not be recorded as "matched nothing").
+#[test]
+fn a_lookup_whose_pagination_contradicts_itself_writes_nothing() {
+    use bcprune::sim::Hostile;
+    for mode in [Hostile::TotalBeyondRecords, Hostile::CountBeyondPage] {
+        let sim = people();
+        sim.faults().hostile(Some(mode));
+        let ws = Workspace::new();
+        let output = import(&sim)
+            .current_dir(ws.path())
+            .args(["--into", "r.yaml", "--reason", "GDPR 31", JANE, NOBODY])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{mode:?}: {stderr}");
+        assert!(stderr.contains("invalid response"), "{mode:?}: {stderr}");
+        assert!(!ws.path().join("r.yaml").exists(), "{mode:?}");
+        assert_no_email("stderr", &output.stderr);
+    }
+}

@@ -1114,7 +1114,8 @@ fn a_received_date_after_today_is_an_error_at_its_place() {
         errors[0].to_string(),
         format!(
             "{}:6:23: received 2026-12-02 is after today (2026-12-01): a request cannot have \
-             arrived in the future; check the date",
+             arrived in the future, and 2026-12-01 is today in the earliest time zone (UTC+14); \
+             check the date",
             path.display()
         )
     );

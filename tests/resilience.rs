@@ -461,11 +461,120 @@ fn hostile_listings_fail_clearly_and_nothing_is_deleted() {
     }
 }
 
+/// Issue 17.3: a page stating `total: 3, count: 2, per_page: 2, total_pages: 1` was taken as the whole
+/// listing, so customer 3 (which exists) was recorded as found absent and skipped by every later plan.
+/// Every listing (plan, apply, the lookups of import) refuses pagination that contradicts itself,
+/// records nothing, and exits 1; with an honest store again, the same manifest plans all three.
+#[test]
+fn a_listing_whose_pagination_contradicts_itself_is_invalid_and_nothing_is_recorded() {
+    use bcprune::Resource::{Customer, Subscriber};
+    for mode in [
+        Hostile::ShortPages,
+        Hostile::TotalBeyondRecords,
+        Hostile::CountBeyondPage,
+    ] {
+        for resource in [Customer, Subscriber] {
+            let sim = store_with(
+                SimConfig::default()
+                    .customers(50)
+                    .subscribers(50)
+                    .unlimited()
+                    .hostile(mode),
+            );
+            sim.faults().only(Some(resource));
+            let ws = Workspace::new();
+            let manifest = ws.write("m.yaml", mixed_manifest(&[1, 2, 3], &[4, 5, 6]));
+            let what = format!("{mode:?} on {resource:?}");
+            for command in [&["plan"][..], &["apply", "--auto-approve"]] {
+                let output = bcprune_at(&sim)
+                    .args(command)
+                    .arg(&manifest)
+                    .output()
+                    .expect("run");
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                assert_eq!(
+                    output.status.code(),
+                    Some(1),
+                    "{what} {command:?}: {stderr}"
+                );
+                assert!(
+                    stderr.contains("invalid response") && stderr.contains("pagination on page 1"),
+                    "{what} {command:?}: {stderr}"
+                );
+            }
+            assert!(deletes(&sim).is_empty(), "{what}: nothing deleted");
+            let state = ws.path().join("bcprune.state.json");
+            if state.exists() {
+                let state = bcprune::state::State::load(&state)
+                    .expect("valid")
+                    .expect("a state");
+                assert!(state.absent.is_empty(), "{what}: nothing recorded absent");
+            }
+            sim.faults().hostile(None);
+            bcprune_at(&sim)
+                .args(["plan"])
+                .arg(&manifest)
+                .assert()
+                .success()
+                .stdout(contains("Plan: 6 to delete, 0 already absent."));
+        }
+    }
+}
+
+/// The same rule for verification and reconciliation: a store whose listings turn contradictory after
+/// the DELETEs leaves the deletions unverified (exit 4), the next run's reconciliation refuses the same
+/// listing and records nothing, and an honest store settles them.
+#[test]
+fn verification_and_reconciliation_refuse_contradictory_pagination() {
+    let sim = store(20);
+    sim.faults()
+        .hostile_after_delete(Some(Hostile::TotalBeyondRecords));
+    let ws = Workspace::new();
+    let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2, 3], ""));
+    let state = ws.path().join("bcprune.state.json");
+    let output = bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(4), "{shown}");
+    assert!(shown.contains("contradictory pagination"), "{shown}");
+    let unverified = vec![(1, false), (2, false), (3, false)];
+    assert_eq!(
+        state_deleted(&state),
+        unverified,
+        "deleted, not proven gone"
+    );
+
+    let output = bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("contradictory pagination"), "{stderr}");
+    assert_eq!(
+        state_deleted(&state),
+        unverified,
+        "reconcile recorded nothing"
+    );
+
+    sim.faults().hostile(None);
+    apply_auto(&sim, &manifest, &[]).success();
+    assert_eq!(state_deleted(&state), vec![(1, true), (2, true), (3, true)]);
+}
+
 #[test]
 fn pagination_that_claims_to_never_end_is_not_followed_forever() {
-    // The store claims endless pages. A listing that already holds every ID asked for is complete
-    // (the claim is never followed); one that does not is refused after the pages its IDs can fill,
-    // never read as "absent" (a false "already absent" would report an erasure that did not happen).
+    // The store claims endless pages (a `total` of 250,000,000). Even a first page that holds every
+    // ID asked for is not believed: its figures say more matched than the 250 IDs asked for, a
+    // contradiction (PRODUCT §14), so the listing is refused and the endless `next` never followed.
     let sim = store_with(
         SimConfig::default()
             .customers(600)
@@ -481,16 +590,10 @@ fn pagination_that_claims_to_never_end_is_not_followed_forever() {
         .arg(&manifest)
         .output()
         .expect("run");
-    // Two id:in requests of 250 IDs; each first page already holds all 250, so the listing is
-    // complete and the endless `next` is never followed.
-    assert_eq!(count(&sim, "GET"), 2);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(count(&sim, "GET") <= 2, "no page 2 is ever asked for");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
-    assert!(
-        stdout.contains("Plan: 500 to delete, 0 already absent."),
-        "{stdout}"
-    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("pagination never ends"), "{stderr}");
 
     // IDs 501–700 in one request, of which 100 exist: the first page cannot hold them all, the
     // store announces another page forever, and 200 IDs fit in one page of 250.

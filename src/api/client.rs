@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::error::{ApiError, sanitize};
-use super::listing::{PAGE_LIMIT, check_records};
+use super::listing::{PAGE_LIMIT, Walk, check_records};
 use super::pacer::Pacer;
 use super::retry::{Backoff, RetryPolicy, rate_limit_wait, small_jitter};
 use super::scrub::Scrubber;
@@ -331,25 +331,25 @@ impl Client {
             }
         };
         let query = Filter::Ids(ids);
-        self.list_pages(resource, &query, asked.len(), Some(asked.len()), &accept)
+        self.list_pages(resource, &query, asked.len(), &accept)
             .await
     }
 
-    /// Follow the pages of one filtered GET until the server says there are no more, checking each
-    /// page (`accept` decides whether a record belongs to the filter). `most` is how many records
-    /// the filter can match at most (it bounds the pages followed); `complete_at` stops early once
-    /// that many were seen (an `id:in` of N IDs is complete after N records).
+    /// Follow the pages of one filtered GET to the last page its pagination states, checking each
+    /// page (`accept` decides whether a record belongs to the filter) and the pagination of all of
+    /// them together ([`Walk`]: figures that contradict each other or what was read make the whole
+    /// listing invalid). `most` is how many records the filter can match at most: a listing that
+    /// says more matched is invalid too (it would never end).
     pub(super) async fn list_pages(
         &self,
         resource: Resource,
         filter: &Filter<'_>,
         most: usize,
-        complete_at: Option<usize>,
         accept: &(dyn Fn(&LiveCustomer) -> Result<(), String> + Sync),
     ) -> Result<Vec<LiveCustomer>, ApiError> {
         let mut seen = BTreeSet::new();
+        let mut walk = Walk::default();
         let mut found = Vec::new();
-        let mut page_size = PAGE_LIMIT;
         let mut page: u32 = 1;
         loop {
             let (url, label) = self.list_url(resource, filter, page)?;
@@ -363,35 +363,15 @@ impl Client {
                     resource.as_str()
                 )));
             }
-            let checked = check_records(&body, page, resource, &mut seen, accept)
+            let checked = check_records(&body, page, resource, &mut seen, accept, &mut walk, most)
                 .map_err(|problem| invalid(&problem))?;
-            if page == 1 {
-                // A server that pages by fewer than 250 may legitimately need more pages; a first
-                // page that announces another one was full, so its length is the page size.
-                page_size = checked.per_page.unwrap_or(if checked.more {
-                    checked.records.len().max(1)
-                } else {
-                    PAGE_LIMIT
-                });
-            }
             found.extend(checked.records);
-            if !checked.more || complete_at.is_some_and(|n| seen.len() >= n) {
+            if !checked.more {
                 return Ok(found);
             }
-            // Each page brings new records of the filter, so this many pages always suffice.
-            let max_pages = most.div_ceil(page_size.max(1)).max(1);
-            if page as usize >= max_pages {
-                return Err(invalid(&format!(
-                    "pagination never ends: the response announces page {} but {} {}s fit in {} \
-                     page(s) of {}",
-                    page + 1,
-                    most,
-                    resource.as_str(),
-                    max_pages,
-                    page_size
-                )));
-            }
-            page += 1;
+            page = page
+                .checked_add(1)
+                .ok_or_else(|| invalid("too many pages"))?;
         }
     }
 

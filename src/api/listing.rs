@@ -1,13 +1,14 @@
-//! Checking one page of a listing (`GET /v3/customers?id:in=…`, `…?email:in=…`,
-//! `GET /v3/customers/subscribers?id:in=…`, `…?email=…`) before anything in it is believed.
+//! Checking the pages of a listing (`GET /v3/customers?id:in=…`, `…?email:in=…`,
+//! `GET /v3/customers/subscribers?id:in=…`, `…?email=…`) before anything in them is believed.
 //!
-//! The plan decides what gets deleted from this data, so a response that is not exactly what was
-//! asked for is an error, never a best effort: a record that was not asked for, a duplicate, an ID
-//! that is not an integer, or pagination that contradicts itself (API-NOTES §5.3: `total_pages` has
-//! been seen wrong in the wild). Customers and subscribers share the page shape (`data` + `meta.
-//! pagination`) and the fields bcprune reads, so one checker serves both; what "asked for" means
-//! (an ID of the `id:in`, an email of the lookup) is the caller's `accept`. Pure functions over
-//! bytes, so they are tested without a server.
+//! The plan decides what gets deleted from this data, and an ID missing from a listing is called
+//! absent, so a response that is not exactly what was asked for is an error, never a best effort: a
+//! record that was not asked for, a duplicate, an ID that is not an integer, or pagination that does
+//! not account for every record the API says matched ([`Walk`], the one rule: the figures agree with
+//! each other and with what was read; API-NOTES §5.3: `total_pages` has been seen wrong in the wild).
+//! Customers and subscribers share the page shape (`data` + `meta.pagination`) and the fields bcprune
+//! reads, so one checker serves both; what "asked for" means (an ID of the `id:in`) is the caller's
+//! `accept`. Pure functions over bytes, so they are tested without a server.
 
 use std::collections::BTreeSet;
 
@@ -50,20 +51,132 @@ struct Links {
     next: Option<serde_json::Value>,
 }
 
+/// The pagination figures one page states (`meta.pagination`), all required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Figures {
+    pub total: u64,
+    pub count: u64,
+    pub per_page: u64,
+    pub total_pages: u64,
+}
+
+impl std::fmt::Display for Figures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "total {}, count {}, per_page {}, total_pages {}",
+            self.total, self.count, self.per_page, self.total_pages
+        )
+    }
+}
+
+/// What the pages of one listing have said so far: the one rule that makes a listing complete
+/// (PRODUCT §14). A listing is complete only when its pages account for every record the API says
+/// matched: on every page `total`, `count`, `per_page` and `total_pages` agree with each other
+/// (`total_pages = ⌈total/per_page⌉`, 0 or 1 when `total` is 0; `count` = the records on the page =
+/// `per_page` before the last page and the rest on it), with the earlier pages (the same `total`,
+/// `per_page`, `total_pages`), and with what was read (pages followed to `total_pages`, so the counts
+/// add up to `total`). Anything else is a contradiction: the listing is invalid, nothing of it is
+/// believed, and no ID is called absent on its say-so.
+#[derive(Debug, Default)]
+pub(crate) struct Walk {
+    /// The figures of page 1, which every later page must repeat.
+    first: Option<Figures>,
+    /// Records read on the pages checked so far.
+    read: u64,
+}
+
+impl Walk {
+    /// Check page `page` (1-based), holding `held` records and stating `figures` (and a `next` link or
+    /// not), of a filter that can match at most `most` records. `Ok(true)`: follow page `page + 1`;
+    /// `Ok(false)`: the listing is complete. The error names the page and its figures.
+    pub(crate) fn page(
+        &mut self,
+        page: u32,
+        figures: Figures,
+        next_link: bool,
+        held: u64,
+        most: usize,
+        noun: &str,
+    ) -> Result<bool, String> {
+        let page64 = u64::from(page);
+        let why = self.contradiction(page64, figures, next_link, held, most as u64, noun);
+        if let Some(why) = why {
+            return Err(format!(
+                "contradictory pagination on page {page} ({figures}; {held} {noun}{} on the page): \
+                 {why}",
+                if held == 1 { "" } else { "s" }
+            ));
+        }
+        self.first.get_or_insert(figures);
+        self.read += held;
+        Ok(page64 < figures.total_pages)
+    }
+
+    fn contradiction(
+        &self,
+        page: u64,
+        f: Figures,
+        next_link: bool,
+        held: u64,
+        most: u64,
+        noun: &str,
+    ) -> Option<String> {
+        if f.count != held {
+            return Some(format!("count is {} but the page holds {held}", f.count));
+        }
+        if f.per_page == 0 || f.per_page > PAGE_LIMIT as u64 {
+            return Some(format!(
+                "per_page must be 1 to {PAGE_LIMIT} (the limit asked for)"
+            ));
+        }
+        let pages = f.total.div_ceil(f.per_page);
+        let pages_ok = f.total_pages == pages || (f.total == 0 && f.total_pages == 1);
+        if !pages_ok {
+            return Some(format!(
+                "{} {noun}s in pages of {} make {pages} page(s), not {}",
+                f.total, f.per_page, f.total_pages
+            ));
+        }
+        if let Some(first) = self.first
+            && (first.total, first.per_page, first.total_pages)
+                != (f.total, f.per_page, f.total_pages)
+        {
+            return Some(format!("page 1 said {first}"));
+        }
+        if f.total > most {
+            return Some(format!(
+                "the filter can match at most {most} {noun}s (pagination never ends)"
+            ));
+        }
+        if page > f.total_pages.max(1) {
+            return Some("the page is past the last page".to_string());
+        }
+        let expected = f.total.saturating_sub(self.read).min(f.per_page);
+        if held != expected || self.read != (page - 1) * f.per_page {
+            return Some(format!(
+                "after {} {noun}s on earlier pages this page must hold {expected}",
+                self.read
+            ));
+        }
+        if next_link && page >= f.total_pages {
+            return Some("links.next points past the last page".to_string());
+        }
+        None
+    }
+}
+
 /// What one checked page holds.
 #[derive(Debug)]
 pub(crate) struct CheckedPage {
     /// The records (customers, or subscribers in the same shape).
     pub records: Vec<LiveCustomer>,
-    /// The server says there is a further page.
+    /// There is a further page to read (the listing is not complete yet).
     pub more: bool,
-    /// The page size the server says it used, when sane (1..=250).
-    pub per_page: Option<usize>,
 }
 
-/// Check page `page` (1-based) of a customers request for `asked`; `seen` holds the IDs of earlier
-/// pages of the same request and is extended. The error says what is wrong, for the caller to name
-/// the request.
+/// Check page `page` of a customers request for `asked`, as the first page read of its listing. The
+/// error says what is wrong, for the caller to name the request.
 #[cfg(test)]
 pub(crate) fn check_page(
     body: &[u8],
@@ -81,18 +194,29 @@ pub(crate) fn check_page(
             ))
         }
     };
-    check_records(body, page, Resource::Customer, seen, &accept)
+    check_records(
+        body,
+        page,
+        Resource::Customer,
+        seen,
+        &accept,
+        &mut Walk::default(),
+        asked.len(),
+    )
 }
 
 /// Check page `page` (1-based) of a listing of `resource`: every record well-formed, accepted by
 /// `accept` (the filter's own check), not in `seen` (the IDs of earlier pages, extended here), and
-/// pagination that does not contradict itself.
+/// pagination that agrees with itself, with the earlier pages of the listing (`walk`) and with what
+/// was read, for a filter that can match at most `most` records.
 pub(crate) fn check_records(
     body: &[u8],
     page: u32,
     resource: Resource,
     seen: &mut BTreeSet<u32>,
     accept: &(dyn Fn(&LiveCustomer) -> Result<(), String> + Sync),
+    walk: &mut Walk,
+    most: usize,
 ) -> Result<CheckedPage, String> {
     let noun = resource.as_str();
     let parsed: Page = serde_json::from_slice(body).map_err(|e| {
@@ -112,13 +236,11 @@ pub(crate) fn check_records(
         }
         customers.push(customer);
     }
-    let n = customers.len() as i64;
     let Some(p) = parsed.meta.and_then(|m| m.pagination) else {
-        return Ok(CheckedPage {
-            records: customers,
-            more: false,
-            per_page: None,
-        });
+        return Err(format!(
+            "page {page} has no meta.pagination, so nothing says whether it holds every {noun} that \
+             matched"
+        ));
     };
     let fields = [
         ("total", p.total),
@@ -129,31 +251,25 @@ pub(crate) fn check_records(
     ];
     if let Some((name, value)) = fields.iter().find(|(_, v)| v.is_some_and(|v| v < 0)) {
         return Err(format!(
-            "nonsense pagination: {name} is {}",
+            "nonsense pagination on page {page}: {name} is {}",
             value.unwrap_or_default()
         ));
     }
-    if let Some(count) = p.count.filter(|c| *c != n) {
-        return Err(format!(
-            "nonsense pagination: count is {count} but the page holds {n} {noun}s"
-        ));
-    }
-    if p.total_pages == Some(0) && n > 0 {
-        return Err(format!(
-            "nonsense pagination: total_pages is 0 but the page holds {n} {noun}s"
-        ));
-    }
-    if let Some(total) = p.total.filter(|t| *t < n) {
-        return Err(format!(
-            "nonsense pagination: total is {total} but the page holds {n} {noun}s"
-        ));
-    }
-    if p.per_page == Some(0) && n > 0 {
-        return Err(format!(
-            "nonsense pagination: per_page is 0 but the page holds {noun}s"
-        ));
-    }
-    if let Some(current) = p.current_page.filter(|c| *c != i64::from(page) && n > 0) {
+    let figure = |name: &str, value: Option<i64>| {
+        value.and_then(|v| u64::try_from(v).ok()).ok_or_else(|| {
+            format!(
+                "page {page}'s meta.pagination has no {name}, so nothing says whether the listing \
+                 is complete"
+            )
+        })
+    };
+    let figures = Figures {
+        total: figure("total", p.total)?,
+        count: figure("count", p.count)?,
+        per_page: figure("per_page", p.per_page)?,
+        total_pages: figure("total_pages", p.total_pages)?,
+    };
+    if let Some(current) = p.current_page.filter(|c| *c != i64::from(page)) {
         return Err(format!(
             "asked for page {page} but the response says it is page {current}"
         ));
@@ -163,15 +279,10 @@ pub(crate) fn check_records(
         serde_json::Value::Null => false,
         _ => true,
     });
-    let more_pages = p.total_pages.is_some_and(|t| t > i64::from(page));
+    let more = walk.page(page, figures, next_link, customers.len() as u64, most, noun)?;
     Ok(CheckedPage {
         records: customers,
-        // An empty page ends the listing whatever the metadata claims: there is nothing to follow.
-        more: n > 0 && (next_link || more_pages),
-        per_page: p
-            .per_page
-            .and_then(|v| usize::try_from(v).ok())
-            .filter(|v| (1..=PAGE_LIMIT).contains(v)),
+        more,
     })
 }
 
@@ -218,6 +329,7 @@ fn record_from(
 #[cfg(test)]
 mod unit {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     fn asked(ids: &[u32]) -> BTreeSet<u32> {
@@ -227,6 +339,12 @@ mod unit {
     fn customer(id: u32) -> serde_json::Value {
         json!({"id": id, "email": format!("c{id}@example.com"), "first_name": "Ann", "last_name": "Lee",
                "date_modified": "2026-01-02T03:04:05Z", "notes": ""})
+    }
+
+    /// An honest `meta` for page `page` holding `count` of `total` records in pages of `per_page`.
+    fn meta(total: u64, count: u64, per_page: u64, page: u64) -> serde_json::Value {
+        json!({"pagination": {"total": total, "count": count, "per_page": per_page,
+               "current_page": page, "total_pages": total.div_ceil(per_page)}})
     }
 
     fn check(body: serde_json::Value, page: u32, ids: &[u32]) -> Result<CheckedPage, String> {
@@ -252,15 +370,98 @@ mod unit {
     }
 
     #[test]
-    fn more_pages_are_announced_by_next_link_or_total_pages() {
-        let body = json!({"data": [customer(1)], "meta": {"pagination": {
-            "count": 1, "per_page": 1, "current_page": 1, "total_pages": 2}}});
+    fn more_pages_are_announced_by_total_pages() {
+        let body = json!({"data": [customer(1)], "meta": meta(2, 1, 1, 1)});
         assert!(check(body, 1, &[1, 2]).expect("valid").more);
-        let body = json!({"data": [customer(1)], "meta": {"pagination": {
-            "links": {"next": "?page=2&limit=1"}}}});
-        assert!(check(body, 1, &[1, 2]).expect("valid").more);
-        let body = json!({"data": [], "meta": {"pagination": {"total_pages": 9}}});
+        let body = json!({"data": [], "meta": meta(0, 0, 250, 1)});
         assert!(!check(body, 1, &[1, 2]).expect("valid").more);
+        let body = json!({"data": [], "meta": {"pagination": {"total": 0, "count": 0,
+            "per_page": 250, "total_pages": 1}}});
+        assert!(
+            !check(body, 1, &[1, 2])
+                .expect("total_pages 1 of nothing")
+                .more
+        );
+    }
+
+    /// The issue's page: `total: 3, count: 2, per_page: 2, total_pages: 1` — and its relatives.
+    #[test]
+    fn pagination_that_contradicts_itself_is_an_invalid_listing() {
+        let two = json!([customer(1), customer(2)]);
+        let cases = [
+            (
+                json!({"total": 3, "count": 2, "per_page": 2, "total_pages": 1}),
+                "make 2 page(s), not 1",
+            ),
+            (
+                json!({"total": 3, "count": 2, "per_page": 250, "total_pages": 1}),
+                "must hold 3",
+            ),
+            (
+                json!({"total": 2, "count": 3, "per_page": 250, "total_pages": 1}),
+                "count is 3",
+            ),
+            (
+                json!({"total": 2, "count": 2, "per_page": 0, "total_pages": 1}),
+                "per_page must be",
+            ),
+            (
+                json!({"total": 2, "count": 2, "per_page": 251, "total_pages": 1}),
+                "per_page must be",
+            ),
+            (
+                json!({"total": 2, "count": 2, "per_page": 1, "total_pages": 2}),
+                "must hold 1",
+            ),
+            (
+                json!({"total": 1, "count": 2, "per_page": 250, "total_pages": 1}),
+                "must hold 1",
+            ),
+            (
+                json!({"total": 2, "count": 2, "per_page": 250, "total_pages": 0}),
+                "not 0",
+            ),
+            (
+                json!({"total": 2, "count": 2, "per_page": 250, "total_pages": 2}),
+                "not 2",
+            ),
+            (
+                json!({"total": 9, "count": 2, "per_page": 2, "total_pages": 5}),
+                "at most 3",
+            ),
+            (
+                json!({"total": 2, "count": 2, "per_page": 250, "total_pages": 1,
+                    "links": {"next": "?page=2"}}),
+                "links.next",
+            ),
+            (
+                json!({"count": 2, "per_page": 250, "total_pages": 1}),
+                "has no total",
+            ),
+            (
+                json!({"total": 2, "per_page": 250, "total_pages": 1}),
+                "has no count",
+            ),
+            (
+                json!({"total": 2, "count": 2, "total_pages": 1}),
+                "has no per_page",
+            ),
+            (
+                json!({"total": 2, "count": 2, "per_page": 250}),
+                "has no total_pages",
+            ),
+        ];
+        for (pagination, expected) in cases {
+            let body = json!({"data": two, "meta": {"pagination": pagination}});
+            let err = check(body.clone(), 1, &[1, 2, 3]).expect_err(&body.to_string());
+            assert!(err.contains(expected), "{body}: {err}");
+            assert!(
+                err.contains("on page 1") || err.contains("page 1's"),
+                "{err}"
+            );
+        }
+        let err = check(json!({"data": two}), 1, &[1, 2]).expect_err("no meta");
+        assert!(err.contains("no meta.pagination"), "{err}");
     }
 
     #[test]
@@ -281,19 +482,11 @@ mod unit {
                 "no date_modified",
             ),
             (
-                json!({"data": [customer(1)], "meta": {"pagination": {"total_pages": 0}}}),
-                "total_pages is 0",
-            ),
-            (
-                json!({"data": [customer(1)], "meta": {"pagination": {"count": 3}}}),
-                "count is 3",
-            ),
-            (
                 json!({"data": [customer(1)], "meta": {"pagination": {"total": -1}}}),
                 "total is -1",
             ),
             (
-                json!({"data": [customer(1)], "meta": {"pagination": {"current_page": 1}}}),
+                json!({"data": [customer(1)], "meta": meta(1, 1, 250, 1)}),
                 "says it is page 1",
             ),
             (json!({"meta": {}}), "missing field `data`"),
@@ -329,5 +522,180 @@ mod unit {
         let err =
             check_page(body.as_bytes(), 2, &asked(&[1, 2]), &mut seen).expect_err("duplicate");
         assert!(err.contains("twice"), "{err}");
+    }
+
+    /// One stated page: the records it holds and the figures it states (any, true or not).
+    #[derive(Debug, Clone)]
+    struct Stated {
+        ids: Vec<u32>,
+        total: i64,
+        count: i64,
+        per_page: i64,
+        total_pages: i64,
+        current_page: Option<i64>,
+        next: bool,
+    }
+
+    /// Read a listing as `Client::list_pages` does, page after page, from `pages` (a page past the
+    /// end is empty with the last page's figures): the IDs read, or the error.
+    fn read(pages: &[Stated], asked: &BTreeSet<u32>) -> Result<BTreeSet<u32>, String> {
+        let accept = |r: &LiveCustomer| {
+            if asked.contains(&r.id) {
+                Ok(())
+            } else {
+                Err("not asked".to_string())
+            }
+        };
+        let (mut seen, mut walk, mut found) = (BTreeSet::new(), Walk::default(), BTreeSet::new());
+        for page in 1..=u32::try_from(pages.len()).expect("few") + 1 {
+            let stated = pages.get(page as usize - 1).cloned().unwrap_or(Stated {
+                ids: Vec::new(),
+                ..pages.last().cloned().expect("a page")
+            });
+            let mut pagination = json!({"total": stated.total, "count": stated.count,
+                "per_page": stated.per_page, "total_pages": stated.total_pages});
+            if let Some(current) = stated.current_page {
+                pagination["current_page"] = json!(current);
+            }
+            if stated.next {
+                pagination["links"] = json!({"next": format!("?page={}", page + 1)});
+            }
+            let data: Vec<_> = stated.ids.iter().map(|id| customer(*id)).collect();
+            let body = json!({"data": data, "meta": {"pagination": pagination}}).to_string();
+            let checked = check_records(
+                body.as_bytes(),
+                page,
+                Resource::Customer,
+                &mut seen,
+                &accept,
+                &mut walk,
+                asked.len(),
+            )?;
+            found.extend(checked.records.iter().map(|r| r.id));
+            if !checked.more {
+                return Ok(found);
+            }
+        }
+        Err("the walk asked for a page past every page there is".to_string())
+    }
+
+    /// The pages an honest store serves for `matching` in pages of `per_page`.
+    fn honest(matching: &[u32], per_page: usize) -> Vec<Stated> {
+        let total = matching.len();
+        let pages = total.div_ceil(per_page).max(1);
+        (0..pages)
+            .map(|index| {
+                let ids: Vec<u32> = matching
+                    .iter()
+                    .skip(index * per_page)
+                    .take(per_page)
+                    .copied()
+                    .collect();
+                Stated {
+                    count: ids.len() as i64,
+                    ids,
+                    total: total as i64,
+                    per_page: per_page as i64,
+                    total_pages: total.div_ceil(per_page) as i64,
+                    current_page: Some(index as i64 + 1),
+                    next: index + 1 < total.div_ceil(per_page),
+                }
+            })
+            .collect()
+    }
+
+    /// Whether `pages` are what an honest store serves for `matching` in pages of the size they state
+    /// (a changed figure can land on another truthful reading: a single page stating another size,
+    /// an empty listing stating `total_pages: 1`); a `next` link may be left out, as the API does.
+    fn truthful(pages: &[Stated], matching: &[u32]) -> bool {
+        let Ok(per_page) = usize::try_from(pages[0].per_page) else {
+            return false;
+        };
+        if !(1..=PAGE_LIMIT).contains(&per_page) {
+            return false;
+        }
+        let honest = honest(matching, per_page);
+        honest.len() == pages.len()
+            && honest.iter().zip(pages).all(|(h, p)| {
+                let pages_ok =
+                    p.total_pages == h.total_pages || (h.total == 0 && p.total_pages == 1);
+                h.ids == p.ids
+                    && (h.total, h.count, h.per_page, h.current_page)
+                        == (p.total, p.count, p.per_page, p.current_page)
+                    && pages_ok
+                    && (!p.next || h.next)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// An honest store's listing is accepted and yields exactly what matched, whatever its page
+        /// size; the same listing with any one figure of any page changed, or a record removed or
+        /// added, is refused — never read as a listing that lacks an ID that exists.
+        #[test]
+        fn a_listing_is_accepted_only_when_its_pagination_agrees(
+            asked_n in 1u32..40,
+            keep in proptest::collection::vec(any::<bool>(), 40),
+            per_page in 1usize..12,
+            target in any::<proptest::sample::Index>(),
+            field in 0usize..7,
+            delta in prop_oneof![Just(-1i64), Just(1i64), -300i64..300],
+        ) {
+            let asked: BTreeSet<u32> = (1..=asked_n).collect();
+            let matching: Vec<u32> = asked.iter().copied().filter(|id| keep[*id as usize - 1]).collect();
+            let pages = honest(&matching, per_page);
+            prop_assert_eq!(read(&pages, &asked), Ok(matching.iter().copied().collect()));
+
+            let mut lying = pages.clone();
+            let at = target.index(lying.len());
+            let page = &mut lying[at];
+            let changed = |v: i64| if v + delta == v { v + 1 } else { v + delta };
+            match field {
+                0 => page.total = changed(page.total),
+                1 => page.count = changed(page.count),
+                2 => page.per_page = changed(page.per_page),
+                3 => page.total_pages = changed(page.total_pages),
+                4 => page.current_page = Some(changed(page.current_page.unwrap_or(1))),
+                5 => {
+                    // A record dropped from the page, the figures left as they were.
+                    if page.ids.pop().is_none() {
+                        page.ids.push(asked_n + 1);
+                    }
+                }
+                _ => page.next = !page.next,
+            }
+            let harmless = truthful(&lying, &matching);
+            let result = read(&lying, &asked);
+            if harmless {
+                prop_assert_eq!(result, Ok(matching.iter().copied().collect()));
+            } else {
+                prop_assert!(result.is_err(), "accepted {:?}", lying);
+            }
+        }
+
+        /// Whatever figures and records the pages state, an accepted listing read every record the
+        /// API says matched: the IDs read are exactly `total` and come from pages that account for
+        /// them (so no ID is called absent while the API says more matched than was read).
+        #[test]
+        fn an_accepted_listing_holds_as_many_records_as_its_total_says(
+            pages in proptest::collection::vec(
+                (proptest::collection::vec(1u32..30, 0..6), 0i64..12, 0i64..7, 0i64..7, 0i64..5,
+                 proptest::option::of(0i64..5), any::<bool>()),
+                1..4),
+        ) {
+            let asked: BTreeSet<u32> = (1..30).collect();
+            let pages: Vec<Stated> = pages
+                .into_iter()
+                .map(|(mut ids, total, count, per_page, total_pages, current_page, next)| {
+                    ids.sort_unstable();
+                    ids.dedup();
+                    Stated { ids, total, count, per_page, total_pages, current_page, next }
+                })
+                .collect();
+            if let Ok(found) = read(&pages, &asked) {
+                prop_assert_eq!(found.len() as i64, pages[0].total);
+            }
+        }
     }
 }

@@ -3,13 +3,15 @@
 //! (one request per address, the only email filter that endpoint has). GET only, so a read-only
 //! token is enough.
 //!
-//! Emails are trimmed and matched without regard to case: whether the API compares case-sensitively
-//! is undocumented (API-NOTES §10), so an address that differs from its lower-case form is queried
-//! in both forms, and results are matched back to the asked addresses case-insensitively. Every
-//! answer is checked as a listing is (`listing.rs`), and a record whose email matches none of those
-//! asked in its request is an invalid response: a filter that was not applied must not turn a
-//! stranger into an erasure. Each `email:in` query stays under [`EMAIL_QUERY_BUDGET`] bytes
-//! (percent-encoded), far below the 8 KB many servers and proxies cap a request line at.
+//! Emails are trimmed and matched ignoring **ASCII** case only ([`same_address`], PRODUCT §14):
+//! whether the API compares case-sensitively is undocumented (API-NOTES §10), so an address that
+//! differs from its ASCII lower-case form is queried in both forms. What comes back is matched to the
+//! asked address with the same rule, never with Unicode case folding or normalisation: a store that
+//! folds as a database collation may answer `kane@…`'s records to `\u{212A}ane@…` (KELVIN SIGN),
+//! and those belong to someone else. Such records are not taken (a warning says how many, never
+//! whose). Every answer is checked as a listing is (`listing.rs`), pagination included. Each
+//! `email:in` query stays under [`EMAIL_QUERY_BUDGET`] bytes (percent-encoded), far below the 8 KB
+//! many servers and proxies cap a request line at.
 //!
 //! Emails are personal data: request labels (which end up in errors and logs) show only how many
 //! addresses were asked, and any asked address the server quotes back in an error is masked.
@@ -42,7 +44,7 @@ const QUERY_OVERHEAD: usize = "email:in=&limit=250&page=99999".len();
 pub type EmailMatches<T> = BTreeMap<String, Vec<T>>;
 
 impl Client {
-    /// The customers whose email is one of `emails` (trimmed; case ignored), with as few
+    /// The customers whose email is one of `emails` (trimmed; ASCII case ignored), with as few
     /// `GET /v3/customers?email:in=…&limit=250` requests as fit in [`EMAIL_QUERY_BUDGET`] each, at
     /// most `parallelism` at once, pages followed. Several customers per email (one per channel) are
     /// all returned. An empty address, or one holding a comma (it cannot be sent in `email:in`), is
@@ -56,7 +58,7 @@ impl Client {
             return Err(ApiError::Config(format!(
                 "the email {} holds a comma, which the API's email:in filter cannot carry: look this \
                  customer up in the control panel",
-                crate::mask::email(bad)
+                crate::mask::addresses(bad)
             )));
         }
         let terms = query_forms(&asked);
@@ -68,7 +70,7 @@ impl Client {
         let mut pending = futures_util::stream::iter(lookups).buffer_unordered(self.parallelism());
         let mut found = BTreeMap::new();
         while let Some(result) = pending.next().await {
-            for record in result.map_err(|e| mask_asked(e, &terms))? {
+            for record in result.map_err(mask_asked)? {
                 found.insert(record.id, record);
             }
         }
@@ -80,40 +82,68 @@ impl Client {
         encoded: &str,
         batch: &[String],
     ) -> Result<Vec<LiveCustomer>, ApiError> {
-        let wanted: BTreeSet<String> = batch.iter().map(|e| e.to_lowercase()).collect();
-        let accept = |record: &LiveCustomer| accept_email(&wanted, "customer", record);
+        let accept = |_: &LiveCustomer| Ok(());
         let filter = Filter::EmailIn {
             encoded: encoded.to_owned(),
             count: batch.len(),
         };
         let most = batch.len() * MOST_PER_EMAIL;
-        self.list_pages(Resource::Customer, &filter, most, None, &accept)
-            .await
+        let records = self
+            .list_pages(Resource::Customer, &filter, most, &accept)
+            .await?;
+        Ok(taken(records, batch, Resource::Customer))
     }
 
-    /// The newsletter subscribers with this email (trimmed; case ignored), with
+    /// The newsletter subscribers with this email (trimmed; ASCII case ignored), with
     /// `GET /v3/customers/subscribers?email=…&limit=250` (twice when the address differs from its
-    /// lower-case form), pages followed, sorted by ID. All or nothing.
+    /// ASCII lower-case form), pages followed, sorted by ID. All or nothing.
     pub async fn subscribers_by_email(&self, email: &str) -> Result<Vec<LiveSubscriber>, ApiError> {
         let asked = trimmed(&[email.to_owned()])?;
         let terms = query_forms(&asked);
-        let wanted: BTreeSet<String> = terms.iter().map(|e| e.to_lowercase()).collect();
-        let accept = |record: &LiveCustomer| accept_email(&wanted, "subscriber", record);
+        let accept = |_: &LiveCustomer| Ok(());
         let mut found = BTreeMap::new();
         for term in &terms {
             let filter = Filter::Email {
                 encoded: encode(term),
             };
             let records = self
-                .list_pages(Resource::Subscriber, &filter, MOST_PER_EMAIL, None, &accept)
+                .list_pages(Resource::Subscriber, &filter, MOST_PER_EMAIL, &accept)
                 .await
-                .map_err(|e| mask_asked(e, &terms))?;
-            for record in records {
+                .map_err(mask_asked)?;
+            for record in taken(records, &asked, Resource::Subscriber) {
                 found.insert(record.id, LiveSubscriber::from(record));
             }
         }
         Ok(found.into_values().collect())
     }
+}
+
+/// Whether a record's email is the asked address: equal once trimmed, ignoring ASCII case and
+/// nothing else. The one rule of every lookup (no Unicode folding or normalisation: `\u{212A}` is
+/// not `k`, `ſ` is not `s`, `ｋ` is not `k`).
+pub fn same_address(record: &str, asked: &str) -> bool {
+    record.trim().eq_ignore_ascii_case(asked.trim())
+}
+
+/// The records whose email is one of `asked` ([`same_address`]); the others, which the store
+/// answered for a filter of those addresses (a store may fold case or look-alikes its own way), are
+/// not taken, and a warning says how many (by ID, never by address).
+fn taken(records: Vec<LiveCustomer>, asked: &[String], resource: Resource) -> Vec<LiveCustomer> {
+    let (kept, dropped): (Vec<_>, Vec<_>) = records
+        .into_iter()
+        .partition(|r| asked.iter().any(|a| same_address(&r.email, a)));
+    if !dropped.is_empty() {
+        let ids: Vec<String> = dropped.iter().map(|r| r.id.to_string()).collect();
+        tracing::warn!(
+            "the store answered {} {}{} ({}) whose email is not exactly an address asked for (it \
+             differs by more than ASCII case): not taken",
+            dropped.len(),
+            resource.as_str(),
+            if dropped.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        );
+    }
+    kept
 }
 
 /// The asked emails, trimmed; an empty one is refused.
@@ -135,12 +165,12 @@ fn trimmed(emails: &[String]) -> Result<Vec<String>, ApiError> {
         .collect()
 }
 
-/// Every form to query: each address as given and, when different, lower-cased; each once.
+/// Every form to query: each address as given and, when different, ASCII lower-cased; each once.
 fn query_forms(asked: &[String]) -> Vec<String> {
     let mut forms = BTreeSet::new();
     for email in asked {
         forms.insert(email.clone());
-        forms.insert(email.to_lowercase());
+        forms.insert(email.to_ascii_lowercase());
     }
     forms.into_iter().collect()
 }
@@ -180,24 +210,7 @@ pub(super) fn encode(text: &str) -> String {
     out
 }
 
-/// A record belongs to the lookup only if its email is one asked for (case ignored).
-fn accept_email(
-    wanted: &BTreeSet<String>,
-    noun: &str,
-    record: &LiveCustomer,
-) -> Result<(), String> {
-    if wanted.contains(&record.email.trim().to_lowercase()) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{noun} {} was returned but its email matches none asked for (the email filter was \
-             not applied?)",
-            record.id
-        ))
-    }
-}
-
-/// Each asked email with the records whose email equals it without regard to case, sorted by ID.
+/// Each asked email with the records whose email is it ([`same_address`]), sorted by ID.
 fn match_back<T: Clone>(
     asked: &[String],
     records: impl Iterator<Item = T>,
@@ -207,10 +220,9 @@ fn match_back<T: Clone>(
     asked
         .iter()
         .map(|wanted| {
-            let key = wanted.to_lowercase();
             let matching = records
                 .iter()
-                .filter(|r| email(r).trim().to_lowercase() == key)
+                .filter(|r| same_address(email(r), wanted))
                 .cloned()
                 .collect();
             (wanted.clone(), matching)
@@ -218,32 +230,8 @@ fn match_back<T: Clone>(
         .collect()
 }
 
-/// The error with every asked address the server may have quoted back masked.
-fn mask_asked(error: ApiError, terms: &[String]) -> ApiError {
-    error.map_text(|text| {
-        let mut text = text.to_owned();
-        for term in terms {
-            text = replace_ascii_ci(&text, term, &crate::mask::email(term));
-        }
-        text
-    })
-}
-
-/// `text` with every occurrence of `needle` (ASCII case ignored) replaced.
-fn replace_ascii_ci(text: &str, needle: &str, with: &str) -> String {
-    if needle.is_empty() {
-        return text.to_owned();
-    }
-    let hay = text.to_ascii_lowercase();
-    let needle = needle.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut last = 0;
-    // ASCII lower-casing keeps every byte offset, so matches in `hay` are char boundaries in `text`.
-    for (at, _) in hay.match_indices(&needle) {
-        out.push_str(&text[last..at]);
-        out.push_str(with);
-        last = at + needle.len();
-    }
-    out.push_str(&text[last..]);
-    out
+/// The error with every address-like token masked ([`crate::mask::addresses`]): the asked addresses
+/// the server may have quoted back (as typed, lower-cased or percent-encoded), and any other.
+fn mask_asked(error: ApiError) -> ApiError {
+    error.map_text(crate::mask::addresses)
 }

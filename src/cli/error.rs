@@ -207,6 +207,11 @@ pub fn render_to(error: &CliError, out: &mut dyn Write) -> std::io::Result<()> {
             )
         }
         CliError::ClosedPipe => Ok(()),
+        // `import`'s errors may quote what a person typed (a cell, a line, a flag) or a server echoed:
+        // every address-like token is masked, whatever the shape of the input.
+        CliError::Import(_) | CliError::ImportFlag(_) | CliError::Lookup(_) => {
+            writeln!(out, "error: {}", crate::mask::addresses(&error.to_string()))
+        }
         other => writeln!(out, "error: {other}"),
     }
 }
@@ -316,10 +321,10 @@ mod tests {
                 source: "r.csv".into(),
                 line: 3,
             },
-            message: "`j***@` is not a valid email address: no @".into(),
+            message: "`***` is not a valid email address: no @".into(),
         };
         insta::assert_snapshot!(shown(CliError::Import(crate::import::ImportError::Input(vec![input]))), @r"
-        [exit 1] error: r.csv:3: `j***@` is not a valid email address: no @
+        [exit 1] error: r.csv:3: `***` is not a valid email address: no @
         error: 1 invalid input; nothing was looked up or written
         ");
         insta::assert_snapshot!(shown(CliError::ImportFlag("--received: received 2027-01-01 is after today (2026-12-01): a request cannot have arrived in the future".into())), @"[exit 1] error: --received: received 2027-01-01 is after today (2026-12-01): a request cannot have arrived in the future");

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use crate::error::Exit;
 use crate::import::{self, Defaults, Found, ImportError, Request};
+use crate::manifest::Days;
 
 use super::ImportArgs;
 use super::common::{self, plural};
@@ -17,24 +18,20 @@ use super::settings::Settings;
 /// The most bytes read from `--from` or standard input (a request file, not a customer database).
 const INPUT_LIMIT: u64 = 64 * 1024 * 1024;
 
-pub fn run(
-    settings: &Settings,
-    args: &ImportArgs,
-    today: jiff::civil::Date,
-) -> Result<Exit, CliError> {
+pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, CliError> {
+    let today = days.today;
     let into = &args.into;
     if into.exists() || into.is_symlink() {
         return Err(ImportError::Exists(into.clone()).into());
     }
-    let requests = read_requests(args, today)?;
-
-    // The manifest directory the new file joins: IDs it lists already are left out.
+    // The manifest directory the new file joins (IDs it lists already are left out); FILE must be one
+    // that `plan` reads there.
     let dir = import::manifest_dir(into, args.manifest.as_deref())?;
+    import::check_into(into, &dir)?;
+    let requests = read_requests(args, days)?;
+
     let existing = if import::holds_manifests(&dir) {
-        Some(
-            crate::manifest::load_with(&dir, &crate::manifest::Options { today })
-                .map_err(CliError::Manifest)?,
-        )
+        Some(crate::manifest::load_with(&dir, &days.options()).map_err(CliError::Manifest)?)
     } else {
         None
     };
@@ -82,16 +79,26 @@ pub fn run(
     common::log_stats(&client);
 
     let built = import::build(&found, &listed, &store_hash, today);
-    import::write_new(into, &built.text, today)?;
+    if !built.only_protected.is_empty() {
+        return Err(ImportError::OnlyProtected(built.only_protected).into());
+    }
+    import::write_new(into, &built.text, days.latest)?;
 
-    let mut out = std::io::stdout().lock();
-    print(&mut out, &built, into, &dir, &store_hash, requests_sent).map_err(CliError::output)?;
+    // Every line masked once more as a whole (a path or anything else that holds an at sign).
+    let mut text = Vec::new();
+    print(&mut text, &built, into, &dir, &store_hash, requests_sent).map_err(CliError::output)?;
+    let text = crate::mask::addresses(&String::from_utf8_lossy(&text));
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(CliError::output)?;
     Ok(Exit::Success)
 }
 
 /// Every request from the arguments, the CSV and standard input; all errors at once, nothing looked up
 /// when any.
-fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Request>, CliError> {
+fn read_requests(args: &ImportArgs, days: Days) -> Result<Vec<Request>, CliError> {
+    let today = days.today;
     let defaults = Defaults {
         reason: args.reason.clone(),
         received: args.received.clone(),
@@ -105,7 +112,7 @@ fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Requ
         return Err(CliError::ImportFlag(format!("--reason: {why}")));
     }
     if let Some(received) = &args.received
-        && let Err(why) = import::parse_date(received, today)
+        && let Err(why) = import::parse_date(received, days.latest)
     {
         return Err(CliError::ImportFlag(format!("--received: {why}")));
     }
@@ -116,12 +123,12 @@ fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Requ
         .filter(|(_, e)| e.as_str() != "-")
         .map(|(i, e)| (i + 1, e.clone()))
         .collect();
-    let (from_args, bad) = import::from_arguments(&arguments, &defaults, today);
+    let (from_args, bad) = import::from_arguments(&arguments, &defaults, days);
     requests.extend(from_args);
     errors.extend(bad);
     if let Some(csv) = &args.from {
         let text = read_text(csv)?;
-        let (rows, bad) = import::from_csv(&text, &csv.display().to_string(), &defaults, today);
+        let (rows, bad) = import::from_csv(&text, &csv.display().to_string(), &defaults, days);
         requests.extend(rows);
         errors.extend(bad);
     }
@@ -135,16 +142,17 @@ fn read_requests(args: &ImportArgs, today: jiff::civil::Date) -> Result<Vec<Requ
             path: "standard input".into(),
             source: std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"),
         })?;
-        let (lines, bad) = import::from_lines(&text, "stdin", &defaults, today);
+        let (lines, bad) = import::from_lines(&text, "stdin", &defaults, days);
         requests.extend(lines);
         errors.extend(bad);
     }
     if !errors.is_empty() {
         return Err(ImportError::Input(errors).into());
     }
-    // One lookup per address, case ignored; the first request for it gives reason and date.
+    // One lookup per address, ASCII case ignored (`api::same_address`: `\u{212A}ane@` is not
+    // `kane@`); the first request for it gives reason and date.
     let mut seen = std::collections::BTreeSet::new();
-    requests.retain(|r| seen.insert(r.email.to_lowercase()));
+    requests.retain(|r| seen.insert(r.email.to_ascii_lowercase()));
     if requests.is_empty() {
         return Err(ImportError::NoEmail.into());
     }

@@ -347,28 +347,32 @@ pub struct TodayArgs {
 }
 
 impl TodayArgs {
-    /// The injected day (a debug build only), or today as the system clock and time zone say. A release
-    /// build that ignored the knob warns of it.
-    pub fn resolve(&self) -> Result<jiff::civil::Date, CliError> {
-        let (today, ignored) = self.resolve_for(settings::BuildKind::current())?;
+    /// The injected day (a debug build only; taken as both today and the latest `received` day), or the
+    /// clock's: today as the system time zone says, and today in the earliest time zone for `received`
+    /// dates. A release build that ignored the knob warns of it.
+    pub fn resolve(&self) -> Result<crate::manifest::Days, CliError> {
+        let (days, ignored) = self.resolve_for(settings::BuildKind::current())?;
         if let Some(name) = ignored {
             common::warning(settings::ignored_knob_warning(name));
         }
-        Ok(today)
+        Ok(days)
     }
 
-    /// The day as a `build` build takes it, and the knob's name when it was set and ignored.
+    /// The days as a `build` build takes them, and the knob's name when it was set and ignored.
     pub fn resolve_for(
         &self,
         build: settings::BuildKind,
-    ) -> Result<(jiff::civil::Date, Option<&'static str>), CliError> {
+    ) -> Result<(crate::manifest::Days, Option<&'static str>), CliError> {
         let (injected, ignored) =
             settings::test_knob("BCPRUNE_TODAY (--today)", self.today.as_ref(), build);
-        let today = match injected {
-            None => crate::manifest::Options::now().today,
-            Some(text) => text.parse().map_err(|_| CliError::BadToday(text.clone()))?,
+        let days = match injected {
+            None => crate::manifest::Days::now(),
+            Some(text) => text
+                .parse()
+                .map(crate::manifest::Days::fixed)
+                .map_err(|_| CliError::BadToday(text.clone()))?,
         };
-        Ok((today, ignored))
+        Ok((days, ignored))
     }
 }
 

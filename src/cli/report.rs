@@ -18,9 +18,10 @@ use super::{ReportArgs, ReportFormat};
 pub fn run(
     settings: &Settings,
     args: &ReportArgs,
-    today: jiff::civil::Date,
+    days: crate::manifest::Days,
 ) -> Result<Exit, CliError> {
-    let options = crate::manifest::Options { today };
+    let today = days.today;
+    let options = days.options();
     let manifest =
         crate::manifest::load_with(&args.manifest, &options).map_err(CliError::Manifest)?;
     super::common::log_files(&manifest);

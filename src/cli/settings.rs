@@ -353,10 +353,10 @@ mod tests {
         let day: jiff::civil::Date = "2020-01-01".parse().expect("date");
         assert_eq!(
             today.resolve_for(BuildKind::Debug).expect("day"),
-            (day, None)
+            (crate::manifest::Days::fixed(day), None)
         );
         let (real, ignored) = today.resolve_for(BuildKind::Release).expect("day");
-        assert_eq!(real, crate::manifest::Options::now().today);
+        assert_eq!(real, crate::manifest::Days::now());
         assert_eq!(ignored, Some("BCPRUNE_TODAY (--today)"));
         // This build is what its profile says.
         assert_eq!(

@@ -146,17 +146,58 @@ impl Manifest {
 /// What `load_with` needs to know about the world.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
-    /// Today's date: a `received` date after it is an error. [`Options::now`] uses the system clock's
-    /// date in the system time zone; tests pass a fixed day.
+    /// The latest day a `received` date may name: a date after it is an error. [`Options::now`] takes
+    /// today in the earliest time zone (UTC+14, [`latest_received`]): a date is a day in the calendar of
+    /// whoever received the request, so a manifest valid where it was written stays valid on a UTC CI
+    /// runner. Tests pass a fixed day.
     pub today: Date,
 }
 
 impl Options {
-    /// Options for today, as the system clock and time zone say.
+    /// Options for now, as the system clock says.
     pub fn now() -> Self {
         Options {
-            today: jiff::ZonedDateTime::now().date(),
+            today: latest_received(jiff::Timestamp::now()),
         }
+    }
+}
+
+pub use received::after_today as received_after;
+
+/// The latest day a request can have been received on at instant `now`: the date in the earliest time
+/// zone there is (UTC+14, Kiribati's Line Islands). The one rule for the manifest and `import`.
+pub fn latest_received(now: jiff::Timestamp) -> Date {
+    received::latest_day(now)
+}
+
+/// The two days a command that reads `received` dates works with: the local `today` (defaults, due
+/// dates, overdue) and the `latest` day a date may name ([`latest_received`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Days {
+    pub today: Date,
+    pub latest: Date,
+}
+
+impl Days {
+    /// The system clock's day in the system time zone, and today in the earliest time zone.
+    pub fn now() -> Days {
+        Days {
+            today: jiff::ZonedDateTime::now().date(),
+            latest: Options::now().today,
+        }
+    }
+
+    /// One fixed day taken as both (tests, the hidden `BCPRUNE_TODAY`).
+    pub fn fixed(day: Date) -> Days {
+        Days {
+            today: day,
+            latest: day,
+        }
+    }
+
+    /// The manifest options of these days.
+    pub fn options(self) -> Options {
+        Options { today: self.latest }
     }
 }
 
@@ -196,6 +237,12 @@ impl fmt::Display for ManifestErrors {
 }
 
 impl std::error::Error for ManifestErrors {}
+
+/// Whether loading a manifest directory reads the file at `relative` below it (the loader's own rule:
+/// a `*.yaml` / `*.yml` name in any case, nothing hidden on the way); the error says why not.
+pub fn check_read_path(relative: &Path) -> Result<(), String> {
+    source::check_read_path(relative)
+}
 
 /// Load and validate the manifest at `path` (a file or a directory), as of today ([`Options::now`]).
 ///

@@ -2,7 +2,8 @@
 //! (PRODUCT.md §9): one calendar month later (GDPR Art. 12(3)), or `respond_within_days` days later.
 //!
 //! A date is read in one form only, the one a reviewer cannot misread: an unquoted `YYYY-MM-DD` naming a
-//! real calendar day, not after today. Quotes are refused as they are for IDs (one spelling per value,
+//! real calendar day, not after today in the earliest time zone (UTC+14: a date is a day in the
+//! calendar of whoever received the request, wherever bcprune runs). Quotes are refused as they are for IDs (one spelling per value,
 //! so a file reads the same to every YAML tool); `2026-2-3`, `2026-02-30` and times are refused.
 
 use jiff::ToSpan;
@@ -59,12 +60,24 @@ pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date
         }
     })?;
     if date > today {
-        return Err(format!(
-            "received {text} is after today ({today}): a request cannot have arrived in the future; \
-             check the date"
-        ));
+        return Err(after_today(text, today));
     }
     Ok(date)
+}
+
+/// The date in the earliest time zone (UTC+14) at `now`: no request anywhere can have arrived later.
+pub(super) fn latest_day(now: jiff::Timestamp) -> Date {
+    let earliest = jiff::tz::TimeZone::fixed(jiff::tz::offset(14));
+    now.to_zoned_datetime(earliest).date()
+}
+
+/// Why `text` (a date after `latest`) cannot be a `received` date: the one message of the manifest and
+/// `import`.
+pub fn after_today(text: &str, latest: Date) -> String {
+    format!(
+        "received {text} is after today ({latest}): a request cannot have arrived in the future, and \
+         {latest} is today in the earliest time zone (UTC+14); check the date"
+    )
 }
 
 /// `NNNN-NN-NN` in ASCII digits.
@@ -117,6 +130,14 @@ mod tests {
     use super::*;
 
     const TODAY: Date = date(2026, 12, 1);
+
+    #[test]
+    fn the_latest_day_is_today_in_the_earliest_time_zone() {
+        let at = |text: &str| latest_day(text.parse().expect("timestamp"));
+        assert_eq!(at("2026-12-01T09:59:59Z"), date(2026, 12, 1));
+        assert_eq!(at("2026-12-01T10:00:00Z"), date(2026, 12, 2));
+        assert_eq!(at("2026-12-31T23:59:59Z"), date(2027, 1, 1));
+    }
 
     fn read(text: &str) -> Result<Date, String> {
         parse(text, TScalarStyle::Plain, TODAY)

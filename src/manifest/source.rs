@@ -156,7 +156,7 @@ fn source_file(
     name: &std::ffi::OsStr,
     file_type: fs::FileType,
 ) -> Result<Option<Listed>, ManifestError> {
-    if name.as_encoded_bytes().starts_with(b".") {
+    if is_hidden(name) {
         return Ok(None);
     }
     let relative = relative_dir.join(name);
@@ -187,6 +187,36 @@ fn source_file(
         path: file,
         relative,
     })))
+}
+
+/// A hidden entry (`.git`, `.draft.yaml`): never read, as a shell glob skips it.
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
+}
+
+/// Whether loading a manifest directory reads the file at `relative` below it — the rule
+/// [`list_files`] applies, for those who write files into a manifest directory (`import --into`): no
+/// component hidden (`.` and `..` are not names), and a `*.yaml` / `*.yml` name. Says why not.
+pub(super) fn check_read_path(relative: &Path) -> Result<(), String> {
+    for component in relative.components() {
+        if let std::path::Component::Normal(name) = component
+            && is_hidden(name)
+        {
+            return Err(format!(
+                "`{}` is hidden (it starts with a dot), and a manifest directory skips hidden files \
+                 and directories",
+                name.to_string_lossy()
+            ));
+        }
+    }
+    let name = relative.file_name().unwrap_or_default();
+    if !is_yaml_name(name.as_encoded_bytes()) {
+        return Err(format!(
+            "`{}` does not end in .yaml or .yml, and a manifest directory reads only those",
+            name.to_string_lossy()
+        ));
+    }
+    Ok(())
 }
 
 /// `*.yaml` or `*.yml`, in any case.

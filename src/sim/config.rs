@@ -57,7 +57,10 @@ pub enum EmailMatch {
     /// Byte-for-byte equal.
     #[default]
     Exact,
-    /// Equal ignoring case.
+    /// Equal ignoring case as a database collation folds it ([`collate`](super::collate)): Unicode
+    /// case (`K` KELVIN SIGN is `k`), fullwidth letters as their ASCII forms, `ſ` LONG S as `s`. A
+    /// real store may fold this way, so a lookup for `\u{212A}ane@…` answers `kane@…`'s records: the
+    /// client must not take them (PRODUCT §14).
     IgnoreCase,
 }
 
@@ -107,6 +110,15 @@ pub enum Hostile {
     EndlessPagination,
     /// `total_pages: 0` while `data` holds customers.
     ZeroTotalPages,
+    /// Pages of 2 customers whatever the `limit`, each stating `per_page: 2`, the true `total` and
+    /// `count`, but `total_pages: 1` and no `next` link: page 1 looks complete and is not (the
+    /// figures contradict each other: `total: 3, count: 2, per_page: 2, total_pages: 1`).
+    ShortPages,
+    /// `total` one more than the customers that match (`total_pages` computed from it), as a store
+    /// that lost a record between counting and paging would state: the pages never add up to it.
+    TotalBeyondRecords,
+    /// `count` one more than the customers the page holds.
+    CountBeyondPage,
     /// No response at all: the request hangs until the server is dropped.
     Hang,
     /// Status 200 and the first bytes of the body, then nothing more until the server is dropped.

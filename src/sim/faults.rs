@@ -28,6 +28,9 @@ pub(crate) struct FaultState {
     pub then_fail_deletes: Option<u16>,
     pub fail_next: Option<(u32, u16)>,
     pub hostile: Option<Hostile>,
+    /// Armed by [`Faults::hostile_after_delete`]: the hostile mode switched on by the first DELETE
+    /// that removes a record.
+    pub hostile_after_delete: Option<Hostile>,
     pub drop_after_delete: bool,
     pub echo_token: bool,
     pub only: Option<Resource>,
@@ -126,6 +129,12 @@ impl Faults {
     /// Answer the next `count` authenticated requests with `status`, then behave normally.
     pub fn fail_next(&self, count: u32, status: u16) {
         lock(&self.state).fail_next = (count > 0).then_some((count, status));
+    }
+
+    /// Once a DELETE has removed a record, switch this hostile GET mode on (the store turns hostile
+    /// between an apply's deletes and its verification); `None` disarms it.
+    pub fn hostile_after_delete(&self, mode: Option<Hostile>) {
+        lock(&self.state).hostile_after_delete = mode;
     }
 
     /// Switch a hostile GET mode on (or off with `None`).

@@ -24,7 +24,7 @@ use super::params::{self, Cursor, ListQuery};
 use super::ratelimit::Decision;
 use super::respond::{
     Outcome, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
-    hostile_for, hostile_response, json_response, over_limit, raw, reason,
+    hostile_for, hostile_response, json_response, over_limit, page_size, pagination, raw, reason,
 };
 use super::store::Store;
 use super::subscriber_api;
@@ -355,7 +355,8 @@ fn select<'a>(store: &'a Store, q: &ListQuery) -> Vec<&'a Customer> {
 /// Build `{"data":[…],"meta":{…}}` for a query (the hostile pagination modes adjust `meta` here).
 fn list_body(store: &Store, q: &ListQuery, seed: u64, hostile: Option<Hostile>) -> Value {
     let rows = select(store, q);
-    let limit = q.limit as usize;
+    let l = page_size(hostile, q.limit);
+    let limit = l as usize;
     let total = rows.len();
     let (start, end) = match q.cursor {
         None => {
@@ -378,7 +379,6 @@ fn list_body(store: &Store, q: &ListQuery, seed: u64, hostile: Option<Hostile>) 
     let page = &rows[start..end];
     let mut data: Vec<Value> = page.iter().map(|c| c.to_json(q.include)).collect();
     let count = data.len();
-    let l = q.limit;
 
     let cursor_block = || {
         let mut links = serde_json::Map::new();
@@ -434,44 +434,9 @@ fn list_body(store: &Store, q: &ListQuery, seed: u64, hostile: Option<Hostile>) 
 
     let mut meta = serde_json::Map::new();
     if q.cursor.is_none() {
-        let mut total_pages = total.div_ceil(limit);
-        let mut reported_total = total;
-        let current_page = q.page as usize;
-        let mut links = serde_json::Map::new();
-        if current_page > 1 {
-            links.insert(
-                "previous".into(),
-                json!(format!("?page={}&limit={l}", current_page - 1)),
-            );
-        }
-        links.insert(
-            "current".into(),
-            json!(format!("?page={current_page}&limit={l}")),
-        );
-        match hostile {
-            Some(Hostile::EndlessPagination) => {
-                total_pages = 1_000_000;
-                reported_total = total_pages * limit;
-            }
-            Some(Hostile::ZeroTotalPages) => total_pages = 0,
-            _ => {}
-        }
-        if current_page < total_pages || hostile == Some(Hostile::EndlessPagination) {
-            links.insert(
-                "next".into(),
-                json!(format!("?page={}&limit={l}", current_page + 1)),
-            );
-        }
         meta.insert(
             "pagination".into(),
-            json!({
-                "total": reported_total,
-                "count": count,
-                "per_page": l,
-                "current_page": current_page,
-                "total_pages": total_pages,
-                "links": Value::Object(links),
-            }),
+            pagination(hostile, total, count, l, q.page as usize),
         );
     }
     if q.cursor.is_some() || q.page == 1 {

@@ -48,6 +48,22 @@ pub use faults::Faults;
 pub use log::RecordedRequest;
 pub use params::{DEFAULT_LIMIT, MAX_LIMIT, encode_cursor};
 
+/// The key under which [`EmailMatch::IgnoreCase`] compares emails, folding as a database collation
+/// may: fullwidth forms (U+FF01–U+FF5E) as their ASCII letters, `ſ` (U+017F) as `s`, then Unicode
+/// lower case (so `K` U+212A is `k`). The store's own index uses it too, so an exact lookup is the
+/// key's bucket filtered byte for byte.
+pub fn collate(email: &str) -> String {
+    email
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{017F}' => 's',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 use customers::Include;
 use faults::FaultState;
 use log::{RequestLog, lock};

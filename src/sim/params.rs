@@ -411,7 +411,7 @@ impl ListQuery {
             list.as_ref().is_none_or(|items| {
                 items.iter().any(|item| {
                     if fold {
-                        item.to_lowercase() == field.to_lowercase()
+                        super::collate(item) == super::collate(field)
                     } else {
                         item == field
                     }

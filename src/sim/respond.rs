@@ -89,6 +89,68 @@ pub(super) fn hostile_for(shared: &Shared, resource: Resource) -> Option<Hostile
     faults.hostile.filter(|_| faults.applies_to(resource))
 }
 
+/// The page size a listing serves: `limit`, or 2 in the hostile mode [`Hostile::ShortPages`].
+pub(super) fn page_size(hostile: Option<Hostile>, limit: u32) -> u32 {
+    if hostile == Some(Hostile::ShortPages) {
+        limit.min(2)
+    } else {
+        limit
+    }
+}
+
+/// The `meta.pagination` of a listing: the true figures of page `page` holding `count` of `total`
+/// records in pages of `per_page` (with its links), or the lie a hostile mode tells instead.
+pub(super) fn pagination(
+    hostile: Option<Hostile>,
+    total: usize,
+    count: usize,
+    per_page: u32,
+    page: usize,
+) -> Value {
+    let limit = per_page as usize;
+    let mut total_pages = total.div_ceil(limit);
+    let (mut total, mut count) = (total, count);
+    match hostile {
+        Some(Hostile::EndlessPagination) => {
+            total_pages = 1_000_000;
+            total = total_pages * limit;
+        }
+        Some(Hostile::ZeroTotalPages) => total_pages = 0,
+        Some(Hostile::ShortPages) => total_pages = total_pages.min(1),
+        Some(Hostile::TotalBeyondRecords) => {
+            total += 1;
+            total_pages = total.div_ceil(limit);
+        }
+        Some(Hostile::CountBeyondPage) => count += 1,
+        _ => {}
+    }
+    let mut links = serde_json::Map::new();
+    if page > 1 {
+        links.insert(
+            "previous".into(),
+            json!(format!("?page={}&limit={per_page}", page - 1)),
+        );
+    }
+    links.insert(
+        "current".into(),
+        json!(format!("?page={page}&limit={per_page}")),
+    );
+    if page < total_pages || hostile == Some(Hostile::EndlessPagination) {
+        links.insert(
+            "next".into(),
+            json!(format!("?page={}&limit={per_page}", page + 1)),
+        );
+    }
+    json!({
+        "total": total,
+        "count": count,
+        "per_page": per_page,
+        "current_page": page,
+        "total_pages": total_pages,
+        "links": Value::Object(links),
+    })
+}
+
 pub(super) async fn hostile_response(shared: &Shared, mode: Hostile, body: &mut Value) -> Outcome {
     const HTML: &str = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\
                         <body><h1>502 Bad Gateway</h1><p>The server returned an invalid response.</p></body></html>\n";
@@ -144,7 +206,10 @@ pub(super) async fn hostile_response(shared: &Shared, mode: Hostile, body: &mut 
         Hostile::ExtraCustomer
         | Hostile::MissingId
         | Hostile::EndlessPagination
-        | Hostile::ZeroTotalPages => json_response(200, body),
+        | Hostile::ZeroTotalPages
+        | Hostile::ShortPages
+        | Hostile::TotalBeyondRecords
+        | Hostile::CountBeyondPage => json_response(200, body),
     }
 }
 
@@ -175,13 +240,20 @@ pub(super) fn effective_faults(shared: &Shared, resource: Resource) -> FaultStat
     }
 }
 
-/// A DELETE has removed `deleted`: arm `fail_gets_after_delete`, then answer 204, or the
+/// A DELETE has removed `deleted`: arm `fail_gets_after_delete` and `hostile_after_delete`, then answer 204, or the
 /// `fail_after_delete` status, or nothing at all (`drop_after_delete`).
 pub(super) fn after_delete(shared: &Shared, faults: &FaultState, deleted: Vec<u32>) -> Outcome {
     if !deleted.is_empty()
         && let Some(status) = faults.fail_gets_after_delete
     {
         lock(&shared.faults.state).fail_gets = Some(status);
+    }
+    if !deleted.is_empty()
+        && let Some(mode) = faults.hostile_after_delete
+    {
+        let mut state = lock(&shared.faults.state);
+        state.hostile = Some(mode);
+        state.hostile_after_delete = None;
     }
     if faults.fail_after_delete.is_some()
         && let Some(then) = faults.then_fail_deletes

@@ -85,13 +85,13 @@ impl Store {
 
     fn put(&mut self, customer: Customer) {
         if let Some(old) = self.customers.get(&customer.id) {
-            let key = old.email.to_lowercase();
+            let key = crate::sim::collate(&old.email);
             if let Some(ids) = self.by_email.get_mut(&key) {
                 ids.remove(&customer.id);
             }
         }
         self.by_email
-            .entry(customer.email.to_lowercase())
+            .entry(crate::sim::collate(&customer.email))
             .or_default()
             .insert(customer.id);
         self.customers.insert(customer.id, customer);
@@ -110,7 +110,7 @@ impl Store {
     /// Every customer whose email equals `email` (exactly, or ignoring case with `fold`), by ID.
     pub fn by_email(&self, email: &str, fold: bool) -> Vec<&Customer> {
         self.by_email
-            .get(&email.to_lowercase())
+            .get(&crate::sim::collate(email))
             .into_iter()
             .flatten()
             .filter_map(|id| self.customers.get(id))
@@ -132,7 +132,7 @@ impl Store {
     pub fn remove(&mut self, id: u32) -> bool {
         match self.customers.remove(&id) {
             Some(customer) => {
-                let key = customer.email.to_lowercase();
+                let key = crate::sim::collate(&customer.email);
                 if let Some(ids) = self.by_email.get_mut(&key) {
                     ids.remove(&id);
                     if ids.is_empty() {

@@ -31,7 +31,7 @@ use super::log::lock;
 use super::params::{self, DEFAULT_LIMIT, DateFilter};
 use super::respond::{
     Outcome, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
-    hostile_for, hostile_response, json_response, over_limit,
+    hostile_for, hostile_response, json_response, over_limit, page_size, pagination,
 };
 use super::store::Store;
 use super::subscribers::Subscriber;
@@ -124,7 +124,7 @@ impl Filter {
         let same = |want: &Option<String>, have: &str| want.as_ref().is_none_or(|w| w == have);
         let email_ok = self.email.as_ref().is_none_or(|e| {
             if self.fold_emails {
-                e.to_lowercase() == s.email.to_lowercase()
+                super::collate(e) == super::collate(&s.email)
             } else {
                 *e == s.email
             }
@@ -183,38 +183,13 @@ pub(super) async fn list(shared: &Shared, pairs: &[(String, String)]) -> Outcome
 /// `{"data":[…],"meta":{"pagination":{…}}}`, with the hostile modes that alter data or meta.
 fn list_body(store: &Store, f: &Filter, hostile: Option<Hostile>) -> Value {
     let rows = f.select(store);
-    let limit = f.limit as usize;
+    let per_page = page_size(hostile, f.limit);
+    let limit = per_page as usize;
     let total = rows.len();
     let start = (f.page as usize - 1).saturating_mul(limit).min(total);
     let end = start.saturating_add(limit).min(total);
     let mut data: Vec<Value> = rows[start..end].iter().map(|s| s.to_json()).collect();
-    let count = data.len();
-    let (l, page) = (f.limit, f.page as usize);
-    let endless = hostile == Some(Hostile::EndlessPagination);
-    let mut total_pages = total.div_ceil(limit);
-    let mut reported_total = total;
-    match hostile {
-        Some(Hostile::EndlessPagination) => {
-            total_pages = 1_000_000;
-            reported_total = total_pages * limit;
-        }
-        Some(Hostile::ZeroTotalPages) => total_pages = 0,
-        _ => {}
-    }
-    let mut links = serde_json::Map::new();
-    if page > 1 {
-        links.insert(
-            "previous".into(),
-            json!(format!("?page={}&limit={l}", page - 1)),
-        );
-    }
-    links.insert("current".into(), json!(format!("?page={page}&limit={l}")));
-    if page < total_pages || endless {
-        links.insert(
-            "next".into(),
-            json!(format!("?page={}&limit={l}", page + 1)),
-        );
-    }
+    let pagination = pagination(hostile, total, data.len(), per_page, f.page as usize);
     match hostile {
         Some(Hostile::ExtraCustomer) => {
             let asked = f.ids.clone().unwrap_or_default();
@@ -239,17 +214,7 @@ fn list_body(store: &Store, f: &Filter, hostile: Option<Hostile>) -> Value {
         }
         _ => {}
     }
-    json!({
-        "data": data,
-        "meta": { "pagination": {
-            "total": reported_total,
-            "count": count,
-            "per_page": l,
-            "current_page": page,
-            "total_pages": total_pages,
-            "links": Value::Object(links),
-        }},
-    })
+    json!({"data": data, "meta": {"pagination": pagination}})
 }
 
 /// `GET /customers/subscribers/{id}`.

@@ -155,7 +155,7 @@ impl Subscribers {
     pub fn put(&mut self, subscriber: Subscriber) {
         self.remove(subscriber.id);
         self.by_email
-            .entry(subscriber.email.to_lowercase())
+            .entry(crate::sim::collate(&subscriber.email))
             .or_default()
             .insert(subscriber.id);
         self.records.insert(subscriber.id, subscriber);
@@ -169,7 +169,7 @@ impl Subscribers {
     /// Every subscriber whose email equals `email` (exactly, or ignoring case with `fold`), by ID.
     pub fn by_email(&self, email: &str, fold: bool) -> Vec<&Subscriber> {
         self.by_email
-            .get(&email.to_lowercase())
+            .get(&crate::sim::collate(email))
             .into_iter()
             .flatten()
             .filter_map(|id| self.records.get(id))
@@ -192,7 +192,7 @@ impl Subscribers {
         let Some(old) = self.records.remove(&id) else {
             return false;
         };
-        let key = old.email.to_lowercase();
+        let key = crate::sim::collate(&old.email);
         if let Some(ids) = self.by_email.get_mut(&key) {
             ids.remove(&id);
             if ids.is_empty() {
