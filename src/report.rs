@@ -306,9 +306,7 @@ pub fn compute(
             let absent = state.and_then(|(s, _)| s.absent_record(resource, entry.id));
             let reappeared = state.and_then(|(s, _)| s.reappeared_record(resource, entry.id));
             let claimed_gone = deleted.is_some_and(|r| r.verified) || absent.is_some();
-            let why_unproven = claimed_gone
-                .then(|| unproven(resource, entry.id))
-                .flatten();
+            let why_unproven = claimed_gone.then(|| unproven(resource, entry.id)).flatten();
             let done_at = if let Some(record) = reappeared {
                 row.status = Status::Reappeared;
                 row.run_id = Some(record.run_id.clone());
@@ -625,7 +623,6 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "days",
         "found_absent_at",
         "run_id",
-        "why",
     ];
     write!(out, "{}\r\n", header.join(","))?;
     let opt = |text: Option<String>| text.unwrap_or_default();
@@ -643,7 +640,6 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             opt(entry.days.map(|d| d.to_string())),
             stamp(entry.found_absent_at),
             opt(entry.run_id.clone()),
-            opt(entry.why.clone()),
         ];
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         write!(out, "{}\r\n", line.join(","))?;

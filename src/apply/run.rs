@@ -345,11 +345,15 @@ async fn locked<S: Store>(
             .customers
             .iter()
             .map(|&id| (Resource::Customer, id))
-            .chain(scope.subscribers.iter().map(|&id| (Resource::Subscriber, id)))
+            .chain(
+                scope
+                    .subscribers
+                    .iter()
+                    .map(|&id| (Resource::Subscriber, id)),
+            )
             .filter(|&(resource, id)| live.contains(resource, id))
             .collect();
-        let marked =
-            crate::evidence::mark_reappeared(&mut audit, state, &present, &request.run_id);
+        let marked = crate::evidence::mark_reappeared(&mut audit, state, &present, &request.run_id);
         match marked {
             Err(error) => return Outcome::Error(RunError::AuditStart(error)),
             Ok(marked) if !marked.is_empty() => {
@@ -576,4 +580,3 @@ async fn delete<S: Store>(
         audit_path: request.audit_path.clone(),
     }))
 }
-

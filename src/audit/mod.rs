@@ -655,7 +655,10 @@ pub(crate) struct Broken {
 
 /// Walk the log's lines checking the chain, calling `visit(seq, object)` for each valid line, and stop at the
 /// first bad one. A final newline is required: a last line without one is an incomplete write.
-pub(crate) fn scan(bytes: &[u8], mut visit: impl FnMut(u64, &Map<String, Value>)) -> Result<Summary, Broken> {
+pub(crate) fn scan(
+    bytes: &[u8],
+    mut visit: impl FnMut(u64, &Map<String, Value>),
+) -> Result<Summary, Broken> {
     let mut pieces: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     // After the last newline comes an empty piece (or the whole file is empty); anything else is a line
     // whose newline never made it to disk.

@@ -34,11 +34,8 @@ pub fn run(
     let audit = AuditInfo::read(&files.audit_log, state.as_ref());
     // PRODUCT §14: every erased or absent record is checked against the log, never the state alone.
     let evidence = match &state {
-        Some(state) => crate::evidence::prove(
-            &files.audit_log,
-            state.audit_head.as_ref(),
-            &state.store_hash,
-        ),
+        // The head is checked above (`AuditInfo`, exit 1); the statuses come from the lines there are.
+        Some(state) => crate::evidence::prove(&files.audit_log, None, &state.store_hash),
         None => Ok(crate::evidence::Proof::default()),
     };
     let report = report::compute(
@@ -70,9 +67,10 @@ pub fn run(
         return Err(CliError::ReportUnproven(report.summary.unproven));
     }
     // A reappeared entry past its due date is overdue work too.
-    let reappeared_overdue = report.entries.iter().any(|e| {
-        e.status == report::Status::Reappeared && e.due.is_some_and(|due| due < today)
-    });
+    let reappeared_overdue = report
+        .entries
+        .iter()
+        .any(|e| e.status == report::Status::Reappeared && e.due.is_some_and(|due| due < today));
     if args.overdue_exitcode && (report.summary.overdue > 0 || reappeared_overdue) {
         // Exit 2 is the "something is pending" code of `plan --detailed-exitcode` (PRODUCT §2, §9).
         return Ok(Exit::ChangesPending);

@@ -165,10 +165,7 @@ pub enum Staleness {
     SubscriberAppeared { id: crate::SubscriberId },
     /// The plan says this record is recorded as gone, but the state and the audit log do not prove it
     /// (PRODUCT §14: a saved plan is a proposal, not evidence).
-    NotProven {
-        resource: crate::Resource,
-        id: u32,
-    },
+    NotProven { resource: crate::Resource, id: u32 },
 }
 
 impl std::fmt::Display for Staleness {

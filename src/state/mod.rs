@@ -546,7 +546,10 @@ impl State {
     /// Take out every settled record (verified deletion, found absent) that `proven` does not hold:
     /// the audit log does not prove it, so it is not evidence and must not be saved again as if it
     /// were (PRODUCT §14). Returns the keys taken out.
-    pub fn drop_unproven(&mut self, proven: impl Fn(Resource, u32) -> bool) -> Vec<(Resource, u32)> {
+    pub fn drop_unproven(
+        &mut self,
+        proven: impl Fn(Resource, u32) -> bool,
+    ) -> Vec<(Resource, u32)> {
         let mut dropped = Vec::new();
         self.deleted.retain(|r| {
             let keep = !r.verified || proven(r.resource, r.id);
