@@ -423,3 +423,224 @@ pub fn unproven_message(unproven: &[(Resource, u32)], why: Option<&str>) -> Stri
         why.unwrap_or("the state was edited outside bcprune"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::state::Summary;
+
+    fn resource(subscriber: bool) -> Resource {
+        if subscriber {
+            Resource::Subscriber
+        } else {
+            Resource::Customer
+        }
+    }
+
+    /// What an apply does to one record, each followed by a save as apply makes it.
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// Deleted and listed gone (`verify`).
+        Deleted(bool, u32),
+        /// Listed and found absent (`found_absent`).
+        FoundAbsent(bool, u32),
+        /// Accepted by the store, not yet listed again (`verified: false`; nothing proven).
+        Accepted(bool, u32),
+        /// Listed present again (`reappeared`).
+        Reappeared(bool, u32),
+    }
+
+    /// An edit of the state file outside bcprune.
+    #[derive(Debug, Clone)]
+    enum Edit {
+        AddDeleted(bool, u32, bool),
+        CopyWithId(prop::sample::Index, u32),
+        FlipVerified(prop::sample::Index),
+        SwapResource(prop::sample::Index),
+        AddAbsent(bool, u32),
+        Remove(prop::sample::Index),
+        DropReappeared,
+        Restore(prop::sample::Index),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        (0u8..4, any::<bool>(), 1u32..12).prop_map(|(kind, sub, id)| match kind {
+            0 => Op::Deleted(sub, id),
+            1 => Op::FoundAbsent(sub, id),
+            2 => Op::Accepted(sub, id),
+            _ => Op::Reappeared(sub, id),
+        })
+    }
+
+    fn edit() -> impl Strategy<Value = Edit> {
+        let index = any::<prop::sample::Index>;
+        prop_oneof![
+            (any::<bool>(), 1u32..16, any::<bool>())
+                .prop_map(|(s, i, v)| Edit::AddDeleted(s, i, v)),
+            (index(), 1u32..16).prop_map(|(at, id)| Edit::CopyWithId(at, id)),
+            index().prop_map(Edit::FlipVerified),
+            index().prop_map(Edit::SwapResource),
+            (any::<bool>(), 1u32..16).prop_map(|(s, i)| Edit::AddAbsent(s, i)),
+            index().prop_map(Edit::Remove),
+            Just(Edit::DropReappeared),
+            index().prop_map(Edit::Restore),
+        ]
+    }
+
+    /// Run `ops` as applies would: the files, each saved state's text, and the records truly gone
+    /// (by the log: deleted and verified or found absent, not found present since).
+    fn history(dir: &Path, ops: &[Op]) -> (Vec<String>, BTreeSet<(Resource, u32)>) {
+        let (state_path, log_path) = (dir.join("s.json"), dir.join("a.jsonl"));
+        let mut audit = AuditLog::open(&log_path).expect("open");
+        let mut state = State::new("acme42", "00");
+        let mut gone = BTreeSet::new();
+        let mut saved = Vec::new();
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        for op in ops {
+            match *op {
+                Op::Deleted(sub, id) => {
+                    let entry = crate::apply::execute::about(
+                        AuditEntry::new("run", EventKind::Verify).ids(&[id]),
+                        resource(sub),
+                    );
+                    audit.append(entry).expect("append");
+                    state.record_deleted_as(resource(sub), id, at, "run", None, true);
+                    gone.insert((resource(sub), id));
+                }
+                Op::FoundAbsent(sub, id) => {
+                    let field = if sub { "subscriber_ids" } else { "ids" };
+                    let entry = AuditEntry::new("run", EventKind::FoundAbsent);
+                    let entry = if sub {
+                        entry.field(field, vec![id])
+                    } else {
+                        entry.ids(&[id])
+                    };
+                    audit.append(entry).expect("append");
+                    state.record_found_absent(&[(resource(sub), id)], at, "run");
+                    gone.insert((resource(sub), id));
+                }
+                Op::Accepted(sub, id) => {
+                    if state.deleted_record_as(resource(sub), id).is_none()
+                        && state.absent_record(resource(sub), id).is_none()
+                    {
+                        state.record_deleted_as(resource(sub), id, at, "run", None, false);
+                    }
+                }
+                Op::Reappeared(sub, id) => {
+                    mark_reappeared(&mut audit, &mut state, &[(resource(sub), id)], "run")
+                        .expect("append");
+                    gone.remove(&(resource(sub), id));
+                }
+            }
+            save_state(&mut audit, &mut state, &state_path, "run").expect("save");
+            saved.push(std::fs::read_to_string(&state_path).expect("read"));
+        }
+        (saved, gone)
+    }
+
+    fn apply_edit(state: &mut serde_json::Value, edit: &Edit, saved: &[String]) {
+        let list = |state: &mut serde_json::Value, name: &str| {
+            if !state[name].is_array() {
+                state[name] = serde_json::json!([]);
+            }
+            state[name]
+                .as_array_mut()
+                .map(std::mem::take)
+                .unwrap_or_default()
+        };
+        let mut deleted = list(state, "deleted");
+        let mut absent = list(state, "absent");
+        let name = |sub: bool| if sub { "subscriber" } else { "customer" };
+        match edit {
+            Edit::AddDeleted(sub, id, verified) => deleted.push(serde_json::json!({
+                "id": id, "resource": name(*sub), "deleted_at": "2026-01-01T00:00:00Z",
+                "run_id": "forged", "reason": null, "verified": verified})),
+            Edit::CopyWithId(at, id) if !deleted.is_empty() => {
+                let mut copy = deleted[at.index(deleted.len())].clone();
+                copy["id"] = (*id).into();
+                deleted.push(copy);
+            }
+            Edit::FlipVerified(at) if !deleted.is_empty() => {
+                let at = at.index(deleted.len());
+                let record = &mut deleted[at];
+                record["verified"] = (!record["verified"].as_bool().unwrap_or(false)).into();
+            }
+            Edit::SwapResource(at) if !deleted.is_empty() => {
+                let at = at.index(deleted.len());
+                let record = &mut deleted[at];
+                let sub = record["resource"] == "subscriber";
+                record["resource"] = name(!sub).into();
+            }
+            Edit::AddAbsent(sub, id) => absent.push(serde_json::json!({
+                "id": id, "resource": name(*sub), "seen_at": "2026-01-01T00:00:00Z",
+                "run_id": "forged"})),
+            Edit::Remove(at) if !deleted.is_empty() => {
+                deleted.remove(at.index(deleted.len()));
+            }
+            Edit::DropReappeared => {
+                if let Some(object) = state.as_object_mut() {
+                    object.remove("reappeared");
+                }
+            }
+            Edit::Restore(at) if !saved.is_empty() => {
+                *state = serde_json::from_str(&saved[at.index(saved.len())]).expect("json");
+                return;
+            }
+            _ => {}
+        }
+        state["deleted"] = deleted.into();
+        state["absent"] = absent.into();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// A state as bcprune saved it is trusted by its digest alone; after any edits (records added,
+        /// copied to another ID, verified flipped, resource changed, a reappeared mark dropped, an older
+        /// state restored), whatever `plan` (the scanner's summary) and `apply` (the full state) would
+        /// skip as settled, the log proves gone now.
+        #[test]
+        fn nothing_the_log_does_not_prove_is_ever_settled(
+            ops in proptest::collection::vec(op(), 1..14),
+            edits in proptest::collection::vec(edit(), 0..4),
+        ) {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let (saved, gone) = history(dir.path(), &ops);
+            let (state_path, log_path) = (dir.path().join("s.json"), dir.path().join("a.jsonl"));
+            let claim_of = |summary: &Summary| check(Claim {
+                lineage: summary.lineage,
+                serial: summary.serial,
+                store_hash: &summary.store_hash,
+                audit_head: summary.audit_head.as_ref(),
+                settled: &summary.settled,
+            }, &log_path);
+            let untouched = Summary::load(&state_path).expect("load").expect("state");
+            let checked = claim_of(&untouched);
+            prop_assert_eq!(&checked.unproven, &Vec::new());
+            prop_assert_eq!(&checked.why, &None);
+            prop_assert_eq!(&checked.settled, &untouched.settled);
+
+            let mut value: serde_json::Value =
+                serde_json::from_str(saved.last().expect("saved")).expect("json");
+            for edit in &edits {
+                apply_edit(&mut value, edit, &saved);
+            }
+            std::fs::write(&state_path, serde_json::to_string_pretty(&value).expect("json") + "\n")
+                .expect("write");
+            let Ok(Some(summary)) = Summary::load(&state_path) else {
+                return Ok(()); // refused as invalid: nothing trusted
+            };
+            let full = State::load(&state_path).expect("load").expect("state").summary();
+            for summary in [summary, full] {
+                let checked = claim_of(&summary);
+                for id in checked.settled.ids() {
+                    prop_assert!(gone.contains(&id), "{id:?} settled but not gone; {checked:?}");
+                }
+            }
+        }
+    }
+}
