@@ -145,13 +145,13 @@ pub fn prove(path: &Path, head: Option<&AuditHead>, store_hash: &str) -> Result<
             broken.reason
         )
     })?;
-    if let Some(head) = head.filter(|h| h.seq > 0) {
-        if summary.lines < head.seq || head_hash.as_deref() != Some(head.hash.as_str()) {
-            return Err(format!(
-                "the audit log {} does not carry the state's head {head} (cut short or rewritten)",
-                path.display()
-            ));
-        }
+    if let Some(head) = head.filter(|h| h.seq > 0)
+        && (summary.lines < head.seq || head_hash.as_deref() != Some(head.hash.as_str()))
+    {
+        return Err(format!(
+            "the audit log {} does not carry the state's head {head} (cut short or rewritten)",
+            path.display()
+        ));
     }
     if let Some(other) = proof.stores.iter().find(|s| *s != store_hash) {
         return Err(format!(
@@ -185,8 +185,7 @@ pub struct Checked {
 
 /// Check `claim` against the audit log at `path`: the digest first, else every record (module docs).
 pub fn check(claim: Claim<'_>, path: &Path) -> Checked {
-    let ids = claim.settled.ids();
-    if ids.is_empty() {
+    if claim.settled.is_empty() {
         return Checked {
             settled: claim.settled.clone(),
             unproven: Vec::new(),
@@ -200,6 +199,11 @@ pub fn check(claim: Claim<'_>, path: &Path) -> Checked {
                 unproven: Vec::new(),
                 why: None,
             };
+        }
+        _ if claim.audit_head.is_none() => {
+            "the state records no audit head (written by an earlier \
+                                          bcprune, or edited)"
+                .to_string()
         }
         Some(saved) if claim.audit_head.is_some_and(|h| h.seq < saved.seq) => format!(
             "the audit log records a later save (serial {}, line {}) than this state's (serial {}): \
@@ -215,6 +219,7 @@ pub fn check(claim: Claim<'_>, path: &Path) -> Checked {
                  edited)"
             .to_string(),
     };
+    let ids = claim.settled.ids();
     let mut settled = claim.settled.clone();
     let unproven: Vec<(Resource, u32)> = match prove(path, claim.audit_head, claim.store_hash) {
         Ok(proof) => {
@@ -594,6 +599,52 @@ mod tests {
         }
         state["deleted"] = deleted.into();
         state["absent"] = absent.into();
+    }
+
+    /// A state and log an earlier bcprune wrote (no `state_saved` line): what the log proves is kept,
+    /// the rest is unproven, and saving it through apply makes the digest vouch for it from then on.
+    #[test]
+    fn a_state_of_an_earlier_bcprune_is_proven_record_by_record() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (state_path, log_path) = (dir.path().join("s.json"), dir.path().join("a.jsonl"));
+        let mut audit = AuditLog::open(&log_path).expect("open");
+        audit
+            .append(AuditEntry::new("old", EventKind::Verify).ids(&[1]))
+            .expect("append");
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        let mut state = State::new("acme42", "00");
+        state.record_deleted(1, at, "old", None, true);
+        state.record_deleted(2, at, "old", None, true);
+        state.audit_head = Some(audit.head());
+        state.save(&state_path).expect("save");
+        let settled = state.settled();
+        let claim = Claim {
+            lineage: state.lineage,
+            serial: state.serial,
+            store_hash: "acme42",
+            audit_head: state.audit_head.as_ref(),
+            settled: &settled,
+        };
+        let checked = check(claim, &log_path);
+        assert_eq!(checked.unproven, [(Resource::Customer, 2)]);
+        assert_eq!(checked.settled.ids(), [(Resource::Customer, 1)]);
+        assert!(
+            checked.why.as_deref().unwrap_or("").contains("no digest"),
+            "{checked:?}"
+        );
+
+        state.drop_unproven(|resource, id| !checked.unproven.contains(&(resource, id)));
+        save_state(&mut audit, &mut state, &state_path, "new").expect("save");
+        let settled = state.settled();
+        let claim = Claim {
+            lineage: state.lineage,
+            serial: state.serial,
+            store_hash: "acme42",
+            audit_head: state.audit_head.as_ref(),
+            settled: &settled,
+        };
+        let checked = check(claim, &log_path);
+        assert_eq!((checked.unproven.len(), checked.why), (0, None));
     }
 
     proptest! {

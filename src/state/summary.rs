@@ -67,6 +67,11 @@ impl Settled {
         crate::text::hex(&hasher.finalize())
     }
 
+    /// Whether the state settles nothing (no verified deletion, nothing found absent).
+    pub fn is_empty(&self) -> bool {
+        self.verified.is_empty() && self.absent.is_empty()
+    }
+
     /// The settled IDs, as (resource, ID), customers first.
     pub fn ids(&self) -> Vec<(Resource, u32)> {
         let mut keys: Vec<u64> = self
