@@ -323,8 +323,8 @@ async fn locked<S: Store>(
         Some(_) => None,
         None => state.as_ref().map(State::settled),
     };
-    // (`State::settled` of the state without its unproven records: `checked.settled`, less anything
-    // reconcile changed since.)
+    // The state's unproven records were taken out above, so this settled set is what the log proves
+    // (with what reconcile has just recorded).
     let scope = match &request.saved {
         Some(saved) => Scope::of_saved(&saved.plan.changes),
         None => Scope::of_manifest(manifest, settled.as_ref(), request.refresh_all),

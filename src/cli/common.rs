@@ -130,7 +130,7 @@ pub fn client(settings: &Settings, store_hash: &str) -> Result<Client, CliError>
 }
 
 /// What a plan needs of the state file (if any), checked to belong to the target store.
-/// Its settled set is only what the audit log at `audit_log` proves (PRODUCT §14); a note names the rest.
+/// Its settled set is only what the audit log at `audit_log` proves (PRODUCT §14); a warning names the rest.
 pub fn load_state(
     path: &Path,
     audit_log: &Path,
