@@ -8,8 +8,8 @@ use bcprune::sim::SimConfig;
 use predicates::str::contains;
 
 use crate::support::{
-    Workspace, apply_auto, bcprune, bcprune_at, deletes, manifest_yaml, read_json, save_plan,
-    store, store_with,
+    Workspace, apply_auto, bcprune, bcprune_at, deletes, manifest_yaml, people, read_json,
+    save_plan, store, store_with, subscriber_deletes,
 };
 
 /// Rewrite the JSON file at `path` (pretty, as bcprune writes it) after `edit`.
@@ -72,6 +72,44 @@ fn a_deletion_record_copied_to_another_id_by_hand_is_listed_again_and_reported_u
     report(&manifest).assert().success().stdout(contains(
         "Report: 2 erased, 0 unverified, 0 absent, 0 pending, 0 overdue.",
     ));
+}
+
+#[test]
+fn a_customer_deletion_record_turned_into_a_subscriber_one_is_not_believed() {
+    let sim = people(50, 50);
+    let ws = Workspace::new();
+    let subscribers = |ids: &[u32]| {
+        let mut text = manifest_yaml(&[4], "");
+        if ids.is_empty() {
+            return text;
+        }
+        text.push_str("absent_subscribers:\n");
+        for id in ids {
+            text.push_str(&format!(
+                "  - id: {id}\n    reason: \"subscription {id}\"\n"
+            ));
+        }
+        text
+    };
+    let manifest = ws.write("m.yaml", subscribers(&[]));
+    apply_auto(&sim, &manifest, &[]).success();
+    // Subscriber 4 was never deleted; the customer 4 record is edited to claim it was.
+    ws.write("m.yaml", subscribers(&[4]));
+    edit_json(&ws.path().join("bcprune.state.json"), |state| {
+        let record = state["deleted"][0].clone();
+        let mut copy = record;
+        copy["resource"] = "subscriber".into();
+        state["deleted"].as_array_mut().expect("deleted").push(copy);
+    });
+    report(&manifest)
+        .assert()
+        .code(1)
+        .stdout(contains("unproven subscriber 4"));
+    apply_auto(&sim, &manifest, &[])
+        .success()
+        .stderr(contains("not proven by the audit log (subscriber 4)"));
+    assert_eq!(subscriber_deletes(&sim), [4]);
+    report(&manifest).assert().success();
 }
 
 #[test]
