@@ -14,6 +14,7 @@ pub mod audit;
 pub mod cli;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod fsio;
 pub mod import;
 pub mod manifest;

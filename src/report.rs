@@ -1,9 +1,12 @@
 //! The erasure report (PRODUCT.md §9): for every manifest entry, what became of it — `erased` (deleted by
 //! bcprune and verified), `unverified` (deleted, not yet confirmed), `absent` (an apply found it already
-//! gone), `pending`, or `overdue` (pending and past due) — with its dates, and the state serial and audit
-//! log head a copy can be matched against later. Offline: the manifest, the state and the audit log only.
+//! gone), `pending`, `overdue` (pending and past due), `reappeared` (recorded gone, then listed present
+//! again) or `unproven` (the state says erased or absent, the audit log does not prove it, §14) — with
+//! its dates, and the state serial and audit log head a copy can be matched against later. Offline: the
+//! manifest, the state and the audit log only.
 //!
-//! [`compute`] is pure (the manifest, the state, what the audit log says, and "today"); the renderers
+//! [`compute`] is pure (the manifest, the state, what the audit log says and proves, and "today"); the
+//! renderers
 //! write a table, markdown (to attach to a ticket), JSON (`schemas/report.schema.json`) or CSV (RFC 4180)
 //! to any `Write`. Nothing here holds an email or a name: the state and the manifest hold none.
 
@@ -38,6 +41,11 @@ pub enum Status {
     Pending,
     /// Not deleted yet and past its due date.
     Overdue,
+    /// Recorded as gone, then found present again by a listing (PRODUCT §14); to be deleted again.
+    Reappeared,
+    /// The state records it as erased or absent, but the audit log does not prove it (PRODUCT §14):
+    /// `why` says what is missing. `report` exits 1.
+    Unproven,
 }
 
 impl Status {
@@ -49,6 +57,8 @@ impl Status {
             Status::Absent => "absent",
             Status::Pending => "pending",
             Status::Overdue => "overdue",
+            Status::Reappeared => "reappeared",
+            Status::Unproven => "unproven",
         }
     }
 }
@@ -80,8 +90,11 @@ pub struct Entry {
     pub found_absent_at: Option<Timestamp>,
     /// Days from `received` to the day (UTC) it was erased, or found absent.
     pub days: Option<i64>,
-    /// The apply run that erased it or found it absent (the `run_id` of its audit log lines).
+    /// The apply run that erased it or found it absent (the `run_id` of its audit log lines), or whose
+    /// listing found it present again (`reappeared`).
     pub run_id: Option<String>,
+    /// Why it is `unproven` or `reappeared`; `null` otherwise.
+    pub why: Option<String>,
 }
 
 /// How many entries have each status, and the summary line.
@@ -92,13 +105,24 @@ pub struct Counts {
     pub absent: usize,
     pub pending: usize,
     pub overdue: usize,
+    pub reappeared: usize,
+    pub unproven: usize,
 }
 
 impl Counts {
-    /// `Report: E erased, U unverified, A absent, P pending, O overdue.`
+    /// `Report: E erased, U unverified, A absent, P pending, O overdue.`, followed by
+    /// `, R reappeared, N unproven` before the period when either is not zero.
     pub fn line(&self) -> String {
+        let more = if self.reappeared + self.unproven > 0 {
+            format!(
+                ", {} reappeared, {} unproven",
+                self.reappeared, self.unproven
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "Report: {} erased, {} unverified, {} absent, {} pending, {} overdue.",
+            "Report: {} erased, {} unverified, {} absent, {} pending, {} overdue{more}.",
             self.erased, self.unverified, self.absent, self.pending, self.overdue
         )
     }
@@ -239,13 +263,26 @@ pub struct Report {
     pub entries: Vec<Entry>,
 }
 
-/// The report of `manifest` given the state (read from `state_path`), the audit log and `today`. Pure.
+/// What the audit log proves about the state's records ([`crate::evidence::prove`]), or why it
+/// proves nothing.
+pub type Evidence = Result<crate::evidence::Proof, String>;
+
+/// The report of `manifest` given the state (read from `state_path`), the audit log, what the log
+/// proves (every erased or absent record is checked against it, PRODUCT §14) and `today`. Pure.
 pub fn compute(
     manifest: &Manifest,
     state: Option<(&State, &Path)>,
     audit_log: AuditInfo,
+    evidence: &Evidence,
     today: Date,
 ) -> Report {
+    let unproven = |resource: Resource, id: u32| -> Option<String> {
+        match evidence {
+            Ok(proof) if proof.proves(resource, id) => None,
+            Ok(proof) => Some(proof.why_not(resource, id)),
+            Err(why) => Some(why.clone()),
+        }
+    };
     let mut summary = Counts::default();
     let entries: Vec<Entry> = manifest
         .entries()
@@ -263,10 +300,28 @@ pub fn compute(
                 found_absent_at: None,
                 days: None,
                 run_id: None,
+                why: None,
             };
             let deleted = state.and_then(|(s, _)| s.deleted_record_as(resource, entry.id));
             let absent = state.and_then(|(s, _)| s.absent_record(resource, entry.id));
-            let done_at = if let Some(record) = deleted {
+            let reappeared = state.and_then(|(s, _)| s.reappeared_record(resource, entry.id));
+            let claimed_gone = deleted.is_some_and(|r| r.verified) || absent.is_some();
+            let why_unproven = claimed_gone.then(|| unproven(resource, entry.id)).flatten();
+            let done_at = if let Some(record) = reappeared {
+                row.status = Status::Reappeared;
+                row.run_id = Some(record.run_id.clone());
+                row.why = Some(format!(
+                    "recorded as gone, but listed present again at {} (run {}): not erased until \
+                     deleted again",
+                    moment(Some(record.seen_at)),
+                    record.run_id
+                ));
+                None
+            } else if let Some(why) = why_unproven {
+                row.status = Status::Unproven;
+                row.why = Some(why);
+                None
+            } else if let Some(record) = deleted {
                 row.status = if record.verified {
                     Status::Erased
                 } else {
@@ -302,6 +357,8 @@ pub fn compute(
                 Status::Absent => summary.absent += 1,
                 Status::Pending => summary.pending += 1,
                 Status::Overdue => summary.overdue += 1,
+                Status::Reappeared => summary.reappeared += 1,
+                Status::Unproven => summary.unproven += 1,
             }
             row
         })
@@ -462,7 +519,28 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{table}")?;
         writeln!(out)?;
     }
+    for line in whys(report) {
+        writeln!(out, "{line}")?;
+    }
     writeln!(out, "{}", report.summary.line())
+}
+
+/// One line per `unproven` or `reappeared` entry saying why (PRODUCT §14), before the summary line.
+fn whys(report: &Report) -> Vec<String> {
+    report
+        .entries
+        .iter()
+        .filter_map(|entry| {
+            let why = entry.why.as_deref()?;
+            Some(format!(
+                "{} {} {}: {}",
+                entry.status.as_str(),
+                entry.resource,
+                entry.id,
+                crate::text::sanitize(why, None)
+            ))
+        })
+        .collect()
 }
 
 /// The report as markdown, to attach to a ticket: provenance, a table of every entry, the summary line
@@ -503,6 +581,9 @@ pub fn markdown(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         writeln!(out)?;
+    }
+    for line in whys(report) {
+        writeln!(out, "- {}", crate::text::markdown(&line))?;
     }
     writeln!(out, "{}", report.summary.line())
 }
@@ -571,6 +652,7 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// (JSON, CSV): the command prints them on stderr.
 pub fn notes(report: &Report) -> Vec<String> {
     let mut lines = provenance(report);
+    lines.extend(whys(report));
     lines.push(report.summary.line());
     lines
 }

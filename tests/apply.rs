@@ -1196,3 +1196,119 @@ fn after_a_failed_save_no_count_claims_what_the_state_does_not_record() {
     assert_eq!(report.unrecorded.len(), 3, "{report:?}");
     assert_eq!(report.deleted_count(), 3, "the store did delete them");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(150))]
+
+    /// PRODUCT §14: a saved plan is a proposal, not evidence. Whatever edits are made to a saved plan
+    /// (a change marked `recorded`, a deletion turned into a recorded absence, `reappeared` flipped),
+    /// `apply --plan` never records anything on its say-so: every record it adds is a deletion the
+    /// store carried out or an absence a listing showed; a `recorded` claim the state and log do not
+    /// prove is refused as stale; and an unedited plan is applied.
+    #[test]
+    fn an_edited_saved_plan_never_gets_anything_recorded_on_its_say_so(
+        store_ids in proptest::collection::btree_set(1u32..40, 0..30),
+        manifest_ids in proptest::collection::btree_set(1u32..50, 1..25),
+        first in proptest::collection::btree_set(1u32..50, 0..10),
+        back in proptest::collection::btree_set(1u32..50, 0..5),
+        edits in proptest::collection::vec((proptest::prelude::any::<proptest::sample::Index>(), 0u8..4), 0..5),
+    ) {
+        use bcprune::apply::Store as _;
+        use bcprune::plan::{Action, SavedPlan, StateRef};
+        let dir = fast_dir();
+        let runtime = runtime();
+        let store = MemoryStore::new(store_ids.iter().copied());
+        let state_path = dir.path().join("bcprune.state.json");
+        // An earlier apply (so the state holds proven records), then some of them are back.
+        let first: Vec<u32> = first.into_iter().collect();
+        if !first.is_empty() {
+            let path = dir.path().join("first.yaml");
+            std::fs::write(&path, mixed_manifest_yaml(&first, &[])).expect("manifest");
+            let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+            let _ = run_unlocked(&runtime, &request(dir.path(), manifest, 250, 2), &store);
+        }
+        store.insert(Resource::Customer, back.iter().copied());
+        // `plan --out`, as the CLI makes it.
+        let path = dir.path().join("m.yaml");
+        let ids: Vec<u32> = manifest_ids.iter().copied().collect();
+        std::fs::write(&path, mixed_manifest_yaml(&ids, &[])).expect("manifest");
+        let manifest = bcprune::manifest::load(&path).expect("valid manifest");
+        let summary = bcprune::state::Summary::load(&state_path).expect("state");
+        let settled = summary.as_ref().map(|s| {
+            bcprune::evidence::check(
+                bcprune::evidence::Claim {
+                    lineage: s.lineage,
+                    serial: s.serial,
+                    store_hash: &s.store_hash,
+                    audit_head: s.audit_head.as_ref(),
+                    settled: &s.settled,
+                },
+                &dir.path().join("bcprune.audit.jsonl"),
+            )
+            .settled
+        });
+        let scope = apply::Scope::of_manifest(&manifest, settled.as_ref(), false);
+        let live = runtime.block_on(scope.list(&store)).expect("list");
+        let plan = bcprune::plan::compute_incremental(&manifest, &live, settled.as_ref(), false);
+        let state_ref = summary.as_ref().map(|s| StateRef { lineage: s.lineage.to_string(), serial: s.serial });
+        let mut saved = SavedPlan::new(&plan, &manifest, "demo42", &store.api_host(), state_ref, jiff::Timestamp::now());
+        for (at, kind) in &edits {
+            let at = at.index(saved.changes.len());
+            let change = &mut saved.changes[at];
+            match kind {
+                0 => change.recorded = true,
+                1 => { change.action = Action::Absent; change.recorded = true; }
+                2 => change.action = Action::Absent,
+                _ => change.reappeared = !change.reappeared,
+            }
+        }
+        saved.summary = saved.plan().summary();
+        if saved.check().is_err() {
+            return Ok(()); // `apply --plan` refuses to read it
+        }
+        let claims_unproven = saved.changes.iter().any(|c| {
+            c.recorded
+                && (c.action != Action::Absent
+                    || !settled.as_ref().is_some_and(|s| s.contains(c.resource, c.id)))
+        });
+        let before = recorded_keys(&state_path);
+        let deleted_before = store.deleted(Resource::Customer);
+        let request = Request {
+            saved: Some(apply::SavedInput { path: dir.path().join("plan.json"), plan: saved }),
+            ..request(dir.path(), manifest, 250, 2)
+        };
+        let outcome = run_unlocked(&runtime, &request, &store);
+        if claims_unproven {
+            proptest::prop_assert!(
+                matches!(outcome, Outcome::Refused(apply::Refusal::Stale(_))),
+                "{:?}", outcome
+            );
+        }
+        if edits.is_empty() {
+            proptest::prop_assert!(!matches!(outcome, Outcome::Refused(_)), "{:?}", outcome);
+        }
+        let (deleted_after, absent_after) = recorded_keys(&state_path);
+        let deleted_now = store.deleted(Resource::Customer);
+        let present = store.ids(Resource::Customer);
+        for id in deleted_after.difference(&before.0) {
+            proptest::prop_assert!(
+                deleted_now.contains(id) && !deleted_before.contains(id),
+                "customer {} recorded deleted, but this apply did not delete it", id
+            );
+        }
+        for id in absent_after.difference(&before.1) {
+            proptest::prop_assert!(!present.contains(id), "customer {} recorded absent, but it exists", id);
+        }
+    }
+}
+
+/// The customer IDs the state records (deleted, absent).
+fn recorded_keys(path: &std::path::Path) -> (BTreeSet<u32>, BTreeSet<u32>) {
+    let Some(state) = bcprune::state::State::load(path).expect("the state is always valid") else {
+        return Default::default();
+    };
+    (
+        state.deleted.iter().map(|r| r.id).collect(),
+        state.absent.iter().map(|r| r.id).collect(),
+    )
+}

@@ -31,13 +31,16 @@ fn mixed(ws: &Workspace) -> std::path::PathBuf {
     );
     let log_path = ws.path().join("m/bcprune.audit.jsonl");
     let mut log = AuditLog::open(&log_path).expect("open");
-    for event in [
-        EventKind::ApplyStarted,
-        EventKind::BatchIntent,
-        EventKind::ApplyFinished,
+    // The lines that prove what the state records (PRODUCT §14): customer 1 and subscriber 1 listed
+    // gone after their deletion, customer 3 found absent.
+    for entry in [
+        AuditEntry::new("run-1", EventKind::Verify).ids(&[1]),
+        AuditEntry::new("run-1", EventKind::Verify)
+            .ids(&[1])
+            .field("resource", "subscriber"),
+        AuditEntry::new("run-1", EventKind::FoundAbsent).ids(&[3]),
     ] {
-        log.append(AuditEntry::new("run-1", event).ids(&[1]))
-            .expect("append");
+        log.append(entry).expect("append");
     }
     let mut state = State::new("acme42", "00");
     state.record_deleted(1, ts("2026-10-11T09:00:00Z"), "run-1", None, true);
@@ -318,9 +321,19 @@ fn an_apply_with_nothing_to_delete_records_what_it_found_absent_once() {
                 .to_string()
         })
         .collect();
-    assert_eq!(events, ["apply_started", "found_absent", "apply_finished"]);
+    // PRODUCT §14: each save is announced by a `state_saved` line (the records' digest), which is the
+    // state's head.
     assert_eq!(
-        state["audit_head"]["seq"], 3,
+        events,
+        [
+            "apply_started",
+            "found_absent",
+            "apply_finished",
+            "state_saved"
+        ]
+    );
+    assert_eq!(
+        state["audit_head"]["seq"], 4,
         "the head covers the whole run"
     );
     // Nothing new the second time: no file changes.

@@ -8,6 +8,7 @@ mod audit;
 mod cli;
 mod demo;
 mod economy;
+mod evidence;
 mod import;
 mod manifest;
 mod network;

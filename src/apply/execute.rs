@@ -127,11 +127,23 @@ impl Records<'_> {
     /// the next run settles; the other order could lose a deletion.
     fn save(&mut self, view: &dyn View) -> Result<u64, Fatal> {
         let started = Instant::now();
-        self.state.audit_head = Some(self.audit.head()); // PRODUCT §10: the head at every save
-        if let Err(err) = self.state.save(&self.options.state_path) {
-            let fatal = Fatal::State(err);
-            self.save_failed = Some(fatal.to_string());
-            return Err(fatal);
+        // PRODUCT §10, §14: a `state_saved` line with the records' digest, then the state at that head.
+        let saved = crate::evidence::save_state(
+            self.audit,
+            self.state,
+            &self.options.state_path,
+            &self.options.run_id,
+        );
+        match saved {
+            Ok(()) => {}
+            Err(crate::evidence::SaveError::State(err)) => {
+                let fatal = Fatal::State(err);
+                self.save_failed = Some(fatal.to_string());
+                return Err(fatal);
+            }
+            Err(crate::evidence::SaveError::Audit(error)) => {
+                view.warn(&format!("could not write an audit line: {error}"));
+            }
         }
         self.save_failed = None;
         for (target, recorded) in self.changed.drain(..) {
@@ -657,6 +669,32 @@ async fn verify<S: Store>(
             .collect();
         records.remember(resource, &ids, true);
     }
+    // One verify line per resource, so each names its IDs' namespace; written before the save, so the
+    // state that records these IDs verified comes after the lines that prove it (PRODUCT §14).
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = gone
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        let still: Vec<u32> = report
+            .failed
+            .iter()
+            .filter(|f| f.kind == FailureKind::StillPresent && f.resource == resource)
+            .map(|f| f.id)
+            .collect();
+        if resource == Resource::Subscriber && ids.is_empty() && still.is_empty() {
+            continue;
+        }
+        let mut entry = records.entry(EventKind::Verify).ids(&ids);
+        if !still.is_empty() {
+            entry = entry.message(format!(
+                "still present after the API accepted: {}",
+                id_list(&still)
+            ));
+        }
+        records.note(about(entry, resource), view);
+    }
     let saved = match records.save(view) {
         Ok(serial) => {
             report.state_serial = serial;
@@ -685,31 +723,6 @@ async fn verify<S: Store>(
                 ids.len()
             ));
         records.note(about(entry, *resource), view);
-    }
-    // One verify line per resource, so each names its IDs' namespace.
-    for resource in Resource::ALL {
-        let ids: Vec<u32> = gone
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
-        let still: Vec<u32> = report
-            .failed
-            .iter()
-            .filter(|f| f.kind == FailureKind::StillPresent && f.resource == resource)
-            .map(|f| f.id)
-            .collect();
-        if resource == Resource::Subscriber && ids.is_empty() && still.is_empty() {
-            continue;
-        }
-        let mut entry = records.entry(EventKind::Verify).ids(&ids);
-        if !still.is_empty() {
-            entry = entry.message(format!(
-                "still present after the API accepted: {}",
-                id_list(&still)
-            ));
-        }
-        records.note(about(entry, resource), view);
     }
     report.verified = gone;
 }

@@ -149,10 +149,39 @@ pub async fn reconcile<S: Store>(
             resource,
         ));
     }
-    state.audit_head = Some(audit.head()); // PRODUCT §10: the head at every save
-    state
-        .save(&options.state_path)
-        .map_err(ReconcileError::State)?;
+    // PRODUCT §14: what the listing showed is in the log before the state that relies on it: the IDs
+    // now recorded as verified deletions (a `verify` line per resource), and recorded IDs found
+    // present again (`reappeared`).
+    for resource in Resource::ALL {
+        let gone: Vec<u32> = done
+            .recorded
+            .iter()
+            .chain(&done.confirmed)
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        if gone.is_empty() {
+            continue;
+        }
+        let entry = AuditEntry::new(&options.run_id, EventKind::Verify)
+            .ids(&gone)
+            .message("reconcile: listed again and gone; recorded as deleted");
+        audit
+            .append(about(entry, resource))
+            .map_err(ReconcileError::Audit)?;
+    }
+    let present: Vec<(Resource, u32)> = all
+        .iter()
+        .filter(|t| live.contains(t.resource, t.id))
+        .map(|t| (t.resource, t.id))
+        .collect();
+    crate::evidence::mark_reappeared(audit, state, &present, &options.run_id)
+        .map_err(ReconcileError::Audit)?;
+    match crate::evidence::save_state(audit, state, &options.state_path, &options.run_id) {
+        Ok(()) => {}
+        Err(crate::evidence::SaveError::State(error)) => return Err(ReconcileError::State(error)),
+        Err(crate::evidence::SaveError::Audit(error)) => return Err(ReconcileError::Audit(error)),
+    }
     for line in lines {
         audit.append(line).map_err(ReconcileError::Audit)?;
     }

@@ -247,6 +247,36 @@ async fn locked<S: Store>(
         Ok(audit) => audit,
         Err(error) => return Outcome::Error(RunError::Audit(error)),
     };
+    // PRODUCT §14: only what the audit log proves is settled. Unproven records are taken out of the
+    // state before anything is saved (never laundered into a new digest), and listed again.
+    let checked = state.as_ref().map(|s| {
+        let settled = s.settled();
+        let claim = crate::evidence::Claim {
+            lineage: s.lineage,
+            serial: s.serial,
+            store_hash: &s.store_hash,
+            audit_head: s.audit_head.as_ref(),
+            settled: &settled,
+        };
+        crate::evidence::check(claim, &request.audit_path)
+    });
+    if let (Some(state), Some(checked)) = (state.as_mut(), checked.as_ref())
+        && !checked.unproven.is_empty()
+    {
+        let unproven: BTreeSet<(Resource, u32)> = checked.unproven.iter().copied().collect();
+        state.drop_unproven(|resource, id| !unproven.contains(&(resource, id)));
+        view.warn(&crate::evidence::unproven_message(
+            &checked.unproven,
+            checked.why.as_deref(),
+        ));
+    }
+    if let Some(saved) = &request.saved {
+        let settled = checked.as_ref().map(|c| &c.settled);
+        let unproven = plan::unproven_claims(&saved.plan, settled);
+        if !unproven.is_empty() {
+            return Outcome::Refused(Refusal::Stale(unproven));
+        }
+    }
     let options = Options {
         batch_size: request.batch_size,
         parallelism: request.parallelism,
@@ -293,6 +323,8 @@ async fn locked<S: Store>(
         Some(_) => None,
         None => state.as_ref().map(State::settled),
     };
+    // The state's unproven records were taken out above, so this settled set is what the log proves
+    // (with what reconcile has just recorded).
     let scope = match &request.saved {
         Some(saved) => Scope::of_saved(&saved.plan.changes),
         None => Scope::of_manifest(manifest, settled.as_ref(), request.refresh_all),
@@ -307,6 +339,43 @@ async fn locked<S: Store>(
         None => Scope::reappeared(manifest, settled.as_ref(), &live),
     };
     view.listed(&scope.listed(reappeared), store_hash, store.requests_sent());
+    // PRODUCT §14: a recorded ID the listing found present stops being settled at once.
+    if let Some(state) = state.as_mut() {
+        let present: Vec<(Resource, u32)> = scope
+            .customers
+            .iter()
+            .map(|&id| (Resource::Customer, id))
+            .chain(
+                scope
+                    .subscribers
+                    .iter()
+                    .map(|&id| (Resource::Subscriber, id)),
+            )
+            .filter(|&(resource, id)| live.contains(resource, id))
+            .collect();
+        let marked = crate::evidence::mark_reappeared(&mut audit, state, &present, &request.run_id);
+        match marked {
+            Err(error) => return Outcome::Error(RunError::AuditStart(error)),
+            Ok(marked) if !marked.is_empty() => {
+                let saved = crate::evidence::save_state(
+                    &mut audit,
+                    state,
+                    &request.state_path,
+                    &request.run_id,
+                );
+                match saved {
+                    Ok(()) => {}
+                    Err(crate::evidence::SaveError::State(error)) => {
+                        return Outcome::Error(RunError::State(error));
+                    }
+                    Err(crate::evidence::SaveError::Audit(error)) => {
+                        return Outcome::Error(RunError::AuditStart(error));
+                    }
+                }
+            }
+            Ok(_) => {}
+        }
+    }
     let (plan, vanished) = match &request.saved {
         Some(saved) => {
             let stale = plan::live_staleness(&saved.plan, &live);

@@ -62,7 +62,7 @@ pub fn record_found_absent(
     audit
         .append(line(run_id, &added))
         .map_err(FoundAbsentError::Audit)?;
-    save(audit, state, state_path)?;
+    save(audit, state, state_path, run_id)?;
     Ok(added.len())
 }
 
@@ -94,7 +94,7 @@ pub fn record_no_delete_apply(
     for entry in [started, line(run_id, &added), finished] {
         audit.append(entry).map_err(FoundAbsentError::Audit)?;
     }
-    save(audit, state, state_path)?;
+    save(audit, state, state_path, run_id)?;
     Ok(added.len())
 }
 
@@ -117,10 +117,17 @@ fn line(run_id: &str, added: &[(Resource, u32)]) -> AuditEntry {
     entry
 }
 
-/// Save the state with the log's head now.
-fn save(audit: &AuditLog, state: &mut State, path: &Path) -> Result<(), FoundAbsentError> {
-    state.audit_head = Some(audit.head());
-    state.save(path).map_err(FoundAbsentError::State)
+/// Save the state as every apply does ([`crate::evidence::save_state`]).
+fn save(
+    audit: &mut AuditLog,
+    state: &mut State,
+    path: &Path,
+    run_id: &str,
+) -> Result<(), FoundAbsentError> {
+    crate::evidence::save_state(audit, state, path, run_id).map_err(|error| match error {
+        crate::evidence::SaveError::State(error) => FoundAbsentError::State(error),
+        crate::evidence::SaveError::Audit(error) => FoundAbsentError::Audit(error),
+    })
 }
 
 fn now() -> Timestamp {

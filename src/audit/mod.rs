@@ -88,6 +88,13 @@ pub enum EventKind {
     /// Manifest IDs the apply listed and found already gone (nothing to delete): customer `ids`, and
     /// `subscriber_ids` when there are any; recorded in the state's `absent` (PRODUCT §9).
     FoundAbsent,
+    /// Recorded IDs (customer `ids`, `subscriber_ids`) a listing found present again: no longer settled
+    /// (PRODUCT §14), until a later verified deletion or found-absent line.
+    Reappeared,
+    /// Written just before each state save: the `serial` and `lineage` being saved, the `store_hash`,
+    /// and `records_sha256`, the digest of the records that settle IDs (`state::Settled::digest`). The
+    /// state's `audit_head` is this line, so a state edited since does not match it (PRODUCT §14).
+    StateSaved,
 }
 
 impl EventKind {
@@ -104,6 +111,8 @@ impl EventKind {
             EventKind::Skipped => "skipped",
             EventKind::Interrupted => "interrupted",
             EventKind::FoundAbsent => "found_absent",
+            EventKind::Reappeared => "reappeared",
+            EventKind::StateSaved => "state_saved",
         }
     }
 }
@@ -632,21 +641,24 @@ pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
 }
 
 /// The end of a valid chain.
-struct Summary {
-    lines: u64,
-    last_hash: String,
+pub(crate) struct Summary {
+    pub(crate) lines: u64,
+    pub(crate) last_hash: String,
 }
 
 /// The first bad line of a chain.
 #[derive(Debug)]
-struct Broken {
-    line: u64,
-    reason: String,
+pub(crate) struct Broken {
+    pub(crate) line: u64,
+    pub(crate) reason: String,
 }
 
 /// Walk the log's lines checking the chain, calling `visit(seq, object)` for each valid line, and stop at the
 /// first bad one. A final newline is required: a last line without one is an incomplete write.
-fn scan(bytes: &[u8], mut visit: impl FnMut(u64, &Map<String, Value>)) -> Result<Summary, Broken> {
+pub(crate) fn scan(
+    bytes: &[u8],
+    mut visit: impl FnMut(u64, &Map<String, Value>),
+) -> Result<Summary, Broken> {
     let mut pieces: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     // After the last newline comes an empty piece (or the whole file is empty); anything else is a line
     // whose newline never made it to disk.
@@ -682,7 +694,7 @@ fn scan(bytes: &[u8], mut visit: impl FnMut(u64, &Map<String, Value>)) -> Result
 }
 
 /// Check one line (`line_no` = its expected `seq`) against the previous line's hash; the reason if bad.
-fn check_line(
+pub(crate) fn check_line(
     bytes: &[u8],
     line_no: u64,
     previous_hash: &str,

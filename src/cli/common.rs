@@ -170,10 +170,30 @@ pub fn client(settings: &Settings, store_hash: &str) -> Result<Client, CliError>
 }
 
 /// What a plan needs of the state file (if any), checked to belong to the target store.
-pub fn load_state(path: &Path, store_hash: &str) -> Result<Option<Summary>, CliError> {
-    let state = Summary::load(path)?;
-    if let Some(state) = &state {
+/// Its settled set is only what the audit log at `audit_log` proves (PRODUCT §14); a warning names the rest.
+pub fn load_state(
+    path: &Path,
+    audit_log: &Path,
+    store_hash: &str,
+) -> Result<Option<Summary>, CliError> {
+    let mut state = Summary::load(path)?;
+    if let Some(state) = &mut state {
         state.check_store(path, store_hash)?;
+        let claim = crate::evidence::Claim {
+            lineage: state.lineage,
+            serial: state.serial,
+            store_hash: &state.store_hash,
+            audit_head: state.audit_head.as_ref(),
+            settled: &state.settled,
+        };
+        let checked = crate::evidence::check(claim, audit_log);
+        if !checked.unproven.is_empty() {
+            warning(crate::evidence::unproven_message(
+                &checked.unproven,
+                checked.why.as_deref(),
+            ));
+        }
+        state.settled = checked.settled;
     }
     Ok(state)
 }

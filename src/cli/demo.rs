@@ -151,7 +151,11 @@ fn plan_now(
 ) -> Result<(crate::manifest::Manifest, Plan), CliError> {
     let manifest = common::load_manifest(path)?;
     common::note(manifest.summary());
-    let state = common::load_state(&path.join(common::STATE_FILE), DEMO_STORE)?;
+    let state = common::load_state(
+        &path.join(common::STATE_FILE),
+        &path.join(common::AUDIT_FILE),
+        DEMO_STORE,
+    )?;
     let settled = state.as_ref().map(|s| &s.settled);
     let scope = Scope::of_manifest(&manifest, settled, false);
     let live = runtime

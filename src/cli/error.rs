@@ -117,6 +117,15 @@ pub enum CliError {
         "the report above cannot be matched against the audit log: {0}. Run `bcprune audit verify` on it"
     )]
     ReportAudit(String),
+    /// The report lists entries as `unproven` (PRODUCT §14).
+    #[error(
+        "the report above lists {} {} as unproven: the state records them as erased or absent, but the \
+         audit log does not prove it. Do not file it: restore the state file from version control, or \
+         run `bcprune apply`, which lists them again",
+        .0,
+        crate::text::plural(*.0, "entry", "entries")
+    )]
+    ReportUnproven(usize),
     /// The hidden `BCPRUNE_TODAY` / `--today` is not a date.
     #[error("BCPRUNE_TODAY: `{0}` is not a date written YYYY-MM-DD")]
     BadToday(String),
@@ -168,6 +177,7 @@ impl CliError {
             | CliError::Lookup(_)
             | CliError::AuditHead(_)
             | CliError::ReportAudit(_)
+            | CliError::ReportUnproven(_)
             | CliError::BadToday(_)
             | CliError::ClosedPipe => Exit::Error,
         }

@@ -38,7 +38,7 @@ pub fn make(
     check_distinct_files(&manifest.files, &files, out.map(|out| ("--out", out)))?;
     common::note(manifest.summary());
     let store_hash = common::store_hash(settings, &manifest)?;
-    let state = common::load_state(&files.state, &store_hash)?;
+    let state = common::load_state(&files.state, &files.audit_log, &store_hash)?;
     let settled = state.as_ref().map(|s| &s.settled);
     let client = common::client(settings, &store_hash)?;
     let runtime = common::runtime()?;

@@ -13,8 +13,9 @@ use super::settings::Settings;
 use super::{ReportArgs, ReportFormat};
 
 /// Print the report; exit 1 (after printing it) when the audit log cannot back it (broken, unreadable,
-/// missing while the state names its head, or not carrying the state's head); else 2 with
-/// `--overdue-exitcode` when an entry is overdue; else 0.
+/// missing while the state names its head, or not carrying the state's head) or does not prove an
+/// entry the state calls erased or absent (`unproven`, PRODUCT §14); else 2 with `--overdue-exitcode`
+/// when an entry is overdue (or reappeared past its due date); else 0.
 pub fn run(
     settings: &Settings,
     args: &ReportArgs,
@@ -35,10 +36,17 @@ pub fn run(
         state.check_store(&files.state, &store_hash)?;
     }
     let audit = AuditInfo::read(&files.audit_log, state.as_ref());
+    // PRODUCT §14: every erased or absent record is checked against the log, never the state alone.
+    let evidence = match &state {
+        // The head is checked above (`AuditInfo`, exit 1); the statuses come from the lines there are.
+        Some(state) => crate::evidence::prove(&files.audit_log, None, &state.store_hash),
+        None => Ok(crate::evidence::Proof::default()),
+    };
     let mut report = report::compute(
         &manifest,
         state.as_ref().map(|s| (s, files.state.as_path())),
         audit,
+        &evidence,
         today,
     );
     // The store reported on is the one resolved above (the state, if any, was checked to be it).
@@ -61,7 +69,15 @@ pub fn run(
     if let Some(problem) = &report.audit_log.problem {
         return Err(CliError::ReportAudit(problem.clone()));
     }
-    if args.overdue_exitcode && report.summary.overdue > 0 {
+    if report.summary.unproven > 0 {
+        return Err(CliError::ReportUnproven(report.summary.unproven));
+    }
+    // A reappeared entry past its due date is overdue work too.
+    let reappeared_overdue = report
+        .entries
+        .iter()
+        .any(|e| e.status == report::Status::Reappeared && e.due.is_some_and(|due| due < today));
+    if args.overdue_exitcode && (report.summary.overdue > 0 || reappeared_overdue) {
         // Exit 2 is the "something is pending" code of `plan --detailed-exitcode` (PRODUCT §2, §9).
         return Ok(Exit::ChangesPending);
     }

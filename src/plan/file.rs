@@ -235,6 +235,9 @@ pub enum Staleness {
     },
     /// A subscriber the plan saw as absent exists now.
     SubscriberAppeared { id: crate::SubscriberId },
+    /// The plan says this record is recorded as gone, but the state and the audit log do not prove it
+    /// (PRODUCT §14: a saved plan is a proposal, not evidence).
+    NotProven { resource: crate::Resource, id: u32 },
 }
 
 impl std::fmt::Display for Staleness {
@@ -280,6 +283,11 @@ impl std::fmt::Display for Staleness {
             Staleness::SubscriberAppeared { id } => {
                 write!(f, "subscriber {id} was absent when planned but exists now")
             }
+            Staleness::NotProven { resource, id } => write!(
+                f,
+                "the plan marks {resource} {id} as recorded (gone, not listed again), but the state \
+                 and the audit log do not prove it: the plan was edited, or the state changed since"
+            ),
         }
     }
 }
@@ -353,6 +361,27 @@ pub fn live_staleness(saved: &SavedPlan, live: &Live) -> Vec<Staleness> {
         }
     }
     reasons
+}
+
+/// The changes of `saved` marked `recorded` (not listed again, no action) that `settled` (the state's
+/// records the audit log proves, `None` without a state) does not hold: the plan is not evidence
+/// (PRODUCT §14), so `apply --plan` refuses them. A `recorded` change to delete is never consistent.
+pub fn unproven_claims(
+    saved: &SavedPlan,
+    settled: Option<&crate::state::Settled>,
+) -> Vec<Staleness> {
+    saved
+        .changes
+        .iter()
+        .filter(|c| c.recorded)
+        .filter(|c| {
+            c.action != Action::Absent || !settled.is_some_and(|s| s.contains(c.resource, c.id))
+        })
+        .map(|c| Staleness::NotProven {
+            resource: c.resource,
+            id: c.id,
+        })
+        .collect()
 }
 
 /// Why a saved plan is not internally consistent (it was edited, or written by another version).

@@ -18,7 +18,7 @@ pub mod file;
 
 pub use file::{
     Current, FORMAT_VERSION, ManifestRef, PlanCheckError, PlanFileError, SavedPlan, Staleness,
-    StateRef, check_offline, live_staleness, offline_staleness,
+    StateRef, check_offline, live_staleness, offline_staleness, unproven_claims,
 };
 
 /// What happens to one manifest ID.

@@ -30,6 +30,7 @@ use crate::Resource;
 pub use lock::{
     Acquired, Lock, LockError, LockHolder, UnlockError, describe_takeover, force_unlock,
 };
+pub use scan::key;
 pub use summary::{Settled, Summary};
 
 /// The state file format version this bcprune reads and writes.
@@ -62,6 +63,11 @@ pub struct State {
     /// `report` can tell "absent" from "pending" and `plan` need not list them again (IDs are never reused).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub absent: Vec<AbsentRecord>,
+    /// Recorded IDs (deleted or found absent) that a later listing found present again (PRODUCT §14),
+    /// sorted by (resource, ID). Such an ID is not settled until a later verified deletion or
+    /// found-absent observation takes it out of this list. Absent in files that never had one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reappeared: Vec<ReappearedRecord>,
     /// The audit log's last line when this state was saved, so a log cut short or rewritten is caught
     /// (`audit verify`). Absent in files written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -104,6 +110,29 @@ pub struct AbsentRecord {
     pub seen_at: Timestamp,
     /// The apply run that found it absent.
     pub run_id: String,
+}
+
+/// A recorded ID a listing found present again: not settled until deleted (and verified) again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReappearedRecord {
+    /// The customer or subscriber ID.
+    pub id: u32,
+    /// `customer` (the default, omitted) or `subscriber`.
+    #[serde(default, skip_serializing_if = "Resource::is_customer")]
+    pub resource: Resource,
+    /// When the listing that found it present was made (RFC 3339, UTC).
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub seen_at: Timestamp,
+    /// The apply run whose listing found it.
+    pub run_id: String,
+}
+
+impl ReappearedRecord {
+    /// The sort and lookup key: customers first, then by ID.
+    pub fn key(&self) -> (Resource, u32) {
+        (self.resource, self.id)
+    }
 }
 
 /// One deleted customer or subscriber.
@@ -229,6 +258,7 @@ impl State {
             manifest_sha256: manifest_sha256.into(),
             deleted: Vec::new(),
             absent: Vec::new(),
+            reappeared: Vec::new(),
             audit_head: None,
         }
     }
@@ -294,6 +324,13 @@ impl State {
         if let Some(pair) = state.absent.windows(2).find(|p| p[0].key() == p[1].key()) {
             return Err(duplicate("absent", pair[0].key()));
         }
+        if let Some(pair) = state
+            .reappeared
+            .windows(2)
+            .find(|p| p[0].key() == p[1].key())
+        {
+            return Err(duplicate("reappeared", pair[0].key()));
+        }
         Ok(Some(state))
     }
 
@@ -328,6 +365,7 @@ impl State {
     fn sort(&mut self) {
         self.deleted.sort_by_key(DeletedRecord::key);
         self.absent.sort_by_key(AbsentRecord::key);
+        self.reappeared.sort_by_key(ReappearedRecord::key);
     }
 
     /// Record that customer `id` was deleted: [`State::record_deleted_as`] for a customer.
@@ -345,7 +383,8 @@ impl State {
     /// Record that `resource` `id` was deleted. Upsert by (resource, ID): an existing record keeps its
     /// original deletion, unless it is unverified and this one is verified, in which case this one replaces
     /// it (a later run confirmed or redid the deletion). Keeps `deleted` sorted. A deleted record is no
-    /// longer absent-before-apply, so any `absent` record for it goes.
+    /// longer absent-before-apply, so any `absent` record for it goes. An ID marked reappeared takes the
+    /// new record whatever the old one said, and a verified deletion ends the mark (PRODUCT §14).
     pub fn record_deleted_as(
         &mut self,
         resource: Resource,
@@ -369,10 +408,20 @@ impl State {
         {
             self.absent.remove(index);
         }
+        let reappeared = self.is_reappeared(resource, id);
+        if reappeared && verified {
+            self.clear_reappeared(resource, id);
+        }
         match self
             .deleted
             .binary_search_by_key(&(resource, id), DeletedRecord::key)
         {
+            Ok(index) if reappeared => {
+                let existing = &mut self.deleted[index];
+                let reason = record.reason.clone().or_else(|| existing.reason.take());
+                *existing = DeletedRecord { reason, ..record };
+                RecordOutcome::Upgraded
+            }
             Ok(index) => {
                 let existing = &mut self.deleted[index];
                 if !existing.verified && record.verified {
@@ -399,6 +448,7 @@ impl State {
         seen_at: Timestamp,
         run_id: impl Into<String>,
     ) {
+        self.clear_reappeared(resource, id);
         if self.deleted_record_as(resource, id).is_some() {
             return;
         }
@@ -426,14 +476,97 @@ impl State {
     ) -> Vec<(Resource, u32)> {
         let mut added = Vec::new();
         for &(resource, id) in found {
-            if self.deleted_record_as(resource, id).is_none()
-                && self.absent_record(resource, id).is_none()
-            {
+            let unrecorded = self.deleted_record_as(resource, id).is_none()
+                && self.absent_record(resource, id).is_none();
+            if unrecorded || self.is_reappeared(resource, id) {
                 self.record_absent(resource, id, seen_at, run_id);
                 added.push((resource, id));
             }
         }
         added
+    }
+
+    /// Mark recorded `resource` `id` as found present again by the listing of run `run_id`: it stops being
+    /// settled (PRODUCT §14). Returns whether the mark is new; an ID with no deletion or absent record
+    /// is never marked (there is nothing it reappeared from).
+    pub fn mark_reappeared(
+        &mut self,
+        resource: Resource,
+        id: u32,
+        seen_at: Timestamp,
+        run_id: &str,
+    ) -> bool {
+        let recorded = self
+            .deleted_record_as(resource, id)
+            .is_some_and(|r| r.verified)
+            || self.absent_record(resource, id).is_some();
+        if !recorded {
+            return false;
+        }
+        match self
+            .reappeared
+            .binary_search_by_key(&(resource, id), ReappearedRecord::key)
+        {
+            Ok(_) => false,
+            Err(index) => {
+                let record = ReappearedRecord {
+                    id,
+                    resource,
+                    seen_at,
+                    run_id: run_id.to_string(),
+                };
+                self.reappeared.insert(index, record);
+                true
+            }
+        }
+    }
+
+    /// Whether `resource` `id` is marked reappeared.
+    pub fn is_reappeared(&self, resource: Resource, id: u32) -> bool {
+        self.reappeared_record(resource, id).is_some()
+    }
+
+    /// The reappeared mark of `resource` `id`, if a listing found it present again.
+    pub fn reappeared_record(&self, resource: Resource, id: u32) -> Option<&ReappearedRecord> {
+        self.reappeared
+            .binary_search_by_key(&(resource, id), ReappearedRecord::key)
+            .ok()
+            .map(|index| &self.reappeared[index])
+    }
+
+    fn clear_reappeared(&mut self, resource: Resource, id: u32) {
+        if let Ok(index) = self
+            .reappeared
+            .binary_search_by_key(&(resource, id), ReappearedRecord::key)
+        {
+            self.reappeared.remove(index);
+        }
+    }
+
+    /// Take out every settled record (verified deletion, found absent) that `proven` does not hold:
+    /// the audit log does not prove it, so it is not evidence and must not be saved again as if it
+    /// were (PRODUCT §14). Returns the keys taken out.
+    pub fn drop_unproven(
+        &mut self,
+        proven: impl Fn(Resource, u32) -> bool,
+    ) -> Vec<(Resource, u32)> {
+        let mut dropped = Vec::new();
+        self.deleted.retain(|r| {
+            let keep = !r.verified || proven(r.resource, r.id);
+            if !keep {
+                dropped.push(r.key());
+            }
+            keep
+        });
+        self.absent.retain(|r| {
+            let keep = proven(r.resource, r.id);
+            if !keep {
+                dropped.push(r.key());
+            }
+            keep
+        });
+        dropped.sort_unstable();
+        dropped
     }
 
     /// The customer IDs recorded with `verified: false`: accepted by the API but not yet confirmed gone.

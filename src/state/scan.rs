@@ -52,6 +52,16 @@ pub fn key(resource: crate::Resource, id: u32) -> u64 {
 
 const SUBSCRIBER: u64 = 1 << 32;
 
+/// The record a [`key`] names.
+pub fn unkey(key: u64) -> (crate::Resource, u32) {
+    let resource = if key & SUBSCRIBER == 0 {
+        crate::Resource::Customer
+    } else {
+        crate::Resource::Subscriber
+    };
+    (resource, (key & u64::from(u32::MAX)) as u32)
+}
+
 /// Files smaller than this are read in one pass: a second thread would not pay for itself.
 pub(super) const SPLIT_FROM: u64 = 8 * 1024 * 1024;
 

@@ -32,13 +32,68 @@ pub struct Settled {
     verified: Vec<u64>,
     /// Keys of the absent records, strictly increasing.
     absent: Vec<u64>,
+    /// Keys of the records marked reappeared (PRODUCT §14), strictly increasing: never settled.
+    reappeared: Vec<u64>,
 }
 
 impl Settled {
     /// Whether `resource` `id` is settled.
     pub fn contains(&self, resource: Resource, id: u32) -> bool {
         let key = key(resource, id);
-        self.verified.binary_search(&key).is_ok() || self.absent.binary_search(&key).is_ok()
+        (self.verified.binary_search(&key).is_ok() || self.absent.binary_search(&key).is_ok())
+            && self.reappeared.binary_search(&key).is_err()
+    }
+
+    /// The digest of these records that each save writes into the audit log (`state_saved`'s
+    /// `records_sha256`, PRODUCT §14): lowercase hex SHA-256 over, for each list in turn (verified
+    /// deletions, found absent, reappeared), the byte `v`, `a` or `r` and then each key ([`key`]:
+    /// the ID, plus 2^32 for a subscriber) as 8 bytes big-endian, in increasing order. Everything that
+    /// decides whether an ID is settled is in it; times, run IDs and reasons are not.
+    pub fn digest(&self) -> String {
+        use sha2::Digest;
+        let mut hasher = sha2::Sha256::new();
+        for (tag, keys) in [
+            (b'v', &self.verified),
+            (b'a', &self.absent),
+            (b'r', &self.reappeared),
+        ] {
+            hasher.update([tag]);
+            let mut bytes = Vec::with_capacity(keys.len() * 8);
+            for key in keys {
+                bytes.extend_from_slice(&key.to_be_bytes());
+            }
+            hasher.update(&bytes);
+        }
+        crate::text::hex(&hasher.finalize())
+    }
+
+    /// Whether the state settles nothing (no verified deletion, nothing found absent).
+    pub fn is_empty(&self) -> bool {
+        self.verified.is_empty() && self.absent.is_empty()
+    }
+
+    /// The settled IDs, as (resource, ID), customers first.
+    pub fn ids(&self) -> Vec<(Resource, u32)> {
+        let mut keys: Vec<u64> = self
+            .verified
+            .iter()
+            .chain(&self.absent)
+            .copied()
+            .filter(|k| self.reappeared.binary_search(k).is_err())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter().map(scan::unkey).collect()
+    }
+
+    /// Keep only the records `proven` holds (the others are unproven, PRODUCT §14).
+    pub fn retain(&mut self, proven: impl Fn(Resource, u32) -> bool) {
+        let keep = |key: &u64| {
+            let (resource, id) = scan::unkey(*key);
+            proven(resource, id)
+        };
+        self.verified.retain(keep);
+        self.absent.retain(keep);
     }
 }
 
@@ -82,6 +137,8 @@ impl From<scan::Scanned> for Summary {
             settled: Settled {
                 verified: scanned.verified,
                 absent: scanned.absent,
+                // The scanner declines a state with reappeared records (the full parser reads it).
+                reappeared: Vec::new(),
             },
         }
     }
@@ -115,6 +172,12 @@ impl State {
                     .collect(),
             ),
             absent: sorted(self.absent.iter().map(|r| key(r.resource, r.id)).collect()),
+            reappeared: sorted(
+                self.reappeared
+                    .iter()
+                    .map(|r| key(r.resource, r.id))
+                    .collect(),
+            ),
         }
     }
 }
