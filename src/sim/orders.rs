@@ -154,13 +154,13 @@ impl Order {
             ),
         };
         let country = COUNTRIES[(id % 4) as usize];
-        let date_created = if id % 5 == 0 {
+        let date_created = if id.is_multiple_of(5) {
             LEAP_DAYS[(id as usize / 5) % LEAP_DAYS.len()]
         } else {
             rng.i64(ORDERS_FROM..ORDERS_TO)
         };
         let billing_address = address(&mut rng, &first, &last, &email, &phone, country);
-        let shipping_count = if id % 3 == 0 { 2 } else { 1 };
+        let shipping_count = if id.is_multiple_of(3) { 2 } else { 1 };
         let shipping_addresses = (0..shipping_count)
             .map(|k| {
                 let mut a = address(&mut rng, &first, &last, &email, &phone, country);
@@ -178,7 +178,7 @@ impl Order {
             customer_message: format!("Please ring twice, {first}."),
             staff_notes: String::new(),
             ip_address: format!("192.0.2.{}", rng.u32(1..255)),
-            ip_address_v6: if id % 2 == 0 {
+            ip_address_v6: if id.is_multiple_of(2) {
                 format!("2001:db8::{:x}", rng.u32(1..0xffff))
             } else {
                 String::new()
