@@ -900,6 +900,126 @@ const BAD_MANIFESTS: &[Bad] = &[
         "respond_within_days is a whole number of days from 1 to 3650 written in plain decimal \
          digits, not a list or mapping",
     ),
+    // Orders (PRODUCT §15).
+    bad(
+        "orders: redact without a retention",
+        b"version: 1\nabsent:\n  - id: 5\n    orders: redact\n",
+        4,
+        13,
+        "no file sets `orders_retention`",
+    ),
+    bad(
+        "redact_orders without a retention",
+        b"version: 1\nabsent: []\nredact_orders: [9001]\n",
+        3,
+        17,
+        "no file sets `orders_retention`",
+    ),
+    bad(
+        "orders: another value",
+        b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent:\n  - id: 5\n    orders: delete\n",
+        5,
+        13,
+        "the only value is `orders: redact`",
+    ),
+    bad(
+        "orders on a subscriber entry",
+        b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\nabsent_subscribers:\n  - id: 5\n    orders: redact\n",
+        6,
+        5,
+        "unknown key `orders`",
+    ),
+    bad(
+        "an order ID listed twice",
+        b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\nredact_orders:\n  - 9001\n  - id: 9001\n",
+        6,
+        9,
+        "order ID 9001 is listed twice in `redact_orders`: also at {file}:5:5",
+    ),
+    bad(
+        "order ID zero",
+        b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\nredact_orders: [0]\n",
+        4,
+        17,
+        "0 is not a valid order ID",
+    ),
+    bad(
+        "retention years out of range",
+        b"version: 1\norders_retention: {years: 101, basis: AO}\nabsent: []\n",
+        2,
+        27,
+        "101 years is out of range",
+    ),
+    bad(
+        "retention years quoted",
+        b"version: 1\norders_retention: {years: \"8\", basis: AO}\nabsent: []\n",
+        2,
+        27,
+        "must be a number, not the quoted string",
+    ),
+    bad(
+        "retention without basis",
+        b"version: 1\norders_retention:\n  years: 8\nabsent: []\n",
+        3,
+        3,
+        "`orders_retention` has no `basis`",
+    ),
+    bad(
+        "retention without years",
+        b"version: 1\norders_retention:\n  basis: AO\nabsent: []\n",
+        3,
+        3,
+        "`orders_retention` has no `years`",
+    ),
+    bad(
+        "retention basis with an email",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: ask jane@example.com\nabsent: []\n",
+        4,
+        10,
+        "`basis`",
+    ),
+    bad(
+        "retention from unknown",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  from: invoice_date\nabsent: []\n",
+        5,
+        9,
+        "`from: invoice_date` is not a choice",
+    ),
+    bad(
+        "retention unknown key",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  yeras: 10\nabsent: []\n",
+        5,
+        3,
+        "unknown key `yeras`",
+    ),
+    bad(
+        "country code lower case",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  by_country: {fr: 10}\nabsent: []\n",
+        5,
+        16,
+        "`fr` is not a country code",
+    ),
+    bad(
+        "country code three letters",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  by_country:\n    FRA: 10\nabsent: []\n",
+        6,
+        5,
+        "`FRA` is not a country code",
+    ),
+    bad(
+        "country listed twice",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  by_country:\n    FR: 10\n    FR: 11\nabsent: []\n",
+        7,
+        5,
+        "country `FR` is listed twice: also at {file}:6:5",
+    ),
+    bad(
+        "country years negative",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  by_country:\n    FR: -1\nabsent: []\n",
+        6,
+        9,
+        "is negative",
+    ),
 ];
 
 #[test]
@@ -1991,4 +2111,97 @@ proptest! {
             }
         }
     }
+}
+
+// ------------------------------------------------------------------------------ orders (§15)
+
+#[test]
+fn the_order_keys_load_into_the_manifest() {
+    use bcprune::retention::{Retention, Start};
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\n\
+         orders_retention:\n  years: 8\n  from: end_of_year\n  basis: \"§147 AO, §257 HGB\"\n  \
+         by_country:\n    FR: 10\n    US: 0\n\
+         absent:\n  - 101\n  - id: 300\n    reason: GDPR erasure request\n    orders: redact\n\
+         absent_subscribers:\n  - id: 300\n\
+         redact_orders:\n  - 9001\n  - id: 300\n    reason: guest order\n    received: 2026-01-02\n",
+    );
+    let m = load_ok(&path);
+    assert_eq!(
+        m.orders.retention,
+        Some(Retention {
+            years: 8,
+            from: Start::EndOfYear,
+            basis: "§147 AO, §257 HGB".to_string(),
+            by_country: [("FR".to_string(), 10), ("US".to_string(), 0)].into(),
+        })
+    );
+    assert_eq!(m.orders.redact_customers, [300].into());
+    let orders: Vec<(u32, Option<&str>)> = m
+        .orders
+        .redact_orders
+        .iter()
+        .map(|e| (e.id, e.reason.as_deref()))
+        .collect();
+    assert_eq!(orders, vec![(9001, None), (300, Some("guest order"))]);
+    assert_eq!(
+        m.orders.redact_orders[1].received.map(|d| d.to_string()),
+        Some("2026-01-02".to_string())
+    );
+    assert!(m.orders.any());
+    let ids: Vec<u32> = m.absent.iter().map(|e| e.id).collect();
+    assert_eq!(ids, vec![101, 300], "order IDs are their own namespace");
+    // `from` defaults to the order date; a manifest without order keys has none.
+    let path = workspace.write(
+        "n.yaml",
+        "version: 1\norders_retention: {years: 0, basis: AO}\nabsent: [1]\n",
+    );
+    let m = load_ok(&path);
+    assert_eq!(
+        m.orders.retention.as_ref().map(|r| r.from),
+        Some(Start::OrderDate)
+    );
+    assert!(!m.orders.any());
+}
+
+#[test]
+fn orders_retention_may_stand_in_any_file_and_two_files_must_agree_naming_both() {
+    let workspace = Workspace::new();
+    workspace.write(
+        "m/a-settings.yaml",
+        "version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\n",
+    );
+    workspace.write(
+        "m/customers/b.yaml",
+        "version: 1\nabsent:\n  - id: 5\n    orders: redact\nredact_orders: [77]\n",
+    );
+    let dir = workspace.path().join("m");
+    let m = load_ok(&dir);
+    assert_eq!(m.orders.redact_customers, [5].into());
+    assert_eq!(m.orders.retention.as_ref().map(|r| r.years), Some(8));
+    let other = workspace.write(
+        "m/c.yaml",
+        "version: 1\norders_retention: {years: 10, basis: AO}\nabsent: []\nredact_orders: [77]\n",
+    );
+    let errors = load_err(&dir);
+    let first = dir.join("a-settings.yaml");
+    let messages = describe(&errors);
+    assert_eq!(errors.len(), 2, "{messages}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.location.file.as_ref() == other.as_path()
+                && e.location.line == 2
+                && e.message.contains(&format!("{}:2:19", first.display()))
+                && e.message.contains("orders_retention disagrees")),
+        "{messages}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("order ID 77 is listed twice")),
+        "{messages}"
+    );
 }
