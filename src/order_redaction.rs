@@ -3,7 +3,7 @@
 //! values, and the builders that make the bodies from nothing but those keys.
 //!
 //! Why so narrow: a V2 order `PUT` carrying `products` clears the discounts of the changed line items,
-//! and one carrying `fees` replaces every fee (API-NOTES §11 [V]); status, totals and dates are the
+//! and one carrying `fees` replaces every fee (API-NOTES §11 \[V\]); status, totals and dates are the
 //! financial record the law keeps. The builders take no caller data at all — only which of the two
 //! optional IP fields the order holds — so no other key, and no original value, can reach a body.
 //! [`is_redaction_body`] is the check a client (and the fake store's tests) apply to a body before it

@@ -6,7 +6,7 @@
 //! year without one (the law's "n years" never ends later than the calendar allows, and never a day
 //! early: 28 Feb is the last day of February in that year).
 //!
-//! V2 orders carry RFC 2822 dates (`"Wed, 10 Jan 2018 21:05:30 +0000"`, API-NOTES §11 [V]);
+//! V2 orders carry RFC 2822 dates (`"Wed, 10 Jan 2018 21:05:30 +0000"`, API-NOTES §11 \[V\]);
 //! [`parse_order_date`] reads them and takes the **UTC** calendar date. Why UTC: the other side of the
 //! comparison, "today", is UTC by the contract, so both ends of the clock are on one calendar, and the
 //! result cannot change with the offset a server chooses to print (`+0000` and `-0500` for the same

@@ -1,12 +1,15 @@
 //! The fake BigCommerce store: a faithful, stateful stand-in for `GET`/`DELETE
 //! /stores/{hash}/v3/customers` (API-NOTES §7) and for the newsletter subscribers,
-//! `/v3/customers/subscribers[/{id}]` (API-NOTES §10, `subscribers.v3.yml`), so tests, `bcprune demo`
+//! `/v3/customers/subscribers[/{id}]` (API-NOTES §10, `subscribers.v3.yml`) and for V2 orders,
+//! `/stores/{hash}/v2/orders…` (API-NOTES §11), so tests, `bcprune demo`
 //! and `bcprune sim` can exercise every behaviour a client must survive — quirks, rate limits, faults
 //! and hostile responses — on 127.0.0.1 without a real store or credentials.
 //!
 //! Dangers are modelled, not softened: `DELETE /v3/customers/subscribers` (the collection) deletes
 //! every subscriber, as the spec says, and every such request is in the log
-//! ([`SimServer::collection_deletes`]) so a test can prove a client never sends it.
+//! ([`SimServer::collection_deletes`]) so a test can prove a client never sends it. Likewise
+//! `DELETE /v2/orders` archives every order ([`SimServer::order_collection_deletes`]), and an order
+//! `PUT`'s side effects are recorded ([`SimServer::order_events`]).
 //!
 //! Where the real API is undocumented (\[U\] in the notes) the sim picks the reading a client must
 //! survive and makes the others a knob: emails compare exactly ([`EmailMatch`]); an unknown subscriber

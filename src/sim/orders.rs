@@ -3,14 +3,14 @@
 //! modelled — and recorded as [`OrderEvent`]s, so a test can prove bcprune never caused one:
 //!
 //! - a `PUT` carrying `products` clears the discounts of the line items it names ("the PUT request
-//!   clears all discounts and promotions applied to the changed order line items", [V]);
-//! - a `PUT` carrying `fees` replaces every fee, a fee left out is gone ([V]);
+//!   clears all discounts and promotions applied to the changed order line items", \[V\]);
+//! - a `PUT` carrying `fees` replaces every fee, a fee left out is gone (\[V\]);
 //! - `is_deleted: true` in a `PUT`, `DELETE /orders/{id}` and `DELETE /orders` archive — every field
-//!   kept ([V]); the collection one archives every order of the store;
+//!   kept (\[V\]); the collection one archives every order of the store;
 //! - any `PUT` field beyond the personal ones of PRODUCT §15 ([`crate::order_redaction`]) is recorded.
 //!
 //! **The customer link after a deletion.** Whether `GET /orders?customer_id=` still finds a deleted
-//! customer's orders is **[U]** in the notes. The sim takes the reading a client must survive: when a
+//! customer's orders is **\[U\]** in the notes. The sim takes the reading a client must survive: when a
 //! customer is deleted, each of its orders' `customer_id` becomes 0 — as a guest's — so only order IDs
 //! recorded before the deletion still reach them ([`Orders::unlink_customer`]).
 //!
