@@ -2205,3 +2205,50 @@ fn orders_retention_may_stand_in_any_file_and_two_files_must_agree_naming_both()
         "{messages}"
     );
 }
+
+#[test]
+fn an_invalid_retention_is_reported_once_not_also_as_missing() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\norders_retention:\n  years: 8\n  basis: \"ask jane@example.com\"\n  \
+         by_country: {fr: 10}\nabsent:\n  - id: 5\n    orders: redact\n",
+    );
+    let errors = load_err(&path);
+    let positions: Vec<(u32, u32)> = errors
+        .iter()
+        .map(|e| (e.location.line, e.location.column))
+        .collect();
+    assert_eq!(positions, [(4, 10), (5, 16)], "{}", describe(&errors));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Any valid `orders_retention`, written as a reviewer would, loads as exactly what it says.
+    #[test]
+    fn any_valid_retention_loads_as_written(
+        years in 0u32..=100,
+        end_of_year in any::<bool>(),
+        countries in proptest::collection::btree_map("[A-Z]{2}", 0u32..=100, 0..4),
+    ) {
+        use bcprune::retention::Start;
+        let workspace = Workspace::new();
+        let mut yaml = format!(
+            "version: 1\norders_retention:\n  years: {years}\n  basis: \"§147 AO\"\n  from: {}\n",
+            if end_of_year { "end_of_year" } else { "order_date" }
+        );
+        if !countries.is_empty() {
+            yaml.push_str("  by_country:\n");
+            for (code, y) in &countries {
+                yaml.push_str(&format!("    {code}: {y}\n"));
+            }
+        }
+        yaml.push_str("absent:\n  - id: 1\n    orders: redact\n");
+        let path = workspace.write("m.yaml", yaml);
+        let m = manifest::load(&path).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let r = m.orders.retention.expect("retention");
+        prop_assert_eq!(r.years, years);
+        prop_assert_eq!(r.from, if end_of_year { Start::EndOfYear } else { Start::OrderDate });
+        prop_assert_eq!(r.by_country, countries);
+    }
+}

@@ -41,6 +41,9 @@ pub(super) struct ParsedFile {
     pub redact_orders: Vec<AbsentEntry>,
     /// `orders_retention`, with the place of its mapping.
     pub orders_retention: Option<(Retention, Location)>,
+    /// Whether the file has an `orders_retention` key at all (valid or not): an invalid one is
+    /// reported as such, not also as missing.
+    pub orders_retention_written: bool,
 }
 
 /// Parse `text` (the contents of `file`, already known to be UTF-8 text) and append every problem found
@@ -406,6 +409,7 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                     self.absent(IdList::Orders, value, value_mark, key_mark, lists)?;
                 }
                 TopKey::OrdersRetention => {
+                    parsed.orders_retention_written = true;
                     parsed.orders_retention = self.retention(value, value_mark, key_mark)?;
                 }
             }

@@ -32,6 +32,7 @@ pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> 
     let mut redact_orders: Vec<AbsentEntry> = Vec::new();
     let mut orders_redact: Vec<(CustomerId, Location)> = Vec::new();
     let mut retention: Option<(Retention, Location)> = None;
+    let mut retention_written = false;
 
     for file in files {
         if let Some((hash, location)) = file.store_hash {
@@ -68,6 +69,7 @@ pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> 
             absent.extend(file.absent);
         }
         absent_subscribers.extend(file.absent_subscribers);
+        retention_written |= file.orders_retention_written;
         redact_orders.extend(file.redact_orders);
         orders_redact.extend(file.orders_redact);
         if let Some((value, location)) = file.orders_retention {
@@ -97,7 +99,7 @@ pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> 
     let subscribers = ("subscriber", "absent_subscribers");
     check_absent(subscribers, &absent_subscribers, &[], &[], errors);
     check_absent(("order", "redact_orders"), &redact_orders, &[], &[], errors);
-    if retention.is_none() {
+    if !retention_written {
         let first = orders_redact
             .iter()
             .map(|(_, location)| location)
