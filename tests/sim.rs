@@ -1,8 +1,8 @@
 //! Integration tests: the fake store (`bcprune::sim`) behaves as API-NOTES §7 says the real Customers V3
-//! API does, and as §10 and `subscribers.v3.yml` say the subscribers endpoints do — the collection
-//! DELETE that wipes every subscriber included —, as §11 and `orders.v2.yml` say the V2 orders
-//! endpoints do — the archiving DELETEs and the PUT's side effects included —, and its knobs, faults and hostile modes do what the
-//! rest of the test suite relies on. No assertion depends on the machine's speed.
+//! API does, as §10 and `subscribers.v3.yml` say the subscribers endpoints do — the collection DELETE
+//! that wipes every subscriber included —, and as §11 and `orders.v2.yml` say the V2 orders endpoints
+//! do — the archiving DELETEs and the PUT's side effects included —; and its knobs, faults and hostile
+//! modes do what the rest of the test suite relies on. No assertion depends on the machine's speed.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};

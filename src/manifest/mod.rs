@@ -1,5 +1,5 @@
 //! The manifest: YAML files reviewed in git that list the customer and newsletter-subscriber IDs that
-//! must not exist.
+//! must not exist, and (PRODUCT §15) whose orders are redacted once their retention ends.
 //!
 //! All validation happens here, so that every later stage works on a [`Manifest`] that is known to be
 //! well formed (PRODUCT.md §1, §7, §9). Every error carries `file:line:column`; all errors of a run are

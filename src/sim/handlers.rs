@@ -1,7 +1,8 @@
 //! The request pipeline of the fake store, in the order a real gateway applies it: concurrency limit,
 //! rate limit (every request costs one unit), injected platform faults, latency, routing, auth, then the
 //! Customers V3 `GET` and `DELETE` behaviours of API-NOTES §7 (the subscribers endpoints, §10, are in
-//! [`super::subscriber_api`]; the answers and faults both share in [`super::respond`]). One function
+//! [`super::subscriber_api`], the V2 orders, §11, in [`super::order_api`]; the answers and faults they
+//! share in [`super::respond`]). One function
 //! per step, so a reader can check each rule against the notes.
 
 use std::collections::BTreeSet;
