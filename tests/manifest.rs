@@ -900,6 +900,126 @@ const BAD_MANIFESTS: &[Bad] = &[
         "respond_within_days is a whole number of days from 1 to 3650 written in plain decimal \
          digits, not a list or mapping",
     ),
+    // Orders (PRODUCT §15).
+    bad(
+        "orders: redact without a retention",
+        b"version: 1\nabsent:\n  - id: 5\n    orders: redact\n",
+        4,
+        13,
+        "no file sets `orders_retention`",
+    ),
+    bad(
+        "redact_orders without a retention",
+        b"version: 1\nabsent: []\nredact_orders: [9001]\n",
+        3,
+        17,
+        "no file sets `orders_retention`",
+    ),
+    bad(
+        "orders: another value",
+        b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent:\n  - id: 5\n    orders: delete\n",
+        5,
+        13,
+        "the only value is `orders: redact`",
+    ),
+    bad(
+        "orders on a subscriber entry",
+        b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\nabsent_subscribers:\n  - id: 5\n    orders: redact\n",
+        6,
+        5,
+        "unknown key `orders`",
+    ),
+    bad(
+        "an order ID listed twice",
+        b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\nredact_orders:\n  - 9001\n  - id: 9001\n",
+        6,
+        9,
+        "order ID 9001 is listed twice in `redact_orders`: also at {file}:5:5",
+    ),
+    bad(
+        "order ID zero",
+        b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\nredact_orders: [0]\n",
+        4,
+        17,
+        "0 is not a valid order ID",
+    ),
+    bad(
+        "retention years out of range",
+        b"version: 1\norders_retention: {years: 101, basis: AO}\nabsent: []\n",
+        2,
+        27,
+        "101 years is out of range",
+    ),
+    bad(
+        "retention years quoted",
+        b"version: 1\norders_retention: {years: \"8\", basis: AO}\nabsent: []\n",
+        2,
+        27,
+        "must be a number, not the quoted string",
+    ),
+    bad(
+        "retention without basis",
+        b"version: 1\norders_retention:\n  years: 8\nabsent: []\n",
+        3,
+        3,
+        "`orders_retention` has no `basis`",
+    ),
+    bad(
+        "retention without years",
+        b"version: 1\norders_retention:\n  basis: AO\nabsent: []\n",
+        3,
+        3,
+        "`orders_retention` has no `years`",
+    ),
+    bad(
+        "retention basis with an email",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: ask jane@example.com\nabsent: []\n",
+        4,
+        10,
+        "`basis`",
+    ),
+    bad(
+        "retention from unknown",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  from: invoice_date\nabsent: []\n",
+        5,
+        9,
+        "`from: invoice_date` is not a choice",
+    ),
+    bad(
+        "retention unknown key",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  yeras: 10\nabsent: []\n",
+        5,
+        3,
+        "unknown key `yeras`",
+    ),
+    bad(
+        "country code lower case",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  by_country: {fr: 10}\nabsent: []\n",
+        5,
+        16,
+        "`fr` is not a country code",
+    ),
+    bad(
+        "country code three letters",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  by_country:\n    FRA: 10\nabsent: []\n",
+        6,
+        5,
+        "`FRA` is not a country code",
+    ),
+    bad(
+        "country listed twice",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  by_country:\n    FR: 10\n    FR: 11\nabsent: []\n",
+        7,
+        5,
+        "country `FR` is listed twice: also at {file}:6:5",
+    ),
+    bad(
+        "country years negative",
+        b"version: 1\norders_retention:\n  years: 8\n  basis: AO\n  by_country:\n    FR: -1\nabsent: []\n",
+        6,
+        9,
+        "is negative",
+    ),
 ];
 
 #[test]
@@ -1992,4 +2112,181 @@ proptest! {
             }
         }
     }
+}
+
+// ------------------------------------------------------------------------------ orders (§15)
+
+#[test]
+fn the_order_keys_load_into_the_manifest() {
+    use bcprune::retention::{Retention, Start};
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\n\
+         orders_retention:\n  years: 8\n  from: end_of_year\n  basis: \"§147 AO, §257 HGB\"\n  \
+         by_country:\n    FR: 10\n    US: 0\n\
+         absent:\n  - 101\n  - id: 300\n    reason: GDPR erasure request\n    orders: redact\n\
+         absent_subscribers:\n  - id: 300\n\
+         redact_orders:\n  - 9001\n  - id: 300\n    reason: guest order\n    received: 2026-01-02\n",
+    );
+    let m = load_ok(&path);
+    assert_eq!(
+        m.orders.retention,
+        Some(Retention {
+            years: 8,
+            from: Start::EndOfYear,
+            basis: "§147 AO, §257 HGB".to_string(),
+            by_country: [("FR".to_string(), 10), ("US".to_string(), 0)].into(),
+        })
+    );
+    assert_eq!(m.orders.redact_customers, [300].into());
+    let orders: Vec<(u32, Option<&str>)> = m
+        .orders
+        .redact_orders
+        .iter()
+        .map(|e| (e.id, e.reason.as_deref()))
+        .collect();
+    assert_eq!(orders, vec![(9001, None), (300, Some("guest order"))]);
+    assert_eq!(
+        m.orders.redact_orders[1].received.map(|d| d.to_string()),
+        Some("2026-01-02".to_string())
+    );
+    assert!(m.orders.any());
+    let ids: Vec<u32> = m.absent.iter().map(|e| e.id).collect();
+    assert_eq!(ids, vec![101, 300], "order IDs are their own namespace");
+    // `from` defaults to the order date; a manifest without order keys has none.
+    let path = workspace.write(
+        "n.yaml",
+        "version: 1\norders_retention: {years: 0, basis: AO}\nabsent: [1]\n",
+    );
+    let m = load_ok(&path);
+    assert_eq!(
+        m.orders.retention.as_ref().map(|r| r.from),
+        Some(Start::OrderDate)
+    );
+    assert!(!m.orders.any());
+}
+
+#[test]
+fn orders_retention_may_stand_in_any_file_and_two_files_must_agree_naming_both() {
+    let workspace = Workspace::new();
+    workspace.write(
+        "m/a-settings.yaml",
+        "version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\n",
+    );
+    workspace.write(
+        "m/customers/b.yaml",
+        "version: 1\nabsent:\n  - id: 5\n    orders: redact\nredact_orders: [77]\n",
+    );
+    let dir = workspace.path().join("m");
+    let m = load_ok(&dir);
+    assert_eq!(m.orders.redact_customers, [5].into());
+    assert_eq!(m.orders.retention.as_ref().map(|r| r.years), Some(8));
+    let other = workspace.write(
+        "m/c.yaml",
+        "version: 1\norders_retention: {years: 10, basis: AO}\nabsent: []\nredact_orders: [77]\n",
+    );
+    let errors = load_err(&dir);
+    let first = dir.join("a-settings.yaml");
+    let messages = describe(&errors);
+    assert_eq!(errors.len(), 2, "{messages}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.location.file.as_ref() == other.as_path()
+                && e.location.line == 2
+                && e.message.contains(&format!("{}:2:19", first.display()))
+                && e.message.contains("orders_retention disagrees")),
+        "{messages}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("order ID 77 is listed twice")),
+        "{messages}"
+    );
+}
+
+#[test]
+fn an_invalid_retention_is_reported_once_not_also_as_missing() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\norders_retention:\n  years: 8\n  basis: \"ask jane@example.com\"\n  \
+         by_country: {fr: 10}\nabsent:\n  - id: 5\n    orders: redact\n",
+    );
+    let errors = load_err(&path);
+    let positions: Vec<(u32, u32)> = errors
+        .iter()
+        .map(|e| (e.location.line, e.location.column))
+        .collect();
+    assert_eq!(positions, [(4, 10), (5, 16)], "{}", describe(&errors));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+    /// Any valid `orders_retention`, written as a reviewer would, loads as exactly what it says.
+    #[test]
+    fn any_valid_retention_loads_as_written(
+        years in 0u32..=100,
+        end_of_year in any::<bool>(),
+        countries in proptest::collection::btree_map("[A-Z]{2}", 0u32..=100, 0..4),
+    ) {
+        use bcprune::retention::Start;
+        let workspace = Workspace::new();
+        let mut yaml = format!(
+            "version: 1\norders_retention:\n  years: {years}\n  basis: \"§147 AO\"\n  from: {}\n",
+            if end_of_year { "end_of_year" } else { "order_date" }
+        );
+        if !countries.is_empty() {
+            yaml.push_str("  by_country:\n");
+            for (code, y) in &countries {
+                yaml.push_str(&format!("    {code}: {y}\n"));
+            }
+        }
+        yaml.push_str("absent:\n  - id: 1\n    orders: redact\n");
+        let path = workspace.write("m.yaml", yaml);
+        let m = manifest::load(&path).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let r = m.orders.retention.expect("retention");
+        prop_assert_eq!(r.years, years);
+        prop_assert_eq!(r.from, if end_of_year { Start::EndOfYear } else { Start::OrderDate });
+        prop_assert_eq!(r.by_country, countries);
+    }
+}
+
+/// Until order redaction is carried out (PRODUCT §15), a manifest that asks for it is refused by every
+/// command that would act on it or report on it, before any request: accepting `orders: redact` and then
+/// planning nothing for the orders would let a reviewer believe they are handled.
+#[test]
+fn order_keys_are_refused_until_orders_are_carried_out_and_nothing_is_sent() {
+    let workspace = Workspace::new();
+    let path = workspace.write(
+        "m.yaml",
+        "version: 1\n\
+         orders_retention: {years: 8, basis: \"§147 AO\"}\n\
+         absent:\n  - id: 3\n    reason: GDPR erasure request\n    orders: redact\n",
+    );
+    let guest = workspace.write(
+        "g/m.yaml",
+        "version: 1\norders_retention: {years: 0, basis: AO}\nabsent: []\nredact_orders: [9001]\n",
+    );
+    let sim = crate::support::store(10);
+    for manifest in [&path, &guest] {
+        for command in [
+            vec!["validate"],
+            vec!["plan"],
+            vec!["apply", "--auto-approve"],
+            vec!["report"],
+        ] {
+            crate::support::bcprune_at(&sim)
+                .env("BCPRUNE_TODAY", "2026-12-01")
+                .args(&command)
+                .arg(manifest)
+                .assert()
+                .code(1)
+                .stderr(predicate::str::contains("does not redact orders yet"))
+                .stderr(predicate::str::contains(manifest.display().to_string()));
+        }
+    }
+    assert_eq!(sim.requests().len(), 0, "nothing may be sent");
 }

@@ -1,7 +1,8 @@
 //! Integration tests: the fake store (`bcprune::sim`) behaves as API-NOTES §7 says the real Customers V3
-//! API does, and as §10 and `subscribers.v3.yml` say the subscribers endpoints do — the collection
-//! DELETE that wipes every subscriber included — and its knobs, faults and hostile modes do what the
-//! rest of the test suite relies on. No assertion depends on the machine's speed.
+//! API does, as §10 and `subscribers.v3.yml` say the subscribers endpoints do — the collection DELETE
+//! that wipes every subscriber included —, and as §11 and `orders.v2.yml` say the V2 orders endpoints
+//! do — the archiving DELETEs and the PUT's side effects included —; and its knobs, faults and hostile
+//! modes do what the rest of the test suite relies on. No assertion depends on the machine's speed.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -1711,4 +1712,372 @@ async fn the_log_names_each_requests_resource_and_subscriber_id() {
     );
     assert_eq!(log[1].ids, Some(vec![1, 2]));
     assert_eq!(log[2].deleted, vec![2]);
+}
+
+// ------------------------------------------------------------------------------------ V2 orders
+
+/// Customer 5 with 7 orders (IDs 100..=106), customer 6 with 2 (107, 108), a guest with 3 (109..=111).
+fn with_orders() -> SimConfig {
+    small()
+        .orders_for(5, 7)
+        .orders_for(6, 2)
+        .guest_orders("guest@example.com", 3)
+}
+
+async fn send_json(method: &str, url: &str, token: &str, body: &Value) -> Resp {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let resp = client()
+        .request(method, url)
+        .header("X-Auth-Token", token)
+        .json(body)
+        .send()
+        .await
+        .expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = resp.bytes().await.expect("body").to_vec();
+    Resp {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn orders(sim: &SimServer, query: &str) -> Resp {
+    send(
+        "GET",
+        &format!("{}?{query}", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await
+}
+
+#[track_caller]
+fn order_ids(r: &Resp) -> Vec<u64> {
+    r.json()
+        .as_array()
+        .expect("a bare array")
+        .iter()
+        .map(|o| o["id"].as_u64().expect("id"))
+        .collect()
+}
+
+#[tokio::test]
+async fn orders_list_as_bare_arrays_paged_by_page_and_limit_and_an_empty_page_is_204() {
+    let sim = start(with_orders()).await;
+    let mut seen = Vec::new();
+    for (page, want) in [(1, 3), (2, 3), (3, 1)] {
+        let r = orders(&sim, &format!("customer_id=5&limit=3&page={page}")).await;
+        assert_eq!(r.status, 200);
+        let ids = order_ids(&r);
+        assert_eq!(ids.len(), want, "page {page}");
+        seen.extend(ids);
+    }
+    assert_eq!(seen, (100..=106).collect::<Vec<u64>>(), "by ID, once each");
+    let r = orders(&sim, "customer_id=5&limit=3&page=4").await;
+    assert_eq!(
+        (r.status, r.body.len()),
+        (204, 0),
+        "past the end: 204, no body"
+    );
+    let r = orders(&sim, "customer_id=7").await;
+    assert_eq!(
+        (r.status, r.body.len()),
+        (204, 0),
+        "a customer without orders"
+    );
+    let r = orders(&sim, "email=guest@example.com").await;
+    assert_eq!(order_ids(&r), vec![109, 110, 111]);
+    assert!(r.json()[0]["customer_id"] == 0, "a guest");
+    // Dates are RFC 2822, and read back with the retention module's parser.
+    for o in orders(&sim, "limit=250")
+        .await
+        .json()
+        .as_array()
+        .expect("array")
+    {
+        let text = o["date_created"].as_str().expect("date");
+        assert!(bcprune::retention::parse_order_date(text).is_ok(), "{text}");
+        assert!(text.ends_with("+0000"), "{text}");
+    }
+    let r = orders(&sim, "limit=251").await;
+    assert_eq!(r.status, 413, "limit above 250 as the sim's OverLimit says");
+    let r = orders(&sim, "customer_id:in=5,6").await;
+    assert_eq!(r.status, 422, "there is no customer_id:in");
+    // One order, and its shipping addresses (a bare array).
+    let r = send(
+        "GET",
+        &format!("{}/103", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    assert_eq!(r.json()["id"], 103);
+    let r = send(
+        "GET",
+        &format!("{}/102/shipping_addresses", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    let addresses = r.json();
+    assert_eq!(
+        addresses.as_array().expect("array").len(),
+        2,
+        "order 102: two addresses"
+    );
+    assert_eq!(addresses[0]["order_id"], 102);
+    let r = send(
+        "GET",
+        &format!("{}/999", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    // Every request is in the log.
+    assert_eq!(sim.order_requests().len(), 12);
+    assert!(sim.order_requests().iter().all(|r| r.resource.is_none()));
+}
+
+#[tokio::test]
+async fn a_redaction_put_changes_only_the_personal_fields_and_triggers_nothing() {
+    use bcprune::order_redaction::{self as redaction, Present};
+    let sim = start(with_orders()).await;
+    let before = sim.order(104).expect("seeded");
+    let discounts = sim.order_discounts(104);
+    let body = redaction::order_body(Present::of(&before));
+    let r = send_json(
+        "PUT",
+        &format!("{}/104", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    let after = sim.order(104).expect("kept");
+    for key in redaction::ADDRESS_KEYS {
+        assert_eq!(
+            after["billing_address"][key].as_str(),
+            redaction::address_placeholder(key),
+            "{key}"
+        );
+    }
+    assert_eq!(after["customer_message"], redaction::TEXT);
+    assert_eq!(after["ip_address"], redaction::IP_V4);
+    for kept in ["country", "country_iso2", "state"] {
+        assert_eq!(
+            after["billing_address"][kept], before["billing_address"][kept],
+            "{kept}"
+        );
+    }
+    assert_eq!(after["fees"], before["fees"]);
+    assert_eq!(after["date_created"], before["date_created"]);
+    assert_eq!(sim.order_discounts(104), discounts);
+    let sid = sim.order_shipping_addresses(104)[0]["id"]
+        .as_u64()
+        .expect("sid");
+    let r = send_json(
+        "PUT",
+        &format!("{}/104/shipping_addresses/{sid}", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &redaction::address_body(),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["email"], redaction::EMAIL);
+    assert_eq!(sim.order_shipping_addresses(104)[0]["zip"], redaction::ZIP);
+    assert_eq!(sim.order_events(), vec![], "nothing beyond §15's fields");
+    let r = send_json(
+        "PUT",
+        &format!("{}/104", sim.orders_url()),
+        READ_ONLY_TOKEN,
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 403, "read-only token");
+    let r = send_json(
+        "PUT",
+        &format!("{}/104", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &json!({"billing_address": {"zip": ""}}),
+    )
+    .await;
+    assert_eq!(r.status, 400, "zip is required");
+}
+
+#[tokio::test]
+async fn a_put_with_products_clears_their_discounts_and_one_with_fees_replaces_all_logged() {
+    use bcprune::sim::OrderEvent;
+    let sim = start(with_orders()).await;
+    let discounts = sim.order_discounts(100);
+    assert!(discounts.iter().all(|d| *d > 0), "seeded with discounts");
+    let r = send_json(
+        "PUT",
+        &format!("{}/100", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &json!({"products": [{"id": 1001, "quantity": 2}], "fees": []}),
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        sim.order_discounts(100)[0],
+        0,
+        "line item 1001's discount is gone"
+    );
+    assert_eq!(
+        &sim.order_discounts(100)[1..],
+        &discounts[1..],
+        "the others keep theirs"
+    );
+    assert_eq!(
+        sim.order(100).expect("order")["fees"],
+        json!([]),
+        "every fee replaced"
+    );
+    let events = sim.order_events();
+    assert!(events.contains(&OrderEvent::DiscountsCleared {
+        order: 100,
+        line_items: vec![1001]
+    }));
+    assert!(events.contains(&OrderEvent::FeesReplaced {
+        order: 100,
+        before: 1,
+        after: 0
+    }));
+    for field in ["products", "fees"] {
+        assert!(events.contains(&OrderEvent::OtherField {
+            order: 100,
+            field: field.to_string()
+        }));
+    }
+    send_json(
+        "PUT",
+        &format!("{}/101", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &json!({"billing_address": {"country_iso2": "FR", "zip": "75001"}, "status_id": 5}),
+    )
+    .await;
+    let events = sim.order_events();
+    for field in ["billing_address.country_iso2", "status_id"] {
+        assert!(
+            events.contains(&OrderEvent::OtherField {
+                order: 101,
+                field: field.to_string()
+            }),
+            "{field}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_an_order_archives_it_and_the_collection_delete_archives_every_order_logged() {
+    use bcprune::sim::OrderEvent;
+    let sim = start(with_orders()).await;
+    let before = sim.order(101).expect("seeded");
+    let r = send(
+        "DELETE",
+        &format!("{}/101", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    let archived = sim.order(101).expect("an archived order keeps every field");
+    assert_eq!(archived["is_deleted"], true);
+    assert_eq!(archived["billing_address"], before["billing_address"]);
+    assert!(!order_ids(&orders(&sim, "customer_id=5").await).contains(&101));
+    assert!(
+        sim.order_collection_deletes().is_empty(),
+        "one order is not the collection"
+    );
+    let r = send(
+        "DELETE",
+        &format!("{}?limit=1", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        sim.archived_orders(),
+        (100..=111).collect(),
+        "every order, whatever the limit"
+    );
+    assert_eq!(
+        orders(&sim, "").await.status,
+        204,
+        "nothing listed any more"
+    );
+    assert_eq!(sim.order_collection_deletes().len(), 1);
+    let events = sim.order_events();
+    assert_eq!(events[0], OrderEvent::Archived { order: 101 });
+    assert!(matches!(&events[1], OrderEvent::ArchivedAll { orders } if orders.len() == 12));
+    // Refused attempts are recorded too, trailing slash included.
+    send(
+        "DELETE",
+        &format!("{}/", sim.orders_url()),
+        Some(READ_ONLY_TOKEN),
+    )
+    .await;
+    assert_eq!(sim.order_collection_deletes().len(), 2);
+}
+
+#[tokio::test]
+async fn a_deleted_customers_orders_lose_their_link_and_are_reached_only_by_id() {
+    let sim = start(with_orders()).await;
+    assert_eq!(sim.orders_of(6), BTreeSet::from([107, 108]));
+    assert_eq!(delete(&sim, "id:in=6").await.status, 204);
+    let r = orders(&sim, "customer_id=6").await;
+    assert_eq!(r.status, 204, "the link is gone");
+    let order = sim.order(107).expect("the order stays");
+    assert_eq!(order["customer_id"], 0);
+    assert!(
+        order["billing_address"]["email"]
+            .as_str()
+            .is_some_and(|e| !e.is_empty())
+    );
+    sim.remove(5);
+    assert!(sim.orders_of(5).is_empty());
+}
+
+#[tokio::test]
+async fn orders_share_the_rate_limit_and_the_injected_faults() {
+    let sim = start(with_orders().rate_limit(3, Duration::from_secs(30))).await;
+    assert_eq!(get(&sim, "id:in=1").await.status, 200);
+    assert_eq!(orders(&sim, "customer_id=5").await.status, 200);
+    let r = orders(&sim, "customer_id=6").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("x-rate-limit-requests-left"), Some("0"));
+    assert_eq!(
+        orders(&sim, "customer_id=5").await.status,
+        429,
+        "one shared window"
+    );
+    let sim = start(with_orders()).await;
+    sim.faults().fail_next(1, 503);
+    assert_eq!(orders(&sim, "customer_id=5").await.status, 503);
+    sim.faults().only(Some(Resource::Subscriber));
+    sim.faults().fail_gets(Some(500));
+    assert_eq!(
+        orders(&sim, "customer_id=5").await.status,
+        200,
+        "narrowed elsewhere"
+    );
+    sim.faults().only(None);
+    let r = send_json(
+        "PUT",
+        &format!("{}/100", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &json!({"customer_message": "x"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "fail_gets leaves a PUT alone");
+    sim.faults().fail_deletes(Some(502));
+    let r = send_json(
+        "PUT",
+        &format!("{}/100", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &json!({"customer_message": "y"}),
+    )
+    .await;
+    assert_eq!(r.status, 502, "a modifying request fails like a DELETE");
+    assert_eq!(sim.order(100).expect("order")["customer_message"], "x");
+    let r = send("POST", &sim.orders_url(), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!(r.status, 405);
 }

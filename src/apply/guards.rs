@@ -169,6 +169,7 @@ mod tests {
             absent: vec![entry(1)],
             absent_subscribers: vec![entry(5), entry(6)],
             respond_within_days: None,
+            orders: Default::default(),
         };
         let to_delete: BTreeSet<Target> = [
             Target::customer(1),

@@ -20,7 +20,8 @@ use super::number::{NumberKind, parse_number, shorten};
 use super::reason::check_reason;
 use super::suggest::unknown_key;
 use super::{AbsentEntry, Location, ManifestError, received};
-use crate::{CustomerId, Resource};
+use crate::CustomerId;
+use crate::retention::{Retention, Start};
 
 /// The manifest format version this build reads.
 pub(super) const SUPPORTED_VERSION: u32 = 1;
@@ -34,6 +35,15 @@ pub(super) struct ParsedFile {
     pub protect: Vec<(CustomerId, Location)>,
     pub absent: Vec<AbsentEntry>,
     pub absent_subscribers: Vec<AbsentEntry>,
+    /// Customers whose entry says `orders: redact`, with where that is written.
+    pub orders_redact: Vec<(CustomerId, Location)>,
+    /// Guests' orders to redact (`redact_orders`).
+    pub redact_orders: Vec<AbsentEntry>,
+    /// `orders_retention`, with the place of its mapping.
+    pub orders_retention: Option<(Retention, Location)>,
+    /// Whether the file has an `orders_retention` key at all (valid or not): an invalid one is
+    /// reported as such, not also as missing.
+    pub orders_retention_written: bool,
 }
 
 /// Parse `text` (the contents of `file`, already known to be UTF-8 text) and append every problem found
@@ -101,10 +111,12 @@ enum TopKey {
     Protect,
     Absent,
     AbsentSubscribers,
+    RedactOrders,
+    OrdersRetention,
 }
 
 /// The top-level keys a manifest file may have, in the order messages list them.
-const TOP_KEYS: [(&str, TopKey); 7] = [
+const TOP_KEYS: [(&str, TopKey); 9] = [
     ("version", TopKey::Version),
     ("store_hash", TopKey::StoreHash),
     ("max_deletes", TopKey::MaxDeletes),
@@ -112,6 +124,8 @@ const TOP_KEYS: [(&str, TopKey); 7] = [
     ("protect", TopKey::Protect),
     ("absent", TopKey::Absent),
     ("absent_subscribers", TopKey::AbsentSubscribers),
+    ("redact_orders", TopKey::RedactOrders),
+    ("orders_retention", TopKey::OrdersRetention),
 ];
 
 impl TopKey {
@@ -137,13 +151,39 @@ enum EntryKey {
     Id,
     Reason,
     Received,
+    Orders,
 }
 
-/// The keys an entry of `absent` or `absent_subscribers` may have.
+/// The keys an entry of `absent_subscribers` or `redact_orders` may have.
 const ENTRY_KEYS: [(&str, EntryKey); 3] = [
     ("id", EntryKey::Id),
     ("reason", EntryKey::Reason),
     ("received", EntryKey::Received),
+];
+
+/// The keys an entry of `absent` may have: those of [`ENTRY_KEYS`] and `orders` (PRODUCT §15).
+const CUSTOMER_ENTRY_KEYS: [(&str, EntryKey); 4] = [
+    ("id", EntryKey::Id),
+    ("reason", EntryKey::Reason),
+    ("received", EntryKey::Received),
+    ("orders", EntryKey::Orders),
+];
+
+/// Which key of `orders_retention` a value belongs to.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RetentionKey {
+    Years,
+    From,
+    Basis,
+    ByCountry,
+}
+
+/// The keys of `orders_retention`.
+const RETENTION_KEYS: [(&str, RetentionKey); 4] = [
+    ("years", RetentionKey::Years),
+    ("from", RetentionKey::From),
+    ("basis", RetentionKey::Basis),
+    ("by_country", RetentionKey::ByCountry),
 ];
 
 /// The index and meaning of `name` in a key table.
@@ -160,31 +200,44 @@ fn names<K>(table: &[(&'static str, K)]) -> Vec<&'static str> {
     table.iter().map(|(name, _)| *name).collect()
 }
 
-/// What an ID list is for: the resource its IDs name, and how messages name it.
-#[derive(Clone, Copy)]
-struct IdList {
-    resource: Resource,
+/// What an ID list is for: the records its IDs name (each list its own namespace), and how messages
+/// name them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum IdList {
+    Customers,
+    Subscribers,
+    Orders,
 }
 
 impl IdList {
     fn key(self) -> &'static str {
-        match self.resource {
-            Resource::Customer => "absent",
-            Resource::Subscriber => "absent_subscribers",
+        match self {
+            IdList::Customers => "absent",
+            IdList::Subscribers => "absent_subscribers",
+            IdList::Orders => "redact_orders",
         }
     }
 
     fn kind(self) -> NumberKind {
-        match self.resource {
-            Resource::Customer => NumberKind::CustomerId,
-            Resource::Subscriber => NumberKind::SubscriberId,
+        match self {
+            IdList::Customers => NumberKind::CustomerId,
+            IdList::Subscribers => NumberKind::SubscriberId,
+            IdList::Orders => NumberKind::OrderId,
         }
     }
 
     fn noun(self) -> &'static str {
-        match self.resource {
-            Resource::Customer => "customer",
-            Resource::Subscriber => "subscriber",
+        match self {
+            IdList::Customers => "customer",
+            IdList::Subscribers => "subscriber",
+            IdList::Orders => "order",
+        }
+    }
+
+    fn entry_keys(self) -> &'static [(&'static str, EntryKey)] {
+        match self {
+            IdList::Customers => &CUSTOMER_ENTRY_KEYS,
+            _ => &ENTRY_KEYS,
         }
     }
 }
@@ -342,17 +395,22 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                 }
                 TopKey::Protect => self.protect(value, value_mark, key_mark, parsed)?,
                 TopKey::Absent => {
-                    let list = IdList {
-                        resource: Resource::Customer,
-                    };
-                    self.absent(list, value, value_mark, key_mark, &mut parsed.absent)?;
+                    let lists = (&mut parsed.absent, &mut parsed.orders_redact);
+                    self.absent(IdList::Customers, value, value_mark, key_mark, lists)?;
                 }
                 TopKey::AbsentSubscribers => {
-                    let list = IdList {
-                        resource: Resource::Subscriber,
-                    };
-                    let entries = &mut parsed.absent_subscribers;
-                    self.absent(list, value, value_mark, key_mark, entries)?;
+                    let mut none = Vec::new();
+                    let lists = (&mut parsed.absent_subscribers, &mut none);
+                    self.absent(IdList::Subscribers, value, value_mark, key_mark, lists)?;
+                }
+                TopKey::RedactOrders => {
+                    let mut none = Vec::new();
+                    let lists = (&mut parsed.redact_orders, &mut none);
+                    self.absent(IdList::Orders, value, value_mark, key_mark, lists)?;
+                }
+                TopKey::OrdersRetention => {
+                    parsed.orders_retention_written = true;
+                    parsed.orders_retention = self.retention(value, value_mark, key_mark)?;
                 }
             }
         }
@@ -562,15 +620,17 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
         }
     }
 
-    /// `absent` or `absent_subscribers`: a list of bare IDs and `{id, reason, received}` entries.
+    /// `absent`, `absent_subscribers` or `redact_orders`: a list of bare IDs and `{id, reason,
+    /// received}` entries (`orders: redact` too in `absent`, collected in the second list).
     fn absent(
         &mut self,
         list: IdList,
         value: Event,
         value_mark: Marker,
         key_mark: Marker,
-        entries: &mut Vec<AbsentEntry>,
+        lists: (&mut Vec<AbsentEntry>, &mut Vec<(CustomerId, Location)>),
     ) -> Step<()> {
+        let (entries, redact) = lists;
         let key = list.key();
         if !matches!(value, Event::SequenceStart(..)) {
             let mark = Self::value_mark(&value, value_mark, key_mark);
@@ -597,7 +657,7 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                 },
                 Event::MappingStart(..) => {
                     let start = self.mapping_start(mark);
-                    self.absent_entry(list, start, entries)?;
+                    self.absent_entry(list, start, entries, redact)?;
                 }
                 other => {
                     let message = format!(
@@ -618,10 +678,12 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
         list: IdList,
         start: Marker,
         entries: &mut Vec<AbsentEntry>,
+        redact: &mut Vec<(CustomerId, Location)>,
     ) -> Step<()> {
         let key = list.key();
         let noun = list.noun();
-        let mut seen: [Option<Location>; ENTRY_KEYS.len()] = Default::default();
+        let mut seen: [Option<Location>; CUSTOMER_ENTRY_KEYS.len()] = Default::default();
+        let mut orders: Option<Location> = None;
         let mut id: Option<(CustomerId, Location)> = None;
         let mut reason: Option<String> = None;
         let mut date: Option<Date> = None;
@@ -635,7 +697,7 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
             };
             let context = format!("in an `{key}` entry");
             let Some(entry_key) =
-                self.known_key(&ENTRY_KEYS, &name, key_mark, &mut seen, &context)?
+                self.known_key(list.entry_keys(), &name, key_mark, &mut seen, &context)?
             else {
                 continue;
             };
@@ -660,6 +722,19 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                         Err(message) => self.error(mark, message),
                     }
                 }
+                (EntryKey::Orders, Event::Scalar(text, style, ..)) => {
+                    if text == "redact" && style == TScalarStyle::Plain {
+                        orders = Some(self.location(mark));
+                    } else {
+                        let message = format!(
+                            "`orders: {}` is not a choice: the only value is `orders: redact` (this \
+                             customer's orders are redacted once their retention ends); without \
+                             the key, orders are left alone",
+                            shorten(&text)
+                        );
+                        self.error(mark, message);
+                    }
+                }
                 (entry_key, other) => {
                     let message = match entry_key {
                         EntryKey::Id => {
@@ -671,6 +746,9 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                         EntryKey::Received => {
                             "`received` must be a date such as 2026-11-02, not a list or mapping"
                                 .to_owned()
+                        }
+                        EntryKey::Orders => {
+                            "`orders` must be `redact`, not a list or mapping".to_owned()
                         }
                     };
                     self.error(mark, message);
@@ -686,6 +764,9 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
             self.error(start, message);
         }
         if let Some((id, location)) = id {
+            if let Some(at) = orders {
+                redact.push((id, at));
+            }
             entries.push(AbsentEntry {
                 id,
                 reason: reason.map(String::into_boxed_str),
@@ -694,6 +775,170 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
             });
         }
         Ok(())
+    }
+}
+
+impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
+    /// `orders_retention: {years, from, basis, by_country}` (PRODUCT §15). `years` and `basis` are
+    /// required: a retention without its legal basis cannot be shown to a reviewer.
+    fn retention(
+        &mut self,
+        value: Event,
+        value_mark: Marker,
+        key_mark: Marker,
+    ) -> Step<Option<(Retention, Location)>> {
+        if !matches!(value, Event::MappingStart(..)) {
+            let mark = Self::value_mark(&value, value_mark, key_mark);
+            self.error(
+                mark,
+                "`orders_retention` must be a mapping: `years: 8`, `basis: \"§147 AO\"`, and \
+                 optionally `from: end_of_year` and `by_country: {FR: 10}`",
+            );
+            self.skip(&value)?;
+            return Ok(None);
+        }
+        let start = self.mapping_start(value_mark);
+        let mut seen: [Option<Location>; RETENTION_KEYS.len()] = Default::default();
+        let mut retention = Retention::default();
+        let mut ok = true;
+        loop {
+            let (event, key_mark) = self.next()?;
+            if let Event::MappingEnd = event {
+                break;
+            }
+            let Some(name) = self.key(event, key_mark)? else {
+                ok = false;
+                continue;
+            };
+            let context = "in `orders_retention`";
+            let Some(key) = self.known_key(&RETENTION_KEYS, &name, key_mark, &mut seen, context)?
+            else {
+                ok = false;
+                continue;
+            };
+            let (value, value_mark) = self.next()?;
+            let mark = Self::value_mark(&value, value_mark, key_mark);
+            match (key, value) {
+                (RetentionKey::Years, value) => {
+                    match self.setting(value, value_mark, key_mark, NumberKind::RetentionYears)? {
+                        Some((years, _)) => retention.years = years,
+                        None => ok = false,
+                    }
+                }
+                (RetentionKey::From, Event::Scalar(text, TScalarStyle::Plain, ..))
+                    if text == "order_date" || text == "end_of_year" =>
+                {
+                    retention.from = if text == "order_date" {
+                        Start::OrderDate
+                    } else {
+                        Start::EndOfYear
+                    };
+                }
+                (RetentionKey::From, other) => {
+                    let what = match &other {
+                        Event::Scalar(text, ..) => format!("`from: {}`", shorten(text)),
+                        _ => "a list or mapping".to_owned(),
+                    };
+                    self.error(
+                        mark,
+                        format!(
+                            "{what} is not a choice: write `from: order_date` (the default: from \
+                             the order's date) or `from: end_of_year` (from 31 December of the \
+                             order's year)"
+                        ),
+                    );
+                    self.skip(&other)?;
+                    ok = false;
+                }
+                (RetentionKey::Basis, Event::Scalar(text, style, ..)) => {
+                    match check_reason(&text, style, "order") {
+                        Ok(()) => retention.basis = text,
+                        Err(message) => {
+                            let message = message
+                                .replace("`reason", "`basis")
+                                .replace("say why this order must be deleted", "name the law");
+                            self.error(mark, message);
+                            ok = false;
+                        }
+                    }
+                }
+                (RetentionKey::Basis, other) => {
+                    self.error(mark, "`basis` must be text, not a list or mapping");
+                    self.skip(&other)?;
+                    ok = false;
+                }
+                (RetentionKey::ByCountry, Event::MappingStart(..)) => {
+                    ok &= self.by_country(&mut retention)?;
+                }
+                (RetentionKey::ByCountry, other) => {
+                    self.error(
+                        mark,
+                        "`by_country` must be a mapping of country codes to years, e.g. \
+                         `by_country: {FR: 10}`",
+                    );
+                    self.skip(&other)?;
+                    ok = false;
+                }
+            }
+        }
+        for (slot, name) in [(0, "years: 8"), (2, "basis: \"§147 AO, §257 HGB\"")] {
+            if seen[slot].is_none() {
+                self.error(
+                    start,
+                    format!(
+                        "`orders_retention` has no `{}`: add `{name}`",
+                        RETENTION_KEYS[slot].0
+                    ),
+                );
+                ok = false;
+            }
+        }
+        Ok(ok.then(|| (retention, self.location(start))))
+    }
+
+    /// The entries of `by_country` (its `MappingStart` read): ISO 3166-1 alpha-2 codes, two upper-case
+    /// ASCII letters, each once, to years. Whether all were valid.
+    fn by_country(&mut self, retention: &mut Retention) -> Step<bool> {
+        let mut ok = true;
+        let mut places: Vec<(String, Location)> = Vec::new();
+        loop {
+            let (event, key_mark) = self.next()?;
+            if let Event::MappingEnd = event {
+                return Ok(ok);
+            }
+            let Some(code) = self.key(event, key_mark)? else {
+                ok = false;
+                continue;
+            };
+            if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+                self.error(
+                    key_mark,
+                    format!(
+                        "`{}` is not a country code: write the billing country's ISO 3166-1 \
+                         alpha-2 code, two upper-case letters such as `DE` or `FR`",
+                        shorten(&code)
+                    ),
+                );
+                self.skip_value()?;
+                ok = false;
+                continue;
+            }
+            if let Some((_, first)) = places.iter().find(|(c, _)| *c == code) {
+                let message = format!("country `{code}` is listed twice: also at {first}");
+                self.error(key_mark, message);
+                self.skip_value()?;
+                ok = false;
+                continue;
+            }
+            places.push((code.clone(), self.location(key_mark)));
+            let (value, value_mark) = self.next()?;
+            match self.setting(value, value_mark, key_mark, NumberKind::RetentionYears)? {
+                Some((years, _)) => {
+                    retention.by_country.insert(code, years);
+                }
+                None => ok = false,
+            }
+        }
     }
 }
 

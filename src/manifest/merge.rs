@@ -6,8 +6,9 @@
 use std::collections::BTreeSet;
 
 use super::grammar::ParsedFile;
-use super::{AbsentEntry, DEFAULT_MAX_DELETES, Location, ManifestError};
-use crate::{CustomerId, Resource};
+use super::{AbsentEntry, DEFAULT_MAX_DELETES, Location, ManifestError, OrderSettings};
+use crate::CustomerId;
+use crate::retention::Retention;
 
 /// The merged contents of every file, ready to become a `Manifest` when no error was found.
 pub(super) struct Merged {
@@ -17,6 +18,7 @@ pub(super) struct Merged {
     pub protect: BTreeSet<CustomerId>,
     pub absent: Vec<AbsentEntry>,
     pub absent_subscribers: Vec<AbsentEntry>,
+    pub orders: OrderSettings,
 }
 
 /// Merge the files (in the order read) and append every cross-file problem to `errors`.
@@ -27,6 +29,10 @@ pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> 
     let mut protect_list: Vec<(CustomerId, Location)> = Vec::new();
     let mut absent: Vec<AbsentEntry> = Vec::new();
     let mut absent_subscribers: Vec<AbsentEntry> = Vec::new();
+    let mut redact_orders: Vec<AbsentEntry> = Vec::new();
+    let mut orders_redact: Vec<(CustomerId, Location)> = Vec::new();
+    let mut retention: Option<(Retention, Location)> = None;
+    let mut retention_written = false;
 
     for file in files {
         if let Some((hash, location)) = file.store_hash {
@@ -63,12 +69,52 @@ pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> 
             absent.extend(file.absent);
         }
         absent_subscribers.extend(file.absent_subscribers);
+        retention_written |= file.orders_retention_written;
+        redact_orders.extend(file.redact_orders);
+        orders_redact.extend(file.orders_redact);
+        if let Some((value, location)) = file.orders_retention {
+            match &retention {
+                Some((first, first_location)) if *first != value => errors.push(ManifestError {
+                    location,
+                    message: format!(
+                        "orders_retention disagrees with orders_retention at {first_location}; \
+                         set it in one file, or the same everywhere"
+                    ),
+                }),
+                Some(_) => {}
+                None => retention = Some((value, location)),
+            }
+        }
     }
 
     let protect = check_protect(&protect_list, errors);
-    check_absent(Resource::Customer, &absent, &protect_list, &protect, errors);
-    // `protect` lists customer IDs; subscriber IDs are another namespace, so it does not apply to them.
-    check_absent(Resource::Subscriber, &absent_subscribers, &[], &[], errors);
+    check_absent(
+        ("customer", "absent"),
+        &absent,
+        &protect_list,
+        &protect,
+        errors,
+    );
+    // `protect` lists customer IDs; subscriber and order IDs are other namespaces.
+    let subscribers = ("subscriber", "absent_subscribers");
+    check_absent(subscribers, &absent_subscribers, &[], &[], errors);
+    check_absent(("order", "redact_orders"), &redact_orders, &[], &[], errors);
+    if !retention_written {
+        let first = orders_redact
+            .iter()
+            .map(|(_, location)| location)
+            .chain(redact_orders.iter().map(|entry| &entry.location))
+            .min();
+        if let Some(location) = first {
+            errors.push(ManifestError {
+                location: location.clone(),
+                message: "orders are to be redacted here, but no file sets `orders_retention`: \
+                          add `orders_retention:` with `years` and `basis` (the law that makes \
+                          the store keep orders), so nothing is redacted before the law allows"
+                    .to_owned(),
+            });
+        }
+    }
 
     Merged {
         store_hash: store_hash.map(|(hash, _)| hash),
@@ -77,6 +123,11 @@ pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> 
         protect: protect.into_iter().map(|(id, _)| id).collect(),
         absent,
         absent_subscribers,
+        orders: OrderSettings {
+            redact_customers: orders_redact.into_iter().map(|(id, _)| id).collect(),
+            redact_orders,
+            retention: retention.map(|(r, _)| r),
+        },
     }
 }
 
@@ -134,7 +185,7 @@ fn check_protect(
 /// Report IDs of one resource listed twice (naming the first place) and absent IDs that are also
 /// protected. Sorting (ID, position) pairs keeps this at 8 bytes per entry for a million-ID manifest.
 fn check_absent(
-    resource: Resource,
+    (noun, key): (&str, &str),
     absent: &[AbsentEntry],
     protect_list: &[(CustomerId, Location)],
     protect: &[(CustomerId, usize)],
@@ -156,8 +207,7 @@ fn check_absent(
             Some((previous_id, first)) if previous_id == id => errors.push(ManifestError {
                 location: entry.location.clone(),
                 message: format!(
-                    "{resource} ID {id} is listed twice in `{}`: also at {}; remove one",
-                    list_key(resource),
+                    "{noun} ID {id} is listed twice in `{key}`: also at {}; remove one",
                     absent[first as usize].location
                 ),
             }),
@@ -175,13 +225,5 @@ fn check_absent(
                 }
             }
         }
-    }
-}
-
-/// The manifest key that lists IDs of `resource`.
-fn list_key(resource: Resource) -> &'static str {
-    match resource {
-        Resource::Customer => "absent",
-        Resource::Subscriber => "absent_subscribers",
     }
 }

@@ -1,5 +1,5 @@
 //! The manifest: YAML files reviewed in git that list the customer and newsletter-subscriber IDs that
-//! must not exist.
+//! must not exist, and (PRODUCT §15) whose orders are redacted once their retention ends.
 //!
 //! All validation happens here, so that every later stage works on a [`Manifest`] that is known to be
 //! well formed (PRODUCT.md §1, §7, §9). Every error carries `file:line:column`; all errors of a run are
@@ -28,6 +28,7 @@ use sha2::{Digest, Sha256};
 
 use jiff::civil::Date;
 
+use crate::retention::Retention;
 use crate::{CustomerId, Resource};
 
 /// Default for `max_deletes` when no manifest file sets it.
@@ -99,6 +100,28 @@ pub struct Manifest {
     /// Days allowed to answer a request (`respond_within_days`, 1 to 3650), when a file sets it;
     /// otherwise a request is due one calendar month after it was received.
     pub respond_within_days: Option<u32>,
+    /// What PRODUCT §15 asks of orders: whose are redacted, which guests' orders, and the retention.
+    pub orders: OrderSettings,
+}
+
+/// The manifest's order keys (PRODUCT §15). Empty unless a file redacts orders; then `retention` is
+/// set (the loader refuses a manifest that redacts orders without one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrderSettings {
+    /// The customers whose `absent` entry says `orders: redact`.
+    pub redact_customers: BTreeSet<CustomerId>,
+    /// Guests' orders to redact (`redact_orders`): order IDs (their own namespace) with reason and
+    /// `received` like any entry, in file order, each listed once.
+    pub redact_orders: Vec<AbsentEntry>,
+    /// `orders_retention`, the same in every file that sets it.
+    pub retention: Option<Retention>,
+}
+
+impl OrderSettings {
+    /// Whether any order is to be redacted.
+    pub fn any(&self) -> bool {
+        !self.redact_customers.is_empty() || !self.redact_orders.is_empty()
+    }
 }
 
 impl Manifest {
@@ -314,6 +337,7 @@ pub fn load_with(path: &Path, options: &Options) -> Result<Manifest, ManifestErr
         absent: merged.absent,
         absent_subscribers: merged.absent_subscribers,
         respond_within_days: merged.respond_within_days,
+        orders: merged.orders,
     })
 }
 
@@ -406,6 +430,97 @@ pub struct ManifestDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Vec<AbsentSubscriberItemDocument>")]
     pub absent_subscribers: Option<Vec<AbsentSubscriberItemDocument>>,
+    /// Guests' orders (no customer account) whose personal fields are redacted once their retention
+    /// ends, each a bare order ID or `{id, reason, received}`. Their own namespace. Requires
+    /// `orders_retention` in some file of the manifest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<RedactOrderItemDocument>")]
+    pub redact_orders: Option<Vec<RedactOrderItemDocument>>,
+    /// How long orders are kept for the law before they are redacted. Required as soon as any order
+    /// is to be redacted (`orders: redact` or `redact_orders`); every file that sets it must set the
+    /// same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "OrdersRetentionDocument")]
+    pub orders_retention: Option<OrdersRetentionDocument>,
+}
+
+/// `orders_retention`: an order is retained until its date (or 31 December of its year) plus the
+/// years, then redacted.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "OrdersRetention")]
+pub struct OrdersRetentionDocument {
+    /// Years an order is kept; 0 redacts at once.
+    #[schemars(range(min = 0, max = 100))]
+    pub years: u32,
+    /// Where the period starts: the order's date (default) or 31 December of its year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<RetentionStartDocument>,
+    /// The legal basis, shown in plan and report (e.g. `§147 AO, §257 HGB`); never an email address.
+    #[schemars(length(min = 1))]
+    pub basis: String,
+    /// Years by the billing address' ISO 3166-1 alpha-2 country code, overriding `years`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "std::collections::BTreeMap<CountryCodeDocument, u32>")]
+    pub by_country: Option<std::collections::BTreeMap<String, u32>>,
+}
+
+/// Where an order's retention starts.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "RetentionStart")]
+pub enum RetentionStartDocument {
+    /// The order's `date_created`.
+    OrderDate,
+    /// 31 December of the order's year.
+    EndOfYear,
+}
+
+/// An ISO 3166-1 alpha-2 country code: two upper-case letters.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[schemars(rename = "CountryCode")]
+pub struct CountryCodeDocument(#[schemars(regex(pattern = r"^[A-Z]{2}$"))] pub String);
+
+/// What happens to a customer's orders: only `redact` (once their retention ends).
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+#[schemars(rename = "OrdersAction")]
+pub enum OrdersActionDocument {
+    /// Redact the personal fields of this customer's orders once their retention ends.
+    Redact,
+}
+
+/// An order ID: a whole number from 1 to 4294967295, written as plain decimal digits.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[schemars(rename = "OrderId")]
+pub struct OrderIdDocument(#[schemars(range(min = 1, max = 4294967295u32))] pub u32);
+
+/// One entry of `redact_orders`: a bare order ID, or a mapping with the ID and the reason.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(untagged)]
+#[schemars(rename = "RedactOrder")]
+pub enum RedactOrderItemDocument {
+    /// A bare order ID, e.g. `- 9001`.
+    Id(OrderIdDocument),
+    /// An order ID with a reason, e.g. `- id: 9002` and `reason: "GDPR erasure 2026-0042"`.
+    Entry(RedactOrderEntryDocument),
+}
+
+/// A guest's order to redact, with the reason shown to reviewers.
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RedactOrderWithReason")]
+pub struct RedactOrderEntryDocument {
+    /// The order ID.
+    pub id: OrderIdDocument,
+    /// Why this order must be redacted: non-empty text, never an email address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", length(min = 1))]
+    pub reason: Option<String>,
+    /// The day the erasure request arrived, `YYYY-MM-DD` without quotes; not after today.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub received: Option<String>,
 }
 
 /// A customer ID: a whole number from 1 to 4294967295, written as plain decimal digits (no quotes, no
@@ -448,6 +563,10 @@ pub struct AbsentEntryDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", extend("format" = "date"))]
     pub received: Option<String>,
+    /// `redact`: this customer's orders are redacted once their retention ends (PRODUCT §15);
+    /// requires `orders_retention`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orders: Option<OrdersActionDocument>,
 }
 
 /// One entry of `absent_subscribers`: a bare subscriber ID, or a mapping with the ID and the reason.
@@ -495,6 +614,7 @@ mod tests {
             protect: (1..=protect as u32).collect(),
             absent_subscribers: Vec::new(),
             respond_within_days: None,
+            orders: Default::default(),
             absent: (0..absent as u32)
                 .map(|i| AbsentEntry {
                     id: 1000 + i,

@@ -21,7 +21,15 @@ pub(super) enum NumberKind {
     RespondWithinDays,
     /// `version`: any plain number; the caller checks which versions are supported.
     Version,
+    /// An order ID (`redact_orders`): 1..=4294967295 (its own namespace).
+    OrderId,
+    /// `orders_retention.years` and its `by_country` values: 0..=[`MAX_RETENTION_YEARS`].
+    RetentionYears,
 }
+
+/// The longest retention accepted: a century. Longer is a typo, not a law (the longest commercial
+/// retention periods in the EU are around ten years).
+pub(super) const MAX_RETENTION_YEARS: u32 = 100;
 
 /// The longest `respond_within_days` accepted: ten years. A longer answer period is a typo, not a law.
 pub(super) const MAX_RESPOND_WITHIN_DAYS: u32 = 3650;
@@ -34,6 +42,8 @@ impl NumberKind {
             NumberKind::MaxDeletes => "max_deletes",
             NumberKind::RespondWithinDays => "respond_within_days",
             NumberKind::Version => "version",
+            NumberKind::OrderId => "an order ID",
+            NumberKind::RetentionYears => "a retention in years",
         }
     }
 
@@ -54,6 +64,12 @@ impl NumberKind {
                  decimal digits"
             }
             NumberKind::Version => "version is a plain number, e.g. `version: 1`",
+            NumberKind::OrderId => {
+                "an order ID is a whole number from 1 to 4294967295 written in plain decimal digits"
+            }
+            NumberKind::RetentionYears => {
+                "a retention is a whole number of years from 0 to 100 written in plain decimal digits"
+            }
         }
     }
 }
@@ -143,6 +159,12 @@ pub(super) fn parse_number(
             }
             Some(0) if kind == NumberKind::SubscriberId => {
                 Err(format!("0 is not a valid subscriber ID; {expected}"))
+            }
+            Some(0) if kind == NumberKind::OrderId => {
+                Err(format!("0 is not a valid order ID; {expected}"))
+            }
+            Some(v) if kind == NumberKind::RetentionYears && v > u64::from(MAX_RETENTION_YEARS) => {
+                Err(format!("{v} years is out of range; {expected}"))
             }
             Some(v)
                 if kind == NumberKind::RespondWithinDays

@@ -256,6 +256,7 @@ mod tests {
             protect: protect.iter().copied().collect(),
             absent_subscribers: Vec::new(),
             respond_within_days: None,
+            orders: Default::default(),
             absent: absent
                 .iter()
                 .enumerate()

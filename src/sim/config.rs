@@ -187,6 +187,27 @@ pub struct SimConfig {
     pub hostile: Option<Hostile>,
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
+    /// Seeded V2 orders, in this order; IDs from [`FIRST_ORDER_ID`] on, consecutively.
+    pub orders: Vec<SeededOrders>,
+}
+
+/// The first seeded order's ID (order IDs are their own namespace; 100 makes them unlike customer IDs).
+pub const FIRST_ORDER_ID: u32 = 100;
+
+/// Whose orders to seed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderOwner {
+    /// The customer with this ID (seeded or overridden): its name, email and phone on the orders.
+    Customer(u32),
+    /// A guest checkout (`customer_id` 0) with this email.
+    Guest(String),
+}
+
+/// `count` orders of one owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeededOrders {
+    pub owner: OrderOwner,
+    pub count: u32,
 }
 
 impl Default for SimConfig {
@@ -219,11 +240,30 @@ impl Default for SimConfig {
             max_in_flight: None,
             hostile: None,
             port: 0,
+            orders: Vec::new(),
         }
     }
 }
 
 impl SimConfig {
+    /// Seed `count` orders of customer `id` (after the orders seeded so far; IDs consecutive).
+    pub fn orders_for(mut self, id: u32, count: u32) -> Self {
+        self.orders.push(SeededOrders {
+            owner: OrderOwner::Customer(id),
+            count,
+        });
+        self
+    }
+
+    /// Seed `count` guest orders with this email (after the orders seeded so far).
+    pub fn guest_orders(mut self, email: impl Into<String>, count: u32) -> Self {
+        self.orders.push(SeededOrders {
+            owner: OrderOwner::Guest(email.into()),
+            count,
+        });
+        self
+    }
+
     /// Serve this store hash.
     pub fn store_hash(mut self, hash: impl Into<String>) -> Self {
         self.store_hash = hash.into();

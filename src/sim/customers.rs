@@ -56,7 +56,7 @@ const LAST_NAMES: &[&str] = &[
     "Park",
 ];
 
-const COMPANIES: &[&str] = &[
+pub(super) const COMPANIES: &[&str] = &[
     "Acme Corp",
     "Globex",
     "Initech",
@@ -77,7 +77,7 @@ const DOMAINS: &[&str] = &[
     "mail.test",
 ];
 
-const STREETS: &[&str] = &[
+pub(super) const STREETS: &[&str] = &[
     "Main St",
     "Oak Ave",
     "Harbour Rd",
@@ -283,7 +283,7 @@ pub fn format_time(seconds: i64) -> String {
     }
 }
 
-fn pick<'a>(rng: &mut fastrand::Rng, items: &[&'a str]) -> &'a str {
+pub(super) fn pick<'a>(rng: &mut fastrand::Rng, items: &[&'a str]) -> &'a str {
     items[rng.usize(0..items.len())]
 }
 

@@ -1,7 +1,8 @@
 //! The request pipeline of the fake store, in the order a real gateway applies it: concurrency limit,
 //! rate limit (every request costs one unit), injected platform faults, latency, routing, auth, then the
 //! Customers V3 `GET` and `DELETE` behaviours of API-NOTES §7 (the subscribers endpoints, §10, are in
-//! [`super::subscriber_api`]; the answers and faults both share in [`super::respond`]). One function
+//! [`super::subscriber_api`], the V2 orders, §11, in [`super::order_api`]; the answers and faults they
+//! share in [`super::respond`]). One function
 //! per step, so a reader can check each rule against the notes.
 
 use std::collections::BTreeSet;
@@ -27,8 +28,8 @@ use super::respond::{
     hostile_for, hostile_response, json_response, over_limit, page_size, pagination, raw, reason,
 };
 use super::store::Store;
-use super::subscriber_api;
 use super::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, Shared};
+use super::{order_api, subscriber_api};
 
 /// `type` of the 429 body.
 const TYPE_429: &str = "/api-docs/getting-started/api-status-codes";
@@ -49,21 +50,66 @@ pub(super) enum Endpoint {
     Subscribers,
     /// `/v3/customers/subscribers/{id}`.
     Subscriber(u32),
+    /// `/v2/orders` (the collection).
+    Orders,
+    /// `/v2/orders/{id}`.
+    Order(u32),
+    /// `/v2/orders/{id}/shipping_addresses`.
+    ShippingAddresses(u32),
+    /// `/v2/orders/{id}/shipping_addresses/{sid}`.
+    ShippingAddress(u32, u32),
 }
 
 impl Endpoint {
-    pub(super) fn resource(self) -> Resource {
+    /// The resource of a customers or subscribers path; `None` for orders (not a [`Resource`] yet:
+    /// faults narrowed to one resource with [`super::Faults::only`] leave orders alone).
+    pub(super) fn resource(self) -> Option<Resource> {
         match self {
-            Endpoint::Customers => Resource::Customer,
-            Endpoint::Subscribers | Endpoint::Subscriber(_) => Resource::Subscriber,
+            Endpoint::Customers => Some(Resource::Customer),
+            Endpoint::Subscribers | Endpoint::Subscriber(_) => Some(Resource::Subscriber),
+            _ => None,
         }
     }
+
+    /// The methods the endpoint serves (`Allow` of a 405).
+    fn allowed(self) -> &'static [Method] {
+        match self {
+            Endpoint::Order(_) => &[Method::GET, Method::HEAD, Method::PUT, Method::DELETE],
+            Endpoint::ShippingAddresses(_) => &[Method::GET, Method::HEAD],
+            Endpoint::ShippingAddress(_, _) => &[Method::PUT],
+            _ => &[Method::GET, Method::HEAD, Method::DELETE],
+        }
+    }
+}
+
+/// `/v2/orders[/{id}[/shipping_addresses[/{sid}]]]` after the store hash.
+fn order_endpoint(tail: &str) -> Option<Endpoint> {
+    if tail.is_empty() {
+        return Some(Endpoint::Orders);
+    }
+    let mut parts = tail.strip_prefix('/')?.split('/');
+    let id = params::positive(parts.next()?)?;
+    let found = match (parts.next(), parts.next(), parts.next()) {
+        (None, _, _) => Endpoint::Order(id),
+        (Some("shipping_addresses"), None, _) => Endpoint::ShippingAddresses(id),
+        (Some("shipping_addresses"), Some(sid), None) => {
+            Endpoint::ShippingAddress(id, params::positive(sid)?)
+        }
+        _ => return None,
+    };
+    Some(found)
 }
 
 /// `/stores/{hash}/v3/customers[/subscribers[/{id}]]`, exactly (no trailing slash): the store hash and
 /// the endpoint. Anything else is an unknown path.
 pub(super) fn endpoint(path: &str) -> Option<(&str, Endpoint)> {
     let rest = path.strip_prefix("/stores/")?;
+    if let Some((hash, tail)) = rest.split_once("/v2/orders")
+        && !hash.is_empty()
+        && !hash.contains('/')
+    {
+        return Some((hash, order_endpoint(tail)?));
+    }
     let (hash, tail) = rest.split_once("/v3/customers")?;
     if hash.is_empty() || hash.contains('/') {
         return None;
@@ -91,6 +137,12 @@ impl Drop for InFlight<'_> {
 /// The single entry point: every request, on every path, comes here.
 pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let arrival = Instant::now();
+    let (parts, body) = req.into_parts();
+    let req = Request::from_parts(parts, Body::empty());
+    // A body that cannot be read (or is over 1 MiB) is handled as an empty one: a 400 where one is needed.
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .unwrap_or_default();
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let query = req.uri().query().unwrap_or("").to_string();
@@ -115,7 +167,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
-        resource: target.map(Endpoint::resource),
+        resource: target.and_then(Endpoint::resource),
         subscriber_id: match target {
             Some(Endpoint::Subscriber(id)) => Some(id),
             _ => None,
@@ -159,7 +211,7 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> R
                 _ = stop.wait_for(|s| *s) => {}
             }
         }
-        route(&shared, &method, &path, &headers, &pairs, scope).await
+        route(&shared, &method, &path, &headers, &pairs, scope, &body).await
     };
 
     let mut response = outcome.response;
@@ -206,6 +258,7 @@ async fn route(
     headers: &HeaderMap,
     pairs: &[(String, String)],
     scope: Option<Scope>,
+    body: &[u8],
 ) -> Outcome {
     let Some((hash, target)) = endpoint(path) else {
         return match shared.config.unknown_path {
@@ -226,11 +279,17 @@ async fn route(
         return error(406, "Not Acceptable", TYPE_STATUS_CODES, None).into();
     }
     let is_get = method == Method::GET || method == Method::HEAD;
-    if !is_get && method != Method::DELETE {
+    if !target.allowed().contains(method) {
+        let allow: Vec<&str> = target
+            .allowed()
+            .iter()
+            .filter(|m| **m != Method::HEAD)
+            .map(Method::as_str)
+            .collect();
         let mut response = error(405, "Method Not Allowed", TYPE_STATUS_CODES, None);
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("GET, DELETE"));
+        if let Ok(value) = HeaderValue::from_str(&allow.join(", ")) {
+            response.headers_mut().insert(header::ALLOW, value);
+        }
         return response.into();
     }
     if !is_get && scope == Scope::ReadOnly {
@@ -265,6 +324,13 @@ async fn route(
         (Endpoint::Subscribers, false) => subscriber_api::delete_collection(shared, pairs),
         (Endpoint::Subscriber(id), true) => subscriber_api::get_one(shared, id),
         (Endpoint::Subscriber(id), false) => subscriber_api::delete_one(shared, id),
+        (Endpoint::Orders, true) => order_api::list(shared, pairs),
+        (Endpoint::Orders, false) => order_api::delete_collection(shared),
+        (Endpoint::Order(id), true) => order_api::get_one(shared, id),
+        (Endpoint::Order(id), false) if method == Method::PUT => order_api::put(shared, id, body),
+        (Endpoint::Order(id), false) => order_api::delete_one(shared, id),
+        (Endpoint::ShippingAddresses(id), _) => order_api::shipping_addresses(shared, id),
+        (Endpoint::ShippingAddress(id, sid), _) => order_api::put_shipping(shared, id, sid, body),
     }
 }
 
@@ -280,12 +346,15 @@ fn accepts_json(headers: &HeaderMap) -> bool {
     })
 }
 
-/// The run-time and random 5xx faults, in a fixed order: `fail_next`, `fail_rate`, then per method.
+/// The run-time and random 5xx faults, in a fixed order: `fail_next`, `fail_rate`, then per method
+/// (`fail_deletes` for every modifying request: an order `PUT` too).
 /// The run-time ones only when they apply to `resource` ([`super::Faults::only`]).
-fn injected_failure(shared: &Shared, is_get: bool, resource: Resource) -> Option<u16> {
+fn injected_failure(shared: &Shared, is_get: bool, resource: Option<Resource>) -> Option<u16> {
+    let applies =
+        |f: &super::faults::FaultState| resource.map_or(f.only.is_none(), |r| f.applies_to(r));
     {
         let mut faults = lock(&shared.faults.state);
-        if let Some((count, status)) = faults.fail_next.filter(|_| faults.applies_to(resource)) {
+        if let Some((count, status)) = faults.fail_next.filter(|_| applies(&faults)) {
             faults.fail_next = (count > 1).then_some((count - 1, status));
             return Some(status);
         }
@@ -296,7 +365,7 @@ fn injected_failure(shared: &Shared, is_get: bool, resource: Resource) -> Option
         return Some(statuses[pick]);
     }
     let faults = lock(&shared.faults.state);
-    if !faults.applies_to(resource) {
+    if !applies(&faults) {
         None
     } else if is_get {
         faults.fail_gets

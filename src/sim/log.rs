@@ -46,6 +46,22 @@ impl RecordedRequest {
     }
 }
 
+impl RecordedRequest {
+    /// Whether this is a `DELETE` of the orders *collection* (`/v2/orders`, any store, any query,
+    /// trailing slashes included, whatever it was answered): the request that archives every order.
+    pub fn is_order_collection_delete(&self) -> bool {
+        let trimmed = self.path.trim_end_matches('/').to_ascii_lowercase();
+        self.method.eq_ignore_ascii_case("DELETE")
+            && trimmed.starts_with("/stores/")
+            && trimmed.ends_with("/v2/orders")
+    }
+
+    /// Whether the path is a V2 orders path (`/stores/{hash}/v2/orders…`).
+    pub fn is_order_request(&self) -> bool {
+        self.path.starts_with("/stores/") && self.path.contains("/v2/orders")
+    }
+}
+
 /// `/stores/{anything}/v3/customers/subscribers`, ignoring trailing slashes and letter case.
 pub(crate) fn is_subscribers_collection(path: &str) -> bool {
     let trimmed = path.trim_end_matches('/').to_ascii_lowercase();

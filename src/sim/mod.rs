@@ -1,12 +1,15 @@
 //! The fake BigCommerce store: a faithful, stateful stand-in for `GET`/`DELETE
 //! /stores/{hash}/v3/customers` (API-NOTES §7) and for the newsletter subscribers,
-//! `/v3/customers/subscribers[/{id}]` (API-NOTES §10, `subscribers.v3.yml`), so tests, `bcprune demo`
+//! `/v3/customers/subscribers[/{id}]` (API-NOTES §10, `subscribers.v3.yml`) and for V2 orders,
+//! `/stores/{hash}/v2/orders…` (API-NOTES §11), so tests, `bcprune demo`
 //! and `bcprune sim` can exercise every behaviour a client must survive — quirks, rate limits, faults
 //! and hostile responses — on 127.0.0.1 without a real store or credentials.
 //!
 //! Dangers are modelled, not softened: `DELETE /v3/customers/subscribers` (the collection) deletes
 //! every subscriber, as the spec says, and every such request is in the log
-//! ([`SimServer::collection_deletes`]) so a test can prove a client never sends it.
+//! ([`SimServer::collection_deletes`]) so a test can prove a client never sends it. Likewise
+//! `DELETE /v2/orders` archives every order ([`SimServer::order_collection_deletes`]), and an order
+//! `PUT`'s side effects are recorded ([`SimServer::order_events`]).
 //!
 //! Where the real API is undocumented (\[U\] in the notes) the sim picks the reading a client must
 //! survive and makes the others a knob: emails compare exactly ([`EmailMatch`]); an unknown subscriber
@@ -24,6 +27,8 @@ mod customers;
 mod faults;
 mod handlers;
 mod log;
+mod order_api;
+mod orders;
 mod params;
 mod ratelimit;
 mod respond;
@@ -41,11 +46,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub use config::{
-    EmailMatch, Hostile, InvalidIdIn, OverLimit, SeededEmail, SimConfig, UnknownIds, UnknownPath,
-    UnknownSubscriber,
+    EmailMatch, FIRST_ORDER_ID, Hostile, InvalidIdIn, OrderOwner, OverLimit, SeededEmail,
+    SeededOrders, SimConfig, UnknownIds, UnknownPath, UnknownSubscriber,
 };
 pub use faults::Faults;
 pub use log::RecordedRequest;
+pub use orders::OrderEvent;
 pub use params::{DEFAULT_LIMIT, MAX_LIMIT, encode_cursor};
 
 /// The key under which [`EmailMatch::IgnoreCase`] compares emails, folding as a database collation
@@ -125,6 +131,7 @@ fn build(config: SimConfig) -> (Arc<Shared>, watch::Sender<bool>) {
         subscribers: config.subscribers,
         customer_emails: config.customer_emails.clone(),
         subscriber_emails: config.subscriber_emails.clone(),
+        orders: config.orders.clone(),
     };
     let shared = Shared {
         store: Mutex::new(Store::seeded(seeding)),
@@ -221,6 +228,15 @@ impl SimServer {
         )
     }
 
+    /// `{base}/stores/{hash}/v2/orders`: the V2 orders collection (GET lists; DELETE archives all).
+    pub fn orders_url(&self) -> String {
+        format!(
+            "{}/stores/{}/v2/orders",
+            self.base_url(),
+            self.shared.config.store_hash
+        )
+    }
+
     /// `{base}/stores/{hash}/v3/customers/subscribers`: the collection (GET lists; DELETE wipes).
     pub fn subscribers_url(&self) -> String {
         format!("{}/subscribers", self.customers_url())
@@ -247,6 +263,81 @@ impl SimServer {
         self.requests()
             .into_iter()
             .filter(RecordedRequest::is_subscriber_collection_delete)
+            .collect()
+    }
+
+    /// Every `DELETE` of the orders *collection* (`/v2/orders`, any store, any query, whatever it was
+    /// answered): the request that archives every order of the store, which bcprune must never send.
+    pub fn order_collection_deletes(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(RecordedRequest::is_order_collection_delete)
+            .collect()
+    }
+
+    /// Every request on `/v2/orders…` so far, in arrival order.
+    pub fn order_requests(&self) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(RecordedRequest::is_order_request)
+            .collect()
+    }
+
+    /// Everything requests did to orders beyond §15's personal fields (discounts cleared, fees
+    /// replaced, other fields set, archiving), in order: a test of a client asserts it is empty.
+    pub fn order_events(&self) -> Vec<OrderEvent> {
+        lock(&self.shared.store).orders.events.clone()
+    }
+
+    /// The order exactly as `GET /v2/orders/{id}` would return it now (archived ones too).
+    pub fn order(&self, id: u32) -> Option<serde_json::Value> {
+        let base = format!("/stores/{}/v2", self.shared.config.store_hash);
+        lock(&self.shared.store)
+            .orders
+            .get(id)
+            .map(|o| o.to_json(&base))
+    }
+
+    /// The order's shipping addresses, as `GET /v2/orders/{id}/shipping_addresses` returns them.
+    pub fn order_shipping_addresses(&self, id: u32) -> Vec<serde_json::Value> {
+        lock(&self.shared.store)
+            .orders
+            .get(id)
+            .map(|o| {
+                o.shipping_addresses
+                    .iter()
+                    .map(|a| serde_json::Value::Object(a.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The discount of each line item of the order, in cents (what a `products` PUT clears).
+    pub fn order_discounts(&self, id: u32) -> Vec<u32> {
+        lock(&self.shared.store)
+            .orders
+            .get(id)
+            .map(|o| o.products.iter().map(|p| p.discount_cents).collect())
+            .unwrap_or_default()
+    }
+
+    /// The IDs of every order (archived ones too) whose `customer_id` is now `customer`.
+    pub fn orders_of(&self, customer: u32) -> BTreeSet<u32> {
+        lock(&self.shared.store)
+            .orders
+            .all()
+            .filter(|o| o.customer_id == customer)
+            .map(|o| o.id)
+            .collect()
+    }
+
+    /// The IDs of the orders that are archived now.
+    pub fn archived_orders(&self) -> BTreeSet<u32> {
+        lock(&self.shared.store)
+            .orders
+            .all()
+            .filter(|o| o.is_deleted)
+            .map(|o| o.id)
             .collect()
     }
 

@@ -10,8 +10,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::config::SeededEmail;
+use super::config::{FIRST_ORDER_ID, OrderOwner, SeededEmail, SeededOrders};
 use super::customers::Customer;
+use super::orders::{Order, Orders, Owner};
 use super::subscribers::{Subscriber, Subscribers};
 
 /// What the store needs to (re-)create any seeded record: the seed, the counts and the overrides.
@@ -22,6 +23,7 @@ pub struct Seeding {
     pub subscribers: u32,
     pub customer_emails: Vec<SeededEmail>,
     pub subscriber_emails: Vec<SeededEmail>,
+    pub orders: Vec<SeededOrders>,
 }
 
 impl Seeding {
@@ -45,6 +47,23 @@ impl Seeding {
         }
         subscriber
     }
+
+    /// Every seeded order, IDs from [`FIRST_ORDER_ID`] on in the configured order.
+    pub fn orders(&self) -> Vec<Order> {
+        let mut id = FIRST_ORDER_ID;
+        let mut all = Vec::new();
+        for seeded in &self.orders {
+            let owner = match &seeded.owner {
+                OrderOwner::Customer(c) => Owner::Customer(self.customer(*c)),
+                OrderOwner::Guest(email) => Owner::Guest(email.clone()),
+            };
+            for _ in 0..seeded.count {
+                all.push(Order::generate(self.seed, id, &owner));
+                id += 1;
+            }
+        }
+        all
+    }
 }
 
 /// The customers and subscribers that exist now, by ID, each with an index by lower-cased email.
@@ -55,6 +74,8 @@ pub struct Store {
     by_email: HashMap<String, BTreeSet<u32>>,
     /// The newsletter subscribers: their own ID namespace.
     pub subscribers: Subscribers,
+    /// The V2 orders: their own ID namespace.
+    pub orders: Orders,
 }
 
 impl Store {
@@ -65,6 +86,7 @@ impl Store {
             customers: BTreeMap::new(),
             by_email: HashMap::with_capacity(seeding.customers as usize),
             subscribers: Subscribers::default(),
+            orders: Orders::default(),
             seeding,
         };
         let extra: Vec<u32> = store.seeding.customer_emails.iter().map(|o| o.id).collect();
@@ -79,6 +101,9 @@ impl Store {
             .collect();
         for id in (1..=store.seeding.subscribers).chain(extra) {
             store.subscribers.put(store.seeding.subscriber(id));
+        }
+        for order in store.seeding.orders() {
+            store.orders.put(order);
         }
         store
     }
@@ -128,10 +153,11 @@ impl Store {
         self.customers.keys().copied()
     }
 
-    /// Delete a customer; whether it existed.
+    /// Delete a customer (its orders lose their link: `customer_id` 0); whether it existed.
     pub fn remove(&mut self, id: u32) -> bool {
         match self.customers.remove(&id) {
             Some(customer) => {
+                self.orders.unlink_customer(id);
                 let key = crate::sim::collate(&customer.email);
                 if let Some(ids) = self.by_email.get_mut(&key) {
                     ids.remove(&id);

@@ -1,0 +1,239 @@
+//! The V2 orders endpoints of the fake store (`orders.v2.yml`, API-NOTES §11), after the shared
+//! pipeline of [`super::handlers`] (rate limit, faults, latency, routing, auth; the customers tokens
+//! stand for the orders scopes: read-only → 403 on `PUT` and `DELETE`):
+//!
+//! - `GET /v2/orders`: filters `customer_id` (one integer), `email` (one address, compared as
+//!   [`super::EmailMatch`] says), `min_id`, `max_id`, `page`, `limit` (default 50, above 250 as
+//!   [`super::OverLimit`] says); sorted by ID; a **bare JSON array** (V2 has no pagination metadata),
+//!   and **204 with no body** when the page is empty ([I] in the notes: long-standing V2 behaviour).
+//!   Other parameters of the spec are accepted and ignored; unknown ones → 422 like the V3 filters.
+//! - `GET /v2/orders/{id}` (archived ones too, `is_deleted: true`), 404 when unknown.
+//! - `GET /v2/orders/{id}/shipping_addresses`: a bare array.
+//! - `PUT /v2/orders/{id}`: the fields given, with the side effects [`super::orders`] models and
+//!   records; `PUT /v2/orders/{id}/shipping_addresses/{sid}`. A body that is not a JSON object → 400.
+//! - `DELETE /v2/orders/{id}` archives the order; `DELETE /v2/orders` **archives every order** (the
+//!   hazard: recorded, see [`super::SimServer::order_collection_deletes`]). Both answer 204.
+
+use serde_json::{Map, Value, json};
+
+use super::Shared;
+use super::log::lock;
+use super::orders::Order;
+use super::params::{self, DEFAULT_LIMIT};
+use super::respond::{
+    Outcome, TYPE_STATUS_CODES, empty, error, filter_error, json_response, over_limit,
+};
+
+/// The spec's `GET /orders` parameters the sim accepts without filtering on them.
+const IGNORED: [&str; 15] = [
+    "min_total",
+    "max_total",
+    "status_id",
+    "cart_id",
+    "payment_method",
+    "min_date_created",
+    "max_date_created",
+    "min_date_modified",
+    "max_date_modified",
+    "sort",
+    "channel_id",
+    "include",
+    "consignment_structure",
+    "external_order_id",
+    "is_deleted",
+];
+
+fn base(shared: &Shared) -> String {
+    format!("/stores/{}/v2", shared.config.store_hash)
+}
+
+fn not_found() -> Outcome {
+    error(
+        404,
+        "The requested resource was not found.",
+        TYPE_STATUS_CODES,
+        None,
+    )
+    .into()
+}
+
+fn bad_body() -> Outcome {
+    error(
+        400,
+        "The request body must be a JSON object.",
+        TYPE_STATUS_CODES,
+        None,
+    )
+    .into()
+}
+
+/// `GET /v2/orders`.
+pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
+    let (mut page, mut limit) = (1u32, DEFAULT_LIMIT);
+    let (mut customer, mut email, mut min_id, mut max_id) = (None, None, None, None);
+    let mut bad: Vec<String> = Vec::new();
+    for (key, value) in pairs {
+        let ok = match key.as_str() {
+            "customer_id" => (!value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| value.parse::<u32>().ok())
+                .flatten()
+                .map(|n| customer = Some(n))
+                .is_some(),
+            "email" => {
+                email = Some(value.clone());
+                true
+            }
+            "min_id" => params::positive(value).map(|n| min_id = Some(n)).is_some(),
+            "max_id" => params::positive(value).map(|n| max_id = Some(n)).is_some(),
+            "page" => params::positive(value).map(|n| page = n).is_some(),
+            "limit" => params::positive(value).map(|n| limit = n).is_some(),
+            k => IGNORED.contains(&k),
+        };
+        if !ok && !bad.contains(key) {
+            bad.push(key.clone());
+        }
+    }
+    if !bad.is_empty() {
+        return filter_error(&bad).into();
+    }
+    if let Some(refused) = over_limit(shared, &mut limit) {
+        return refused;
+    }
+    let fold = shared.config.email_match == super::EmailMatch::IgnoreCase;
+    let store = lock(&shared.store);
+    let matches = |o: &&Order| {
+        let have = o
+            .billing_address
+            .get("email")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        !o.is_deleted
+            && customer.is_none_or(|c| o.customer_id == c)
+            && email.as_ref().is_none_or(|e| {
+                if fold {
+                    e.to_lowercase() == have.to_lowercase()
+                } else {
+                    e == have
+                }
+            })
+            && min_id.is_none_or(|m| o.id >= m)
+            && max_id.is_none_or(|m| o.id <= m)
+    };
+    let skip = (page as usize - 1).saturating_mul(limit as usize);
+    let base = base(shared);
+    let rows: Vec<Value> = store
+        .orders
+        .all()
+        .filter(matches)
+        .skip(skip)
+        .take(limit as usize)
+        .map(|o| o.to_json(&base))
+        .collect();
+    if rows.is_empty() {
+        return empty(204).into();
+    }
+    json_response(200, &Value::Array(rows))
+}
+
+/// `GET /v2/orders/{id}`.
+pub(super) fn get_one(shared: &Shared, id: u32) -> Outcome {
+    let store = lock(&shared.store);
+    match store.orders.get(id) {
+        Some(order) => json_response(200, &order.to_json(&base(shared))),
+        None => not_found(),
+    }
+}
+
+/// `GET /v2/orders/{id}/shipping_addresses`.
+pub(super) fn shipping_addresses(shared: &Shared, id: u32) -> Outcome {
+    let store = lock(&shared.store);
+    match store.orders.get(id) {
+        Some(order) if order.shipping_addresses.is_empty() => empty(204).into(),
+        Some(order) => {
+            let rows: Vec<Value> = order
+                .shipping_addresses
+                .iter()
+                .map(|a| Value::Object(a.clone()))
+                .collect();
+            json_response(200, &Value::Array(rows))
+        }
+        None => not_found(),
+    }
+}
+
+fn object(body: &[u8]) -> Option<Map<String, Value>> {
+    match serde_json::from_slice(body) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// `PUT /v2/orders/{id}`.
+pub(super) fn put(shared: &Shared, id: u32, body: &[u8]) -> Outcome {
+    let Some(map) = object(body) else {
+        return bad_body();
+    };
+    let zip_empty = map
+        .get("billing_address")
+        .and_then(|a| a.get("zip"))
+        .is_some_and(|z| z.as_str().is_none_or(str::is_empty));
+    if zip_empty {
+        return error(
+            400,
+            "billing_address.zip is required.",
+            TYPE_STATUS_CODES,
+            Some(json!({ "billing_address.zip": "required" })),
+        )
+        .into();
+    }
+    let mut store = lock(&shared.store);
+    let Some(order) = store.orders.get_mut(id) else {
+        return not_found();
+    };
+    let events = order.put(&map);
+    let answer = order.to_json(&base(shared));
+    store.orders.events.extend(events);
+    json_response(200, &answer)
+}
+
+/// `PUT /v2/orders/{id}/shipping_addresses/{sid}`.
+pub(super) fn put_shipping(shared: &Shared, id: u32, sid: u32, body: &[u8]) -> Outcome {
+    let Some(map) = object(body) else {
+        return bad_body();
+    };
+    let mut store = lock(&shared.store);
+    let Some(order) = store.orders.get_mut(id) else {
+        return not_found();
+    };
+    let Some(events) = order.put_shipping(sid, &map) else {
+        return not_found();
+    };
+    let answer = order
+        .shipping_addresses
+        .iter()
+        .find(|a| a.get("id").and_then(Value::as_u64) == Some(u64::from(sid)))
+        .map(|a| Value::Object(a.clone()))
+        .unwrap_or_default();
+    store.orders.events.extend(events);
+    json_response(200, &answer)
+}
+
+/// `DELETE /v2/orders/{id}`: archive the order (every field kept).
+pub(super) fn delete_one(shared: &Shared, id: u32) -> Outcome {
+    let mut store = lock(&shared.store);
+    let Some(order) = store.orders.get_mut(id) else {
+        return not_found();
+    };
+    order.is_deleted = true;
+    store
+        .orders
+        .events
+        .push(super::OrderEvent::Archived { order: id });
+    empty(204).into()
+}
+
+/// `DELETE /v2/orders`: archive every order of the store (any query).
+pub(super) fn delete_collection(shared: &Shared) -> Outcome {
+    lock(&shared.store).orders.archive_all();
+    empty(204).into()
+}
