@@ -1047,6 +1047,12 @@ fn apply_step_writes_what_it_did_to_the_job_summary_and_the_merged_pull_request(
         .unwrap()
         .expect("an audit head");
     assert!(md.contains(&format!("head {head}")), "the audit head: {md}");
+    // On a line of its own, so GitHub does not cut it off at the comment's right edge.
+    assert!(
+        md.lines()
+            .any(|l| l.starts_with("Audit log: ") && l.ends_with(&format!("head {head}."))),
+        "the audit head on its own line: {md}"
+    );
     assert_eq!(step.read("apply-summary.md"), md, "the job summary");
     let posted = comment(&apply);
     assert!(text(&posted).contains("Created"), "{}", text(&posted));

@@ -66,7 +66,10 @@ apply_summary() {
     printf '\n\n```text\n'
     if [[ -n "$why" ]]; then printf '%s\n' "$why"; fi
     grep -E '^error: ' "$out_dir/apply.stderr" 2> /dev/null | head -n 50
-    grep -E '^(Verified|Not verified|Outcome unknown|Abandoned|Redacted|Not redacted|Failed|Not attempted|Apply |No changes|State: )' "$out_dir/apply.stdout" 2> /dev/null | head -n 200
+    # The audit head on a line of its own: a long `State: … Audit log: …, head …` line is cut at the
+    # comment's right edge, and the head is what a reviewer copies.
+    grep -E '^(Verified|Not verified|Outcome unknown|Abandoned|Redacted|Not redacted|Failed|Not attempted|Apply |No changes|State: )' "$out_dir/apply.stdout" 2> /dev/null | head -n 200 |
+      awk '{ sub(/\. Audit log: /, ".\nAudit log: "); print }'
     printf '```\n'
   } > "$md"
   summary "$md"
