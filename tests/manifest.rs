@@ -2290,3 +2290,52 @@ fn order_keys_are_refused_until_orders_are_carried_out_and_nothing_is_sent() {
     }
     assert_eq!(sim.requests().len(), 0, "nothing may be sent");
 }
+
+/// No address in clear in any error (PRODUCT §14, §8): a manifest where someone pasted an email where an
+/// ID, a key or a store hash goes — or named the file after the requester — is refused without the
+/// address reaching the terminal or a CI log.
+#[test]
+fn manifest_errors_never_print_an_address_in_clear() {
+    let workspace = Workspace::new();
+    let cases = [
+        (
+            "a.yaml",
+            "version: 1\nabsent:\n  - id: jim.beam@example.com\n",
+        ),
+        (
+            "b.yaml",
+            "version: 1\nabsent: [5]\nstore_hash: \"jim.beam@example.com\"\n",
+        ),
+        (
+            "c.yaml",
+            "version: 1\nabsent: [5]\njim.beam@example.com: 1\n",
+        ),
+        ("d.yaml", "version: 1\nabsent:\n  - jim.beam@example.com\n"),
+        ("jim.beam@example.com.yaml", "version: 1\nabsent: [0]\n"),
+    ];
+    for (name, text) in cases {
+        let path = workspace.write(name, text);
+        for command in ["validate", "plan", "report"] {
+            let output = bcprune()
+                .env("BIGCOMMERCE_STORE_HASH", "acme42")
+                .env("BIGCOMMERCE_ACCESS_TOKEN", "t0k3n-not-used")
+                .env("BIGCOMMERCE_API_URL", "http://127.0.0.1:9")
+                .arg(command)
+                .arg(&path)
+                .output()
+                .expect("run");
+            assert_eq!(output.status.code(), Some(1), "{command} {name}");
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+            .to_ascii_lowercase();
+            assert!(
+                !all.contains("jim.beam@") && !all.contains("beam@example"),
+                "{command} {name}: an address in clear:\n{all}"
+            );
+            assert!(all.contains("error"), "{command} {name}: {all}");
+        }
+    }
+}

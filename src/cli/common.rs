@@ -87,7 +87,11 @@ pub fn error(message: impl std::fmt::Display) {
 
 /// Print a warning on stderr; a closed stderr is ignored.
 pub fn warning(message: impl std::fmt::Display) {
-    note(format_args!("warning: {message}"));
+    // A warning may quote input too: addresses masked, as in errors.
+    note(format_args!(
+        "warning: {}",
+        crate::mask::addresses(&message.to_string())
+    ));
 }
 
 /// Print a line on stderr, ignoring a closed stderr (`eprintln!` would panic).

@@ -215,10 +215,14 @@ impl CliError {
 /// Write `error` to `out` as the user sees it: a manifest's errors one per line (`path:line:column: error:
 /// …`) and a count; a closed pipe as nothing; anything else as `error: …`.
 pub fn render_to(error: &CliError, out: &mut dyn Write) -> std::io::Result<()> {
+    // Every error may quote what a person typed (a manifest value, a key, a file name, a cell, a flag)
+    // or a server echoed: every address-like token is masked, whatever the command (PRODUCT §14).
+    let masked = crate::mask::addresses;
     match error {
         CliError::Manifest(errors) => {
             for error in &errors.0 {
-                writeln!(out, "{}: error: {}", error.location, error.message)?;
+                let line = format!("{}: error: {}", error.location, error.message);
+                writeln!(out, "{}", masked(&line))?;
             }
             let count = errors.0.len();
             let problems = if count == 1 { "problem" } else { "problems" };
@@ -228,12 +232,7 @@ pub fn render_to(error: &CliError, out: &mut dyn Write) -> std::io::Result<()> {
             )
         }
         CliError::ClosedPipe => Ok(()),
-        // `import`'s errors may quote what a person typed (a cell, a line, a flag) or a server echoed:
-        // every address-like token is masked, whatever the shape of the input.
-        CliError::Import(_) | CliError::ImportFlag(_) | CliError::Lookup(_) => {
-            writeln!(out, "error: {}", crate::mask::addresses(&error.to_string()))
-        }
-        other => writeln!(out, "error: {other}"),
+        other => writeln!(out, "error: {}", masked(&other.to_string())),
     }
 }
 
