@@ -226,63 +226,39 @@ fn shown(email: &str) -> String {
     format!("`{}`", crate::text::sanitize(&mask::email(email), Some(80)))
 }
 
-/// Check a reason: non-empty text, one line, no control or bidirectional-control character, and nothing
-/// like an email address (an at sign, `[at]`, `(at)`): a manifest lives in git history (PRODUCT §1).
-/// The message does not repeat the reason (it may hold an address).
+/// Check a reason: what a manifest refuses in a reason ([`crate::manifest::reason_flaw`]: a control or
+/// bidirectional-control character, anything shaped like an email address), refused here by the same
+/// rule; and, more than a manifest, emptiness and a line feed or tab (the reason becomes one
+/// double-quoted line of the new manifest, where YAML would fold a line feed into a space). The message
+/// does not repeat the reason (it may hold an address).
 pub fn check_reason(reason: &str) -> Result<(), String> {
+    use crate::manifest::ReasonFlaw;
     if reason.trim().is_empty() {
         return Err(
             "the reason is empty: say why, e.g. `GDPR erasure request 2026-0042`".to_string(),
         );
     }
-    if reason.chars().any(|c| c.is_control() || is_bidi_control(c)) {
-        return Err(
-            "the reason holds a control or bidirectional-control character: a reason is one line of \
-             plain text"
+    let one_line = "a reason is one line of plain text";
+    match crate::manifest::reason_flaw(reason) {
+        Some(ReasonFlaw::Control(_) | ReasonFlaw::Bidi(_)) => Err(format!(
+            "the reason holds a control or bidirectional-control character: {one_line}"
+        )),
+        Some(ReasonFlaw::Email) => Err(
+            "the reason contains an email address: a manifest lives in git history, which cannot be \
+             erased; write a ticket or request number instead (e.g. `GDPR erasure request 2026-0042`)"
                 .to_string(),
-        );
+        ),
+        None if reason.contains(['\n', '\t']) => Err(format!(
+            "the reason holds a line break or tab: {one_line} (it becomes one line of the manifest)"
+        )),
+        None => Ok(()),
     }
-    let lower = reason.to_lowercase();
-    if reason.contains(['@', '\u{FF20}', '\u{FE6B}'])
-        || lower.contains("[at]")
-        || lower.contains("(at)")
-    {
-        return Err(
-            "the reason contains an email address (or an at sign): a manifest lives in git history, \
-             which cannot be erased; write a ticket or request number instead (e.g. `GDPR erasure \
-             request 2026-0042`)"
-                .to_string(),
-        );
-    }
-    Ok(())
 }
 
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
-
-/// Read a `received` date: `YYYY-MM-DD`, a real calendar day, not after `latest` (today in the earliest
-/// time zone: [`crate::manifest::Days::latest`], the manifest's own rule).
+/// Read a `received` date: the manifest's one rule ([`crate::manifest::parse_received`]: `YYYY-MM-DD`,
+/// a real calendar day, not after `latest`, today in the earliest time zone), on the trimmed value.
 pub fn parse_date(text: &str, latest: Date) -> Result<Date, String> {
-    let text = text.trim();
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !shaped {
-        return Err(format!(
-            "received `{}` is not a date written YYYY-MM-DD (e.g. 2026-11-02)",
-            crate::text::sanitize(&mask::addresses(text), Some(20))
-        ));
-    }
-    let date: Date = text
-        .parse()
-        .map_err(|_| format!("received {text} is not a calendar date"))?;
-    if date > latest {
-        return Err(crate::manifest::received_after(text, latest));
-    }
-    Ok(date)
+    crate::manifest::parse_received(text.trim(), latest)
 }
 
 /// Make one request from raw values, or say what is wrong with them (every problem of the line).
@@ -888,6 +864,34 @@ mod tests {
         assert!(check_reason("jane [at] example.com").is_err());
         assert!(check_reason("a\u{202E}b").is_err());
         assert!(check_reason("  ").is_err());
+    }
+
+    /// Issue 18: import refused any at sign (`ticket@2026`, which a manifest accepts) with its own copy
+    /// of the rule. Now it refuses exactly what a manifest refuses in a reason, and more only for
+    /// emptiness and line breaks, each with its own message.
+    #[test]
+    fn import_refuses_exactly_what_a_manifest_refuses_in_a_reason() {
+        for text in [
+            "GDPR erasure request 2026-0042",
+            "ticket@2026",
+            "v1.2@3.4",
+            "meet @ 10.30",
+            "see the chat (at) noon",
+            "jane@example.com",
+            "jane [at] example.com",
+            "jane＠example.com",
+            "a\u{202E}b",
+            "a\u{1b}b",
+            "a\u{85}b",
+            "müller@bücher.de",
+        ] {
+            assert_eq!(
+                check_reason(text).is_ok(),
+                crate::manifest::reason_flaw(text).is_none(),
+                "{text:?}"
+            );
+        }
+        assert!(check_reason("two\nlines").expect_err("newline").contains("line break"));
     }
 
     #[test]
