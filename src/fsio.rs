@@ -446,12 +446,24 @@ mod tests {
         let socket = dir.path().join("s");
         let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
         let err = open_regular(&socket).expect_err("a socket");
-        assert!(err.to_string().contains("it is a socket, not a regular file"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("it is a socket, not a regular file"),
+            "{err}"
+        );
         let err = open_regular(dir.path()).expect_err("a directory");
-        assert!(err.to_string().contains("it is a directory, not a regular file"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("it is a directory, not a regular file"),
+            "{err}"
+        );
         if let Ok(null) = std::fs::metadata("/dev/null") {
             let err = check_regular(&null).expect_err("a device");
-            assert!(err.to_string().contains("it is a device, not a regular file"), "{err}");
+            assert!(
+                err.to_string()
+                    .contains("it is a device, not a regular file"),
+                "{err}"
+            );
         }
     }
 

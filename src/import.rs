@@ -476,75 +476,95 @@ fn collect(
     (requests, errors)
 }
 
-/// Split CSV text into records, each with the line it starts on. A quote left open is an error naming
-/// the line it opened on.
 /// CSV records, each with the line it starts on.
 type Records = Vec<(usize, Vec<String>)>;
 
+/// Split CSV text into records (RFC 4180, read by the `csv` crate: LF, CRLF or a lone CR end a record;
+/// blank lines are skipped; rows may have fewer or more fields than the header), each with the line it
+/// starts on. A quote left open is an error naming the line it opened on.
 fn csv_records(text: &str) -> Result<Records, (usize, String)> {
-    let mut records = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut line = 1usize;
-    let mut record_line = 1usize;
-    let mut quoted = false;
-    let mut quote_line = 1usize;
-    let mut started = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\r' if chars.peek() == Some(&'\n') => field.push(c),
-                '\n' | '\r' => {
-                    line += 1;
-                    field.push(c);
-                }
-                c => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.trim().is_empty() => {
-                field.clear();
-                quoted = true;
-                quote_line = line;
-                started = true;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                started = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            // LF, CRLF or a lone CR (old Mac files) end a record.
-            '\n' | '\r' => {
-                fields.push(std::mem::take(&mut field));
-                records.push((record_line, std::mem::take(&mut fields)));
-                line += 1;
-                record_line = line;
-                started = false;
-            }
-            c => {
-                field.push(c);
-                started = true;
-            }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = Records::new();
+    let mut lines = LineCounter::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let start = reader.position().byte();
+        let read = reader.read_record(&mut record);
+        // The reader's position is where it stopped; the record starts after the line ends it skipped.
+        let start = usize::try_from(start).unwrap_or(usize::MAX).min(text.len());
+        let start =
+            start + text[start..].len() - text[start..].trim_start_matches(['\r', '\n']).len();
+        let line = lines.line_at(text, start);
+        match read {
+            Ok(true) => records.push((line, record.iter().map(str::to_owned).collect())),
+            Ok(false) => break,
+            Err(error) => return Err((line, format!("the file cannot be read as CSV: {error}"))),
         }
     }
-    if quoted {
+    if let Some((line, fields)) = records.last()
+        && ends_in_open_quote(text, fields)
+    {
+        let before: usize = fields[..fields.len() - 1]
+            .iter()
+            .map(|f| line_breaks(f))
+            .sum();
         return Err((
-            quote_line,
+            line + before,
             "a quoted field is never closed (a `\"` is missing)".to_string(),
         ));
     }
-    if started || !field.is_empty() {
-        fields.push(field);
-        records.push((record_line, fields));
-    }
     Ok(records)
+}
+
+/// Whether the CSV `text`, whose last record has `fields`, ends inside a quoted field (the `csv` crate
+/// reads such a field leniently, to the end of the input). Told by closing it: `",z` appended closes an
+/// open quote and adds the field `z`, and does anything else to a record whose quotes are all closed.
+fn ends_in_open_quote(text: &str, fields: &[String]) -> bool {
+    if !text.contains('"') {
+        return false;
+    }
+    let closed = format!("{text}\",z");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(closed.as_bytes());
+    let Some(Ok(last)) = reader.records().last() else {
+        return false;
+    };
+    last.len() == fields.len() + 1
+        && last.iter().zip(fields).all(|(a, b)| a == b)
+        && last.get(fields.len()) == Some("z")
+}
+
+/// How many line ends (LF, CRLF or a lone CR, each one) `text` holds.
+fn line_breaks(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' || (b == b'\n' && (i == 0 || bytes[i - 1] != b'\r')))
+        .count()
+}
+
+/// The 1-based line of a byte offset, counted incrementally over increasing offsets (each the start of
+/// a record, so never inside a CRLF).
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    breaks: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &str, offset: usize) -> usize {
+        if offset > self.offset {
+            self.breaks += line_breaks(&text[self.offset..offset]);
+            self.offset = offset;
+        }
+        self.breaks + 1
+    }
 }
 
 /// What one address resolved to.
@@ -891,7 +911,11 @@ mod tests {
                 "{text:?}"
             );
         }
-        assert!(check_reason("two\nlines").expect_err("newline").contains("line break"));
+        assert!(
+            check_reason("two\nlines")
+                .expect_err("newline")
+                .contains("line break")
+        );
     }
 
     #[test]
@@ -956,6 +980,37 @@ mod tests {
                 .to_string()
                 .starts_with("r.csv:2: a quoted field is never closed")
         );
+    }
+
+    /// The `csv` crate reads the file; lines are still counted as before (LF, CRLF, lone CR; a quoted
+    /// line break counts), and a quote left open names the line it opened on.
+    #[test]
+    fn csv_lines_are_counted_for_every_line_end_and_an_open_quote_is_found() {
+        let lines = |text: &str| -> Vec<usize> {
+            csv_records(text)
+                .expect("records")
+                .iter()
+                .map(|r| r.0)
+                .collect()
+        };
+        assert_eq!(lines("email\ra\r\rb\r"), [1, 2, 4]);
+        assert_eq!(lines("email\r\na\r\n\r\nb"), [1, 2, 4]);
+        assert_eq!(lines("email\n\"a\r\nb\",x\nc,"), [1, 2, 4]);
+        assert_eq!(
+            csv_records("email\na,").expect("a trailing comma")[1].1,
+            ["a", ""]
+        );
+        assert_eq!(
+            csv_records("email\na,\"b\"").expect("closed")[1].1,
+            ["a", "b"]
+        );
+        assert_eq!(
+            csv_records("email\nx,\"two\nlines\",\"open\nmore")
+                .expect_err("open")
+                .0,
+            3
+        );
+        assert_eq!(csv_records("email\n\"").expect_err("open").0, 2);
     }
 
     #[test]

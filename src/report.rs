@@ -681,7 +681,11 @@ mod tests {
         writer.write_record([defused(text).as_ref()]).unwrap();
         writer.flush().unwrap();
         drop(writer);
-        String::from_utf8(out).unwrap().strip_suffix("\r\n").unwrap().to_string()
+        String::from_utf8(out)
+            .unwrap()
+            .strip_suffix("\r\n")
+            .unwrap()
+            .to_string()
     }
 
     #[test]

@@ -48,7 +48,10 @@ pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date
 /// shows the value with any address in it masked, never in clear.
 pub fn parse_day(text: &str, latest: Date) -> Result<Date, String> {
     if !is_date_shaped(text) {
-        return Err(format!("received `{}` is not a date; {EXPECTED}", shown(text)));
+        return Err(format!(
+            "received `{}` is not a date; {EXPECTED}",
+            shown(text)
+        ));
     }
     let number = |range: std::ops::Range<usize>| text[range].parse::<i16>().unwrap_or(0);
     let (year, month, day) = (number(0..4), number(5..7), number(8..10));
