@@ -60,7 +60,7 @@ pub enum Flaw {
     Control(char),
     /// A bidirectional control ([`crate::text::is_bidi_control`]).
     Bidi(char),
-    /// Something shaped like an email address ([`contains_email`]).
+    /// Something shaped like an email address (`contains_email`).
     Email,
 }
 
@@ -99,7 +99,7 @@ fn is_bool_word(text: &str) -> bool {
 /// full-width, small or percent-encoded at sign ([`crate::mask::at_sign_len`]), `[at]` / `(at)` for `@`, or a space on either side of it. The domain must
 /// have a dot and end in a label of at least two letters, so `ticket@2026` or `v1.2@3.4` are not taken
 /// for addresses.
-pub fn contains_email(text: &str) -> bool {
+pub(super) fn contains_email(text: &str) -> bool {
     // Most reasons have no at sign at all: answer without collecting characters.
     if !text.contains(crate::mask::AT_SIGN_STARTS) && !text.contains(['[', '(']) {
         return false;

@@ -44,8 +44,9 @@ pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date
 }
 
 /// The one rule for a `received` day, the manifest's and `import`'s: `YYYY-MM-DD` in ASCII digits, a
-/// real calendar day, not after `latest` (today in the earliest time zone, [`latest_day`]). A refusal
-/// shows the value with any address in it masked, never in clear.
+/// real calendar day, not after `latest` (today in the earliest time zone,
+/// [`crate::manifest::latest_received`]). A refusal shows the value with any address in it masked, never
+/// in clear.
 pub fn parse_day(text: &str, latest: Date) -> Result<Date, String> {
     if !is_date_shaped(text) {
         return Err(format!(
