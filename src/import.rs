@@ -1013,6 +1013,43 @@ mod tests {
         assert_eq!(csv_records("email\n\"").expect_err("open").0, 2);
     }
 
+    proptest::proptest! {
+        /// Any records, written with RFC 4180 quoting and any line end (LF, CRLF, lone CR), read back as
+        /// written, each on the line it starts on (line ends inside quoted fields counted).
+        #[test]
+        fn csv_records_read_back_as_written_on_their_lines(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-z ,\"\r\n]{0,6}", 1..4), 1..6),
+            ending in proptest::sample::select(vec!["\n", "\r\n", "\r"]),
+            tail in "[a-z ,\r\n]{0,6}",
+        ) {
+            let quote = |f: &String| {
+                if f.is_empty() || f.contains([',', '"', '\r', '\n']) {
+                    format!("\"{}\"", f.replace('"', "\"\""))
+                } else {
+                    f.clone()
+                }
+            };
+            let mut text = String::new();
+            let mut expected = Vec::new();
+            for row in &rows {
+                expected.push((1 + line_breaks(&text), row.clone()));
+                let line: Vec<String> = row.iter().map(quote).collect();
+                text.push_str(&line.join(","));
+                text.push_str(ending);
+            }
+            proptest::prop_assert_eq!(csv_records(&text).expect("records"), expected, "{:?}", text);
+            // A quote opened on the next line and never closed is named there.
+            let open = format!("{text}\"{tail}");
+            proptest::prop_assert_eq!(
+                csv_records(&open).map_err(|e| e.0),
+                Err(1 + line_breaks(&text)),
+                "{:?}",
+                open
+            );
+        }
+    }
+
     #[test]
     fn build_lists_ids_once_leaves_out_listed_ones_and_writes_no_email() {
         let request = |email: &str| Request {
