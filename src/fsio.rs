@@ -169,22 +169,46 @@ pub fn read_line_capped(reader: impl BufRead, limit: u64) -> std::io::Result<Str
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// An error unless `metadata` describes a regular file.
+/// An error unless `metadata` describes a regular file, naming what it is ([`file_kind`]).
 pub fn check_regular(metadata: &Metadata) -> std::io::Result<()> {
     if metadata.is_file() {
         return Ok(());
     }
-    let kind = if metadata.is_dir() {
-        "a directory"
-    } else if is_fifo(metadata) {
-        "a FIFO (named pipe)"
-    } else {
-        "not a regular file (a device or a socket)"
-    };
     Err(std::io::Error::new(
         ErrorKind::InvalidInput,
-        format!("it is {kind}; bcprune reads only regular files, pass a regular file"),
+        format!(
+            "it is {}, not a regular file; bcprune reads only regular files, pass a regular file",
+            file_kind(metadata)
+        ),
     ))
+}
+
+/// What a file that is not regular is, in words: the one naming every reader's refusal uses.
+#[cfg(unix)]
+pub fn file_kind(metadata: &Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = metadata.file_type();
+    if kind.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_block_device() || kind.is_char_device() {
+        "a device"
+    } else if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
+}
+
+/// What a file that is not regular is, in words.
+#[cfg(not(unix))]
+pub fn file_kind(metadata: &Metadata) -> &'static str {
+    if metadata.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    }
 }
 
 /// The error for input over its cap: [`ErrorKind::FileTooLarge`], saying the cap.
@@ -205,19 +229,11 @@ pub fn too_large(limit: u64) -> std::io::Error {
     )
 }
 
+/// Open `path` for reading without ever blocking on it: `O_NONBLOCK` makes opening a FIFO return at
+/// once, so a file checked to be regular but replaced since by a FIFO cannot hang the open; the caller
+/// checks the opened file ([`check_regular`]). The one place a file is opened so.
 #[cfg(unix)]
-fn is_fifo(metadata: &Metadata) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    metadata.file_type().is_fifo()
-}
-
-#[cfg(not(unix))]
-fn is_fifo(_metadata: &Metadata) -> bool {
-    false
-}
-
-#[cfg(unix)]
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+pub fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     std::fs::OpenOptions::new()
         .read(true)
@@ -225,8 +241,9 @@ fn open_nonblocking(path: &Path) -> std::io::Result<File> {
         .open(path)
 }
 
+/// Open `path` for reading.
 #[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+pub fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     File::open(path)
 }
 
@@ -419,6 +436,36 @@ fn inode(_path: &Path) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 18: the manifest named what a non-regular file is (a socket, a device) while every other
+    /// reader said "a device or a socket": two homes for one rule. Now both name it alike.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_that_is_not_regular_is_named_for_what_it_is() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let socket = dir.path().join("s");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("bind");
+        let err = open_regular(&socket).expect_err("a socket");
+        assert!(
+            err.to_string()
+                .contains("it is a socket, not a regular file"),
+            "{err}"
+        );
+        let err = open_regular(dir.path()).expect_err("a directory");
+        assert!(
+            err.to_string()
+                .contains("it is a directory, not a regular file"),
+            "{err}"
+        );
+        if let Ok(null) = std::fs::metadata("/dev/null") {
+            let err = check_regular(&null).expect_err("a device");
+            assert!(
+                err.to_string()
+                    .contains("it is a device, not a regular file"),
+                "{err}"
+            );
+        }
+    }
 
     #[test]
     fn a_capped_read_refuses_more_than_the_limit_and_accepts_the_limit() {

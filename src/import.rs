@@ -226,63 +226,39 @@ fn shown(email: &str) -> String {
     format!("`{}`", crate::text::sanitize(&mask::email(email), Some(80)))
 }
 
-/// Check a reason: non-empty text, one line, no control or bidirectional-control character, and nothing
-/// like an email address (an at sign, `[at]`, `(at)`): a manifest lives in git history (PRODUCT §1).
-/// The message does not repeat the reason (it may hold an address).
+/// Check a reason: what a manifest refuses in a reason ([`crate::manifest::reason_flaw`]: a control or
+/// bidirectional-control character, anything shaped like an email address), refused here by the same
+/// rule; and, more than a manifest, emptiness and a line feed or tab (the reason becomes one
+/// double-quoted line of the new manifest, where YAML would fold a line feed into a space). The message
+/// does not repeat the reason (it may hold an address).
 pub fn check_reason(reason: &str) -> Result<(), String> {
+    use crate::manifest::ReasonFlaw;
     if reason.trim().is_empty() {
         return Err(
             "the reason is empty: say why, e.g. `GDPR erasure request 2026-0042`".to_string(),
         );
     }
-    if reason.chars().any(|c| c.is_control() || is_bidi_control(c)) {
-        return Err(
-            "the reason holds a control or bidirectional-control character: a reason is one line of \
-             plain text"
+    let one_line = "a reason is one line of plain text";
+    match crate::manifest::reason_flaw(reason) {
+        Some(ReasonFlaw::Control(_) | ReasonFlaw::Bidi(_)) => Err(format!(
+            "the reason holds a control or bidirectional-control character: {one_line}"
+        )),
+        Some(ReasonFlaw::Email) => Err(
+            "the reason contains an email address: a manifest lives in git history, which cannot be \
+             erased; write a ticket or request number instead (e.g. `GDPR erasure request 2026-0042`)"
                 .to_string(),
-        );
+        ),
+        None if reason.contains(['\n', '\t']) => Err(format!(
+            "the reason holds a line break or tab: {one_line} (it becomes one line of the manifest)"
+        )),
+        None => Ok(()),
     }
-    let lower = reason.to_lowercase();
-    if reason.contains(['@', '\u{FF20}', '\u{FE6B}'])
-        || lower.contains("[at]")
-        || lower.contains("(at)")
-    {
-        return Err(
-            "the reason contains an email address (or an at sign): a manifest lives in git history, \
-             which cannot be erased; write a ticket or request number instead (e.g. `GDPR erasure \
-             request 2026-0042`)"
-                .to_string(),
-        );
-    }
-    Ok(())
 }
 
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
-
-/// Read a `received` date: `YYYY-MM-DD`, a real calendar day, not after `latest` (today in the earliest
-/// time zone: [`crate::manifest::Days::latest`], the manifest's own rule).
+/// Read a `received` date: the manifest's one rule ([`crate::manifest::parse_received`]: `YYYY-MM-DD`,
+/// a real calendar day, not after `latest`, today in the earliest time zone), on the trimmed value.
 pub fn parse_date(text: &str, latest: Date) -> Result<Date, String> {
-    let text = text.trim();
-    let shaped = text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !shaped {
-        return Err(format!(
-            "received `{}` is not a date written YYYY-MM-DD (e.g. 2026-11-02)",
-            crate::text::sanitize(&mask::addresses(text), Some(20))
-        ));
-    }
-    let date: Date = text
-        .parse()
-        .map_err(|_| format!("received {text} is not a calendar date"))?;
-    if date > latest {
-        return Err(crate::manifest::received_after(text, latest));
-    }
-    Ok(date)
+    crate::manifest::parse_received(text.trim(), latest)
 }
 
 /// Make one request from raw values, or say what is wrong with them (every problem of the line).
@@ -500,75 +476,95 @@ fn collect(
     (requests, errors)
 }
 
-/// Split CSV text into records, each with the line it starts on. A quote left open is an error naming
-/// the line it opened on.
 /// CSV records, each with the line it starts on.
 type Records = Vec<(usize, Vec<String>)>;
 
+/// Split CSV text into records (RFC 4180, read by the `csv` crate: LF, CRLF or a lone CR end a record;
+/// blank lines are skipped; rows may have fewer or more fields than the header), each with the line it
+/// starts on. A quote left open is an error naming the line it opened on.
 fn csv_records(text: &str) -> Result<Records, (usize, String)> {
-    let mut records = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut line = 1usize;
-    let mut record_line = 1usize;
-    let mut quoted = false;
-    let mut quote_line = 1usize;
-    let mut started = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                '\r' if chars.peek() == Some(&'\n') => field.push(c),
-                '\n' | '\r' => {
-                    line += 1;
-                    field.push(c);
-                }
-                c => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.trim().is_empty() => {
-                field.clear();
-                quoted = true;
-                quote_line = line;
-                started = true;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                started = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            // LF, CRLF or a lone CR (old Mac files) end a record.
-            '\n' | '\r' => {
-                fields.push(std::mem::take(&mut field));
-                records.push((record_line, std::mem::take(&mut fields)));
-                line += 1;
-                record_line = line;
-                started = false;
-            }
-            c => {
-                field.push(c);
-                started = true;
-            }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = Records::new();
+    let mut lines = LineCounter::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let start = reader.position().byte();
+        let read = reader.read_record(&mut record);
+        // The reader's position is where it stopped; the record starts after the line ends it skipped.
+        let start = usize::try_from(start).unwrap_or(usize::MAX).min(text.len());
+        let start =
+            start + text[start..].len() - text[start..].trim_start_matches(['\r', '\n']).len();
+        let line = lines.line_at(text, start);
+        match read {
+            Ok(true) => records.push((line, record.iter().map(str::to_owned).collect())),
+            Ok(false) => break,
+            Err(error) => return Err((line, format!("the file cannot be read as CSV: {error}"))),
         }
     }
-    if quoted {
+    if let Some((line, fields)) = records.last()
+        && ends_in_open_quote(text, fields)
+    {
+        let before: usize = fields[..fields.len() - 1]
+            .iter()
+            .map(|f| line_breaks(f))
+            .sum();
         return Err((
-            quote_line,
+            line + before,
             "a quoted field is never closed (a `\"` is missing)".to_string(),
         ));
     }
-    if started || !field.is_empty() {
-        fields.push(field);
-        records.push((record_line, fields));
-    }
     Ok(records)
+}
+
+/// Whether the CSV `text`, whose last record has `fields`, ends inside a quoted field (the `csv` crate
+/// reads such a field leniently, to the end of the input). Told by closing it: `",z` appended closes an
+/// open quote and adds the field `z`, and does anything else to a record whose quotes are all closed.
+fn ends_in_open_quote(text: &str, fields: &[String]) -> bool {
+    if !text.contains('"') {
+        return false;
+    }
+    let closed = format!("{text}\",z");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(closed.as_bytes());
+    let Some(Ok(last)) = reader.records().last() else {
+        return false;
+    };
+    last.len() == fields.len() + 1
+        && last.iter().zip(fields).all(|(a, b)| a == b)
+        && last.get(fields.len()) == Some("z")
+}
+
+/// How many line ends (LF, CRLF or a lone CR, each one) `text` holds.
+fn line_breaks(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' || (b == b'\n' && (i == 0 || bytes[i - 1] != b'\r')))
+        .count()
+}
+
+/// The 1-based line of a byte offset, counted incrementally over increasing offsets (each the start of
+/// a record, so never inside a CRLF).
+#[derive(Default)]
+struct LineCounter {
+    offset: usize,
+    breaks: usize,
+}
+
+impl LineCounter {
+    fn line_at(&mut self, text: &str, offset: usize) -> usize {
+        if offset > self.offset {
+            self.breaks += line_breaks(&text[self.offset..offset]);
+            self.offset = offset;
+        }
+        self.breaks + 1
+    }
 }
 
 /// What one address resolved to.
@@ -890,6 +886,38 @@ mod tests {
         assert!(check_reason("  ").is_err());
     }
 
+    /// Issue 18: import refused any at sign (`ticket@2026`, which a manifest accepts) with its own copy
+    /// of the rule. Now it refuses exactly what a manifest refuses in a reason, and more only for
+    /// emptiness and line breaks, each with its own message.
+    #[test]
+    fn import_refuses_exactly_what_a_manifest_refuses_in_a_reason() {
+        for text in [
+            "GDPR erasure request 2026-0042",
+            "ticket@2026",
+            "v1.2@3.4",
+            "meet @ 10.30",
+            "see the chat (at) noon",
+            "jane@example.com",
+            "jane [at] example.com",
+            "jane＠example.com",
+            "a\u{202E}b",
+            "a\u{1b}b",
+            "a\u{85}b",
+            "müller@bücher.de",
+        ] {
+            assert_eq!(
+                check_reason(text).is_ok(),
+                crate::manifest::reason_flaw(text).is_none(),
+                "{text:?}"
+            );
+        }
+        assert!(
+            check_reason("two\nlines")
+                .expect_err("newline")
+                .contains("line break")
+        );
+    }
+
     #[test]
     fn dates_are_real_days_not_after_today() {
         assert_eq!(
@@ -952,6 +980,74 @@ mod tests {
                 .to_string()
                 .starts_with("r.csv:2: a quoted field is never closed")
         );
+    }
+
+    /// The `csv` crate reads the file; lines are still counted as before (LF, CRLF, lone CR; a quoted
+    /// line break counts), and a quote left open names the line it opened on.
+    #[test]
+    fn csv_lines_are_counted_for_every_line_end_and_an_open_quote_is_found() {
+        let lines = |text: &str| -> Vec<usize> {
+            csv_records(text)
+                .expect("records")
+                .iter()
+                .map(|r| r.0)
+                .collect()
+        };
+        assert_eq!(lines("email\ra\r\rb\r"), [1, 2, 4]);
+        assert_eq!(lines("email\r\na\r\n\r\nb"), [1, 2, 4]);
+        assert_eq!(lines("email\n\"a\r\nb\",x\nc,"), [1, 2, 4]);
+        assert_eq!(
+            csv_records("email\na,").expect("a trailing comma")[1].1,
+            ["a", ""]
+        );
+        assert_eq!(
+            csv_records("email\na,\"b\"").expect("closed")[1].1,
+            ["a", "b"]
+        );
+        assert_eq!(
+            csv_records("email\nx,\"two\nlines\",\"open\nmore")
+                .expect_err("open")
+                .0,
+            3
+        );
+        assert_eq!(csv_records("email\n\"").expect_err("open").0, 2);
+    }
+
+    proptest::proptest! {
+        /// Any records, written with RFC 4180 quoting and any line end (LF, CRLF, lone CR), read back as
+        /// written, each on the line it starts on (line ends inside quoted fields counted).
+        #[test]
+        fn csv_records_read_back_as_written_on_their_lines(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a-z ,\"\r\n]{0,6}", 1..4), 1..6),
+            ending in proptest::sample::select(vec!["\n", "\r\n", "\r"]),
+            tail in "[a-z ,\r\n]{0,6}",
+        ) {
+            let quote = |f: &String| {
+                if f.is_empty() || f.contains([',', '"', '\r', '\n']) {
+                    format!("\"{}\"", f.replace('"', "\"\""))
+                } else {
+                    f.clone()
+                }
+            };
+            let mut text = String::new();
+            let mut expected = Vec::new();
+            for row in &rows {
+                expected.push((1 + line_breaks(&text), row.clone()));
+                let line: Vec<String> = row.iter().map(quote).collect();
+                text.push_str(&line.join(","));
+                text.push_str(ending);
+            }
+            proptest::prop_assert_eq!(csv_records(&text).expect("records"), expected, "{:?}", text);
+            // A quote opened on the next line and never closed is named there.
+            let open = format!("{text}\"{tail}");
+            proptest::prop_assert_eq!(
+                csv_records(&open).map_err(|e| e.0),
+                Err(1 + line_breaks(&text)),
+                "{:?}",
+                open
+            );
+        }
     }
 
     #[test]

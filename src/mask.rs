@@ -55,17 +55,26 @@ fn push_token(out: &mut String, token: &str) {
     }
 }
 
-/// Every at sign in `text` (`@`, `＠`, `﹫`, `%40`): its byte offset and length.
-fn at_signs(text: &str) -> Vec<(usize, usize)> {
-    let mut found = Vec::new();
-    for (index, c) in text.char_indices() {
-        match c {
-            '@' | '\u{FF20}' | '\u{FE6B}' => found.push((index, c.len_utf8())),
-            '%' if text[index + 1..].starts_with("40") => found.push((index, 3)),
-            _ => {}
-        }
+/// The first characters of every at sign [`at_sign_len`] knows: for a quick "none here" test.
+pub const AT_SIGN_STARTS: [char; 4] = ['@', '\u{FF20}', '\u{FE6B}', '%'];
+
+/// The length in bytes of the at sign `text` starts with, if it starts with one: `@`, fullwidth `＠`,
+/// small `﹫`, or percent-encoded `%40`. The one set of at signs: masking and the reason check (which
+/// must refuse every address masking would hide) both use it.
+pub fn at_sign_len(text: &str) -> Option<usize> {
+    let c = text.chars().next()?;
+    match c {
+        '@' | '\u{FF20}' | '\u{FE6B}' => Some(c.len_utf8()),
+        '%' if text[1..].starts_with("40") => Some(3),
+        _ => None,
     }
-    found
+}
+
+/// Every at sign in `text` ([`at_sign_len`]): its byte offset and length.
+fn at_signs(text: &str) -> Vec<(usize, usize)> {
+    text.char_indices()
+        .filter_map(|(index, _)| at_sign_len(&text[index..]).map(|len| (index, len)))
+        .collect()
 }
 
 /// Mask a name, keeping the first character of each word.

@@ -594,18 +594,29 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// One CSV field, RFC 4180: quoted when it holds a comma, a quote, CR or LF (quotes doubled). A value a
-/// spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'`.
-fn csv_field(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
+/// A value a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first) gets a leading `'`
+/// (the formula-injection guard, on top of the `csv` crate's RFC 4180 quoting).
+fn defused(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
     } else {
-        text.to_string()
-    };
-    if text.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
+        text.into()
+    }
+}
+
+/// The CSV writer every report uses: RFC 4180 (a field is quoted when it holds a comma, a quote, CR or
+/// LF; quotes doubled), CRLF line ends.
+fn csv_writer(out: &mut dyn Write) -> csv::Writer<&mut dyn Write> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out)
+}
+
+/// A CSV writer's error as the I/O error the formats return (a CSV writer only fails writing).
+fn io_error(error: csv::Error) -> io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => io::Error::other(format!("{other:?}")),
     }
 }
 
@@ -625,7 +636,8 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "found_absent_at",
         "run_id",
     ];
-    write!(out, "{}\r\n", header.join(","))?;
+    let mut writer = csv_writer(out);
+    writer.write_record(header).map_err(io_error)?;
     let opt = |text: Option<String>| text.unwrap_or_default();
     let stamp = |at: Option<Timestamp>| opt(at.map(|at| at.to_string()));
     for entry in &report.entries {
@@ -642,10 +654,11 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             stamp(entry.found_absent_at),
             opt(entry.run_id.clone()),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        write!(out, "{}\r\n", line.join(","))?;
+        writer
+            .write_record(fields.iter().map(|f| defused(f).into_owned()))
+            .map_err(io_error)?;
     }
-    Ok(())
+    writer.flush()
 }
 
 /// The provenance lines and the summary line, for formats whose stdout must stay machine-readable
@@ -660,6 +673,20 @@ pub fn notes(report: &Report) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One field as the report writes it (a record of one field, without its line end).
+    fn csv_field(text: &str) -> String {
+        let mut out = Vec::new();
+        let mut writer = csv_writer(&mut out);
+        writer.write_record([defused(text).as_ref()]).unwrap();
+        writer.flush().unwrap();
+        drop(writer);
+        String::from_utf8(out)
+            .unwrap()
+            .strip_suffix("\r\n")
+            .unwrap()
+            .to_string()
+    }
 
     #[test]
     fn csv_fields_are_quoted_as_rfc_4180_says_and_formulas_are_defused() {

@@ -17,21 +17,18 @@ pub fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The Unicode bidirectional formatting characters ("Trojan Source": text that reads differently from
+/// what it is): embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069), the left-to-right
+/// and right-to-left marks (U+200E, U+200F) and the Arabic letter mark (U+061C). The one definition: the
+/// manifest, its reasons, `import` and everything shown on screen use it.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
 /// Whether `c` must not reach a terminal or a comment as it is: a control character (escape sequences,
-/// newlines), a bidirectional control (U+202A–E, U+2066–9, U+200E/F, U+061C: "Trojan Source", text that
-/// reads differently from what it is), or a line or paragraph separator (U+2028/9).
+/// newlines), a bidirectional control ([`is_bidi_control`]), or a line or paragraph separator (U+2028/9).
 pub fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{202A}'..='\u{202E}'
-                | '\u{2066}'..='\u{2069}'
-                | '\u{200E}'
-                | '\u{200F}'
-                | '\u{061C}'
-                | '\u{2028}'
-                | '\u{2029}'
-        )
+    c.is_control() || is_bidi_control(c) || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// Untrusted text made inert in a markdown paragraph or table cell (the pull-request comment, the

@@ -185,7 +185,9 @@ impl Options {
     }
 }
 
+pub use reason::{Flaw as ReasonFlaw, flaw as reason_flaw};
 pub use received::after_today as received_after;
+pub use received::parse_day as parse_received;
 
 /// The latest day a request can have been received on at instant `now`: the date in the earliest time
 /// zone there is (UTC+14, Kiribati's Line Islands). The one rule for the manifest and `import`.

@@ -10,7 +10,7 @@
 use yaml_rust2::scanner::TScalarStyle;
 
 use super::number::looks_like_number;
-use super::source::is_bidi_control;
+use crate::text::is_bidi_control;
 
 /// Check one `reason` value (a YAML scalar of the given style) for an entry naming a `noun`
 /// (`customer`, `subscriber`); the message says what is wrong and what to write instead.
@@ -32,37 +32,59 @@ pub(super) fn check_reason(text: &str, style: TScalarStyle, noun: &str) -> Resul
              (`reason: \"{text}\"`) or say more (`reason: \"ticket {text}\"`)"
         ));
     }
+    match flaw(text) {
+        None => Ok(()),
+        Some(Flaw::Control(c)) => Err(format!(
+            "`reason` contains the control character U+{:04X} (written as an escape): a reason must be \
+             plain text that reads the same on every screen",
+            u32::from(c)
+        )),
+        Some(Flaw::Bidi(c)) => Err(format!(
+            "`reason` contains the bidirectional control character U+{:04X} (written as an escape): a \
+             reason must be plain text that reads the same on every screen",
+            u32::from(c)
+        )),
+        Some(Flaw::Email) => Err(
+            "`reason` contains an email address: a manifest lives in git history, which cannot be \
+             erased, so the address would outlive the erasure; write a ticket or request number \
+             instead (e.g. `GDPR erasure request 2026-0042`)"
+                .to_owned(),
+        ),
+    }
+}
+
+/// What makes the text of a reason unfit, whoever wrote it (a manifest, `import`): the one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flaw {
+    /// A control character other than line feed and tab.
+    Control(char),
+    /// A bidirectional control ([`crate::text::is_bidi_control`]).
+    Bidi(char),
+    /// Something shaped like an email address (`contains_email`).
+    Email,
+}
+
+/// The first [`Flaw`] of a reason's text, if it has one. Emptiness is the caller's to say (what the
+/// reason is for differs); so is what the YAML form of a value means.
+pub fn flaw(text: &str) -> Option<Flaw> {
     // Printable ASCII without an at sign or a bracket (nearly every reason) has nothing more to check.
     if text
         .bytes()
-        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'@' | b'[' | b'('))
+        .all(|b| (b' '..=b'~').contains(&b) && !matches!(b, b'@' | b'%' | b'[' | b'('))
     {
-        return Ok(());
+        return None;
     }
     if let Some(c) = text
         .chars()
         .find(|&c| (c.is_control() && c != '\n' && c != '\t') || is_bidi_control(c))
     {
-        let what = if is_bidi_control(c) {
-            "the bidirectional control character"
+        return Some(if is_bidi_control(c) {
+            Flaw::Bidi(c)
         } else {
-            "the control character"
-        };
-        return Err(format!(
-            "`reason` contains {what} U+{:04X} (written as an escape): a reason must be plain text \
-             that reads the same on every screen",
-            u32::from(c)
-        ));
+            Flaw::Control(c)
+        });
     }
-    if contains_email(text) {
-        return Err(
-            "`reason` contains an email address: a manifest lives in git history, which cannot be \
-             erased, so the address would outlive the erasure; write a ticket or request number \
-             instead (e.g. `GDPR erasure request 2026-0042`)"
-                .to_owned(),
-        );
-    }
-    Ok(())
+    contains_email(text).then_some(Flaw::Email)
 }
 
 /// YAML 1.1 and 1.2 booleans: a plain `yes` is `true` to a YAML 1.1 reader.
@@ -74,12 +96,12 @@ fn is_bool_word(text: &str) -> bool {
 }
 
 /// Whether `text` holds something shaped like an email address: `local@domain.tld`, also with the
-/// full-width or small at sign, `[at]` / `(at)` for `@`, or a space on either side of it. The domain must
+/// full-width, small or percent-encoded at sign ([`crate::mask::at_sign_len`]), `[at]` / `(at)` for `@`, or a space on either side of it. The domain must
 /// have a dot and end in a label of at least two letters, so `ticket@2026` or `v1.2@3.4` are not taken
 /// for addresses.
 pub(super) fn contains_email(text: &str) -> bool {
     // Most reasons have no at sign at all: answer without collecting characters.
-    if !text.contains(['@', '\u{FF20}', '\u{FE6B}', '[', '(']) {
+    if !text.contains(crate::mask::AT_SIGN_STARTS) && !text.contains(['[', '(']) {
         return false;
     }
     let chars: Vec<char> = text.chars().collect();
@@ -108,14 +130,16 @@ pub(super) fn contains_email(text: &str) -> bool {
 /// The length of the at sign starting `chars`, if one does.
 fn at_sign(chars: &[char]) -> Option<usize> {
     match chars.first()? {
-        '@' | '\u{FF20}' | '\u{FE6B}' => Some(1),
         '[' | '(' => {
             let word: String = chars.iter().skip(1).take(3).collect();
             let close = if chars[0] == '[' { ']' } else { ')' };
             (word.len() == 3 && word[..2].eq_ignore_ascii_case("at") && word.ends_with(close))
                 .then_some(4)
         }
-        _ => None,
+        _ => {
+            let head: String = chars.iter().take(3).collect();
+            crate::mask::at_sign_len(&head).map(|bytes| head[..bytes].chars().count())
+        }
     }
 }
 
@@ -172,6 +196,21 @@ mod tests {
         ] {
             assert!(!contains_email(text), "{text}");
         }
+    }
+
+    /// Issue 18: masking took a percent-encoded at sign (`%40`, as an address pasted from a URL has it)
+    /// for an at sign and the reason check did not, so `jane%40example.com` went into git in clear. One
+    /// set of at signs now, [`crate::mask::at_sign_len`].
+    #[test]
+    fn an_address_with_a_percent_encoded_at_sign_is_refused() {
+        assert!(contains_email("from jane%40example.com"));
+        assert!(contains_email("jane %40 example.com"));
+        assert!(!contains_email("50%40 of them"));
+        assert_eq!(
+            flaw("ask jane%40example.com"),
+            Some(Flaw::Email),
+            "the import rule is the same"
+        );
     }
 
     #[test]

@@ -10,10 +10,12 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use yaml_rust2::scanner::TScalarStyle;
 
+/// What a `received` date is, said after every refusal.
+const EXPECTED: &str = "`received` is the day the request arrived, written YYYY-MM-DD (e.g. \
+                        `received: 2026-11-02`)";
+
 /// Read a `received` value, or say why it is not a date a request can have arrived on.
 pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date, String> {
-    const EXPECTED: &str = "`received` is the day the request arrived, written YYYY-MM-DD (e.g. \
-                            `received: 2026-11-02`)";
     match style {
         TScalarStyle::Plain => {}
         TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
@@ -24,7 +26,7 @@ pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date
             };
             return Err(format!(
                 "`received` must be a date, not the quoted string `{}`{hint}",
-                super::number::shorten(text)
+                shown(text)
             ));
         }
         TScalarStyle::Literal | TScalarStyle::Folded => {
@@ -38,10 +40,18 @@ pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date
             "`received` is empty: give the date or remove the key; {EXPECTED}"
         ));
     }
+    parse_day(text, today)
+}
+
+/// The one rule for a `received` day, the manifest's and `import`'s: `YYYY-MM-DD` in ASCII digits, a
+/// real calendar day, not after `latest` (today in the earliest time zone,
+/// [`crate::manifest::latest_received`]). A refusal shows the value with any address in it masked, never
+/// in clear.
+pub fn parse_day(text: &str, latest: Date) -> Result<Date, String> {
     if !is_date_shaped(text) {
         return Err(format!(
-            "`{}` is not a date; {EXPECTED}",
-            super::number::shorten(text)
+            "received `{}` is not a date; {EXPECTED}",
+            shown(text)
         ));
     }
     let number = |range: std::ops::Range<usize>| text[range].parse::<i16>().unwrap_or(0);
@@ -52,17 +62,23 @@ pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date
         if (1..=12).contains(&month) && year >= 1 {
             let last = Date::new(year, month_i8, 1).map_or(0, |first| first.days_in_month());
             format!(
-                "{text} is not a calendar date: {} {year} has {last} days",
+                "received {text} is not a calendar date: {} {year} has {last} days",
                 month_name(month_i8)
             )
         } else {
-            format!("{text} is not a calendar date; {EXPECTED}")
+            format!("received {text} is not a calendar date; {EXPECTED}")
         }
     })?;
-    if date > today {
-        return Err(after_today(text, today));
+    if date > latest {
+        return Err(after_today(text, latest));
     }
     Ok(date)
+}
+
+/// A refused value as a message may show it: addresses masked ([`crate::mask::addresses`]), one inert
+/// line, shortened.
+fn shown(text: &str) -> String {
+    crate::text::sanitize(&crate::mask::addresses(text), Some(40))
 }
 
 /// The date in the earliest time zone (UTC+14) at `now`: no request anywhere can have arrived later.
@@ -128,6 +144,20 @@ mod tests {
     use jiff::civil::date;
 
     use super::*;
+
+    /// A value that is not a date is shown masked, in the manifest as in `import` (the manifest showed
+    /// it in clear while `import` masked it: one rule with two homes).
+    #[test]
+    fn a_refused_value_never_shows_an_address_in_clear() {
+        let today = date(2026, 12, 1);
+        for style in [TScalarStyle::Plain, TScalarStyle::DoubleQuoted] {
+            let message = parse("jane.doe@example.com", style, today).expect_err("not a date");
+            assert!(!message.contains("jane.doe@"), "{message}");
+            assert!(message.contains("j***@example.com"), "{message}");
+        }
+        let message = parse_day("jane.doe@example.com", today).expect_err("not a date");
+        assert!(!message.contains("jane.doe@"), "{message}");
+    }
 
     const TODAY: Date = date(2026, 12, 1);
 

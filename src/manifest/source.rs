@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Location, ManifestError};
+use crate::text::is_bidi_control;
 
 /// A manifest file larger than this is refused rather than read into memory. A million customer IDs,
 /// each with its own reason, take about 57 MiB.
@@ -230,7 +231,7 @@ fn check_regular(path: &Path, metadata: &fs::Metadata) -> Result<(), ManifestErr
     if metadata.is_file() {
         return Ok(());
     }
-    let what = file_kind(metadata);
+    let what = crate::fsio::file_kind(metadata);
     Err(path_error(
         path,
         format!(
@@ -238,46 +239,6 @@ fn check_regular(path: &Path, metadata: &fs::Metadata) -> Result<(), ManifestErr
              from pipes or devices)"
         ),
     ))
-}
-
-#[cfg(unix)]
-fn file_kind(metadata: &fs::Metadata) -> &'static str {
-    use std::os::unix::fs::FileTypeExt;
-    let kind = metadata.file_type();
-    if kind.is_fifo() {
-        "a FIFO (named pipe)"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_block_device() || kind.is_char_device() {
-        "a device"
-    } else if kind.is_dir() {
-        "a directory"
-    } else {
-        "a special file"
-    }
-}
-
-#[cfg(not(unix))]
-fn file_kind(metadata: &fs::Metadata) -> &'static str {
-    if metadata.is_dir() {
-        "a directory"
-    } else {
-        "a special file"
-    }
-}
-
-/// Open `path` for reading without ever blocking on it: `O_NONBLOCK` makes opening a FIFO return at
-/// once (the file was checked to be regular, but it may have been replaced since), and the opened file
-/// is checked again.
-fn open_regular(path: &Path) -> io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    options.open(path)
 }
 
 /// Read a whole regular file, refusing any other kind and one larger than [`MAX_FILE_BYTES`].
@@ -288,7 +249,7 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, ManifestError> {
             format!("cannot read the manifest file: {}", io_words(&e)),
         )
     };
-    let file = open_regular(path).map_err(cannot)?;
+    let file = crate::fsio::open_nonblocking(path).map_err(cannot)?;
     let metadata = file.metadata().map_err(cannot)?;
     check_regular(path, &metadata)?;
     let too_large = || {
@@ -374,7 +335,7 @@ impl StreamChars {
                 format!("cannot read the manifest file: {}", io_words(&e)),
             )
         };
-        let file = open_regular(path).map_err(cannot)?;
+        let file = crate::fsio::open_nonblocking(path).map_err(cannot)?;
         let metadata = file.metadata().map_err(cannot)?;
         check_regular(path, &metadata)?;
         let expected = metadata.len();
@@ -574,13 +535,6 @@ fn is_forbidden_fast(c: char) -> bool {
     } else {
         is_forbidden(c)
     }
-}
-
-/// The Unicode bidirectional formatting characters: embeddings and overrides (U+202A–U+202E), isolates
-/// (U+2066–U+2069), the left-to-right and right-to-left marks (U+200E, U+200F) and the Arabic letter
-/// mark (U+061C).
-pub(super) fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// An error at byte `offset` of `bytes` (valid UTF-8 up to `offset`), with its 1-based line and column

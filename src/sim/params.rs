@@ -1,4 +1,4 @@
-//! Query-string parsing for the fake store: percent-decoding, `id:in` lists, and the typed GET filters.
+//! Query-string parsing for the fake store: form decoding (by `form_urlencoded`), `id:in` lists, and the typed GET filters.
 //! Kept apart from the handlers so that "what did the client ask for" is decided in one place, and a
 //! malformed request is rejected with the API's 422 before any data is touched.
 
@@ -9,46 +9,13 @@ pub const MAX_LIMIT: u32 = 250;
 /// `limit` when none is given.
 pub const DEFAULT_LIMIT: u32 = 50;
 
-/// Split a raw query string into decoded `(key, value)` pairs, in order. `+` is a space; a `%` not
-/// followed by two hex digits is kept literally; invalid UTF-8 is replaced.
+/// Split a raw query string into decoded `(key, value)` pairs, in order, as a server decodes
+/// `application/x-www-form-urlencoded` (the `form_urlencoded` crate): `+` is a space; a `%` not followed by
+/// two hex digits is kept literally; invalid UTF-8 is replaced.
 pub fn parse_query(raw: &str) -> Vec<(String, String)> {
-    raw.split('&')
-        .filter(|part| !part.is_empty())
-        .map(|part| match part.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(part), String::new()),
-        })
+    form_urlencoded::parse(raw.as_bytes())
+        .map(|(key, value)| (key.into_owned(), value.into_owned()))
         .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h * 16 + l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// Parse an `id:in` value: comma-separated customer IDs, each plain decimal digits fitting in 32 bits.
