@@ -812,7 +812,7 @@ fn an_intent_left_open_by_a_dead_run_is_reconciled_into_the_state() {
     let manifest = ws.write("m.yaml", manifest_yaml(&[3, 4, 5, 6], ""));
     let log = ws.path().join("bcprune.audit.jsonl");
     {
-        let mut audit = bcprune::audit::AuditLog::open(&log).expect("open audit log");
+        let mut audit = bcprune::audit::AuditLog::open(&log, "tester").expect("open audit log");
         audit
             .append(
                 bcprune::audit::AuditEntry::new("dead-run", bcprune::audit::EventKind::BatchIntent)

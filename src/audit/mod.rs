@@ -176,7 +176,7 @@ impl AuditEntry {
         self.field("store_hash", store_hash.into())
     }
 
-    /// Who ran the apply, instead of the one [`actor`] finds in the environment.
+    /// Who ran the apply, instead of the log's (the one [`AuditLog::open`] was given).
     pub fn actor(mut self, actor: impl Into<String>) -> AuditEntry {
         self.actor = Some(actor.into());
         self
@@ -191,12 +191,8 @@ impl AuditEntry {
 }
 
 /// The apply's actor: the GitHub Actions run URL (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/
-/// $GITHUB_RUN_ID`) when those are set, else `$USER`, else "unknown".
-pub fn actor() -> String {
-    actor_from(|name| std::env::var(name).ok())
-}
-
-/// [`actor`] with the environment given as a lookup function (testable without touching the process env).
+/// $GITHUB_RUN_ID`) when those are set, else `$USER`, else "unknown". The environment is given as a lookup
+/// function: the CLI's settings pass the process environment, once; nothing here reads it.
 pub fn actor_from(env: impl Fn(&str) -> Option<String>) -> String {
     let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
     if let (Some(server), Some(repo), Some(run)) = (
@@ -297,14 +293,19 @@ impl Drop for AuditLog {
 impl AuditLog {
     /// Open the log at `path` for appending, creating it if missing (its directory must exist). An existing
     /// log is verified first: a broken chain (or an incomplete last line) is refused with the first bad line.
-    pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
-        AuditLog::open_at_head(path, None)
+    /// `actor` goes on every line that does not name its own ([`actor_from`]).
+    pub fn open(path: &Path, actor: &str) -> Result<AuditLog, AuditError> {
+        AuditLog::open_at_head(path, None, actor)
     }
 
     /// [`AuditLog::open`], also refusing a log that does not carry `head` (the state's `audit_head`):
     /// a log cut short or rewritten and re-chained since the state was saved must not be extended, as a
     /// broken one is not (PRODUCT §10). A missing log is then not created.
-    pub fn open_at_head(path: &Path, head: Option<&AuditHead>) -> Result<AuditLog, AuditError> {
+    pub fn open_at_head(
+        path: &Path,
+        head: Option<&AuditHead>,
+        actor: &str,
+    ) -> Result<AuditLog, AuditError> {
         let open_error = |source| AuditError::Open {
             path: path.to_path_buf(),
             source,
@@ -382,7 +383,7 @@ impl AuditLog {
             len: bytes.len() as u64,
             last_seq: summary.lines,
             last_hash: summary.last_hash,
-            actor: actor(),
+            actor: actor.to_string(),
             poisoned: false,
             created: !existed,
         })

@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::apply::{self, Approval, ApprovalRequest, Approver, Interrupt, Request, SavedInput};
-use crate::error::Exit;
+use crate::exit::Exit;
 
 use super::ApplyArgs;
 use super::common::{self, plural};
@@ -84,6 +84,8 @@ fn prepare(global: &Settings, args: &ApplyArgs) -> Result<(Request, crate::api::
         full: args.full,
         refresh_all: args.refresh_all,
         run_id: uuid::Uuid::new_v4().to_string(),
+        host: global.host.clone(),
+        actor: global.actor.clone(),
     };
     Ok((request, client))
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::audit::{self, ExpectedHead};
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::state::State;
 
 use super::common::plural_of;

@@ -6,7 +6,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::import::{self, Defaults, Found, ImportError, Request};
 use crate::manifest::Days;
 

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::Exit;
+use crate::exit::Exit;
 
 pub use error::CliError;
 pub use settings::{Files, GlobalArgs, Groups, Settings, check_distinct_files};

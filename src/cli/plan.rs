@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::api::Live;
 use crate::apply::{Scope, Target};
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
 
@@ -168,7 +168,7 @@ fn run_printing(
                 let context = render::Context {
                     today: Some(today),
                     guard: Some(planned.guard),
-                    ci: render::Ci::from_env(|name| std::env::var(name).ok()),
+                    ci: settings.ci.clone(),
                     refusals: planned
                         .violations
                         .iter()
@@ -258,7 +258,7 @@ fn failure_comment(settings: &Settings, args: &PlanArgs, error: &CliError, print
             .and_then(|m| m.store_hash)
     };
     let store = settings.store_hash.clone().or_else(from_manifest);
-    let ci = render::Ci::from_env(|name| std::env::var(name).ok());
+    let ci = &settings.ci;
     let hint = next_step(error, ci.github);
     let failure = render::Failure {
         store: store.as_deref(),
@@ -269,7 +269,7 @@ fn failure_comment(settings: &Settings, args: &PlanArgs, error: &CliError, print
         after_plan: printed,
     };
     let context = render::Context {
-        ci,
+        ci: ci.clone(),
         ..render::Context::default()
     };
     let mut out = std::io::stdout().lock();

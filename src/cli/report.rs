@@ -4,7 +4,7 @@
 
 use std::io::Write;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::report::{self, AuditInfo};
 
 use super::common;

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 
 use super::SchemaKind;
 use super::error::CliError;

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::plan::{self, SavedPlan};
 use crate::render;
 
@@ -39,7 +39,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
             &saved,
             &render::Context {
                 today: Some(jiff::ZonedDateTime::now().date()),
-                ci: render::Ci::from_env(|name| std::env::var(name).ok()),
+                ci: settings.ci.clone(),
                 ..render::Context::default()
             },
             &mut out,

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::error::CliError;
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::sim::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, SimConfig, SimServer};
 
 /// Turn the command-line knobs into a [`SimConfig`], or say which one is wrong.

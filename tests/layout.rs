@@ -1,0 +1,56 @@
+//! The code's layout rules that a reader checks with grep, checked here so they stay true: the environment is
+//! read in one place (the CLI's settings), and no function returns a bare `String` as its error.
+
+use std::path::{Path, PathBuf};
+
+/// Every `.rs` file under `dir`, sorted.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read the source directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The lines of `src` (outside `skip`) that contain any of `needles`, as `path:line: text`.
+fn lines_with(needles: &[&str], skip: &[&str]) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = Vec::new();
+    for path in rust_files(&src) {
+        let relative = path
+            .strip_prefix(&src)
+            .expect("under src")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if skip.iter().any(|skip| relative.starts_with(skip)) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read a source file");
+        for (number, line) in text.lines().enumerate() {
+            if needles.iter().any(|needle| line.contains(needle)) {
+                found.push(format!("src/{relative}:{}: {}", number + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn only_the_cli_settings_read_the_environment() {
+    // The fake store (a test double with its own knobs) aside.
+    let found = lines_with(&["env::var", "env::vars"], &["cli/settings.rs", "sim/"]);
+    assert!(
+        found.is_empty(),
+        "the environment read outside cli/settings.rs:\n{}",
+        found.join("\n")
+    );
+}
