@@ -61,7 +61,7 @@ pub use listing::PAGE_LIMIT;
 pub use lookup::{EMAIL_QUERY_BUDGET, EMAILS_PER_LOOKUP, EmailMatches, same_address};
 pub use outcome::DeleteError;
 pub use pacer::{Observe, Observer};
-pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy};
+pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy, RetrySpecError};
 pub use subscribers::{LiveSubscriber, LiveSubscribers};
 pub use token::{TOKEN_ENV, Token};
 

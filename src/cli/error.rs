@@ -43,7 +43,7 @@ pub enum CliError {
     NoStore,
     /// The hidden retry override (`BCPRUNE_RETRY`) does not parse.
     #[error("BCPRUNE_RETRY: {0}")]
-    RetrySpec(String),
+    RetrySpec(crate::api::RetrySpecError),
     /// The API client could not be built (no token, bad URL, …).
     #[error("{0}")]
     Client(ApiError),
@@ -312,7 +312,7 @@ mod tests {
     fn store_and_settings_errors() {
         insta::assert_snapshot!(shown(CliError::StoreConflict { flag: "abc".into(), file: "xyz".into() }), @"[exit 1] error: the target store is abc (--store-hash or BIGCOMMERCE_STORE_HASH) but the manifest says store_hash: xyz; they must be the same store");
         insta::assert_snapshot!(shown(CliError::NoStore), @"[exit 1] error: no target store: pass --store-hash, set BIGCOMMERCE_STORE_HASH, or set store_hash in the manifest");
-        insta::assert_snapshot!(shown(CliError::RetrySpec("retry policy: expected key=value, got \"x\"".into())), @r#"[exit 1] error: BCPRUNE_RETRY: retry policy: expected key=value, got "x""#);
+        insta::assert_snapshot!(shown(CliError::RetrySpec(crate::api::RetrySpecError::NotKeyValue("x".into()))), @r#"[exit 1] error: BCPRUNE_RETRY: retry policy: expected key=value, got "x""#);
         insta::assert_snapshot!(shown(CliError::SimFlag { flag: "--quota", message: "must be at least 1 request per window".into() }), @"[exit 1] error: --quota must be at least 1 request per window");
     }
 
