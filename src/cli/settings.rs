@@ -20,8 +20,8 @@ const API_URL_ENV: &str = "BIGCOMMERCE_API_URL";
 use crate::fsio::{self, Role};
 use crate::state::Lock;
 
+use super::args::{AuditLogArgs, DeleteArgs, OutputArgs, StateArgs, StoreArgs};
 use super::error::CliError;
-use super::{AuditLogArgs, DeleteArgs, OutputArgs, StateArgs, StoreArgs};
 
 /// The state file name used when `--state` is not given.
 pub const STATE_FILE: &str = "bcprune.state.json";

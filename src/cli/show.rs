@@ -6,10 +6,22 @@ use crate::exit::Exit;
 use crate::plan::{self, SavedPlan};
 use crate::render;
 
+use super::Format;
 use super::common::{self, warning};
 use super::error::CliError;
 use super::settings::Settings;
-use super::{Format, ShowArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// A plan saved with `plan --out`.
+    pub plan: std::path::PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Show every row of the table (default: the first 100 per action).
+    #[arg(long)]
+    pub full: bool,
+}
 
 /// Read and check a saved plan (see [`plan::file::read`]).
 pub fn read(path: &Path) -> Result<SavedPlan, CliError> {

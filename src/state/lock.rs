@@ -55,14 +55,14 @@ pub enum LockError {
         "another apply holds the lock {} right now: {}. Wait for that apply to finish{}",
         path.display(),
         describe(holder.as_ref()),
-        clear_hint(holder.as_ref(), path, our_host)
+        clear_hint(holder.as_ref(), path, *elsewhere)
     )]
     Held {
         path: PathBuf,
         /// The holder, as its lock file names it (`None` if it has not written it yet or it is unreadable).
         holder: Option<LockHolder>,
-        /// This machine's host name (the hint to clear the lock only applies to another machine's).
-        our_host: String,
+        /// Whether the holder is on another machine (the hint to clear the lock only applies then).
+        elsewhere: bool,
     },
     /// The lock file was left by an apply on another machine; it may still be running there.
     #[error(
@@ -96,9 +96,9 @@ pub enum LockError {
 
 /// How to clear a lock someone holds: only worth saying when the holder is on another machine (on this one
 /// the OS lock ends with the process, and `force-unlock` refuses a lock held now).
-fn clear_hint(holder: Option<&LockHolder>, path: &Path, our_host: &str) -> String {
+fn clear_hint(holder: Option<&LockHolder>, path: &Path, elsewhere: bool) -> String {
     match holder {
-        Some(holder) if holder.host != our_host => format!(
+        Some(holder) if elsewhere => format!(
             "; if its machine is gone (a CI runner that vanished), clear it with `bcprune force-unlock {} \
              --state {}`",
             holder.lock_id(),
@@ -356,10 +356,11 @@ fn lock_opened(mut file: File, path: &Path, me: &LockHolder) -> Result<Attempt, 
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = read_holder_of_locked(&mut file);
             return Err(LockError::Held {
-                holder: read_holder_of_locked(&mut file),
+                elsewhere: holder.as_ref().is_some_and(|h| h.host != me.host),
+                holder,
                 path: path.to_path_buf(),
-                our_host: me.host.clone(),
             });
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
