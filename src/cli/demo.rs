@@ -190,25 +190,36 @@ fn step(command: &str) {
     println!("\n$ {command}");
 }
 
-fn setup() -> Result<(PathBuf, SimServer), String> {
+/// Why the demo's folder or fake store could not be set up.
+#[derive(Debug, thiserror::Error)]
+enum SetupError {
+    #[error("temporary folder: {0}")]
+    TempDir(std::io::Error),
+    #[error("writing the demo manifests: {0}")]
+    Write(std::io::Error),
+    #[error("fake store: {0}")]
+    Store(std::io::Error),
+    #[error("reading the demo manifests: {0}")]
+    Read(crate::manifest::ManifestErrors),
+}
+
+fn setup() -> Result<(PathBuf, SimServer), SetupError> {
     let dir = tempfile::Builder::new()
         .prefix("bcprune-demo-")
         .tempdir()
-        .map_err(|e| format!("temporary folder: {e}"))?
+        .map_err(SetupError::TempDir)?
         .keep();
-    crate::demo_manifests::write_manifests(&dir.join("customers"))
-        .map_err(|e| format!("writing the demo manifests: {e}"))?;
+    crate::demo_manifests::write_manifests(&dir.join("customers")).map_err(SetupError::Write)?;
     let config = SimConfig {
         store_hash: DEMO_STORE.to_string(),
         customers: crate::demo_manifests::CUSTOMERS,
         ..SimConfig::default()
     }
     .subscribers(crate::demo_manifests::CUSTOMERS);
-    let sim = SimServer::start_background(config).map_err(|e| format!("fake store: {e}"))?;
+    let sim = SimServer::start_background(config).map_err(SetupError::Store)?;
     // The newsletter subscriptions of the customers the example manifests erase: the same person,
     // found by email (as `bcprune import` would), under their own subscriber IDs.
-    let manifest = crate::manifest::load(&dir.join("customers"))
-        .map_err(|e| format!("reading the demo manifests: {e}"))?;
+    let manifest = crate::manifest::load(&dir.join("customers")).map_err(SetupError::Read)?;
     let mut subscriptions = Vec::new();
     for entry in &manifest.absent {
         let email = sim
@@ -225,6 +236,6 @@ fn setup() -> Result<(PathBuf, SimServer), String> {
             .join(crate::demo_manifests::SUBSCRIPTIONS_FILE),
         crate::demo_manifests::subscriptions_manifest(&subscriptions),
     )
-    .map_err(|e| format!("writing the demo manifests: {e}"))?;
+    .map_err(SetupError::Write)?;
     Ok((dir, sim))
 }
