@@ -255,6 +255,8 @@ fn plan_and_apply_mixed(
         full: false,
         refresh_all: false,
         run_id: "bench".into(),
+        host: "bench-host".into(),
+        actor: "bench".into(),
     };
     let clock = Clock::default();
     let t = Instant::now();
@@ -861,7 +863,7 @@ fn plan_once(
 /// The state and audit log `n` verified deletions by earlier applies leave: a `verify` line per 250
 /// IDs, then the save (its `state_saved` line and the state).
 fn write_recorded(dir: &Path, manifest: &Manifest, n: u32) -> Res<()> {
-    let mut audit = bcprune::audit::AuditLog::open(&dir.join("bcprune.audit.jsonl"))?;
+    let mut audit = bcprune::audit::AuditLog::open(&dir.join("bcprune.audit.jsonl"), "bench")?;
     let mut state = State::new("demo42", &manifest.sha256);
     let now = jiff::Timestamp::now();
     let ids: Vec<u32> = (1..=n).collect();

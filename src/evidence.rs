@@ -500,7 +500,7 @@ mod tests {
     /// (by the log: deleted and verified or found absent, not found present since).
     fn history(dir: &Path, ops: &[Op]) -> (Vec<String>, BTreeSet<(Resource, u32)>) {
         let (state_path, log_path) = (dir.join("s.json"), dir.join("a.jsonl"));
-        let mut audit = AuditLog::open(&log_path).expect("open");
+        let mut audit = AuditLog::open(&log_path, "tester").expect("open");
         let mut state = State::new("acme42", "00");
         let mut gone = BTreeSet::new();
         let mut saved = Vec::new();
@@ -614,7 +614,7 @@ mod tests {
     fn a_state_of_an_earlier_bcprune_is_proven_record_by_record() {
         let dir = tempfile::tempdir().expect("tempdir");
         let (state_path, log_path) = (dir.path().join("s.json"), dir.path().join("a.jsonl"));
-        let mut audit = AuditLog::open(&log_path).expect("open");
+        let mut audit = AuditLog::open(&log_path, "tester").expect("open");
         audit
             .append(AuditEntry::new("old", EventKind::Verify).ids(&[1]))
             .expect("append");

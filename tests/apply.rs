@@ -6,7 +6,7 @@ use bcprune::Resource;
 use bcprune::apply::{
     self, Approval, DeleteFault, Interrupt, MemoryStore, Outcome, Quiet, Request,
 };
-use bcprune::error::Exit;
+use bcprune::exit::Exit;
 use bcprune::sim::{READ_ONLY_TOKEN, SimConfig};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
@@ -295,7 +295,8 @@ fn a_held_lock_refuses_and_names_the_holder() {
     let ws = Workspace::new();
     let manifest = ws.write("m.yaml", manifest_yaml(&[1], ""));
     let state = ws.path().join("bcprune.state.json");
-    let _held = bcprune::state::Lock::acquire(&state, "test-run").expect("take the lock");
+    let _held =
+        bcprune::state::Lock::acquire(&state, "test-run", "test-host").expect("take the lock");
     apply_auto(&sim, &manifest, &[])
         .code(3)
         .stderr(contains(format!("{}", std::process::id())));
@@ -497,6 +498,8 @@ fn request(
         full: false,
         refresh_all: false,
         run_id: uuid_like(),
+        host: "test-host".into(),
+        actor: "tester".into(),
     }
 }
 

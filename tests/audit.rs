@@ -10,7 +10,7 @@ use crate::support::{Workspace, bcprune};
 /// Write a log of two runs (5 lines) at `path` through the library API; returns its last hash.
 #[track_caller]
 fn write_log(path: &Path) -> String {
-    let mut log = AuditLog::open(path).expect("open");
+    let mut log = AuditLog::open(path, "tester").expect("open");
     log.append(AuditEntry::new("run-1", EventKind::ApplyStarted).store_hash("acme42"))
         .expect("append");
     let intent = log
@@ -218,7 +218,7 @@ fn a_log_rewritten_and_re_chained_is_caught_against_the_state() {
     std::fs::rename(state_with_head(&log), &state).expect("move the state");
     // A valid chain of the same length, with other content: it verifies on its own.
     std::fs::remove_file(&log).expect("remove");
-    let mut forged = AuditLog::open(&log).expect("open");
+    let mut forged = AuditLog::open(&log, "tester").expect("open");
     for _ in 0..5 {
         forged
             .append(AuditEntry::new("forged", EventKind::ApplyStarted))

@@ -30,7 +30,7 @@ fn mixed(ws: &Workspace) -> std::path::PathBuf {
             .as_str(),
     );
     let log_path = ws.path().join("m/bcprune.audit.jsonl");
-    let mut log = AuditLog::open(&log_path).expect("open");
+    let mut log = AuditLog::open(&log_path, "tester").expect("open");
     // The lines that prove what the state records (PRODUCT §14): customer 1 and subscriber 1 listed
     // gone after their deletion, customer 3 found absent.
     for entry in [

@@ -3,69 +3,17 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use bcprune::sim::{Hostile, SimConfig, SimServer};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
+use crate::support::run::Run;
 use crate::support::*;
 
 fn statuses(sim: &SimServer, status: u16) -> usize {
     sim.requests().iter().filter(|r| r.status == status).count()
-}
-
-/// Start `bcprune apply --auto-approve` as a child process (to kill or interrupt it).
-fn spawn_apply(sim: &SimServer, manifest: &Path, extra: &[&str]) -> Child {
-    let bin = assert_cmd::cargo::cargo_bin("bcprune");
-    let mut cmd = std::process::Command::new(bin);
-    cmd.args(["apply", "--auto-approve"])
-        .args(extra)
-        .arg(manifest)
-        .env("BIGCOMMERCE_API_URL", sim.base_url())
-        .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
-        .env("BIGCOMMERCE_STORE_HASH", "demo42")
-        .env("BCPRUNE_RETRY", "base_ms=2,cap_ms=50")
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd.spawn().expect("spawn bcprune")
-}
-
-/// Wait (bounded) until the store has received at least `n` DELETEs.
-#[track_caller]
-fn wait_for_deletes(sim: &SimServer, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while deletes(sim).len() < n {
-        assert!(Instant::now() < deadline, "no {n} DELETEs within 30 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Wait (bounded) for a child to exit.
-#[track_caller]
-fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "bcprune did not exit within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = std::process::Command::new("kill")
-        .args([&format!("-{name}"), &child.id().to_string()])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill -{name}");
 }
 
 #[test]
@@ -139,10 +87,11 @@ fn sigkill_mid_run_leaves_a_true_state_and_a_rerun_finishes() {
     let ws = Workspace::new();
     let ids: Vec<u32> = (1..=400).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
-    let mut child = spawn_apply(&sim, &manifest, &["--batch-size", "10"]);
-    wait_for_deletes(&sim, 6);
-    child.kill().expect("SIGKILL");
-    let _ = child.wait();
+    let run = Run::apply(&sim, &manifest)
+        .args(["--batch-size", "10"])
+        .spawn();
+    run.wait_until("6 DELETEs", || deletes(&sim).len() >= 6);
+    run.kill();
 
     let state_path = ws.path().join("bcprune.state.json");
     let live = sim.customer_ids();
@@ -187,15 +136,13 @@ fn ctrl_c_finishes_in_flight_batches_and_exits_130() {
     let ws = Workspace::new();
     let ids: Vec<u32> = (1..=300).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
-    let mut child = spawn_apply(
-        &sim,
-        &manifest,
-        &["--batch-size", "5", "--parallelism", "2"],
-    );
-    wait_for_deletes(&sim, 4);
-    signal(&child, "INT");
-    let status = wait_exit(&mut child);
-    assert_eq!(status.code(), Some(130));
+    let run = Run::apply(&sim, &manifest)
+        .args(["--batch-size", "5", "--parallelism", "2"])
+        .spawn();
+    run.wait_until("4 DELETEs", || deletes(&sim).len() >= 4);
+    run.signal("INT");
+    let done = run.finish();
+    assert_eq!(done.code(), Some(130));
     let live = sim.customer_ids();
     assert!(!live.is_empty(), "stopped before the end");
     let recorded: BTreeSet<u32> = state_deleted(&ws.path().join("bcprune.state.json"))
@@ -209,52 +156,6 @@ fn ctrl_c_finishes_in_flight_batches_and_exits_130() {
         .collect();
     assert_eq!(recorded, gone, "the state matches the store");
     assert_audit_intact(&ws.path().join("bcprune.audit.jsonl"));
-}
-
-/// Lines a child writes to stderr, collected by a thread as they come.
-struct Lines(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl Lines {
-    fn collect(child: &mut Child) -> Lines {
-        use std::io::BufRead;
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().expect("piped stderr");
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                sink.lock().expect("lines").push(line);
-            }
-        });
-        Lines(lines)
-    }
-
-    fn text(&self) -> String {
-        self.0.lock().expect("lines").join("\n")
-    }
-
-    /// Wait (bounded) until stderr contains `needle`.
-    #[track_caller]
-    fn wait_for(&self, needle: &str) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !self.text().contains(needle) {
-            assert!(
-                Instant::now() < deadline,
-                "no {needle:?} on stderr within 30 s: {}",
-                self.text()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-    }
-}
-
-fn stdout_of(child: &mut Child) -> String {
-    use std::io::Read;
-    let mut out = String::new();
-    if let Some(mut stdout) = child.stdout.take() {
-        let _ = stdout.read_to_string(&mut out);
-    }
-    out
 }
 
 #[test]
@@ -271,28 +172,19 @@ fn a_second_ctrl_c_stops_at_once_with_a_valid_state_and_no_lock() {
     let ids: Vec<u32> = (1..=300).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
     let state = ws.path().join("bcprune.state.json");
-    let mut child = spawn_apply(
-        &sim,
-        &manifest,
-        &["--batch-size", "5", "--parallelism", "1"],
-    );
-    let stderr = Lines::collect(&mut child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !(state.exists() && deletes(&sim).len() >= 2) {
-        assert!(Instant::now() < deadline, "no recorded batch within 30 s");
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    signal(&child, "INT");
-    stderr.wait_for("Interrupted: finishing the requests in flight");
-    signal(&child, "INT");
-    let status = wait_exit(&mut child);
-    let stdout = stdout_of(&mut child);
-    assert_eq!(status.code(), Some(130), "{stdout}");
-    assert!(
-        stderr.text().contains("Stopping at once"),
-        "{}",
-        stderr.text()
-    );
+    let run = Run::apply(&sim, &manifest)
+        .args(["--batch-size", "5", "--parallelism", "1"])
+        .spawn();
+    run.wait_until("a recorded batch", || {
+        state.exists() && deletes(&sim).len() >= 2
+    });
+    run.signal("INT");
+    run.wait_for_stderr("Interrupted: finishing the requests in flight");
+    run.signal("INT");
+    let done = run.finish();
+    let stdout = done.stdout;
+    assert_eq!(done.status.code(), Some(130), "{stdout}");
+    assert!(done.stderr.contains("Stopping at once"), "{}", done.stderr);
     assert!(
         stdout.contains("Abandoned: 5 customers (customers 6-10) were in flight"),
         "a single Ctrl-C would have waited for them: {stdout}"
@@ -347,17 +239,14 @@ fn sigterm_is_handled_as_ctrl_c() {
     let ids: Vec<u32> = (1..=300).collect();
     let manifest = ws.write("m.yaml", manifest_yaml(&ids, ""));
     let state = ws.path().join("bcprune.state.json");
-    let mut child = spawn_apply(
-        &sim,
-        &manifest,
-        &["--batch-size", "5", "--parallelism", "2"],
-    );
-    let stderr = Lines::collect(&mut child);
-    wait_for_deletes(&sim, 4);
-    signal(&child, "TERM");
-    let status = wait_exit(&mut child);
-    let stdout = stdout_of(&mut child);
-    assert_eq!(status.code(), Some(130), "{stdout}\n{}", stderr.text());
+    let run = Run::apply(&sim, &manifest)
+        .args(["--batch-size", "5", "--parallelism", "2"])
+        .spawn();
+    run.wait_until("4 DELETEs", || deletes(&sim).len() >= 4);
+    run.signal("TERM");
+    let done = run.finish();
+    let stdout = &done.stdout;
+    assert_eq!(done.code(), Some(130), "{stdout}\n{}", done.stderr);
     assert!(stdout.contains("Apply interrupted"), "{stdout}");
     let live = sim.customer_ids();
     assert!(!live.is_empty(), "stopped before the end");
@@ -387,33 +276,24 @@ fn a_signal_at_the_approval_prompt_removes_the_lock() {
         let ws = Workspace::new();
         let manifest = ws.write("m.yaml", manifest_yaml(&[1, 2], ""));
         let state = ws.path().join("bcprune.state.json");
-        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bcprune"))
-            .arg("apply")
-            .arg(&manifest)
-            .env("BIGCOMMERCE_API_URL", sim.base_url())
-            .env("BIGCOMMERCE_ACCESS_TOKEN", bcprune::sim::READ_WRITE_TOKEN)
-            .env("BIGCOMMERCE_STORE_HASH", "demo42")
-            .env_remove("RUST_LOG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn bcprune");
-        let stderr = Lines::collect(&mut child);
-        stderr.wait_for("Only 'yes' will be accepted");
+        let run = Run::at(&sim)
+            .args(["apply"])
+            .args([&manifest])
+            .prompt()
+            .spawn();
+        run.wait_for_stderr("Only 'yes' will be accepted");
         assert!(
             bcprune::state::Lock::path_for(&state).exists(),
             "{name}: locked while asking"
         );
-        signal(&child, name);
-        let status = wait_exit(&mut child);
-        assert_eq!(status.code(), Some(130), "{name}: {}", stderr.text());
+        run.signal(name);
+        let done = run.finish();
+        assert_eq!(done.code(), Some(130), "{name}: {}", done.stderr);
         assert!(
             !bcprune::state::Lock::path_for(&state).exists(),
             "{name}: the lock is removed"
         );
         assert!(deletes(&sim).is_empty(), "{name}: nothing deleted");
-        drop(child.stdin.take());
     }
 }
 
@@ -812,7 +692,7 @@ fn an_intent_left_open_by_a_dead_run_is_reconciled_into_the_state() {
     let manifest = ws.write("m.yaml", manifest_yaml(&[3, 4, 5, 6], ""));
     let log = ws.path().join("bcprune.audit.jsonl");
     {
-        let mut audit = bcprune::audit::AuditLog::open(&log).expect("open audit log");
+        let mut audit = bcprune::audit::AuditLog::open(&log, "tester").expect("open audit log");
         audit
             .append(
                 bcprune::audit::AuditEntry::new("dead-run", bcprune::audit::EventKind::BatchIntent)
@@ -897,18 +777,14 @@ fn sigkill_with_subscribers_in_flight_then_a_rerun_ends_exact() {
     let customers: Vec<u32> = (1..=100).collect();
     let subscribers: Vec<u32> = (1..=200).collect();
     let manifest = ws.write("m.yaml", mixed_manifest(&customers, &subscribers));
-    let mut child = spawn_apply(&sim, &manifest, &["--batch-size", "50"]);
+    let run = Run::apply(&sim, &manifest)
+        .args(["--batch-size", "50"])
+        .spawn();
     // Customers go first (2 DELETEs), then subscribers one by one: kill while they are in flight.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while subscriber_deletes(&sim).len() < 10 {
-        assert!(
-            Instant::now() < deadline,
-            "no subscriber DELETEs within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    child.kill().expect("SIGKILL");
-    let _ = child.wait();
+    run.wait_until("10 subscriber DELETEs", || {
+        subscriber_deletes(&sim).len() >= 10
+    });
+    run.kill();
     let state_path = ws.path().join("bcprune.state.json");
     let live = sim.subscriber_ids();
     assert!(live.len() < 200 && !live.is_empty(), "killed mid-run");
@@ -997,20 +873,15 @@ fn sigterm_with_subscribers_in_flight_records_exactly_what_was_deleted() {
     let subscribers: Vec<u32> = (1..=300).collect();
     let manifest = ws.write("m.yaml", mixed_manifest(&[], &subscribers));
     let state = ws.path().join("bcprune.state.json");
-    let mut child = spawn_apply(&sim, &manifest, &["--parallelism", "2"]);
-    let stderr = Lines::collect(&mut child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while subscriber_deletes(&sim).len() < 8 {
-        assert!(
-            Instant::now() < deadline,
-            "no subscriber DELETEs within 30 s"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    signal(&child, "TERM");
-    let status = wait_exit(&mut child);
-    let stdout = stdout_of(&mut child);
-    assert_eq!(status.code(), Some(130), "{stdout}\n{}", stderr.text());
+    let run = Run::apply(&sim, &manifest)
+        .args(["--parallelism", "2"])
+        .spawn();
+    run.wait_until("8 subscriber DELETEs", || {
+        subscriber_deletes(&sim).len() >= 8
+    });
+    run.signal("TERM");
+    let done = run.finish();
+    assert_eq!(done.code(), Some(130), "{}\n{}", done.stdout, done.stderr);
     let live = sim.subscriber_ids();
     assert!(!live.is_empty(), "stopped before the end");
     let recorded: BTreeSet<u32> = state_records(&state)

@@ -10,6 +10,7 @@ mod demo;
 mod economy;
 mod evidence;
 mod import;
+mod layout;
 mod manifest;
 mod network;
 mod plan;

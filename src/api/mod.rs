@@ -23,7 +23,7 @@
 //! # async fn demo() -> Result<(), bcprune::api::ApiError> {
 //! use bcprune::api::{Client, ClientConfig, Token};
 //!
-//! let config = ClientConfig::new("https://api.bigcommerce.com", "abc123", Token::from_env()?);
+//! let config = ClientConfig::new("https://api.bigcommerce.com", "abc123", Token::new("the-token".into()));
 //! let client = Client::new(config)?;
 //! let live = client.list(&[101, 102, 103]).await?; // one GET ?id:in=101,102,103&limit=250
 //! let present: Vec<u32> = live.customers.keys().copied().collect();
@@ -61,7 +61,7 @@ pub use listing::PAGE_LIMIT;
 pub use lookup::{EMAIL_QUERY_BUDGET, EMAILS_PER_LOOKUP, EmailMatches, same_address};
 pub use outcome::DeleteError;
 pub use pacer::{Observe, Observer};
-pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy};
+pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy, RetrySpecError};
 pub use subscribers::{LiveSubscriber, LiveSubscribers};
 pub use token::{TOKEN_ENV, Token};
 

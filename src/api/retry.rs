@@ -43,32 +43,55 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Why a retry policy spec ([`RetryPolicy::parse`]) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RetrySpecError {
+    /// A part without `=`.
+    #[error("retry policy: expected key=value, got {0:?}")]
+    NotKeyValue(String),
+    /// A value that is not a whole number.
+    #[error("retry policy: {key} needs a whole number, got {value:?}")]
+    NotANumber { key: String, value: String },
+    /// `max_attempts` beyond `u32`.
+    #[error("retry policy: max_attempts {0} is too large")]
+    TooManyAttempts(u64),
+    /// A key the policy does not have.
+    #[error("retry policy: unknown key {0:?}")]
+    UnknownKey(String),
+    /// `max_attempts=0`.
+    #[error("retry policy: max_attempts must be at least 1")]
+    NoAttempts,
+}
+
 impl RetryPolicy {
     /// Parse `key=value` pairs separated by commas, starting from the defaults:
     /// `max_attempts=3,base_ms=5,cap_ms=50,max_wait_ms=1000`. Unknown keys and bad numbers are errors.
-    pub fn parse(spec: &str) -> Result<RetryPolicy, String> {
+    pub fn parse(spec: &str) -> Result<RetryPolicy, RetrySpecError> {
         let mut policy = RetryPolicy::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (key, value) = part
                 .split_once('=')
-                .ok_or_else(|| format!("retry policy: expected key=value, got {part:?}"))?;
+                .ok_or_else(|| RetrySpecError::NotKeyValue(part.to_string()))?;
             let number: u64 = value
                 .trim()
                 .parse()
-                .map_err(|_| format!("retry policy: {key} needs a whole number, got {value:?}"))?;
+                .map_err(|_| RetrySpecError::NotANumber {
+                    key: key.to_string(),
+                    value: value.to_string(),
+                })?;
             match key.trim() {
                 "max_attempts" => {
                     policy.max_attempts = u32::try_from(number)
-                        .map_err(|_| format!("retry policy: max_attempts {number} is too large"))?
+                        .map_err(|_| RetrySpecError::TooManyAttempts(number))?
                 }
                 "base_ms" => policy.base = Duration::from_millis(number),
                 "cap_ms" => policy.cap = Duration::from_millis(number),
                 "max_wait_ms" => policy.max_wait = Duration::from_millis(number),
-                other => return Err(format!("retry policy: unknown key {other:?}")),
+                other => return Err(RetrySpecError::UnknownKey(other.to_string())),
             }
         }
         if policy.max_attempts == 0 {
-            return Err("retry policy: max_attempts must be at least 1".to_owned());
+            return Err(RetrySpecError::NoAttempts);
         }
         Ok(policy)
     }

@@ -21,15 +21,8 @@ pub const TOKEN_ENV: &str = "BIGCOMMERCE_ACCESS_TOKEN";
 pub struct Token(String);
 
 impl Token {
-    /// Read the token from `BIGCOMMERCE_ACCESS_TOKEN`. Missing, empty or blank → [`ApiError::MissingToken`].
-    pub fn from_env() -> Result<Token, ApiError> {
-        match std::env::var(TOKEN_ENV) {
-            Ok(value) if !value.trim().is_empty() => Ok(Token(value.trim().to_owned())),
-            _ => Err(ApiError::MissingToken),
-        }
-    }
-
-    /// Wrap a token given by the caller (tests, the embedded demo store).
+    /// Wrap a token given by the caller: the CLI's settings (which read `BIGCOMMERCE_ACCESS_TOKEN`), tests, the
+    /// embedded demo store.
     pub fn new(value: String) -> Token {
         Token(value)
     }

@@ -260,8 +260,8 @@ impl Report {
 
     /// The exit code: 130 interrupted; 0 complete; 4 when anything may have been deleted; 1 only when
     /// provably nothing was.
-    pub fn exit(&self) -> crate::error::Exit {
-        use crate::error::Exit;
+    pub fn exit(&self) -> crate::exit::Exit {
+        use crate::exit::Exit;
         if self.interrupted {
             Exit::Interrupted
         } else if self.is_complete() {
@@ -363,7 +363,7 @@ mod tests {
 
     #[test]
     fn the_exit_code_says_whether_anything_may_have_been_deleted() {
-        use crate::error::Exit;
+        use crate::exit::Exit;
         let fail = |kind| Failure {
             resource: Resource::Customer,
             id: 1,

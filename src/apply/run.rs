@@ -17,7 +17,7 @@ use super::{Approved, Interrupt, Options, Report, Target, View, execute};
 use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::manifest::Manifest;
 use crate::plan::{self, Current, Plan, SavedPlan, Staleness, StateRef};
 use crate::state::{Lock, LockError, State, StateError};
@@ -56,6 +56,10 @@ pub struct Request {
     pub refresh_all: bool,
     /// This run's ID (state, audit, lock).
     pub run_id: String,
+    /// This machine's host name, for the lock (resolved by the CLI's settings).
+    pub host: String,
+    /// Who runs the apply, for the audit log (resolved by the CLI's settings).
+    pub actor: String,
 }
 
 /// The question put to the approver.
@@ -189,7 +193,7 @@ pub async fn run<S: Store>(
     approver: &dyn Approver,
     interrupt: &Interrupt,
 ) -> Outcome {
-    let acquired = match Lock::acquire(&request.state_path, &request.run_id) {
+    let acquired = match Lock::acquire(&request.state_path, &request.run_id, &request.host) {
         Ok(acquired) => acquired,
         Err(error) => return lock_outcome(error),
     };
@@ -243,7 +247,7 @@ async fn locked<S: Store>(
     }
 
     let head = state.as_ref().and_then(|s| s.audit_head.as_ref()); // PRODUCT §10
-    let mut audit = match AuditLog::open_at_head(&request.audit_path, head) {
+    let mut audit = match AuditLog::open_at_head(&request.audit_path, head, &request.actor) {
         Ok(audit) => audit,
         Err(error) => return Outcome::Error(RunError::Audit(error)),
     };

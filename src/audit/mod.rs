@@ -176,7 +176,7 @@ impl AuditEntry {
         self.field("store_hash", store_hash.into())
     }
 
-    /// Who ran the apply, instead of the one [`actor`] finds in the environment.
+    /// Who ran the apply, instead of the log's (the one [`AuditLog::open`] was given).
     pub fn actor(mut self, actor: impl Into<String>) -> AuditEntry {
         self.actor = Some(actor.into());
         self
@@ -191,12 +191,8 @@ impl AuditEntry {
 }
 
 /// The apply's actor: the GitHub Actions run URL (`$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/
-/// $GITHUB_RUN_ID`) when those are set, else `$USER`, else "unknown".
-pub fn actor() -> String {
-    actor_from(|name| std::env::var(name).ok())
-}
-
-/// [`actor`] with the environment given as a lookup function (testable without touching the process env).
+/// $GITHUB_RUN_ID`) when those are set, else `$USER`, else "unknown". The environment is given as a lookup
+/// function: the CLI's settings pass the process environment, once; nothing here reads it.
 pub fn actor_from(env: impl Fn(&str) -> Option<String>) -> String {
     let var = |name: &str| env(name).filter(|value| !value.trim().is_empty());
     if let (Some(server), Some(repo), Some(run)) = (
@@ -297,14 +293,19 @@ impl Drop for AuditLog {
 impl AuditLog {
     /// Open the log at `path` for appending, creating it if missing (its directory must exist). An existing
     /// log is verified first: a broken chain (or an incomplete last line) is refused with the first bad line.
-    pub fn open(path: &Path) -> Result<AuditLog, AuditError> {
-        AuditLog::open_at_head(path, None)
+    /// `actor` goes on every line that does not name its own ([`actor_from`]).
+    pub fn open(path: &Path, actor: &str) -> Result<AuditLog, AuditError> {
+        AuditLog::open_at_head(path, None, actor)
     }
 
     /// [`AuditLog::open`], also refusing a log that does not carry `head` (the state's `audit_head`):
     /// a log cut short or rewritten and re-chained since the state was saved must not be extended, as a
     /// broken one is not (PRODUCT §10). A missing log is then not created.
-    pub fn open_at_head(path: &Path, head: Option<&AuditHead>) -> Result<AuditLog, AuditError> {
+    pub fn open_at_head(
+        path: &Path,
+        head: Option<&AuditHead>,
+        actor: &str,
+    ) -> Result<AuditLog, AuditError> {
         let open_error = |source| AuditError::Open {
             path: path.to_path_buf(),
             source,
@@ -361,7 +362,7 @@ impl AuditLog {
         .map_err(|broken| AuditError::Broken {
             path: path.to_path_buf(),
             line: broken.line,
-            reason: broken.reason,
+            reason: broken.reason.to_string(),
         })?;
         if let Some(expected) = &expected {
             let report = VerifyReport {
@@ -382,7 +383,7 @@ impl AuditLog {
             len: bytes.len() as u64,
             last_seq: summary.lines,
             last_hash: summary.last_hash,
-            actor: actor(),
+            actor: actor.to_string(),
             poisoned: false,
             created: !existed,
         })
@@ -550,7 +551,7 @@ pub fn verify_at(
     .map_err(|broken| VerifyError::Broken {
         path: path.to_path_buf(),
         line: broken.line,
-        reason: broken.reason,
+        reason: broken.reason.to_string(),
     })?;
     let report = VerifyReport {
         lines: summary.lines,
@@ -635,7 +636,7 @@ pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
     .map_err(|broken| AuditError::Broken {
         path: path.to_path_buf(),
         line: broken.line,
-        reason: broken.reason,
+        reason: broken.reason.to_string(),
     })?;
     Ok(open.into_values().collect())
 }
@@ -650,7 +651,7 @@ pub(crate) struct Summary {
 #[derive(Debug)]
 pub(crate) struct Broken {
     pub(crate) line: u64,
-    pub(crate) reason: String,
+    pub(crate) reason: LineProblem,
 }
 
 /// Walk the log's lines checking the chain, calling `visit(seq, object)` for each valid line, and stop at the
@@ -681,10 +682,7 @@ pub(crate) fn scan(
     if !tail.is_empty() {
         return Err(Broken {
             line: line_no + 1,
-            reason: "the last line is incomplete (no newline at its end): a write was cut short, or the file \
-                     was truncated or edited. bcprune sends a DELETE only after its intent line is fully \
-                     written, so a cut-short line was never acted upon"
-                .to_string(),
+            reason: LineProblem::Incomplete,
         });
     }
     Ok(Summary {
@@ -693,65 +691,109 @@ pub(crate) fn scan(
     })
 }
 
+/// Why one line of the log breaks the chain (each message as `audit verify` shows it after the line number).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineProblem {
+    #[error("the line is not valid UTF-8")]
+    NotUtf8,
+    #[error("the line is empty (a line was removed or blanked)")]
+    Empty,
+    #[error("the line is not valid JSON (column {column}): {message}")]
+    NotJson { column: usize, message: String },
+    #[error("the line is not a JSON object")]
+    NotAnObject,
+    #[error(
+        "`seq` is {found} where {expected} was expected: a line was removed, inserted or moved here"
+    )]
+    WrongSeq { found: u64, expected: u64 },
+    #[error("`seq` is missing or not a positive integer")]
+    NoSeq,
+    #[error("`hash` is missing or not 64 lowercase hex digits")]
+    NoHash,
+    #[error("`prev_hash` of the first line is not 64 zeros: lines before it were removed")]
+    FirstNotZero,
+    #[error(
+        "`prev_hash` does not match the `hash` of line {previous}: a line was removed, inserted or moved here"
+    )]
+    WrongPrevHash { previous: u64 },
+    #[error("`prev_hash` is missing or not a string")]
+    NoPrevHash,
+    #[error(
+        "the line's content does not match its `hash` (computed {computed}…, recorded {recorded}…): the line \
+         was edited after it was written"
+    )]
+    Edited { computed: String, recorded: String },
+    #[error("`ts` is missing or not an RFC 3339 timestamp")]
+    NoTimestamp,
+    #[error("`{0}` is missing or not a string")]
+    NotAString(&'static str),
+    #[error("`ids` is missing or not an array of customer IDs")]
+    NoIds,
+    #[error("`status` is missing or neither null nor an HTTP status")]
+    NoStatus,
+    #[error(
+        "the last line is incomplete (no newline at its end): a write was cut short, or the file was \
+         truncated or edited. bcprune sends a DELETE only after its intent line is fully written, so a \
+         cut-short line was never acted upon"
+    )]
+    Incomplete,
+}
+
 /// Check one line (`line_no` = its expected `seq`) against the previous line's hash; the reason if bad.
 pub(crate) fn check_line(
     bytes: &[u8],
     line_no: u64,
     previous_hash: &str,
-) -> Result<Map<String, Value>, String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| "the line is not valid UTF-8".to_string())?;
+) -> Result<Map<String, Value>, LineProblem> {
+    let text = std::str::from_utf8(bytes).map_err(|_| LineProblem::NotUtf8)?;
     if text.trim().is_empty() {
-        return Err("the line is empty (a line was removed or blanked)".to_string());
+        return Err(LineProblem::Empty);
     }
     let value = canonical::parse_strict(text).map_err(|e| {
         let message = e.to_string();
-        let message = message.split(" at line ").next().unwrap_or_default();
-        format!(
-            "the line is not valid JSON (column {}): {message}",
-            e.column()
-        )
+        LineProblem::NotJson {
+            column: e.column(),
+            message: message
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        }
     })?;
     let Value::Object(object) = value else {
-        return Err("the line is not a JSON object".to_string());
+        return Err(LineProblem::NotAnObject);
     };
 
     match object.get("seq").and_then(Value::as_u64) {
         Some(seq) if seq == line_no => {}
         Some(seq) => {
-            return Err(format!(
-                "`seq` is {seq} where {line_no} was expected: a line was removed, inserted or moved here"
-            ));
+            return Err(LineProblem::WrongSeq {
+                found: seq,
+                expected: line_no,
+            });
         }
-        None => return Err("`seq` is missing or not a positive integer".to_string()),
+        None => return Err(LineProblem::NoSeq),
     }
     let stored_hash = match object.get("hash").and_then(Value::as_str) {
         Some(hash) if is_hex64(hash) => hash,
-        _ => return Err("`hash` is missing or not 64 lowercase hex digits".to_string()),
+        _ => return Err(LineProblem::NoHash),
     };
     match object.get("prev_hash").and_then(Value::as_str) {
         Some(prev) if prev == previous_hash => {}
-        Some(_) if line_no == 1 => {
-            return Err(
-                "`prev_hash` of the first line is not 64 zeros: lines before it were removed"
-                    .to_string(),
-            );
-        }
+        Some(_) if line_no == 1 => return Err(LineProblem::FirstNotZero),
         Some(_) => {
-            return Err(format!(
-                "`prev_hash` does not match the `hash` of line {}: a line was removed, inserted or moved here",
-                line_no - 1
-            ));
+            return Err(LineProblem::WrongPrevHash {
+                previous: line_no - 1,
+            });
         }
-        None => return Err("`prev_hash` is missing or not a string".to_string()),
+        None => return Err(LineProblem::NoPrevHash),
     }
     let computed = canonical::line_hash(&object);
     if computed != stored_hash {
-        return Err(format!(
-            "the line's content does not match its `hash` (computed {}…, recorded {}…): the line was edited \
-             after it was written",
-            &computed[..12],
-            &stored_hash[..12]
-        ));
+        return Err(LineProblem::Edited {
+            computed: computed[..12].to_string(),
+            recorded: stored_hash[..12].to_string(),
+        });
     }
     check_fields(&object)?;
     Ok(object)
@@ -759,15 +801,15 @@ pub(crate) fn check_line(
 
 /// The standard fields have the right types (a line with a valid hash but wrong types was forged or written
 /// by a broken tool).
-fn check_fields(object: &Map<String, Value>) -> Result<(), String> {
+fn check_fields(object: &Map<String, Value>) -> Result<(), LineProblem> {
     let string = |key: &str| object.get(key).and_then(Value::as_str);
     match string("ts") {
         Some(ts) if ts.parse::<Timestamp>().is_ok() => {}
-        _ => return Err("`ts` is missing or not an RFC 3339 timestamp".to_string()),
+        _ => return Err(LineProblem::NoTimestamp),
     }
     for key in ["run_id", "event", "actor"] {
         if string(key).is_none() {
-            return Err(format!("`{key}` is missing or not a string"));
+            return Err(LineProblem::NotAString(key));
         }
     }
     let ids_ok = object
@@ -780,12 +822,12 @@ fn check_fields(object: &Map<String, Value>) -> Result<(), String> {
             })
         });
     if !ids_ok {
-        return Err("`ids` is missing or not an array of customer IDs".to_string());
+        return Err(LineProblem::NoIds);
     }
     match object.get("status") {
         Some(Value::Null) => {}
         Some(status) if status.as_u64().is_some_and(|s| u16::try_from(s).is_ok()) => {}
-        _ => return Err("`status` is missing or neither null nor an HTTP status".to_string()),
+        _ => return Err(LineProblem::NoStatus),
     }
     Ok(())
 }

@@ -4,13 +4,16 @@
 use super::*;
 use sha2::Digest;
 
+/// The actor the tests' logs are opened with.
+const ACTOR: &str = "the-actor";
+
 fn log_path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("bcprune.audit.jsonl")
 }
 
 /// A log of `n` lines alternating two runs: intent, deleted, intent, deleted, …
 fn write_log(path: &Path, n: u64) {
-    let mut log = AuditLog::open(path).expect("open");
+    let mut log = AuditLog::open(path, ACTOR).expect("open");
     for i in 1..=n {
         let run = if i <= n / 2 { "run-a" } else { "run-b" };
         let entry = if i % 2 == 1 {
@@ -116,7 +119,7 @@ fn every_hash_and_prev_hash_recomputes_independently() {
 fn lines_carry_the_documented_fields_in_a_readable_order() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = log_path(&dir);
-    let mut log = AuditLog::open(&path).expect("open");
+    let mut log = AuditLog::open(&path, ACTOR).expect("open");
     let intent = log
         .append(AuditEntry::new("run-1", EventKind::BatchIntent).ids(&[5, 3]))
         .expect("append");
@@ -143,7 +146,7 @@ fn lines_carry_the_documented_fields_in_a_readable_order() {
     assert_eq!(second["message"], "The field 'id:in' is invalid.");
     assert_eq!(second["store_hash"], "acme42");
     assert_eq!(second["counts"]["failed"], 2);
-    assert_eq!(second["actor"], Value::from(actor()));
+    assert_eq!(second["actor"], Value::from(ACTOR));
     let keys: Vec<&String> = second.as_object().expect("object").keys().collect();
     assert!(keys.iter().any(|k| *k == "prev_hash") && keys.iter().any(|k| *k == "hash"));
     assert!(
@@ -344,7 +347,7 @@ fn empty_and_missing_logs() {
     let path = log_path(&dir);
     assert!(matches!(verify(&path), Err(VerifyError::Read { .. })));
     assert_eq!(unfinished_intents(&path).expect("none"), []);
-    let log = AuditLog::open(&path).expect("creates it");
+    let log = AuditLog::open(&path, ACTOR).expect("creates it");
     assert_eq!((log.last_seq(), log.last_hash()), (0, ZERO_HASH));
     assert!(path.exists());
     drop(log);
@@ -353,7 +356,7 @@ fn empty_and_missing_logs() {
         "a log created and never written to is not left behind"
     );
     std::fs::write(&path, "").expect("an empty log");
-    drop(AuditLog::open(&path).expect("opens it"));
+    drop(AuditLog::open(&path, ACTOR).expect("opens it"));
     assert!(path.exists(), "a log it did not create stays");
     let report = verify(&path).expect("empty is intact");
     assert_eq!(
@@ -371,7 +374,7 @@ fn open_refuses_a_tampered_log_naming_the_line() {
     edited[2] = edited[2].replacen("[103", "[104", 1);
     write_lines(&path, &edited);
     let before = std::fs::read(&path).expect("read");
-    let err = AuditLog::open(&path).expect_err("tampered");
+    let err = AuditLog::open(&path, ACTOR).expect_err("tampered");
     assert!(matches!(err, AuditError::Broken { line: 3, .. }), "{err:?}");
     let message = err.to_string();
     assert!(message.contains("line 3"), "{message}");
@@ -395,7 +398,7 @@ fn open_refuses_a_torn_last_line() {
     let mut text = std::fs::read_to_string(&path).expect("read");
     text.push_str("{\"seq\":3,\"ts\"");
     std::fs::write(&path, text).expect("write");
-    let err = AuditLog::open(&path).expect_err("torn");
+    let err = AuditLog::open(&path, ACTOR).expect_err("torn");
     assert!(matches!(err, AuditError::Broken { line: 3, .. }), "{err:?}");
     assert!(err.to_string().contains("incomplete"), "{err}");
 }
@@ -406,7 +409,7 @@ fn append_after_reopen_continues_seq_and_chain() {
     let path = log_path(&dir);
     write_log(&path, 3);
     let before = verify(&path).expect("intact");
-    let mut log = AuditLog::open(&path).expect("reopen");
+    let mut log = AuditLog::open(&path, ACTOR).expect("reopen");
     assert_eq!(log.last_seq(), 3);
     assert_eq!(log.last_hash(), before.last_hash);
     let seq = log
@@ -424,8 +427,8 @@ fn append_after_reopen_continues_seq_and_chain() {
 fn a_second_writer_is_refused_while_the_log_is_open() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = log_path(&dir);
-    let _first = AuditLog::open(&path).expect("open");
-    let err = AuditLog::open(&path).expect_err("busy");
+    let _first = AuditLog::open(&path, ACTOR).expect("open");
+    let err = AuditLog::open(&path, ACTOR).expect_err("busy");
     assert!(matches!(err, AuditError::Busy { .. }), "{err:?}");
 }
 
@@ -433,7 +436,7 @@ fn a_second_writer_is_refused_while_the_log_is_open() {
 fn reserved_fields_are_refused_and_nothing_is_written() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = log_path(&dir);
-    let mut log = AuditLog::open(&path).expect("open");
+    let mut log = AuditLog::open(&path, ACTOR).expect("open");
     for key in ["seq", "hash", "prev_hash", "ids"] {
         let err = log
             .append(AuditEntry::new("r", EventKind::Verify).field(key, 1))
@@ -452,7 +455,7 @@ fn reserved_fields_are_refused_and_nothing_is_written() {
 fn unfinished_intents_are_the_intents_without_an_outcome() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = log_path(&dir);
-    let mut log = AuditLog::open(&path).expect("open");
+    let mut log = AuditLog::open(&path, ACTOR).expect("open");
     let mut append = |entry: AuditEntry| log.append(entry).expect("append");
     append(AuditEntry::new("run-1", EventKind::ApplyStarted));
     let done = append(AuditEntry::new("run-1", EventKind::BatchIntent).ids(&[1, 2]));

@@ -4,6 +4,24 @@
 mod signals;
 mod view;
 
+#[derive(Debug, clap::Args)]
+pub struct ApplyArgs {
+    /// A manifest file or directory (optional with --plan: then it replaces the plan's recorded path).
+    pub manifest: Option<std::path::PathBuf>,
+    /// Apply a saved plan; passing it is the approval.
+    #[arg(long)]
+    pub plan: Option<std::path::PathBuf>,
+    /// Do not ask for approval.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Show every row of the table (default: the first 100 per action).
+    #[arg(long)]
+    pub full: bool,
+    /// List every manifest ID, including those the state records as settled (see `plan --refresh-all`).
+    #[arg(long, conflicts_with = "plan")]
+    pub refresh_all: bool,
+}
+
 pub(super) use view::{Terminal, listed_line};
 
 use std::io::{IsTerminal, Write};
@@ -12,9 +30,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use crate::apply::{self, Approval, ApprovalRequest, Approver, Interrupt, Request, SavedInput};
-use crate::error::Exit;
+use crate::exit::Exit;
 
-use super::ApplyArgs;
 use super::common::{self, plural};
 use super::error::CliError;
 use super::settings::{Settings, check_distinct_files};
@@ -84,6 +101,8 @@ fn prepare(global: &Settings, args: &ApplyArgs) -> Result<(Request, crate::api::
         full: args.full,
         refresh_all: args.refresh_all,
         run_id: uuid::Uuid::new_v4().to_string(),
+        host: global.host.clone(),
+        actor: global.actor.clone(),
     };
     Ok((request, client))
 }

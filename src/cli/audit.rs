@@ -7,12 +7,36 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::audit::{self, ExpectedHead};
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::state::State;
 
 use super::common::plural_of;
 use super::error::CliError;
 use super::settings::{AUDIT_FILE, STATE_FILE, beside_manifest};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the audit log's hash chain.
+    Verify {
+        /// The manifest (file or directory) whose audit log to check: the log beside it, as `plan` and
+        /// `apply` place it.
+        manifest: Option<std::path::PathBuf>,
+        /// The audit log to check (default: bcprune.audit.jsonl beside MANIFEST, else in the current
+        /// directory).
+        #[arg(long)]
+        log: Option<std::path::PathBuf>,
+        /// The state file whose audit head the log must carry (default: bcprune.state.json beside the
+        /// log, when it exists).
+        #[arg(long)]
+        state: Option<std::path::PathBuf>,
+        /// A head published elsewhere (CI log, PR comment) the log must carry: SEQ:HASH, the hash as a
+        /// prefix of at least 12 hex digits (`42:2300f193b3e3`).
+        #[arg(long, value_name = "SEQ:HASH", value_parser = clap::value_parser!(crate::audit::ExpectedHead))]
+        expect_head: Option<crate::audit::ExpectedHead>,
+        #[command(flatten)]
+        output: super::args::OutputArgs,
+    },
+}
 
 /// The log `audit verify` checks: `--log`; else the one beside the manifest, placed as `plan` and
 /// `apply` place it (PRODUCT §17); else `bcprune.audit.jsonl` in the current directory.

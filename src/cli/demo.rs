@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::api::{Client, ClientConfig, Token};
 use crate::apply::{self, Approval, Interrupt, Request, SavedInput, Scope};
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
 use crate::sim::{READ_WRITE_TOKEN, SimConfig, SimServer};
@@ -41,13 +41,13 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
     let runtime = common::runtime()?;
     println!(
         "bcprune demo: a fake store `{DEMO_STORE}` with {} customers and {} newsletter subscribers runs at {}.",
-        crate::demo::CUSTOMERS,
-        crate::demo::CUSTOMERS,
+        crate::demo_manifests::CUSTOMERS,
+        crate::demo_manifests::CUSTOMERS,
         sim.base_url()
     );
     println!(
         "The manifest erases customers and, in {}, the newsletter subscriptions the same people hold (a separate record: deleting the customer leaves it).",
-        crate::demo::SUBSCRIPTIONS_FILE
+        crate::demo_manifests::SUBSCRIPTIONS_FILE
     );
     println!("Working folder: {}\n", dir.display());
 
@@ -95,6 +95,8 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         full: false,
         refresh_all: false,
         run_id: uuid::Uuid::new_v4().to_string(),
+        host: global.host.clone(),
+        actor: global.actor.clone(),
     };
     let client = new_client()?;
     let view = super::apply::Terminal::new(global.no_color, request.batch_size, &client);
@@ -188,25 +190,36 @@ fn step(command: &str) {
     println!("\n$ {command}");
 }
 
-fn setup() -> Result<(PathBuf, SimServer), String> {
+/// Why the demo's folder or fake store could not be set up.
+#[derive(Debug, thiserror::Error)]
+enum SetupError {
+    #[error("temporary folder: {0}")]
+    TempDir(std::io::Error),
+    #[error("writing the demo manifests: {0}")]
+    Write(std::io::Error),
+    #[error("fake store: {0}")]
+    Store(std::io::Error),
+    #[error("reading the demo manifests: {0}")]
+    Read(crate::manifest::ManifestErrors),
+}
+
+fn setup() -> Result<(PathBuf, SimServer), SetupError> {
     let dir = tempfile::Builder::new()
         .prefix("bcprune-demo-")
         .tempdir()
-        .map_err(|e| format!("temporary folder: {e}"))?
+        .map_err(SetupError::TempDir)?
         .keep();
-    crate::demo::write_manifests(&dir.join("customers"))
-        .map_err(|e| format!("writing the demo manifests: {e}"))?;
+    crate::demo_manifests::write_manifests(&dir.join("customers")).map_err(SetupError::Write)?;
     let config = SimConfig {
         store_hash: DEMO_STORE.to_string(),
-        customers: crate::demo::CUSTOMERS,
+        customers: crate::demo_manifests::CUSTOMERS,
         ..SimConfig::default()
     }
-    .subscribers(crate::demo::CUSTOMERS);
-    let sim = SimServer::start_background(config).map_err(|e| format!("fake store: {e}"))?;
+    .subscribers(crate::demo_manifests::CUSTOMERS);
+    let sim = SimServer::start_background(config).map_err(SetupError::Store)?;
     // The newsletter subscriptions of the customers the example manifests erase: the same person,
     // found by email (as `bcprune import` would), under their own subscriber IDs.
-    let manifest = crate::manifest::load(&dir.join("customers"))
-        .map_err(|e| format!("reading the demo manifests: {e}"))?;
+    let manifest = crate::manifest::load(&dir.join("customers")).map_err(SetupError::Read)?;
     let mut subscriptions = Vec::new();
     for entry in &manifest.absent {
         let email = sim
@@ -219,9 +232,10 @@ fn setup() -> Result<(PathBuf, SimServer), String> {
         }
     }
     std::fs::write(
-        dir.join("customers").join(crate::demo::SUBSCRIPTIONS_FILE),
-        crate::demo::subscriptions_manifest(&subscriptions),
+        dir.join("customers")
+            .join(crate::demo_manifests::SUBSCRIPTIONS_FILE),
+        crate::demo_manifests::subscriptions_manifest(&subscriptions),
     )
-    .map_err(|e| format!("writing the demo manifests: {e}"))?;
+    .map_err(SetupError::Write)?;
     Ok((dir, sim))
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use clap::CommandFactory;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 
 use super::Cli;
 use super::error::CliError;

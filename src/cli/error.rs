@@ -9,7 +9,7 @@ use std::io::Write;
 
 use crate::api::ApiError;
 use crate::audit::{AuditError, VerifyError};
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::fsio::SameFile;
 use crate::manifest::ManifestErrors;
 use crate::state::{LockError, StateError, UnlockError};
@@ -43,7 +43,7 @@ pub enum CliError {
     NoStore,
     /// The hidden retry override (`BCPRUNE_RETRY`) does not parse.
     #[error("BCPRUNE_RETRY: {0}")]
-    RetrySpec(String),
+    RetrySpec(crate::api::RetrySpecError),
     /// The API client could not be built (no token, bad URL, …).
     #[error("{0}")]
     Client(ApiError),
@@ -311,7 +311,7 @@ mod tests {
     fn store_and_settings_errors() {
         insta::assert_snapshot!(shown(CliError::StoreConflict { flag: "abc".into(), file: "xyz".into() }), @"[exit 1] error: the target store is abc (--store-hash or BIGCOMMERCE_STORE_HASH) but the manifest says store_hash: xyz; they must be the same store");
         insta::assert_snapshot!(shown(CliError::NoStore), @"[exit 1] error: no target store: pass --store-hash, set BIGCOMMERCE_STORE_HASH, or set store_hash in the manifest");
-        insta::assert_snapshot!(shown(CliError::RetrySpec("retry policy: expected key=value, got \"x\"".into())), @r#"[exit 1] error: BCPRUNE_RETRY: retry policy: expected key=value, got "x""#);
+        insta::assert_snapshot!(shown(CliError::RetrySpec(crate::api::RetrySpecError::NotKeyValue("x".into()))), @r#"[exit 1] error: BCPRUNE_RETRY: retry policy: expected key=value, got "x""#);
         insta::assert_snapshot!(shown(CliError::SimFlag { flag: "--quota", message: "must be at least 1 request per window".into() }), @"[exit 1] error: --quota must be at least 1 request per window");
     }
 
@@ -319,7 +319,7 @@ mod tests {
     fn lock_errors_map_variant_by_variant() {
         let path = PathBuf::from("ci/bcprune.state.json.lock");
         insta::assert_snapshot!(shown(CliError::Lock(LockError::OtherHost { path: path.clone(), holder: holder("runner-7"), our_host: "laptop".into() })), @r#"[exit 3] error: the lock ci/bcprune.state.json.lock was taken by an apply on another machine: process 4242 on host "runner-7", started 2026-11-28T20:00:00Z, lock ID 8f0c. Its lock cannot be checked from this host ("laptop"), so that apply may still be running. Wait for it to finish; if you are sure no apply is running (the machine is gone), clear it with `bcprune force-unlock 8f0c --state ci/bcprune.state.json`"#);
-        insta::assert_snapshot!(shown(CliError::Lock(LockError::Held { path: path.clone(), holder: Some(holder("runner-7")) })), @r#"[exit 3] error: another apply holds the lock ci/bcprune.state.json.lock right now: process 4242 on host "runner-7", started 2026-11-28T20:00:00Z, lock ID 8f0c. Wait for that apply to finish; if its machine is gone (a CI runner that vanished), clear it with `bcprune force-unlock 8f0c --state ci/bcprune.state.json`"#);
+        insta::assert_snapshot!(shown(CliError::Lock(LockError::Held { path: path.clone(), holder: Some(holder("runner-7")), elsewhere: true })), @r#"[exit 3] error: another apply holds the lock ci/bcprune.state.json.lock right now: process 4242 on host "runner-7", started 2026-11-28T20:00:00Z, lock ID 8f0c. Wait for that apply to finish; if its machine is gone (a CI runner that vanished), clear it with `bcprune force-unlock 8f0c --state ci/bcprune.state.json`"#);
         insta::assert_snapshot!(shown(CliError::Lock(LockError::Unrecognized { path: path.clone(), reason: "empty".into() })), @"[exit 3] error: the lock file ci/bcprune.state.json.lock exists but is not a bcprune lock (empty). If you are sure no apply is running, delete it");
         insta::assert_snapshot!(shown(CliError::Lock(LockError::Io { path: path.clone(), source: std::io::Error::other("disk full") })), @"[exit 1] error: cannot use the lock file ci/bcprune.state.json.lock: disk full");
         insta::assert_snapshot!(shown(CliError::Unlock(UnlockError::Mismatch { path: path.clone(), given: "nope".into(), holder: holder("runner-7") })), @r#"[exit 1] error: the lock ci/bcprune.state.json.lock has lock ID 8f0c, not nope: process 4242 on host "runner-7", started 2026-11-28T20:00:00Z, lock ID 8f0c. Nothing was removed; check that this is the lock you mean, then run `bcprune force-unlock 8f0c` with its ID"#);

@@ -6,14 +6,39 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::import::{self, Defaults, Found, ImportError, Request};
 use crate::manifest::Days;
 
-use super::ImportArgs;
 use super::common::{self, plural};
 use super::error::CliError;
 use super::settings::Settings;
+
+/// `bcprune import` options.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The new manifest file to write (it must not exist).
+    #[arg(long, value_name = "FILE")]
+    pub into: std::path::PathBuf,
+    /// The reason on every entry (a ticket or request number, never an email); a CSV `reason` column
+    /// overrides it. Required unless every CSV row has one.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+    /// The day the request arrived (YYYY-MM-DD, default today); a CSV `received` column overrides it.
+    #[arg(long, value_name = "DATE")]
+    pub received: Option<String>,
+    /// A CSV file with a header naming `email` and optionally `reason` and `received`.
+    #[arg(long, value_name = "CSV")]
+    pub from: Option<std::path::PathBuf>,
+    /// The manifest directory FILE joins (IDs it lists already are left out); default: the nearest
+    /// directory above FILE holding a bcprune.state.json, else FILE's directory.
+    #[arg(long, value_name = "DIR")]
+    pub manifest: Option<std::path::PathBuf>,
+    /// Emails to look up; `-` reads one per line from standard input (arguments may be kept in your
+    /// shell history: prefer --from or `-`).
+    #[arg(value_name = "EMAIL")]
+    pub emails: Vec<String>,
+}
 
 /// The most bytes read from `--from` or standard input (a request file, not a customer database).
 const INPUT_LIMIT: u64 = 64 * 1024 * 1024;

@@ -7,6 +7,7 @@
 //! would read as "deletions pending"); `--help` and `--version` exit 0.
 
 mod apply;
+mod args;
 mod audit;
 pub mod common;
 mod demo;
@@ -25,12 +26,21 @@ mod validate;
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
-use crate::error::Exit;
+use crate::exit::Exit;
 
+pub use apply::ApplyArgs;
+pub use args::{AuditLogArgs, DeleteArgs, Format, OutputArgs, StateArgs, StoreArgs, TodayArgs};
+pub use audit::AuditCommand;
 pub use error::CliError;
+pub use import::ImportArgs;
+pub use plan::PlanArgs;
+pub use report::{ReportArgs, ReportFormat};
+pub use schema::SchemaKind;
 pub use settings::{Files, GlobalArgs, Groups, Settings, check_distinct_files};
+pub use show::ShowArgs;
+pub use sim::SimArgs;
 
 /// The default of `--api-url`.
 pub const DEFAULT_API_URL: &str = "https://api.bigcommerce.com";
@@ -44,68 +54,6 @@ pub const DEFAULT_PARALLELISM: u16 = 3;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-}
-
-/// `-v` and `--no-color`: how a command reports on stderr.
-#[derive(Debug, Clone, Args)]
-pub struct OutputArgs {
-    /// Disable colors (also NO_COLOR).
-    #[arg(long)]
-    pub no_color: bool,
-    /// More detail on stderr (-v, -vv, -vvv). The access token is never printed.
-    #[arg(short, long, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-}
-
-/// Which store and API to talk to, and how hard.
-#[derive(Debug, Clone, Args)]
-pub struct StoreArgs {
-    /// Target store hash (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`).
-    #[arg(long, env = "BIGCOMMERCE_STORE_HASH")]
-    pub store_hash: Option<String>,
-    /// API base URL; requests go to {api-url}/stores/{store_hash}/v3/customers (and …/v3/customers/subscribers).
-    #[arg(long, env = "BIGCOMMERCE_API_URL", default_value = DEFAULT_API_URL)]
-    pub api_url: String,
-    /// Requests in flight at once.
-    #[arg(long, default_value_t = DEFAULT_PARALLELISM, value_parser = clap::value_parser!(u16).range(1..=16))]
-    pub parallelism: u16,
-    /// Test knob: the retry policy (`base_ms=2,cap_ms=50,…`), so tests of back-off run fast.
-    #[arg(long, env = "BCPRUNE_RETRY", hide = true, hide_env = true)]
-    pub retry_policy: Option<String>,
-    /// Test knob: a per-request timeout in milliseconds, so tests of a hanging store stay short.
-    #[arg(long, env = "BCPRUNE_TIMEOUT_MS", hide = true, hide_env = true)]
-    pub timeout_ms: Option<u64>,
-}
-
-/// `--state`.
-#[derive(Debug, Clone, Args)]
-pub struct StateArgs {
-    /// State file (default: bcprune.state.json beside the manifest file, or inside the manifest directory).
-    #[arg(long)]
-    pub state: Option<PathBuf>,
-}
-
-/// `--audit-log`.
-#[derive(Debug, Clone, Args)]
-pub struct AuditLogArgs {
-    /// Audit log (default: bcprune.audit.jsonl, placed like the state file).
-    #[arg(long)]
-    pub audit_log: Option<PathBuf>,
-}
-
-/// How apply deletes.
-#[derive(Debug, Clone, Args)]
-pub struct DeleteArgs {
-    /// Customer IDs per DELETE request (at most 250).
-    #[arg(
-        long,
-        default_value_t = settings::MAX_BATCH_SIZE,
-        value_parser = clap::value_parser!(u16).range(1..=i64::from(settings::MAX_BATCH_SIZE))
-    )]
-    pub batch_size: u16,
-    /// Override the manifest's `max_deletes`.
-    #[arg(long)]
-    pub max_deletes: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,232 +173,6 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-}
-
-#[derive(Debug, Args)]
-pub struct PlanArgs {
-    /// A manifest file, or a directory of *.yaml / *.yml files.
-    pub manifest: PathBuf,
-    /// Save the plan (JSON) for `apply --plan`.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Exit 2 when deletions are pending, 0 when there is nothing to do.
-    #[arg(long)]
-    pub detailed_exitcode: bool,
-    /// Show a unified diff of the affected customer and subscriber records (masked).
-    #[arg(long)]
-    pub diff: bool,
-    /// Show every row of the table (default: the first 100 per action).
-    #[arg(long)]
-    pub full: bool,
-    /// Check the plan against this `max_deletes` instead of the manifest's, as `apply --max-deletes`
-    /// would (the apply must be given the same override).
-    #[arg(long)]
-    pub max_deletes: Option<u32>,
-    /// List every manifest ID, including those the state records as deleted and verified or found
-    /// absent (by default they are not listed again: IDs are never reused). Finds records that
-    /// reappeared.
-    #[arg(long)]
-    pub refresh_all: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ApplyArgs {
-    /// A manifest file or directory (optional with --plan: then it replaces the plan's recorded path).
-    pub manifest: Option<PathBuf>,
-    /// Apply a saved plan; passing it is the approval.
-    #[arg(long)]
-    pub plan: Option<PathBuf>,
-    /// Do not ask for approval.
-    #[arg(long)]
-    pub auto_approve: bool,
-    /// Show every row of the table (default: the first 100 per action).
-    #[arg(long)]
-    pub full: bool,
-    /// List every manifest ID, including those the state records as settled (see `plan --refresh-all`).
-    #[arg(long, conflicts_with = "plan")]
-    pub refresh_all: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct ShowArgs {
-    /// A plan saved with `plan --out`.
-    pub plan: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Show every row of the table (default: the first 100 per action).
-    #[arg(long)]
-    pub full: bool,
-}
-
-/// `bcprune import` options.
-#[derive(Debug, Args)]
-pub struct ImportArgs {
-    /// The new manifest file to write (it must not exist).
-    #[arg(long, value_name = "FILE")]
-    pub into: PathBuf,
-    /// The reason on every entry (a ticket or request number, never an email); a CSV `reason` column
-    /// overrides it. Required unless every CSV row has one.
-    #[arg(long, value_name = "TEXT")]
-    pub reason: Option<String>,
-    /// The day the request arrived (YYYY-MM-DD, default today); a CSV `received` column overrides it.
-    #[arg(long, value_name = "DATE")]
-    pub received: Option<String>,
-    /// A CSV file with a header naming `email` and optionally `reason` and `received`.
-    #[arg(long, value_name = "CSV")]
-    pub from: Option<PathBuf>,
-    /// The manifest directory FILE joins (IDs it lists already are left out); default: the nearest
-    /// directory above FILE holding a bcprune.state.json, else FILE's directory.
-    #[arg(long, value_name = "DIR")]
-    pub manifest: Option<PathBuf>,
-    /// Emails to look up; `-` reads one per line from standard input (arguments may be kept in your
-    /// shell history: prefer --from or `-`).
-    #[arg(value_name = "EMAIL")]
-    pub emails: Vec<String>,
-}
-
-/// `bcprune report` options.
-#[derive(Debug, Args)]
-pub struct ReportArgs {
-    /// A manifest file, or a directory of *.yaml / *.yml files.
-    pub manifest: PathBuf,
-    /// The store reported on (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`; two that differ
-    /// are an error); a state file of another store is refused.
-    #[arg(long, env = "BIGCOMMERCE_STORE_HASH")]
-    pub store_hash: Option<String>,
-    /// Output format (with json and csv, the header lines and the summary go to stderr).
-    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-    pub format: ReportFormat,
-    /// Exit 2 when any entry is overdue.
-    #[arg(long)]
-    pub overdue_exitcode: bool,
-}
-
-/// The report's formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    Table,
-    Markdown,
-    Json,
-    Csv,
-}
-
-/// Test knob: the day taken as today (YYYY-MM-DD), so due and overdue dates are reproducible.
-#[derive(Debug, Clone, Args)]
-pub struct TodayArgs {
-    #[arg(long, env = "BCPRUNE_TODAY", hide = true, hide_env = true)]
-    pub today: Option<String>,
-}
-
-impl TodayArgs {
-    /// The injected day (a debug build only; taken as both today and the latest `received` day), or the
-    /// clock's: today as the system time zone says, and today in the earliest time zone for `received`
-    /// dates. A release build that ignored the knob warns of it.
-    pub fn resolve(&self) -> Result<crate::manifest::Days, CliError> {
-        let (days, ignored) = self.resolve_for(settings::BuildKind::current())?;
-        if let Some(name) = ignored {
-            common::warning(settings::ignored_knob_warning(name));
-        }
-        Ok(days)
-    }
-
-    /// The days as a `build` build takes them, and the knob's name when it was set and ignored.
-    pub fn resolve_for(
-        &self,
-        build: settings::BuildKind,
-    ) -> Result<(crate::manifest::Days, Option<&'static str>), CliError> {
-        let (injected, ignored) =
-            settings::test_knob("BCPRUNE_TODAY (--today)", self.today.as_ref(), build);
-        let days = match injected {
-            None => crate::manifest::Days::now(),
-            Some(text) => text
-                .parse()
-                .map(crate::manifest::Days::fixed)
-                .map_err(|_| CliError::BadToday(text.clone()))?,
-        };
-        Ok((days, ignored))
-    }
-}
-
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Recompute the audit log's hash chain.
-    Verify {
-        /// The manifest (file or directory) whose audit log to check: the log beside it, as `plan` and
-        /// `apply` place it.
-        manifest: Option<PathBuf>,
-        /// The audit log to check (default: bcprune.audit.jsonl beside MANIFEST, else in the current
-        /// directory).
-        #[arg(long)]
-        log: Option<PathBuf>,
-        /// The state file whose audit head the log must carry (default: bcprune.state.json beside the
-        /// log, when it exists).
-        #[arg(long)]
-        state: Option<PathBuf>,
-        /// A head published elsewhere (CI log, PR comment) the log must carry: SEQ:HASH, the hash as a
-        /// prefix of at least 12 hex digits (`42:2300f193b3e3`).
-        #[arg(long, value_name = "SEQ:HASH", value_parser = clap::value_parser!(crate::audit::ExpectedHead))]
-        expect_head: Option<crate::audit::ExpectedHead>,
-        #[command(flatten)]
-        output: OutputArgs,
-    },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Markdown,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SchemaKind {
-    Manifest,
-    Plan,
-    State,
-    Report,
-}
-
-/// `bcprune sim` options: the fake store's knobs.
-#[derive(Debug, Args)]
-pub struct SimArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 0)]
-    pub port: u16,
-    /// Number of seeded customers (IDs 1..=N).
-    #[arg(long, default_value_t = 1000)]
-    pub customers: u32,
-    /// Number of seeded newsletter subscribers (IDs 1..=N, their own namespace; some are customers too).
-    #[arg(long, default_value_t = 200)]
-    pub subscribers: u32,
-    /// Requests allowed per rate-limit window.
-    #[arg(long, default_value_t = 150)]
-    pub quota: u32,
-    /// Rate-limit window in milliseconds.
-    #[arg(long, default_value_t = 30_000)]
-    pub window_ms: u64,
-    /// Store hash to serve.
-    #[arg(long, default_value = "demo42")]
-    pub store: String,
-    /// Added latency per request, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Fraction (0..1) of requests answered with an injected 5xx.
-    #[arg(long, default_value_t = 0.0)]
-    pub fail_rate: f64,
-    /// Seed for customer data and injected faults.
-    #[arg(long, default_value_t = 42)]
-    pub seed: u64,
-    /// Most customer IDs one DELETE may carry (more answers 413); unlimited when not given.
-    #[arg(long)]
-    pub max_ids_per_delete: Option<usize>,
-    /// Most requests in flight at once (excess ones get a 429); unlimited when not given.
-    #[arg(long)]
-    pub max_in_flight: Option<usize>,
 }
 
 /// Parse the command line, run the command, render any error, and return the exit code.

@@ -5,14 +5,44 @@ use std::path::Path;
 
 use crate::api::Live;
 use crate::apply::{Scope, Target};
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
 
+use super::Format;
 use super::common;
 use super::error::CliError;
 use super::settings::{Settings, check_distinct_files};
-use super::{Format, PlanArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// A manifest file, or a directory of *.yaml / *.yml files.
+    pub manifest: std::path::PathBuf,
+    /// Save the plan (JSON) for `apply --plan`.
+    #[arg(long)]
+    pub out: Option<std::path::PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Exit 2 when deletions are pending, 0 when there is nothing to do.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Show a unified diff of the affected customer and subscriber records (masked).
+    #[arg(long)]
+    pub diff: bool,
+    /// Show every row of the table (default: the first 100 per action).
+    #[arg(long)]
+    pub full: bool,
+    /// Check the plan against this `max_deletes` instead of the manifest's, as `apply --max-deletes`
+    /// would (the apply must be given the same override).
+    #[arg(long)]
+    pub max_deletes: Option<u32>,
+    /// List every manifest ID, including those the state records as deleted and verified or found
+    /// absent (by default they are not listed again: IDs are never reused). Finds records that
+    /// reappeared.
+    #[arg(long)]
+    pub refresh_all: bool,
+}
 
 /// A plan made against the live store, with what it was made from.
 pub struct Planned {
@@ -168,7 +198,7 @@ fn run_printing(
                 let context = render::Context {
                     today: Some(today),
                     guard: Some(planned.guard),
-                    ci: render::Ci::from_env(|name| std::env::var(name).ok()),
+                    ci: settings.ci.clone(),
                     refusals: planned
                         .violations
                         .iter()
@@ -258,7 +288,7 @@ fn failure_comment(settings: &Settings, args: &PlanArgs, error: &CliError, print
             .and_then(|m| m.store_hash)
     };
     let store = settings.store_hash.clone().or_else(from_manifest);
-    let ci = render::Ci::from_env(|name| std::env::var(name).ok());
+    let ci = &settings.ci;
     let hint = next_step(error, ci.github);
     let failure = render::Failure {
         store: store.as_deref(),
@@ -269,7 +299,7 @@ fn failure_comment(settings: &Settings, args: &PlanArgs, error: &CliError, print
         after_plan: printed,
     };
     let context = render::Context {
-        ci,
+        ci: ci.clone(),
         ..render::Context::default()
     };
     let mut out = std::io::stdout().lock();

@@ -4,13 +4,38 @@
 
 use std::io::Write;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::report::{self, AuditInfo};
 
 use super::common;
 use super::error::CliError;
 use super::settings::Settings;
-use super::{ReportArgs, ReportFormat};
+
+/// `bcprune report` options.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// A manifest file, or a directory of *.yaml / *.yml files.
+    pub manifest: std::path::PathBuf,
+    /// The store reported on (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`; two that differ
+    /// are an error); a state file of another store is refused.
+    #[arg(long, env = "BIGCOMMERCE_STORE_HASH")]
+    pub store_hash: Option<String>,
+    /// Output format (with json and csv, the header lines and the summary go to stderr).
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Exit 2 when any entry is overdue.
+    #[arg(long)]
+    pub overdue_exitcode: bool,
+}
+
+/// The report's formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Markdown,
+    Json,
+    Csv,
+}
 
 /// Print the report; exit 1 (after printing it) when the audit log cannot back it (broken, unreadable,
 /// missing while the state names its head, or not carrying the state's head) or does not prove an

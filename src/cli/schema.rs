@@ -2,10 +2,17 @@
 
 use std::io::Write;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 
-use super::SchemaKind;
 use super::error::CliError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaKind {
+    Manifest,
+    Plan,
+    State,
+    Report,
+}
 
 pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
     let schema = match which {

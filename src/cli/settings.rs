@@ -2,7 +2,9 @@
 //! one [`Settings`] value (high level, checked) before the command runs, as ripgrep turns its `LowArgs` into
 //! `HiArgs`. Nothing below the CLI reads the environment or the raw arguments: the test knobs
 //! (`BCPRUNE_RETRY`, `BCPRUNE_TIMEOUT_MS`, `BCPRUNE_TODAY`) are hidden arguments with those env names, and
-//! the token and `NO_COLOR` are read here.
+//! the token, `NO_COLOR`, the CI's `GITHUB_*` ([`crate::render::Ci`]), the audit log's actor
+//! ([`crate::audit::actor_from`]) and the lock's host name ([`host_name`]) are read here, once, and passed
+//! down as values.
 //!
 //! The test knobs change what bcprune does (another day for every deadline, another retry schedule), so
 //! only a debug build (what the tests run) honours them; a release build ignores each one that is set and
@@ -18,8 +20,8 @@ const API_URL_ENV: &str = "BIGCOMMERCE_API_URL";
 use crate::fsio::{self, Role};
 use crate::state::Lock;
 
+use super::args::{AuditLogArgs, DeleteArgs, OutputArgs, StateArgs, StoreArgs};
 use super::error::CliError;
-use super::{AuditLogArgs, DeleteArgs, OutputArgs, StateArgs, StoreArgs};
 
 /// The state file name used when `--state` is not given.
 pub const STATE_FILE: &str = "bcprune.state.json";
@@ -103,6 +105,12 @@ pub struct Settings {
     pub timeout: Option<Duration>,
     /// Test knobs that were set and that this (release) build ignored, by name: the CLI warns of each.
     pub ignored_knobs: Vec<&'static str>,
+    /// Where the run happens, from the CI's `GITHUB_*` (plan comments, the saved plan).
+    pub ci: crate::render::Ci,
+    /// Who runs an apply, for the audit log: the CI run's URL, else `$USER`, else "unknown".
+    pub actor: String,
+    /// This machine's host name, for the lock ([`host_name`]).
+    pub host: String,
 }
 
 /// The former name of [`Settings`] (the global flags it replaced), kept for callers not yet renamed.
@@ -189,6 +197,13 @@ impl Settings {
                 .into_iter()
                 .flatten()
                 .collect(),
+            ci: crate::render::Ci::from_env(&env),
+            actor: crate::audit::actor_from(&env),
+            host: host_name(
+                crate::fsio::read_capped_to_string(Path::new("/proc/sys/kernel/hostname"), 4096)
+                    .ok(),
+                &env,
+            ),
         })
     }
 
@@ -208,6 +223,18 @@ impl Settings {
             state,
         }
     }
+}
+
+/// This machine's host name: `kernel` (the content of /proc/sys/kernel/hostname, where there is one), else
+/// `$HOSTNAME`, else "unknown"; trimmed.
+pub fn host_name(kernel: Option<String>, env: impl Fn(&str) -> Option<String>) -> String {
+    let named = |name: Option<String>| {
+        name.map(|name| name.trim().to_string())
+            .filter(|name| !name.is_empty())
+    };
+    named(kernel)
+        .or_else(|| named(env("HOSTNAME")))
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 /// The files one manifest's runs use.
@@ -285,6 +312,34 @@ mod tests {
         let empty = Settings::resolve(Groups::default(), |_| Some(String::new())).expect("resolve");
         assert!(!empty.no_color, "an empty NO_COLOR does not count");
         assert!(empty.token.is_none(), "a blank token is no token");
+    }
+
+    #[test]
+    fn the_ci_the_actor_and_the_host_come_from_the_environment_given() {
+        let env = |name: &str| {
+            let value = match name {
+                "GITHUB_ACTIONS" => "true",
+                "GITHUB_SERVER_URL" => "https://github.com",
+                "GITHUB_REPOSITORY" => "acme/shop",
+                "GITHUB_RUN_ID" => "42",
+                "USER" => "alice",
+                "HOSTNAME" => "runner-7",
+                _ => return None,
+            };
+            Some(value.to_string())
+        };
+        let settings = Settings::resolve(Groups::default(), env).expect("resolve");
+        assert!(settings.ci.github);
+        assert_eq!(settings.ci.run_id.as_deref(), Some("42"));
+        assert_eq!(
+            settings.actor,
+            "https://github.com/acme/shop/actions/runs/42"
+        );
+        assert!(!settings.host.is_empty());
+        // The kernel's name first, then $HOSTNAME, then "unknown"; blank counts as absent.
+        assert_eq!(host_name(Some(" box \n".into()), env), "box");
+        assert_eq!(host_name(Some("\n".into()), env), "runner-7");
+        assert_eq!(host_name(None, |_| Some(" ".into())), "unknown");
     }
 
     #[test]

@@ -2,14 +2,26 @@
 
 use std::path::Path;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::plan::{self, SavedPlan};
 use crate::render;
 
+use super::Format;
 use super::common::{self, warning};
 use super::error::CliError;
 use super::settings::Settings;
-use super::{Format, ShowArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// A plan saved with `plan --out`.
+    pub plan: std::path::PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Show every row of the table (default: the first 100 per action).
+    #[arg(long)]
+    pub full: bool,
+}
 
 /// Read and check a saved plan (see [`plan::file::read`]).
 pub fn read(path: &Path) -> Result<SavedPlan, CliError> {
@@ -39,7 +51,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
             &saved,
             &render::Context {
                 today: Some(jiff::ZonedDateTime::now().date()),
-                ci: render::Ci::from_env(|name| std::env::var(name).ok()),
+                ci: settings.ci.clone(),
                 ..render::Context::default()
             },
             &mut out,

@@ -6,11 +6,49 @@ use std::io::Write;
 use std::time::Duration;
 
 use super::error::CliError;
-use crate::error::Exit;
+use crate::exit::Exit;
 use crate::sim::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, SimConfig, SimServer};
 
+/// `bcprune sim` options: the fake store's knobs.
+#[derive(Debug, clap::Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Number of seeded customers (IDs 1..=N).
+    #[arg(long, default_value_t = 1000)]
+    pub customers: u32,
+    /// Number of seeded newsletter subscribers (IDs 1..=N, their own namespace; some are customers too).
+    #[arg(long, default_value_t = 200)]
+    pub subscribers: u32,
+    /// Requests allowed per rate-limit window.
+    #[arg(long, default_value_t = 150)]
+    pub quota: u32,
+    /// Rate-limit window in milliseconds.
+    #[arg(long, default_value_t = 30_000)]
+    pub window_ms: u64,
+    /// Store hash to serve.
+    #[arg(long, default_value = "demo42")]
+    pub store: String,
+    /// Added latency per request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Fraction (0..1) of requests answered with an injected 5xx.
+    #[arg(long, default_value_t = 0.0)]
+    pub fail_rate: f64,
+    /// Seed for customer data and injected faults.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Most customer IDs one DELETE may carry (more answers 413); unlimited when not given.
+    #[arg(long)]
+    pub max_ids_per_delete: Option<usize>,
+    /// Most requests in flight at once (excess ones get a 429); unlimited when not given.
+    #[arg(long)]
+    pub max_in_flight: Option<usize>,
+}
+
 /// Turn the command-line knobs into a [`SimConfig`], or say which one is wrong.
-fn config(args: &super::SimArgs) -> Result<SimConfig, CliError> {
+fn config(args: &SimArgs) -> Result<SimConfig, CliError> {
     let flag = |flag, message: String| Err(CliError::SimFlag { flag, message });
     if !(0.0..=1.0).contains(&args.fail_rate) {
         return flag(
@@ -54,7 +92,7 @@ fn config(args: &super::SimArgs) -> Result<SimConfig, CliError> {
 }
 
 /// Run `bcprune sim` until Ctrl-C.
-pub fn run(args: &super::SimArgs) -> Result<Exit, CliError> {
+pub fn run(args: &SimArgs) -> Result<Exit, CliError> {
     let config = config(args)?;
     let runtime = super::common::runtime()?;
     runtime.block_on(async {

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::Exit;
+use crate::exit::Exit;
 
 use super::common;
 use super::error::CliError;

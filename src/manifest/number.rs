@@ -74,12 +74,105 @@ impl NumberKind {
     }
 }
 
+/// Why a scalar is not the number a key needs; each message names the key's noun and what it expects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum NumberError {
+    #[error(
+        "{noun} must be a number, not the quoted string {quote}{text}{quote}{}",
+        if *plain { format!("; write it without quotes: {text}") } else { String::new() }
+    )]
+    Quoted {
+        noun: &'static str,
+        quote: char,
+        text: String,
+        /// The quoted text is a plain decimal: say how to write it.
+        plain: bool,
+    },
+    #[error("{noun} must be a plain number, not a block scalar (`|` or `>`); {expected}")]
+    BlockScalar {
+        noun: &'static str,
+        expected: &'static str,
+    },
+    #[error("{noun} is missing (the value is empty); {expected}")]
+    Empty {
+        noun: &'static str,
+        expected: &'static str,
+    },
+    #[error("{noun} is missing (`{text}` is YAML for null); {expected}")]
+    Null {
+        text: String,
+        noun: &'static str,
+        expected: &'static str,
+    },
+    #[error("`{text}` is a boolean, not {noun}; {expected}")]
+    Boolean {
+        text: String,
+        noun: &'static str,
+        expected: &'static str,
+    },
+    #[error(
+        "`{0}` has a leading zero, which YAML readers disagree on (decimal or octal); write it without \
+         leading zeros"
+    )]
+    LeadingZero(String),
+    #[error("0 is not a valid {what}; {expected}")]
+    Zero {
+        what: &'static str,
+        expected: &'static str,
+    },
+    #[error("{years} years is out of range; {expected}")]
+    YearsOutOfRange { years: u64, expected: &'static str },
+    #[error("respond_within_days {days} is out of range; {expected}")]
+    DaysOutOfRange { days: u64, expected: &'static str },
+    /// `text` is shortened.
+    #[error("`{text}` is too large for {noun}: the largest allowed is 4294967295")]
+    TooLarge { text: String, noun: &'static str },
+    #[error("`{text}` is negative; {expected}")]
+    Negative {
+        text: String,
+        expected: &'static str,
+    },
+    #[error("`{0}` has a sign; write the number without `+`")]
+    Signed(String),
+    #[error("`{text}` is {base} number; {expected}")]
+    Radix {
+        text: String,
+        base: &'static str,
+        expected: &'static str,
+    },
+    #[error(
+        "`{0}` uses `_` as a digit separator, which YAML readers disagree on; write it without underscores"
+    )]
+    Underscore(String),
+    #[error("`{text}` {what}; {expected}")]
+    Float {
+        text: String,
+        what: &'static str,
+        expected: &'static str,
+    },
+    /// `text` is shortened; `hint` is empty or says to check the indentation.
+    #[error("`{text}` is not {noun}; {expected}{hint}")]
+    NotANumber {
+        text: String,
+        noun: &'static str,
+        expected: &'static str,
+        hint: &'static str,
+    },
+}
+
+/// The manifest's error list holds messages: a number's problem becomes its message there.
+impl From<NumberError> for String {
+    fn from(error: NumberError) -> String {
+        error.to_string()
+    }
+}
+
 /// Read `text` (a YAML scalar of the given style) as a number of the given kind, or say why it is not one.
 pub(super) fn parse_number(
     text: &str,
     style: TScalarStyle,
     kind: NumberKind,
-) -> Result<u32, String> {
+) -> Result<u32, NumberError> {
     let noun = kind.noun();
     let expected = kind.expected();
     match style {
@@ -90,31 +183,27 @@ pub(super) fn parse_number(
             } else {
                 '"'
             };
-            let hint = if is_plain_decimal(text) {
-                format!("; write it without quotes: {text}")
-            } else {
-                String::new()
-            };
-            return Err(format!(
-                "{noun} must be a number, not the quoted string {quote}{text}{quote}{hint}"
-            ));
+            return Err(NumberError::Quoted {
+                noun,
+                quote,
+                text: text.to_string(),
+                plain: is_plain_decimal(text),
+            });
         }
         TScalarStyle::Literal | TScalarStyle::Folded => {
-            return Err(format!(
-                "{noun} must be a plain number, not a block scalar (`|` or `>`); {expected}"
-            ));
+            return Err(NumberError::BlockScalar { noun, expected });
         }
     }
 
     if text.is_empty() {
-        return Err(format!(
-            "{noun} is missing (the value is empty); {expected}"
-        ));
+        return Err(NumberError::Empty { noun, expected });
     }
     if matches!(text, "~" | "null" | "Null" | "NULL") {
-        return Err(format!(
-            "{noun} is missing (`{text}` is YAML for null); {expected}"
-        ));
+        return Err(NumberError::Null {
+            text: text.to_string(),
+            noun,
+            expected,
+        });
     }
     if matches!(
         text,
@@ -137,15 +226,16 @@ pub(super) fn parse_number(
             | "Off"
             | "OFF"
     ) {
-        return Err(format!("`{text}` is a boolean, not {noun}; {expected}"));
+        return Err(NumberError::Boolean {
+            text: text.to_string(),
+            noun,
+            expected,
+        });
     }
 
     if text.bytes().all(|b| b.is_ascii_digit()) {
         if text.len() > 1 && text.starts_with('0') {
-            return Err(format!(
-                "`{text}` has a leading zero, which YAML readers disagree on (decimal or octal); \
-                 write it without leading zeros"
-            ));
+            return Err(NumberError::LeadingZero(text.to_string()));
         }
         // At most 10 digits can fit in 32 bits; longer text must not be parsed into a wider type blindly.
         let value = if text.len() <= 10 {
@@ -154,25 +244,26 @@ pub(super) fn parse_number(
             None
         };
         return match value {
-            Some(0) if kind == NumberKind::CustomerId => {
-                Err(format!("0 is not a valid customer ID; {expected}"))
-            }
-            Some(0) if kind == NumberKind::SubscriberId => {
-                Err(format!("0 is not a valid subscriber ID; {expected}"))
-            }
-            Some(0) if kind == NumberKind::OrderId => {
-                Err(format!("0 is not a valid order ID; {expected}"))
-            }
+            Some(0) if kind == NumberKind::CustomerId => Err(NumberError::Zero {
+                what: "customer ID",
+                expected,
+            }),
+            Some(0) if kind == NumberKind::SubscriberId => Err(NumberError::Zero {
+                what: "subscriber ID",
+                expected,
+            }),
+            Some(0) if kind == NumberKind::OrderId => Err(NumberError::Zero {
+                what: "order ID",
+                expected,
+            }),
             Some(v) if kind == NumberKind::RetentionYears && v > u64::from(MAX_RETENTION_YEARS) => {
-                Err(format!("{v} years is out of range; {expected}"))
+                Err(NumberError::YearsOutOfRange { years: v, expected })
             }
             Some(v)
                 if kind == NumberKind::RespondWithinDays
                     && !(1..=u64::from(MAX_RESPOND_WITHIN_DAYS)).contains(&v) =>
             {
-                Err(format!(
-                    "respond_within_days {v} is out of range; {expected}"
-                ))
+                Err(NumberError::DaysOutOfRange { days: v, expected })
             }
             Some(v) => u32::try_from(v).map_err(|_| too_large(text, noun)),
             None => Err(too_large(text, noun)),
@@ -187,21 +278,25 @@ pub(super) fn parse_number(
             .all(|b| b.is_ascii_digit() || b == b'.' || b == b'_')
     {
         return Err(if text.starts_with('-') {
-            format!("`{text}` is negative; {expected}")
+            NumberError::Negative {
+                text: text.to_string(),
+                expected,
+            }
         } else {
-            format!("`{text}` has a sign; write the number without `+`")
+            NumberError::Signed(text.to_string())
         });
     }
 
     let lower = text.to_ascii_lowercase();
     if let Some(base) = radix_prefix(&lower) {
-        return Err(format!("`{text}` is {base} number; {expected}"));
+        return Err(NumberError::Radix {
+            text: text.to_string(),
+            base,
+            expected,
+        });
     }
     if text.contains('_') && text.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
-        return Err(format!(
-            "`{text}` uses `_` as a digit separator, which YAML readers disagree on; write it \
-             without underscores"
-        ));
+        return Err(NumberError::Underscore(text.to_string()));
     }
     if looks_like_float(&lower) {
         let what = if lower.contains('e') {
@@ -211,7 +306,11 @@ pub(super) fn parse_number(
         } else {
             "is not a whole number"
         };
-        return Err(format!("`{text}` {what}; {expected}"));
+        return Err(NumberError::Float {
+            text: text.to_string(),
+            what,
+            expected,
+        });
     }
     // YAML joins a line indented deeper than a plain value onto that value: `- 101` then `   - 102`.
     let hint = if text.contains(' ') {
@@ -219,17 +318,19 @@ pub(super) fn parse_number(
     } else {
         ""
     };
-    Err(format!(
-        "`{}` is not {noun}; {expected}{hint}",
-        shorten(text)
-    ))
+    Err(NumberError::NotANumber {
+        text: shorten(text),
+        noun,
+        expected,
+        hint,
+    })
 }
 
-fn too_large(text: &str, noun: &str) -> String {
-    format!(
-        "`{}` is too large for {noun}: the largest allowed is 4294967295",
-        shorten(text)
-    )
+fn too_large(text: &str, noun: &'static str) -> NumberError {
+    NumberError::TooLarge {
+        text: shorten(text),
+        noun,
+    }
 }
 
 /// Whether `text` is exactly what the loader accepts as a number (no sign, no leading zero).
@@ -301,7 +402,7 @@ pub(super) fn shorten(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn id(text: &str) -> Result<u32, String> {
+    fn id(text: &str) -> Result<u32, NumberError> {
         parse_number(text, TScalarStyle::Plain, NumberKind::CustomerId)
     }
 
@@ -337,7 +438,7 @@ mod tests {
             ("101 102", "is not a customer ID"),
         ];
         for (text, fragment) in cases {
-            let err = id(text).expect_err(text);
+            let err = id(text).expect_err(text).to_string();
             assert!(err.contains(fragment), "{text:?}: {err}");
         }
     }
@@ -345,7 +446,8 @@ mod tests {
     #[test]
     fn quoted_numbers_are_refused_with_the_unquoted_spelling() {
         let err = parse_number("101", TScalarStyle::DoubleQuoted, NumberKind::CustomerId)
-            .expect_err("quoted");
+            .expect_err("quoted")
+            .to_string();
         assert_eq!(
             err,
             "a customer ID must be a number, not the quoted string \"101\"; write it without quotes: 101"
@@ -369,13 +471,24 @@ mod tests {
         assert!(
             subscriber("0")
                 .expect_err("0")
+                .to_string()
                 .contains("not a valid subscriber ID")
         );
         let days = |text| parse_number(text, TScalarStyle::Plain, NumberKind::RespondWithinDays);
         assert_eq!(days("1"), Ok(1));
         assert_eq!(days("3650"), Ok(3650));
-        assert!(days("0").expect_err("0").contains("out of range"));
-        assert!(days("3651").expect_err("3651").contains("out of range"));
+        assert!(
+            days("0")
+                .expect_err("0")
+                .to_string()
+                .contains("out of range")
+        );
+        assert!(
+            days("3651")
+                .expect_err("3651")
+                .to_string()
+                .contains("out of range")
+        );
     }
 
     #[test]
@@ -401,7 +514,7 @@ mod tests {
     #[test]
     fn long_text_is_shortened_in_messages() {
         let long = "x".repeat(500);
-        let err = id(&long).expect_err("not a number");
+        let err = id(&long).expect_err("not a number").to_string();
         assert!(err.len() < 200, "{err}");
     }
 }

@@ -55,12 +55,14 @@ pub enum LockError {
         "another apply holds the lock {} right now: {}. Wait for that apply to finish{}",
         path.display(),
         describe(holder.as_ref()),
-        clear_hint(holder.as_ref(), path)
+        clear_hint(holder.as_ref(), path, *elsewhere)
     )]
     Held {
         path: PathBuf,
         /// The holder, as its lock file names it (`None` if it has not written it yet or it is unreadable).
         holder: Option<LockHolder>,
+        /// Whether the holder is on another machine (the hint to clear the lock only applies then).
+        elsewhere: bool,
     },
     /// The lock file was left by an apply on another machine; it may still be running there.
     #[error(
@@ -94,9 +96,9 @@ pub enum LockError {
 
 /// How to clear a lock someone holds: only worth saying when the holder is on another machine (on this one
 /// the OS lock ends with the process, and `force-unlock` refuses a lock held now).
-fn clear_hint(holder: Option<&LockHolder>, path: &Path) -> String {
+fn clear_hint(holder: Option<&LockHolder>, path: &Path, elsewhere: bool) -> String {
     match holder {
-        Some(holder) if holder.host != host_name() => format!(
+        Some(holder) if elsewhere => format!(
             "; if its machine is gone (a CI runner that vanished), clear it with `bcprune force-unlock {} \
              --state {}`",
             holder.lock_id(),
@@ -279,8 +281,10 @@ impl Lock {
     }
 
     /// Take the lock of the state file `state_path` for the apply `run_id`, without waiting: an error if
-    /// another apply holds it (naming it), or if a stale lock comes from another host.
-    pub fn acquire(state_path: &Path, run_id: &str) -> Result<Acquired, LockError> {
+    /// another apply holds it (naming it), or if a stale lock comes from another host. `host` is this
+    /// machine's name (the CLI resolves it once, in its settings), written into the lock and compared with a
+    /// stale lock's.
+    pub fn acquire(state_path: &Path, run_id: &str, host: &str) -> Result<Acquired, LockError> {
         let path = Self::path_for(state_path);
         let io = |source| LockError::Io {
             path: path.clone(),
@@ -288,7 +292,7 @@ impl Lock {
         };
         let me = LockHolder {
             pid: std::process::id(),
-            host: host_name(),
+            host: host.to_string(),
             started_at: now_to_the_second(),
             run_id: run_id.to_string(),
         };
@@ -352,8 +356,10 @@ fn lock_opened(mut file: File, path: &Path, me: &LockHolder) -> Result<Attempt, 
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = read_holder_of_locked(&mut file);
             return Err(LockError::Held {
-                holder: read_holder_of_locked(&mut file),
+                elsewhere: holder.as_ref().is_some_and(|h| h.host != me.host),
+                holder,
                 path: path.to_path_buf(),
             });
         }
@@ -435,24 +441,12 @@ fn now_to_the_second() -> Timestamp {
     Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
-/// This machine's host name: /proc/sys/kernel/hostname, else `$HOSTNAME`, else "unknown".
-pub fn host_name() -> String {
-    crate::fsio::read_capped_to_string(Path::new("/proc/sys/kernel/hostname"), 4096)
-        .ok()
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty())
-        .or_else(|| {
-            std::env::var("HOSTNAME")
-                .ok()
-                .map(|name| name.trim().to_string())
-                .filter(|name| !name.is_empty())
-        })
-        .unwrap_or_else(|| "unknown".to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The host name the tests run as.
+    const HOST: &str = "this-host";
 
     fn state_path(dir: &tempfile::TempDir) -> PathBuf {
         dir.path().join("bcprune.state.json")
@@ -470,7 +464,7 @@ mod tests {
     fn first_acquire_writes_the_holder_and_drop_removes_the_file() {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = state_path(&dir);
-        let acquired = Lock::acquire(&state, "run-1").expect("acquire");
+        let acquired = Lock::acquire(&state, "run-1", HOST).expect("acquire");
         assert!(acquired.taken_over.is_none());
         let lock_path = Lock::path_for(&state);
         assert_eq!(acquired.lock.path(), lock_path);
@@ -478,7 +472,7 @@ mod tests {
             serde_json::from_str(&std::fs::read_to_string(&lock_path).expect("read"))
                 .expect("json");
         assert_eq!(holder.pid, std::process::id());
-        assert_eq!(holder.host, host_name());
+        assert_eq!(holder.host, HOST);
         assert_eq!(holder.run_id, "run-1");
         drop(acquired);
         assert!(
@@ -486,15 +480,15 @@ mod tests {
             "dropping the guard removes the lock file"
         );
         // And the lock is free again.
-        Lock::acquire(&state, "run-2").expect("acquire again");
+        Lock::acquire(&state, "run-2", HOST).expect("acquire again");
     }
 
     #[test]
     fn second_acquire_while_held_names_the_holder() {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = state_path(&dir);
-        let _held = Lock::acquire(&state, "run-1").expect("acquire");
-        let err = Lock::acquire(&state, "run-2").expect_err("held");
+        let _held = Lock::acquire(&state, "run-1", HOST).expect("acquire");
+        let err = Lock::acquire(&state, "run-2", HOST).expect_err("held");
         let LockError::Held { ref holder, .. } = err else {
             panic!("expected Held, got {err:?}");
         };
@@ -506,7 +500,7 @@ mod tests {
             message.contains(&format!("process {}", std::process::id())),
             "{message}"
         );
-        assert!(message.contains(&format!("{:?}", host_name())), "{message}");
+        assert!(message.contains(&format!("{HOST:?}")), "{message}");
         assert!(
             message.contains("Wait for that apply to finish"),
             "{message}"
@@ -525,7 +519,7 @@ mod tests {
         let state = state_path(&dir);
         let dead = LockHolder {
             pid: 999_999,
-            host: host_name(),
+            host: HOST.to_string(),
             started_at: "2026-11-28T20:00:00Z".parse().expect("ts"),
             run_id: "run-dead".into(),
         };
@@ -534,7 +528,7 @@ mod tests {
             serde_json::to_string(&dead).expect("json"),
         )
         .expect("write");
-        let acquired = Lock::acquire(&state, "run-new").expect("take over");
+        let acquired = Lock::acquire(&state, "run-new", HOST).expect("take over");
         assert_eq!(acquired.taken_over, Some(dead));
         let text = std::fs::read_to_string(Lock::path_for(&state)).expect("read");
         assert!(text.contains("run-new"), "{text}");
@@ -544,7 +538,7 @@ mod tests {
     fn a_takeover_says_gone_only_when_no_process_has_the_pid() {
         let mut holder = LockHolder {
             pid: std::process::id(),
-            host: host_name(),
+            host: HOST.to_string(),
             started_at: "2026-11-28T20:00:00Z".parse().expect("ts"),
             run_id: "run-x".into(),
         };
@@ -585,7 +579,7 @@ mod tests {
         );
         assert!(!lock_path.exists());
         // A lock held right now is never removed, even with its ID.
-        let held = Lock::acquire(&state, "run-live").expect("acquire");
+        let held = Lock::acquire(&state, "run-live", HOST).expect("acquire");
         let err = force_unlock(&state, "run-live").expect_err("in use");
         assert!(matches!(err, UnlockError::InUse { .. }), "{err:?}");
         assert!(lock_path.exists());
@@ -597,7 +591,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = state_path(&dir);
         std::fs::write(Lock::path_for(&state), "").expect("write");
-        let acquired = Lock::acquire(&state, "run-new").expect("take over");
+        let acquired = Lock::acquire(&state, "run-new", HOST).expect("take over");
         assert!(acquired.taken_over.is_none());
     }
 
@@ -607,13 +601,13 @@ mod tests {
         let state = state_path(&dir);
         let other = LockHolder {
             pid: 4242,
-            host: format!("not-{}", host_name()),
+            host: format!("not-{HOST}"),
             started_at: "2026-11-28T20:00:00Z".parse().expect("ts"),
             run_id: "run-elsewhere".into(),
         };
         let text = serde_json::to_string(&other).expect("json");
         std::fs::write(Lock::path_for(&state), &text).expect("write");
-        let err = Lock::acquire(&state, "run-new").expect_err("other host");
+        let err = Lock::acquire(&state, "run-new", HOST).expect_err("other host");
         assert!(
             matches!(err, LockError::OtherHost { ref holder, .. } if *holder == other),
             "{err:?}"
@@ -639,7 +633,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = state_path(&dir);
         std::fs::write(Lock::path_for(&state), "hello").expect("write");
-        let err = Lock::acquire(&state, "run-new").expect_err("garbage");
+        let err = Lock::acquire(&state, "run-new", HOST).expect_err("garbage");
         assert!(matches!(err, LockError::Unrecognized { .. }), "{err:?}");
     }
 
@@ -647,7 +641,7 @@ mod tests {
     fn missing_directory_is_an_io_error_naming_the_path() {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = dir.path().join("nope").join("bcprune.state.json");
-        let err = Lock::acquire(&state, "run").expect_err("no dir");
+        let err = Lock::acquire(&state, "run", HOST).expect_err("no dir");
         assert!(matches!(err, LockError::Io { .. }), "{err:?}");
         assert!(err.to_string().contains("nope"), "{err}");
     }
@@ -659,7 +653,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let state = state_path(&dir);
         let path = Lock::path_for(&state);
-        let a = Lock::acquire(&state, "run-a").expect("acquire");
+        let a = Lock::acquire(&state, "run-a", HOST).expect("acquire");
         let opened_by_b = OpenOptions::new()
             .read(true)
             .write(true)
@@ -668,7 +662,7 @@ mod tests {
         drop(a);
         let me = LockHolder {
             pid: 1,
-            host: host_name(),
+            host: HOST.to_string(),
             started_at: Timestamp::now(),
             run_id: "run-b".into(),
         };
@@ -687,7 +681,7 @@ mod tests {
                 let (state, holders, max_seen) = (&state, &holders, &max_seen);
                 scope.spawn(move || {
                     for i in 0..50 {
-                        if let Ok(acquired) = Lock::acquire(state, &format!("run-{t}-{i}")) {
+                        if let Ok(acquired) = Lock::acquire(state, &format!("run-{t}-{i}"), HOST) {
                             let now = holders.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
                             max_seen.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
                             std::thread::sleep(std::time::Duration::from_micros(300));

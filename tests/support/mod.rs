@@ -1,6 +1,8 @@
 //! Shared test support: a builder around the `bcprune` binary and temporary workspaces.
 #![allow(dead_code)]
 
+pub mod run;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
