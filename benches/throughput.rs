@@ -819,7 +819,7 @@ struct Planned {
 }
 
 /// One `plan` through the library as `bcprune plan` makes it: load the state, keep what the audit log
-/// proves of it, list what it does not settle (or everything), compute.
+/// proves of it (timed apart), then `plan::run` (list what it does not settle, or everything; compute).
 fn plan_once(
     sim: &SimServer,
     manifest: &Manifest,
@@ -844,10 +844,13 @@ fn plan_once(
         state.settled = bcprune::evidence::check(claim, &audit_log).settled;
     }
     let proven = t.elapsed() - loaded;
-    let settled = state.as_ref().map(|s| &s.settled);
-    let scope = apply::Scope::of_manifest(manifest, settled, refresh_all);
-    let live = rt.block_on(scope.list(&client))?;
-    let plan = plan::compute_incremental(manifest, &live, settled, refresh_all);
+    let input = plan::Input {
+        manifest,
+        settled: state.as_ref().map(|s| &s.settled),
+        refresh_all,
+        max_deletes: None,
+    };
+    let plan = rt.block_on(plan::run(&input, &client))?.plan;
     let wall = t.elapsed();
     Ok(Planned {
         requests: sim.requests().len() - before,

@@ -28,6 +28,7 @@ pub mod retention;
 pub mod schema;
 pub mod sim;
 pub mod state;
+pub mod store;
 pub mod text;
 
 pub use resource::{Resource, SubscriberId};

@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use super::listing::list_all;
 use super::store::{Store, max_ids_per_delete};
 use super::{
     Approved, Failure, FailureKind, Fatal, Interrupt, Options, Report, Target, View, id_list,
@@ -26,6 +25,7 @@ use super::{
 use crate::Resource;
 use crate::api::DeleteError;
 use crate::audit::{AuditEntry, AuditLog, EventKind};
+use crate::plan::scope::list_all;
 use crate::state::State;
 
 /// A save is due once this many times its own last duration has passed since it ended. Small states

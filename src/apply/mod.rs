@@ -2,12 +2,12 @@
 //! talking to the user only through a [`View`] and an [`Approver`] (Terraform's `opApply` model), so
 //! the CLI, the property tests and the benchmark all run the same path ([`run()`]).
 //!
-//! - [`mod@run`]: lock → saved-plan checks → reconcile → list → guards → approval → execute → verify, and an
+//! - [`mod@run`]: lock → saved-plan checks → reconcile → plan → guards → approval → execute → verify, and an
 //!   [`Outcome`] that knows its exit code.
 //! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` and by [`MemoryStore`].
-//! - [`listing`]: what is listed ([`Scope`]: the manifest's IDs the state does not settle, or all of
-//!   them with `--refresh-all`, or a saved plan's non-recorded changes) and [`list_all`], the one
-//!   listing of customers and subscribers that plan, apply, reconcile and verify share.
+//! - the plan to approve comes from [`crate::plan::run()`] (fresh) or [`crate::plan::recheck`] (a saved
+//!   plan), both a [`crate::plan::Planned`]; listing ([`Scope`], [`list_all`]) and the [`guards`] live in
+//!   `plan`, re-exported here.
 //! - [`mod@execute`]: the only code that sends a DELETE, and the invariants it upholds:
 //!   only IDs of the approved plan, one resource per request, at most `batch_size` customers or one
 //!   subscriber per request, never an empty list; a
@@ -16,13 +16,10 @@
 //!   (`verified: false` until a listing shows them gone); an answer that leaves the outcome unknown is
 //!   settled by listing again, or its intent stays open for the next run.
 //! - [`mod@reconcile`]: settles what earlier runs left open before anything is planned.
-//! - [`guards`]: `max_deletes` and `protect`, shared with `plan`.
 //!
 //! Nothing here prints.
 
 pub mod execute;
-pub mod guards;
-pub mod listing;
 pub mod memory;
 pub mod reconcile;
 pub mod run;
@@ -30,11 +27,12 @@ pub mod store;
 
 use std::sync::Arc;
 
-use crate::{CustomerId, Resource};
+use crate::Resource;
 
+pub use crate::plan::guards::{self, Violation};
+pub use crate::plan::scope::{Listed, Scope, list_all};
+pub use crate::resource::{Target, count_of, id_list, target_list};
 pub use execute::execute;
-pub use guards::Violation;
-pub use listing::{Listed, Scope, list_all};
 pub use memory::{DeleteFault, MemoryStore};
 pub use reconcile::{ReconcileError, Reconciled, reconcile};
 pub use run::{
@@ -124,37 +122,6 @@ pub trait View {
 pub struct Quiet;
 
 impl View for Quiet {}
-
-/// One record: a customer or a subscriber ID (each resource has its own namespace).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Target {
-    pub resource: Resource,
-    pub id: u32,
-}
-
-impl Target {
-    /// A customer ID.
-    pub const fn customer(id: CustomerId) -> Target {
-        Target {
-            resource: Resource::Customer,
-            id,
-        }
-    }
-
-    /// A subscriber ID.
-    pub const fn subscriber(id: crate::SubscriberId) -> Target {
-        Target {
-            resource: Resource::Subscriber,
-            id,
-        }
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.resource, self.id)
-    }
-}
 
 /// One approved deletion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,38 +255,6 @@ pub enum Fatal {
 
 /// How [`Fatal::State`] begins.
 const STATE_SAVE_FAILED: &str = "could not save the state file: ";
-
-/// `1, 2, 3` — or the first ten and a count, for messages.
-pub fn id_list(ids: &[CustomerId]) -> String {
-    let shown: Vec<String> = ids.iter().take(10).map(ToString::to_string).collect();
-    if ids.len() > 10 {
-        format!("{} and {} more", shown.join(", "), ids.len() - 10)
-    } else {
-        shown.join(", ")
-    }
-}
-
-/// `customers 1, 2 and subscriber 7` — each resource's IDs shortened as by [`id_list`], for messages.
-pub fn target_list(targets: &[Target]) -> String {
-    let mut parts = Vec::new();
-    for resource in Resource::ALL {
-        let ids: Vec<u32> = targets
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
-        if !ids.is_empty() {
-            let noun = if ids.len() == 1 { "" } else { "s" };
-            parts.push(format!("{resource}{noun} {}", id_list(&ids)));
-        }
-    }
-    parts.join(" and ")
-}
-
-/// How many of `targets` are of `resource`.
-pub fn count_of(targets: &[Target], resource: Resource) -> usize {
-    targets.iter().filter(|t| t.resource == resource).count()
-}
 
 #[cfg(test)]
 mod tests {

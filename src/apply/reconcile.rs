@@ -6,12 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::execute::about;
-use super::listing::list_all;
 use super::store::Store;
 use super::{Options, Target, target_list};
 use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditLog, EventKind, Intent};
+use crate::plan::scope::list_all;
 use crate::state::State;
 
 /// What [`reconcile`] settled.

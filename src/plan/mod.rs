@@ -3,7 +3,9 @@
 //!
 //! [`compute`] is a pure function of the manifest and the live snapshot, so it can be property-tested and
 //! so `plan` and `apply` can never disagree about what a manifest means. The saved-plan file (its
-//! document, reading, writing and staleness checks) lives in [`mod@file`].
+//! document, reading, writing and staleness checks) lives in [`mod@file`]. [`run()`] is the plan use-case
+//! every caller shares (state proof → [`mod@scope`] listing → [`compute_incremental`] → [`guards`] →
+//! [`Planned`]); [`recheck`] brings a saved plan to the same [`Planned`].
 
 use serde::{Deserialize, Serialize};
 
@@ -15,11 +17,15 @@ use crate::state::Settled;
 
 pub mod cost;
 pub mod file;
+pub mod guards;
+pub mod run;
+pub mod scope;
 
 pub use file::{
     Current, FORMAT_VERSION, ManifestRef, PlanCheckError, PlanFileError, SavedPlan, Staleness,
     StateRef, check_offline, live_staleness, offline_staleness, unproven_claims,
 };
+pub use run::{Input, Planned, ProvenState, load_state, recheck, run};
 
 /// What happens to one manifest ID.
 #[derive(

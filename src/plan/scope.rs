@@ -7,8 +7,7 @@ use crate::api::{ApiError, Live};
 use crate::manifest::Manifest;
 use crate::plan::Change;
 use crate::state::Settled;
-
-use super::store::Store;
+use crate::store::Store;
 
 /// The IDs to list, per resource, and how many manifest IDs were not listed again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
