@@ -17,6 +17,7 @@ pub mod error;
 pub mod evidence;
 pub mod fsio;
 pub mod import;
+pub mod live;
 pub mod manifest;
 pub mod mask;
 pub mod order_redaction;

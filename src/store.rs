@@ -9,7 +9,8 @@
 use std::future::Future;
 
 use crate::Resource;
-use crate::api::{ApiError, DeleteError, Live};
+use crate::api::DeleteError;
+use crate::live::Live;
 
 /// The most IDs one DELETE may carry for `resource`: customers are deleted in bulk (`id:in`, at most
 /// 250), subscribers one per request (`DELETE /v3/customers/subscribers/{id}`; the collection endpoint
@@ -23,6 +24,10 @@ pub const fn max_ids_per_delete(resource: Resource) -> usize {
 
 /// A store bcprune lists and deletes records in.
 pub trait Store {
+    /// Why a listing failed (`api::ApiError` for the client and the in-memory store): the seam names
+    /// no client type, so `plan` knows none.
+    type ListError;
+
     /// The API host the store is reached at (a saved plan made against another host is stale).
     fn api_host(&self) -> String;
 
@@ -30,8 +35,11 @@ pub trait Store {
     fn requests_sent(&self) -> u64;
 
     /// Which of `ids` exist now. Never a partial result: an error means nothing is known.
-    fn list(&self, resource: Resource, ids: &[u32])
-    -> impl Future<Output = Result<Live, ApiError>>;
+    fn list(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+    ) -> impl Future<Output = Result<Live, Self::ListError>>;
 
     /// Delete exactly `ids` (1..=[`max_ids_per_delete`]) in one request. `Ok` means accepted, not
     /// proven: apply lists again to verify.

@@ -1011,6 +1011,8 @@ struct StateBreaksAfterDelete<'a> {
 }
 
 impl bcprune::apply::store::Store for StateBreaksAfterDelete<'_> {
+    type ListError = bcprune::api::ApiError;
+
     fn api_host(&self) -> String {
         bcprune::apply::store::Store::api_host(self.inner)
     }
@@ -1089,6 +1091,8 @@ struct StateBreaksAtVerify<'a> {
 }
 
 impl bcprune::apply::store::Store for StateBreaksAtVerify<'_> {
+    type ListError = bcprune::api::ApiError;
+
     fn api_host(&self) -> String {
         bcprune::apply::store::Store::api_host(self.inner)
     }

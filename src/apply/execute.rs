@@ -23,6 +23,7 @@ use super::{
     target_list,
 };
 use crate::Resource;
+use crate::api::ApiError;
 use crate::api::DeleteError;
 use crate::audit::{AuditEntry, AuditLog, EventKind};
 use crate::plan::scope::list_all;
@@ -36,15 +37,7 @@ const SAVE_INTERVAL_FACTOR: u32 = 4;
 /// One DELETE request's records: all of one resource (at most [`max_ids_per_delete`] of them).
 type Batch = (Resource, Vec<u32>);
 
-/// `entry` naming `resource` when it is a subscriber: customer lines stay exactly as they were, so
-/// older logs and their readers are unchanged (a line without `resource` is about customers).
-pub(crate) fn about(entry: AuditEntry, resource: Resource) -> AuditEntry {
-    if resource.is_customer() {
-        entry
-    } else {
-        entry.field("resource", resource.as_str())
-    }
-}
+pub(crate) use crate::audit::about;
 
 fn targets(resource: Resource, ids: &[u32]) -> impl Iterator<Item = Target> + '_ {
     ids.iter().map(move |&id| Target { resource, id })
@@ -202,7 +195,7 @@ enum Next {
 /// Delete `approved` customers and subscribers (already checked against the manifest, `protect` and
 /// `max_deletes`), verify, and record. Never sends an ID that is not in `approved`, never mixes
 /// resources in one request, and sends subscribers one per request.
-pub async fn execute<S: Store>(
+pub async fn execute<S: Store<ListError = ApiError>>(
     store: &S,
     approved: &[Approved],
     options: &Options,
@@ -579,7 +572,7 @@ fn split(
 /// verified; still there → failed (an accepted one is taken out of the state again). If the listing
 /// fails, accepted IDs stay `verified: false` and unknown ones unrecorded with their intents open.
 /// One listing per resource (⌈n/250⌉ GETs each).
-async fn verify<S: Store>(
+async fn verify<S: Store<ListError = ApiError>>(
     store: &S,
     records: &mut Records<'_>,
     accepted: Vec<Target>,

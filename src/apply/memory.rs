@@ -135,6 +135,8 @@ fn live(id: u32) -> LiveCustomer {
 }
 
 impl Store for MemoryStore {
+    type ListError = ApiError;
+
     fn api_host(&self) -> String {
         self.host.clone()
     }

@@ -20,6 +20,7 @@
 //! Nothing here prints.
 
 pub mod execute;
+pub mod found;
 pub mod memory;
 pub mod reconcile;
 pub mod run;

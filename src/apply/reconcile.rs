@@ -37,7 +37,7 @@ impl Reconciled {
 /// sent them, and unverified records are checked, customers and subscribers alike (an intent names its
 /// resource). One listing per resource (⌈k/250⌉ GETs each) for all of it; nothing is sent when nothing
 /// is open.
-pub async fn reconcile<S: Store>(
+pub async fn reconcile<S: Store<ListError = ApiError>>(
     store: &S,
     intents: &[Intent],
     reasons: &BTreeMap<Target, Option<String>>,

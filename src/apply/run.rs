@@ -197,7 +197,7 @@ async fn unless_interrupted<T>(
 }
 
 /// Apply `request` to `store`. See the module documentation for the steps.
-pub async fn run<S: Store>(
+pub async fn run<S: Store<ListError = ApiError>>(
     request: &Request,
     store: &S,
     view: &dyn View,
@@ -217,7 +217,7 @@ pub async fn run<S: Store>(
 }
 
 /// Everything after the lock; the caller releases it whatever this returns.
-async fn locked<S: Store>(
+async fn locked<S: Store<ListError = ApiError>>(
     request: &Request,
     store: &S,
     view: &dyn View,
@@ -408,7 +408,7 @@ async fn locked<S: Store>(
     }
     if to_delete.is_empty() {
         // PRODUCT §9: what this apply found absent is recorded, even with nothing to delete.
-        let found = crate::audit::found::found_absent(&plan, &vanished);
+        let found = super::found::found_absent(&plan, &vanished);
         let state = state.get_or_insert_with(|| State::new(store_hash, &manifest.sha256));
         let run = (
             request.run_id.as_str(),
@@ -417,7 +417,7 @@ async fn locked<S: Store>(
         );
         let path = &request.state_path;
         if let Err(error) =
-            crate::audit::found::record_no_delete_apply(&mut audit, state, &found, run, path)
+            super::found::record_no_delete_apply(&mut audit, state, &found, run, path)
         {
             return Outcome::Error(error.into());
         }
@@ -465,7 +465,7 @@ struct DeleteInput<'a> {
 }
 
 /// The approved part: the opening audit lines, then execute and verify.
-async fn delete<S: Store>(
+async fn delete<S: Store<ListError = ApiError>>(
     request: &Request,
     store: &S,
     view: &dyn View,
@@ -533,8 +533,8 @@ async fn delete<S: Store>(
         }
     }
     // PRODUCT §9: what this apply found absent is recorded (state and audit) before any DELETE.
-    let found = crate::audit::found::found_absent(plan, vanished);
-    let recorded = crate::audit::found::record_found_absent(
+    let found = super::found::found_absent(plan, vanished);
+    let recorded = super::found::record_found_absent(
         audit,
         state,
         &found,

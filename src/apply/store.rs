@@ -7,6 +7,8 @@ use crate::api::{ApiError, Client, DeleteError, Live};
 pub use crate::store::{Store, max_ids_per_delete};
 
 impl Store for Client {
+    type ListError = ApiError;
+
     fn api_host(&self) -> String {
         Client::api_host(self)
     }

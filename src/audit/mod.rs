@@ -18,7 +18,6 @@
 //! `audit verify` checks the log against the state's head and `--expect-head`.
 
 pub mod canonical;
-pub mod found;
 pub mod head;
 
 pub use head::{ExpectedHead, HeadMismatch, read_head};
@@ -795,6 +794,16 @@ fn is_hex64(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `entry` naming `resource` when it is a subscriber: customer lines stay exactly as they were, so
+/// older logs and their readers are unchanged (a line without `resource` is about customers).
+pub fn about(entry: AuditEntry, resource: crate::Resource) -> AuditEntry {
+    if resource.is_customer() {
+        entry
+    } else {
+        entry.field("resource", resource.as_str())
+    }
 }
 
 #[cfg(test)]

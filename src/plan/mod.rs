@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Resource;
-use crate::api::Live;
+use crate::live::Live;
 use crate::manifest::{AbsentEntry, Manifest};
 use crate::mask;
 use crate::state::Settled;
@@ -248,7 +248,7 @@ mod tests {
     use crate::CustomerId;
 
     use super::*;
-    use crate::api::LiveCustomer;
+    use crate::live::LiveCustomer;
     use crate::manifest::{AbsentEntry, Location};
 
     fn manifest(absent: &[CustomerId], protect: &[CustomerId]) -> Manifest {

@@ -13,7 +13,7 @@ use std::path::Path;
 use super::guards::{self, Violation};
 use super::scope::{Listed, Scope};
 use super::{Plan, SavedPlan, Staleness, compute_incremental, live_staleness};
-use crate::api::{ApiError, Live};
+use crate::live::Live;
 use crate::manifest::Manifest;
 use crate::resource::Target;
 use crate::state::{Settled, StateError, Summary};
@@ -126,7 +126,7 @@ fn targets(plan: &Plan) -> BTreeSet<Target> {
 }
 
 /// Make a plan now: list what `input.settled` does not settle, compute, check the guards.
-pub async fn run<S: Store>(input: &Input<'_>, store: &S) -> Result<Planned, ApiError> {
+pub async fn run<S: Store>(input: &Input<'_>, store: &S) -> Result<Planned, S::ListError> {
     let Input {
         manifest,
         settled,
@@ -157,7 +157,7 @@ pub async fn recheck<S: Store>(
     manifest: &Manifest,
     max_deletes: Option<u32>,
     store: &S,
-) -> Result<Planned, ApiError> {
+) -> Result<Planned, S::ListError> {
     let scope = Scope::of_saved(&saved.changes);
     let live = scope.list(store).await?;
     let reappeared = saved.changes.iter().filter(|c| c.reappeared).count();

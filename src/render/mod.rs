@@ -115,7 +115,7 @@ impl Ci {
 }
 
 /// A guard the plan breaks, as the comment shows it at the top (the CLI passes each
-/// [`crate::apply::Violation`]'s message and hint).
+/// [`crate::plan::guards::Violation`]'s message and hint).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     /// What is refused and why.
