@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bcprune::api::{Client, ClientConfig, Live, LiveCustomer, Stats, Token};
-use bcprune::apply::{self, Approval, Interrupt, Outcome, Report, Request, View};
+use bcprune::apply::{self, Approval, Executed, Interrupt, Outcome, Request, View};
 use bcprune::manifest::{self, Manifest};
 use bcprune::plan::{self, Plan, SavedPlan};
 use bcprune::render;
@@ -139,7 +139,7 @@ impl Stages {
 
 struct Job {
     stages: Stages,
-    report: Report,
+    report: Executed,
     stats: Stats,
     approved: usize,
 }

@@ -530,7 +530,7 @@ fn plan_and_apply(
     manifest_ids: &[u32],
     batch_size: usize,
     parallelism: usize,
-) -> (BTreeSet<u32>, bcprune::apply::Report) {
+) -> (BTreeSet<u32>, bcprune::apply::Executed) {
     use bcprune::api::{Client, ClientConfig, Token};
     let ws = Workspace::new();
     let path = ws.write("m.yaml", manifest_yaml(manifest_ids, ""));

@@ -19,7 +19,7 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 
 use super::store::{Store, max_ids_per_delete};
 use super::{
-    Approved, Failure, FailureKind, Fatal, Interrupt, Options, Report, Target, View, id_list,
+    Approved, Executed, Failure, FailureKind, Fatal, Interrupt, Options, Target, View, id_list,
     target_list,
 };
 use crate::Resource;
@@ -99,7 +99,7 @@ impl Records<'_> {
 
     /// Sort the IDs the store deleted by what the state file on disk holds of them: verified,
     /// unverified, or not recorded at all (a save failed); and say why the state is behind, if it is.
-    fn settle(&self, report: &mut Report) {
+    fn settle(&self, report: &mut Executed) {
         let mut deleted: Vec<Target> = report.verified.drain(..).collect();
         deleted.append(&mut report.unverified);
         for target in deleted {
@@ -203,10 +203,10 @@ pub async fn execute<S: Store<ListError = ApiError>>(
     state: &mut State,
     view: &dyn View,
     interrupt: &Interrupt,
-) -> Report {
-    let mut report = Report {
+) -> Executed {
+    let mut report = Executed {
         state_serial: state.serial,
-        ..Report::default()
+        ..Executed::default()
     };
     let approved_set: BTreeSet<Target> = approved
         .iter()
@@ -577,7 +577,7 @@ async fn verify<S: Store<ListError = ApiError>>(
     records: &mut Records<'_>,
     accepted: Vec<Target>,
     unknown: Vec<(u64, Batch)>,
-    report: &mut Report,
+    report: &mut Executed,
     view: &dyn View,
     interrupt: &Interrupt,
 ) {

@@ -157,11 +157,11 @@ pub struct Failure {
 
 /// What an apply did, per record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Report {
+pub struct Executed {
     /// Deleted, and recorded in the state file on disk as verified (confirmed gone by a re-listing).
     pub verified: Vec<Target>,
     /// Deleted, and recorded in the state file on disk with `verified: false`: the re-listing could not
-    /// be done, or its result could not be saved ([`Report::state_not_saved`]).
+    /// be done, or its result could not be saved ([`Executed::state_not_saved`]).
     pub unverified: Vec<Target>,
     /// Deleted (the store accepted the DELETE, or a listing found them gone) but not in the state file
     /// on disk: it could not be saved. Their intents stay open in the audit log; the next apply records
@@ -188,14 +188,14 @@ pub struct Report {
     pub state_serial: u64,
 }
 
-impl Report {
+impl Executed {
     /// IDs this run deleted, whatever the state file records of them.
     pub fn deleted_count(&self) -> usize {
         self.verified.len() + self.unverified.len() + self.unrecorded.len()
     }
 
     /// Whether the error that stopped the run is itself a failed save of the state file (then it has
-    /// been said, and [`Report::state_not_saved`] need not be said again).
+    /// been said, and [`Executed::state_not_saved`] need not be said again).
     pub fn stopped_by_a_failed_save(&self) -> bool {
         self.fatal
             .as_deref()
@@ -267,14 +267,14 @@ mod tests {
             path: "s.json".into(),
             source: std::io::Error::from(std::io::ErrorKind::StorageFull),
         });
-        let report = Report {
+        let report = Executed {
             fatal: Some(save.to_string()),
-            ..Report::default()
+            ..Executed::default()
         };
         assert!(report.stopped_by_a_failed_save());
-        let report = Report {
+        let report = Executed {
             fatal: Some("HTTP 403".into()),
-            ..Report::default()
+            ..Executed::default()
         };
         assert!(!report.stopped_by_a_failed_save());
     }
@@ -306,26 +306,26 @@ mod tests {
             kind,
             message: String::new(),
         };
-        assert_eq!(Report::default().exit(), Exit::Success);
-        let nothing = Report {
+        assert_eq!(Executed::default().exit(), Exit::Success);
+        let nothing = Executed {
             failed: vec![fail(FailureKind::NotDone)],
-            ..Report::default()
+            ..Executed::default()
         };
         assert_eq!(nothing.exit(), Exit::Error);
-        let unknown = Report {
+        let unknown = Executed {
             unknown: vec![Target::customer(2)],
             ..nothing.clone()
         };
         assert_eq!(unknown.exit(), Exit::Partial);
-        let lied = Report {
+        let lied = Executed {
             failed: vec![fail(FailureKind::StillPresent)],
-            ..Report::default()
+            ..Executed::default()
         };
         assert_eq!(lied.exit(), Exit::Partial);
-        let interrupted = Report {
+        let interrupted = Executed {
             interrupted: true,
             verified: vec![Target::subscriber(3)],
-            ..Report::default()
+            ..Executed::default()
         };
         assert_eq!(interrupted.exit(), Exit::Interrupted);
     }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use super::reconcile::{ReconcileError, reconcile};
 use super::store::Store;
-use super::{Approved, Interrupt, Options, Report, Target, View, execute};
+use super::{Approved, Executed, Interrupt, Options, Target, View, execute};
 use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
@@ -139,7 +139,7 @@ pub enum RunError {
 /// What an apply that got to its DELETEs did.
 #[derive(Debug)]
 pub struct Applied {
-    pub report: Report,
+    pub report: Executed,
     /// Manifest IDs that were already gone (including planned ones that vanished since a saved plan).
     pub already_absent: usize,
     pub state_path: PathBuf,

@@ -640,7 +640,7 @@ pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
 }
 
 /// The end of a valid chain.
-pub(crate) struct Summary {
+pub(crate) struct ChainEnd {
     pub(crate) lines: u64,
     pub(crate) last_hash: String,
 }
@@ -657,7 +657,7 @@ pub(crate) struct Broken {
 pub(crate) fn scan(
     bytes: &[u8],
     mut visit: impl FnMut(u64, &Map<String, Value>),
-) -> Result<Summary, Broken> {
+) -> Result<ChainEnd, Broken> {
     let mut pieces: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     // After the last newline comes an empty piece (or the whole file is empty); anything else is a line
     // whose newline never made it to disk.
@@ -686,7 +686,7 @@ pub(crate) fn scan(
                 .to_string(),
         });
     }
-    Ok(Summary {
+    Ok(ChainEnd {
         lines: line_no,
         last_hash: previous_hash,
     })

@@ -167,7 +167,7 @@ fn run_printing(
                     refusals: planned
                         .violations
                         .iter()
-                        .map(|v| render::Refusal {
+                        .map(|v| render::RefusalNote {
                             message: v.to_string(),
                             hint: v.hint(),
                         })

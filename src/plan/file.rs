@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Change, Plan, Summary};
+use super::{Action, Change, Counts, Plan};
 use crate::CustomerId;
 use crate::live::Live;
 use crate::manifest::Manifest;
@@ -136,7 +136,7 @@ pub struct SavedPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_cost: Option<super::cost::Cost>,
     /// The counts.
-    pub summary: Summary,
+    pub summary: Counts,
     /// Every manifest ID: deletions first, then those already absent, each sorted by ID.
     pub changes: Vec<Change>,
 }

@@ -94,7 +94,8 @@ pub struct Change {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
-pub struct Summary {
+#[schemars(rename = "Summary")]
+pub struct Counts {
     pub to_delete: usize,
     pub already_absent: usize,
 }
@@ -114,9 +115,9 @@ impl Plan {
     }
 
     /// The counts for the summary line.
-    pub fn summary(&self) -> Summary {
+    pub fn summary(&self) -> Counts {
         let to_delete = self.to_delete().count();
-        Summary {
+        Counts {
             to_delete,
             already_absent: self.changes.len() - to_delete,
         }
@@ -128,7 +129,7 @@ impl Plan {
     }
 }
 
-impl Summary {
+impl Counts {
     /// The stable summary line: `Plan: N to delete, M already absent.`
     pub fn line(&self) -> String {
         format!(

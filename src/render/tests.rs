@@ -309,7 +309,7 @@ fn markdown_of_a_refused_plan_says_so_first() {
             from_flag: false,
             protected: 0,
         }),
-        refusals: vec![Refusal {
+        refusals: vec![RefusalNote {
             message: "refusing to delete 5 customers: the manifest's max_deletes allows at most 3"
                 .into(),
             hint: Some("If this many deletions are intended, raise max_deletes in the manifest (reviewed like any change) or pass --max-deletes 5.".into()),
