@@ -1,8 +1,8 @@
 //! The seam between the use-cases (`plan::run`, `apply::run`) and the store they read and change: list
 //! and delete, per [`Resource`].
 //!
-//! `api::Client` implements it against BigCommerce (in `apply::store`), `apply::MemoryStore` in memory,
-//! so the property tests and the benchmark run the use-cases themselves by the thousand while one HTTP
+//! `api::Client` implements it against BigCommerce (in `apply::store`), the tests' `MemoryStore` in memory
+//! (`tests/memory.rs`), so the property tests and the benchmark run the use-cases themselves by the thousand while one HTTP
 //! path stays tested end to end. Errors are typed ([`DeleteError`]): apply decides split, bisect, stop
 //! or re-list without knowing HTTP.
 

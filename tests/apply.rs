@@ -3,14 +3,13 @@
 use std::collections::BTreeSet;
 
 use bcprune::Resource;
-use bcprune::apply::{
-    self, Approval, DeleteFault, Interrupt, MemoryStore, Outcome, Quiet, Request,
-};
+use bcprune::apply::{self, Approval, Interrupt, Outcome, Quiet, Request};
 use bcprune::error::Exit;
 use bcprune::sim::{READ_ONLY_TOKEN, SimConfig};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
+use crate::memory::{DeleteFault, MemoryStore};
 use crate::support::*;
 
 #[test]

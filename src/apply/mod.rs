@@ -4,7 +4,7 @@
 //!
 //! - [`mod@run`]: lock → saved-plan checks → reconcile → plan → guards → approval → execute → verify, and an
 //!   [`Outcome`] that knows its exit code.
-//! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` and by [`MemoryStore`].
+//! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` (and, in the tests, by an in-memory store).
 //! - the plan to approve comes from [`crate::plan::run()`] (fresh) or [`crate::plan::recheck`] (a saved
 //!   plan), both a [`crate::plan::Planned`]; listing ([`Scope`], [`list_all`]) and the [`guards`] live in
 //!   `plan`, re-exported here.
@@ -21,7 +21,6 @@
 
 pub mod execute;
 pub mod found;
-pub mod memory;
 pub mod reconcile;
 pub mod run;
 pub mod store;
@@ -34,7 +33,6 @@ pub use crate::plan::guards::{self, Violation};
 pub use crate::plan::scope::{Listed, Scope, list_all};
 pub use crate::resource::{Target, count_of, id_list, target_list};
 pub use execute::execute;
-pub use memory::{DeleteFault, MemoryStore};
 pub use reconcile::{ReconcileError, Reconciled, reconcile};
 pub use run::{
     Applied, Approval, ApprovalRequest, Approver, Outcome, Refusal, Request, RunError, SavedInput,
