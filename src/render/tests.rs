@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jiff::civil::{Date, date};
 
 use super::*;
-use crate::api::{Live, LiveCustomer};
+use crate::live::{Live, LiveCustomer};
 use crate::plan::{ManifestRef, Plan, SavedPlan};
 use crate::state::AuditHead;
 
@@ -606,7 +606,7 @@ fn a_subscriber_diff_shows_the_subscriber_not_the_customer_with_the_same_id() {
     );
     live.subscribers.insert(
         7,
-        crate::api::LiveSubscriber {
+        crate::live::LiveSubscriber {
             id: 7,
             email: "subscriber@shop.test".into(),
             first_name: "Ada".into(),
