@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bcprune::api::{Client, ClientConfig, Live, LiveCustomer, Stats, Token};
-use bcprune::apply::{self, Approval, Interrupt, Outcome, Report, Request, View};
+use bcprune::apply::{self, Approval, Executed, Interrupt, Outcome, Request, View};
 use bcprune::manifest::{self, Manifest};
 use bcprune::plan::{self, Plan, SavedPlan};
 use bcprune::render;
@@ -139,7 +139,7 @@ impl Stages {
 
 struct Job {
     stages: Stages,
-    report: Report,
+    report: Executed,
     stats: Stats,
     approved: usize,
 }
@@ -821,7 +821,7 @@ struct Planned {
 }
 
 /// One `plan` through the library as `bcprune plan` makes it: load the state, keep what the audit log
-/// proves of it, list what it does not settle (or everything), compute.
+/// proves of it (timed apart), then `plan::run` (list what it does not settle, or everything; compute).
 fn plan_once(
     sim: &SimServer,
     manifest: &Manifest,
@@ -846,10 +846,13 @@ fn plan_once(
         state.settled = bcprune::evidence::check(claim, &audit_log).settled;
     }
     let proven = t.elapsed() - loaded;
-    let settled = state.as_ref().map(|s| &s.settled);
-    let scope = apply::Scope::of_manifest(manifest, settled, refresh_all);
-    let live = rt.block_on(scope.list(&client))?;
-    let plan = plan::compute_incremental(manifest, &live, settled, refresh_all);
+    let input = plan::Input {
+        manifest,
+        settled: state.as_ref().map(|s| &s.settled),
+        refresh_all,
+        max_deletes: None,
+    };
+    let plan = rt.block_on(plan::run(&input, &client))?.plan;
     let wall = t.elapsed();
     Ok(Planned {
         requests: sim.requests().len() - before,

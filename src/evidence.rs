@@ -414,9 +414,9 @@ pub fn mark_reappeared(
 
 /// What `plan` and `apply` say about records the log does not prove (`why`: [`Checked::why`]).
 pub fn unproven_message(unproven: &[(Resource, u32)], why: Option<&str>) -> String {
-    let targets: Vec<crate::apply::Target> = unproven
+    let targets: Vec<crate::resource::Target> = unproven
         .iter()
-        .map(|&(resource, id)| crate::apply::Target { resource, id })
+        .map(|&(resource, id)| crate::resource::Target { resource, id })
         .collect();
     format!(
         "{} {} recorded as gone in the state {} not proven by the audit log ({}): {}. Listed again as \
@@ -424,7 +424,7 @@ pub fn unproven_message(unproven: &[(Resource, u32)], why: Option<&str>) -> Stri
         unproven.len(),
         crate::text::plural(unproven.len(), "record", "records"),
         crate::text::plural(unproven.len(), "is", "are"),
-        crate::apply::target_list(&targets),
+        crate::resource::target_list(&targets),
         why.unwrap_or("the state was edited outside bcprune"),
     )
 }
@@ -508,7 +508,7 @@ mod tests {
         for op in ops {
             match *op {
                 Op::Deleted(sub, id) => {
-                    let entry = crate::apply::execute::about(
+                    let entry = crate::audit::about(
                         AuditEntry::new("run", EventKind::Verify).ids(&[id]),
                         resource(sub),
                     );

@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod exit;
 pub mod fsio;
 pub mod import;
+pub mod live;
 pub mod manifest;
 pub mod mask;
 pub mod order_redaction;
@@ -28,6 +29,7 @@ pub mod retention;
 pub mod schema;
 pub mod sim;
 pub mod state;
+pub mod store;
 pub mod text;
 
 pub use resource::{Resource, SubscriberId};

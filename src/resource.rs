@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::CustomerId;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -59,4 +61,67 @@ impl fmt::Display for Resource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// One record: a customer or a subscriber ID (each resource has its own namespace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Target {
+    pub resource: Resource,
+    pub id: u32,
+}
+
+impl Target {
+    /// A customer ID.
+    pub const fn customer(id: CustomerId) -> Target {
+        Target {
+            resource: Resource::Customer,
+            id,
+        }
+    }
+
+    /// A subscriber ID.
+    pub const fn subscriber(id: SubscriberId) -> Target {
+        Target {
+            resource: Resource::Subscriber,
+            id,
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.resource, self.id)
+    }
+}
+
+/// `1, 2, 3` — or the first ten and a count, for messages.
+pub fn id_list(ids: &[CustomerId]) -> String {
+    let shown: Vec<String> = ids.iter().take(10).map(ToString::to_string).collect();
+    if ids.len() > 10 {
+        format!("{} and {} more", shown.join(", "), ids.len() - 10)
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// `customers 1, 2 and subscriber 7` — each resource's IDs shortened as by [`id_list`], for messages.
+pub fn target_list(targets: &[Target]) -> String {
+    let mut parts = Vec::new();
+    for resource in Resource::ALL {
+        let ids: Vec<u32> = targets
+            .iter()
+            .filter(|t| t.resource == resource)
+            .map(|t| t.id)
+            .collect();
+        if !ids.is_empty() {
+            let noun = if ids.len() == 1 { "" } else { "s" };
+            parts.push(format!("{resource}{noun} {}", id_list(&ids)));
+        }
+    }
+    parts.join(" and ")
+}
+
+/// How many of `targets` are of `resource`.
+pub fn count_of(targets: &[Target], resource: Resource) -> usize {
+    targets.iter().filter(|t| t.resource == resource).count()
 }

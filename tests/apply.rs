@@ -3,14 +3,13 @@
 use std::collections::BTreeSet;
 
 use bcprune::Resource;
-use bcprune::apply::{
-    self, Approval, DeleteFault, Interrupt, MemoryStore, Outcome, Quiet, Request,
-};
+use bcprune::apply::{self, Approval, Interrupt, Outcome, Quiet, Request};
 use bcprune::exit::Exit;
 use bcprune::sim::{READ_ONLY_TOKEN, SimConfig};
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
+use crate::memory::{DeleteFault, MemoryStore};
 use crate::support::*;
 
 #[test]
@@ -533,7 +532,7 @@ fn plan_and_apply(
     manifest_ids: &[u32],
     batch_size: usize,
     parallelism: usize,
-) -> (BTreeSet<u32>, bcprune::apply::Report) {
+) -> (BTreeSet<u32>, bcprune::apply::Executed) {
     use bcprune::api::{Client, ClientConfig, Token};
     let ws = Workspace::new();
     let path = ws.write("m.yaml", manifest_yaml(manifest_ids, ""));
@@ -1014,6 +1013,8 @@ struct StateBreaksAfterDelete<'a> {
 }
 
 impl bcprune::apply::store::Store for StateBreaksAfterDelete<'_> {
+    type ListError = bcprune::api::ApiError;
+
     fn api_host(&self) -> String {
         bcprune::apply::store::Store::api_host(self.inner)
     }
@@ -1092,6 +1093,8 @@ struct StateBreaksAtVerify<'a> {
 }
 
 impl bcprune::apply::store::Store for StateBreaksAtVerify<'_> {
+    type ListError = bcprune::api::ApiError;
+
     fn api_host(&self) -> String {
         bcprune::apply::store::Store::api_host(self.inner)
     }

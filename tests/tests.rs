@@ -1,5 +1,6 @@
 //! One integration-test binary (as ripgrep and just do): modules per capability, shared `support/`.
 
+mod memory;
 mod support;
 
 mod action;

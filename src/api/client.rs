@@ -132,7 +132,7 @@ pub(super) enum Filter<'a> {
 }
 
 /// The end of one attempt.
-enum Outcome {
+enum Attempt {
     /// A 2xx answer with its body.
     Done(u16, Vec<u8>),
     /// Stop now with this error (4xx, invalid answer).
@@ -495,16 +495,16 @@ impl Client {
             connect_failed = false;
             let (wait, last_status, last) = match self.attempt(&method, &url, label, body_cap).await
             {
-                Outcome::Done(status, body) => return Ok((status, body)),
+                Attempt::Done(status, body) => return Ok((status, body)),
                 // A refusal of a retried DELETE says nothing of the attempt that may have acted.
-                Outcome::Fatal(error) if may_have_acted && method == Method::DELETE => {
+                Attempt::Fatal(error) if may_have_acted && method == Method::DELETE => {
                     return Err(ApiError::RefusedAfterUnknown {
                         attempts: attempt,
                         then: Box::new(error),
                     });
                 }
-                Outcome::Fatal(error) => return Err(error),
-                Outcome::RateLimited(header_wait, last) => {
+                Attempt::Fatal(error) => return Err(error),
+                Attempt::RateLimited(header_wait, last) => {
                     rate_limited_in_a_row += 1;
                     let wait = match header_wait {
                         Some(wait) if rate_limited_in_a_row == 1 => wait + small_jitter(wait),
@@ -517,7 +517,7 @@ impl Client {
                     self.pacer.announce(Instant::now() + wait);
                     (Some(wait), Some(429), last)
                 }
-                Outcome::Retry(status, last) => {
+                Attempt::Retry(status, last) => {
                     rate_limited_in_a_row = 0;
                     may_have_acted = true;
                     (
@@ -526,7 +526,7 @@ impl Client {
                         last,
                     )
                 }
-                Outcome::Unreachable(last) => {
+                Attempt::Unreachable(last) => {
                     rate_limited_in_a_row = 0;
                     connect_failed = true;
                     unreachable += 1;
@@ -568,9 +568,9 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, method: &Method, url: &Url, label: &str, body_cap: usize) -> Outcome {
+    async fn attempt(&self, method: &Method, url: &Url, label: &str, body_cap: usize) -> Attempt {
         let Ok(_slot) = self.slots.acquire().await else {
-            return Outcome::Fatal(ApiError::Config("the client was shut down".into()));
+            return Attempt::Fatal(ApiError::Config("the client was shut down".into()));
         };
         let (ticket, waited) = self.pacer.acquire().await;
         {
@@ -611,7 +611,7 @@ impl Client {
         let (status, headers, body, over) = match result {
             Err(_) => {
                 tracing::debug!(request = label, elapsed_ms, "timed out");
-                return Outcome::Retry(
+                return Attempt::Retry(
                     None,
                     format!("no complete response within {:?} (timeout)", self.timeout),
                 );
@@ -620,26 +620,26 @@ impl Client {
                 tracing::debug!(request = label, elapsed_ms, ?status, "transport error");
                 if status.is_none() && error.is_connect() {
                     // Nothing was sent (refused, unreachable, DNS, TLS, connect timeout).
-                    return Outcome::Unreachable(describe(error));
+                    return Attempt::Unreachable(describe(error));
                 }
                 if error.is_timeout() {
-                    return Outcome::Retry(
+                    return Attempt::Retry(
                         status,
                         format!("no complete response within {:?} (timeout)", self.timeout),
                     );
                 }
                 if error.is_builder() || error.is_redirect() {
-                    return Outcome::Fatal(ApiError::from_server(&self.scrub, &describe(error)));
+                    return Attempt::Fatal(ApiError::from_server(&self.scrub, &describe(error)));
                 }
                 return match status {
-                    Some(status) => Outcome::Retry(
+                    Some(status) => Attempt::Retry(
                         Some(status),
                         format!(
                             "HTTP {status} but the body was cut off: {}",
                             describe(error)
                         ),
                     ),
-                    None => Outcome::Retry(None, describe(error)),
+                    None => Attempt::Retry(None, describe(error)),
                 };
             }
             Ok(Ok(answer)) => answer,
@@ -653,7 +653,7 @@ impl Client {
         );
         match status {
             // A DELETE's body is not used, so its size does not matter.
-            200..=299 if over && *method == Method::GET => Outcome::Fatal(ApiError::invalid(
+            200..=299 if over && *method == Method::GET => Attempt::Fatal(ApiError::invalid(
                 &self.scrub,
                 label,
                 status,
@@ -661,22 +661,22 @@ impl Client {
                     "the body is larger than {body_cap} bytes, far more than any page of records"
                 ),
             )),
-            200..=299 => Outcome::Done(status, body),
+            200..=299 => Attempt::Done(status, body),
             429 => {
                 self.stats_lock().rate_limited += 1;
                 let wait = rate_limit_wait(&headers, self.retry.max_wait);
-                Outcome::RateLimited(
+                Attempt::RateLimited(
                     wait,
                     format!("HTTP 429 Too Many Requests{}", self.title_of(&body)),
                 )
             }
-            500 | 502 | 503 | 504 => Outcome::Retry(
+            500 | 502 | 503 | 504 => Attempt::Retry(
                 Some(status),
                 format!("HTTP {status}{}", self.title_of(&body)),
             ),
             _ => {
                 let (title, errors) = api_error_body(&body);
-                Outcome::Fatal(ApiError::status_error(
+                Attempt::Fatal(ApiError::status_error(
                     &self.scrub,
                     label,
                     status,

@@ -21,9 +21,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use futures_util::StreamExt as _;
 
 use super::client::{Client, Filter};
-use super::subscribers::LiveSubscriber;
 use super::{ApiError, LiveCustomer};
 use crate::Resource;
+use crate::live::LiveSubscriber;
 
 /// The most bytes of query string (after `?`) one `email:in` lookup sends, percent-encoded,
 /// `limit` and `page` included.

@@ -51,10 +51,7 @@ mod token;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
-
-use crate::CustomerId;
-
+pub use crate::live::{Live, LiveCustomer, LiveSubscriber, LiveSubscribers};
 pub use client::{Client, ClientConfig, Stats, USER_AGENT};
 pub use error::ApiError;
 pub use listing::PAGE_LIMIT;
@@ -62,53 +59,4 @@ pub use lookup::{EMAIL_QUERY_BUDGET, EMAILS_PER_LOOKUP, EmailMatches, same_addre
 pub use outcome::DeleteError;
 pub use pacer::{Observe, Observer};
 pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy, RetrySpecError};
-pub use subscribers::{LiveSubscriber, LiveSubscribers};
 pub use token::{TOKEN_ENV, Token};
-
-/// One customer as listed live. Holds personal data in memory only: it is masked before display and
-/// never written to any file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LiveCustomer {
-    pub id: CustomerId,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    /// As the API sent it (RFC 3339), compared verbatim for staleness.
-    pub date_modified: String,
-    /// The full record as returned, for `plan --diff`.
-    pub record: serde_json::Value,
-}
-
-/// The customers and newsletter subscribers that exist now, of those asked for.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Live {
-    pub customers: BTreeMap<CustomerId, LiveCustomer>,
-    /// Subscribers listed (empty when none were asked for).
-    pub subscribers: BTreeMap<crate::SubscriberId, LiveSubscriber>,
-}
-
-impl Live {
-    /// Whether `resource` `id` was listed, i.e. exists now.
-    pub fn contains(&self, resource: crate::Resource, id: u32) -> bool {
-        match resource {
-            crate::Resource::Customer => self.customers.contains_key(&id),
-            crate::Resource::Subscriber => self.subscribers.contains_key(&id),
-        }
-    }
-
-    /// The `date_modified` of `resource` `id` as listed, if it exists.
-    pub fn date_modified(&self, resource: crate::Resource, id: u32) -> Option<&str> {
-        match resource {
-            crate::Resource::Customer => self.customers.get(&id).map(|c| c.date_modified.as_str()),
-            crate::Resource::Subscriber => {
-                self.subscribers.get(&id).map(|s| s.date_modified.as_str())
-            }
-        }
-    }
-
-    /// Add what `other` lists (another resource's listing).
-    pub fn merge(&mut self, other: Live) {
-        self.customers.extend(other.customers);
-        self.subscribers.extend(other.subscribers);
-    }
-}

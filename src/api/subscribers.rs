@@ -15,46 +15,11 @@
 //! Listing uses `GET …/subscribers?id:in=<≤250 ids>&limit=250` with exactly the checks customers get
 //! (`listing.rs`): IDs returned must be IDs asked for, no duplicates, pages followed and bounded.
 
-use std::collections::BTreeMap;
-
 use reqwest::{Method, Url};
 
 use super::client::{Client, ERROR_BODY_CAP};
-use super::{ApiError, LiveCustomer};
+use super::{ApiError, LiveSubscribers};
 use crate::{Resource, SubscriberId};
-
-/// One newsletter subscriber as listed live. Holds personal data in memory only: it is masked before
-/// display and never written to any file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LiveSubscriber {
-    pub id: SubscriberId,
-    pub email: String,
-    pub first_name: String,
-    pub last_name: String,
-    /// As the API sent it (RFC 3339), compared verbatim for staleness.
-    pub date_modified: String,
-    /// The full record as returned, for `plan --diff`.
-    pub record: serde_json::Value,
-}
-
-impl From<LiveCustomer> for LiveSubscriber {
-    fn from(r: LiveCustomer) -> LiveSubscriber {
-        LiveSubscriber {
-            id: r.id,
-            email: r.email,
-            first_name: r.first_name,
-            last_name: r.last_name,
-            date_modified: r.date_modified,
-            record: r.record,
-        }
-    }
-}
-
-/// The subscribers that exist now, of those asked for.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LiveSubscribers {
-    pub subscribers: BTreeMap<SubscriberId, LiveSubscriber>,
-}
 
 impl Client {
     /// List which of `ids` exist now, with `GET /v3/customers/subscribers?id:in=<≤250 ids>&limit=250`

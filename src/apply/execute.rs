@@ -17,15 +17,16 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use super::listing::list_all;
 use super::store::{Store, max_ids_per_delete};
 use super::{
-    Approved, Failure, FailureKind, Fatal, Interrupt, Options, Report, Target, View, id_list,
+    Approved, Executed, Failure, FailureKind, Fatal, Interrupt, Options, Target, View, id_list,
     target_list,
 };
 use crate::Resource;
+use crate::api::ApiError;
 use crate::api::DeleteError;
 use crate::audit::{AuditEntry, AuditLog, EventKind};
+use crate::plan::scope::list_all;
 use crate::state::State;
 
 /// A save is due once this many times its own last duration has passed since it ended. Small states
@@ -36,15 +37,7 @@ const SAVE_INTERVAL_FACTOR: u32 = 4;
 /// One DELETE request's records: all of one resource (at most [`max_ids_per_delete`] of them).
 type Batch = (Resource, Vec<u32>);
 
-/// `entry` naming `resource` when it is a subscriber: customer lines stay exactly as they were, so
-/// older logs and their readers are unchanged (a line without `resource` is about customers).
-pub(crate) fn about(entry: AuditEntry, resource: Resource) -> AuditEntry {
-    if resource.is_customer() {
-        entry
-    } else {
-        entry.field("resource", resource.as_str())
-    }
-}
+pub(crate) use crate::audit::about;
 
 fn targets(resource: Resource, ids: &[u32]) -> impl Iterator<Item = Target> + '_ {
     ids.iter().map(move |&id| Target { resource, id })
@@ -106,7 +99,7 @@ impl Records<'_> {
 
     /// Sort the IDs the store deleted by what the state file on disk holds of them: verified,
     /// unverified, or not recorded at all (a save failed); and say why the state is behind, if it is.
-    fn settle(&self, report: &mut Report) {
+    fn settle(&self, report: &mut Executed) {
         let mut deleted: Vec<Target> = report.verified.drain(..).collect();
         deleted.append(&mut report.unverified);
         for target in deleted {
@@ -202,7 +195,7 @@ enum Next {
 /// Delete `approved` customers and subscribers (already checked against the manifest, `protect` and
 /// `max_deletes`), verify, and record. Never sends an ID that is not in `approved`, never mixes
 /// resources in one request, and sends subscribers one per request.
-pub async fn execute<S: Store>(
+pub async fn execute<S: Store<ListError = ApiError>>(
     store: &S,
     approved: &[Approved],
     options: &Options,
@@ -210,10 +203,10 @@ pub async fn execute<S: Store>(
     state: &mut State,
     view: &dyn View,
     interrupt: &Interrupt,
-) -> Report {
-    let mut report = Report {
+) -> Executed {
+    let mut report = Executed {
         state_serial: state.serial,
-        ..Report::default()
+        ..Executed::default()
     };
     let approved_set: BTreeSet<Target> = approved
         .iter()
@@ -579,12 +572,12 @@ fn split(
 /// verified; still there → failed (an accepted one is taken out of the state again). If the listing
 /// fails, accepted IDs stay `verified: false` and unknown ones unrecorded with their intents open.
 /// One listing per resource (⌈n/250⌉ GETs each).
-async fn verify<S: Store>(
+async fn verify<S: Store<ListError = ApiError>>(
     store: &S,
     records: &mut Records<'_>,
     accepted: Vec<Target>,
     unknown: Vec<(u64, Batch)>,
-    report: &mut Report,
+    report: &mut Executed,
     view: &dyn View,
     interrupt: &Interrupt,
 ) {

@@ -2,12 +2,12 @@
 //! talking to the user only through a [`View`] and an [`Approver`] (Terraform's `opApply` model), so
 //! the CLI, the property tests and the benchmark all run the same path ([`run()`]).
 //!
-//! - [`mod@run`]: lock → saved-plan checks → reconcile → list → guards → approval → execute → verify, and an
+//! - [`mod@run`]: lock → saved-plan checks → reconcile → plan → guards → approval → execute → verify, and an
 //!   [`Outcome`] that knows its exit code.
-//! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` and by [`MemoryStore`].
-//! - [`listing`]: what is listed ([`Scope`]: the manifest's IDs the state does not settle, or all of
-//!   them with `--refresh-all`, or a saved plan's non-recorded changes) and [`list_all`], the one
-//!   listing of customers and subscribers that plan, apply, reconcile and verify share.
+//! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` (and, in the tests, by an in-memory store).
+//! - the plan to approve comes from [`crate::plan::run()`] (fresh) or [`crate::plan::recheck`] (a saved
+//!   plan), both a [`crate::plan::Planned`]; listing ([`Scope`], [`list_all`]) and the [`guards`] live in
+//!   `plan`, re-exported here.
 //! - [`mod@execute`]: the only code that sends a DELETE, and the invariants it upholds:
 //!   only IDs of the approved plan, one resource per request, at most `batch_size` customers or one
 //!   subscriber per request, never an empty list; a
@@ -16,26 +16,23 @@
 //!   (`verified: false` until a listing shows them gone); an answer that leaves the outcome unknown is
 //!   settled by listing again, or its intent stays open for the next run.
 //! - [`mod@reconcile`]: settles what earlier runs left open before anything is planned.
-//! - [`guards`]: `max_deletes` and `protect`, shared with `plan`.
 //!
 //! Nothing here prints.
 
 pub mod execute;
-pub mod guards;
-pub mod listing;
-pub mod memory;
+pub mod found;
 pub mod reconcile;
 pub mod run;
 pub mod store;
 
 use std::sync::Arc;
 
-use crate::{CustomerId, Resource};
+use crate::Resource;
 
+pub use crate::plan::guards::{self, Violation};
+pub use crate::plan::scope::{Listed, Scope, list_all};
+pub use crate::resource::{Target, count_of, id_list, target_list};
 pub use execute::execute;
-pub use guards::Violation;
-pub use listing::{Listed, Scope, list_all};
-pub use memory::{DeleteFault, MemoryStore};
 pub use reconcile::{ReconcileError, Reconciled, reconcile};
 pub use run::{
     Applied, Approval, ApprovalRequest, Approver, Outcome, Refusal, Request, RunError, SavedInput,
@@ -125,37 +122,6 @@ pub struct Quiet;
 
 impl View for Quiet {}
 
-/// One record: a customer or a subscriber ID (each resource has its own namespace).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Target {
-    pub resource: Resource,
-    pub id: u32,
-}
-
-impl Target {
-    /// A customer ID.
-    pub const fn customer(id: CustomerId) -> Target {
-        Target {
-            resource: Resource::Customer,
-            id,
-        }
-    }
-
-    /// A subscriber ID.
-    pub const fn subscriber(id: crate::SubscriberId) -> Target {
-        Target {
-            resource: Resource::Subscriber,
-            id,
-        }
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.resource, self.id)
-    }
-}
-
 /// One approved deletion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approved {
@@ -189,11 +155,11 @@ pub struct Failure {
 
 /// What an apply did, per record.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Report {
+pub struct Executed {
     /// Deleted, and recorded in the state file on disk as verified (confirmed gone by a re-listing).
     pub verified: Vec<Target>,
     /// Deleted, and recorded in the state file on disk with `verified: false`: the re-listing could not
-    /// be done, or its result could not be saved ([`Report::state_not_saved`]).
+    /// be done, or its result could not be saved ([`Executed::state_not_saved`]).
     pub unverified: Vec<Target>,
     /// Deleted (the store accepted the DELETE, or a listing found them gone) but not in the state file
     /// on disk: it could not be saved. Their intents stay open in the audit log; the next apply records
@@ -220,14 +186,14 @@ pub struct Report {
     pub state_serial: u64,
 }
 
-impl Report {
+impl Executed {
     /// IDs this run deleted, whatever the state file records of them.
     pub fn deleted_count(&self) -> usize {
         self.verified.len() + self.unverified.len() + self.unrecorded.len()
     }
 
     /// Whether the error that stopped the run is itself a failed save of the state file (then it has
-    /// been said, and [`Report::state_not_saved`] need not be said again).
+    /// been said, and [`Executed::state_not_saved`] need not be said again).
     pub fn stopped_by_a_failed_save(&self) -> bool {
         self.fatal
             .as_deref()
@@ -289,38 +255,6 @@ pub enum Fatal {
 /// How [`Fatal::State`] begins.
 const STATE_SAVE_FAILED: &str = "could not save the state file: ";
 
-/// `1, 2, 3` — or the first ten and a count, for messages.
-pub fn id_list(ids: &[CustomerId]) -> String {
-    let shown: Vec<String> = ids.iter().take(10).map(ToString::to_string).collect();
-    if ids.len() > 10 {
-        format!("{} and {} more", shown.join(", "), ids.len() - 10)
-    } else {
-        shown.join(", ")
-    }
-}
-
-/// `customers 1, 2 and subscriber 7` — each resource's IDs shortened as by [`id_list`], for messages.
-pub fn target_list(targets: &[Target]) -> String {
-    let mut parts = Vec::new();
-    for resource in Resource::ALL {
-        let ids: Vec<u32> = targets
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
-        if !ids.is_empty() {
-            let noun = if ids.len() == 1 { "" } else { "s" };
-            parts.push(format!("{resource}{noun} {}", id_list(&ids)));
-        }
-    }
-    parts.join(" and ")
-}
-
-/// How many of `targets` are of `resource`.
-pub fn count_of(targets: &[Target], resource: Resource) -> usize {
-    targets.iter().filter(|t| t.resource == resource).count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -331,14 +265,14 @@ mod tests {
             path: "s.json".into(),
             source: std::io::Error::from(std::io::ErrorKind::StorageFull),
         });
-        let report = Report {
+        let report = Executed {
             fatal: Some(save.to_string()),
-            ..Report::default()
+            ..Executed::default()
         };
         assert!(report.stopped_by_a_failed_save());
-        let report = Report {
+        let report = Executed {
             fatal: Some("HTTP 403".into()),
-            ..Report::default()
+            ..Executed::default()
         };
         assert!(!report.stopped_by_a_failed_save());
     }
@@ -370,26 +304,26 @@ mod tests {
             kind,
             message: String::new(),
         };
-        assert_eq!(Report::default().exit(), Exit::Success);
-        let nothing = Report {
+        assert_eq!(Executed::default().exit(), Exit::Success);
+        let nothing = Executed {
             failed: vec![fail(FailureKind::NotDone)],
-            ..Report::default()
+            ..Executed::default()
         };
         assert_eq!(nothing.exit(), Exit::Error);
-        let unknown = Report {
+        let unknown = Executed {
             unknown: vec![Target::customer(2)],
             ..nothing.clone()
         };
         assert_eq!(unknown.exit(), Exit::Partial);
-        let lied = Report {
+        let lied = Executed {
             failed: vec![fail(FailureKind::StillPresent)],
-            ..Report::default()
+            ..Executed::default()
         };
         assert_eq!(lied.exit(), Exit::Partial);
-        let interrupted = Report {
+        let interrupted = Executed {
             interrupted: true,
             verified: vec![Target::subscriber(3)],
-            ..Report::default()
+            ..Executed::default()
         };
         assert_eq!(interrupted.exit(), Exit::Interrupted);
     }

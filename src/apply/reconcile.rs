@@ -6,12 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::execute::about;
-use super::listing::list_all;
 use super::store::Store;
 use super::{Options, Target, target_list};
 use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditLog, EventKind, Intent};
+use crate::plan::scope::list_all;
 use crate::state::State;
 
 /// What [`reconcile`] settled.
@@ -37,7 +37,7 @@ impl Reconciled {
 /// sent them, and unverified records are checked, customers and subscribers alike (an intent names its
 /// resource). One listing per resource (⌈k/250⌉ GETs each) for all of it; nothing is sent when nothing
 /// is open.
-pub async fn reconcile<S: Store>(
+pub async fn reconcile<S: Store<ListError = ApiError>>(
     store: &S,
     intents: &[Intent],
     reasons: &BTreeMap<Target, Option<String>>,

@@ -1,4 +1,4 @@
-//! The apply use-case, end to end: lock → saved-plan checks → reconcile → list → guards → approval →
+//! The apply use-case, end to end: lock → saved-plan checks → reconcile → plan (`plan::run` or `plan::recheck`) → guards → approval →
 //! execute → verify. It reaches the user only through a [`View`] and an [`Approver`] (Terraform's
 //! `backend_apply.go`: `opApply` talks through `View` and `UIInput`), and returns an [`Outcome`] that
 //! knows its exit code, so the CLI, the property tests and the benchmark run exactly the same path.
@@ -9,17 +9,16 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use super::guards::{self, Violation};
-use super::listing::Scope;
 use super::reconcile::{ReconcileError, reconcile};
 use super::store::Store;
-use super::{Approved, Interrupt, Options, Report, Target, View, execute};
+use super::{Approved, Executed, Interrupt, Options, Target, View, execute};
 use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
 use crate::exit::Exit;
 use crate::manifest::Manifest;
-use crate::plan::{self, Current, Plan, SavedPlan, Staleness, StateRef};
+use crate::plan::guards::Violation;
+use crate::plan::{self, Current, Plan, Planned, SavedPlan, Staleness, StateRef};
 use crate::state::{Lock, LockError, State, StateError};
 
 /// A saved plan to apply, and where it was read from (named in the audit log).
@@ -60,6 +59,22 @@ pub struct Request {
     pub host: String,
     /// Who runs the apply, for the audit log (resolved by the CLI's settings).
     pub actor: String,
+}
+
+impl Request {
+    /// Whether the plan is approved without asking: a saved plan (passing it is the approval) or
+    /// `--auto-approve`.
+    pub fn approved(&self) -> bool {
+        self.saved.is_some() || self.auto_approve
+    }
+
+    /// Where the plan came from, for the audit log.
+    pub fn origin(&self) -> String {
+        match &self.saved {
+            Some(saved) => format!("saved plan {}", saved.path.display()),
+            None => "planned at apply".to_string(),
+        }
+    }
 }
 
 /// The question put to the approver.
@@ -128,7 +143,7 @@ pub enum RunError {
 /// What an apply that got to its DELETEs did.
 #[derive(Debug)]
 pub struct Applied {
-    pub report: Report,
+    pub report: Executed,
     /// Manifest IDs that were already gone (including planned ones that vanished since a saved plan).
     pub already_absent: usize,
     pub state_path: PathBuf,
@@ -186,7 +201,7 @@ async fn unless_interrupted<T>(
 }
 
 /// Apply `request` to `store`. See the module documentation for the steps.
-pub async fn run<S: Store>(
+pub async fn run<S: Store<ListError = ApiError>>(
     request: &Request,
     store: &S,
     view: &dyn View,
@@ -206,7 +221,7 @@ pub async fn run<S: Store>(
 }
 
 /// Everything after the lock; the caller releases it whatever this returns.
-async fn locked<S: Store>(
+async fn locked<S: Store<ListError = ApiError>>(
     request: &Request,
     store: &S,
     view: &dyn View,
@@ -320,42 +335,37 @@ async fn locked<S: Store>(
         }
     }
 
-    // The plan to approve: made now, or the saved one re-checked against the store. Only what the
-    // state does not record as settled is listed (PRODUCT §11), unless --refresh-all.
-    // Only a fresh plan asks what the state settles; a saved plan says what it listed.
-    let settled = match &request.saved {
-        Some(_) => None,
-        None => state.as_ref().map(State::settled),
+    // The plan to approve: made now, or the saved one re-listed and checked; from here on apply does
+    // not ask where it came from. The state's unproven records were taken out above, so what it
+    // settles is what the log proves (with what reconcile has just recorded): only the rest is
+    // listed (PRODUCT §11), unless --refresh-all.
+    let settled = state.as_ref().map(State::settled);
+    let planning = async {
+        match &request.saved {
+            Some(saved) => plan::recheck(&saved.plan, manifest, request.max_deletes, store).await,
+            None => {
+                let input = plan::Input {
+                    manifest,
+                    settled: settled.as_ref(),
+                    refresh_all: request.refresh_all,
+                    max_deletes: request.max_deletes,
+                };
+                plan::run(&input, store).await
+            }
+        }
     };
-    // The state's unproven records were taken out above, so this settled set is what the log proves
-    // (with what reconcile has just recorded).
-    let scope = match &request.saved {
-        Some(saved) => Scope::of_saved(&saved.plan.changes),
-        None => Scope::of_manifest(manifest, settled.as_ref(), request.refresh_all),
-    };
-    let live = match unless_interrupted(interrupt, scope.list(store)).await {
+    let planned = match unless_interrupted(interrupt, planning).await {
         None => return Outcome::Interrupted,
         Some(Err(error)) => return Outcome::Error(RunError::List(error)),
-        Some(Ok(live)) => live,
+        Some(Ok(planned)) => planned,
     };
-    let reappeared = match &request.saved {
-        Some(saved) => saved.plan.changes.iter().filter(|c| c.reappeared).count(),
-        None => Scope::reappeared(manifest, settled.as_ref(), &live),
-    };
-    view.listed(&scope.listed(reappeared), store_hash, store.requests_sent());
+    view.listed(&planned.listed, store_hash, store.requests_sent());
     // PRODUCT §14: a recorded ID the listing found present stops being settled at once.
     if let Some(state) = state.as_mut() {
-        let present: Vec<(Resource, u32)> = scope
-            .customers
-            .iter()
-            .map(|&id| (Resource::Customer, id))
-            .chain(
-                scope
-                    .subscribers
-                    .iter()
-                    .map(|&id| (Resource::Subscriber, id)),
-            )
-            .filter(|&(resource, id)| live.contains(resource, id))
+        let present: Vec<(Resource, u32)> = planned
+            .present()
+            .into_iter()
+            .map(|t| (t.resource, t.id))
             .collect();
         let marked = crate::evidence::mark_reappeared(&mut audit, state, &present, &request.run_id);
         match marked {
@@ -380,52 +390,20 @@ async fn locked<S: Store>(
             Ok(_) => {}
         }
     }
-    let (plan, vanished) = match &request.saved {
-        Some(saved) => {
-            let stale = plan::live_staleness(&saved.plan, &live);
-            if !stale.is_empty() {
-                return Outcome::Refused(Refusal::Stale(stale));
-            }
-            let mut plan = saved.plan.plan();
-            // Records that vanished since the plan are skipped, never replaced.
-            let vanished: BTreeSet<Target> = plan
-                .to_delete()
-                .filter(|c| !live.contains(c.resource, c.id))
-                .map(|c| Target {
-                    resource: c.resource,
-                    id: c.id,
-                })
-                .collect();
-            plan.changes.retain(|c| {
-                !vanished.contains(&Target {
-                    resource: c.resource,
-                    id: c.id,
-                })
-            });
-            (plan, vanished.into_iter().collect::<Vec<_>>())
-        }
-        None => (
-            plan::compute_incremental(manifest, &live, settled.as_ref(), request.refresh_all),
-            Vec::new(),
-        ),
-    };
-
-    let to_delete: BTreeSet<Target> = plan
+    if !planned.stale.is_empty() {
+        return Outcome::Refused(Refusal::Stale(planned.stale));
+    }
+    if !planned.violations.is_empty() {
+        return Outcome::Refused(Refusal::Guards(planned.violations));
+    }
+    let Planned { plan, vanished, .. } = planned;
+    let to_delete: Vec<Target> = plan
         .to_delete()
         .map(|c| Target {
             resource: c.resource,
             id: c.id,
         })
         .collect();
-    let violations = guards::check(
-        manifest,
-        request.max_deletes,
-        &to_delete,
-        request.saved.is_some(),
-    );
-    if !violations.is_empty() {
-        return Outcome::Refused(Refusal::Guards(violations));
-    }
     if let Err(error) = view.plan(&plan, request.full) {
         return Outcome::Error(RunError::Output(error));
     }
@@ -434,7 +412,7 @@ async fn locked<S: Store>(
     }
     if to_delete.is_empty() {
         // PRODUCT §9: what this apply found absent is recorded, even with nothing to delete.
-        let found = crate::audit::found::found_absent(&plan, &vanished);
+        let found = super::found::found_absent(&plan, &vanished);
         let state = state.get_or_insert_with(|| State::new(store_hash, &manifest.sha256));
         let run = (
             request.run_id.as_str(),
@@ -443,17 +421,14 @@ async fn locked<S: Store>(
         );
         let path = &request.state_path;
         if let Err(error) =
-            crate::audit::found::record_no_delete_apply(&mut audit, state, &found, run, path)
+            super::found::record_no_delete_apply(&mut audit, state, &found, run, path)
         {
             return Outcome::Error(error.into());
         }
         return Outcome::NoChanges;
     }
-    if request.saved.is_none() && !request.auto_approve {
-        let subscribers = super::count_of(
-            &to_delete.iter().copied().collect::<Vec<_>>(),
-            Resource::Subscriber,
-        );
+    if !request.approved() {
+        let subscribers = super::count_of(&to_delete, Resource::Subscriber);
         let question = ApprovalRequest {
             store_hash,
             count: to_delete.len() - subscribers,
@@ -494,7 +469,7 @@ struct DeleteInput<'a> {
 }
 
 /// The approved part: the opening audit lines, then execute and verify.
-async fn delete<S: Store>(
+async fn delete<S: Store<ListError = ApiError>>(
     request: &Request,
     store: &S,
     view: &dyn View,
@@ -537,10 +512,7 @@ async fn delete<S: Store>(
         "store {}: {} to delete, {already_absent} already absent; {}",
         request.store_hash,
         approved.len(),
-        match &request.saved {
-            Some(saved) => format!("saved plan {}", saved.path.display()),
-            None => "planned at apply".to_string(),
-        }
+        request.origin()
     ));
     if let Err(error) = audit.append(started) {
         return Outcome::Error(RunError::AuditStart(error));
@@ -565,8 +537,8 @@ async fn delete<S: Store>(
         }
     }
     // PRODUCT §9: what this apply found absent is recorded (state and audit) before any DELETE.
-    let found = crate::audit::found::found_absent(plan, vanished);
-    let recorded = crate::audit::found::record_found_absent(
+    let found = super::found::found_absent(plan, vanished);
+    let recorded = super::found::record_found_absent(
         audit,
         state,
         &found,

@@ -1,47 +1,14 @@
-//! The seam between apply and the store it deletes from: list and delete, per [`Resource`].
-//!
-//! `api::Client` implements it against BigCommerce, [`super::MemoryStore`] in memory, so the property
-//! tests and the benchmark run [`super::run()`] itself by the thousand while one HTTP path stays tested
-//! end to end. Errors are typed ([`DeleteError`]): apply decides split, bisect, stop or re-list without
-//! knowing HTTP.
-
-use std::future::Future;
+//! `api::Client` as the [`Store`] seam (defined in [`crate::store`]): customers in bulk, subscribers one
+//! per request by ID in the path, never the collection DELETE.
 
 use crate::Resource;
 use crate::api::{ApiError, Client, DeleteError, Live};
 
-/// The most IDs one DELETE may carry for `resource`: customers are deleted in bulk (`id:in`, at most
-/// 250), subscribers one per request (`DELETE /v3/customers/subscribers/{id}`; the collection endpoint
-/// deletes every subscriber and is never called).
-pub const fn max_ids_per_delete(resource: Resource) -> usize {
-    match resource {
-        Resource::Customer => crate::api::PAGE_LIMIT,
-        Resource::Subscriber => 1,
-    }
-}
-
-/// A store bcprune lists and deletes records in.
-pub trait Store {
-    /// The API host the store is reached at (a saved plan made against another host is stale).
-    fn api_host(&self) -> String;
-
-    /// Requests sent so far (every attempt counts), for the "Listed … (N requests)" line.
-    fn requests_sent(&self) -> u64;
-
-    /// Which of `ids` exist now. Never a partial result: an error means nothing is known.
-    fn list(&self, resource: Resource, ids: &[u32])
-    -> impl Future<Output = Result<Live, ApiError>>;
-
-    /// Delete exactly `ids` (1..=[`max_ids_per_delete`]) in one request. `Ok` means accepted, not
-    /// proven: apply lists again to verify.
-    fn delete(
-        &self,
-        resource: Resource,
-        ids: &[u32],
-    ) -> impl Future<Output = Result<(), DeleteError>>;
-}
+pub use crate::store::{Store, max_ids_per_delete};
 
 impl Store for Client {
+    type ListError = ApiError;
+
     fn api_host(&self) -> String {
         Client::api_host(self)
     }

@@ -18,7 +18,6 @@
 //! `audit verify` checks the log against the state's head and `--expect-head`.
 
 pub mod canonical;
-pub mod found;
 pub mod head;
 
 pub use head::{ExpectedHead, HeadMismatch, read_head};
@@ -642,7 +641,7 @@ pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
 }
 
 /// The end of a valid chain.
-pub(crate) struct Summary {
+pub(crate) struct ChainEnd {
     pub(crate) lines: u64,
     pub(crate) last_hash: String,
 }
@@ -659,7 +658,7 @@ pub(crate) struct Broken {
 pub(crate) fn scan(
     bytes: &[u8],
     mut visit: impl FnMut(u64, &Map<String, Value>),
-) -> Result<Summary, Broken> {
+) -> Result<ChainEnd, Broken> {
     let mut pieces: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     // After the last newline comes an empty piece (or the whole file is empty); anything else is a line
     // whose newline never made it to disk.
@@ -685,7 +684,7 @@ pub(crate) fn scan(
             reason: LineProblem::Incomplete,
         });
     }
-    Ok(Summary {
+    Ok(ChainEnd {
         lines: line_no,
         last_hash: previous_hash,
     })
@@ -837,6 +836,16 @@ fn is_hex64(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// `entry` naming `resource` when it is a subscriber: customer lines stay exactly as they were, so
+/// older logs and their readers are unchanged (a line without `resource` is about customers).
+pub fn about(entry: AuditEntry, resource: crate::Resource) -> AuditEntry {
+    if resource.is_customer() {
+        entry
+    } else {
+        entry.field("resource", resource.as_str())
+    }
 }
 
 #[cfg(test)]

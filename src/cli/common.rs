@@ -192,26 +192,11 @@ pub fn load_state(
     audit_log: &Path,
     store_hash: &str,
 ) -> Result<Option<Summary>, CliError> {
-    let mut state = Summary::load(path)?;
-    if let Some(state) = &mut state {
-        state.check_store(path, store_hash)?;
-        let claim = crate::evidence::Claim {
-            lineage: state.lineage,
-            serial: state.serial,
-            store_hash: &state.store_hash,
-            audit_head: state.audit_head.as_ref(),
-            settled: &state.settled,
-        };
-        let checked = crate::evidence::check(claim, audit_log);
-        if !checked.unproven.is_empty() {
-            warning(crate::evidence::unproven_message(
-                &checked.unproven,
-                checked.why.as_deref(),
-            ));
-        }
-        state.settled = checked.settled;
+    let proven = crate::plan::load_state(path, audit_log, store_hash)?;
+    if let Some(message) = &proven.warning {
+        warning(message);
     }
-    Ok(state)
+    Ok(proven.summary)
 }
 
 /// The lineage and serial a plan records.

@@ -1,12 +1,12 @@
 //! `bcprune demo`: the whole plan → review → apply → verify flow against the embedded fake store, in a
 //! temporary folder, with no credentials and no network beyond 127.0.0.1. It drives the library
-//! (`plan::compute`, `plan::file`, `apply::run`) as a user's pipeline would drive the commands.
+//! (`plan::run`, `plan::file`, `apply::run`) as a user's pipeline would drive the commands.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::api::{Client, ClientConfig, Token};
-use crate::apply::{self, Approval, Interrupt, Request, SavedInput, Scope};
+use crate::apply::{self, Approval, Interrupt, Request, SavedInput};
 use crate::exit::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -158,17 +158,21 @@ fn plan_now(
         &path.join(common::AUDIT_FILE),
         DEMO_STORE,
     )?;
-    let settled = state.as_ref().map(|s| &s.settled);
-    let scope = Scope::of_manifest(&manifest, settled, false);
-    let live = runtime
-        .block_on(scope.list(client))
+    let input = plan::Input {
+        manifest: &manifest,
+        settled: state.as_ref().map(|s| &s.settled),
+        refresh_all: false,
+        max_deletes: None,
+    };
+    let made = runtime
+        .block_on(plan::run(&input, client))
         .map_err(CliError::List)?;
     common::note(
-        super::apply::listed_line(&scope.listed(0), DEMO_STORE, common::requests_sent(client))
+        super::apply::listed_line(&made.listed, DEMO_STORE, common::requests_sent(client))
             .trim_end_matches('\n'),
     );
     common::note("");
-    let planned = plan::compute_incremental(&manifest, &live, settled, false);
+    let planned = made.plan;
     let options = render::TableOptions {
         full: false,
         colour: common::stdout_color(no_color),

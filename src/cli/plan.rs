@@ -4,7 +4,6 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::api::Live;
-use crate::apply::{Scope, Target};
 use crate::exit::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -44,8 +43,8 @@ pub struct PlanArgs {
     pub refresh_all: bool,
 }
 
-/// A plan made against the live store, with what it was made from.
-pub struct Planned {
+/// A plan made against the live store, with what it was made from and the document it saves as.
+pub struct PlanMade {
     pub live: Live,
     pub plan: Plan,
     pub saved: SavedPlan,
@@ -62,29 +61,34 @@ pub fn make(
     manifest_path: &Path,
     out: Option<&Path>,
     refresh_all: bool,
-) -> Result<Planned, CliError> {
+) -> Result<PlanMade, CliError> {
     let manifest = common::load_manifest(manifest_path)?;
     let files = settings.files(manifest_path);
     check_distinct_files(&manifest.files, &files, out.map(|out| ("--out", out)))?;
     common::note(manifest.summary());
     let store_hash = common::store_hash(settings, &manifest)?;
     let state = common::load_state(&files.state, &files.audit_log, &store_hash)?;
-    let settled = state.as_ref().map(|s| &s.settled);
     let client = common::client(settings, &store_hash)?;
     let runtime = common::runtime()?;
-    // The same listing apply makes: both resources, only what the state does not settle (PRODUCT §11).
-    let scope = Scope::of_manifest(&manifest, settled, refresh_all);
+    // The same plan apply makes: both resources, only what the state does not settle (PRODUCT §11).
+    let input = plan::Input {
+        manifest: &manifest,
+        settled: state.as_ref().map(|s| &s.settled),
+        refresh_all,
+        max_deletes: settings.max_deletes,
+    };
     super::progress::start("Listing", None);
-    let live = runtime.block_on(scope.list(&client));
+    let planned = runtime.block_on(plan::run(&input, &client));
     super::progress::finish(true);
-    let live = live.map_err(CliError::List)?;
-    let plan = plan::compute_incremental(&manifest, &live, settled, refresh_all);
-    let reappeared = plan.changes.iter().filter(|c| c.reappeared).count();
+    let plan::Planned {
+        plan,
+        live,
+        listed,
+        violations,
+        ..
+    } = planned.map_err(CliError::List)?;
     let requests = common::requests_sent(&client);
-    common::note(
-        super::apply::listed_line(&scope.listed(reappeared), &store_hash, requests)
-            .trim_end_matches('\n'),
-    );
+    common::note(super::apply::listed_line(&listed, &store_hash, requests).trim_end_matches('\n'));
     common::note("");
     common::log_stats(&client);
     let mut saved = SavedPlan::new(
@@ -105,21 +109,12 @@ pub fn make(
         usize::from(settings.batch_size),
         quota,
     ));
-    let to_delete = plan
-        .to_delete()
-        .map(|c| Target {
-            resource: c.resource,
-            id: c.id,
-        })
-        .collect();
-    let violations =
-        crate::apply::guards::check(&manifest, settings.max_deletes, &to_delete, false);
     let guard = render::Guard {
         max_deletes: settings.max_deletes.unwrap_or(manifest.max_deletes),
         from_flag: settings.max_deletes.is_some(),
         protected: manifest.protect.len(),
     };
-    Ok(Planned {
+    Ok(PlanMade {
         live,
         plan,
         saved,
@@ -202,7 +197,7 @@ fn run_printing(
                     refusals: planned
                         .violations
                         .iter()
-                        .map(|v| render::Refusal {
+                        .map(|v| render::RefusalNote {
                             message: v.to_string(),
                             hint: v.hint(),
                         })

@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Action, Change, Plan, Summary};
+use super::{Action, Change, Counts, Plan};
 use crate::CustomerId;
-use crate::api::Live;
+use crate::live::Live;
 use crate::manifest::Manifest;
 
 /// The version of the saved-plan format this build reads and writes.
@@ -136,7 +136,7 @@ pub struct SavedPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub apply_cost: Option<super::cost::Cost>,
     /// The counts.
-    pub summary: Summary,
+    pub summary: Counts,
     /// Every manifest ID: deletions first, then those already absent, each sorted by ID.
     pub changes: Vec<Change>,
 }
@@ -456,8 +456,9 @@ pub fn write(saved: &SavedPlan, path: &Path) -> Result<(), PlanFileError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut bytes = Vec::new();
-    crate::render::json(saved, &mut bytes).map_err(write_error)?;
+    let mut bytes =
+        serde_json::to_vec_pretty(saved).map_err(|e| write_error(std::io::Error::other(e)))?;
+    bytes.push(b'\n');
     crate::fsio::write_atomically(path, &bytes).map_err(write_error)
 }
 

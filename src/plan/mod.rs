@@ -3,23 +3,29 @@
 //!
 //! [`compute`] is a pure function of the manifest and the live snapshot, so it can be property-tested and
 //! so `plan` and `apply` can never disagree about what a manifest means. The saved-plan file (its
-//! document, reading, writing and staleness checks) lives in [`mod@file`].
+//! document, reading, writing and staleness checks) lives in [`mod@file`]. [`run()`] is the plan use-case
+//! every caller shares (state proof → [`mod@scope`] listing → [`compute_incremental`] → [`guards`] →
+//! [`Planned`]); [`recheck`] brings a saved plan to the same [`Planned`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::Resource;
-use crate::api::Live;
+use crate::live::Live;
 use crate::manifest::{AbsentEntry, Manifest};
 use crate::mask;
 use crate::state::Settled;
 
 pub mod cost;
 pub mod file;
+pub mod guards;
+pub mod run;
+pub mod scope;
 
 pub use file::{
     Current, FORMAT_VERSION, ManifestRef, PlanCheckError, PlanFileError, SavedPlan, Staleness,
     StateRef, check_offline, live_staleness, offline_staleness, unproven_claims,
 };
+pub use run::{Input, Planned, ProvenState, load_state, recheck, run};
 
 /// What happens to one manifest ID.
 #[derive(
@@ -88,7 +94,8 @@ pub struct Change {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
 )]
-pub struct Summary {
+#[schemars(rename = "Summary")]
+pub struct Counts {
     pub to_delete: usize,
     pub already_absent: usize,
 }
@@ -108,9 +115,9 @@ impl Plan {
     }
 
     /// The counts for the summary line.
-    pub fn summary(&self) -> Summary {
+    pub fn summary(&self) -> Counts {
         let to_delete = self.to_delete().count();
-        Summary {
+        Counts {
             to_delete,
             already_absent: self.changes.len() - to_delete,
         }
@@ -122,7 +129,7 @@ impl Plan {
     }
 }
 
-impl Summary {
+impl Counts {
     /// The stable summary line: `Plan: N to delete, M already absent.`
     pub fn line(&self) -> String {
         format!(
@@ -242,7 +249,7 @@ mod tests {
     use crate::CustomerId;
 
     use super::*;
-    use crate::api::LiveCustomer;
+    use crate::live::LiveCustomer;
     use crate::manifest::{AbsentEntry, Location};
 
     fn manifest(absent: &[CustomerId], protect: &[CustomerId]) -> Manifest {

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use crate::Resource;
-use crate::api::Live;
+use crate::live::Live;
 use crate::mask;
 use crate::plan::Plan;
 use crate::text;

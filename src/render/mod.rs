@@ -115,9 +115,9 @@ impl Ci {
 }
 
 /// A guard the plan breaks, as the comment shows it at the top (the CLI passes each
-/// [`crate::apply::Violation`]'s message and hint).
+/// [`crate::plan::guards::Violation`]'s message and hint).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refusal {
+pub struct RefusalNote {
     /// What is refused and why.
     pub message: String,
     /// What to do about it.
@@ -134,7 +134,7 @@ pub struct Context {
     /// The CI run and commit.
     pub ci: Ci,
     /// The guards the plan breaks: `plan` exits 3, and the comment says so first.
-    pub refusals: Vec<Refusal>,
+    pub refusals: Vec<RefusalNote>,
     /// With `--diff`: one unified diff per record to delete ([`diffs`]), shown capped in a ```diff block.
     pub diff: Option<Vec<String>>,
 }

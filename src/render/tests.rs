@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jiff::civil::{Date, date};
 
 use super::*;
-use crate::api::{Live, LiveCustomer};
+use crate::live::{Live, LiveCustomer};
 use crate::plan::{ManifestRef, Plan, SavedPlan};
 use crate::state::AuditHead;
 
@@ -309,7 +309,7 @@ fn markdown_of_a_refused_plan_says_so_first() {
             from_flag: false,
             protected: 0,
         }),
-        refusals: vec![Refusal {
+        refusals: vec![RefusalNote {
             message: "refusing to delete 5 customers: the manifest's max_deletes allows at most 3"
                 .into(),
             hint: Some("If this many deletions are intended, raise max_deletes in the manifest (reviewed like any change) or pass --max-deletes 5.".into()),
@@ -606,7 +606,7 @@ fn a_subscriber_diff_shows_the_subscriber_not_the_customer_with_the_same_id() {
     );
     live.subscribers.insert(
         7,
-        crate::api::LiveSubscriber {
+        crate::live::LiveSubscriber {
             id: 7,
             email: "subscriber@shop.test".into(),
             first_name: "Ada".into(),

@@ -24,7 +24,7 @@ use super::log::{RecordedRequest, lock};
 use super::params::{self, Cursor, ListQuery};
 use super::ratelimit::Decision;
 use super::respond::{
-    Outcome, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
+    Replied, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
     hostile_for, hostile_response, json_response, over_limit, page_size, pagination, raw, reason,
 };
 use super::store::Store;
@@ -259,7 +259,7 @@ async fn route(
     pairs: &[(String, String)],
     scope: Option<Scope>,
     body: &[u8],
-) -> Outcome {
+) -> Replied {
     let Some((hash, target)) = endpoint(path) else {
         return match shared.config.unknown_path {
             UnknownPath::NotFound404 => error(404, "Not Found", TYPE_STATUS_CODES, None),
@@ -377,7 +377,7 @@ fn injected_failure(shared: &Shared, is_get: bool, resource: Option<Resource>) -
 // ---------------------------------------------------------------------------------------------- GET
 
 /// `GET /customers`: filters, sorting, page or cursor pagination, and the hostile modes.
-async fn get_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
+async fn get_customers(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     let mut query = match ListQuery::parse(pairs) {
         Ok(q) => q,
         Err(bad) => return filter_error(&bad.0).into(),
@@ -566,7 +566,7 @@ fn url_encode(s: &str) -> String {
 
 /// `DELETE /customers?id:in=…`: the API's no-op without `id:in`, validation, caps, rejections, and
 /// the run-time lies and failures.
-fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
+fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     let no_content = || empty(204);
     let ids = match params::id_in(pairs) {
         // The documented quirk: no id:in deletes nothing and still answers 204.
@@ -605,7 +605,7 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
             .iter()
             .map(|id| (id.to_string(), json!("Unauthorized to delete")))
             .collect();
-        return Outcome {
+        return Replied {
             response: error(
                 422,
                 "Bulk operation has failed",
@@ -662,7 +662,7 @@ fn over_cap(status: u16, max: usize) -> Response {
 
 // ------------------------------------------------------------------------------ rate-limit answers
 
-fn bare_429() -> Outcome {
+fn bare_429() -> Replied {
     let mut outcome = json_response(
         429,
         &json!({ "status": 429, "title": "Too many requests", "type": TYPE_429, "errors": {} }),

@@ -21,7 +21,7 @@ use super::log::lock;
 use super::orders::Order;
 use super::params::{self, DEFAULT_LIMIT};
 use super::respond::{
-    Outcome, TYPE_STATUS_CODES, empty, error, filter_error, json_response, over_limit,
+    Replied, TYPE_STATUS_CODES, empty, error, filter_error, json_response, over_limit,
 };
 
 /// The spec's `GET /orders` parameters the sim accepts without filtering on them.
@@ -47,7 +47,7 @@ fn base(shared: &Shared) -> String {
     format!("/stores/{}/v2", shared.config.store_hash)
 }
 
-fn not_found() -> Outcome {
+fn not_found() -> Replied {
     error(
         404,
         "The requested resource was not found.",
@@ -57,7 +57,7 @@ fn not_found() -> Outcome {
     .into()
 }
 
-fn bad_body() -> Outcome {
+fn bad_body() -> Replied {
     error(
         400,
         "The request body must be a JSON object.",
@@ -68,7 +68,7 @@ fn bad_body() -> Outcome {
 }
 
 /// `GET /v2/orders`.
-pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
+pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     let (mut page, mut limit) = (1u32, DEFAULT_LIMIT);
     let (mut customer, mut email, mut min_id, mut max_id) = (None, None, None, None);
     let mut bad: Vec<String> = Vec::new();
@@ -136,7 +136,7 @@ pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
 }
 
 /// `GET /v2/orders/{id}`.
-pub(super) fn get_one(shared: &Shared, id: u32) -> Outcome {
+pub(super) fn get_one(shared: &Shared, id: u32) -> Replied {
     let store = lock(&shared.store);
     match store.orders.get(id) {
         Some(order) => json_response(200, &order.to_json(&base(shared))),
@@ -145,7 +145,7 @@ pub(super) fn get_one(shared: &Shared, id: u32) -> Outcome {
 }
 
 /// `GET /v2/orders/{id}/shipping_addresses`.
-pub(super) fn shipping_addresses(shared: &Shared, id: u32) -> Outcome {
+pub(super) fn shipping_addresses(shared: &Shared, id: u32) -> Replied {
     let store = lock(&shared.store);
     match store.orders.get(id) {
         Some(order) if order.shipping_addresses.is_empty() => empty(204).into(),
@@ -169,7 +169,7 @@ fn object(body: &[u8]) -> Option<Map<String, Value>> {
 }
 
 /// `PUT /v2/orders/{id}`.
-pub(super) fn put(shared: &Shared, id: u32, body: &[u8]) -> Outcome {
+pub(super) fn put(shared: &Shared, id: u32, body: &[u8]) -> Replied {
     let Some(map) = object(body) else {
         return bad_body();
     };
@@ -197,7 +197,7 @@ pub(super) fn put(shared: &Shared, id: u32, body: &[u8]) -> Outcome {
 }
 
 /// `PUT /v2/orders/{id}/shipping_addresses/{sid}`.
-pub(super) fn put_shipping(shared: &Shared, id: u32, sid: u32, body: &[u8]) -> Outcome {
+pub(super) fn put_shipping(shared: &Shared, id: u32, sid: u32, body: &[u8]) -> Replied {
     let Some(map) = object(body) else {
         return bad_body();
     };
@@ -219,7 +219,7 @@ pub(super) fn put_shipping(shared: &Shared, id: u32, sid: u32, body: &[u8]) -> O
 }
 
 /// `DELETE /v2/orders/{id}`: archive the order (every field kept).
-pub(super) fn delete_one(shared: &Shared, id: u32) -> Outcome {
+pub(super) fn delete_one(shared: &Shared, id: u32) -> Replied {
     let mut store = lock(&shared.store);
     let Some(order) = store.orders.get_mut(id) else {
         return not_found();
@@ -233,7 +233,7 @@ pub(super) fn delete_one(shared: &Shared, id: u32) -> Outcome {
 }
 
 /// `DELETE /v2/orders`: archive every order of the store (any query).
-pub(super) fn delete_collection(shared: &Shared) -> Outcome {
+pub(super) fn delete_collection(shared: &Shared) -> Replied {
     lock(&shared.store).orders.archive_all();
     empty(204).into()
 }

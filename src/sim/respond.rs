@@ -1,5 +1,5 @@
 //! What both endpoint families answer with: the customers endpoints in [`super::handlers`] and the
-//! subscribers endpoints in [`super::subscriber_api`]. The [`Outcome`] a handler returns, BigCommerce's
+//! subscribers endpoints in [`super::subscriber_api`]. The [`Replied`] a handler returns, BigCommerce's
 //! error bodies (API-NOTES §6), and the behaviours both share: a listing's `limit` over 250, the hostile
 //! modes of a listing, and what a DELETE answers once it has acted (the run-time faults).
 
@@ -25,7 +25,7 @@ pub(super) const TYPE_STATUS_CODES: &str =
 const TYPE_FILTER: &str = "https://developer.bigcommerce.com/api#api-status-codes";
 
 /// A response plus what the request log must know about it.
-pub(super) struct Outcome {
+pub(super) struct Replied {
     pub(super) response: Response,
     pub(super) deleted: Vec<u32>,
     /// Add the four rate-limit headers (false only for header-less 429s).
@@ -34,9 +34,9 @@ pub(super) struct Outcome {
     pub(super) drop_connection: bool,
 }
 
-impl From<Response> for Outcome {
+impl From<Response> for Replied {
     fn from(response: Response) -> Self {
-        Outcome {
+        Replied {
             response,
             deleted: Vec::new(),
             rate_headers: true,
@@ -53,7 +53,7 @@ pub(super) fn reason(status: u16) -> &'static str {
 }
 
 /// What `limit` above 250 does ([`OverLimit`]): the refusal to send, or `None` with `limit` clamped.
-pub(super) fn over_limit(shared: &Shared, limit: &mut u32) -> Option<Outcome> {
+pub(super) fn over_limit(shared: &Shared, limit: &mut u32) -> Option<Replied> {
     if *limit <= MAX_LIMIT {
         return None;
     }
@@ -151,7 +151,7 @@ pub(super) fn pagination(
     })
 }
 
-pub(super) async fn hostile_response(shared: &Shared, mode: Hostile, body: &mut Value) -> Outcome {
+pub(super) async fn hostile_response(shared: &Shared, mode: Hostile, body: &mut Value) -> Replied {
     const HTML: &str = "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\
                         <body><h1>502 Bad Gateway</h1><p>The server returned an invalid response.</p></body></html>\n";
     match mode {
@@ -242,7 +242,7 @@ pub(super) fn effective_faults(shared: &Shared, resource: Resource) -> FaultStat
 
 /// A DELETE has removed `deleted`: arm `fail_gets_after_delete` and `hostile_after_delete`, then answer 204, or the
 /// `fail_after_delete` status, or nothing at all (`drop_after_delete`).
-pub(super) fn after_delete(shared: &Shared, faults: &FaultState, deleted: Vec<u32>) -> Outcome {
+pub(super) fn after_delete(shared: &Shared, faults: &FaultState, deleted: Vec<u32>) -> Replied {
     if !deleted.is_empty()
         && let Some(status) = faults.fail_gets_after_delete
     {
@@ -267,7 +267,7 @@ pub(super) fn after_delete(shared: &Shared, faults: &FaultState, deleted: Vec<u3
         Some(status) => error(status, reason(status), TYPE_STATUS_CODES, None),
         None => empty(204),
     };
-    Outcome {
+    Replied {
         response,
         deleted,
         rate_headers: true,
@@ -297,12 +297,12 @@ pub(super) fn error(status: u16, title: &str, kind: &str, errors: Option<Value>)
     json_response(status, &body).response
 }
 
-pub(super) fn json_response(status: u16, body: &Value) -> Outcome {
+pub(super) fn json_response(status: u16, body: &Value) -> Replied {
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     raw(status, "application/json", Body::from(bytes))
 }
 
-pub(super) fn raw(status: u16, content_type: &'static str, body: Body) -> Outcome {
+pub(super) fn raw(status: u16, content_type: &'static str, body: Body) -> Replied {
     let mut response = empty(status);
     *response.body_mut() = body;
     response

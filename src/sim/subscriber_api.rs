@@ -30,7 +30,7 @@ use super::config::{Hostile, UnknownSubscriber};
 use super::log::lock;
 use super::params::{self, DEFAULT_LIMIT, DateFilter};
 use super::respond::{
-    Outcome, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
+    Replied, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
     hostile_for, hostile_response, json_response, over_limit, page_size, pagination,
 };
 use super::store::Store;
@@ -160,7 +160,7 @@ fn fold(shared: &Shared) -> bool {
 }
 
 /// `GET /customers/subscribers`.
-pub(super) async fn list(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
+pub(super) async fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     let mut f = match Filter::parse(pairs, Op::List) {
         Ok(f) => f,
         Err(bad) => return filter_error(&bad).into(),
@@ -218,7 +218,7 @@ fn list_body(store: &Store, f: &Filter, hostile: Option<Hostile>) -> Value {
 }
 
 /// `GET /customers/subscribers/{id}`.
-pub(super) fn get_one(shared: &Shared, id: u32) -> Outcome {
+pub(super) fn get_one(shared: &Shared, id: u32) -> Replied {
     match lock(&shared.store).subscribers.get(id) {
         Some(s) => json_response(200, &json!({ "data": s.to_json(), "meta": {} })),
         None => not_found().into(),
@@ -230,7 +230,7 @@ fn not_found() -> axum::response::Response {
 }
 
 /// `DELETE /customers/subscribers/{id}`.
-pub(super) fn delete_one(shared: &Shared, id: u32) -> Outcome {
+pub(super) fn delete_one(shared: &Shared, id: u32) -> Replied {
     if shared.config.reject_subscriber_ids.contains(&id) {
         return error(
             422,
@@ -258,7 +258,7 @@ pub(super) fn delete_one(shared: &Shared, id: u32) -> Outcome {
 
 /// `DELETE /customers/subscribers`: deletes every subscriber the filters match — all of them without
 /// a filter — and answers 204.
-pub(super) fn delete_collection(shared: &Shared, pairs: &[(String, String)]) -> Outcome {
+pub(super) fn delete_collection(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     let mut f = match Filter::parse(pairs, Op::DeleteCollection) {
         Ok(f) => f,
         Err(bad) => return filter_error(&bad).into(),

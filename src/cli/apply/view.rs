@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::io::Write;
 
 use crate::Resource;
-use crate::apply::{self, Applied, Listed, Outcome, Reconciled, Refusal, Report, Target, View};
+use crate::apply::{self, Applied, Executed, Listed, Outcome, Reconciled, Refusal, Target, View};
 use crate::plan::Plan;
 use crate::render;
 use crate::state::LockHolder;
@@ -269,7 +269,7 @@ fn failure_groups(failed: &[apply::Failure]) -> Vec<((Resource, String), Vec<u32
 
 /// Say exactly what happened, per cause, naming the IDs.
 fn print_report(applied: &Applied) {
-    let report: &Report = &applied.report;
+    let report: &Executed = &applied.report;
     if !report.verified.is_empty() {
         println!(
             "Verified: {} {} gone.",

@@ -12,9 +12,11 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::{AuditEntry, AuditError, AuditLog, EventKind};
+use super::RunError;
 use crate::Resource;
+use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
 use crate::plan::{Action, Plan};
+use crate::resource::Target;
 use crate::state::{State, StateError};
 
 /// Why the found-absent records could not be written.
@@ -26,18 +28,18 @@ pub enum FoundAbsentError {
     State(StateError),
 }
 
-impl From<FoundAbsentError> for crate::apply::RunError {
+impl From<FoundAbsentError> for RunError {
     fn from(error: FoundAbsentError) -> Self {
         match error {
-            FoundAbsentError::Audit(error) => crate::apply::RunError::AuditStart(error),
-            FoundAbsentError::State(error) => crate::apply::RunError::State(error),
+            FoundAbsentError::Audit(error) => RunError::AuditStart(error),
+            FoundAbsentError::State(error) => RunError::State(error),
         }
     }
 }
 
 /// The IDs `plan` lists as absent because they were listed and not found (not those the state already
 /// records, `recorded`), and the planned records that `vanished` since a saved plan.
-pub fn found_absent(plan: &Plan, vanished: &[crate::apply::Target]) -> Vec<(Resource, u32)> {
+pub fn found_absent(plan: &Plan, vanished: &[Target]) -> Vec<(Resource, u32)> {
     plan.changes
         .iter()
         .filter(|change| change.action == Action::Absent && !change.recorded)

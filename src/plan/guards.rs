@@ -5,8 +5,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{Target, id_list, target_list};
 use crate::manifest::Manifest;
+use crate::resource::{Target, id_list, target_list};
 use crate::{CustomerId, Resource};
 
 /// Where the `max_deletes` limit came from.

@@ -3,12 +3,11 @@
 //! (PRODUCT §11), so `plan`, `apply` and the benchmark cannot disagree about what was asked.
 
 use crate::Resource;
-use crate::api::{ApiError, Live};
+use crate::live::Live;
 use crate::manifest::Manifest;
 use crate::plan::Change;
 use crate::state::Settled;
-
-use super::store::Store;
+use crate::store::Store;
 
 /// The IDs to list, per resource, and how many manifest IDs were not listed again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,7 +62,7 @@ impl Scope {
     }
 
     /// List this scope: see [`list_all`].
-    pub async fn list<S: Store>(&self, store: &S) -> Result<Live, ApiError> {
+    pub async fn list<S: Store>(&self, store: &S) -> Result<Live, S::ListError> {
         list_all(store, &self.customers, &self.subscribers).await
     }
 
@@ -109,7 +108,7 @@ pub async fn list_all<S: Store>(
     store: &S,
     customers: &[u32],
     subscribers: &[u32],
-) -> Result<Live, ApiError> {
+) -> Result<Live, S::ListError> {
     let customers = async {
         if customers.is_empty() {
             Ok(Live::default())

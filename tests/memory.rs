@@ -1,14 +1,15 @@
 //! An in-memory [`Store`]: customers and subscribers by ID, a log of every DELETE it received and of
-//! what it really deleted, and scripted faults — before or *after* acting — so the property tests and
-//! the benchmark run [`super::run()`] by the thousand in milliseconds. Not a BigCommerce simulation (that
+//! what it really deleted, and scripted faults — before or *after* acting — so the property tests run
+//! `bcprune::apply::run` by the thousand in milliseconds. A test double, so it lives with the tests and
+//! not in the library. Not a BigCommerce simulation (that
 //! is `sim`, over HTTP); it models only what apply's correctness depends on.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
-use super::store::{Store, max_ids_per_delete};
-use crate::Resource;
-use crate::api::{ApiError, DeleteError, Live, LiveCustomer};
+use bcprune::Resource;
+use bcprune::api::{ApiError, DeleteError, Live, LiveCustomer};
+use bcprune::store::{Store, max_ids_per_delete};
 
 /// What the store does with one DELETE request, when scripted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,12 +60,6 @@ impl MemoryStore {
         store
     }
 
-    /// The same store answering as API host `host`.
-    pub fn with_host(mut self, host: impl Into<String>) -> MemoryStore {
-        self.host = host.into();
-        self
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -72,11 +67,6 @@ impl MemoryStore {
     /// Add records.
     pub fn insert(&self, resource: Resource, ids: impl IntoIterator<Item = u32>) {
         self.lock().records.entry(resource).or_default().extend(ids);
-    }
-
-    /// Remove records behind apply's back (another app deleted them).
-    pub fn remove(&self, resource: Resource, id: u32) {
-        self.lock().records.entry(resource).or_default().remove(&id);
     }
 
     /// The records that exist now.
@@ -135,6 +125,8 @@ fn live(id: u32) -> LiveCustomer {
 }
 
 impl Store for MemoryStore {
+    type ListError = ApiError;
+
     fn api_host(&self) -> String {
         self.host.clone()
     }

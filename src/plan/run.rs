@@ -1,0 +1,187 @@
+//! The plan use-case, in one place: load what the state proves settled (PRODUCT §14), list what it
+//! does not settle (PRODUCT §11), compute the plan and apply the guards (PRODUCT §4), and return a
+//! [`Planned`]. `bcprune plan`, `apply` (a plan made at apply time), the demo and the benchmark all
+//! call [`run()`]; a saved plan is re-listed and checked by [`recheck`] into the same [`Planned`], so
+//! apply goes on from one shape whatever the plan's origin.
+//!
+//! It reaches the store only through the [`Store`] seam (no client) and never prints: a warning is
+//! returned for the caller to show.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use super::guards::{self, Violation};
+use super::scope::{Listed, Scope};
+use super::{Plan, SavedPlan, Staleness, compute_incremental, live_staleness};
+use crate::live::Live;
+use crate::manifest::Manifest;
+use crate::resource::Target;
+use crate::state::{Settled, StateError, Summary};
+use crate::store::Store;
+
+/// The state as a plan needs it: its summary with only what the audit log proves settled.
+#[derive(Debug, Default)]
+pub struct ProvenState {
+    /// `None`: no state file yet.
+    pub summary: Option<Summary>,
+    /// What the audit log did not prove (listed again), for the caller to show.
+    pub warning: Option<String>,
+}
+
+impl ProvenState {
+    /// The settled records a plan skips listing.
+    pub fn settled(&self) -> Option<&Settled> {
+        self.summary.as_ref().map(|s| &s.settled)
+    }
+}
+
+/// Load the state at `path` for `store_hash` and keep as settled only what `audit_log` proves
+/// (PRODUCT §14): the rest is listed again.
+pub fn load_state(
+    path: &Path,
+    audit_log: &Path,
+    store_hash: &str,
+) -> Result<ProvenState, StateError> {
+    let mut summary = Summary::load(path)?;
+    let mut warning = None;
+    if let Some(state) = &mut summary {
+        state.check_store(path, store_hash)?;
+        let claim = crate::evidence::Claim {
+            lineage: state.lineage,
+            serial: state.serial,
+            store_hash: &state.store_hash,
+            audit_head: state.audit_head.as_ref(),
+            settled: &state.settled,
+        };
+        let checked = crate::evidence::check(claim, audit_log);
+        if !checked.unproven.is_empty() {
+            warning = Some(crate::evidence::unproven_message(
+                &checked.unproven,
+                checked.why.as_deref(),
+            ));
+        }
+        state.settled = checked.settled;
+    }
+    Ok(ProvenState { summary, warning })
+}
+
+/// What a plan is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    pub manifest: &'a Manifest,
+    /// What the (proven) state settles: not listed again unless `refresh_all`.
+    pub settled: Option<&'a Settled>,
+    /// `--refresh-all`: list every manifest ID.
+    pub refresh_all: bool,
+    /// `--max-deletes`, overriding the manifest's.
+    pub max_deletes: Option<u32>,
+}
+
+/// A plan, with what it was made from and what the guards say of it.
+#[derive(Debug)]
+pub struct Planned {
+    pub plan: Plan,
+    /// What the listing found.
+    pub live: Live,
+    /// What was listed.
+    pub scope: Scope,
+    /// What was listed, for the "Listed …" line.
+    pub listed: Listed,
+    /// Planned records that vanished since a saved plan: taken out of `plan`, skipped, never replaced.
+    pub vanished: Vec<Target>,
+    /// Why a saved plan no longer describes the store (empty for a fresh plan).
+    pub stale: Vec<Staleness>,
+    /// The guards the plan breaks (PRODUCT §4).
+    pub violations: Vec<Violation>,
+}
+
+impl Planned {
+    /// The records the plan deletes.
+    pub fn to_delete(&self) -> BTreeSet<Target> {
+        targets(&self.plan)
+    }
+
+    /// The listed records the store has now (a recorded one among them has reappeared, PRODUCT §14).
+    pub fn present(&self) -> Vec<Target> {
+        let customers = self.scope.customers.iter().map(|&id| Target::customer(id));
+        let subscribers = self
+            .scope
+            .subscribers
+            .iter()
+            .map(|&id| Target::subscriber(id));
+        customers
+            .chain(subscribers)
+            .filter(|t| self.live.contains(t.resource, t.id))
+            .collect()
+    }
+}
+
+fn targets(plan: &Plan) -> BTreeSet<Target> {
+    plan.to_delete()
+        .map(|c| Target {
+            resource: c.resource,
+            id: c.id,
+        })
+        .collect()
+}
+
+/// Make a plan now: list what `input.settled` does not settle, compute, check the guards.
+pub async fn run<S: Store>(input: &Input<'_>, store: &S) -> Result<Planned, S::ListError> {
+    let Input {
+        manifest,
+        settled,
+        refresh_all,
+        max_deletes,
+    } = *input;
+    let scope = Scope::of_manifest(manifest, settled, refresh_all);
+    let live = scope.list(store).await?;
+    let plan = compute_incremental(manifest, &live, settled, refresh_all);
+    let listed = scope.listed(Scope::reappeared(manifest, settled, &live));
+    let violations = guards::check(manifest, max_deletes, &targets(&plan), false);
+    Ok(Planned {
+        plan,
+        live,
+        scope,
+        listed,
+        vanished: Vec::new(),
+        stale: Vec::new(),
+        violations,
+    })
+}
+
+/// Re-list a saved plan's records and check it against the store: what changed makes it stale;
+/// what vanished is taken out (skipped, never replaced); the guards apply as to any plan, and every
+/// record it deletes must be in `manifest`.
+pub async fn recheck<S: Store>(
+    saved: &SavedPlan,
+    manifest: &Manifest,
+    max_deletes: Option<u32>,
+    store: &S,
+) -> Result<Planned, S::ListError> {
+    let scope = Scope::of_saved(&saved.changes);
+    let live = scope.list(store).await?;
+    let reappeared = saved.changes.iter().filter(|c| c.reappeared).count();
+    let listed = scope.listed(reappeared);
+    let stale = live_staleness(saved, &live);
+    let mut plan = saved.plan();
+    let vanished: BTreeSet<Target> = targets(&plan)
+        .into_iter()
+        .filter(|t| !live.contains(t.resource, t.id))
+        .collect();
+    plan.changes.retain(|c| {
+        !vanished.contains(&Target {
+            resource: c.resource,
+            id: c.id,
+        })
+    });
+    let violations = guards::check(manifest, max_deletes, &targets(&plan), true);
+    Ok(Planned {
+        plan,
+        live,
+        scope,
+        listed,
+        vanished: vanished.into_iter().collect(),
+        stale,
+        violations,
+    })
+}
