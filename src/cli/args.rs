@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::error::CliError;
-use super::{DEFAULT_API_URL, DEFAULT_PARALLELISM, common, settings};
+use super::knobs as settings;
+use super::{DEFAULT_API_URL, DEFAULT_PARALLELISM, out};
 
 /// `-v` and `--no-color`: how a command reports on stderr.
 #[derive(Debug, Clone, Args)]
@@ -85,7 +86,7 @@ impl TodayArgs {
     pub fn resolve(&self) -> Result<crate::manifest::Days, CliError> {
         let (days, ignored) = self.resolve_for(settings::BuildKind::current())?;
         if let Some(name) = ignored {
-            common::warning(settings::ignored_knob_warning(name));
+            out::warning(settings::ignored_knob_warning(name));
         }
         Ok(days)
     }

@@ -2,7 +2,7 @@
 //! (load the manifest, pick the store, build the client, load the state), each failing with a
 //! [`CliError`].
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::api::{ApiError, Client, ClientConfig};
@@ -11,6 +11,7 @@ use crate::plan::StateRef;
 use crate::state::Summary;
 
 use super::error::CliError;
+pub use super::out::{note, stderr_is_terminal, warning};
 use super::settings::Settings;
 
 pub use super::settings::{AUDIT_FILE, STATE_FILE, beside_manifest};
@@ -83,20 +84,6 @@ pub fn stdout_color(no_color: bool) -> bool {
 /// A closed stderr is ignored.
 pub fn error(message: impl std::fmt::Display) {
     note(format_args!("error: {message}"));
-}
-
-/// Print a warning on stderr; a closed stderr is ignored.
-pub fn warning(message: impl std::fmt::Display) {
-    // A warning may quote input too: addresses masked, as in errors.
-    note(format_args!(
-        "warning: {}",
-        crate::mask::addresses(&message.to_string())
-    ));
-}
-
-/// Print a line on stderr, ignoring a closed stderr (`eprintln!` would panic).
-pub fn note(message: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
 /// Load and validate the manifest; `-v` lists the files read (PRODUCT §1).
@@ -213,11 +200,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .enable_all()
         .build()
         .map_err(CliError::Runtime)
-}
-
-/// Whether stderr is an interactive terminal (progress bar vs plain lines).
-pub fn stderr_is_terminal() -> bool {
-    std::io::stderr().is_terminal()
 }
 
 /// Log what the client spent (at `-v`): requests, retries, 429s and time waiting for the quota.

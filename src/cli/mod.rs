@@ -15,6 +15,8 @@ mod docs;
 pub mod error;
 mod force_unlock;
 mod import;
+mod knobs;
+mod out;
 mod plan;
 mod progress;
 mod report;

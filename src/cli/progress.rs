@@ -104,7 +104,7 @@ pub fn start(phase: &'static str, total: Option<usize>) {
     let mut state = state();
     end(&mut state, true);
     let now = Instant::now();
-    state.terminal = super::common::stderr_is_terminal();
+    state.terminal = super::out::stderr_is_terminal();
     state.phase = Some(phase);
     state.started = now;
     state.answered = 0;
@@ -179,7 +179,7 @@ pub fn waiting(wait: Duration) {
             seconds(wait)
         );
         drop(state);
-        super::common::note(line);
+        super::out::note(line);
     }
 }
 
@@ -195,7 +195,7 @@ pub fn println(line: impl std::fmt::Display) {
         Some(bar) => bar.println(line.to_string()),
         None => {
             drop(state);
-            super::common::note(line);
+            super::out::note(line);
         }
     }
 }
@@ -247,7 +247,7 @@ fn end(state: &mut State, complete: bool) {
         && let Some(total) = state.total
     {
         // Without a terminal, where the deletions ended is always said.
-        super::common::note(format!("Deleting: {}", counts(state, total)));
+        super::out::note(format!("Deleting: {}", counts(state, total)));
     }
     state.phase = None;
 }
@@ -284,7 +284,7 @@ fn update(state: &mut State) {
             }
         ),
     };
-    super::common::note(line);
+    super::out::note(line);
 }
 
 /// `12/250`, `12/250, 3 failed`.

@@ -28,50 +28,7 @@ pub const STATE_FILE: &str = "bcprune.state.json";
 /// The audit log name used when `--audit-log` is not given.
 pub const AUDIT_FILE: &str = "bcprune.audit.jsonl";
 
-/// The most IDs one DELETE may carry: the API's page and batch limit ([`crate::api::PAGE_LIMIT`]).
-pub const MAX_BATCH_SIZE: u16 = crate::api::PAGE_LIMIT as u16;
-
-/// Which kind of build this is, for the test knobs: a debug build honours them, a release build ignores
-/// them. A parameter (not only `cfg!`) so the release behaviour is tested by the debug test suite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BuildKind {
-    /// `debug_assertions` on: the test suite's binary, `cargo build`.
-    Debug,
-    /// `debug_assertions` off: `cargo install`, the released binaries.
-    Release,
-}
-
-impl BuildKind {
-    /// This binary's kind.
-    pub const fn current() -> BuildKind {
-        if cfg!(debug_assertions) {
-            BuildKind::Debug
-        } else {
-            BuildKind::Release
-        }
-    }
-}
-
-/// A test knob's value as `build` takes it: the value in a debug build; in a release build `None`, with
-/// the knob's `name` to warn about when it was set.
-pub fn test_knob<T>(
-    name: &'static str,
-    value: Option<T>,
-    build: BuildKind,
-) -> (Option<T>, Option<&'static str>) {
-    match (value, build) {
-        (Some(_), BuildKind::Release) => (None, Some(name)),
-        (value, _) => (value, None),
-    }
-}
-
-/// The warning for a knob a release build ignored.
-pub fn ignored_knob_warning(name: &str) -> String {
-    format!(
-        "{name} is set but ignored: it is a test knob that only debug builds honour; this release build \
-         runs as if it were not set"
-    )
-}
+pub use super::knobs::{BuildKind, MAX_BATCH_SIZE, ignored_knob_warning, test_knob};
 
 /// Everything a command needs from its arguments and the environment, resolved once. A command that does
 /// not take a flag gets its default here (it cannot be passed to that command).
