@@ -5,7 +5,7 @@
 //! modes do what the rest of the test suite relies on. No assertion depends on the machine's speed.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use bcprune::Resource;
@@ -985,8 +985,7 @@ async fn hostile_hang_and_stall_end_when_the_server_is_dropped() {
 #[cfg(unix)]
 #[test]
 fn bcprune_sim_prints_its_url_and_serves_until_killed() {
-    let bin = assert_cmd::cargo::cargo_bin("bcprune");
-    let mut child = std::process::Command::new(bin)
+    let run = crate::support::run::Run::bare()
         .args([
             "sim",
             "--port",
@@ -998,14 +997,12 @@ fn bcprune_sim_prints_its_url_and_serves_until_killed() {
             "--quota",
             "10",
         ])
-        .env_remove("RUST_LOG")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn bcprune sim");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let first = lines.next().expect("a first line").expect("utf-8");
-    let rest: Vec<String> = lines.by_ref().take(7).map_while(Result::ok).collect();
+        .spawn();
+    run.wait_for_stdout_lines(8);
+    let stdout = run.stdout();
+    let mut lines = stdout.lines().map(str::to_string);
+    let first = lines.next().expect("a first line");
+    let rest: Vec<String> = lines.take(7).collect();
     let url = first
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
@@ -1013,31 +1010,12 @@ fn bcprune_sim_prints_its_url_and_serves_until_killed() {
         .to_string();
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
     let head = raw_head(addr, "/stores/demo42/v3/customers?id:in=20");
-    // Ctrl-C (SIGINT) stops it with exit 0; bounded wait, then a hard kill so no process leaks.
-    let interrupted = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .is_ok_and(|s| s.success());
-    let mut exit = None;
-    for _ in 0..600 {
-        if let Ok(Some(status)) = child.try_wait() {
-            exit = Some(status);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    if exit.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
+    // Ctrl-C (SIGINT) stops it with exit 0; the wait is bounded, then a hard kill so no process leaks.
+    run.signal("INT");
+    let exit = run.finish();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.contains("x-rate-limit-requests-quota: 10"), "{head}");
-    assert!(interrupted, "could not send SIGINT");
-    assert_eq!(
-        exit.and_then(|s| s.code()),
-        Some(0),
-        "exit status after Ctrl-C"
-    );
+    assert_eq!(exit.code(), Some(0), "exit status after Ctrl-C");
     let text = rest.join("\n");
     for needle in [
         READ_WRITE_TOKEN,

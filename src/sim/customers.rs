@@ -2,7 +2,7 @@
 //! deterministically from (seed, ID), so `Customer::generate` re-creates the same person whenever a
 //! test puts a deleted customer back, and two stores with the same seed are identical. All addresses
 //! use reserved domains (`example.com`, `.test`) and documentation IP ranges: nothing here can reach a
-//! real person. [`super::store`] holds the customers that exist now.
+//! real person. [`super::records`] holds the customers that exist now.
 
 use serde_json::{Value, json};
 

@@ -23,11 +23,11 @@ use super::customers::Customer;
 use super::log::{RecordedRequest, lock};
 use super::params::{self, Cursor, ListQuery};
 use super::ratelimit::Decision;
+use super::records::Records;
 use super::respond::{
     Replied, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
     hostile_for, hostile_response, json_response, over_limit, page_size, pagination, raw, reason,
 };
-use super::store::Store;
 use super::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, Shared};
 use super::{order_api, subscriber_api};
 
@@ -388,8 +388,8 @@ async fn get_customers(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     }
     let hostile = hostile_for(shared, Resource::Customer);
     let mut body = {
-        let store = lock(&shared.store);
-        list_body(&store, &query, shared.config.seed, hostile)
+        let records = lock(&shared.records);
+        list_body(&records, &query, shared.config.seed, hostile)
     };
     match hostile {
         None => json_response(200, &body),
@@ -398,20 +398,23 @@ async fn get_customers(shared: &Shared, pairs: &[(String, String)]) -> Replied {
 }
 
 /// The IDs of the rows a query selects, in order, before pagination.
-fn select<'a>(store: &'a Store, q: &ListQuery) -> Vec<&'a Customer> {
+fn select<'a>(records: &'a Records, q: &ListQuery) -> Vec<&'a Customer> {
     let mut rows: Vec<&Customer> = if let Some(ids) = &q.ids {
         let unique: BTreeSet<u32> = ids.iter().copied().collect();
-        unique.into_iter().filter_map(|id| store.get(id)).collect()
+        unique
+            .into_iter()
+            .filter_map(|id| records.get(id))
+            .collect()
     } else if let Some(emails) = &q.emails {
         let mut found: Vec<&Customer> = emails
             .iter()
-            .flat_map(|e| store.by_email(e, q.fold_emails))
+            .flat_map(|e| records.by_email(e, q.fold_emails))
             .collect();
         found.sort_by_key(|c| c.id);
         found.dedup_by_key(|c| c.id);
         found
     } else {
-        store.all().collect()
+        records.all().collect()
     };
     rows.retain(|c| q.matches(c));
     let sort = q.sort;
@@ -422,8 +425,8 @@ fn select<'a>(store: &'a Store, q: &ListQuery) -> Vec<&'a Customer> {
 }
 
 /// Build `{"data":[…],"meta":{…}}` for a query (the hostile pagination modes adjust `meta` here).
-fn list_body(store: &Store, q: &ListQuery, seed: u64, hostile: Option<Hostile>) -> Value {
-    let rows = select(store, q);
+fn list_body(records: &Records, q: &ListQuery, seed: u64, hostile: Option<Hostile>) -> Value {
+    let rows = select(records, q);
     let l = page_size(hostile, q.limit);
     let limit = l as usize;
     let total = rows.len();
@@ -515,7 +518,10 @@ fn list_body(store: &Store, q: &ListQuery, seed: u64, hostile: Option<Hostile>) 
     match hostile {
         Some(Hostile::ExtraCustomer) => {
             let asked: BTreeSet<u32> = q.ids.iter().flatten().copied().collect();
-            let mut extra = store.all().last().map_or(1, |c| c.id.saturating_add(1000));
+            let mut extra = records
+                .all()
+                .last()
+                .map_or(1, |c| c.id.saturating_add(1000));
             // Bounded: at most |asked| + 1 steps find an ID that was not asked for.
             for _ in 0..=asked.len() {
                 if !asked.contains(&extra) {
@@ -591,12 +597,12 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Replied {
         .filter(|id| shared.config.reject_delete_ids.contains(id))
         .collect();
     let faults = effective_faults(shared, Resource::Customer);
-    let mut store = lock(&shared.store);
+    let mut records = lock(&shared.records);
     if !rejected.is_empty() {
         let mut deleted = Vec::new();
         if shared.config.partial_reject && !faults.lying_deletes {
             for &id in unique.iter().filter(|id| !rejected.contains(id)) {
-                if store.remove(id) {
+                if records.remove(id) {
                     deleted.push(id);
                 }
             }
@@ -620,7 +626,7 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     if shared.config.unknown_delete_ids == UnknownIds::Reject422 {
         let unknown: serde_json::Map<String, Value> = unique
             .iter()
-            .filter(|&&id| store.get(id).is_none())
+            .filter(|&&id| records.get(id).is_none())
             .map(|id| (id.to_string(), json!("Customer does not exist")))
             .collect();
         if !unknown.is_empty() {
@@ -636,7 +642,10 @@ fn delete_customers(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     if faults.lying_deletes {
         return no_content().into();
     }
-    let deleted: Vec<u32> = unique.into_iter().filter(|&id| store.remove(id)).collect();
+    let deleted: Vec<u32> = unique
+        .into_iter()
+        .filter(|&id| records.remove(id))
+        .collect();
     after_delete(shared, &faults, deleted)
 }
 

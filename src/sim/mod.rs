@@ -31,8 +31,8 @@ mod order_api;
 mod orders;
 mod params;
 mod ratelimit;
+mod records;
 mod respond;
-mod store;
 mod subscriber_api;
 mod subscribers;
 
@@ -74,7 +74,7 @@ use customers::Include;
 use faults::FaultState;
 use log::{RequestLog, lock};
 use ratelimit::FixedWindow;
-use store::{Seeding, Store};
+use records::{Records, Seeding};
 
 /// A token with the `store_v2_customers` scope: may GET and DELETE (customers and subscribers).
 pub const READ_WRITE_TOKEN: &str = "sim-token";
@@ -88,7 +88,7 @@ const STOP_GRACE: Duration = Duration::from_secs(2);
 pub(crate) struct Shared {
     pub(crate) config: SimConfig,
     pub(crate) started: Instant,
-    pub(crate) store: Mutex<Store>,
+    pub(crate) records: Mutex<Records>,
     pub(crate) window: Arc<Mutex<FixedWindow>>,
     pub(crate) faults: Faults,
     pub(crate) log: RequestLog,
@@ -134,7 +134,7 @@ fn build(config: SimConfig) -> (Arc<Shared>, watch::Sender<bool>) {
         orders: config.orders.clone(),
     };
     let shared = Shared {
-        store: Mutex::new(Store::seeded(seeding)),
+        records: Mutex::new(Records::seeded(seeding)),
         rng: Mutex::new(fastrand::Rng::with_seed(config.seed)),
         started: Instant::now(),
         window,
@@ -286,13 +286,13 @@ impl SimServer {
     /// Everything requests did to orders beyond §15's personal fields (discounts cleared, fees
     /// replaced, other fields set, archiving), in order: a test of a client asserts it is empty.
     pub fn order_events(&self) -> Vec<OrderEvent> {
-        lock(&self.shared.store).orders.events.clone()
+        lock(&self.shared.records).orders.events.clone()
     }
 
     /// The order exactly as `GET /v2/orders/{id}` would return it now (archived ones too).
     pub fn order(&self, id: u32) -> Option<serde_json::Value> {
         let base = format!("/stores/{}/v2", self.shared.config.store_hash);
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .orders
             .get(id)
             .map(|o| o.to_json(&base))
@@ -300,7 +300,7 @@ impl SimServer {
 
     /// The order's shipping addresses, as `GET /v2/orders/{id}/shipping_addresses` returns them.
     pub fn order_shipping_addresses(&self, id: u32) -> Vec<serde_json::Value> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .orders
             .get(id)
             .map(|o| {
@@ -314,7 +314,7 @@ impl SimServer {
 
     /// The discount of each line item of the order, in cents (what a `products` PUT clears).
     pub fn order_discounts(&self, id: u32) -> Vec<u32> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .orders
             .get(id)
             .map(|o| o.products.iter().map(|p| p.discount_cents).collect())
@@ -323,7 +323,7 @@ impl SimServer {
 
     /// The IDs of every order (archived ones too) whose `customer_id` is now `customer`.
     pub fn orders_of(&self, customer: u32) -> BTreeSet<u32> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .orders
             .all()
             .filter(|o| o.customer_id == customer)
@@ -333,7 +333,7 @@ impl SimServer {
 
     /// The IDs of the orders that are archived now.
     pub fn archived_orders(&self) -> BTreeSet<u32> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .orders
             .all()
             .filter(|o| o.is_deleted)
@@ -343,12 +343,12 @@ impl SimServer {
 
     /// The IDs of the subscribers that exist now.
     pub fn subscriber_ids(&self) -> BTreeSet<u32> {
-        lock(&self.shared.store).subscribers.ids().collect()
+        lock(&self.shared.records).subscribers.ids().collect()
     }
 
     /// The subscriber's record exactly as a GET would return it now, if it exists.
     pub fn subscriber(&self, id: u32) -> Option<serde_json::Value> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .subscribers
             .get(id)
             .map(subscribers::Subscriber::to_json)
@@ -356,7 +356,7 @@ impl SimServer {
 
     /// Every subscriber now, as a GET would return them, by ID.
     pub fn subscribers(&self) -> Vec<serde_json::Value> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .subscribers
             .all()
             .map(subscribers::Subscriber::to_json)
@@ -365,7 +365,7 @@ impl SimServer {
 
     /// The seeded customer a subscriber is the same person as (same email), if it was seeded as one.
     pub fn subscriber_customer(&self, id: u32) -> Option<u32> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .subscribers
             .get(id)
             .and_then(|s| s.customer_id)
@@ -373,7 +373,7 @@ impl SimServer {
 
     /// The IDs of the customers whose email is exactly `email`.
     pub fn customers_with_email(&self, email: &str) -> BTreeSet<u32> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .by_email(email, false)
             .iter()
             .map(|c| c.id)
@@ -382,7 +382,7 @@ impl SimServer {
 
     /// The IDs of the subscribers whose email is exactly `email`.
     pub fn subscribers_with_email(&self, email: &str) -> BTreeSet<u32> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .subscribers
             .by_email(email, false)
             .iter()
@@ -392,46 +392,46 @@ impl SimServer {
 
     /// Another actor edited the subscriber: its `date_modified` moves forward.
     pub fn touch_subscriber(&self, id: u32) {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .subscribers
             .touch(id, now_seconds());
     }
 
     /// Another actor deleted the subscriber (e.g. the person unsubscribed in the control panel).
     pub fn remove_subscriber(&self, id: u32) {
-        lock(&self.shared.store).subscribers.remove(id);
+        lock(&self.shared.records).subscribers.remove(id);
     }
 
     /// A subscriber with this ID (re)appears: the seeded record, created and modified now.
     pub fn insert_subscriber(&self, id: u32) {
-        lock(&self.shared.store).insert_subscriber(id, now_seconds());
+        lock(&self.shared.records).insert_subscriber(id, now_seconds());
     }
 
     /// The IDs of the customers that exist now.
     pub fn customer_ids(&self) -> BTreeSet<u32> {
-        lock(&self.shared.store).ids().collect()
+        lock(&self.shared.records).ids().collect()
     }
 
     /// The customer's record exactly as a GET would return it now (without `include`), if it exists.
     pub fn customer(&self, id: u32) -> Option<serde_json::Value> {
-        lock(&self.shared.store)
+        lock(&self.shared.records)
             .get(id)
             .map(|c| c.to_json(Include::default()))
     }
 
     /// Another actor edited the customer: its `date_modified` moves forward (to now, or by a second).
     pub fn touch(&self, id: u32) {
-        lock(&self.shared.store).touch(id, now_seconds());
+        lock(&self.shared.records).touch(id, now_seconds());
     }
 
     /// Another actor deleted the customer.
     pub fn remove(&self, id: u32) {
-        lock(&self.shared.store).remove(id);
+        lock(&self.shared.records).remove(id);
     }
 
     /// A customer with this ID (re)appears: the seeded record for the ID, created and modified now.
     pub fn insert(&self, id: u32) {
-        lock(&self.shared.store).insert(id, now_seconds());
+        lock(&self.shared.records).insert(id, now_seconds());
     }
 
     /// The run-time fault switches.

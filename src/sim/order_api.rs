@@ -100,7 +100,7 @@ pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied {
         return refused;
     }
     let fold = shared.config.email_match == super::EmailMatch::IgnoreCase;
-    let store = lock(&shared.store);
+    let records = lock(&shared.records);
     let matches = |o: &&Order| {
         let have = o
             .billing_address
@@ -121,7 +121,7 @@ pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied {
     };
     let skip = (page as usize - 1).saturating_mul(limit as usize);
     let base = base(shared);
-    let rows: Vec<Value> = store
+    let rows: Vec<Value> = records
         .orders
         .all()
         .filter(matches)
@@ -137,8 +137,8 @@ pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied {
 
 /// `GET /v2/orders/{id}`.
 pub(super) fn get_one(shared: &Shared, id: u32) -> Replied {
-    let store = lock(&shared.store);
-    match store.orders.get(id) {
+    let records = lock(&shared.records);
+    match records.orders.get(id) {
         Some(order) => json_response(200, &order.to_json(&base(shared))),
         None => not_found(),
     }
@@ -146,8 +146,8 @@ pub(super) fn get_one(shared: &Shared, id: u32) -> Replied {
 
 /// `GET /v2/orders/{id}/shipping_addresses`.
 pub(super) fn shipping_addresses(shared: &Shared, id: u32) -> Replied {
-    let store = lock(&shared.store);
-    match store.orders.get(id) {
+    let records = lock(&shared.records);
+    match records.orders.get(id) {
         Some(order) if order.shipping_addresses.is_empty() => empty(204).into(),
         Some(order) => {
             let rows: Vec<Value> = order
@@ -186,13 +186,13 @@ pub(super) fn put(shared: &Shared, id: u32, body: &[u8]) -> Replied {
         )
         .into();
     }
-    let mut store = lock(&shared.store);
-    let Some(order) = store.orders.get_mut(id) else {
+    let mut records = lock(&shared.records);
+    let Some(order) = records.orders.get_mut(id) else {
         return not_found();
     };
     let events = order.put(&map);
     let answer = order.to_json(&base(shared));
-    store.orders.events.extend(events);
+    records.orders.events.extend(events);
     json_response(200, &answer)
 }
 
@@ -201,8 +201,8 @@ pub(super) fn put_shipping(shared: &Shared, id: u32, sid: u32, body: &[u8]) -> R
     let Some(map) = object(body) else {
         return bad_body();
     };
-    let mut store = lock(&shared.store);
-    let Some(order) = store.orders.get_mut(id) else {
+    let mut records = lock(&shared.records);
+    let Some(order) = records.orders.get_mut(id) else {
         return not_found();
     };
     let Some(events) = order.put_shipping(sid, &map) else {
@@ -214,18 +214,18 @@ pub(super) fn put_shipping(shared: &Shared, id: u32, sid: u32, body: &[u8]) -> R
         .find(|a| a.get("id").and_then(Value::as_u64) == Some(u64::from(sid)))
         .map(|a| Value::Object(a.clone()))
         .unwrap_or_default();
-    store.orders.events.extend(events);
+    records.orders.events.extend(events);
     json_response(200, &answer)
 }
 
 /// `DELETE /v2/orders/{id}`: archive the order (every field kept).
 pub(super) fn delete_one(shared: &Shared, id: u32) -> Replied {
-    let mut store = lock(&shared.store);
-    let Some(order) = store.orders.get_mut(id) else {
+    let mut records = lock(&shared.records);
+    let Some(order) = records.orders.get_mut(id) else {
         return not_found();
     };
     order.is_deleted = true;
-    store
+    records
         .orders
         .events
         .push(super::OrderEvent::Archived { order: id });
@@ -234,6 +234,6 @@ pub(super) fn delete_one(shared: &Shared, id: u32) -> Replied {
 
 /// `DELETE /v2/orders`: archive every order of the store (any query).
 pub(super) fn delete_collection(shared: &Shared) -> Replied {
-    lock(&shared.store).orders.archive_all();
+    lock(&shared.records).orders.archive_all();
     empty(204).into()
 }

@@ -29,11 +29,11 @@ use super::Shared;
 use super::config::{Hostile, UnknownSubscriber};
 use super::log::lock;
 use super::params::{self, DEFAULT_LIMIT, DateFilter};
+use super::records::Records;
 use super::respond::{
     Replied, TYPE_STATUS_CODES, after_delete, effective_faults, empty, error, filter_error,
     hostile_for, hostile_response, json_response, over_limit, page_size, pagination,
 };
-use super::store::Store;
 use super::subscribers::Subscriber;
 
 /// The filters of a subscribers GET or collection DELETE.
@@ -140,8 +140,8 @@ impl Filter {
     }
 
     /// The matching subscribers, by ID (an `id:in` or `email` looks up, never scans).
-    fn select<'a>(&self, store: &'a Store) -> Vec<&'a Subscriber> {
-        let subs = &store.subscribers;
+    fn select<'a>(&self, records: &'a Records) -> Vec<&'a Subscriber> {
+        let subs = &records.subscribers;
         let mut rows: Vec<&Subscriber> = if let Some(ids) = &self.ids {
             let unique: std::collections::BTreeSet<u32> = ids.iter().copied().collect();
             unique.into_iter().filter_map(|id| subs.get(id)).collect()
@@ -171,8 +171,8 @@ pub(super) async fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied
     }
     let hostile = hostile_for(shared, Resource::Subscriber);
     let mut body = {
-        let store = lock(&shared.store);
-        list_body(&store, &f, hostile)
+        let records = lock(&shared.records);
+        list_body(&records, &f, hostile)
     };
     match hostile {
         None => json_response(200, &body),
@@ -181,8 +181,8 @@ pub(super) async fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied
 }
 
 /// `{"data":[…],"meta":{"pagination":{…}}}`, with the hostile modes that alter data or meta.
-fn list_body(store: &Store, f: &Filter, hostile: Option<Hostile>) -> Value {
-    let rows = f.select(store);
+fn list_body(records: &Records, f: &Filter, hostile: Option<Hostile>) -> Value {
+    let rows = f.select(records);
     let per_page = page_size(hostile, f.limit);
     let limit = per_page as usize;
     let total = rows.len();
@@ -193,7 +193,7 @@ fn list_body(store: &Store, f: &Filter, hostile: Option<Hostile>) -> Value {
     match hostile {
         Some(Hostile::ExtraCustomer) => {
             let asked = f.ids.clone().unwrap_or_default();
-            let mut extra = store
+            let mut extra = records
                 .subscribers
                 .ids()
                 .last()
@@ -205,7 +205,7 @@ fn list_body(store: &Store, f: &Filter, hostile: Option<Hostile>) -> Value {
                 }
                 extra = extra.wrapping_add(1).max(1);
             }
-            data.push(store.seeding().subscriber(extra).to_json());
+            data.push(records.seeding().subscriber(extra).to_json());
         }
         Some(Hostile::MissingId) => {
             if let Some(first) = data.first_mut().and_then(Value::as_object_mut) {
@@ -219,7 +219,7 @@ fn list_body(store: &Store, f: &Filter, hostile: Option<Hostile>) -> Value {
 
 /// `GET /customers/subscribers/{id}`.
 pub(super) fn get_one(shared: &Shared, id: u32) -> Replied {
-    match lock(&shared.store).subscribers.get(id) {
+    match lock(&shared.records).subscribers.get(id) {
         Some(s) => json_response(200, &json!({ "data": s.to_json(), "meta": {} })),
         None => not_found().into(),
     }
@@ -241,8 +241,8 @@ pub(super) fn delete_one(shared: &Shared, id: u32) -> Replied {
         .into();
     }
     let faults = effective_faults(shared, Resource::Subscriber);
-    let mut store = lock(&shared.store);
-    if store.subscribers.get(id).is_none() {
+    let mut records = lock(&shared.records);
+    if records.subscribers.get(id).is_none() {
         return match shared.config.unknown_subscriber {
             UnknownSubscriber::NoContent204 => empty(204).into(),
             UnknownSubscriber::NotFound404 => not_found().into(),
@@ -251,8 +251,8 @@ pub(super) fn delete_one(shared: &Shared, id: u32) -> Replied {
     if faults.lying_deletes {
         return empty(204).into();
     }
-    store.subscribers.remove(id);
-    drop(store);
+    records.subscribers.remove(id);
+    drop(records);
     after_delete(shared, &faults, vec![id])
 }
 
@@ -265,15 +265,15 @@ pub(super) fn delete_collection(shared: &Shared, pairs: &[(String, String)]) -> 
     };
     f.fold_emails = fold(shared);
     let faults = effective_faults(shared, Resource::Subscriber);
-    let mut store = lock(&shared.store);
-    let doomed: Vec<u32> = f.select(&store).iter().map(|s| s.id).collect();
+    let mut records = lock(&shared.records);
+    let doomed: Vec<u32> = f.select(&records).iter().map(|s| s.id).collect();
     if faults.lying_deletes {
         return empty(204).into();
     }
     let deleted: Vec<u32> = doomed
         .into_iter()
-        .filter(|&id| store.subscribers.remove(id))
+        .filter(|&id| records.subscribers.remove(id))
         .collect();
-    drop(store);
+    drop(records);
     after_delete(shared, &faults, deleted)
 }

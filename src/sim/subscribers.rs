@@ -213,7 +213,7 @@ impl Subscribers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::store::Seeding;
+    use crate::sim::records::Seeding;
 
     fn seeding(customers: u32, subscribers: u32) -> Seeding {
         Seeding {

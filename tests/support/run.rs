@@ -36,18 +36,22 @@ pub struct Run {
 }
 
 impl Run {
-    /// `bcprune` pointed at `sim` (read-write token, store `demo42`), with no arguments yet.
-    pub fn at(sim: &SimServer) -> Run {
+    /// `bcprune` with no store settings and no arguments yet (for `bcprune sim`, which is the store).
+    pub fn bare() -> Run {
         Run {
             args: Vec::new(),
             manifest: None,
-            env: vec![
-                ("BIGCOMMERCE_API_URL".into(), sim.base_url()),
-                ("BIGCOMMERCE_ACCESS_TOKEN".into(), READ_WRITE_TOKEN.into()),
-                ("BIGCOMMERCE_STORE_HASH".into(), "demo42".into()),
-            ],
+            env: Vec::new(),
             prompt: false,
         }
+    }
+
+    /// `bcprune` pointed at `sim` (read-write token, store `demo42`), with no arguments yet.
+    pub fn at(sim: &SimServer) -> Run {
+        Run::bare()
+            .env("BIGCOMMERCE_API_URL", &sim.base_url())
+            .env("BIGCOMMERCE_ACCESS_TOKEN", READ_WRITE_TOKEN)
+            .env("BIGCOMMERCE_STORE_HASH", "demo42")
     }
 
     /// `bcprune apply --auto-approve [ARGS] MANIFEST` against `sim` with fast retries: the arguments given
@@ -182,6 +186,19 @@ impl Running {
         self.wait_until(&format!("{needle:?} on stderr"), || {
             self.stderr.text().contains(needle)
         });
+    }
+
+    /// Wait (at most 30 s) until stdout holds at least `lines` lines.
+    #[track_caller]
+    pub fn wait_for_stdout_lines(&self, lines: usize) {
+        self.wait_until(&format!("{lines} lines on stdout"), || {
+            self.stdout.text().lines().count() >= lines
+        });
+    }
+
+    /// Stdout so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.text()
     }
 
     /// Stderr so far.

@@ -2,7 +2,7 @@
 //! `BTreeMap` so listings come out sorted by ID and an `id:in` of 250 IDs is 250 lookups, never a scan,
 //! and the [`Seeding`] that re-creates any of them: `insert(id)` puts back the same person, and two
 //! stores with the same seed are identical whatever happened to them since.
-//! The same `Store` also holds the newsletter subscribers ([`super::subscribers`]): one lock over the
+//! The same `Records` also holds the newsletter subscribers ([`super::subscribers`]): one lock over the
 //! whole world, so a test never sees a customer deleted and its subscriber half-updated.
 //! Emails are indexed lower-cased, with every ID per address: several customers may share an email
 //! (one account per channel, API-NOTES §10 / PRODUCT §8), and the handler decides whether a lookup
@@ -68,7 +68,7 @@ impl Seeding {
 
 /// The customers and subscribers that exist now, by ID, each with an index by lower-cased email.
 #[derive(Debug, Clone)]
-pub struct Store {
+pub struct Records {
     seeding: Seeding,
     customers: BTreeMap<u32, Customer>,
     by_email: HashMap<String, BTreeSet<u32>>,
@@ -78,34 +78,39 @@ pub struct Store {
     pub orders: Orders,
 }
 
-impl Store {
-    /// A store holding customers `1..=seeding.customers` and subscribers `1..=seeding.subscribers`,
+impl Records {
+    /// The records holding customers `1..=seeding.customers` and subscribers `1..=seeding.subscribers`,
     /// plus every overridden ID.
-    pub fn seeded(seeding: Seeding) -> Store {
-        let mut store = Store {
+    pub fn seeded(seeding: Seeding) -> Records {
+        let mut records = Records {
             customers: BTreeMap::new(),
             by_email: HashMap::with_capacity(seeding.customers as usize),
             subscribers: Subscribers::default(),
             orders: Orders::default(),
             seeding,
         };
-        let extra: Vec<u32> = store.seeding.customer_emails.iter().map(|o| o.id).collect();
-        for id in (1..=store.seeding.customers).chain(extra) {
-            store.put(store.seeding.customer(id));
+        let extra: Vec<u32> = records
+            .seeding
+            .customer_emails
+            .iter()
+            .map(|o| o.id)
+            .collect();
+        for id in (1..=records.seeding.customers).chain(extra) {
+            records.put(records.seeding.customer(id));
         }
-        let extra: Vec<u32> = store
+        let extra: Vec<u32> = records
             .seeding
             .subscriber_emails
             .iter()
             .map(|o| o.id)
             .collect();
-        for id in (1..=store.seeding.subscribers).chain(extra) {
-            store.subscribers.put(store.seeding.subscriber(id));
+        for id in (1..=records.seeding.subscribers).chain(extra) {
+            records.subscribers.put(records.seeding.subscriber(id));
         }
-        for order in store.seeding.orders() {
-            store.orders.put(order);
+        for order in records.seeding.orders() {
+            records.orders.put(order);
         }
-        store
+        records
     }
 
     fn put(&mut self, customer: Customer) {
@@ -191,7 +196,7 @@ impl Store {
         }
     }
 
-    /// (Re-)create the subscriber with this ID (as [`Store::insert`] does for customers).
+    /// (Re-)create the subscriber with this ID (as [`Records::insert`] does for customers).
     pub fn insert_subscriber(&mut self, id: u32, now: i64) {
         if self.subscribers.get(id).is_some() {
             return;
@@ -210,10 +215,10 @@ mod tests {
 
     #[test]
     fn emails_are_unique_and_indexed() {
-        let store = Store::seeded(seeding(1, 2000));
-        assert_eq!(store.by_email.len(), 2000);
-        let c = store.get(1234).expect("seeded");
-        let found: Vec<u32> = store
+        let records = Records::seeded(seeding(1, 2000));
+        assert_eq!(records.by_email.len(), 2000);
+        let c = records.get(1234).expect("seeded");
+        let found: Vec<u32> = records
             .by_email(&c.email, false)
             .iter()
             .map(|c| c.id)
@@ -223,20 +228,20 @@ mod tests {
 
     #[test]
     fn touch_moves_date_modified_forward_and_remove_insert_round_trip() {
-        let mut store = Store::seeded(seeding(1, 3));
-        let before = store.get(2).expect("seeded").date_modified;
-        store.touch(2, 0);
-        assert!(store.get(2).expect("seeded").date_modified > before);
-        assert!(store.remove(2));
-        assert!(!store.remove(2));
+        let mut records = Records::seeded(seeding(1, 3));
+        let before = records.get(2).expect("seeded").date_modified;
+        records.touch(2, 0);
+        assert!(records.get(2).expect("seeded").date_modified > before);
+        assert!(records.remove(2));
+        assert!(!records.remove(2));
         assert!(
-            store
+            records
                 .by_email(&Customer::generate(1, 2).email, true)
                 .is_empty()
         );
-        store.insert(2, 0);
+        records.insert(2, 0);
         assert_eq!(
-            store.get(2).map(|c| c.email.clone()),
+            records.get(2).map(|c| c.email.clone()),
             Some(Customer::generate(1, 2).email)
         );
     }
@@ -260,22 +265,22 @@ mod tests {
                 channel_id: channel,
             });
         }
-        let mut store = Store::seeded(s);
+        let mut records = Records::seeded(s);
         let ids = |v: Vec<&Customer>| v.iter().map(|c| c.id).collect::<Vec<_>>();
-        assert_eq!(ids(store.by_email(shared, false)), vec![2, 9]);
+        assert_eq!(ids(records.by_email(shared, false)), vec![2, 9]);
         assert_eq!(
-            ids(store.by_email("jane.doe@example.com", false)),
+            ids(records.by_email("jane.doe@example.com", false)),
             Vec::<u32>::new()
         );
         assert_eq!(
-            ids(store.by_email("jane.doe@example.com", true)),
+            ids(records.by_email("jane.doe@example.com", true)),
             vec![2, 9]
         );
-        assert_eq!(store.get(9).map(|c| c.channel_id), Some(2));
-        assert!(store.remove(2));
-        store.insert(2, 0);
+        assert_eq!(records.get(9).map(|c| c.channel_id), Some(2));
+        assert!(records.remove(2));
+        records.insert(2, 0);
         assert_eq!(
-            store.get(2).map(|c| c.email.as_str()),
+            records.get(2).map(|c| c.email.as_str()),
             Some(shared),
             "re-created as seeded"
         );
