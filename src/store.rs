@@ -3,21 +3,24 @@
 //!
 //! `api::Client` implements it against BigCommerce (in `apply::store`), the tests' `MemoryStore` in memory
 //! (`tests/memory.rs`), so the property tests and the benchmark run the use-cases themselves by the thousand while one HTTP
-//! path stays tested end to end. Errors are typed ([`DeleteError`]): apply decides split, bisect, stop
-//! or re-list without knowing HTTP.
+//! path stays tested end to end. Errors are typed ([`DeleteError`], defined here; `api` maps HTTP answers to it): apply decides split,
+//! bisect, stop or re-list without knowing HTTP. The seam imports nothing from `api`.
 
+use std::collections::BTreeMap;
 use std::future::Future;
 
 use crate::Resource;
-use crate::api::DeleteError;
 use crate::live::Live;
+
+/// The most IDs one GET asks for and one bulk DELETE carries: the API's page maximum (`limit`, `id:in`).
+pub const PAGE_LIMIT: usize = 250;
 
 /// The most IDs one DELETE may carry for `resource`: customers are deleted in bulk (`id:in`, at most
 /// 250), subscribers one per request (`DELETE /v3/customers/subscribers/{id}`; the collection endpoint
 /// deletes every subscriber and is never called).
 pub const fn max_ids_per_delete(resource: Resource) -> usize {
     match resource {
-        Resource::Customer => crate::api::PAGE_LIMIT,
+        Resource::Customer => PAGE_LIMIT,
         Resource::Subscriber => 1,
     }
 }
@@ -48,4 +51,68 @@ pub trait Store {
         resource: Resource,
         ids: &[u32],
     ) -> impl Future<Output = Result<(), DeleteError>>;
+}
+
+/// Why a DELETE did not end in a 2xx, as apply acts on it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeleteError {
+    /// The request was too large for the API (413/414): nothing was deleted; send smaller pieces.
+    #[error("{message}")]
+    TooLarge {
+        /// The API's words, with the request line.
+        message: String,
+    },
+    /// The API refused the request because of some of its IDs (422): nothing was deleted. `ids` are the
+    /// IDs it named, each with the API's message for it (empty when it named none: bisect to find them).
+    #[error("{message}")]
+    Rejected {
+        ids: BTreeMap<u32, String>,
+        message: String,
+    },
+    /// Every later request would fail alike (authorization, unknown store, a redirect, a bad
+    /// configuration): nothing was deleted; stop the run. `status` is the HTTP status, if there was one.
+    #[error("{message}")]
+    Refused {
+        status: Option<u16>,
+        message: String,
+    },
+    /// Provably not carried out (every attempt was refused a connection or rate limited): nothing was
+    /// deleted by this request; other batches may still go through.
+    #[error("{message}")]
+    NotDone { message: String },
+    /// May have been carried out (a 5xx, a timeout or a connection lost after sending, on any
+    /// attempt): the IDs must be listed again before anything is recorded.
+    #[error("{message}")]
+    Unknown { message: String },
+}
+
+impl DeleteError {
+    /// Whether the store may have carried the request out.
+    pub fn may_have_deleted(&self) -> bool {
+        matches!(self, DeleteError::Unknown { .. })
+    }
+
+    /// The message, with the request and the API's words.
+    pub fn message(&self) -> &str {
+        match self {
+            DeleteError::TooLarge { message }
+            | DeleteError::Rejected { message, .. }
+            | DeleteError::Refused { message, .. }
+            | DeleteError::NotDone { message }
+            | DeleteError::Unknown { message } => message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The seam is the domain floor: `api` depends on it, never the other way round.
+    #[test]
+    fn the_seam_names_nothing_from_api() {
+        let source = include_str!("store.rs");
+        assert!(
+            !source.contains(concat!("crate::", "api")),
+            "store.rs names api"
+        );
+    }
 }

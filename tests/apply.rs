@@ -1035,7 +1035,7 @@ impl bcprune::apply::store::Store for StateBreaksAfterDelete<'_> {
         &self,
         resource: Resource,
         ids: &[u32],
-    ) -> Result<(), bcprune::api::DeleteError> {
+    ) -> Result<(), bcprune::store::DeleteError> {
         let result = bcprune::apply::store::Store::delete(self.inner, resource, ids).await;
         std::fs::create_dir(&self.state).expect("a directory where the state goes");
         result
@@ -1123,7 +1123,7 @@ impl bcprune::apply::store::Store for StateBreaksAtVerify<'_> {
         &self,
         resource: Resource,
         ids: &[u32],
-    ) -> Result<(), bcprune::api::DeleteError> {
+    ) -> Result<(), bcprune::store::DeleteError> {
         self.deleted
             .store(true, std::sync::atomic::Ordering::SeqCst);
         bcprune::apply::store::Store::delete(self.inner, resource, ids).await

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use bcprune::Resource;
-use bcprune::api::{ApiError, DeleteError, Live, LiveCustomer};
-use bcprune::store::{Store, max_ids_per_delete};
+use bcprune::api::{ApiError, Live, LiveCustomer};
+use bcprune::store::{DeleteError, Store, max_ids_per_delete};
 
 /// What the store does with one DELETE request, when scripted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

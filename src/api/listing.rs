@@ -18,8 +18,7 @@ use super::LiveCustomer;
 use super::error::sanitize;
 use crate::{CustomerId, Resource};
 
-/// The most customers one GET asks for, and the `limit` sent with it (the API's page maximum).
-pub const PAGE_LIMIT: usize = 250;
+pub use crate::store::PAGE_LIMIT;
 
 #[derive(Deserialize)]
 struct Page {

@@ -56,7 +56,6 @@ pub use client::{Client, ClientConfig, Stats, USER_AGENT};
 pub use error::ApiError;
 pub use listing::PAGE_LIMIT;
 pub use lookup::{EMAIL_QUERY_BUDGET, EMAILS_PER_LOOKUP, EmailMatches, same_address};
-pub use outcome::DeleteError;
 pub use pacer::{Observe, Observer};
 pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy, RetrySpecError};
 pub use token::{TOKEN_ENV, Token};

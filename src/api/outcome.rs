@@ -1,5 +1,5 @@
-//! What became of one DELETE, in the terms `apply` decides on: split, bisect, stop, try the next batch,
-//! or re-list because the store may have acted.
+//! What became of one DELETE, in the terms `apply` decides on ([`DeleteError`], defined on the domain
+//! floor in `store`): split, bisect, stop, try the next batch, or re-list because the store may have acted.
 //!
 //! HTTP stays in `api`: [`DeleteError::from_api`] is the one place that reads statuses (413/414, 422 and
 //! its `errors` keys, other 4xx) and retry outcomes (429 or a refused connection: provably not carried
@@ -8,42 +8,8 @@
 //! customers DELETE, and the per-ID subscriber DELETE to come) goes through it, so apply's bookkeeping
 //! never depends on which request was sent.
 
-use std::collections::BTreeMap;
-
 use super::ApiError;
-
-/// Why a DELETE did not end in a 2xx, as apply acts on it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DeleteError {
-    /// The request was too large for the API (413/414): nothing was deleted; send smaller pieces.
-    #[error("{message}")]
-    TooLarge {
-        /// The API's words, with the request line.
-        message: String,
-    },
-    /// The API refused the request because of some of its IDs (422): nothing was deleted. `ids` are the
-    /// IDs it named, each with the API's message for it (empty when it named none: bisect to find them).
-    #[error("{message}")]
-    Rejected {
-        ids: BTreeMap<u32, String>,
-        message: String,
-    },
-    /// Every later request would fail alike (authorization, unknown store, a redirect, a bad
-    /// configuration): nothing was deleted; stop the run. `status` is the HTTP status, if there was one.
-    #[error("{message}")]
-    Refused {
-        status: Option<u16>,
-        message: String,
-    },
-    /// Provably not carried out (every attempt was refused a connection or rate limited): nothing was
-    /// deleted by this request; other batches may still go through.
-    #[error("{message}")]
-    NotDone { message: String },
-    /// May have been carried out (a 5xx, a timeout or a connection lost after sending, on any
-    /// attempt): the IDs must be listed again before anything is recorded.
-    #[error("{message}")]
-    Unknown { message: String },
-}
+use crate::store::DeleteError;
 
 /// The start of the message the client gives a transport error before any byte was sent.
 const CONNECT_FAILED: &str = "could not connect";
@@ -101,22 +67,6 @@ impl DeleteError {
             | ApiError::RefusedAfterUnknown { .. } => DeleteError::Unknown { message },
         }
     }
-
-    /// Whether the store may have carried the request out.
-    pub fn may_have_deleted(&self) -> bool {
-        matches!(self, DeleteError::Unknown { .. })
-    }
-
-    /// The message, with the request and the API's words.
-    pub fn message(&self) -> &str {
-        match self {
-            DeleteError::TooLarge { message }
-            | DeleteError::Rejected { message, .. }
-            | DeleteError::Refused { message, .. }
-            | DeleteError::NotDone { message }
-            | DeleteError::Unknown { message } => message,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -157,7 +107,7 @@ mod tests {
             DeleteError::Rejected { ids, message } => {
                 assert_eq!(
                     ids,
-                    BTreeMap::from([(3, "HTTP 422: Unauthorized".to_string())])
+                    std::collections::BTreeMap::from([(3, "HTTP 422: Unauthorized".to_string())])
                 );
                 assert!(message.contains("422"), "{message}");
             }

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 use super::*;
+use crate::store::DeleteError;
 
 const TOKEN: &str = "tok-SECRET-abc123";
 const HASH: &str = "abc123";

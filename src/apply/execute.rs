@@ -24,10 +24,10 @@ use super::{
 };
 use crate::Resource;
 use crate::api::ApiError;
-use crate::api::DeleteError;
 use crate::audit::{AuditEntry, AuditLog, EventKind};
 use crate::plan::scope::list_all;
 use crate::state::State;
+use crate::store::DeleteError;
 
 /// A save is due once this many times its own last duration has passed since it ended. Small states
 /// (the usual case, and always at the real API's pace) are therefore saved after every batch; a large

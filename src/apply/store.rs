@@ -2,7 +2,8 @@
 //! per request by ID in the path, never the collection DELETE.
 
 use crate::Resource;
-use crate::api::{ApiError, Client, DeleteError, Live};
+use crate::api::{ApiError, Client, Live};
+use crate::store::DeleteError;
 
 pub use crate::store::{Store, max_ids_per_delete};
 
