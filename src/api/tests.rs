@@ -1285,7 +1285,12 @@ impl Logs {
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .finish();
-        (logs, tracing::subscriber::set_default(subscriber))
+        let guard = tracing::subscriber::set_default(subscriber);
+        // Other test threads register and drop their own subscribers: recompute every callsite's
+        // interest now that this one is live, so an event is not skipped on an interest cached while it
+        // was not (seen as a missing retry announcement under heavy load).
+        tracing::callsite::rebuild_interest_cache();
+        (logs, guard)
     }
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
