@@ -32,8 +32,4 @@ pub mod state;
 pub mod store;
 pub mod text;
 
-pub use resource::{Resource, SubscriberId};
-
-/// A BigCommerce customer ID: a positive integer that fits in 32 bits (the API's `int32`, made unsigned
-/// because zero and negatives are never valid IDs).
-pub type CustomerId = u32;
+pub use resource::{CustomerId, Resource, SubscriberId};

@@ -5,10 +5,12 @@
 
 use std::fmt;
 
-use crate::CustomerId;
-
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+/// A BigCommerce customer ID: a positive integer that fits in 32 bits (the API's `int32`, made unsigned
+/// because zero and negatives are never valid IDs).
+pub type CustomerId = u32;
 
 /// A BigCommerce newsletter subscriber ID (`/v3/customers/subscribers`): positive, 32 bits, its own
 /// namespace.

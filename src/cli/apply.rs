@@ -22,7 +22,7 @@ pub struct ApplyArgs {
     pub refresh_all: bool,
 }
 
-pub(super) use view::{Terminal, listed_line};
+pub(super) use view::Terminal;
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;

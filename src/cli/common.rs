@@ -236,3 +236,61 @@ pub fn is_closed_pipe_panic(payload: &(dyn std::any::Any + Send)) -> bool {
         .unwrap_or("");
     message.starts_with("failed printing to std") && message.contains("Broken pipe")
 }
+
+/// `Listed 3 customers and 2 subscribers in store abc (2 requests).`, then what was not listed again
+/// and what reappeared, each on its own line; a blank line ends it.
+pub fn listed_line(listed: &crate::apply::Listed, store_hash: &str, requests: u64) -> String {
+    let mut text = if listed.customers + listed.subscribers == 0 && listed.not_listed > 0 {
+        format!(
+            "Listed nothing in store {store_hash}: the state records every manifest ID as gone \
+             ({requests} request{}).\n",
+            plural(requests as usize)
+        )
+    } else {
+        format!(
+            "Listed {}{} in store {store_hash} ({requests} request{}).\n",
+            resource_count(listed.customers, crate::Resource::Customer),
+            if listed.subscribers > 0 {
+                format!(
+                    " and {}",
+                    resource_count(listed.subscribers, crate::Resource::Subscriber)
+                )
+            } else {
+                String::new()
+            },
+            plural(requests as usize)
+        )
+    };
+    if listed.not_listed > 0 {
+        text.push_str(&format!(
+            "Not listed again: {} ID{} the state records as deleted and verified or found absent (IDs are never reused; --refresh-all lists them too).\n",
+            listed.not_listed,
+            plural(listed.not_listed)
+        ));
+    }
+    if listed.reappeared > 0 {
+        text.push_str(&format!(
+            "Reappeared: {} ID{} the state records as gone {} present again and planned for deletion.\n",
+            listed.reappeared,
+            plural(listed.reappeared),
+            if listed.reappeared == 1 { "is" } else { "are" }
+        ));
+    }
+    text.push('\n');
+    text
+}
+
+/// `3 customers`, `1 subscriber`.
+fn resource_count(n: usize, resource: crate::Resource) -> String {
+    format!("{n} {resource}{}", plural(n))
+}
+
+/// The quota the store's rate-limit headers announced to `client`, if they did.
+pub fn quota_of(client: &crate::api::Client) -> Option<crate::plan::cost::Quota> {
+    client
+        .quota()
+        .map(|(requests, window)| crate::plan::cost::Quota {
+            requests,
+            window_ms: u64::try_from(window.as_millis()).unwrap_or(u64::MAX),
+        })
+}

@@ -168,7 +168,7 @@ fn plan_now(
         .block_on(plan::run(&input, client))
         .map_err(CliError::List)?;
     common::note(
-        super::apply::listed_line(&made.listed, DEMO_STORE, common::requests_sent(client))
+        common::listed_line(&made.listed, DEMO_STORE, common::requests_sent(client))
             .trim_end_matches('\n'),
     );
     common::note("");
@@ -181,7 +181,7 @@ fn plan_now(
     let cost = plan::cost::estimate(
         &planned,
         crate::cli::settings::MAX_BATCH_SIZE.into(),
-        super::plan::quota_of(client),
+        common::quota_of(client),
     );
     let mut out = std::io::stdout().lock();
     render::table_with(&planned, &options, &mut out)

@@ -88,7 +88,7 @@ pub fn make(
         ..
     } = planned.map_err(CliError::List)?;
     let requests = common::requests_sent(&client);
-    common::note(super::apply::listed_line(&listed, &store_hash, requests).trim_end_matches('\n'));
+    common::note(common::listed_line(&listed, &store_hash, requests).trim_end_matches('\n'));
     common::note("");
     common::log_stats(&client);
     let mut saved = SavedPlan::new(
@@ -103,7 +103,7 @@ pub fn make(
     saved.audit_head = crate::audit::read_head(&files.audit_log).ok().flatten();
     saved.refresh_all = refresh_all;
     // PRODUCT §17: what apply would send, at the quota the store announced (else 150 per 30 s).
-    let quota = quota_of(&client);
+    let quota = common::quota_of(&client);
     saved.apply_cost = Some(plan::cost::estimate(
         &plan,
         usize::from(settings.batch_size),
@@ -120,14 +120,6 @@ pub fn make(
         saved,
         violations,
         guard,
-    })
-}
-
-/// The quota the store's rate-limit headers announced to `client`, if they did.
-pub fn quota_of(client: &crate::api::Client) -> Option<plan::cost::Quota> {
-    client.quota().map(|(requests, window)| plan::cost::Quota {
-        requests,
-        window_ms: u64::try_from(window.as_millis()).unwrap_or(u64::MAX),
     })
 }
 

@@ -11,7 +11,7 @@ use crate::plan::Plan;
 use crate::render;
 use crate::state::LockHolder;
 
-use super::super::common::{self, error, plural};
+use super::super::common::{self, error, listed_line, plural};
 use super::super::progress;
 
 /// The terminal view of one apply.
@@ -114,7 +114,7 @@ impl View for Terminal<'_> {
             let cost = crate::plan::cost::after_listing(
                 plan,
                 self.batch_size,
-                super::super::plan::quota_of(self.client),
+                common::quota_of(self.client),
             );
             writeln!(stdout, "{}", cost.line_as("Deleting and verifying"))?;
         }
@@ -161,46 +161,6 @@ impl View for Terminal<'_> {
     fn warn(&self, message: &str) {
         progress::println(format!("warning: {message}"));
     }
-}
-
-/// `Listed 3 customers and 2 subscribers in store abc (2 requests).`, then what was not listed again
-/// and what reappeared, each on its own line; a blank line ends it.
-pub(in crate::cli) fn listed_line(listed: &Listed, store_hash: &str, requests: u64) -> String {
-    let mut text = if listed.customers + listed.subscribers == 0 && listed.not_listed > 0 {
-        format!(
-            "Listed nothing in store {store_hash}: the state records every manifest ID as gone \
-             ({requests} request{}).\n",
-            plural(requests as usize)
-        )
-    } else {
-        format!(
-            "Listed {}{} in store {store_hash} ({requests} request{}).\n",
-            count(listed.customers, Resource::Customer),
-            if listed.subscribers > 0 {
-                format!(" and {}", count(listed.subscribers, Resource::Subscriber))
-            } else {
-                String::new()
-            },
-            plural(requests as usize)
-        )
-    };
-    if listed.not_listed > 0 {
-        text.push_str(&format!(
-            "Not listed again: {} ID{} the state records as deleted and verified or found absent (IDs are never reused; --refresh-all lists them too).\n",
-            listed.not_listed,
-            plural(listed.not_listed)
-        ));
-    }
-    if listed.reappeared > 0 {
-        text.push_str(&format!(
-            "Reappeared: {} ID{} the state records as gone {} present again and planned for deletion.\n",
-            listed.reappeared,
-            plural(listed.reappeared),
-            if listed.reappeared == 1 { "is" } else { "are" }
-        ));
-    }
-    text.push('\n');
-    text
 }
 
 /// `customers 1-250, 300 and subscriber 7`: each resource's IDs as ranges (PRODUCT §17: long lists of
