@@ -95,11 +95,6 @@ fn no_function_returns_a_bare_string_as_its_error() {
     // Files being rewritten in parallel (issue 18: one home per safety rule; the core's listing and
     // evidence); each leaves this list when its typed errors land.
     let pending = [
-        "manifest/reason.rs",
-        "manifest/received.rs",
-        "manifest/source.rs",
-        "manifest/mod.rs",
-        "import.rs",
         "report.rs",
         "evidence.rs",
         "api/listing.rs",
