@@ -174,7 +174,8 @@ fn render_inputs(errors: &[InputError]) -> String {
     text.join("\nerror: ")
 }
 
-/// Why a value is not an email address; the message shows the value masked ([`shown`]), never in clear.
+/// Why a value is not an email address; the message shows the value masked (its first character and
+/// its domain), never in clear.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EmailError {
     /// Nothing was given.

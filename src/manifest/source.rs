@@ -195,7 +195,7 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().starts_with(b".")
 }
 
-/// Why loading a manifest directory would not read a file ([`check_read_path`]).
+/// Why loading a manifest directory would not read a file ([`crate::manifest::check_read_path`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotRead {
     /// A component of the path (this name) starts with a dot.
