@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{Read, Seek, SeekFrom};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -112,19 +112,73 @@ impl Proof {
     }
 }
 
+/// Why nothing in an audit log is evidence ([`prove`]); each message names the log.
+#[derive(Debug, thiserror::Error)]
+pub enum Unproven {
+    /// The log does not exist.
+    #[error("the audit log {} does not exist, so nothing in the state is proven", .path.display())]
+    Missing {
+        /// The log.
+        path: PathBuf,
+    },
+    /// The log cannot be read.
+    #[error("cannot read the audit log {}: {source}", .path.display())]
+    Unreadable {
+        /// The log.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The chain breaks at `line`.
+    #[error("the audit log {} is broken at line {line}: {reason}", .path.display())]
+    Broken {
+        /// The log.
+        path: PathBuf,
+        /// The first line that breaks the chain.
+        line: u64,
+        /// How.
+        reason: String,
+    },
+    /// The log does not carry the state's head.
+    #[error(
+        "the audit log {} does not carry the state's head {head} (cut short or rewritten)",
+        .path.display()
+    )]
+    HeadMissing {
+        /// The log.
+        path: PathBuf,
+        /// The state's head.
+        head: AuditHead,
+    },
+    /// The log records states of another store.
+    #[error("the audit log {} records states of store {other:?}, not {store_hash:?}", .path.display())]
+    OtherStore {
+        /// The log.
+        path: PathBuf,
+        /// The store the log records.
+        other: String,
+        /// The store of the state.
+        store_hash: String,
+    },
+}
+
 /// Read the whole log at `path` (its chain verified) and what it proves, for a state of `store_hash`
 /// whose head is `head`. An error (why nothing in it is evidence) when the log is missing, unreadable
 /// or broken, does not carry `head`, or records saves of another store.
-pub fn prove(path: &Path, head: Option<&AuditHead>, store_hash: &str) -> Result<Proof, String> {
+pub fn prove(path: &Path, head: Option<&AuditHead>, store_hash: &str) -> Result<Proof, Unproven> {
     let bytes = match crate::fsio::read_capped(path, crate::fsio::AUDIT_LIMIT) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(format!(
-                "the audit log {} does not exist, so nothing in the state is proven",
-                path.display()
-            ));
+            return Err(Unproven::Missing {
+                path: path.to_path_buf(),
+            });
         }
-        Err(e) => return Err(format!("cannot read the audit log {}: {e}", path.display())),
+        Err(source) => {
+            return Err(Unproven::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     };
     let mut proof = Proof::default();
     let mut head_hash = None;
@@ -137,27 +191,25 @@ pub fn prove(path: &Path, head: Option<&AuditHead>, store_hash: &str) -> Result<
         }
         proof.observe(object);
     })
-    .map_err(|broken| {
-        format!(
-            "the audit log {} is broken at line {}: {}",
-            path.display(),
-            broken.line,
-            broken.reason
-        )
+    .map_err(|broken| Unproven::Broken {
+        path: path.to_path_buf(),
+        line: broken.line,
+        reason: broken.reason.to_string(),
     })?;
     if let Some(head) = head.filter(|h| h.seq > 0)
         && (summary.lines < head.seq || head_hash.as_deref() != Some(head.hash.as_str()))
     {
-        return Err(format!(
-            "the audit log {} does not carry the state's head {head} (cut short or rewritten)",
-            path.display()
-        ));
+        return Err(Unproven::HeadMissing {
+            path: path.to_path_buf(),
+            head: head.clone(),
+        });
     }
     if let Some(other) = proof.stores.iter().find(|s| *s != store_hash) {
-        return Err(format!(
-            "the audit log {} records states of store {other:?}, not {store_hash:?}",
-            path.display()
-        ));
+        return Err(Unproven::OtherStore {
+            path: path.to_path_buf(),
+            other: other.clone(),
+            store_hash: store_hash.to_string(),
+        });
     }
     Ok(proof)
 }
@@ -233,7 +285,7 @@ pub fn check(claim: Claim<'_>, path: &Path) -> Checked {
             return Checked {
                 settled,
                 unproven: ids,
-                why: Some(reason),
+                why: Some(reason.to_string()),
             };
         }
     };

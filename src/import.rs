@@ -123,7 +123,10 @@ pub enum ImportError {
          customers/2026/12/request-0043.yaml); nothing was looked up or written",
         into.display()
     )]
-    NotRead { into: PathBuf, why: String },
+    NotRead {
+        into: PathBuf,
+        why: crate::manifest::NotRead,
+    },
     /// Some addresses resolved only to protected customers: a file would record nothing for them, as if
     /// they had matched nothing, and the requests would look carried out.
     #[error("{}", render_only_protected(.0))]
@@ -171,17 +174,59 @@ fn render_inputs(errors: &[InputError]) -> String {
     text.join("\nerror: ")
 }
 
+/// Why a value is not an email address; the message shows the value masked (its first character and
+/// its domain), never in clear.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    /// Nothing was given.
+    #[error("the email is empty")]
+    Empty,
+    /// The value (as `shown`) breaks the rule `why` names.
+    #[error("{shown} is not a valid email address: {why}")]
+    Invalid {
+        /// The value as an error may show it.
+        shown: String,
+        /// The part of the rule it breaks.
+        why: &'static str,
+    },
+}
+
+/// Why a reason given to `import` is refused; the message does not repeat the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReasonError {
+    /// Empty or blank.
+    #[error("the reason is empty: say why, e.g. `GDPR erasure request 2026-0042`")]
+    Empty,
+    /// A control or bidirectional-control character.
+    #[error(
+        "the reason holds a control or bidirectional-control character: a reason is one line of plain text"
+    )]
+    Control,
+    /// Anything shaped like an email address.
+    #[error(
+        "the reason contains an email address: a manifest lives in git history, which cannot be \
+         erased; write a ticket or request number instead (e.g. `GDPR erasure request 2026-0042`)"
+    )]
+    Email,
+    /// A line feed or tab.
+    #[error(
+        "the reason holds a line break or tab: a reason is one line of plain text (it becomes one line \
+         of the manifest)"
+    )]
+    LineBreak,
+}
+
 /// Check an email address (trimmed): one `@`, a local part of printable characters, a domain of
 /// dot-separated labels ending in a top-level label of at least two letters. Says why not, without it.
-pub fn check_email(email: &str) -> Result<(), String> {
-    let invalid = |why: &str| {
-        Err(format!(
-            "{} is not a valid email address: {why}",
-            shown(email)
-        ))
+pub fn check_email(email: &str) -> Result<(), EmailError> {
+    let invalid = |why: &'static str| {
+        Err(EmailError::Invalid {
+            shown: shown(email),
+            why,
+        })
     };
     if email.is_empty() {
-        return Err("the email is empty".to_string());
+        return Err(EmailError::Empty);
     }
     if email.chars().count() > 254 {
         return invalid("longer than 254 characters");
@@ -231,33 +276,22 @@ fn shown(email: &str) -> String {
 /// rule; and, more than a manifest, emptiness and a line feed or tab (the reason becomes one
 /// double-quoted line of the new manifest, where YAML would fold a line feed into a space). The message
 /// does not repeat the reason (it may hold an address).
-pub fn check_reason(reason: &str) -> Result<(), String> {
+pub fn check_reason(reason: &str) -> Result<(), ReasonError> {
     use crate::manifest::ReasonFlaw;
     if reason.trim().is_empty() {
-        return Err(
-            "the reason is empty: say why, e.g. `GDPR erasure request 2026-0042`".to_string(),
-        );
+        return Err(ReasonError::Empty);
     }
-    let one_line = "a reason is one line of plain text";
     match crate::manifest::reason_flaw(reason) {
-        Some(ReasonFlaw::Control(_) | ReasonFlaw::Bidi(_)) => Err(format!(
-            "the reason holds a control or bidirectional-control character: {one_line}"
-        )),
-        Some(ReasonFlaw::Email) => Err(
-            "the reason contains an email address: a manifest lives in git history, which cannot be \
-             erased; write a ticket or request number instead (e.g. `GDPR erasure request 2026-0042`)"
-                .to_string(),
-        ),
-        None if reason.contains(['\n', '\t']) => Err(format!(
-            "the reason holds a line break or tab: {one_line} (it becomes one line of the manifest)"
-        )),
+        Some(ReasonFlaw::Control(_) | ReasonFlaw::Bidi(_)) => Err(ReasonError::Control),
+        Some(ReasonFlaw::Email) => Err(ReasonError::Email),
+        None if reason.contains(['\n', '\t']) => Err(ReasonError::LineBreak),
         None => Ok(()),
     }
 }
 
 /// Read a `received` date: the manifest's one rule ([`crate::manifest::parse_received`]: `YYYY-MM-DD`,
 /// a real calendar day, not after `latest`, today in the earliest time zone), on the trimmed value.
-pub fn parse_date(text: &str, latest: Date) -> Result<Date, String> {
+pub fn parse_date(text: &str, latest: Date) -> Result<Date, crate::manifest::ReceivedError> {
     crate::manifest::parse_received(text.trim(), latest)
 }
 
@@ -273,7 +307,7 @@ fn request(
     let email = email.trim();
     let mut problems = Vec::new();
     if let Err(why) = check_email(email) {
-        problems.push(why);
+        problems.push(why.to_string());
     }
     let reason = reason
         .map(str::trim)
@@ -283,7 +317,7 @@ fn request(
         Some(reason) => match check_reason(reason) {
             Ok(()) => Some(reason.to_string()),
             Err(why) => {
-                problems.push(why);
+                problems.push(why.to_string());
                 None
             }
         },
@@ -303,7 +337,7 @@ fn request(
         Some(text) => match parse_date(text, days.latest) {
             Ok(date) => Some(date),
             Err(why) => {
-                problems.push(why);
+                problems.push(why.to_string());
                 None
             }
         },
@@ -869,7 +903,7 @@ mod tests {
             "jane@x.c0m",
             "a@b@c.com",
         ] {
-            let message = check_email(bad).expect_err(bad);
+            let message = check_email(bad).expect_err(bad).to_string();
             if bad.len() > 4 {
                 assert!(!message.contains(bad), "{message}");
             }
@@ -879,7 +913,9 @@ mod tests {
     #[test]
     fn reasons_with_an_address_or_controls_are_refused_without_repeating_them() {
         assert!(check_reason("GDPR erasure request 2026-0042").is_ok());
-        let message = check_reason("from jane@example.com").expect_err("email");
+        let message = check_reason("from jane@example.com")
+            .expect_err("email")
+            .to_string();
         assert!(!message.contains("jane"), "{message}");
         assert!(check_reason("jane [at] example.com").is_err());
         assert!(check_reason("a\u{202E}b").is_err());
@@ -914,6 +950,7 @@ mod tests {
         assert!(
             check_reason("two\nlines")
                 .expect_err("newline")
+                .to_string()
                 .contains("line break")
         );
     }
@@ -922,12 +959,13 @@ mod tests {
     fn dates_are_real_days_not_after_today() {
         assert_eq!(
             parse_date("2026-11-30", today()),
-            Date::new(2026, 11, 30).map_err(|_| String::new())
+            Ok(jiff::civil::date(2026, 11, 30))
         );
         assert!(parse_date("2026-02-30", today()).is_err());
         assert!(
             parse_date("2026-12-02", today())
                 .expect_err("future")
+                .to_string()
                 .contains("after today")
         );
         assert!(parse_date("2026-1-3", today()).is_err());

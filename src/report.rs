@@ -265,7 +265,7 @@ pub struct Report {
 
 /// What the audit log proves about the state's records ([`crate::evidence::prove`]), or why it
 /// proves nothing.
-pub type Evidence = Result<crate::evidence::Proof, String>;
+pub type Evidence = Result<crate::evidence::Proof, crate::evidence::Unproven>;
 
 /// The report of `manifest` given the state (read from `state_path`), the audit log, what the log
 /// proves (every erased or absent record is checked against it, PRODUCT §14) and `today`. Pure.
@@ -280,7 +280,7 @@ pub fn compute(
         match evidence {
             Ok(proof) if proof.proves(resource, id) => None,
             Ok(proof) => Some(proof.why_not(resource, id)),
-            Err(why) => Some(why.clone()),
+            Err(why) => Some(why.to_string()),
         }
     };
     let mut summary = Counts::default();

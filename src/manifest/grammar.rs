@@ -713,13 +713,13 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                 (EntryKey::Reason, Event::Scalar(text, style, ..)) => {
                     match check_reason(&text, style, noun) {
                         Ok(()) => reason = Some(text),
-                        Err(message) => self.error(mark, message),
+                        Err(message) => self.error(mark, message.to_string()),
                     }
                 }
                 (EntryKey::Received, Event::Scalar(text, style, ..)) => {
                     match received::parse(&text, style, self.today) {
                         Ok(value) => date = Some(value),
-                        Err(message) => self.error(mark, message),
+                        Err(message) => self.error(mark, message.to_string()),
                     }
                 }
                 (EntryKey::Orders, Event::Scalar(text, style, ..)) => {
@@ -855,6 +855,7 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                         Ok(()) => retention.basis = text,
                         Err(message) => {
                             let message = message
+                                .to_string()
                                 .replace("`reason", "`basis")
                                 .replace("say why this order must be deleted", "name the law");
                             self.error(mark, message);

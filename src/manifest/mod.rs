@@ -185,9 +185,12 @@ impl Options {
     }
 }
 
+pub use reason::ReasonError;
 pub use reason::{Flaw as ReasonFlaw, flaw as reason_flaw};
+pub use received::ReceivedError;
 pub use received::after_today as received_after;
 pub use received::parse_day as parse_received;
+pub use source::NotRead;
 
 /// The latest day a request can have been received on at instant `now`: the date in the earliest time
 /// zone there is (UTC+14, Kiribati's Line Islands). The one rule for the manifest and `import`.
@@ -265,7 +268,7 @@ impl std::error::Error for ManifestErrors {}
 
 /// Whether loading a manifest directory reads the file at `relative` below it (the loader's own rule:
 /// a `*.yaml` / `*.yml` name in any case, nothing hidden on the way); the error says why not.
-pub fn check_read_path(relative: &Path) -> Result<(), String> {
+pub fn check_read_path(relative: &Path) -> Result<(), NotRead> {
     source::check_read_path(relative)
 }
 

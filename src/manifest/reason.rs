@@ -12,14 +12,57 @@ use yaml_rust2::scanner::TScalarStyle;
 use super::number::looks_like_number;
 use crate::text::is_bidi_control;
 
+/// Why a `reason` value is refused; the message says what is wrong and what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReasonError {
+    /// Empty or null, for an entry naming `noun`.
+    #[error("`reason` is empty: say why this {noun} must be deleted, or remove the key")]
+    Empty {
+        /// What the entry names (`customer`, `subscriber`, `order`).
+        noun: String,
+    },
+    /// A plain scalar YAML reads as a boolean or a number (`what`).
+    #[error(
+        "`reason: {text}` is {what} to YAML, not text: a reason is a string; quote it \
+         (`reason: \"{text}\"`) or say more (`reason: \"ticket {text}\"`)"
+    )]
+    NotText {
+        /// The value.
+        text: String,
+        /// `a boolean` or `a number`.
+        what: &'static str,
+    },
+    /// A control character (written as an escape).
+    #[error(
+        "`reason` contains the control character U+{:04X} (written as an escape): a reason must be \
+         plain text that reads the same on every screen",
+        u32::from(*.0)
+    )]
+    Control(char),
+    /// A bidirectional control character (written as an escape).
+    #[error(
+        "`reason` contains the bidirectional control character U+{:04X} (written as an escape): a \
+         reason must be plain text that reads the same on every screen",
+        u32::from(*.0)
+    )]
+    Bidi(char),
+    /// Anything shaped like an email address.
+    #[error(
+        "`reason` contains an email address: a manifest lives in git history, which cannot be \
+         erased, so the address would outlive the erasure; write a ticket or request number \
+         instead (e.g. `GDPR erasure request 2026-0042`)"
+    )]
+    Email,
+}
+
 /// Check one `reason` value (a YAML scalar of the given style) for an entry naming a `noun`
-/// (`customer`, `subscriber`); the message says what is wrong and what to write instead.
-pub(super) fn check_reason(text: &str, style: TScalarStyle, noun: &str) -> Result<(), String> {
+/// (`customer`, `subscriber`); the error says what is wrong and what to write instead.
+pub(super) fn check_reason(text: &str, style: TScalarStyle, noun: &str) -> Result<(), ReasonError> {
     let plain = style == TScalarStyle::Plain;
     if (plain && matches!(text, "~" | "null" | "Null" | "NULL")) || text.trim().is_empty() {
-        return Err(format!(
-            "`reason` is empty: say why this {noun} must be deleted, or remove the key"
-        ));
+        return Err(ReasonError::Empty {
+            noun: noun.to_string(),
+        });
     }
     if plain && (is_bool_word(text) || looks_like_number(text)) {
         let what = if is_bool_word(text) {
@@ -27,29 +70,16 @@ pub(super) fn check_reason(text: &str, style: TScalarStyle, noun: &str) -> Resul
         } else {
             "a number"
         };
-        return Err(format!(
-            "`reason: {text}` is {what} to YAML, not text: a reason is a string; quote it \
-             (`reason: \"{text}\"`) or say more (`reason: \"ticket {text}\"`)"
-        ));
+        return Err(ReasonError::NotText {
+            text: text.to_string(),
+            what,
+        });
     }
     match flaw(text) {
         None => Ok(()),
-        Some(Flaw::Control(c)) => Err(format!(
-            "`reason` contains the control character U+{:04X} (written as an escape): a reason must be \
-             plain text that reads the same on every screen",
-            u32::from(c)
-        )),
-        Some(Flaw::Bidi(c)) => Err(format!(
-            "`reason` contains the bidirectional control character U+{:04X} (written as an escape): a \
-             reason must be plain text that reads the same on every screen",
-            u32::from(c)
-        )),
-        Some(Flaw::Email) => Err(
-            "`reason` contains an email address: a manifest lives in git history, which cannot be \
-             erased, so the address would outlive the erasure; write a ticket or request number \
-             instead (e.g. `GDPR erasure request 2026-0042`)"
-                .to_owned(),
-        ),
+        Some(Flaw::Control(c)) => Err(ReasonError::Control(c)),
+        Some(Flaw::Bidi(c)) => Err(ReasonError::Bidi(c)),
+        Some(Flaw::Email) => Err(ReasonError::Email),
     }
 }
 
@@ -237,7 +267,9 @@ mod tests {
             ("a\u{1b}b", quoted, "control character U+001B"),
             ("ask jane@example.com", quoted, "contains an email address"),
         ] {
-            let message = check_reason(text, style, "customer").expect_err(text);
+            let message = check_reason(text, style, "customer")
+                .expect_err(text)
+                .to_string();
             assert!(message.contains(fragment), "{text}: {message}");
         }
     }

@@ -14,8 +14,54 @@ use yaml_rust2::scanner::TScalarStyle;
 const EXPECTED: &str = "`received` is the day the request arrived, written YYYY-MM-DD (e.g. \
                         `received: 2026-11-02`)";
 
+/// Why a `received` value is not a day a request can have arrived on; each message ends with what to
+/// write instead, and shows the value with any address in it masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReceivedError {
+    /// Quoted: a date is written without quotes (`hint` says how).
+    #[error("`received` must be a date, not the quoted string `{shown}`{hint}")]
+    Quoted {
+        /// The value as a message may show it.
+        shown: String,
+        /// What to write instead.
+        hint: String,
+    },
+    /// A block scalar (`|`, `>`).
+    #[error("`received` must be a date, not a block scalar; {}", EXPECTED)]
+    Block,
+    /// Empty or null.
+    #[error("`received` is empty: give the date or remove the key; {}", EXPECTED)]
+    Empty,
+    /// Not shaped `YYYY-MM-DD` (the value as a message may show it).
+    #[error("received `{0}` is not a date; {expected}", expected = EXPECTED)]
+    NotDate(String),
+    /// A real month of a real year, without that day.
+    #[error("received {text} is not a calendar date: {month} {year} has {last} days")]
+    NoSuchDay {
+        /// The value.
+        text: String,
+        /// The month's name.
+        month: &'static str,
+        /// The year.
+        year: i16,
+        /// The days the month has.
+        last: i8,
+    },
+    /// No such month or year.
+    #[error("received {0} is not a calendar date; {expected}", expected = EXPECTED)]
+    NotCalendar(String),
+    /// After today in the earliest time zone.
+    #[error("{}", after_today(.text, *.latest))]
+    AfterToday {
+        /// The value.
+        text: String,
+        /// Today in the earliest time zone.
+        latest: Date,
+    },
+}
+
 /// Read a `received` value, or say why it is not a date a request can have arrived on.
-pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date, String> {
+pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date, ReceivedError> {
     match style {
         TScalarStyle::Plain => {}
         TScalarStyle::SingleQuoted | TScalarStyle::DoubleQuoted => {
@@ -24,21 +70,17 @@ pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date
             } else {
                 format!("; {EXPECTED}")
             };
-            return Err(format!(
-                "`received` must be a date, not the quoted string `{}`{hint}",
-                shown(text)
-            ));
+            return Err(ReceivedError::Quoted {
+                shown: shown(text),
+                hint,
+            });
         }
         TScalarStyle::Literal | TScalarStyle::Folded => {
-            return Err(format!(
-                "`received` must be a date, not a block scalar; {EXPECTED}"
-            ));
+            return Err(ReceivedError::Block);
         }
     }
     if text.is_empty() || matches!(text, "~" | "null" | "Null" | "NULL") {
-        return Err(format!(
-            "`received` is empty: give the date or remove the key; {EXPECTED}"
-        ));
+        return Err(ReceivedError::Empty);
     }
     parse_day(text, today)
 }
@@ -47,12 +89,9 @@ pub(super) fn parse(text: &str, style: TScalarStyle, today: Date) -> Result<Date
 /// real calendar day, not after `latest` (today in the earliest time zone,
 /// [`crate::manifest::latest_received`]). A refusal shows the value with any address in it masked, never
 /// in clear.
-pub fn parse_day(text: &str, latest: Date) -> Result<Date, String> {
+pub fn parse_day(text: &str, latest: Date) -> Result<Date, ReceivedError> {
     if !is_date_shaped(text) {
-        return Err(format!(
-            "received `{}` is not a date; {EXPECTED}",
-            shown(text)
-        ));
+        return Err(ReceivedError::NotDate(shown(text)));
     }
     let number = |range: std::ops::Range<usize>| text[range].parse::<i16>().unwrap_or(0);
     let (year, month, day) = (number(0..4), number(5..7), number(8..10));
@@ -61,16 +100,21 @@ pub fn parse_day(text: &str, latest: Date) -> Result<Date, String> {
     let date = Date::new(year, month_i8, day_i8).map_err(|_| {
         if (1..=12).contains(&month) && year >= 1 {
             let last = Date::new(year, month_i8, 1).map_or(0, |first| first.days_in_month());
-            format!(
-                "received {text} is not a calendar date: {} {year} has {last} days",
-                month_name(month_i8)
-            )
+            ReceivedError::NoSuchDay {
+                text: text.to_string(),
+                month: month_name(month_i8),
+                year,
+                last,
+            }
         } else {
-            format!("received {text} is not a calendar date; {EXPECTED}")
+            ReceivedError::NotCalendar(text.to_string())
         }
     })?;
     if date > latest {
-        return Err(after_today(text, latest));
+        return Err(ReceivedError::AfterToday {
+            text: text.to_string(),
+            latest,
+        });
     }
     Ok(date)
 }
@@ -151,11 +195,15 @@ mod tests {
     fn a_refused_value_never_shows_an_address_in_clear() {
         let today = date(2026, 12, 1);
         for style in [TScalarStyle::Plain, TScalarStyle::DoubleQuoted] {
-            let message = parse("jane.doe@example.com", style, today).expect_err("not a date");
+            let message = parse("jane.doe@example.com", style, today)
+                .expect_err("not a date")
+                .to_string();
             assert!(!message.contains("jane.doe@"), "{message}");
             assert!(message.contains("j***@example.com"), "{message}");
         }
-        let message = parse_day("jane.doe@example.com", today).expect_err("not a date");
+        let message = parse_day("jane.doe@example.com", today)
+            .expect_err("not a date")
+            .to_string();
         assert!(!message.contains("jane.doe@"), "{message}");
     }
 
@@ -169,7 +217,7 @@ mod tests {
         assert_eq!(at("2026-12-31T23:59:59Z"), date(2027, 1, 1));
     }
 
-    fn read(text: &str) -> Result<Date, String> {
+    fn read(text: &str) -> Result<Date, ReceivedError> {
         parse(text, TScalarStyle::Plain, TODAY)
     }
 
@@ -222,10 +270,12 @@ mod tests {
             ("", "is empty"),
             ("~", "is empty"),
         ] {
-            let message = read(text).expect_err(text);
+            let message = read(text).expect_err(text).to_string();
             assert!(message.contains(fragment), "{text}: {message}");
         }
-        let quoted = parse("2026-11-02", TScalarStyle::DoubleQuoted, TODAY).expect_err("quoted");
+        let quoted = parse("2026-11-02", TScalarStyle::DoubleQuoted, TODAY)
+            .expect_err("quoted")
+            .to_string();
         assert!(
             quoted.contains("write it without quotes: received: 2026-11-02"),
             "{quoted}"

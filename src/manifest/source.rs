@@ -195,27 +195,34 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().starts_with(b".")
 }
 
+/// Why loading a manifest directory would not read a file ([`crate::manifest::check_read_path`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotRead {
+    /// A component of the path (this name) starts with a dot.
+    #[error(
+        "`{0}` is hidden (it starts with a dot), and a manifest directory skips hidden files \
+         and directories"
+    )]
+    Hidden(String),
+    /// The file name (this one) does not end in `.yaml` or `.yml`.
+    #[error("`{0}` does not end in .yaml or .yml, and a manifest directory reads only those")]
+    NotYaml(String),
+}
+
 /// Whether loading a manifest directory reads the file at `relative` below it — the rule
 /// [`list_files`] applies, for those who write files into a manifest directory (`import --into`): no
 /// component hidden (`.` and `..` are not names), and a `*.yaml` / `*.yml` name. Says why not.
-pub(super) fn check_read_path(relative: &Path) -> Result<(), String> {
+pub(super) fn check_read_path(relative: &Path) -> Result<(), NotRead> {
     for component in relative.components() {
         if let std::path::Component::Normal(name) = component
             && is_hidden(name)
         {
-            return Err(format!(
-                "`{}` is hidden (it starts with a dot), and a manifest directory skips hidden files \
-                 and directories",
-                name.to_string_lossy()
-            ));
+            return Err(NotRead::Hidden(name.to_string_lossy().into_owned()));
         }
     }
     let name = relative.file_name().unwrap_or_default();
     if !is_yaml_name(name.as_encoded_bytes()) {
-        return Err(format!(
-            "`{}` does not end in .yaml or .yml, and a manifest directory reads only those",
-            name.to_string_lossy()
-        ));
+        return Err(NotRead::NotYaml(name.to_string_lossy().into_owned()));
     }
     Ok(())
 }
