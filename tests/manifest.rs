@@ -2312,16 +2312,33 @@ fn manifest_errors_never_print_an_address_in_clear() {
         ),
         ("d.yaml", "version: 1\nabsent:\n  - jim.beam@example.com\n"),
         ("jim.beam@example.com.yaml", "version: 1\nabsent: [0]\n"),
+        // A file named after the requester (valid inside): refused, as a reason naming an address is.
+        (
+            "v/jim.beam@example.com.yaml",
+            "version: 1\nabsent: [5]\nstore_hash: acme42\n",
+        ),
+        (
+            "w/jim.beam@example.com/requests.yaml",
+            "version: 1\nabsent: [5]\n",
+        ),
     ];
     for (name, text) in cases {
-        let path = workspace.write(name, text);
+        let written = workspace.write(name, text);
+        // The `w/` case is read as a directory: its subdirectory is named after the requester.
+        let path = if name.starts_with("w/") {
+            workspace.path().join("w")
+        } else {
+            written
+        };
         for command in ["validate", "plan", "report"] {
             let output = bcprune()
                 .env("BIGCOMMERCE_STORE_HASH", "acme42")
                 .env("BIGCOMMERCE_ACCESS_TOKEN", "t0k3n-not-used")
                 .env("BIGCOMMERCE_API_URL", "http://127.0.0.1:9")
+                .env("BCPRUNE_RETRY", "base_ms=1,cap_ms=2")
                 .arg(command)
                 .arg(&path)
+                .arg("-v")
                 .output()
                 .expect("run");
             assert_eq!(output.status.code(), Some(1), "{command} {name}");

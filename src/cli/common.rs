@@ -108,7 +108,9 @@ pub fn refuse_orders(path: &Path, manifest: &Manifest) -> Result<(), CliError> {
 /// At `-v`, one line per manifest file read, in the order they were merged.
 pub fn log_files(manifest: &Manifest) {
     for file in &manifest.files {
-        tracing::info!("read manifest file {}", file.display());
+        // A file may be named after the requester: addresses masked, as in every message.
+        let shown = crate::mask::addresses(&file.display().to_string());
+        tracing::info!("read manifest file {shown}");
     }
 }
 

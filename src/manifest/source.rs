@@ -85,10 +85,11 @@ pub(super) fn list_files(path: &Path) -> Result<Vec<SourceFile>, Vec<ManifestErr
         let relative = path
             .file_name()
             .map_or_else(|| path.to_path_buf(), PathBuf::from);
-        return Ok(vec![SourceFile {
+        let file = SourceFile {
             path: path.to_path_buf(),
             relative,
-        }]);
+        };
+        return check_named(&file).map(|()| vec![file]).map_err(|e| vec![e]);
     }
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -124,6 +125,7 @@ pub(super) fn list_files(path: &Path) -> Result<Vec<SourceFile>, Vec<ManifestErr
             }
         }
     }
+    errors.extend(files.iter().filter_map(|file| check_named(file).err()));
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -190,6 +192,20 @@ fn source_file(
     })))
 }
 
+/// A manifest file whose name, or a directory on its way below the manifest directory, holds an email
+/// address is refused, as a reason that holds one is: a path lives in git history, which cannot be erased
+/// (and every message, plan and report would carry it).
+fn check_named(file: &SourceFile) -> Result<(), ManifestError> {
+    if super::reason::contains_email(&file.relative.to_string_lossy()) {
+        return Err(path_error(
+            &file.path,
+            "the manifest file's path names an email address: a path lives in git history, which \
+             cannot be erased; name the file by its request instead (e.g. `requests/2026-0042.yaml`)",
+        ));
+    }
+    Ok(())
+}
+
 /// A hidden entry (`.git`, `.draft.yaml`): never read, as a shell glob skips it.
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().starts_with(b".")
@@ -207,6 +223,12 @@ pub enum NotRead {
     /// The file name (this one) does not end in `.yaml` or `.yml`.
     #[error("`{0}` does not end in .yaml or .yml, and a manifest directory reads only those")]
     NotYaml(String),
+    /// The path (this one) names an email address, which the loader refuses.
+    #[error(
+        "`{0}` names an email address, and a manifest's path lives in git history, which cannot be \
+         erased; name the file by its request instead"
+    )]
+    Address(String),
 }
 
 /// Whether loading a manifest directory reads the file at `relative` below it — the rule
@@ -223,6 +245,9 @@ pub(super) fn check_read_path(relative: &Path) -> Result<(), NotRead> {
     let name = relative.file_name().unwrap_or_default();
     if !is_yaml_name(name.as_encoded_bytes()) {
         return Err(NotRead::NotYaml(name.to_string_lossy().into_owned()));
+    }
+    if super::reason::contains_email(&relative.to_string_lossy()) {
+        return Err(NotRead::Address(relative.to_string_lossy().into_owned()));
     }
     Ok(())
 }
