@@ -108,16 +108,22 @@ pub fn id_list(ids: &[CustomerId]) -> String {
 
 /// `customers 1, 2 and subscriber 7` — each resource's IDs shortened as by [`id_list`], for messages.
 pub fn target_list(targets: &[Target]) -> String {
+    by_resource(targets, id_list)
+}
+
+/// `customers … and subscriber …`: each resource's IDs, in [`Resource::ALL`] order, written by `ids`
+/// (a short list, ranges, …); a resource with none is left out.
+pub fn by_resource(targets: &[Target], ids: impl Fn(&[u32]) -> String) -> String {
     let mut parts = Vec::new();
     for resource in Resource::ALL {
-        let ids: Vec<u32> = targets
+        let of: Vec<u32> = targets
             .iter()
             .filter(|t| t.resource == resource)
             .map(|t| t.id)
             .collect();
-        if !ids.is_empty() {
-            let noun = if ids.len() == 1 { "" } else { "s" };
-            parts.push(format!("{resource}{noun} {}", id_list(&ids)));
+        if !of.is_empty() {
+            let noun = if of.len() == 1 { "" } else { "s" };
+            parts.push(format!("{resource}{noun} {}", ids(&of)));
         }
     }
     parts.join(" and ")

@@ -166,22 +166,7 @@ impl View for Terminal<'_> {
 /// `customers 1-250, 300 and subscriber 7`: each resource's IDs as ranges (PRODUCT §17: long lists of
 /// IDs in messages are ranges).
 fn target_ranges(targets: &[Target]) -> String {
-    let mut parts = Vec::new();
-    for resource in Resource::ALL {
-        let ids: Vec<u32> = targets
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
-        if !ids.is_empty() {
-            let noun = if ids.len() == 1 { "" } else { "s" };
-            parts.push(format!(
-                "{resource}{noun} {}",
-                crate::text::ranges(&ids, 12)
-            ));
-        }
-    }
-    parts.join(" and ")
+    crate::resource::by_resource(targets, |ids| crate::text::ranges(ids, 12))
 }
 
 /// `3 customers`, `1 subscriber`.
