@@ -116,17 +116,22 @@ pub fn target_list(targets: &[Target]) -> String {
 pub fn by_resource(targets: &[Target], ids: impl Fn(&[u32]) -> String) -> String {
     let mut parts = Vec::new();
     for resource in Resource::ALL {
-        let of: Vec<u32> = targets
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
+        let of = ids_of(targets, resource);
         if !of.is_empty() {
             let noun = if of.len() == 1 { "" } else { "s" };
             parts.push(format!("{resource}{noun} {}", ids(&of)));
         }
     }
     parts.join(" and ")
+}
+
+/// The IDs of `targets` that are of `resource`, in their order.
+pub fn ids_of<'a>(targets: impl IntoIterator<Item = &'a Target>, resource: Resource) -> Vec<u32> {
+    targets
+        .into_iter()
+        .filter(|t| t.resource == resource)
+        .map(|t| t.id)
+        .collect()
 }
 
 /// How many of `targets` are of `resource`.

@@ -240,11 +240,7 @@ pub async fn execute<S: Store<ListError = ApiError>>(
     }
     let mut queue: VecDeque<Batch> = VecDeque::new();
     for resource in Resource::ALL {
-        let ids: Vec<u32> = approved_set
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
+        let ids = crate::resource::ids_of(&approved_set, resource);
         let batch_size = options.batch_size.clamp(1, max_ids_per_delete(resource));
         queue.extend(
             ids.chunks(batch_size)
@@ -590,12 +586,7 @@ async fn verify<S: Store<ListError = ApiError>>(
     if all.is_empty() {
         return;
     }
-    let of = |resource: Resource| -> Vec<u32> {
-        all.iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect()
-    };
+    let of = |resource: Resource| -> Vec<u32> { crate::resource::ids_of(&all, resource) };
     let (customers, subscribers) = (of(Resource::Customer), of(Resource::Subscriber));
     view.verifying(all.len());
     let listed = tokio::select! {
@@ -655,21 +646,13 @@ async fn verify<S: Store<ListError = ApiError>>(
     }
     gone.sort_unstable();
     for resource in Resource::ALL {
-        let ids: Vec<u32> = gone
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
+        let ids = crate::resource::ids_of(&gone, resource);
         records.remember(resource, &ids, true);
     }
     // One verify line per resource, so each names its IDs' namespace; written before the save, so the
     // state that records these IDs verified comes after the lines that prove it (PRODUCT §14).
     for resource in Resource::ALL {
-        let ids: Vec<u32> = gone
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
+        let ids = crate::resource::ids_of(&gone, resource);
         let still: Vec<u32> = report
             .failed
             .iter()

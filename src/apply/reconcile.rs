@@ -65,12 +65,7 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
     if all.is_empty() {
         return Ok(done);
     }
-    let of = |resource: Resource| -> Vec<u32> {
-        all.iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect()
-    };
+    let of = |resource: Resource| -> Vec<u32> { crate::resource::ids_of(&all, resource) };
     let live = list_all(store, &of(Resource::Customer), &of(Resource::Subscriber))
         .await
         .map_err(ReconcileError::List)?;

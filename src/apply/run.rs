@@ -518,11 +518,7 @@ async fn delete<S: Store<ListError = ApiError>>(
         return Outcome::Error(RunError::AuditStart(error));
     }
     for resource in Resource::ALL {
-        let ids: Vec<u32> = vanished
-            .iter()
-            .filter(|t| t.resource == resource)
-            .map(|t| t.id)
-            .collect();
+        let ids = crate::resource::ids_of(vanished, resource);
         if ids.is_empty() {
             continue;
         }
