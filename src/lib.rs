@@ -11,6 +11,7 @@
 pub mod api;
 pub mod apply;
 pub mod audit;
+pub mod by_request;
 pub mod cli;
 pub mod demo_manifests;
 pub mod evidence;

@@ -21,6 +21,11 @@ pub fn report() -> String {
     render(schemars::schema_for!(crate::report::Report))
 }
 
+/// Pretty JSON Schema of the report per request (`report --by request --format json`).
+pub fn requests() -> String {
+    render(schemars::schema_for!(crate::by_request::RequestReport))
+}
+
 fn render(schema: schemars::Schema) -> String {
     // Serializing a `serde_json::Value` cannot fail.
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();

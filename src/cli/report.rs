@@ -4,6 +4,7 @@
 
 use std::io::Write;
 
+use crate::by_request;
 use crate::exit::Exit;
 use crate::report::{self, AuditInfo};
 
@@ -26,6 +27,19 @@ pub struct ReportArgs {
     /// Exit 2 when any entry is overdue.
     #[arg(long)]
     pub overdue_exitcode: bool,
+    /// One row per manifest entry (`record`, the default) or per erasure request (`request`: the
+    /// entries sharing a `request:` reference, an entry without one on its own; PRODUCT §16).
+    #[arg(long, value_enum, default_value_t = By::Record)]
+    pub by: By,
+}
+
+/// What a report row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// One row per manifest entry.
+    Record,
+    /// One row per erasure request.
+    Request,
 }
 
 /// The report's formats.
@@ -78,17 +92,33 @@ pub fn run(
     // The store reported on is the one resolved above (the state, if any, was checked to be it).
     report.store_hash = Some(store_hash);
     let mut out = std::io::stdout().lock();
-    match args.format {
-        ReportFormat::Table => report::table(&report, &mut out),
-        ReportFormat::Markdown => report::markdown(&report, &mut out),
-        ReportFormat::Json => report::json(&report, &mut out),
-        ReportFormat::Csv => report::csv(&report, &mut out),
-    }
-    .and_then(|()| out.flush())
-    .map_err(CliError::output)?;
+    let notes = match args.by {
+        By::Record => {
+            match args.format {
+                ReportFormat::Table => report::table(&report, &mut out),
+                ReportFormat::Markdown => report::markdown(&report, &mut out),
+                ReportFormat::Json => report::json(&report, &mut out),
+                ReportFormat::Csv => report::csv(&report, &mut out),
+            }
+            .map_err(CliError::output)?;
+            report::notes(&report)
+        }
+        By::Request => {
+            let requests = by_request::compute(&report);
+            match args.format {
+                ReportFormat::Table => by_request::table(&requests, &mut out),
+                ReportFormat::Markdown => by_request::markdown(&requests, &mut out),
+                ReportFormat::Json => by_request::json(&requests, &mut out),
+                ReportFormat::Csv => by_request::csv(&requests, &mut out),
+            }
+            .map_err(CliError::output)?;
+            by_request::notes(&requests)
+        }
+    };
+    out.flush().map_err(CliError::output)?;
     drop(out);
     if matches!(args.format, ReportFormat::Json | ReportFormat::Csv) {
-        for line in report::notes(&report) {
+        for line in notes {
             common::note(line);
         }
     }

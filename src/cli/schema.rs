@@ -12,6 +12,7 @@ pub enum SchemaKind {
     Plan,
     State,
     Report,
+    Requests,
 }
 
 pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
@@ -20,6 +21,7 @@ pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
         SchemaKind::Plan => crate::schema::plan(),
         SchemaKind::State => crate::schema::state(),
         SchemaKind::Report => crate::schema::report(),
+        SchemaKind::Requests => crate::schema::requests(),
     };
     let mut out = std::io::stdout().lock();
     write!(out, "{schema}")
