@@ -22,7 +22,9 @@ use crate::report::{self, AuditInfo, Counts, ManifestInfo, Report, StateInfo, St
 pub const REQUESTS_VERSION: u32 = 1;
 
 /// What became of a request, from its records' statuses; exactly one per request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestStatus {
     /// Every record erased, found absent or (an order) redacted, each proven by the audit log.

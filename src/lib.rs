@@ -23,6 +23,7 @@ pub mod manifest;
 pub mod mask;
 pub mod order_redaction;
 pub mod plan;
+pub mod receipt;
 pub mod render;
 pub mod report;
 pub mod resource;

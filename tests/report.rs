@@ -65,7 +65,7 @@ fn mixed(ws: &Workspace) -> std::path::PathBuf {
 }
 
 /// `bcprune report` for store acme42 (the fixtures' store) as of `today`.
-fn report(manifest: &Path, today: &str) -> assert_cmd::Command {
+pub(crate) fn report(manifest: &Path, today: &str) -> assert_cmd::Command {
     let mut cmd = bcprune();
     cmd.env("BCPRUNE_TODAY", today)
         .env("BIGCOMMERCE_STORE_HASH", "acme42")
@@ -439,7 +439,7 @@ fn markdown_report_dates_do_not_wrap_at_their_hyphens() {
 /// A manifest of requests: DSR-1 (a customer and a subscriber, erased in time), DSR-2 (erased 12 days
 /// late), DSR-3 (one found absent, one pending), DSR-4 (nothing done, past due), DSR-5 (a deletion not
 /// yet confirmed), and customer 6 listed without a request; the state and log agree.
-fn requests(ws: &Workspace) -> std::path::PathBuf {
+pub(crate) fn requests(ws: &Workspace) -> std::path::PathBuf {
     let manifest = ws.write(
         "m/requests.yaml",
         "version: 1\nabsent:\n\

@@ -1,6 +1,6 @@
 //! The committed JSON Schemas must equal what the code generates, so editors and tools that read
 //! `schemas/*.json` never disagree with bcprune. Regenerate with
-//! `cargo run -- schema manifest > schemas/manifest.schema.json` (likewise `plan`, `state`, `report`, `requests`).
+//! `cargo run -- schema manifest > schemas/manifest.schema.json` (likewise `plan`, `state`, `report`, `requests`, `receipt`).
 
 use crate::support::bcprune;
 
@@ -66,4 +66,9 @@ fn report_schema_is_committed_and_current() {
 #[test]
 fn requests_schema_is_committed_and_current() {
     assert_committed("requests");
+}
+
+#[test]
+fn receipt_schema_is_committed_and_current() {
+    assert_committed("receipt");
 }

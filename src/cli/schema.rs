@@ -13,6 +13,7 @@ pub enum SchemaKind {
     State,
     Report,
     Requests,
+    Receipt,
 }
 
 pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
@@ -22,6 +23,7 @@ pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
         SchemaKind::State => crate::schema::state(),
         SchemaKind::Report => crate::schema::report(),
         SchemaKind::Requests => crate::schema::requests(),
+        SchemaKind::Receipt => crate::schema::receipt(),
     };
     let mut out = std::io::stdout().lock();
     write!(out, "{schema}")

@@ -54,7 +54,7 @@ pub enum RequestError {
          (e.g. `DSR-2026-0043`)"
     )]
     Email,
-    /// Longer than [`MAX_LEN`] characters.
+    /// Longer than 64 characters.
     #[error("`request` is {0} characters long: a request's reference has at most 64")]
     TooLong(usize),
     /// A character outside `[A-Za-z0-9._:-]`.
