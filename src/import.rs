@@ -1152,6 +1152,50 @@ mod tests {
     }
 
     #[test]
+    fn a_request_goes_on_every_entry_and_its_requests_must_share_one_day() {
+        let request = |line: usize, day: u32| Request {
+            email: format!("p{line}@example.com"),
+            reason: "GDPR".into(),
+            received: Date::new(2026, 11, day as i8).expect("date"),
+            origin: Origin::Line {
+                source: "r.csv".into(),
+                line,
+            },
+        };
+        let found = Found {
+            customers: vec![7],
+            subscribers: vec![5],
+        };
+        let built = build(
+            &[(request(2, 2), found)],
+            &Listed::default(),
+            "acme42",
+            today(),
+        );
+        let id = crate::manifest::parse_request("DSR-43").expect("reference");
+        let text = with_request(&built.text, &id);
+        assert_eq!(
+            text.matches("    request: \"DSR-43\"\n").count(),
+            2,
+            "{text}"
+        );
+        assert!(
+            text.contains("    received: 2026-11-02\n    request: \"DSR-43\"\n"),
+            "{text}"
+        );
+        assert!(check_request_days(&id, &[request(2, 2), request(3, 2)], None).is_ok());
+        let error = check_request_days(&id, &[request(2, 2), request(3, 4)], None)
+            .expect_err("two days")
+            .to_string();
+        assert!(
+            error.starts_with(
+                "--request DSR-43: r.csv:3 says received 2026-11-04 but r.csv:2 says 2026-11-02;"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn build_lists_ids_once_leaves_out_listed_ones_and_writes_no_email() {
         let request = |email: &str| Request {
             email: email.into(),
