@@ -705,6 +705,7 @@ proptest::proptest! {
                         proptest::prop_assert_eq!(batch.len(), 1, "one subscriber per DELETE");
                         proptest::prop_assert!(approved_subs.contains(&batch[0]), "{:?}", batch);
                     }
+                    Resource::Order => proptest::prop_assert!(false, "no order in this manifest: {:?}", batch),
                 }
             }
             let deleted_now = (store.deleted(Resource::Customer), store.deleted(Resource::Subscriber));
@@ -1031,12 +1032,19 @@ impl bcprune::apply::store::Store for StateBreaksAfterDelete<'_> {
         bcprune::apply::store::Store::list(self.inner, resource, ids).await
     }
 
-    async fn delete(
+    async fn orders_of(
+        &self,
+        customers: &[u32],
+    ) -> Result<bcprune::api::Live, bcprune::api::ApiError> {
+        bcprune::apply::store::Store::orders_of(self.inner, customers).await
+    }
+
+    async fn carry_out(
         &self,
         resource: Resource,
         ids: &[u32],
     ) -> Result<(), bcprune::store::DeleteError> {
-        let result = bcprune::apply::store::Store::delete(self.inner, resource, ids).await;
+        let result = bcprune::apply::store::Store::carry_out(self.inner, resource, ids).await;
         std::fs::create_dir(&self.state).expect("a directory where the state goes");
         result
     }
@@ -1119,14 +1127,21 @@ impl bcprune::apply::store::Store for StateBreaksAtVerify<'_> {
         bcprune::apply::store::Store::list(self.inner, resource, ids).await
     }
 
-    async fn delete(
+    async fn orders_of(
+        &self,
+        customers: &[u32],
+    ) -> Result<bcprune::api::Live, bcprune::api::ApiError> {
+        bcprune::apply::store::Store::orders_of(self.inner, customers).await
+    }
+
+    async fn carry_out(
         &self,
         resource: Resource,
         ids: &[u32],
     ) -> Result<(), bcprune::store::DeleteError> {
         self.deleted
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        bcprune::apply::store::Store::delete(self.inner, resource, ids).await
+        bcprune::apply::store::Store::carry_out(self.inner, resource, ids).await
     }
 }
 

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 
-use super::store::{Store, max_ids_per_delete};
+use super::store::{Store, max_ids_per_request};
 use super::{
     Approved, Executed, Failure, FailureKind, Fatal, Interrupt, Options, Target, View, id_list,
     target_list,
@@ -34,7 +34,7 @@ use crate::store::DeleteError;
 /// state with fast batches is saved at most a fifth of the time.
 const SAVE_INTERVAL_FACTOR: u32 = 4;
 
-/// One DELETE request's records: all of one resource (at most [`max_ids_per_delete`] of them).
+/// One DELETE request's records: all of one resource (at most [`max_ids_per_request`] of them).
 type Batch = (Resource, Vec<u32>);
 
 pub(crate) use crate::audit::about;
@@ -241,7 +241,7 @@ pub async fn execute<S: Store<ListError = ApiError>>(
     let mut queue: VecDeque<Batch> = VecDeque::new();
     for resource in Resource::ALL {
         let ids = crate::resource::ids_of(&approved_set, resource);
-        let batch_size = options.batch_size.clamp(1, max_ids_per_delete(resource));
+        let batch_size = options.batch_size.clamp(1, max_ids_per_request(resource));
         queue.extend(
             ids.chunks(batch_size)
                 .map(|chunk| (resource, chunk.to_vec())),
@@ -266,7 +266,7 @@ pub async fn execute<S: Store<ListError = ApiError>>(
             // The invariants, checked where the request is made: never empty, never more than the
             // resource allows in one request, never an unapproved ID.
             if batch.is_empty()
-                || batch.len() > max_ids_per_delete(resource)
+                || batch.len() > max_ids_per_request(resource)
                 || batch
                     .iter()
                     .any(|&id| !approved_set.contains(&Target { resource, id }))
@@ -289,7 +289,7 @@ pub async fn execute<S: Store<ListError = ApiError>>(
             };
             pending.insert(intent, (resource, batch.clone()));
             in_flight.push(async move {
-                let result = store.delete(resource, &batch).await;
+                let result = store.carry_out(resource, &batch).await;
                 (intent, (resource, batch), result)
             });
         }
@@ -587,11 +587,15 @@ async fn verify<S: Store<ListError = ApiError>>(
         return;
     }
     let of = |resource: Resource| -> Vec<u32> { crate::resource::ids_of(&all, resource) };
-    let (customers, subscribers) = (of(Resource::Customer), of(Resource::Subscriber));
+    let (customers, subscribers, orders) = (
+        of(Resource::Customer),
+        of(Resource::Subscriber),
+        of(Resource::Order),
+    );
     view.verifying(all.len());
     let listed = tokio::select! {
         biased;
-        listed = list_all(store, &customers, &subscribers) => Some(listed),
+        listed = list_all(store, &customers, &subscribers, &orders) => Some(listed),
         () = interrupt.reached(2) => None,
     };
     let live = match listed {

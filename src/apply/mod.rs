@@ -38,7 +38,7 @@ pub use run::{
     Applied, Approval, ApprovalRequest, Approver, Outcome, Refusal, Request, RunError, SavedInput,
     run,
 };
-pub use store::{Store, max_ids_per_delete};
+pub use store::{Store, max_ids_per_request};
 
 /// How an apply runs.
 #[derive(Debug, Clone)]

@@ -66,9 +66,14 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
         return Ok(done);
     }
     let of = |resource: Resource| -> Vec<u32> { crate::resource::ids_of(&all, resource) };
-    let live = list_all(store, &of(Resource::Customer), &of(Resource::Subscriber))
-        .await
-        .map_err(ReconcileError::List)?;
+    let live = list_all(
+        store,
+        &of(Resource::Customer),
+        &of(Resource::Subscriber),
+        &of(Resource::Order),
+    )
+    .await
+    .map_err(ReconcileError::List)?;
     let now = jiff::Timestamp::now();
     // The audit lines that close the intents are written only after the state that records their IDs
     // is saved: a crash in between leaves the intents open, and the next run settles them again.

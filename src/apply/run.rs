@@ -349,6 +349,7 @@ async fn locked<S: Store<ListError = ApiError>>(
                     settled: settled.as_ref(),
                     refresh_all: request.refresh_all,
                     max_deletes: request.max_deletes,
+                    today: plan::today_utc(),
                 };
                 plan::run(&input, store).await
             }

@@ -163,6 +163,7 @@ fn plan_now(
         settled: state.as_ref().map(|s| &s.settled),
         refresh_all: false,
         max_deletes: None,
+        today: plan::today_utc(),
     };
     let made = runtime
         .block_on(plan::run(&input, client))

@@ -75,6 +75,15 @@ pub struct Input<'a> {
     pub refresh_all: bool,
     /// `--max-deletes`, overriding the manifest's.
     pub max_deletes: Option<u32>,
+    /// Today (UTC): an order is redacted once today is after its retention (PRODUCT §15).
+    pub today: jiff::civil::Date,
+}
+
+/// Today's date in UTC, the calendar of the orders' retention clock (PRODUCT §15).
+pub fn today_utc() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 /// A plan, with what it was made from and what the guards say of it.
@@ -116,8 +125,9 @@ impl Planned {
     }
 }
 
+/// What the plan changes (deletions and redactions: a redaction counts toward `max_deletes`).
 fn targets(plan: &Plan) -> BTreeSet<Target> {
-    plan.to_delete()
+    plan.to_change()
         .map(|c| Target {
             resource: c.resource,
             id: c.id,
@@ -132,10 +142,19 @@ pub async fn run<S: Store>(input: &Input<'_>, store: &S) -> Result<Planned, S::L
         settled,
         refresh_all,
         max_deletes,
+        today,
     } = *input;
     let scope = Scope::of_manifest(manifest, settled, refresh_all);
     let live = scope.list(store).await?;
-    let plan = compute_incremental(manifest, &live, settled, refresh_all);
+    let mut plan = compute_incremental(manifest, &live, settled, refresh_all);
+    plan.changes.extend(super::orders::changes(
+        manifest,
+        &live,
+        settled,
+        refresh_all,
+        today,
+    ));
+    plan.changes.sort_by_key(super::Change::order);
     let listed = scope.listed(Scope::reappeared(manifest, settled, &live));
     let violations = guards::check(manifest, max_deletes, &targets(&plan), false);
     Ok(Planned {
