@@ -78,6 +78,17 @@ impl Resource {
         }
     }
 
+    /// The kind an audit line's `resource` field names: none is a customer (every line written
+    /// before subscribers existed), `customer`, `subscriber` or `order`; any other word is a kind this
+    /// bcprune does not know (`None`), so the line proves nothing about any record it knows — never a
+    /// customer with the same number. The one reading of that field.
+    pub fn of_line(field: Option<&str>) -> Option<Resource> {
+        match field {
+            None => Some(Resource::Customer),
+            Some(word) => Resource::ALL.into_iter().find(|r| r.as_str() == word),
+        }
+    }
+
     /// Whether this is the default (for `skip_serializing_if`, so customer records stay as they were).
     pub fn is_customer(&self) -> bool {
         *self == Resource::Customer

@@ -478,7 +478,7 @@ fn refused_ids_are_isolated_and_the_rest_deleted() {
 }
 
 /// An apply request over `manifest` with state and audit log in `dir`, auto-approved.
-fn request(
+pub(crate) fn request(
     dir: &std::path::Path,
     manifest: bcprune::manifest::Manifest,
     batch_size: usize,
@@ -508,7 +508,7 @@ fn uuid_like() -> String {
     format!("run-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -604,7 +604,7 @@ proptest::proptest! {
 /// `apply::run` in memory, retried (bounded) while its state lock or audit-log lock is refused: another
 /// test thread of this process forking a child (`Command::spawn`) shares our open lock files, and so
 /// their OS locks, until the child's exec closes them (a few milliseconds on a loaded machine).
-fn run_unlocked(
+pub(crate) fn run_unlocked(
     runtime: &tokio::runtime::Runtime,
     request: &Request,
     store: &MemoryStore,

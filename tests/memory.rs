@@ -95,6 +95,11 @@ impl MemoryStore {
         self.lock().orders.insert(id, order);
     }
 
+    /// An order as it is now.
+    pub fn order(&self, id: u32) -> Option<MemoryOrder> {
+        self.lock().orders.get(&id).cloned()
+    }
+
     /// Every change request received (DELETEs, order redactions), in order, with its IDs.
     pub fn deletes(&self) -> Vec<(Resource, Vec<u32>)> {
         self.lock().deletes.clone()

@@ -307,3 +307,198 @@ fn a_plan_redacts_orders_past_retention_retains_the_rest_and_counts_redactions_a
         planned.violations
     );
 }
+
+fn read_json(path: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).expect("read")).expect("json")
+}
+
+fn audit_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .expect("log")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("line"))
+        .collect()
+}
+
+#[test]
+fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_and_later_runs_work_from_the_state()
+ {
+    use crate::apply::{request, run_unlocked, runtime};
+    use bcprune::exit::Exit;
+    let dir = tempfile::tempdir().expect("dir");
+    let manifest = manifest(dir.path(), ORDERS_MANIFEST);
+    let store = MemoryStore::new([1, 2]);
+    store.insert_order(10, order(1, "2015-03-01", "DE")); // past retention: redact
+    store.insert_order(11, order(1, "2025-01-01", "DE")); // retained until 2033-01-01
+    store.insert_order(900, order(0, "2012-01-01", "US")); // a guest's, past retention: redact
+    let request = request(dir.path(), manifest, 250, 2);
+    let runtime = runtime();
+    let outcome = run_unlocked(&runtime, &request, &store);
+    assert_eq!(outcome.exit(), Exit::Success, "{outcome:?}");
+    assert!(store.order(10).expect("10").redacted && store.order(900).expect("900").redacted);
+    assert!(!store.order(11).expect("11").redacted, "retained");
+    assert_eq!(
+        store.order(11).expect("11").customer_id,
+        0,
+        "the link is gone"
+    );
+    // Only the orders due were sent, one per request.
+    let orders_sent: Vec<Vec<u32>> = store
+        .deletes()
+        .into_iter()
+        .filter(|(r, _)| *r == Resource::Order)
+        .map(|(_, ids)| ids)
+        .collect();
+    assert_eq!(orders_sent, vec![vec![10], vec![900]]);
+
+    let state = read_json(&request.state_path);
+    let orders: Vec<(u64, u64, &str)> = state["orders"]
+        .as_array()
+        .expect("orders")
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_u64().expect("id"),
+                o["customer_id"].as_u64().expect("customer"),
+                o["retained_until"].as_str().expect("date"),
+            )
+        })
+        .collect();
+    assert_eq!(orders, vec![(10, 1, "2023-03-01"), (11, 1, "2033-01-01")]);
+    let redacted: BTreeSet<u64> = state["deleted"]
+        .as_array()
+        .expect("deleted")
+        .iter()
+        .filter(|r| r["resource"] == "order" && r["verified"] == true)
+        .map(|r| r["id"].as_u64().expect("id"))
+        .collect();
+    assert_eq!(redacted, BTreeSet::from([10, 900]));
+
+    // The audit log: the orders recorded before the first request, then intent → redacted → verify.
+    let lines = audit_lines(&request.audit_path);
+    let at = |event: &str, resource: Option<&str>| {
+        lines
+            .iter()
+            .position(|l| {
+                l["event"] == event && l.get("resource").and_then(|r| r.as_str()) == resource
+            })
+            .unwrap_or_else(|| panic!("no {event} {resource:?} line"))
+    };
+    let recorded = at("orders_recorded", Some("order"));
+    assert!(
+        recorded < at("batch_intent", None),
+        "recorded before the customer's DELETE"
+    );
+    assert!(recorded < at("batch_intent", Some("order")));
+    assert!(at("batch_intent", Some("order")) < at("redacted", Some("order")));
+    assert!(at("redacted", Some("order")) < at("verify", Some("order")));
+    assert_eq!(
+        lines[recorded]["retained_until"],
+        serde_json::json!(["2023-03-01", "2033-01-01"])
+    );
+    let text = std::fs::read_to_string(&request.audit_path).expect("log")
+        + &std::fs::read_to_string(&request.state_path).expect("state");
+    assert!(!text.contains("@example.com"), "no address in any file");
+
+    // A later run works from the state: order 11 (no link any more) is still retained; nothing sent.
+    let sent = store.deletes().len();
+    let again = run_unlocked(&runtime, &request, &store);
+    assert_eq!(again.exit(), Exit::Success, "{again:?}");
+    assert_eq!(store.deletes().len(), sent, "nothing to change");
+    let proven =
+        plan::load_state(&request.state_path, &request.audit_path, "demo42").expect("state");
+    let settled = proven.settled().expect("settled");
+    assert_eq!(
+        settled.orders.keys().copied().collect::<Vec<_>>(),
+        vec![10, 11]
+    );
+    let input = plan::Input {
+        manifest: &request.manifest,
+        settled: Some(settled),
+        refresh_all: false,
+        max_deletes: None,
+        today: "2026-12-02".parse().expect("date"),
+    };
+    let planned = runtime.block_on(plan::run(&input, &store)).expect("plan");
+    let row = |id: u32| {
+        planned
+            .plan
+            .changes
+            .iter()
+            .find(|c| c.resource == Resource::Order && c.id == id)
+            .map(|c| (c.action, c.recorded))
+    };
+    assert_eq!(
+        row(11),
+        Some((Action::Retain, false)),
+        "retained, from the state"
+    );
+    assert_eq!(row(10), Some((Action::Absent, true)), "redacted and proven");
+    // Once order 11's retention has ended, it is redacted although its customer link is gone.
+    let later = plan::Input {
+        today: "2033-01-02".parse().expect("date"),
+        ..input
+    };
+    let planned = runtime.block_on(plan::run(&later, &store)).expect("plan");
+    assert!(
+        planned
+            .plan
+            .changes
+            .iter()
+            .any(|c| c.id == 11 && c.resource == Resource::Order && c.action == Action::Redact)
+    );
+}
+
+#[test]
+fn an_order_record_edited_or_added_in_the_state_is_not_used() {
+    use crate::apply::{request, run_unlocked, runtime};
+    let dir = tempfile::tempdir().expect("dir");
+    let manifest = manifest(dir.path(), ORDERS_MANIFEST);
+    let store = MemoryStore::new([1, 2]);
+    store.insert_order(11, order(1, "2025-01-01", "DE"));
+    store.insert_order(12, order(2, "2010-01-01", "DE")); // customer 2's: never to be touched
+    let request = request(dir.path(), manifest, 250, 2);
+    let runtime = runtime();
+    let outcome = run_unlocked(&runtime, &request, &store);
+    assert_eq!(outcome.exit(), bcprune::exit::Exit::Success, "{outcome:?}");
+    // Someone edits the state: order 11's date moved earlier, customer 2's order 12 claimed for 1.
+    let mut state = read_json(&request.state_path);
+    let orders = state["orders"].as_array_mut().expect("orders");
+    orders[0]["retained_until"] = serde_json::json!("2020-01-01");
+    let mut added = orders[0].clone();
+    added["id"] = serde_json::json!(12);
+    orders.push(added);
+    std::fs::write(
+        &request.state_path,
+        serde_json::to_vec_pretty(&state).expect("json"),
+    )
+    .expect("write");
+    let proven =
+        plan::load_state(&request.state_path, &request.audit_path, "demo42").expect("state");
+    let settled = proven.settled().expect("settled");
+    // The log's record stands: order 11 of customer 1 until 2033-01-01; order 12 is not taken.
+    assert_eq!(
+        settled
+            .orders
+            .iter()
+            .map(|(&id, &(c, d))| (id, c, d.to_string()))
+            .collect::<Vec<_>>(),
+        vec![(11, 1, "2033-01-01".to_string())]
+    );
+    assert!(
+        proven
+            .warning
+            .clone()
+            .expect("a warning")
+            .contains("orders 11, 12")
+    );
+    let sent = store.deletes().len();
+    let again = run_unlocked(&runtime, &request, &store);
+    assert!(again.exit() != bcprune::exit::Exit::Partial, "{again:?}");
+    assert_eq!(
+        store.deletes().len(),
+        sent,
+        "nothing redacted on an edited state's say-so"
+    );
+    assert!(!store.order(12).expect("12").redacted);
+}

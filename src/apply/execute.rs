@@ -26,6 +26,7 @@ use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditLog, EventKind};
 use crate::plan::scope::list_all;
+use crate::resource::Operation;
 use crate::state::State;
 use crate::store::DeleteError;
 
@@ -147,11 +148,12 @@ impl Records<'_> {
         }
         self.last_save = (Instant::now(), started.elapsed());
         for (intent, (resource, ids)) in std::mem::take(&mut self.unsaved) {
-            let entry = self
-                .entry(EventKind::BatchDeleted)
-                .ids(&ids)
-                .intent(intent)
-                .status(204);
+            // The outcome is the kind's: `batch_deleted` (204) or an order's `redacted` (200).
+            let (kind, status) = match resource.operation() {
+                Operation::Delete => (EventKind::BatchDeleted, 204),
+                Operation::Redact => (EventKind::Redacted, 200),
+            };
+            let entry = self.entry(kind).ids(&ids).intent(intent).status(status);
             self.note(about(entry, resource), view);
         }
         Ok(self.state.serial)
@@ -615,7 +617,8 @@ async fn verify<S: Store<ListError = ApiError>>(
             return;
         }
     };
-    let present = |t: &Target| live.contains(t.resource, t.id);
+    // Not done yet: a deleted record still listed, an order not read back fully redacted.
+    let present = |t: &Target| !live.is_done(t.resource, t.id);
     let mut gone: Vec<Target> = Vec::new();
     for target in accepted {
         if present(&target) {
@@ -624,10 +627,17 @@ async fn verify<S: Store<ListError = ApiError>>(
                 resource: target.resource,
                 id: target.id,
                 kind: FailureKind::StillPresent,
-                message: format!(
-                    "the API accepted the DELETE but the {} is still listed",
-                    target.resource
-                ),
+                message: match target.resource.operation() {
+                    Operation::Delete => format!(
+                        "the API accepted the DELETE but the {} is still listed",
+                        target.resource
+                    ),
+                    Operation::Redact => format!(
+                        "the API accepted the redaction but the {} does not read back with every \
+                         redacted field equal to its placeholder",
+                        target.resource
+                    ),
+                },
             });
         } else {
             gone.push(target);
@@ -663,7 +673,7 @@ async fn verify<S: Store<ListError = ApiError>>(
             .filter(|f| f.kind == FailureKind::StillPresent && f.resource == resource)
             .map(|f| f.id)
             .collect();
-        if resource == Resource::Subscriber && ids.is_empty() && still.is_empty() {
+        if resource != Resource::Customer && ids.is_empty() && still.is_empty() {
             continue;
         }
         let mut entry = records.entry(EventKind::Verify).ids(&ids);
@@ -691,7 +701,7 @@ async fn verify<S: Store<ListError = ApiError>>(
         let settled: Vec<u32> = ids
             .iter()
             .copied()
-            .filter(|&id| !live.contains(*resource, id))
+            .filter(|&id| live.is_done(*resource, id))
             .collect();
         let entry = records
             .entry(EventKind::Reconciled)

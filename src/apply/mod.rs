@@ -21,6 +21,7 @@
 
 pub mod execute;
 pub mod found;
+pub mod orders;
 pub mod reconcile;
 pub mod run;
 pub mod store;

@@ -85,7 +85,7 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
             .ids
             .iter()
             .copied()
-            .filter(|&id| !live.contains(resource, id))
+            .filter(|&id| live.is_done(resource, id))
             .collect();
         for &id in &gone {
             if state.deleted_record_as(resource, id).is_none() {
@@ -109,7 +109,7 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
         ));
     }
     for target in unverified {
-        if live.contains(target.resource, target.id) {
+        if !live.is_done(target.resource, target.id) {
             state.forget_as(target.resource, target.id);
             done.still_present.push(target);
         } else {
@@ -170,9 +170,10 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
             .append(about(entry, resource))
             .map_err(ReconcileError::Audit)?;
     }
+    // Found present again: a deleted record listed, or a redacted order no longer redacted.
     let present: Vec<(Resource, u32)> = all
         .iter()
-        .filter(|t| live.contains(t.resource, t.id))
+        .filter(|t| !live.is_done(t.resource, t.id))
         .map(|t| (t.resource, t.id))
         .collect();
     crate::evidence::mark_reappeared(audit, state, &present, &options.run_id)

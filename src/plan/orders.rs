@@ -35,11 +35,33 @@ pub fn changes(
             .then(|| manifest.absent.iter().find(|e| e.id == id))
             .flatten()
     };
+    // The customer the state records an order found of (its link may be gone since).
+    let recorded = |id: u32| settled.and_then(|s| s.orders.get(&id)).map(|&(c, _)| c);
     let mut changes = Vec::new();
     for order in live.orders.values() {
-        let entry = guest(order.id).or_else(|| customer(order.customer_id));
+        let owner = recorded(order.id).unwrap_or(order.customer_id);
+        let entry = guest(order.id).or_else(|| customer(owner));
         if let Some(entry) = entry {
-            changes.push(change(manifest, entry, order, today));
+            let mut row = change(manifest, entry, order, today);
+            row.customer_id = (owner > 0).then_some(owner);
+            changes.push(row);
+        }
+    }
+    // Recorded orders already redacted and proven (settled): not read again.
+    if let Some(settled) = settled.filter(|_| !refresh_all) {
+        for (&id, &(owner, until)) in &settled.orders {
+            if live.orders.contains_key(&id) || !settled.contains(Resource::Order, id) {
+                continue;
+            }
+            if let Some(entry) = customer(owner).filter(|_| guest(id).is_none()) {
+                changes.push(Change {
+                    id,
+                    recorded: true,
+                    customer_id: Some(owner),
+                    retained_until: Some(until),
+                    ..Change::absent(Resource::Order, entry, manifest)
+                });
+            }
         }
     }
     for entry in &settings.redact_orders {

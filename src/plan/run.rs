@@ -46,6 +46,7 @@ pub fn load_state(
     let mut warning = None;
     if let Some(state) = &mut summary {
         state.check_store(path, store_hash)?;
+        let orders = std::mem::take(&mut state.settled.orders);
         let claim = crate::evidence::Claim {
             lineage: state.lineage,
             serial: state.serial,
@@ -61,6 +62,33 @@ pub fn load_state(
             ));
         }
         state.settled = checked.settled;
+        // The recorded orders (PRODUCT §15) are what the log's `orders_recorded` lines record,
+        // customer and date alike (§14): a state record the log does not match is named and the
+        // log's version used; one the log does not have is left out.
+        if !orders.is_empty() {
+            let proof = crate::evidence::prove(audit_log, state.audit_head.as_ref(), store_hash);
+            state.settled.orders = proof
+                .as_ref()
+                .map(|p| p.orders().clone())
+                .unwrap_or_default();
+            let dropped: Vec<u32> = orders
+                .iter()
+                .filter(|&(id, record)| state.settled.orders.get(id) != Some(record))
+                .map(|(&id, _)| id)
+                .collect();
+            if !dropped.is_empty() {
+                let orders = crate::resource::id_list(&dropped);
+                let line = format!(
+                    "the state records orders {orders} that the audit log does not record as found \
+                     (or with another customer or retained-until date): the log's record is used, \
+                     or none; the state was edited outside bcprune"
+                );
+                warning = Some(match warning {
+                    Some(w) => format!("{w}\n{line}"),
+                    None => line,
+                });
+            }
+        }
     }
     Ok(ProvenState { summary, warning })
 }

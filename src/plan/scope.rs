@@ -49,6 +49,21 @@ impl Scope {
                 scope.orders.push(entry.id);
             }
         }
+        // Orders the state records as found of a customer (PRODUCT §15): read by ID, since the
+        // customer's deletion may have severed their link, unless the customer is discovered again
+        // or the order's redaction is settled.
+        if let Some(settled) = settled {
+            for (&id, &(customer, _)) in &settled.orders {
+                let done = settled.contains(Resource::Order, id) && !refresh_all;
+                if manifest.orders.redact_customers.contains(&customer)
+                    && !scope.discover.contains(&customer)
+                    && !done
+                    && !scope.orders.contains(&id)
+                {
+                    scope.orders.push(id);
+                }
+            }
+        }
         scope
     }
 
