@@ -46,6 +46,15 @@ pub enum Status {
     /// The state records it as erased or absent, but the audit log does not prove it (PRODUCT §14):
     /// `why` says what is missing. `report` exits 1.
     Unproven,
+    /// An order whose personal fields bcprune overwrote, verified and proven by the audit log
+    /// (PRODUCT §15).
+    Redacted,
+    /// An order kept for the law until `until` (its retained-until date, as the audit log records it);
+    /// redacted after.
+    Retained {
+        #[schemars(with = "String", extend("format" = "date"))]
+        until: Date,
+    },
 }
 
 impl Status {
@@ -59,6 +68,16 @@ impl Status {
             Status::Overdue => "overdue",
             Status::Reappeared => "reappeared",
             Status::Unproven => "unproven",
+            Status::Redacted => "redacted",
+            Status::Retained { .. } => "retained",
+        }
+    }
+
+    /// What a row shows: the word, and for a retained order until when (`retained until 2033-01-01`).
+    pub fn label(self) -> String {
+        match self {
+            Status::Retained { until } => format!("retained until {until}"),
+            other => other.as_str().to_string(),
         }
     }
 }
@@ -107,6 +126,16 @@ pub struct Counts {
     pub overdue: usize,
     pub reappeared: usize,
     pub unproven: usize,
+    /// Orders redacted (PRODUCT §15).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub redacted: usize,
+    /// Orders retained until their date.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub retained: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Counts {
@@ -121,8 +150,16 @@ impl Counts {
         } else {
             String::new()
         };
+        let orders = if self.redacted + self.retained > 0 {
+            format!(
+                ", {} orders redacted, {} retained",
+                self.redacted, self.retained
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "Report: {} erased, {} unverified, {} absent, {} pending, {} overdue{more}.",
+            "Report: {} erased, {} unverified, {} absent, {} pending, {} overdue{more}{orders}.",
             self.erased, self.unverified, self.absent, self.pending, self.overdue
         )
     }
@@ -351,18 +388,15 @@ pub fn compute(
                 }
                 _ => None,
             };
-            match row.status {
-                Status::Erased => summary.erased += 1,
-                Status::Unverified => summary.unverified += 1,
-                Status::Absent => summary.absent += 1,
-                Status::Pending => summary.pending += 1,
-                Status::Overdue => summary.overdue += 1,
-                Status::Reappeared => summary.reappeared += 1,
-                Status::Unproven => summary.unproven += 1,
-            }
+            summary.count(row.status);
             row
         })
         .collect();
+    let mut entries = entries;
+    for row in order_rows(manifest, state.map(|(s, _)| s), evidence, today) {
+        summary.count(row.status);
+        entries.push(row);
+    }
     Report {
         report_version: REPORT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -385,6 +419,106 @@ pub fn compute(
         summary,
         entries,
     }
+}
+
+impl Counts {
+    fn count(&mut self, status: Status) {
+        match status {
+            Status::Erased => self.erased += 1,
+            Status::Unverified => self.unverified += 1,
+            Status::Absent => self.absent += 1,
+            Status::Pending => self.pending += 1,
+            Status::Overdue => self.overdue += 1,
+            Status::Reappeared => self.reappeared += 1,
+            Status::Unproven => self.unproven += 1,
+            Status::Redacted => self.redacted += 1,
+            Status::Retained { .. } => self.retained += 1,
+        }
+    }
+}
+
+/// One row per order (PRODUCT §15): the guests' `redact_orders`, and the orders the audit log records
+/// as found of an `orders: redact` customer (`orders_recorded`; the state's copy is not trusted for the
+/// date). `redacted` when the state records its verified redaction and the log proves it; `retained`
+/// until its date while that date has not passed; `overdue` once it has (its redaction has fallen
+/// due: `--overdue-exitcode` exits 2); `pending` for a guest order not redacted yet.
+fn order_rows(
+    manifest: &Manifest,
+    state: Option<&State>,
+    evidence: &Evidence,
+    today: Date,
+) -> Vec<Entry> {
+    let orders = &manifest.orders;
+    if !orders.any() {
+        return Vec::new();
+    }
+    let logged = evidence
+        .as_ref()
+        .map(|p| p.orders().clone())
+        .unwrap_or_default();
+    // order → (the entry it is erased for, retained until when the log records it)
+    let mut rows: std::collections::BTreeMap<u32, (&crate::manifest::AbsentEntry, Option<Date>)> =
+        Default::default();
+    for (&id, &(customer, until)) in &logged {
+        if orders.redact_customers.contains(&customer)
+            && let Some(entry) = manifest.absent.iter().find(|e| e.id == customer)
+        {
+            rows.insert(id, (entry, Some(until)));
+        }
+    }
+    for entry in &orders.redact_orders {
+        let until = rows.get(&entry.id).and_then(|r| r.1);
+        rows.insert(entry.id, (entry, until));
+    }
+    rows.into_iter()
+        .map(|(id, (entry, until))| {
+            let due = entry.received.map(|received| manifest.due(received));
+            let record = state.and_then(|s| s.deleted_record_as(Resource::Order, id));
+            let proven = evidence
+                .as_ref()
+                .is_ok_and(|p| p.proves(Resource::Order, id));
+            let mut row = Entry {
+                resource: Resource::Order,
+                id,
+                reason: entry.reason.as_deref().map(str::to_owned),
+                received: entry.received,
+                due,
+                status: Status::Pending,
+                erased_at: None,
+                verified: None,
+                found_absent_at: None,
+                days: None,
+                run_id: None,
+                why: None,
+            };
+            match (record, until) {
+                (Some(r), _) if r.verified && proven => {
+                    row.status = Status::Redacted;
+                    row.erased_at = Some(r.deleted_at);
+                    row.verified = Some(true);
+                    row.run_id = Some(r.run_id.clone());
+                }
+                (Some(r), _) if r.verified => {
+                    row.status = Status::Unproven;
+                    row.why = Some(match evidence {
+                        Ok(p) => p.why_not(Resource::Order, id),
+                        Err(why) => why.to_string(),
+                    });
+                }
+                (_, Some(until)) if !crate::retention::is_due(until, today) => {
+                    row.status = Status::Retained { until };
+                }
+                (_, Some(until)) => {
+                    row.status = Status::Overdue;
+                    row.why = Some(format!(
+                        "its retention ended on {until}: redact it (bcprune apply)"
+                    ));
+                }
+                (_, None) => {}
+            }
+            row
+        })
+        .collect()
 }
 
 /// A moment as shown in tables: to the second, UTC.
@@ -481,7 +615,7 @@ struct Row {
     #[tabled(rename = "DUE")]
     due: String,
     #[tabled(rename = "STATUS")]
-    status: &'static str,
+    status: String,
     #[tabled(rename = "ERASED AT")]
     erased_at: String,
     #[tabled(rename = "VERIFIED")]
@@ -509,7 +643,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             ),
             received: date(entry.received),
             due: date(entry.due),
-            status: entry.status.as_str(),
+            status: entry.status.label(),
             erased_at: moment(done_at(entry).filter(|_| entry.erased_at.is_some())),
             verified: yes_no(entry.verified),
             days: days(entry.days),
@@ -560,8 +694,8 @@ pub fn markdown(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "|---|---:|---|---|---|---|---|---|---:|")?;
         for entry in &report.entries {
             let status = match entry.status {
-                Status::Overdue => "**overdue**",
-                other => other.as_str(),
+                Status::Overdue => "**overdue**".to_string(),
+                other => crate::text::nowrap_date(&other.label()),
             };
             writeln!(
                 out,
@@ -647,7 +781,7 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             opt(entry.reason.clone()),
             opt(entry.received.map(|d| d.to_string())),
             opt(entry.due.map(|d| d.to_string())),
-            entry.status.as_str().to_string(),
+            entry.status.label(),
             stamp(entry.erased_at),
             opt(entry.verified.map(|v| v.to_string())),
             opt(entry.days.map(|d| d.to_string())),

@@ -502,3 +502,120 @@ fn an_order_record_edited_or_added_in_the_state_is_not_used() {
     );
     assert!(!store.order(12).expect("12").redacted);
 }
+
+/// The whole path through the CLI against the fake store: plan shows each order's row, apply records
+/// and redacts, a second plan works from the state; no forbidden request, and no original personal
+/// value of an order in any output or file.
+#[test]
+fn plan_and_apply_carry_out_orders_end_to_end_and_no_order_value_reaches_a_file_or_output() {
+    use crate::support::*;
+    let sim = store_with(
+        SimConfig::default()
+            .customers(20)
+            .unlimited()
+            .orders_for(5, 6),
+    );
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "m.yaml",
+        "version: 1\n\
+         orders_retention:\n  years: 8\n  from: end_of_year\n  basis: \"§147 AO\"\n  by_country:\n    FR: 10\n\
+         absent:\n  - id: 5\n    reason: GDPR erasure request\n    orders: redact\n",
+    );
+    let orders: Vec<u32> = sim.orders_of(5).into_iter().collect();
+    let originals: Vec<serde_json::Value> = orders
+        .iter()
+        .map(|&id| sim.order(id).expect("order"))
+        .collect();
+    let plan = bcprune_at(&sim)
+        .arg("plan")
+        .arg(&manifest)
+        .output()
+        .expect("plan");
+    assert_eq!(plan.status.code(), Some(0), "{plan:?}");
+    let stdout = String::from_utf8_lossy(&plan.stdout).to_string();
+    assert!(stdout.contains("to redact,"), "{stdout}");
+    let apply = bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .output()
+        .expect("apply");
+    assert_eq!(apply.status.code(), Some(0), "{apply:?}");
+    assert_nothing_forbidden(&sim);
+    let again = bcprune_at(&sim)
+        .arg("plan")
+        .arg(&manifest)
+        .output()
+        .expect("plan");
+    assert_eq!(again.status.code(), Some(0), "{again:?}");
+    let again_out = String::from_utf8_lossy(&again.stdout).to_string();
+    assert!(again_out.contains("0 to redact"), "{again_out}");
+    // Every order was either redacted (and reads back so) or is retained and listed as such.
+    let state = read_json(&ws.path().join("bcprune.state.json"));
+    assert_eq!(
+        state["orders"].as_array().map(Vec::len),
+        Some(orders.len()),
+        "{state}"
+    );
+    let mut outputs = String::new();
+    for o in [&plan, &apply, &again] {
+        outputs.push_str(&String::from_utf8_lossy(&o.stdout));
+        outputs.push_str(&String::from_utf8_lossy(&o.stderr));
+    }
+    for file in ["bcprune.state.json", "bcprune.audit.jsonl"] {
+        outputs.push_str(&std::fs::read_to_string(ws.path().join(file)).expect("file"));
+    }
+    for original in &originals {
+        let billing = &original["billing_address"];
+        for field in [
+            "first_name",
+            "last_name",
+            "street_1",
+            "city",
+            "zip",
+            "phone",
+            "email",
+        ] {
+            let value = billing[field].as_str().unwrap_or("");
+            if value.len() >= 4 {
+                assert!(
+                    !outputs.contains(value),
+                    "{field} of an order reached an output or file"
+                );
+            }
+        }
+        for field in ["customer_message", "ip_address", "ip_address_v6"] {
+            let value = original[field].as_str().unwrap_or("");
+            if value.len() >= 4 {
+                assert!(
+                    !outputs.contains(value),
+                    "{field} of an order reached an output or file"
+                );
+            }
+        }
+    }
+    let applied = String::from_utf8_lossy(&apply.stdout).to_string();
+    assert!(
+        applied.contains("1 deleted, 2 orders redacted,"),
+        "{applied}"
+    );
+    assert!(applied.contains("Verified: 2 orders redacted"), "{applied}");
+    // The report: every order redacted or retained until its date; once a retention has ended (a
+    // later "today"), the weekly job's `report --overdue-exitcode` exits 2.
+    let report = bcprune_at(&sim)
+        .env("BCPRUNE_TODAY", "2026-12-02")
+        .args(["report", "--overdue-exitcode"])
+        .arg(&manifest)
+        .output()
+        .expect("report");
+    assert_eq!(report.status.code(), Some(0), "{report:?}");
+    let text = String::from_utf8_lossy(&report.stdout).to_string();
+    assert!(text.contains("2 orders redacted, 4 retained"), "{text}");
+    assert!(text.contains("retained until 2026-12-31"), "{text}");
+    bcprune_at(&sim)
+        .env("BCPRUNE_TODAY", "2027-01-01")
+        .args(["report", "--overdue-exitcode"])
+        .arg(&manifest)
+        .assert()
+        .code(2);
+}
