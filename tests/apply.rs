@@ -632,7 +632,7 @@ pub(crate) fn run_unlocked(
     panic!("the locks stayed taken for a second");
 }
 
-fn fault() -> impl proptest::strategy::Strategy<Value = DeleteFault> {
+pub(crate) fn fault() -> impl proptest::strategy::Strategy<Value = DeleteFault> {
     use proptest::prelude::*;
     prop_oneof![
         6 => Just(DeleteFault::None),

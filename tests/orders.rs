@@ -619,3 +619,96 @@ fn plan_and_apply_carry_out_orders_end_to_end_and_no_order_value_reaches_a_file_
         .assert()
         .code(2);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 100, ..Default::default() })]
+
+    /// `apply::run` over random orders (due or retained, a customer's and guests'), random faults on
+    /// the redactions — most after the store acted — and a failing verification, three applies each:
+    /// no request for an order that is not due or not the manifest's; the state never claims a
+    /// verified redaction the store did not make; and after a clean last run every due order is redacted and
+    /// recorded, every retained one untouched, every order of the customer recorded with its date.
+    #[test]
+    fn apply_redacts_exactly_the_due_orders_whatever_fails_on_the_way(
+        customer_orders in proptest::collection::vec(proptest::bool::ANY, 0..8),
+        guest_orders in proptest::collection::vec(proptest::bool::ANY, 0..4),
+        first in proptest::collection::vec(crate::apply::fault(), 0..8),
+        second in proptest::collection::vec(crate::apply::fault(), 0..8),
+        verify_fails in proptest::bool::weighted(0.3),
+        parallelism in 1usize..3,
+    ) {
+        use crate::apply::{request, run_unlocked, runtime};
+        let dir = tempfile::tempdir().expect("dir");
+        let guests: Vec<u32> = (0..guest_orders.len() as u32).map(|i| 900 + i).collect();
+        let mut yaml = String::from(ORDERS_MANIFEST.split("redact_orders:").next().expect("head"));
+        yaml.push_str("redact_orders:\n");
+        for id in &guests {
+            yaml.push_str(&format!("  - id: {id}\n    reason: GDPR erasure request\n"));
+        }
+        if guests.is_empty() {
+            yaml = yaml.replace("redact_orders:\n", "");
+        }
+        let manifest = manifest(dir.path(), &yaml);
+        let store = MemoryStore::new([1, 2]);
+        let mut due = BTreeSet::new();
+        let mut kept = BTreeSet::new();
+        let date = |is_due: bool| if is_due { "2012-05-05" } else { "2024-05-05" };
+        for (i, &is_due) in customer_orders.iter().enumerate() {
+            let id = 10 + i as u32;
+            store.insert_order(id, order(1, date(is_due), "DE"));
+            if is_due { due.insert(id) } else { kept.insert(id) };
+        }
+        for (&id, &is_due) in guests.iter().zip(&guest_orders) {
+            store.insert_order(id, order(0, date(is_due), "US"));
+            if is_due { due.insert(id) } else { kept.insert(id) };
+        }
+        store.insert_order(50, order(2, "2010-01-01", "DE")); // customer 2's: never touched
+        let runtime = runtime();
+        let state_path = dir.path().join("bcprune.state.json");
+        for (round, faults) in [first, second, Vec::new()].into_iter().enumerate() {
+            store.script_deletes(faults);
+            store.script_lists(if round == 0 { vec![false, false, false, verify_fails] } else { vec![] });
+            let request = request(dir.path(), manifest.clone(), 250, parallelism);
+            let _ = run_unlocked(&runtime, &request, &store);
+            for (resource, ids) in store.deletes() {
+                if resource == Resource::Order {
+                    proptest::prop_assert_eq!(ids.len(), 1);
+                    proptest::prop_assert!(due.contains(&ids[0]), "order {} sent", ids[0]);
+                }
+            }
+            // No state yet when the first request was refused (nothing was done).
+            let state = if state_path.exists() { read_json(&state_path) } else { serde_json::Value::Null };
+            let claimed: BTreeSet<u32> = state["deleted"]
+                .as_array()
+                .map(|a| a.iter()
+                    .filter(|r| r["resource"] == "order" && r["verified"] == true)
+                    .map(|r| r["id"].as_u64().expect("id") as u32)
+                    .collect())
+                .unwrap_or_default();
+            for id in &claimed {
+                proptest::prop_assert!(store.order(*id).expect("order").redacted, "state claims {}", id);
+            }
+        }
+        for id in &due {
+            proptest::prop_assert!(store.order(*id).expect("order").redacted, "due order {} kept", id);
+        }
+        for id in kept.iter().chain([&50]) {
+            proptest::prop_assert!(!store.order(*id).expect("order").redacted, "order {} redacted early", id);
+        }
+        let state = read_json(&state_path);
+        let verified: BTreeSet<u32> = state["deleted"]
+            .as_array()
+            .expect("deleted")
+            .iter()
+            .filter(|r| r["resource"] == "order" && r["verified"] == true)
+            .map(|r| r["id"].as_u64().expect("id") as u32)
+            .collect();
+        proptest::prop_assert_eq!(&verified, &due);
+        let recorded: BTreeSet<u32> = state["orders"]
+            .as_array()
+            .map(|a| a.iter().map(|o| o["id"].as_u64().expect("id") as u32).collect())
+            .unwrap_or_default();
+        let of_customer: BTreeSet<u32> = (0..customer_orders.len() as u32).map(|i| 10 + i).collect();
+        proptest::prop_assert_eq!(recorded, of_customer);
+    }
+}
