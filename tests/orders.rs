@@ -712,3 +712,84 @@ proptest::proptest! {
         proptest::prop_assert_eq!(recorded, of_customer);
     }
 }
+
+/// A saved plan is a proposal (PRODUCT §14): one edited to redact a retained order, or another
+/// customer's order, is refused (exit 3) and nothing is sent; the honest plan applies.
+#[test]
+fn a_saved_plan_that_redacts_a_retained_or_foreign_order_is_refused() {
+    use crate::apply::{request, run_unlocked, runtime};
+    let dir = tempfile::tempdir().expect("dir");
+    let manifest = manifest(dir.path(), ORDERS_MANIFEST);
+    let store = MemoryStore::new([1, 2]);
+    store.insert_order(10, order(1, "2015-03-01", "DE")); // due
+    store.insert_order(11, order(1, "2025-01-01", "DE")); // retained
+    store.insert_order(12, order(2, "2010-01-01", "DE")); // customer 2's
+    let runtime = runtime();
+    let input = plan::Input {
+        manifest: &manifest,
+        settled: None,
+        refresh_all: false,
+        max_deletes: None,
+        today: plan::today_utc(),
+    };
+    let planned = runtime.block_on(plan::run(&input, &store)).expect("plan");
+    let honest = plan::SavedPlan::new(
+        &planned.plan,
+        &manifest,
+        "demo42",
+        "memory",
+        None,
+        jiff::Timestamp::now(),
+    );
+    for tamper in [11u32, 12] {
+        let mut saved = honest.clone();
+        match saved
+            .changes
+            .iter_mut()
+            .find(|c| c.resource == Resource::Order && c.id == tamper)
+        {
+            Some(change) => change.action = Action::Redact,
+            None => {
+                let mut change = saved
+                    .changes
+                    .iter()
+                    .find(|c| c.resource == Resource::Order)
+                    .expect("an order row")
+                    .clone();
+                change.id = tamper;
+                change.action = Action::Redact;
+                saved.changes.push(change);
+            }
+        }
+        saved.summary = saved.plan().summary();
+        let request = bcprune::apply::Request {
+            saved: Some(bcprune::apply::SavedInput {
+                path: dir.path().join("plan.json"),
+                plan: saved,
+            }),
+            ..request(dir.path(), manifest.clone(), 250, 2)
+        };
+        let outcome = run_unlocked(&runtime, &request, &store);
+        assert_eq!(
+            outcome.exit(),
+            bcprune::exit::Exit::Refused,
+            "{tamper}: {outcome:?}"
+        );
+        assert!(
+            format!("{outcome:?}").contains("OrdersNotDue"),
+            "{outcome:?}"
+        );
+        assert!(store.deletes().is_empty(), "nothing sent");
+    }
+    let request = bcprune::apply::Request {
+        saved: Some(bcprune::apply::SavedInput {
+            path: dir.path().join("plan.json"),
+            plan: honest,
+        }),
+        ..request(dir.path(), manifest, 250, 2)
+    };
+    let outcome = run_unlocked(&runtime, &request, &store);
+    assert_eq!(outcome.exit(), bcprune::exit::Exit::Success, "{outcome:?}");
+    assert!(store.order(10).expect("10").redacted);
+    assert!(!store.order(11).expect("11").redacted && !store.order(12).expect("12").redacted);
+}

@@ -349,7 +349,10 @@ async fn locked<S: Store<ListError = ApiError>>(
     let settled = state.as_ref().map(State::settled);
     let planning = async {
         match &request.saved {
-            Some(saved) => plan::recheck(&saved.plan, manifest, request.max_deletes, store).await,
+            Some(saved) => {
+                let settled = settled.as_ref();
+                plan::recheck(&saved.plan, manifest, request.max_deletes, settled, store).await
+            }
             None => {
                 let input = plan::Input {
                     manifest,

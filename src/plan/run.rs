@@ -203,10 +203,25 @@ pub async fn recheck<S: Store>(
     saved: &SavedPlan,
     manifest: &Manifest,
     max_deletes: Option<u32>,
+    settled: Option<&Settled>,
     store: &S,
 ) -> Result<Planned, S::ListError> {
     let scope = Scope::of_saved(&saved.changes);
     let live = scope.list(store).await?;
+    // Each order the saved plan redacts is re-derived from the store and the manifest today.
+    let fresh = super::orders::changes(manifest, &live, settled, false, today_utc());
+    let not_due: Vec<u32> = saved
+        .changes
+        .iter()
+        .filter(|c| c.resource == crate::Resource::Order && c.action.changes())
+        .filter(|c| live.contains(c.resource, c.id))
+        .filter(|c| {
+            !fresh
+                .iter()
+                .any(|f| f.id == c.id && f.action == super::Action::Redact)
+        })
+        .map(|c| c.id)
+        .collect();
     let reappeared = saved.changes.iter().filter(|c| c.reappeared).count();
     let listed = scope.listed(reappeared);
     let stale = live_staleness(saved, &live);
@@ -221,7 +236,10 @@ pub async fn recheck<S: Store>(
             id: c.id,
         })
     });
-    let violations = guards::check(manifest, max_deletes, &targets(&plan), true);
+    let mut violations = guards::check(manifest, max_deletes, &targets(&plan), true);
+    if !not_due.is_empty() {
+        violations.push(Violation::OrdersNotDue { ids: not_due });
+    }
     Ok(Planned {
         plan,
         live,
