@@ -557,8 +557,31 @@ fn plan_and_apply_carry_out_orders_end_to_end_and_no_order_value_reaches_a_file_
         Some(orders.len()),
         "{state}"
     );
-    let mut outputs = String::new();
-    for o in [&plan, &apply, &again] {
+    let saved = ws.path().join("plan.json");
+    let json = bcprune_at(&sim)
+        .args(["plan", "--format", "json", "--out"])
+        .arg(&saved)
+        .arg(&manifest)
+        .output()
+        .expect("json");
+    let markdown = bcprune_at(&sim)
+        .args(["plan", "--format", "markdown"])
+        .arg(&manifest)
+        .output()
+        .expect("markdown");
+    let comment = String::from_utf8_lossy(&markdown.stdout).to_string();
+    assert!(
+        comment.contains("4 retained for the law, the last until"),
+        "{comment}"
+    );
+    assert!(comment.contains("What stays of an order"), "{comment}");
+    let report_json = bcprune_at(&sim)
+        .args(["report", "--format", "json"])
+        .arg(&manifest)
+        .output()
+        .expect("report");
+    let mut outputs = std::fs::read_to_string(&saved).expect("saved plan");
+    for o in [&plan, &apply, &again, &json, &markdown, &report_json] {
         outputs.push_str(&String::from_utf8_lossy(&o.stdout));
         outputs.push_str(&String::from_utf8_lossy(&o.stderr));
     }

@@ -230,27 +230,35 @@ pub fn is_closed_pipe_panic(payload: &(dyn std::any::Any + Send)) -> bool {
 /// `Listed 3 customers and 2 subscribers in store abc (2 requests).`, then what was not listed again
 /// and what reappeared, each on its own line; a blank line ends it.
 pub fn listed_line(listed: &crate::apply::Listed, store_hash: &str, requests: u64) -> String {
-    let mut text = if listed.customers + listed.subscribers == 0 && listed.not_listed > 0 {
-        format!(
-            "Listed nothing in store {store_hash}: the state records every manifest ID as gone \
+    let mut text =
+        if listed.customers + listed.subscribers + listed.orders == 0 && listed.not_listed > 0 {
+            format!(
+                "Listed nothing in store {store_hash}: the state records every manifest ID as gone \
              ({requests} request{}).\n",
-            plural(requests as usize)
-        )
-    } else {
-        format!(
-            "Listed {}{} in store {store_hash} ({requests} request{}).\n",
-            resource_count(listed.customers, crate::Resource::Customer),
-            if listed.subscribers > 0 {
-                format!(
-                    " and {}",
-                    resource_count(listed.subscribers, crate::Resource::Subscriber)
-                )
-            } else {
-                String::new()
-            },
-            plural(requests as usize)
-        )
-    };
+                plural(requests as usize)
+            )
+        } else {
+            format!(
+                "Listed {}{} in store {store_hash} ({requests} request{}).\n",
+                resource_count(listed.customers, crate::Resource::Customer),
+                if listed.subscribers > 0 {
+                    format!(
+                        " and {}",
+                        resource_count(listed.subscribers, crate::Resource::Subscriber)
+                    )
+                } else {
+                    String::new()
+                },
+                plural(requests as usize)
+            )
+        };
+    if listed.orders + listed.discovered_for > 0 {
+        text.push_str(&format!(
+            "Orders: discovered for {}; {} read by ID.\n",
+            resource_count(listed.discovered_for, crate::Resource::Customer),
+            resource_count(listed.orders, crate::Resource::Order)
+        ));
+    }
     if listed.not_listed > 0 {
         text.push_str(&format!(
             "Not listed again: {} ID{} the state records as deleted and verified or found absent (IDs are never reused; --refresh-all lists them too).\n",

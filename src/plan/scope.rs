@@ -131,6 +131,8 @@ impl Scope {
         Listed {
             customers: self.customers.len(),
             subscribers: self.subscribers.len(),
+            orders: self.orders.len(),
+            discovered_for: self.discover.len(),
             not_listed: self.not_listed,
             reappeared,
         }
@@ -142,6 +144,10 @@ impl Scope {
 pub struct Listed {
     pub customers: usize,
     pub subscribers: usize,
+    /// Orders read by ID (guests', and those the state records).
+    pub orders: usize,
+    /// Customers whose orders were discovered (PRODUCT §15).
+    pub discovered_for: usize,
     /// Manifest IDs the state records as settled, not listed again.
     pub not_listed: usize,
     /// IDs the state records as gone that a full refresh found present again.
