@@ -850,6 +850,7 @@ fn plan_once(
         settled: state.as_ref().map(|s| &s.settled),
         refresh_all,
         max_deletes: None,
+        today: plan::today_utc(),
     };
     let plan = rt.block_on(plan::run(&input, &client))?.plan;
     let wall = t.elapsed();

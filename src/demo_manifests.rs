@@ -19,6 +19,10 @@ pub const MANIFESTS: &[(&str, &str)] = &[
     ("gdpr.yaml", include_str!("../examples/customers/gdpr.yaml")),
 ];
 
+/// The customer whose orders the demo's store holds (`orders: redact` in `gdpr.yaml`): one retained,
+/// one whose retention has ended.
+pub const ORDERS_OF: u32 = 101;
+
 /// The demo manifest file listing the newsletter subscriptions of the customers it erases.
 pub const SUBSCRIPTIONS_FILE: &str = "newsletter.yaml";
 

@@ -40,6 +40,8 @@ pub struct Proof {
     reappeared: BTreeMap<u64, u64>,
     /// The stores the log's `state_saved` lines name.
     stores: BTreeSet<String>,
+    /// The orders `orders_recorded` lines record: order → (customer, retained until).
+    orders: BTreeMap<u32, (u32, jiff::civil::Date)>,
 }
 
 impl Proof {
@@ -63,6 +65,16 @@ impl Proof {
             .map(String::as_str)
     }
 
+    /// Every order the log's `orders_recorded` lines record: order → (customer, retained until).
+    pub fn orders(&self) -> &BTreeMap<u32, (u32, jiff::civil::Date)> {
+        &self.orders
+    }
+
+    /// Whether the log records order `id` found of `customer` with this retained-until date.
+    pub fn proves_order(&self, id: u32, customer: u32, until: jiff::civil::Date) -> bool {
+        self.orders.get(&id) == Some(&(customer, until))
+    }
+
     /// Why `resource` `id` is not proven (for `report`).
     pub fn why_not(&self, resource: Resource, id: u32) -> String {
         match self.reappeared.get(&key(resource, id)) {
@@ -78,9 +90,9 @@ impl Proof {
     /// Take in one verified line of the log (in order).
     pub(crate) fn observe(&mut self, object: &Map<String, Value>) {
         let event = object.get("event").and_then(Value::as_str).unwrap_or("");
-        let resource = match object.get("resource").and_then(Value::as_str) {
-            Some("subscriber") => Resource::Subscriber,
-            _ => Resource::Customer,
+        let Some(resource) = Resource::of_line(object.get("resource").and_then(Value::as_str))
+        else {
+            return;
         };
         let ids = |field: &str| -> Vec<u32> {
             object
@@ -117,6 +129,24 @@ impl Proof {
                 for k in named() {
                     self.proven.remove(&k);
                     self.reappeared.insert(k, seq);
+                }
+            }
+            "orders_recorded" if resource == Resource::Order => {
+                let customers = ids("customer_ids");
+                let dates: Vec<Option<jiff::civil::Date>> = object
+                    .get("retained_until")
+                    .and_then(Value::as_array)
+                    .map(|d| {
+                        d.iter()
+                            .map(|d| d.as_str().and_then(|d| d.parse().ok()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                for (i, id) in ids("ids").into_iter().enumerate() {
+                    if let (Some(&customer), Some(Some(until))) = (customers.get(i), dates.get(i)) {
+                        // The first record of an order stands (as the state's `record_orders`).
+                        self.orders.entry(id).or_insert((customer, *until));
+                    }
                 }
             }
             "state_saved" => {
@@ -513,6 +543,42 @@ mod tests {
         } else {
             Resource::Customer
         }
+    }
+
+    /// A line about an order (or any kind a later bcprune adds) never proves the customer or
+    /// subscriber with the same number: each kind has its own namespace (PRODUCT §14, §15).
+    #[test]
+    fn an_order_line_proves_the_order_and_never_a_customer_with_its_number() {
+        let dir = tempfile::tempdir().expect("dir");
+        let log_path = dir.path().join("a.jsonl");
+        let mut audit = AuditLog::open(&log_path, "tester").expect("open");
+        let verify = crate::audit::about(
+            AuditEntry::new("run", EventKind::Verify).ids(&[5]),
+            Resource::Order,
+        );
+        audit.append(verify).expect("append");
+        let future = AuditEntry::new("run", EventKind::Verify)
+            .ids(&[6])
+            .field("resource", "refund");
+        audit.append(future).expect("append");
+        let proof = prove(&log_path, None, "acme42").expect("proof");
+        assert!(proof.proves(Resource::Order, 5));
+        assert!(
+            !proof.proves(Resource::Customer, 5),
+            "an order line proved customer 5"
+        );
+        assert!(
+            !proof.proves(Resource::Customer, 6),
+            "an unknown kind proved customer 6"
+        );
+        let intent = crate::audit::about(
+            AuditEntry::new("run", EventKind::BatchIntent).ids(&[7]),
+            Resource::Order,
+        );
+        audit.append(intent).expect("append");
+        let open = crate::audit::unfinished_intents(&log_path).expect("intents");
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0].resource, Resource::Order, "reconciled as an order");
     }
 
     /// What an apply does to one record, each followed by a save as apply makes it.

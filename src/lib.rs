@@ -34,4 +34,4 @@ pub mod state;
 pub mod store;
 pub mod text;
 
-pub use resource::{CustomerId, Resource, SubscriberId};
+pub use resource::{CustomerId, OrderId, Resource, SubscriberId};

@@ -130,6 +130,39 @@ pub fn is_redaction_body(body: &Value, shipping: bool) -> bool {
     })
 }
 
+/// The redacted fields of an order (as `GET /v2/orders/{id}` returns it) and of its shipping
+/// addresses that do not equal their placeholder: empty when the order is redacted. An IP field that
+/// is empty counts as redacted (it is not sent; nothing is there). Field names only, never values.
+pub fn unredacted_fields(order: &Value, shipping: &[Value]) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut address = |prefix: &str, value: Option<&Value>| {
+        for key in ADDRESS_KEYS {
+            let have = value.and_then(|a| a.get(key)).and_then(Value::as_str);
+            if have != address_placeholder(key) {
+                fields.push(format!("{prefix}.{key}"));
+            }
+        }
+    };
+    address("billing_address", order.get("billing_address"));
+    for (i, a) in shipping.iter().enumerate() {
+        let id = a
+            .get("id")
+            .and_then(Value::as_u64)
+            .map_or_else(|| format!("#{i}"), |id| id.to_string());
+        address(&format!("shipping_addresses[{id}]"), Some(a));
+    }
+    if order.get("customer_message").and_then(Value::as_str) != Some(TEXT) {
+        fields.push("customer_message".to_string());
+    }
+    for (key, placeholder) in [("ip_address", IP_V4), ("ip_address_v6", IP_V6)] {
+        let have = order.get(key).and_then(Value::as_str).unwrap_or("");
+        if !have.is_empty() && have != placeholder {
+            fields.push(key.to_string());
+        }
+    }
+    fields
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +206,38 @@ mod tests {
         let mut address = address_body();
         address["country_iso2"] = Value::from("DE");
         assert!(!is_redaction_body(&address, true));
+    }
+
+    #[test]
+    fn an_order_is_redacted_only_when_every_field_and_address_holds_its_placeholder() {
+        let original = serde_json::json!({
+            "billing_address": {"first_name": "Jane", "zip": "10115", "country_iso2": "DE"},
+            "customer_message": "ring twice",
+            "ip_address": "192.0.2.7",
+            "ip_address_v6": "",
+        });
+        let shipping = [serde_json::json!({"id": 11, "city": "Berlin"})];
+        let open = unredacted_fields(&original, &shipping);
+        assert!(
+            open.contains(&"billing_address.first_name".to_string()),
+            "{open:?}"
+        );
+        assert!(
+            open.contains(&"shipping_addresses[11].city".to_string()),
+            "{open:?}"
+        );
+        assert!(
+            open.contains(&"ip_address".to_string())
+                && !open.contains(&"ip_address_v6".to_string())
+        );
+        let mut done = order_body(Present::of(&original));
+        done["billing_address"]["country_iso2"] = Value::from("DE");
+        let mut address = address_body();
+        address["id"] = Value::from(11);
+        address["country_iso2"] = Value::from("DE");
+        assert!(unredacted_fields(&done, &[address.clone()]).is_empty());
+        // One shipping address left as it was: not redacted.
+        assert!(!unredacted_fields(&done, &[address, shipping[0].clone()]).is_empty());
     }
 
     proptest! {

@@ -46,11 +46,12 @@ pub enum Status {
     /// The state records it as erased or absent, but the audit log does not prove it (PRODUCT §14):
     /// `why` says what is missing. `report` exits 1.
     Unproven,
-    /// An order whose personal fields were redacted, and a read afterwards confirmed it (PRODUCT §15).
+    /// An order whose personal fields bcprune overwrote, verified and proven by the audit log
+    /// (PRODUCT §15).
     Redacted,
-    /// An order kept for the law until `until`, redacted after it (PRODUCT §15).
+    /// An order kept for the law until `until` (its retained-until date, as the audit log records it);
+    /// redacted after.
     Retained {
-        /// The last day it is kept.
         #[schemars(with = "String", extend("format" = "date"))]
         until: Date,
     },
@@ -69,6 +70,14 @@ impl Status {
             Status::Unproven => "unproven",
             Status::Redacted => "redacted",
             Status::Retained { .. } => "retained",
+        }
+    }
+
+    /// What a row shows: the word, and for a retained order until when (`retained until 2033-01-01`).
+    pub fn label(self) -> String {
+        match self {
+            Status::Retained { until } => format!("retained until {until}"),
+            other => other.as_str().to_string(),
         }
     }
 
@@ -129,9 +138,15 @@ pub struct Counts {
     pub reappeared: usize,
     pub unproven: usize,
     /// Orders redacted (PRODUCT §15).
+    #[serde(skip_serializing_if = "is_zero")]
     pub redacted: usize,
-    /// Orders retained until a date (PRODUCT §15).
+    /// Orders retained until their date.
+    #[serde(skip_serializing_if = "is_zero")]
     pub retained: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl Counts {
@@ -139,7 +154,7 @@ impl Counts {
     /// `, R reappeared, N unproven` before the period when either is not zero, and by
     /// `, D redacted, K retained` when orders are reported.
     pub fn line(&self) -> String {
-        let mut more = if self.reappeared + self.unproven > 0 {
+        let more = if self.reappeared + self.unproven > 0 {
             format!(
                 ", {} reappeared, {} unproven",
                 self.reappeared, self.unproven
@@ -147,14 +162,16 @@ impl Counts {
         } else {
             String::new()
         };
-        if self.redacted + self.retained > 0 {
-            more.push_str(&format!(
-                ", {} redacted, {} retained",
+        let orders = if self.redacted + self.retained > 0 {
+            format!(
+                ", {} orders redacted, {} retained",
                 self.redacted, self.retained
-            ));
-        }
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "Report: {} erased, {} unverified, {} absent, {} pending, {} overdue{more}.",
+            "Report: {} erased, {} unverified, {} absent, {} pending, {} overdue{more}{orders}.",
             self.erased, self.unverified, self.absent, self.pending, self.overdue
         )
     }
@@ -388,6 +405,11 @@ pub fn compute(
             row
         })
         .collect();
+    let mut entries = entries;
+    for row in order_rows(manifest, state.map(|(s, _)| s), evidence, today) {
+        summary.count(row.status);
+        entries.push(row);
+    }
     Report {
         report_version: REPORT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -433,6 +455,92 @@ impl Counts {
             Status::Retained { .. } => self.retained += 1,
         }
     }
+}
+
+/// One row per order (PRODUCT §15): the guests' `redact_orders`, and the orders the audit log records
+/// as found of an `orders: redact` customer (`orders_recorded`; the state's copy is not trusted for the
+/// date). `redacted` when the state records its verified redaction and the log proves it; `retained`
+/// until its date while that date has not passed; `overdue` once it has (its redaction has fallen
+/// due: `--overdue-exitcode` exits 2); `pending` for a guest order not redacted yet.
+fn order_rows(
+    manifest: &Manifest,
+    state: Option<&State>,
+    evidence: &Evidence,
+    today: Date,
+) -> Vec<Entry> {
+    let orders = &manifest.orders;
+    if !orders.any() {
+        return Vec::new();
+    }
+    let logged = evidence
+        .as_ref()
+        .map(|p| p.orders().clone())
+        .unwrap_or_default();
+    // order → (the entry it is erased for, retained until when the log records it)
+    let mut rows: std::collections::BTreeMap<u32, (&crate::manifest::AbsentEntry, Option<Date>)> =
+        Default::default();
+    for (&id, &(customer, until)) in &logged {
+        if orders.redact_customers.contains(&customer)
+            && let Some(entry) = manifest.absent.iter().find(|e| e.id == customer)
+        {
+            rows.insert(id, (entry, Some(until)));
+        }
+    }
+    for entry in &orders.redact_orders {
+        let until = rows.get(&entry.id).and_then(|r| r.1);
+        rows.insert(entry.id, (entry, until));
+    }
+    rows.into_iter()
+        .map(|(id, (entry, until))| {
+            let due = entry.received.map(|received| manifest.due(received));
+            let record = state.and_then(|s| s.deleted_record_as(Resource::Order, id));
+            let proven = evidence
+                .as_ref()
+                .is_ok_and(|p| p.proves(Resource::Order, id));
+            let mut row = Entry {
+                resource: Resource::Order,
+                id,
+                request: entry.request.as_ref().map(ToString::to_string),
+                reason: entry.reason.as_deref().map(str::to_owned),
+                received: entry.received,
+                due,
+                status: Status::Pending,
+                erased_at: None,
+                verified: None,
+                found_absent_at: None,
+                days: None,
+                days_late: None,
+                run_id: None,
+                why: None,
+            };
+            match (record, until) {
+                (Some(r), _) if r.verified && proven => {
+                    row.status = Status::Redacted;
+                    row.erased_at = Some(r.deleted_at);
+                    row.verified = Some(true);
+                    row.run_id = Some(r.run_id.clone());
+                }
+                (Some(r), _) if r.verified => {
+                    row.status = Status::Unproven;
+                    row.why = Some(match evidence {
+                        Ok(p) => p.why_not(Resource::Order, id),
+                        Err(why) => why.to_string(),
+                    });
+                }
+                (_, Some(until)) if !crate::retention::is_due(until, today) => {
+                    row.status = Status::Retained { until };
+                }
+                (_, Some(until)) => {
+                    row.status = Status::Overdue;
+                    row.why = Some(format!(
+                        "its retention ended on {until}: redact it (bcprune apply)"
+                    ));
+                }
+                (_, None) => {}
+            }
+            row
+        })
+        .collect()
 }
 
 /// A moment as shown in tables: to the second, UTC.
@@ -577,7 +685,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// date (PRODUCT §16), or the day an order is retained until.
 fn status_text(entry: &Entry) -> String {
     match (entry.status, entry.days_late) {
-        (Status::Retained { until }, _) => format!("retained until {until}"),
+        (Status::Retained { .. }, _) => entry.status.label(),
         (status, Some(late)) => format!("{}, late {}", status.as_str(), day_count(late)),
         (status, None) => status.as_str().to_string(),
     }
@@ -711,7 +819,7 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             opt(entry.reason.clone()),
             opt(entry.received.map(|d| d.to_string())),
             opt(entry.due.map(|d| d.to_string())),
-            entry.status.as_str().to_string(),
+            entry.status.label(),
             stamp(entry.erased_at),
             opt(entry.verified.map(|v| v.to_string())),
             opt(entry.days.map(|d| d.to_string())),

@@ -1,7 +1,8 @@
 //! The kinds of record bcprune erases. A person's data lives in more than one place in a BigCommerce
-//! store: the customer account and the newsletter subscription (PRODUCT.md §7). Each kind has its own
-//! ID namespace (customer 17 and subscriber 17 are different records), so every planned change, state
-//! record and audit line names its resource.
+//! store: the customer account, the newsletter subscription (PRODUCT.md §7) and the orders (§15). Each
+//! kind has its own ID namespace (customer 17, subscriber 17 and order 17 are different records), so
+//! every planned change, state record and audit line names its resource. A kind knows how it is
+//! changed ([`Resource::operation`]): customers and subscribers are deleted, orders redacted.
 
 use std::fmt;
 
@@ -15,6 +16,19 @@ pub type CustomerId = u32;
 /// A BigCommerce newsletter subscriber ID (`/v3/customers/subscribers`): positive, 32 bits, its own
 /// namespace.
 pub type SubscriberId = u32;
+
+/// A BigCommerce order ID (`/v2/orders/{id}`): positive, 32 bits, its own namespace.
+pub type OrderId = u32;
+
+/// How a kind of record is changed when it is erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Operation {
+    /// The record is deleted (customers, subscribers); done when a listing no longer finds it.
+    Delete,
+    /// The record's personal fields are overwritten with placeholders (orders, PRODUCT §15); done
+    /// when it is listed and every redacted field equals its placeholder.
+    Redact,
+}
 
 /// Which kind of record an ID names.
 #[derive(
@@ -39,17 +53,39 @@ pub enum Resource {
     Customer,
     /// A newsletter subscriber (`/v3/customers/subscribers`).
     Subscriber,
+    /// An order (`/v2/orders`, PRODUCT §15): never deleted, redacted once its retention ends.
+    Order,
 }
 
 impl Resource {
-    /// Both resources, in the order plans and reports list them.
-    pub const ALL: [Resource; 2] = [Resource::Customer, Resource::Subscriber];
+    /// Every resource, in the order plans and reports list them.
+    pub const ALL: [Resource; 3] = [Resource::Customer, Resource::Subscriber, Resource::Order];
 
-    /// `customer` or `subscriber`, as in files and tables.
+    /// `customer`, `subscriber` or `order`, as in files and tables.
     pub fn as_str(self) -> &'static str {
         match self {
             Resource::Customer => "customer",
             Resource::Subscriber => "subscriber",
+            Resource::Order => "order",
+        }
+    }
+
+    /// How a record of this kind is changed: deleted, or (orders) redacted.
+    pub const fn operation(self) -> Operation {
+        match self {
+            Resource::Customer | Resource::Subscriber => Operation::Delete,
+            Resource::Order => Operation::Redact,
+        }
+    }
+
+    /// The kind an audit line's `resource` field names: none is a customer (every line written
+    /// before subscribers existed), `customer`, `subscriber` or `order`; any other word is a kind this
+    /// bcprune does not know (`None`), so the line proves nothing about any record it knows — never a
+    /// customer with the same number. The one reading of that field.
+    pub fn of_line(field: Option<&str>) -> Option<Resource> {
+        match field {
+            None => Some(Resource::Customer),
+            Some(word) => Resource::ALL.into_iter().find(|r| r.as_str() == word),
         }
     }
 
@@ -65,7 +101,7 @@ impl fmt::Display for Resource {
     }
 }
 
-/// One record: a customer or a subscriber ID (each resource has its own namespace).
+/// One record: a customer, subscriber or order ID (each resource has its own namespace).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Target {
     pub resource: Resource,
@@ -85,6 +121,14 @@ impl Target {
     pub const fn subscriber(id: SubscriberId) -> Target {
         Target {
             resource: Resource::Subscriber,
+            id,
+        }
+    }
+
+    /// An order ID.
+    pub const fn order(id: OrderId) -> Target {
+        Target {
+            resource: Resource::Order,
             id,
         }
     }

@@ -1,5 +1,6 @@
-//! The seam between the use-cases (`plan::run`, `apply::run`) and the store they read and change: list
-//! and delete, per [`Resource`].
+//! The seam between the use-cases (`plan::run`, `apply::run`) and the store they read and change: list,
+//! discover an erased customer's orders, and carry out a change (delete, or redact an order), per
+//! [`Resource`].
 //!
 //! `api::Client` implements it against BigCommerce (in `apply::store`), the tests' `MemoryStore` in memory
 //! (`tests/memory.rs`), so the property tests and the benchmark run the use-cases themselves by the thousand while one HTTP
@@ -15,13 +16,14 @@ use crate::live::Live;
 /// The most IDs one GET asks for and one bulk DELETE carries: the API's page maximum (`limit`, `id:in`).
 pub const PAGE_LIMIT: usize = 250;
 
-/// The most IDs one DELETE may carry for `resource`: customers are deleted in bulk (`id:in`, at most
-/// 250), subscribers one per request (`DELETE /v3/customers/subscribers/{id}`; the collection endpoint
-/// deletes every subscriber and is never called).
-pub const fn max_ids_per_delete(resource: Resource) -> usize {
+/// The most IDs one change request may carry for `resource`: customers are deleted in bulk (`id:in`,
+/// at most 250), subscribers one per request (`DELETE /v3/customers/subscribers/{id}`; the collection
+/// endpoint deletes every subscriber and is never called), orders one per redaction (`PUT
+/// /v2/orders/{id}` and its shipping addresses).
+pub const fn max_ids_per_request(resource: Resource) -> usize {
     match resource {
         Resource::Customer => PAGE_LIMIT,
-        Resource::Subscriber => 1,
+        Resource::Subscriber | Resource::Order => 1,
     }
 }
 
@@ -37,23 +39,31 @@ pub trait Store {
     /// Requests sent so far (every attempt counts), for the "Listed … (N requests)" line.
     fn requests_sent(&self) -> u64;
 
-    /// Which of `ids` exist now. Never a partial result: an error means nothing is known.
+    /// Which of `ids` exist now (orders: each read with its shipping addresses, so
+    /// [`Live::is_done`] can tell whether it is redacted). Never a partial result: an error means
+    /// nothing is known.
     fn list(
         &self,
         resource: Resource,
         ids: &[u32],
     ) -> impl Future<Output = Result<Live, Self::ListError>>;
 
-    /// Delete exactly `ids` (1..=[`max_ids_per_delete`]) in one request. `Ok` means accepted, not
-    /// proven: apply lists again to verify.
-    fn delete(
+    /// Discovery (PRODUCT §15): the orders linked now to each of `customers` (in `Live::orders`).
+    /// Never a partial result.
+    fn orders_of(&self, customers: &[u32]) -> impl Future<Output = Result<Live, Self::ListError>>;
+
+    /// Carry out the change of `resource` on exactly `ids` (1..=[`max_ids_per_request`]): delete
+    /// customers and subscribers, redact an order. `Ok` means accepted, not proven: apply lists
+    /// again to verify ([`Live::is_done`]).
+    fn carry_out(
         &self,
         resource: Resource,
         ids: &[u32],
     ) -> impl Future<Output = Result<(), DeleteError>>;
 }
 
-/// Why a DELETE did not end in a 2xx, as apply acts on it.
+/// Why a change request (a DELETE, or an order redaction's PUTs) did not end in a 2xx, as apply acts
+/// on it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeleteError {
     /// The request was too large for the API (413/414): nothing was deleted; send smaller pieces.

@@ -478,7 +478,7 @@ fn refused_ids_are_isolated_and_the_rest_deleted() {
 }
 
 /// An apply request over `manifest` with state and audit log in `dir`, auto-approved.
-fn request(
+pub(crate) fn request(
     dir: &std::path::Path,
     manifest: bcprune::manifest::Manifest,
     batch_size: usize,
@@ -509,7 +509,7 @@ fn uuid_like() -> String {
     format!("run-{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -606,7 +606,7 @@ proptest::proptest! {
 /// `apply::run` in memory, retried (bounded) while its state lock or audit-log lock is refused: another
 /// test thread of this process forking a child (`Command::spawn`) shares our open lock files, and so
 /// their OS locks, until the child's exec closes them (a few milliseconds on a loaded machine).
-fn run_unlocked(
+pub(crate) fn run_unlocked(
     runtime: &tokio::runtime::Runtime,
     request: &Request,
     source: &PlanSource,
@@ -636,7 +636,7 @@ fn run_unlocked(
     panic!("the locks stayed taken for a second");
 }
 
-fn fault() -> impl proptest::strategy::Strategy<Value = DeleteFault> {
+pub(crate) fn fault() -> impl proptest::strategy::Strategy<Value = DeleteFault> {
     use proptest::prelude::*;
     prop_oneof![
         6 => Just(DeleteFault::None),
@@ -709,6 +709,7 @@ proptest::proptest! {
                         proptest::prop_assert_eq!(batch.len(), 1, "one subscriber per DELETE");
                         proptest::prop_assert!(approved_subs.contains(&batch[0]), "{:?}", batch);
                     }
+                    Resource::Order => proptest::prop_assert!(false, "no order in this manifest: {:?}", batch),
                 }
             }
             let deleted_now = (store.deleted(Resource::Customer), store.deleted(Resource::Subscriber));
@@ -1036,12 +1037,19 @@ impl bcprune::apply::store::Store for StateBreaksAfterDelete<'_> {
         bcprune::apply::store::Store::list(self.inner, resource, ids).await
     }
 
-    async fn delete(
+    async fn orders_of(
+        &self,
+        customers: &[u32],
+    ) -> Result<bcprune::api::Live, bcprune::api::ApiError> {
+        bcprune::apply::store::Store::orders_of(self.inner, customers).await
+    }
+
+    async fn carry_out(
         &self,
         resource: Resource,
         ids: &[u32],
     ) -> Result<(), bcprune::store::DeleteError> {
-        let result = bcprune::apply::store::Store::delete(self.inner, resource, ids).await;
+        let result = bcprune::apply::store::Store::carry_out(self.inner, resource, ids).await;
         std::fs::create_dir(&self.state).expect("a directory where the state goes");
         result
     }
@@ -1125,14 +1133,21 @@ impl bcprune::apply::store::Store for StateBreaksAtVerify<'_> {
         bcprune::apply::store::Store::list(self.inner, resource, ids).await
     }
 
-    async fn delete(
+    async fn orders_of(
+        &self,
+        customers: &[u32],
+    ) -> Result<bcprune::api::Live, bcprune::api::ApiError> {
+        bcprune::apply::store::Store::orders_of(self.inner, customers).await
+    }
+
+    async fn carry_out(
         &self,
         resource: Resource,
         ids: &[u32],
     ) -> Result<(), bcprune::store::DeleteError> {
         self.deleted
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        bcprune::apply::store::Store::delete(self.inner, resource, ids).await
+        bcprune::apply::store::Store::carry_out(self.inner, resource, ids).await
     }
 }
 

@@ -16,16 +16,21 @@ fn demo_runs_plan_apply_and_replan_against_the_embedded_store() {
     for expected in [
         // 11 customers, and the 6 newsletter subscriptions the same people hold (PRODUCT §7).
         "newsletter subscriptions the same people hold",
-        "Plan: 17 to delete, 2 already absent.",
+        "Plan: 17 to delete, 1 to redact, 1 retained, 2 already absent.",
         "newsletter subscription of customer 101",
+        // Customer 101's orders (PRODUCT §15): one redacted, one retained.
+        "redact ",
+        "retain until 2032-12-31 (AO 147, HGB 257)",
         "Verified: 11 customers and 6 subscribers are gone.",
-        "Apply complete: 17 deleted (11 customers and 6 subscribers), 2 already absent, 0 failed.",
-        "Plan: 0 to delete, 19 already absent.",
+        "Verified: 1 order redacted",
+        "Apply complete: 17 deleted (11 customers and 6 subscribers), 1 order redacted, 2 already absent, 0 failed.",
+        "Plan: 0 to delete, 0 to redact, 1 retained, 20 already absent.",
+        "redacted (recorded)",
         "is intact",
-        // Plan: 1 customer + 1 subscriber GET; apply: list 2, one customer DELETE, 6 subscriber
-        // DELETEs, verify 2; the re-plan sends nothing: the state records every ID as deleted or
-        // found absent by the apply (PRODUCT §9, §11).
-        "6 GET, 7 DELETE",
+        // Plan: 1 customer + 1 subscriber GET and the orders' discovery; apply: list again, one
+        // customer DELETE, 6 subscriber DELETEs, one order's redaction (its PUT and its one shipping
+        // address's), verify; the re-plan reads only the retained order (PRODUCT §9, §11, §15).
+        "17 GET, 7 DELETE, 2 PUT",
     ] {
         assert!(
             stdout.contains(expected),

@@ -2365,11 +2365,11 @@ proptest! {
     }
 }
 
-/// Until order redaction is carried out (PRODUCT §15), a manifest that asks for it is refused by every
-/// command that would act on it or report on it, before any request: accepting `orders: redact` and then
-/// planning nothing for the orders would let a reviewer believe they are handled.
+/// A manifest with order keys (PRODUCT §15) is carried out: `validate`, `plan` (the orders' rows and
+/// the orders summary line) and `report` accept it, and none of them sends anything but GETs. (Until
+/// issue 19 they refused it, so no plan could look as if it handled orders.)
 #[test]
-fn order_keys_are_refused_until_orders_are_carried_out_and_nothing_is_sent() {
+fn order_keys_are_carried_out_validate_plan_and_report_read_them_and_send_no_change() {
     let workspace = Workspace::new();
     let path = workspace.write(
         "m.yaml",
@@ -2382,24 +2382,31 @@ fn order_keys_are_refused_until_orders_are_carried_out_and_nothing_is_sent() {
         "version: 1\norders_retention: {years: 0, basis: AO}\nabsent: []\nredact_orders: [9001]\n",
     );
     let sim = crate::support::store(10);
-    for manifest in [&path, &guest] {
-        for command in [
-            vec!["validate"],
-            vec!["plan"],
-            vec!["apply", "--auto-approve"],
-            vec!["report"],
-        ] {
-            crate::support::bcprune_at(&sim)
+    // Customer 3's orders are discovered; the guest's order 9001 is read by ID (the store has none).
+    for (manifest, line) in [
+        // No order row (customer 3 has none): the summary line names no orders.
+        (&path, "Plan: 1 to delete, 0 already absent."),
+        (
+            &guest,
+            "Plan: 0 to delete, 0 to redact, 0 retained, 1 already absent.",
+        ),
+    ] {
+        for command in [vec!["validate"], vec!["plan"], vec!["report"]] {
+            let assert = crate::support::bcprune_at(&sim)
                 .env("BCPRUNE_TODAY", "2026-12-01")
                 .args(&command)
                 .arg(manifest)
                 .assert()
-                .code(1)
-                .stderr(predicate::str::contains("does not redact orders yet"))
-                .stderr(predicate::str::contains(manifest.display().to_string()));
+                .success();
+            if command == ["plan"] {
+                assert.stdout(predicate::str::contains(line));
+            }
         }
     }
-    assert_eq!(sim.requests().len(), 0, "nothing may be sent");
+    assert!(
+        sim.requests().iter().all(|r| r.method == "GET"),
+        "validate, plan and report send no change"
+    );
 }
 
 /// No address in clear in any error (PRODUCT §14, §8): a manifest where someone pasted an email where an

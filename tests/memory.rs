@@ -1,5 +1,6 @@
-//! An in-memory [`Store`]: customers and subscribers by ID, a log of every DELETE it received and of
-//! what it really deleted, and scripted faults — before or *after* acting — so the property tests run
+//! An in-memory [`Store`]: customers, subscribers and orders by ID, a log of every change request it
+//! received (DELETEs, and order redactions) and of what it really did (an order is redacted, never
+//! removed; a deleted customer's orders lose their link, as in the fake store), and scripted faults — before or *after* acting — so the property tests run
 //! `bcprune::apply::run` by the thousand in milliseconds. A test double, so it lives with the tests and
 //! not in the library. Not a BigCommerce simulation (that
 //! is `sim`, over HTTP); it models only what apply's correctness depends on.
@@ -8,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Mutex;
 
 use bcprune::Resource;
-use bcprune::api::{ApiError, Live, LiveCustomer};
-use bcprune::store::{DeleteError, Store, max_ids_per_delete};
+use bcprune::api::{ApiError, Live, LiveCustomer, LiveOrder};
+use bcprune::store::{DeleteError, Store, max_ids_per_request};
 
 /// What the store does with one DELETE request, when scripted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +31,19 @@ pub enum DeleteFault {
     Lie,
 }
 
+/// One order of the in-memory store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryOrder {
+    /// 0 for a guest, or once the customer was deleted.
+    pub customer_id: u32,
+    pub created: jiff::civil::Date,
+    pub country: Option<String>,
+    pub redacted: bool,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
+    orders: BTreeMap<u32, MemoryOrder>,
     records: BTreeMap<Resource, BTreeSet<u32>>,
     deletes: Vec<(Resource, Vec<u32>)>,
     deleted: BTreeMap<Resource, BTreeSet<u32>>,
@@ -78,7 +90,17 @@ impl MemoryStore {
             .unwrap_or_default()
     }
 
-    /// Every DELETE received, in order, with its IDs.
+    /// Add an order.
+    pub fn insert_order(&self, id: u32, order: MemoryOrder) {
+        self.lock().orders.insert(id, order);
+    }
+
+    /// An order as it is now.
+    pub fn order(&self, id: u32) -> Option<MemoryOrder> {
+        self.lock().orders.get(&id).cloned()
+    }
+
+    /// Every change request received (DELETEs, order redactions), in order, with its IDs.
     pub fn deletes(&self) -> Vec<(Resource, Vec<u32>)> {
         self.lock().deletes.clone()
     }
@@ -124,6 +146,26 @@ fn live(id: u32) -> LiveCustomer {
     }
 }
 
+fn live_order(id: u32, order: &MemoryOrder) -> LiveOrder {
+    LiveOrder {
+        id,
+        customer_id: order.customer_id,
+        created: order.created,
+        date_modified: String::new(),
+        billing_country: order.country.clone(),
+        email: format!("buyer{id}@example.com"),
+        name: "Pat Lee".into(),
+        present: Default::default(),
+        unredacted: if order.redacted {
+            Vec::new()
+        } else {
+            vec!["billing_address.email".into()]
+        },
+        shipping_address_ids: Some(vec![id * 10 + 1]),
+        shipping_address_count: 1,
+    }
+}
+
 impl Store for MemoryStore {
     type ListError = ApiError;
 
@@ -159,17 +201,37 @@ impl Store for MemoryStore {
             Resource::Subscriber => {
                 listed.subscribers = present.map(|(id, c)| (id, c.into())).collect();
             }
+            Resource::Order => {
+                listed.orders = ids
+                    .iter()
+                    .filter_map(|&id| inner.orders.get(&id).map(|o| (id, live_order(id, o))))
+                    .collect();
+            }
         }
         Ok(listed)
     }
 
-    async fn delete(&self, resource: Resource, ids: &[u32]) -> Result<(), DeleteError> {
+    async fn orders_of(&self, customers: &[u32]) -> Result<Live, ApiError> {
+        let mut inner = self.lock();
+        inner.lists += customers.len() as u64;
+        Ok(Live {
+            orders: inner
+                .orders
+                .iter()
+                .filter(|(_, o)| o.customer_id > 0 && customers.contains(&o.customer_id))
+                .map(|(&id, o)| (id, live_order(id, o)))
+                .collect(),
+            ..Live::default()
+        })
+    }
+
+    async fn carry_out(&self, resource: Resource, ids: &[u32]) -> Result<(), DeleteError> {
         let mut inner = self.lock();
         inner.deletes.push((resource, ids.to_vec()));
         let max = inner
             .max_ids
             .unwrap_or(usize::MAX)
-            .min(max_ids_per_delete(resource));
+            .min(max_ids_per_request(resource));
         if ids.is_empty() {
             return Err(DeleteError::Refused {
                 status: None,
@@ -196,13 +258,32 @@ impl Store for MemoryStore {
         let act = matches!(fault, DeleteFault::None | DeleteFault::UnknownAfter);
         if act {
             let Inner {
-                records, deleted, ..
+                records,
+                deleted,
+                orders,
+                ..
             } = &mut *inner;
-            let records = records.entry(resource).or_default();
-            let deleted = deleted.entry(resource).or_default();
-            for id in ids {
-                if records.remove(id) {
-                    deleted.insert(*id);
+            if resource == Resource::Order {
+                for id in ids {
+                    if let Some(order) = orders.get_mut(id) {
+                        order.redacted = true;
+                        deleted.entry(resource).or_default().insert(*id);
+                    }
+                }
+            } else {
+                let records = records.entry(resource).or_default();
+                let deleted = deleted.entry(resource).or_default();
+                for id in ids {
+                    if records.remove(id) {
+                        deleted.insert(*id);
+                        if resource == Resource::Customer {
+                            for order in orders.values_mut() {
+                                if order.customer_id == *id {
+                                    order.customer_id = 0;
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -242,10 +323,10 @@ mod tests {
         let store = MemoryStore::new([17]);
         store.insert(Resource::Subscriber, [17, 18]);
         assert!(matches!(
-            block(store.delete(Resource::Subscriber, &[17, 18])),
+            block(store.carry_out(Resource::Subscriber, &[17, 18])),
             Err(DeleteError::TooLarge { .. })
         ));
-        block(store.delete(Resource::Subscriber, &[17])).expect("deleted");
+        block(store.carry_out(Resource::Subscriber, &[17])).expect("deleted");
         assert_eq!(store.ids(Resource::Subscriber), BTreeSet::from([18]));
         assert_eq!(store.ids(Resource::Customer), BTreeSet::from([17]));
         assert_eq!(store.deleted(Resource::Subscriber), BTreeSet::from([17]));
@@ -256,10 +337,10 @@ mod tests {
         let store = MemoryStore::new([1, 2]);
         store.script_deletes([DeleteFault::UnknownAfter, DeleteFault::Lie]);
         assert!(matches!(
-            block(store.delete(Resource::Customer, &[1])),
+            block(store.carry_out(Resource::Customer, &[1])),
             Err(DeleteError::Unknown { .. })
         ));
-        block(store.delete(Resource::Customer, &[2])).expect("a lying success");
+        block(store.carry_out(Resource::Customer, &[2])).expect("a lying success");
         assert_eq!(store.ids(Resource::Customer), BTreeSet::from([2]));
         assert_eq!(store.deleted(Resource::Customer), BTreeSet::from([1]));
     }

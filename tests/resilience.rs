@@ -792,6 +792,7 @@ fn sigkill_with_subscribers_in_flight_then_a_rerun_ends_exact() {
         let exists = match resource {
             Customer => sim.customer_ids().contains(&id),
             Subscriber => live.contains(&id),
+            bcprune::Resource::Order => false,
         };
         assert!(
             !exists,

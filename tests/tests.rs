@@ -14,6 +14,7 @@ mod import;
 mod layout;
 mod manifest;
 mod network;
+mod orders;
 mod plan;
 mod receipt;
 mod report;

@@ -27,6 +27,7 @@ use super::retry::{Backoff, RetryPolicy, rate_limit_wait, small_jitter};
 use super::scrub::Scrubber;
 use super::token::Token;
 use super::{Live, LiveCustomer};
+use crate::order_redaction::is_redaction_body;
 use crate::{CustomerId, Resource};
 
 /// The `User-Agent` BigCommerce asks integrations to send, so they can tell who is calling.
@@ -90,6 +91,8 @@ pub struct Stats {
     pub get_requests: u64,
     /// DELETE requests sent (every attempt counts).
     pub delete_requests: u64,
+    /// PUT requests sent (order redactions; every attempt counts).
+    pub put_requests: u64,
     /// Attempts that were retries of an earlier failed attempt.
     pub retries: u64,
     /// 429 responses received.
@@ -106,6 +109,8 @@ pub struct Client {
     http: reqwest::Client,
     /// `{api_url}/stores/{store_hash}/v3/customers`, no trailing slash.
     collection: String,
+    /// `{api_url}/stores/{store_hash}/v2/orders`, no trailing slash.
+    orders: String,
     host: String,
     auth: HeaderValue,
     /// Removes the token from every server text before it reaches an error or a log line.
@@ -192,6 +197,7 @@ impl Client {
         }
         let collection = format!("{base}/stores/{hash}/v3/customers");
         Url::parse(&collection).map_err(|e| bad_url(base, &e.to_string()))?;
+        let orders = format!("{base}/stores/{hash}/v2/orders");
         let host = match (parsed.host_str(), parsed.port()) {
             (Some(host), Some(port)) => format!("{host}:{port}"),
             (Some(host), None) => host.to_owned(),
@@ -234,6 +240,7 @@ impl Client {
         Ok(Client {
             http,
             collection,
+            orders,
             host,
             auth,
             scrub,
@@ -262,6 +269,16 @@ impl Client {
     /// `{api_url}/stores/{store_hash}/v3/customers`, no trailing slash.
     pub(super) fn collection_url(&self) -> &str {
         &self.collection
+    }
+
+    /// `{api_url}/stores/{store_hash}/v2/orders`, no trailing slash.
+    pub(super) fn orders_url(&self) -> &str {
+        &self.orders
+    }
+
+    /// The most bytes a successful answer may have.
+    pub(super) fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
     }
 
     /// Requests in flight at most.
@@ -376,6 +393,13 @@ impl Client {
         let path = match resource {
             Resource::Customer => self.collection.clone(),
             Resource::Subscriber => format!("{}/subscribers", self.collection),
+            // Orders are V2: read one by one and discovered by customer (`orders.rs`), never by `id:in`.
+            Resource::Order => {
+                return Err(ApiError::Config(
+                    "orders are not listed by id:in; this is a bug in bcprune, please report it"
+                        .into(),
+                ));
+            }
         };
         let page = if page > 1 {
             format!("&page={page}")
@@ -463,6 +487,48 @@ impl Client {
         label: &str,
         body_cap: usize,
     ) -> Result<(u16, Vec<u8>), ApiError> {
+        self.send_body(method, url, label, body_cap, None).await
+    }
+
+    /// [`Client::send`] with a JSON body. The last line of defence for orders (PRODUCT §15): a PUT is
+    /// sent only to one order (`/v2/orders/{id}`) or one of its shipping addresses
+    /// (`…/shipping_addresses/{sid}`), with a body that [`is_redaction_body`] accepts for that path,
+    /// checked here right before sending; any other PUT, and any method but GET, PUT and DELETE, is
+    /// refused without sending anything.
+    pub(super) async fn send_body(
+        &self,
+        method: Method,
+        url: Url,
+        label: &str,
+        body_cap: usize,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
+        let body = match (&method, body) {
+            (m, None) if *m == Method::GET || *m == Method::DELETE => None,
+            (m, Some(body)) if *m == Method::PUT => match self.order_put_target(&url) {
+                Some(shipping) if is_redaction_body(body, shipping) => {
+                    Some(serde_json::to_vec(body).map_err(|e| {
+                        ApiError::Config(format!("cannot write the request body: {e}"))
+                    })?)
+                }
+                _ => {
+                    return Err(ApiError::Config(format!(
+                        "refusing to send PUT {}: bcprune changes an order only with the \
+                         redaction body of PRODUCT §15 (placeholders for the personal fields, \
+                         nothing else), to one order or one of its shipping addresses; this is a \
+                         bug in bcprune, please report it",
+                        url.path()
+                    )));
+                }
+            },
+            _ => {
+                return Err(ApiError::Config(format!(
+                    "refusing to send {method} {}: bcprune sends only GET, DELETE by ID and an \
+                     order redaction PUT; this is a bug in bcprune, please report it",
+                    url.path()
+                )));
+            }
+        };
         if method == Method::DELETE && !self.names_its_records(&url) {
             return Err(ApiError::Config(format!(
                 "refusing to send DELETE {}: bcprune deletes customers only by a non-empty id:in and \
@@ -483,11 +549,13 @@ impl Client {
         loop {
             attempt += 1;
             connect_failed = false;
-            let (wait, last_status, last) = match self.attempt(&method, &url, label, body_cap).await
+            let (wait, last_status, last) = match self
+                .attempt(&method, &url, label, body_cap, body.as_deref())
+                .await
             {
                 Attempt::Done(status, body) => return Ok((status, body)),
-                // A refusal of a retried DELETE says nothing of the attempt that may have acted.
-                Attempt::Fatal(error) if may_have_acted && method == Method::DELETE => {
+                // A refusal of a retried change says nothing of the attempt that may have acted.
+                Attempt::Fatal(error) if may_have_acted && method != Method::GET => {
                     return Err(ApiError::RefusedAfterUnknown {
                         attempts: attempt,
                         then: Box::new(error),
@@ -558,7 +626,14 @@ impl Client {
         }
     }
 
-    async fn attempt(&self, method: &Method, url: &Url, label: &str, body_cap: usize) -> Attempt {
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        label: &str,
+        body_cap: usize,
+        body: Option<&[u8]>,
+    ) -> Attempt {
         let Ok(_slot) = self.slots.acquire().await else {
             return Attempt::Fatal(ApiError::Config("the client was shut down".into()));
         };
@@ -568,15 +643,22 @@ impl Client {
             stats.pacer_wait += waited;
             if *method == Method::DELETE {
                 stats.delete_requests += 1;
+            } else if *method == Method::PUT {
+                stats.put_requests += 1;
             } else {
                 stats.get_requests += 1;
             }
         }
         let started = Instant::now();
-        let request = self
+        let mut request = self
             .http
             .request(method.clone(), url.clone())
             .header("x-auth-token", self.auth.clone());
+        if let Some(body) = body {
+            request = request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
         let result = tokio::time::timeout(self.timeout, async {
             let mut response = request.send().await.map_err(|e| (None, e))?;
             self.pacer.observe(&ticket, response.headers());
@@ -709,6 +791,23 @@ impl Client {
                 .strip_prefix(collection)
                 .and_then(|rest| rest.strip_prefix("/subscribers/"))
                 .is_some_and(|id| id.parse::<u32>().is_ok_and(|id| id > 0))
+    }
+
+    /// Whether a PUT URL names one order (`Some(false)`: an order body) or one of its shipping
+    /// addresses (`Some(true)`: an address body), by positive IDs and with no query; `None` for any
+    /// other URL.
+    fn order_put_target(&self, url: &Url) -> Option<bool> {
+        let orders = Url::parse(&self.orders).ok()?;
+        if url.query().is_some() {
+            return None;
+        }
+        let rest = url.path().strip_prefix(orders.path())?.strip_prefix('/')?;
+        let positive = |s: &str| s.parse::<u32>().is_ok_and(|id| id > 0);
+        match rest.split('/').collect::<Vec<_>>()[..] {
+            [id] if positive(id) => Some(false),
+            [id, "shipping_addresses", sid] if positive(id) && positive(sid) => Some(true),
+            _ => None,
+        }
     }
 
     fn stats_lock(&self) -> std::sync::MutexGuard<'_, Stats> {

@@ -10,6 +10,10 @@
 //! (`listing.rs`); the token stays out of every log, error and file ([`Token`]), even when a server
 //! quotes it back (`scrub.rs`), and never crosses the network over plain `http://`.
 //!
+//! V2 orders (`orders.rs`, PRODUCT §15): discovery ([`Client::orders_of`], [`Client::orders_by_email`]),
+//! reading ([`Client::list_orders`]) and redaction ([`Client::redact_order`]), whose `PUT` bodies come
+//! only from [`crate::order_redaction`]; **no DELETE on an orders URL can be sent**.
+//!
 //! **No DELETE to the subscribers collection is possible** (`DELETE /v3/customers/subscribers` deletes
 //! every subscriber of the store): see [`Client::delete_subscriber`] and `subscribers.rs`.
 //!
@@ -41,6 +45,7 @@ mod client;
 mod error;
 mod listing;
 mod lookup;
+mod orders;
 mod outcome;
 mod pacer;
 mod retry;
@@ -51,11 +56,12 @@ mod token;
 #[cfg(test)]
 mod tests;
 
-pub use crate::live::{Live, LiveCustomer, LiveSubscriber, LiveSubscribers};
+pub use crate::live::{Live, LiveCustomer, LiveOrder, LiveSubscriber, LiveSubscribers};
 pub use client::{Client, ClientConfig, Stats, USER_AGENT};
 pub use error::ApiError;
 pub use listing::PAGE_LIMIT;
 pub use lookup::{EMAIL_QUERY_BUDGET, EMAILS_PER_LOOKUP, EmailMatches, same_address};
+pub use orders::{MAX_ORDER_PAGES, ORDER_PAGE_LIMIT};
 pub use pacer::{Observe, Observer};
 pub use retry::{CONNECT_RETRY_BUDGET, RetryPolicy, RetrySpecError};
 pub use token::{TOKEN_ENV, Token};

@@ -1983,3 +1983,88 @@ async fn a_delete_whose_first_attempt_may_have_acted_stays_unknown_when_later_at
     assert!(what.may_have_deleted());
     assert_eq!(server.count(), 4);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Orders (PRODUCT §15): what can never be sent
+
+#[tokio::test]
+async fn no_order_delete_and_no_put_but_a_redaction_body_can_be_sent() {
+    let server = Server::start(|_: &Seen, _| Reply::status(204)).await;
+    let client = client(&server);
+    let orders = format!("{}/stores/abc123/v2/orders", server.url());
+    // No DELETE on any orders URL: the collection archives every order, an ID archives one.
+    for url in [
+        orders.clone(),
+        format!("{orders}?customer_id=5"),
+        format!("{orders}/7"),
+        format!("{orders}/7/shipping_addresses/71"),
+    ] {
+        let url = reqwest::Url::parse(&url).expect("url");
+        let error = bounded(client.send(reqwest::Method::DELETE, url.clone(), "test", 1024))
+            .await
+            .expect_err(url.as_str());
+        assert!(
+            error.to_string().contains("refusing to send DELETE"),
+            "{url}: {error}"
+        );
+    }
+    // A PUT only with the redaction body, only to one order or one of its shipping addresses.
+    let redaction = crate::order_redaction::order_body(Default::default());
+    let mut with_products = redaction.clone();
+    with_products["products"] = json!([{"id": 1, "quantity": 1}]);
+    let mut with_value = redaction.clone();
+    with_value["billing_address"]["first_name"] = json!("Jane");
+    let address = crate::order_redaction::address_body();
+    let cases: Vec<(String, Option<Value>)> = vec![
+        (format!("{orders}/7"), Some(with_products)),
+        (format!("{orders}/7"), Some(with_value)),
+        (format!("{orders}/7"), Some(json!({"fees": []}))),
+        (format!("{orders}/7"), Some(json!({"status_id": 5}))),
+        (format!("{orders}/7"), Some(address.clone())),
+        (format!("{orders}/7"), None),
+        (orders.clone(), Some(redaction.clone())),
+        (format!("{orders}/0"), Some(redaction.clone())),
+        (format!("{orders}/7?x=1"), Some(redaction.clone())),
+        (
+            format!("{orders}/7/shipping_addresses/71"),
+            Some(redaction.clone()),
+        ),
+        (format!("{}{PATH}/7", server.url()), Some(redaction.clone())),
+    ];
+    for (url, body) in cases {
+        let url = reqwest::Url::parse(&url).expect("url");
+        let error = bounded(client.send_body(
+            reqwest::Method::PUT,
+            url.clone(),
+            "test",
+            1024,
+            body.as_ref(),
+        ))
+        .await
+        .expect_err(url.as_str());
+        assert!(
+            error.to_string().contains("refusing to send PUT"),
+            "{url} {body:?}: {error}"
+        );
+    }
+    // No other method carries a body, and no other method is sent at all.
+    for method in [reqwest::Method::POST, reqwest::Method::PATCH] {
+        let url = reqwest::Url::parse(&format!("{orders}/7")).expect("url");
+        let error = bounded(client.send_body(method, url, "test", 1024, Some(&redaction)))
+            .await
+            .expect_err("refused");
+        assert!(error.to_string().contains("refusing to send"), "{error}");
+    }
+    assert_eq!(server.count(), 0, "nothing was sent");
+    // The redaction bodies themselves go through.
+    for (url, body) in [
+        (format!("{orders}/7"), redaction),
+        (format!("{orders}/7/shipping_addresses/71"), address),
+    ] {
+        let url = reqwest::Url::parse(&url).expect("url");
+        bounded(client.send_body(reqwest::Method::PUT, url, "test", 1024, Some(&body)))
+            .await
+            .expect("sent");
+    }
+    assert_eq!(server.count(), 2);
+}

@@ -42,9 +42,19 @@ impl From<FoundAbsentError> for RunError {
 pub fn found_absent(plan: &Plan, vanished: &[Target]) -> Vec<(Resource, u32)> {
     plan.changes
         .iter()
-        .filter(|change| change.action == Action::Absent && !change.recorded)
+        // An order is never "found absent": it is settled only by a verified redaction.
+        .filter(|change| {
+            change.action == Action::Absent
+                && !change.recorded
+                && change.resource != Resource::Order
+        })
         .map(|change| (change.resource, change.id))
-        .chain(vanished.iter().map(|target| (target.resource, target.id)))
+        .chain(
+            vanished
+                .iter()
+                .filter(|target| target.resource != Resource::Order)
+                .map(|target| (target.resource, target.id)),
+        )
         .collect()
 }
 

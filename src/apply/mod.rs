@@ -22,6 +22,7 @@
 
 pub mod execute;
 pub mod found;
+pub mod orders;
 pub mod reconcile;
 pub mod run;
 pub mod store;
@@ -39,7 +40,7 @@ pub use reconcile::{ReconcileError, Reconciled, reconcile};
 pub use run::{
     Applied, Approval, ApprovalRequest, Approver, Outcome, Refusal, Request, RunError, run,
 };
-pub use store::{Store, max_ids_per_delete};
+pub use store::{Store, max_ids_per_request};
 
 /// How an apply runs.
 #[derive(Debug, Clone)]

@@ -66,9 +66,14 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
         return Ok(done);
     }
     let of = |resource: Resource| -> Vec<u32> { crate::resource::ids_of(&all, resource) };
-    let live = list_all(store, &of(Resource::Customer), &of(Resource::Subscriber))
-        .await
-        .map_err(ReconcileError::List)?;
+    let live = list_all(
+        store,
+        &of(Resource::Customer),
+        &of(Resource::Subscriber),
+        &of(Resource::Order),
+    )
+    .await
+    .map_err(ReconcileError::List)?;
     let now = jiff::Timestamp::now();
     // The audit lines that close the intents are written only after the state that records their IDs
     // is saved: a crash in between leaves the intents open, and the next run settles them again.
@@ -80,7 +85,7 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
             .ids
             .iter()
             .copied()
-            .filter(|&id| !live.contains(resource, id))
+            .filter(|&id| live.is_done(resource, id))
             .collect();
         for &id in &gone {
             if state.deleted_record_as(resource, id).is_none() {
@@ -104,7 +109,7 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
         ));
     }
     for target in unverified {
-        if live.contains(target.resource, target.id) {
+        if !live.is_done(target.resource, target.id) {
             state.forget_as(target.resource, target.id);
             done.still_present.push(target);
         } else {
@@ -165,9 +170,10 @@ pub async fn reconcile<S: Store<ListError = ApiError>>(
             .append(about(entry, resource))
             .map_err(ReconcileError::Audit)?;
     }
+    // Found present again: a deleted record listed, or a redacted order no longer redacted.
     let present: Vec<(Resource, u32)> = all
         .iter()
-        .filter(|t| live.contains(t.resource, t.id))
+        .filter(|t| !live.is_done(t.resource, t.id))
         .map(|t| (t.resource, t.id))
         .collect();
     crate::evidence::mark_reappeared(audit, state, &present, &options.run_id)

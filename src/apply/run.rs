@@ -64,6 +64,8 @@ pub struct ApprovalRequest<'a> {
     pub count: usize,
     /// Newsletter subscribers that would be deleted.
     pub subscribers: usize,
+    /// Orders whose personal fields would be overwritten (PRODUCT §15).
+    pub orders: usize,
 }
 
 /// The approver's answer.
@@ -267,6 +269,11 @@ async fn locked<S: Store<ListError = ApiError>>(
             checked.why.as_deref(),
         ));
     }
+    if let Some(warning) = state.as_mut().and_then(|s| {
+        super::orders::drop_unproven_orders(s, &request.audit_path, &request.store_hash)
+    }) {
+        view.warn(&warning);
+    }
     // What the plan claims settled must be what the log proves (a saved plan's `recorded` rows).
     let unproven = source.unproven(checked.as_ref().map(|c| &c.settled));
     if !unproven.is_empty() {
@@ -360,8 +367,9 @@ async fn locked<S: Store<ListError = ApiError>>(
         return Outcome::Refused(Refusal::Guards(planned.violations));
     }
     let Planned { plan, vanished, .. } = planned;
+    // Deletions and order redactions: what apply sends a request for.
     let to_delete: Vec<Target> = plan
-        .to_delete()
+        .to_change()
         .map(|c| Target {
             resource: c.resource,
             id: c.id,
@@ -391,11 +399,11 @@ async fn locked<S: Store<ListError = ApiError>>(
         return Outcome::NoChanges;
     }
     if !(source.is_approval() || request.auto_approve) {
-        let subscribers = super::count_of(&to_delete, Resource::Subscriber);
         let question = ApprovalRequest {
             store_hash,
-            count: to_delete.len() - subscribers,
-            subscribers,
+            count: super::count_of(&to_delete, Resource::Customer),
+            subscribers: super::count_of(&to_delete, Resource::Subscriber),
+            orders: super::count_of(&to_delete, Resource::Order),
         };
         match approver.approve(&question) {
             Approval::Approved => {}
@@ -451,7 +459,7 @@ async fn delete<S: Store<ListError = ApiError>>(
         state,
     } = input;
     let approved: Vec<Approved> = plan
-        .to_delete()
+        .to_change()
         .map(|c| Approved {
             resource: c.resource,
             id: c.id,
@@ -508,6 +516,17 @@ async fn delete<S: Store<ListError = ApiError>>(
         &request.state_path,
     );
     if let Err(error) = recorded {
+        return Outcome::Error(error.into());
+    }
+    // PRODUCT §15: the orders found of a customer are recorded (audit and state) before any request.
+    let orders = super::orders::record_found_orders(
+        audit,
+        state,
+        plan,
+        &request.run_id,
+        &request.state_path,
+    );
+    if let Err(error) = orders {
         return Outcome::Error(error.into());
     }
     let report = execute(store, &approved, options, audit, state, view, interrupt).await;

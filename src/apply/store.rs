@@ -1,11 +1,12 @@
 //! `api::Client` as the [`Store`] seam (defined in [`crate::store`]): customers in bulk, subscribers one
-//! per request by ID in the path, never the collection DELETE.
+//! per request by ID in the path, never the collection DELETE; orders read by ID, discovered by
+//! customer and redacted one per request (`Client::redact_order`), never deleted.
 
 use crate::Resource;
 use crate::api::{ApiError, Client, Live};
 use crate::store::DeleteError;
 
-pub use crate::store::{Store, max_ids_per_delete};
+pub use crate::store::{Store, max_ids_per_request};
 
 impl Store for Client {
     type ListError = ApiError;
@@ -16,7 +17,7 @@ impl Store for Client {
 
     fn requests_sent(&self) -> u64 {
         let stats = self.stats();
-        stats.get_requests + stats.delete_requests
+        stats.get_requests + stats.delete_requests + stats.put_requests
     }
 
     async fn list(&self, resource: Resource, ids: &[u32]) -> Result<Live, ApiError> {
@@ -26,10 +27,15 @@ impl Store for Client {
                 subscribers: Client::list_subscribers(self, ids).await?.subscribers,
                 ..Live::default()
             }),
+            Resource::Order => Client::list_orders(self, ids).await,
         }
     }
 
-    async fn delete(&self, resource: Resource, ids: &[u32]) -> Result<(), DeleteError> {
+    async fn orders_of(&self, customers: &[u32]) -> Result<Live, ApiError> {
+        Client::orders_of(self, customers).await
+    }
+
+    async fn carry_out(&self, resource: Resource, ids: &[u32]) -> Result<(), DeleteError> {
         match resource {
             Resource::Customer => Client::delete(self, ids)
                 .await
@@ -47,6 +53,20 @@ impl Store for Client {
                 Client::delete_subscriber(self, *id)
                     .await
                     .map_err(subscriber_delete_error)
+            }
+            Resource::Order => {
+                // One order per request: its PUT and its shipping addresses' PUTs.
+                let [id] = ids else {
+                    return Err(DeleteError::TooLarge {
+                        message: format!(
+                            "orders are redacted one per request; {} IDs were given",
+                            ids.len()
+                        ),
+                    });
+                };
+                Client::redact_order(self, *id)
+                    .await
+                    .map_err(DeleteError::from_api)
             }
         }
     }

@@ -54,8 +54,9 @@ const RESERVED_KEYS: [&str; 9] = [
 ];
 
 /// Events whose `intent` field closes that `batch_intent`: its outcome is known.
-const CLOSING_EVENTS: [EventKind; 3] = [
+const CLOSING_EVENTS: [EventKind; 4] = [
     EventKind::BatchDeleted,
+    EventKind::Redacted,
     EventKind::BatchFailed,
     EventKind::Reconciled,
 ];
@@ -71,6 +72,9 @@ pub enum EventKind {
     BatchIntent,
     /// The DELETE of the `batch_intent` named by `intent` succeeded (`status`).
     BatchDeleted,
+    /// The redaction (`PUT`s, PRODUCT §15) of the order the `batch_intent` named by `intent` names
+    /// was accepted (`resource: "order"`); the `verify` line after proves it.
+    Redacted,
     /// The DELETE of the `batch_intent` named by `intent` failed (`status`, `message`).
     BatchFailed,
     /// The re-listing after the deletes: which `ids` are confirmed gone, or still present.
@@ -90,6 +94,10 @@ pub enum EventKind {
     /// Recorded IDs (customer `ids`, `subscriber_ids`) a listing found present again: no longer settled
     /// (PRODUCT §14), until a later verified deletion or found-absent line.
     Reappeared,
+    /// Orders found of an `orders: redact` customer, recorded in the state before the customer is
+    /// deleted (PRODUCT §15): `ids` (`resource: "order"`), and in the same order `customer_ids` and
+    /// `retained_until` (dates). What proves a state's order records (§14).
+    OrdersRecorded,
     /// Written just before each state save: the `serial` and `lineage` being saved, the `store_hash`,
     /// and `records_sha256`, the digest of the records that settle IDs (`state::Settled::digest`). The
     /// state's `audit_head` is this line, so a state edited since does not match it (PRODUCT §14).
@@ -103,6 +111,7 @@ impl EventKind {
             EventKind::ApplyStarted => "apply_started",
             EventKind::BatchIntent => "batch_intent",
             EventKind::BatchDeleted => "batch_deleted",
+            EventKind::Redacted => "redacted",
             EventKind::BatchFailed => "batch_failed",
             EventKind::Verify => "verify",
             EventKind::ApplyFinished => "apply_finished",
@@ -112,6 +121,7 @@ impl EventKind {
             EventKind::FoundAbsent => "found_absent",
             EventKind::Reappeared => "reappeared",
             EventKind::StateSaved => "state_saved",
+            EventKind::OrdersRecorded => "orders_recorded",
         }
     }
 }
@@ -609,11 +619,9 @@ pub fn unfinished_intents(path: &Path) -> Result<Vec<Intent>, AuditError> {
                     .filter_map(|id| id.as_u64().and_then(|id| CustomerId::try_from(id).ok()))
                     .collect()
             });
-            let resource = match object.get("resource").and_then(Value::as_str) {
-                Some("subscriber") => crate::Resource::Subscriber,
-                _ => crate::Resource::Customer,
-            };
-            if let (Some(ts), Some(run_id), Some(ids)) = (ts, run_id, ids) {
+            let resource = crate::Resource::of_line(object.get("resource").and_then(Value::as_str));
+            if let (Some(ts), Some(run_id), Some(ids), Some(resource)) = (ts, run_id, ids, resource)
+            {
                 let run_id = run_id.to_string();
                 open.insert(
                     seq,

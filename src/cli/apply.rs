@@ -127,7 +127,7 @@ struct Prompt {
 impl Approver for Prompt {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
         let count = request.count;
-        let what = match request.subscribers {
+        let mut what = match request.subscribers {
             0 => format!("{count} customer{}", plural(count)),
             subscribers => format!(
                 "{count} customer{} and {subscribers} newsletter subscriber{}",
@@ -135,6 +135,13 @@ impl Approver for Prompt {
                 plural(subscribers)
             ),
         };
+        if request.orders > 0 {
+            what = format!(
+                "{what}, and redact {} order{}",
+                request.orders,
+                plural(request.orders)
+            );
+        }
         eprintln!();
         eprintln!(
             "Delete {what} from store {}? There is no undo.",

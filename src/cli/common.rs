@@ -90,19 +90,7 @@ pub fn error(message: impl std::fmt::Display) {
 pub fn load_manifest(path: &Path) -> Result<Manifest, CliError> {
     let manifest = manifest::load(path).map_err(CliError::Manifest)?;
     log_files(&manifest);
-    refuse_orders(path, &manifest)?;
     Ok(manifest)
-}
-
-/// Order redaction (`orders: redact`, `redact_orders`) is read and checked by the manifest loader but not
-/// carried out yet: every command that acts or reports on a manifest refuses one that asks for it.
-pub fn refuse_orders(path: &Path, manifest: &Manifest) -> Result<(), CliError> {
-    if manifest.orders.any() {
-        return Err(CliError::OrdersNotCarriedOut {
-            manifest: path.to_path_buf(),
-        });
-    }
-    Ok(())
 }
 
 /// At `-v`, one line per manifest file read, in the order they were merged.
@@ -242,27 +230,35 @@ pub fn is_closed_pipe_panic(payload: &(dyn std::any::Any + Send)) -> bool {
 /// `Listed 3 customers and 2 subscribers in store abc (2 requests).`, then what was not listed again
 /// and what reappeared, each on its own line; a blank line ends it.
 pub fn listed_line(listed: &crate::apply::Listed, store_hash: &str, requests: u64) -> String {
-    let mut text = if listed.customers + listed.subscribers == 0 && listed.not_listed > 0 {
-        format!(
-            "Listed nothing in store {store_hash}: the state records every manifest ID as gone \
+    let mut text =
+        if listed.customers + listed.subscribers + listed.orders == 0 && listed.not_listed > 0 {
+            format!(
+                "Listed nothing in store {store_hash}: the state records every manifest ID as gone \
              ({requests} request{}).\n",
-            plural(requests as usize)
-        )
-    } else {
-        format!(
-            "Listed {}{} in store {store_hash} ({requests} request{}).\n",
-            resource_count(listed.customers, crate::Resource::Customer),
-            if listed.subscribers > 0 {
-                format!(
-                    " and {}",
-                    resource_count(listed.subscribers, crate::Resource::Subscriber)
-                )
-            } else {
-                String::new()
-            },
-            plural(requests as usize)
-        )
-    };
+                plural(requests as usize)
+            )
+        } else {
+            format!(
+                "Listed {}{} in store {store_hash} ({requests} request{}).\n",
+                resource_count(listed.customers, crate::Resource::Customer),
+                if listed.subscribers > 0 {
+                    format!(
+                        " and {}",
+                        resource_count(listed.subscribers, crate::Resource::Subscriber)
+                    )
+                } else {
+                    String::new()
+                },
+                plural(requests as usize)
+            )
+        };
+    if listed.orders + listed.discovered_for > 0 {
+        text.push_str(&format!(
+            "Orders: discovered for {}; {} read by ID.\n",
+            resource_count(listed.discovered_for, crate::Resource::Customer),
+            resource_count(listed.orders, crate::Resource::Order)
+        ));
+    }
     if listed.not_listed > 0 {
         text.push_str(&format!(
             "Not listed again: {} ID{} the state records as deleted and verified or found absent (IDs are never reused; --refresh-all lists them too).\n",

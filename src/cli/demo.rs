@@ -49,6 +49,10 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         "The manifest erases customers and, in {}, the newsletter subscriptions the same people hold (a separate record: deleting the customer leaves it).",
         crate::demo_manifests::SUBSCRIPTIONS_FILE
     );
+    println!(
+        "Customer {} has two orders (`orders: redact`): one is kept for the law until its retention ends, the other's retention has ended and its personal fields are redacted.",
+        crate::demo_manifests::ORDERS_OF
+    );
     println!("Working folder: {}\n", dir.display());
 
     step(&format!(
@@ -131,10 +135,11 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
     let requests = sim.requests();
     let count = |m: &str| requests.iter().filter(|r| r.method == m).count();
     println!(
-        "\nThe fake store saw {} requests: {} GET, {} DELETE.",
+        "\nThe fake store saw {} requests: {} GET, {} DELETE, {} PUT (order redaction; no order was deleted or archived).",
         requests.len(),
         count("GET"),
-        count("DELETE")
+        count("DELETE"),
+        count("PUT")
     );
     println!(
         "Look around: {} holds the manifest, plan.json, the state file and the audit log.",
@@ -163,6 +168,7 @@ fn plan_now(
         settled: state.as_ref().map(|s| &s.settled),
         refresh_all: false,
         max_deletes: None,
+        today: plan::today_utc(),
     };
     let made = runtime
         .block_on(plan::run(&input, client))
@@ -219,7 +225,10 @@ fn setup() -> Result<(PathBuf, SimServer), SetupError> {
         customers: crate::demo_manifests::CUSTOMERS,
         ..SimConfig::default()
     }
-    .subscribers(crate::demo_manifests::CUSTOMERS);
+    .subscribers(crate::demo_manifests::CUSTOMERS)
+    // Customer 101 has two orders: one from 2024, retained; one from 2015, billed to France (10
+    // years), whose retention has ended: redacted.
+    .orders_for(crate::demo_manifests::ORDERS_OF, 2);
     let sim = SimServer::start_background(config).map_err(SetupError::Store)?;
     // The newsletter subscriptions of the customers the example manifests erase: the same person,
     // found by email (as `bcprune import` would), under their own subscriber IDs.

@@ -20,16 +20,6 @@ pub enum CliError {
     /// The manifest has errors; every one is rendered on its own line.
     #[error("{0}")]
     Manifest(ManifestErrors),
-    /// The manifest asks for order redaction (`orders: redact`, `redact_orders`), which this version
-    /// does not carry out yet: refused before any request, so no plan can look as if it handled them.
-    #[error(
-        "{}: this version of bcprune does not redact orders yet: it reads `orders: redact`, \
-         `redact_orders` and `orders_retention` but would plan nothing for them; remove those keys from \
-         the manifest (the customers and subscribers are erased as before) and keep the order requests \
-         elsewhere until a version that redacts orders; nothing was sent",
-        manifest.display()
-    )]
-    OrdersNotCarriedOut { manifest: std::path::PathBuf },
     /// `--store-hash` / `BIGCOMMERCE_STORE_HASH` and the manifest's `store_hash` differ.
     #[error(
         "the target store is {flag} (--store-hash or BIGCOMMERCE_STORE_HASH) but the manifest says \
@@ -166,7 +156,6 @@ impl CliError {
                 | UnlockError::Io { .. } => Exit::Error,
             },
             CliError::Manifest(_)
-            | CliError::OrdersNotCarriedOut { .. }
             | CliError::StoreConflict { .. }
             | CliError::NoStore
             | CliError::RetrySpec(_)

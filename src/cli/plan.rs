@@ -78,6 +78,7 @@ pub fn make(
         settled: state.as_ref().map(|s| &s.settled),
         refresh_all,
         max_deletes: settings.max_deletes,
+        today: plan::today_utc(),
     };
     super::progress::start("Listing", None);
     let planned = runtime.block_on(plan::run(&input, &client));

@@ -128,7 +128,6 @@ pub fn run(
     let manifest =
         crate::manifest::load_with(&args.manifest, &options).map_err(CliError::Manifest)?;
     super::common::log_files(&manifest);
-    super::common::refuse_orders(&args.manifest, &manifest)?;
     let files = settings.files(&args.manifest);
     // The store is resolved as for `plan` (flag, environment, manifest; they must agree) before any file
     // is trusted: another store's state would report its deletions as this store's erasures (IDs are

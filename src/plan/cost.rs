@@ -4,7 +4,9 @@
 //! Pure arithmetic over the plan, counted as `apply` sends (ARCHITECTURE.md, Apply): the listing again
 //! (a fresh apply lists what the plan listed; `apply --plan` re-checks the plan's non-recorded changes —
 //! the same IDs), one DELETE per batch of customers (⌈N/batch⌉) and one per subscriber, and the
-//! verification listing of everything deleted (⌈M/250⌉ per resource). Retries, reconciliation of an
+//! verification listing of everything deleted (⌈M/250⌉ per resource); for each order redacted
+//! (PRODUCT §15) a GET of the order, its PUT, a GET of its shipping addresses, one PUT per shipping
+//! address, and the two verifying GETs. Retries, reconciliation of an
 //! earlier run and pages beyond the first cannot be known in advance, hence "about".
 
 use serde::{Deserialize, Serialize};
@@ -108,11 +110,32 @@ fn cost(plan: &Plan, batch_size: usize, quota: Option<Quota>, listing: bool) -> 
             0
         };
         let deleted = of().filter(|c| c.action == Action::Delete).count();
-        let deletes = match resource {
-            Resource::Customer => deleted.div_ceil(batch_size),
-            Resource::Subscriber => deleted,
+        let requests_for = match resource {
+            Resource::Customer => deleted.div_ceil(batch_size) + deleted.div_ceil(PER_LISTING),
+            Resource::Subscriber => deleted + deleted.div_ceil(PER_LISTING),
+            // Each order redacted: a GET (which IP fields it holds), its PUT, a GET of its shipping
+            // addresses and one PUT per shipping address; verified by reading both again.
+            Resource::Order => of()
+                .filter(|c| c.action == Action::Redact)
+                .map(|c| 2 + 2 + 1 + c.shipping_addresses)
+                .sum(),
         };
-        requests += listed.div_ceil(PER_LISTING) + deletes + deleted.div_ceil(PER_LISTING);
+        let listed = match resource {
+            // Guests' orders are read by ID (the order and its shipping addresses); the others are
+            // discovered again, one GET per customer (one page of up to 250 orders each).
+            Resource::Order if listing => {
+                let guests = of()
+                    .filter(|c| !c.recorded && c.customer_id.is_none())
+                    .count();
+                let customers: std::collections::BTreeSet<u32> = of()
+                    .filter(|c| !c.recorded)
+                    .filter_map(|c| c.customer_id)
+                    .collect();
+                guests * 2 + customers.len()
+            }
+            _ => listed.div_ceil(PER_LISTING),
+        };
+        requests += listed + requests_for;
     }
     let requests = u64::try_from(requests).unwrap_or(u64::MAX);
     let (quota, quota_from_store) = match quota {
@@ -146,6 +169,10 @@ mod tests {
             email_masked: None,
             name_masked: None,
             date_modified: (action == Action::Delete).then(|| "2026-01-01T00:00:00Z".into()),
+            retained_until: None,
+            customer_id: None,
+            basis: None,
+            shipping_addresses: 0,
         }
     }
 

@@ -338,6 +338,10 @@ pub fn live_staleness(saved: &SavedPlan, live: &Live) -> Vec<Staleness> {
     for change in &saved.changes {
         let resource = change.resource;
         let id = change.id;
+        // An order's staleness is its retention date and redaction state, re-read at apply.
+        if resource == crate::Resource::Order {
+            continue;
+        }
         match (change.action, live.date_modified(resource, id)) {
             (Action::Delete, Some(now)) => {
                 let planned = change.date_modified.clone().unwrap_or_default();
@@ -347,7 +351,7 @@ pub fn live_staleness(saved: &SavedPlan, live: &Live) -> Vec<Staleness> {
                         crate::Resource::Customer => {
                             Staleness::CustomerModified { id, planned, now }
                         }
-                        crate::Resource::Subscriber => {
+                        crate::Resource::Subscriber | crate::Resource::Order => {
                             Staleness::SubscriberModified { id, planned, now }
                         }
                     });
@@ -355,7 +359,9 @@ pub fn live_staleness(saved: &SavedPlan, live: &Live) -> Vec<Staleness> {
             }
             (Action::Absent, Some(_)) => reasons.push(match resource {
                 crate::Resource::Customer => Staleness::CustomerAppeared { id },
-                crate::Resource::Subscriber => Staleness::SubscriberAppeared { id },
+                crate::Resource::Subscriber | crate::Resource::Order => {
+                    Staleness::SubscriberAppeared { id }
+                }
             }),
             _ => {}
         }

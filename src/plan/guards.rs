@@ -34,6 +34,10 @@ pub enum Violation {
     Protected { ids: Vec<CustomerId> },
     /// A saved plan deletes IDs the manifest does not list (for their resource).
     Unlisted { ids: Vec<Target> },
+    /// A saved plan redacts orders that are not the manifest's (an `orders: redact` customer's, by
+    /// the store's link or the proven state, or a `redact_orders` entry) or whose retention has not
+    /// ended today (PRODUCT §15): nothing is redacted on a plan file's say-so.
+    OrdersNotDue { ids: Vec<u32> },
 }
 
 impl Violation {
@@ -43,7 +47,9 @@ impl Violation {
             Violation::TooMany { count, .. } => Some(format!(
                 "If this many deletions are intended, raise max_deletes in the manifest (reviewed like any change) or pass --max-deletes {count}."
             )),
-            Violation::Protected { .. } | Violation::Unlisted { .. } => None,
+            Violation::Protected { .. }
+            | Violation::Unlisted { .. }
+            | Violation::OrdersNotDue { .. } => None,
         }
     }
 }
@@ -84,6 +90,12 @@ impl std::fmt::Display for Violation {
                 f,
                 "refusing: the saved plan deletes {} the manifest does not list",
                 target_list(ids)
+            ),
+            Violation::OrdersNotDue { ids } => write!(
+                f,
+                "refusing: the saved plan redacts orders {} that the manifest does not redact today \
+                 (another customer's, or still retained); make a new plan",
+                id_list(ids)
             ),
         }
     }
@@ -127,7 +139,13 @@ pub fn check(
             .entries()
             .map(|(resource, e)| Target { resource, id: e.id })
             .collect();
-        let unlisted: Vec<Target> = to_delete.difference(&listed).copied().collect();
+        // Orders are not manifest entries of their own: `plan::recheck` checks them against the
+        // store and the retention (`OrdersNotDue`).
+        let unlisted: Vec<Target> = to_delete
+            .difference(&listed)
+            .filter(|t| t.resource != Resource::Order)
+            .copied()
+            .collect();
         if !unlisted.is_empty() {
             violations.push(Violation::Unlisted { ids: unlisted });
         }

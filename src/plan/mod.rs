@@ -19,6 +19,7 @@ use crate::state::Settled;
 pub mod cost;
 pub mod file;
 pub mod guards;
+pub mod orders;
 pub mod run;
 pub mod scope;
 
@@ -26,7 +27,9 @@ pub use file::{
     Current, FORMAT_VERSION, ManifestRef, PlanCheckError, PlanFileError, SavedPlan, Staleness,
     StateRef, check_offline, live_staleness, offline_staleness, unproven_claims,
 };
-pub use run::{Input, PlanFile, PlanSource, Planned, ProvenState, load_state, recheck, run};
+pub use run::{
+    Input, PlanFile, PlanSource, Planned, ProvenState, load_state, recheck, run, today_utc,
+};
 
 /// What happens to one manifest ID.
 #[derive(
@@ -34,9 +37,13 @@ pub use run::{Input, PlanFile, PlanSource, Planned, ProvenState, load_state, rec
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// The customer exists now and will be deleted.
+    /// The customer (or subscriber) exists now and will be deleted.
     Delete,
-    /// The customer does not exist; nothing to do.
+    /// The order's retention has ended: its personal fields will be overwritten (PRODUCT §15).
+    Redact,
+    /// The order is kept for the law until `retained_until`; nothing is sent for it now.
+    Retain,
+    /// The record does not exist (or the order is already redacted); nothing to do.
     Absent,
 }
 
@@ -45,22 +52,44 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Delete => "delete",
+            Action::Redact => "redact",
+            Action::Retain => "retain",
             Action::Absent => "absent",
         }
+    }
+
+    /// Whether apply sends a request for it (a deletion or a redaction).
+    pub fn changes(self) -> bool {
+        matches!(self, Action::Delete | Action::Redact)
     }
 }
 
 /// One manifest ID and what the plan does with it. Personal data only ever appears masked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Change {
-    /// `customer` or `subscriber` (PRODUCT §7): each has its own ID namespace. Plans saved before
-    /// subscribers existed have none and are customers.
+    /// `customer`, `subscriber` (PRODUCT §7) or `order` (§15): each has its own ID namespace. Plans
+    /// saved before subscribers existed have none and are customers.
     #[serde(default)]
     pub resource: Resource,
-    /// The customer or subscriber ID.
+    /// The customer, subscriber or order ID.
     pub id: u32,
-    /// `delete` (exists now) or `absent` (already gone).
+    /// `delete` (exists now), `redact` / `retain` (an order, §15) or `absent` (already gone, or an
+    /// order already redacted).
     pub action: Action,
+    /// An order's last day of retention (§15): redacted once today (UTC) is after it. Only for orders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
+    pub retained_until: Option<jiff::civil::Date>,
+    /// An order's customer, when it was discovered through `orders: redact` on that customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<u32>,
+    /// The legal basis of an order's retention (the manifest's `orders_retention.basis`), shown with
+    /// `retain until DATE (basis)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<String>,
+    /// An order's shipping addresses (each is one more `PUT` when it is redacted).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub shipping_addresses: usize,
     /// `absent` without a request: the state records it as deleted and verified, or found absent, so it
     /// was not listed again (PRODUCT §11; IDs are never reused). False for everything listed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -98,7 +127,20 @@ pub struct Change {
 #[schemars(rename = "Summary")]
 pub struct Counts {
     pub to_delete: usize,
+    /// Orders to redact now (PRODUCT §15).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub to_redact: usize,
+    /// Orders kept until their retention ends.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub retained: usize,
     pub already_absent: usize,
+    /// Whether the plan has order rows (the summary line then names orders).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub orders: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// What `apply` would do: every manifest ID exactly once, deletions first, each group sorted by ID.
@@ -115,28 +157,45 @@ impl Plan {
             .filter(|change| change.action == Action::Delete)
     }
 
-    /// The counts for the summary line.
+    /// What apply sends a request for: deletions and order redactions.
+    pub fn to_change(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|change| change.action.changes())
+    }
+
+    /// The counts for the summary line. `already_absent` counts every settled record of any kind
+    /// (customers and subscribers found absent or erased, orders already redacted).
     pub fn summary(&self) -> Counts {
-        let to_delete = self.to_delete().count();
+        let count = |action: Action| self.changes.iter().filter(|c| c.action == action).count();
         Counts {
-            to_delete,
-            already_absent: self.changes.len() - to_delete,
+            to_delete: count(Action::Delete),
+            to_redact: count(Action::Redact),
+            retained: count(Action::Retain),
+            already_absent: count(Action::Absent),
+            orders: self.changes.iter().any(|c| c.resource == Resource::Order),
         }
     }
 
     /// True when applying would change nothing.
     pub fn is_empty(&self) -> bool {
-        self.to_delete().next().is_none()
+        self.to_change().next().is_none()
     }
 }
 
 impl Counts {
-    /// The stable summary line: `Plan: N to delete, M already absent.`
+    /// The stable summary line: `Plan: N to delete, M already absent.`, or when orders are involved
+    /// `Plan: N to delete, R to redact, K retained, M already absent.` (PRODUCT §15).
     pub fn line(&self) -> String {
-        format!(
-            "Plan: {} to delete, {} already absent.",
-            self.to_delete, self.already_absent
-        )
+        if self.orders || self.to_redact > 0 || self.retained > 0 {
+            format!(
+                "Plan: {} to delete, {} to redact, {} retained, {} already absent.",
+                self.to_delete, self.to_redact, self.retained, self.already_absent
+            )
+        } else {
+            format!(
+                "Plan: {} to delete, {} already absent.",
+                self.to_delete, self.already_absent
+            )
+        }
     }
 }
 
@@ -190,6 +249,8 @@ pub fn compute_incremental(
                         s.date_modified.clone(),
                     )
                 }),
+                // Orders are not manifest entries of their own kind here: see `orders::changes`.
+                Resource::Order => None,
             };
             match listed {
                 Some((email, first, last, date_modified)) if !protected => Change {
@@ -216,6 +277,10 @@ impl Change {
             resource,
             id: entry.id,
             action: Action::Absent,
+            retained_until: None,
+            customer_id: None,
+            basis: None,
+            shipping_addresses: 0,
             recorded: false,
             reappeared: false,
             received: entry.received,
@@ -233,9 +298,9 @@ impl Change {
         (self.action, self.resource, self.id)
     }
 
-    /// Whether this change is overdue on `today`: still to delete and past its due date.
+    /// Whether this change is overdue on `today`: still to delete (or redact) and past its due date.
     pub fn is_overdue(&self, today: jiff::civil::Date) -> bool {
-        self.action == Action::Delete && self.due.is_some_and(|due| due < today)
+        self.action.changes() && self.due.is_some_and(|due| due < today)
     }
 }
 
@@ -286,6 +351,7 @@ mod tests {
     fn live(ids: &[CustomerId]) -> Live {
         Live {
             subscribers: BTreeMap::new(),
+            orders: BTreeMap::new(),
             customers: ids
                 .iter()
                 .map(|&id| {

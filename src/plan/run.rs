@@ -51,6 +51,7 @@ pub fn load_state(
     let mut warning = None;
     if let Some(state) = &mut summary {
         state.check_store(path, store_hash)?;
+        let orders = std::mem::take(&mut state.settled.orders);
         let claim = crate::evidence::Claim {
             lineage: state.lineage,
             serial: state.serial,
@@ -66,6 +67,33 @@ pub fn load_state(
             ));
         }
         state.settled = checked.settled;
+        // The recorded orders (PRODUCT §15) are what the log's `orders_recorded` lines record,
+        // customer and date alike (§14): a state record the log does not match is named and the
+        // log's version used; one the log does not have is left out.
+        if !orders.is_empty() {
+            let proof = crate::evidence::prove(audit_log, state.audit_head.as_ref(), store_hash);
+            state.settled.orders = proof
+                .as_ref()
+                .map(|p| p.orders().clone())
+                .unwrap_or_default();
+            let dropped: Vec<u32> = orders
+                .iter()
+                .filter(|&(id, record)| state.settled.orders.get(id) != Some(record))
+                .map(|(&id, _)| id)
+                .collect();
+            if !dropped.is_empty() {
+                let orders = crate::resource::id_list(&dropped);
+                let line = format!(
+                    "the state records orders {orders} that the audit log does not record as found \
+                     (or with another customer or retained-until date): the log's record is used, \
+                     or none; the state was edited outside bcprune"
+                );
+                warning = Some(match warning {
+                    Some(w) => format!("{w}\n{line}"),
+                    None => line,
+                });
+            }
+        }
     }
     Ok(ProvenState { summary, warning })
 }
@@ -80,6 +108,15 @@ pub struct Input<'a> {
     pub refresh_all: bool,
     /// `--max-deletes`, overriding the manifest's.
     pub max_deletes: Option<u32>,
+    /// Today (UTC): an order is redacted once today is after its retention (PRODUCT §15).
+    pub today: jiff::civil::Date,
+}
+
+/// Today's date in UTC, the calendar of the orders' retention clock (PRODUCT §15).
+pub fn today_utc() -> jiff::civil::Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
 }
 
 /// A plan, with what it was made from and what the guards say of it.
@@ -121,8 +158,9 @@ impl Planned {
     }
 }
 
+/// What the plan changes (deletions and redactions: a redaction counts toward `max_deletes`).
 fn targets(plan: &Plan) -> BTreeSet<Target> {
-    plan.to_delete()
+    plan.to_change()
         .map(|c| Target {
             resource: c.resource,
             id: c.id,
@@ -137,10 +175,19 @@ pub async fn run<S: Store>(input: &Input<'_>, store: &S) -> Result<Planned, S::L
         settled,
         refresh_all,
         max_deletes,
+        today,
     } = *input;
     let scope = Scope::of_manifest(manifest, settled, refresh_all);
     let live = scope.list(store).await?;
-    let plan = compute_incremental(manifest, &live, settled, refresh_all);
+    let mut plan = compute_incremental(manifest, &live, settled, refresh_all);
+    plan.changes.extend(super::orders::changes(
+        manifest,
+        &live,
+        settled,
+        refresh_all,
+        today,
+    ));
+    plan.changes.sort_by_key(super::Change::order);
     let listed = scope.listed(Scope::reappeared(manifest, settled, &live));
     let violations = guards::check(manifest, max_deletes, &targets(&plan), false);
     Ok(Planned {
@@ -161,10 +208,25 @@ pub async fn recheck<S: Store>(
     saved: &SavedPlan,
     manifest: &Manifest,
     max_deletes: Option<u32>,
+    settled: Option<&Settled>,
     store: &S,
 ) -> Result<Planned, S::ListError> {
     let scope = Scope::of_saved(&saved.changes);
     let live = scope.list(store).await?;
+    // Each order the saved plan redacts is re-derived from the store and the manifest today.
+    let fresh = super::orders::changes(manifest, &live, settled, false, today_utc());
+    let not_due: Vec<u32> = saved
+        .changes
+        .iter()
+        .filter(|c| c.resource == crate::Resource::Order && c.action.changes())
+        .filter(|c| live.contains(c.resource, c.id))
+        .filter(|c| {
+            !fresh
+                .iter()
+                .any(|f| f.id == c.id && f.action == super::Action::Redact)
+        })
+        .map(|c| c.id)
+        .collect();
     let reappeared = saved.changes.iter().filter(|c| c.reappeared).count();
     let listed = scope.listed(reappeared);
     let stale = live_staleness(saved, &live);
@@ -179,7 +241,10 @@ pub async fn recheck<S: Store>(
             id: c.id,
         })
     });
-    let violations = guards::check(manifest, max_deletes, &targets(&plan), true);
+    let mut violations = guards::check(manifest, max_deletes, &targets(&plan), true);
+    if !not_due.is_empty() {
+        violations.push(Violation::OrdersNotDue { ids: not_due });
+    }
     Ok(Planned {
         plan,
         live,
@@ -245,10 +310,13 @@ impl PlanSource {
                     settled,
                     refresh_all: *refresh_all,
                     max_deletes,
+                    today: today_utc(),
                 };
                 run(&input, store).await
             }
-            PlanSource::Saved(file) => recheck(&file.plan, manifest, max_deletes, store).await,
+            PlanSource::Saved(file) => {
+                recheck(&file.plan, manifest, max_deletes, settled, store).await
+            }
         }
     }
 

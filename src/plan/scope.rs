@@ -1,6 +1,7 @@
-//! What `plan` and `apply` list, and the one function that lists it: both resources through the
+//! What `plan` and `apply` list, and the one function that lists it: every resource through the
 //! [`Store`] seam, skipping the IDs the state records as settled unless asked to refresh everything
-//! (PRODUCT §11), so `plan`, `apply` and the benchmark cannot disagree about what was asked.
+//! (PRODUCT §11), so `plan`, `apply` and the benchmark cannot disagree about what was asked; and the
+//! orders to discover (PRODUCT §15: those of every `orders: redact` customer not settled).
 
 use crate::Resource;
 use crate::live::Live;
@@ -14,6 +15,10 @@ use crate::store::Store;
 pub struct Scope {
     pub customers: Vec<u32>,
     pub subscribers: Vec<u32>,
+    /// Orders read by ID: guests' `redact_orders` (and a saved plan's orders).
+    pub orders: Vec<u32>,
+    /// Customers whose orders are discovered (`orders: redact`, not settled).
+    pub discover: Vec<u32>,
     /// Manifest IDs the state records as settled (deleted and verified, or found absent): not listed.
     pub not_listed: usize,
 }
@@ -30,6 +35,33 @@ impl Scope {
                 scope.not_listed += 1;
             } else {
                 scope.push(resource, entry.id);
+                if resource == Resource::Customer
+                    && manifest.orders.redact_customers.contains(&entry.id)
+                {
+                    scope.discover.push(entry.id);
+                }
+            }
+        }
+        for entry in &manifest.orders.redact_orders {
+            if settled.is_some_and(|s| s.contains(Resource::Order, entry.id)) && !refresh_all {
+                scope.not_listed += 1;
+            } else {
+                scope.orders.push(entry.id);
+            }
+        }
+        // Orders the state records as found of a customer (PRODUCT §15): read by ID, since the
+        // customer's deletion may have severed their link, unless the customer is discovered again
+        // or the order's redaction is settled.
+        if let Some(settled) = settled {
+            for (&id, &(customer, _)) in &settled.orders {
+                let done = settled.contains(Resource::Order, id) && !refresh_all;
+                if manifest.orders.redact_customers.contains(&customer)
+                    && !scope.discover.contains(&customer)
+                    && !done
+                    && !scope.orders.contains(&id)
+                {
+                    scope.orders.push(id);
+                }
             }
         }
         scope
@@ -53,17 +85,32 @@ impl Scope {
         match resource {
             Resource::Customer => self.customers.push(id),
             Resource::Subscriber => self.subscribers.push(id),
+            Resource::Order => self.orders.push(id),
         }
     }
 
     /// Whether nothing is to be listed.
     pub fn is_empty(&self) -> bool {
-        self.customers.is_empty() && self.subscribers.is_empty()
+        self.customers.is_empty()
+            && self.subscribers.is_empty()
+            && self.orders.is_empty()
+            && self.discover.is_empty()
     }
 
-    /// List this scope: see [`list_all`].
+    /// List this scope ([`list_all`]) and discover the orders of its `discover` customers, at once.
     pub async fn list<S: Store>(&self, store: &S) -> Result<Live, S::ListError> {
-        list_all(store, &self.customers, &self.subscribers).await
+        let listed = list_all(store, &self.customers, &self.subscribers, &self.orders);
+        let discovered = async {
+            if self.discover.is_empty() {
+                Ok(Live::default())
+            } else {
+                store.orders_of(&self.discover).await
+            }
+        };
+        let (listed, discovered) = futures_util::future::join(listed, discovered).await;
+        let mut live = listed?;
+        live.merge(discovered?);
+        Ok(live)
     }
 
     /// How many IDs the state records as settled that `live` lists again (found by a full refresh).
@@ -84,6 +131,8 @@ impl Scope {
         Listed {
             customers: self.customers.len(),
             subscribers: self.subscribers.len(),
+            orders: self.orders.len(),
+            discovered_for: self.discover.len(),
             not_listed: self.not_listed,
             reappeared,
         }
@@ -95,19 +144,25 @@ impl Scope {
 pub struct Listed {
     pub customers: usize,
     pub subscribers: usize,
+    /// Orders read by ID (guests', and those the state records).
+    pub orders: usize,
+    /// Customers whose orders were discovered (PRODUCT §15).
+    pub discovered_for: usize,
     /// Manifest IDs the state records as settled, not listed again.
     pub not_listed: usize,
     /// IDs the state records as gone that a full refresh found present again.
     pub reappeared: usize,
 }
 
-/// List `ids` of each resource: ⌈C/250⌉ + ⌈S/250⌉ GETs, customers and subscribers concurrently (the
-/// store's own parallelism bound and pacer apply to both). A resource with no IDs sends nothing. The
-/// one listing `plan`, `apply` and the benchmark use, so they cannot disagree about what was asked.
+/// List `ids` of each resource: ⌈C/250⌉ + ⌈S/250⌉ GETs, plus two per order (the order and its
+/// shipping addresses), every resource concurrently (the store's own parallelism bound and pacer
+/// apply to all). A resource with no IDs sends nothing. The one listing `plan`, `apply` (verify,
+/// reconcile) and the benchmark use, so they cannot disagree about what was asked.
 pub async fn list_all<S: Store>(
     store: &S,
     customers: &[u32],
     subscribers: &[u32],
+    orders: &[u32],
 ) -> Result<Live, S::ListError> {
     let customers = async {
         if customers.is_empty() {
@@ -123,8 +178,17 @@ pub async fn list_all<S: Store>(
             store.list(Resource::Subscriber, subscribers).await
         }
     };
-    let (customers, subscribers) = futures_util::future::join(customers, subscribers).await;
+    let orders = async {
+        if orders.is_empty() {
+            Ok(Live::default())
+        } else {
+            store.list(Resource::Order, orders).await
+        }
+    };
+    let (customers, subscribers, orders) =
+        futures_util::future::join3(customers, subscribers, orders).await;
     let mut live = customers?;
     live.merge(subscribers?);
+    live.merge(orders?);
     Ok(live)
 }

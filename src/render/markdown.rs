@@ -471,9 +471,15 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
             "\nNothing is deleted until this is fixed. As planned, it would delete {} from store {store}, irreversibly.\n\n",
             what_is_deleted(&counts)
         ));
-    } else if deleting == 0 {
+    } else if deleting == 0 && counts.redact == 0 {
         head.push_str(&format!(
             "### ✅ No changes. Nothing to delete from store {store}.\n\n"
+        ));
+    } else if deleting == 0 {
+        head.push_str(&format!(
+            "### ⚠️ Merging redacts {} order{} in store {store}, irreversibly.\n\n",
+            thousands(counts.redact),
+            if counts.redact == 1 { "" } else { "s" }
         ));
     } else {
         head.push_str(&format!(
@@ -502,6 +508,25 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
         }
     }
     head.push_str(&format!("**{}**\n\n", saved.summary.line()));
+    // PRODUCT §15: how many orders are redacted, how many retained and until when, and what stays.
+    if counts.redact > 0 || counts.retained > 0 {
+        let mut line = format!(
+            "Orders: {} redacted on merge (personal fields overwritten, the financial record kept)",
+            thousands(counts.redact)
+        );
+        if let Some(until) = counts.retained_until {
+            line.push_str(&format!(
+                "; {} retained for the law, the last until {}",
+                thousands(counts.retained),
+                text::nowrap_date(&until.to_string())
+            ));
+        }
+        line.push_str(
+            ". What stays of an order: its shipments (copies of the address), transactions \
+             (card details) and order messages.\n\n",
+        );
+        head.push_str(&line);
+    }
     if let Some(cost) = &saved.apply_cost {
         head.push_str(&format!("{}\n\n", text::markdown(&cost.line())));
     }

@@ -169,13 +169,28 @@ pub(crate) fn deadline(change: &Change, today: Option<Date>) -> Deadline {
 }
 
 /// The word shown for a change's action, with what is special about it: `delete (reappeared)`, a
-/// recorded `absent (recorded)` (PRODUCT §11: the state says it is gone, so it was not listed again).
-pub(crate) fn action_label(change: &Change) -> &'static str {
+/// recorded `absent (recorded)` (PRODUCT §11: the state says it is gone, so it was not listed again),
+/// an order's `retain until 2034-12-31 (§147 AO)` or `redacted` (PRODUCT §15).
+pub(crate) fn action_label(change: &Change) -> String {
+    let order = change.resource == Resource::Order;
     match change.action {
-        Action::Delete if change.reappeared => "delete (reappeared)",
-        Action::Delete => "delete",
-        Action::Absent if change.recorded => "absent (recorded)",
-        Action::Absent => "absent",
+        Action::Delete if change.reappeared => "delete (reappeared)".into(),
+        Action::Delete => "delete".into(),
+        Action::Redact => "redact".into(),
+        Action::Retain => match (change.retained_until, change.basis.as_deref()) {
+            (Some(until), Some(basis)) if !basis.is_empty() => {
+                format!(
+                    "retain until {until} ({})",
+                    crate::text::sanitize(basis, None)
+                )
+            }
+            (Some(until), _) => format!("retain until {until}"),
+            (None, _) => "retain (no retention set)".into(),
+        },
+        Action::Absent if order && change.recorded => "redacted (recorded)".into(),
+        Action::Absent if order && change.retained_until.is_some() => "redacted".into(),
+        Action::Absent if change.recorded => "absent (recorded)".into(),
+        Action::Absent => "absent".into(),
     }
 }
 
@@ -184,6 +199,7 @@ pub(crate) fn resource_label(resource: Resource) -> &'static str {
     match resource {
         Resource::Customer => "customer",
         Resource::Subscriber => "subscriber",
+        Resource::Order => "order",
     }
 }
 
@@ -192,6 +208,11 @@ pub(crate) fn resource_label(resource: Resource) -> &'static str {
 pub(crate) struct Counts {
     pub customers: usize,
     pub subscribers: usize,
+    /// Orders to redact now, and orders retained (PRODUCT §15).
+    pub redact: usize,
+    pub retained: usize,
+    /// The latest `retained_until` of the retained orders.
+    pub retained_until: Option<Date>,
     pub overdue: usize,
     pub due_soon: usize,
     pub absent: usize,
@@ -206,7 +227,7 @@ pub(crate) fn counts(changes: &[Change], today: Option<Date>) -> Counts {
             Action::Delete => {
                 match change.resource {
                     Resource::Customer => counts.customers += 1,
-                    Resource::Subscriber => counts.subscribers += 1,
+                    Resource::Subscriber | Resource::Order => counts.subscribers += 1,
                 }
                 counts.reappeared += usize::from(change.reappeared);
                 match deadline(change, today) {
@@ -214,6 +235,11 @@ pub(crate) fn counts(changes: &[Change], today: Option<Date>) -> Counts {
                     Deadline::DueSoon(_) => counts.due_soon += 1,
                     Deadline::Due(_) | Deadline::None => {}
                 }
+            }
+            Action::Redact => counts.redact += 1,
+            Action::Retain => {
+                counts.retained += 1;
+                counts.retained_until = counts.retained_until.max(change.retained_until);
             }
             Action::Absent => {
                 counts.absent += 1;

@@ -53,7 +53,7 @@ struct Row {
 
 fn row(change: &Change, today: Option<Date>) -> Row {
     Row {
-        action: action_label(change).to_string(),
+        action: action_label(change),
         resource: resource_label(change.resource).to_string(),
         id: change.id.to_string(),
         email: cell(change.email_masked.as_deref()),
@@ -87,6 +87,8 @@ fn truncate(text: &str, width: usize) -> String {
 fn more(action: Action, hidden: usize) -> Row {
     let what = match action {
         Action::Delete => "more to delete",
+        Action::Redact => "more to redact",
+        Action::Retain => "more retained",
         Action::Absent => "more already absent",
     };
     // In the last column, so the count does not widen the columns of the rows shown.
@@ -119,7 +121,12 @@ pub fn table(plan: &Plan, full: bool, out: &mut dyn Write) -> io::Result<()> {
 pub fn table_with(plan: &Plan, options: &TableOptions, out: &mut dyn Write) -> io::Result<()> {
     let mut rows = Vec::new();
     let mut red = Vec::new();
-    for action in [Action::Delete, Action::Absent] {
+    for action in [
+        Action::Delete,
+        Action::Redact,
+        Action::Retain,
+        Action::Absent,
+    ] {
         let group: Vec<&Change> = plan.changes.iter().filter(|c| c.action == action).collect();
         let shown = if options.full {
             group.len()
@@ -127,7 +134,7 @@ pub fn table_with(plan: &Plan, options: &TableOptions, out: &mut dyn Write) -> i
             group.len().min(TABLE_ROWS_PER_ACTION)
         };
         for change in &group[..shown] {
-            red.push(change.action == Action::Delete);
+            red.push(change.action.changes());
             rows.push(row(change, options.today));
         }
         if shown < group.len() {
@@ -144,11 +151,18 @@ pub fn table_with(plan: &Plan, options: &TableOptions, out: &mut dyn Write) -> i
             // first "delete" on a row's line is its ACTION cell, the first column.
             for (i, line) in rendered.lines().enumerate() {
                 match i.checked_sub(1).and_then(|row| red.get(row)) {
-                    Some(true) => writeln!(
-                        out,
-                        "{}",
-                        line.replacen("delete", &format!("{RED}delete{RESET}"), 1)
-                    )?,
+                    Some(true) => {
+                        let word = if line.trim_start().starts_with("redact") {
+                            "redact"
+                        } else {
+                            "delete"
+                        };
+                        writeln!(
+                            out,
+                            "{}",
+                            line.replacen(word, &format!("{RED}{word}{RESET}"), 1)
+                        )?;
+                    }
                     _ => writeln!(out, "{line}")?,
                 }
             }

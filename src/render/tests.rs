@@ -26,6 +26,10 @@ fn change(resource: Resource, id: u32, action: Action, reason: &str) -> Change {
         email_masked: delete.then(|| format!("p***@example{}.com", id % 3)),
         name_masked: delete.then(|| "P*** L***".to_string()),
         date_modified: delete.then(|| "2026-01-01T00:00:00Z".to_string()),
+        retained_until: None,
+        customer_id: None,
+        basis: None,
+        shipping_addresses: 0,
     }
 }
 

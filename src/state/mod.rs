@@ -68,6 +68,12 @@ pub struct State {
     /// found-absent observation takes it out of this list. Absent in files that never had one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reappeared: Vec<ReappearedRecord>,
+    /// The orders an apply found of an `orders: redact` customer (PRODUCT §15), sorted by ID, each
+    /// with the customer and its retained-until date, recorded (with an `orders_recorded` audit line)
+    /// before the customer was deleted, so later runs never depend on the link the deletion severs. An
+    /// order's redaction, once verified, is a record of `deleted` with `resource: "order"`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<OrderRecord>,
     /// The audit log's last line when this state was saved, so a log cut short or rewritten is caught
     /// (`audit verify`). Absent in files written before it existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -109,6 +115,24 @@ pub struct AbsentRecord {
     #[schemars(with = "String", extend("format" = "date-time"))]
     pub seen_at: Timestamp,
     /// The apply run that found it absent.
+    pub run_id: String,
+}
+
+/// An order found of an `orders: redact` customer, recorded before the customer was deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderRecord {
+    /// The order ID.
+    pub id: u32,
+    /// The customer it was found of (its link may be gone since the customer's deletion).
+    pub customer_id: u32,
+    /// The last day it is kept for the law (PRODUCT §15), as computed when it was found.
+    #[schemars(with = "String", extend("format" = "date"))]
+    pub retained_until: jiff::civil::Date,
+    /// When it was recorded (RFC 3339, UTC).
+    #[schemars(with = "String", extend("format" = "date-time"))]
+    pub recorded_at: Timestamp,
+    /// The apply run that recorded it.
     pub run_id: String,
 }
 
@@ -259,8 +283,36 @@ impl State {
             deleted: Vec::new(),
             absent: Vec::new(),
             reappeared: Vec::new(),
+            orders: Vec::new(),
             audit_head: None,
         }
+    }
+
+    /// Record orders found of a customer (order, customer, retained until), unless already recorded;
+    /// keeps `orders` sorted. Returns the ones added.
+    pub fn record_orders(
+        &mut self,
+        found: &[(u32, u32, jiff::civil::Date)],
+        recorded_at: Timestamp,
+        run_id: &str,
+    ) -> Vec<(u32, u32, jiff::civil::Date)> {
+        let mut added = Vec::new();
+        for &(id, customer_id, retained_until) in found {
+            if let Err(index) = self.orders.binary_search_by_key(&id, |o| o.id) {
+                self.orders.insert(
+                    index,
+                    OrderRecord {
+                        id,
+                        customer_id,
+                        retained_until,
+                        recorded_at,
+                        run_id: run_id.to_string(),
+                    },
+                );
+                added.push((id, customer_id, retained_until));
+            }
+        }
+        added
     }
 
     /// Read the state file at `path`. A missing file is `Ok(None)` (no apply has run yet); an unreadable file,

@@ -47,17 +47,19 @@ pub fn key(resource: crate::Resource, id: u32) -> u64 {
     match resource {
         crate::Resource::Customer => u64::from(id),
         crate::Resource::Subscriber => SUBSCRIBER | u64::from(id),
+        crate::Resource::Order => ORDER | u64::from(id),
     }
 }
 
 const SUBSCRIBER: u64 = 1 << 32;
+const ORDER: u64 = 2 << 32;
 
 /// The record a [`key`] names.
 pub fn unkey(key: u64) -> (crate::Resource, u32) {
-    let resource = if key & SUBSCRIBER == 0 {
-        crate::Resource::Customer
-    } else {
-        crate::Resource::Subscriber
+    let resource = match key >> 32 {
+        0 => crate::Resource::Customer,
+        1 => crate::Resource::Subscriber,
+        _ => crate::Resource::Order,
     };
     (resource, (key & u64::from(u32::MAX)) as u32)
 }

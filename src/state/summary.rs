@@ -34,6 +34,10 @@ pub struct Settled {
     absent: Vec<u64>,
     /// Keys of the records marked reappeared (PRODUCT §14), strictly increasing: never settled.
     reappeared: Vec<u64>,
+    /// The orders the state records as found of a customer (PRODUCT §15): order → (customer,
+    /// retained until). Not settled records: what later runs read by ID. Only what the audit log's
+    /// `orders_recorded` lines prove is kept ([`Settled::retain_orders`]).
+    pub orders: std::collections::BTreeMap<u32, (u32, jiff::civil::Date)>,
 }
 
 impl Settled {
@@ -95,6 +99,13 @@ impl Settled {
         self.verified.retain(keep);
         self.absent.retain(keep);
     }
+
+    /// Keep only the recorded orders `proven` accepts (an `orders_recorded` line naming the order
+    /// with the same customer and date, PRODUCT §14).
+    pub fn retain_orders(&mut self, proven: impl Fn(u32, u32, jiff::civil::Date) -> bool) {
+        self.orders
+            .retain(|&id, &mut (customer, until)| proven(id, customer, until));
+    }
 }
 
 impl Summary {
@@ -137,8 +148,10 @@ impl From<scan::Scanned> for Summary {
             settled: Settled {
                 verified: scanned.verified,
                 absent: scanned.absent,
-                // The scanner declines a state with reappeared records (the full parser reads it).
+                // The scanner declines a state with reappeared records or orders (the full parser
+                // reads it).
                 reappeared: Vec::new(),
+                orders: Default::default(),
             },
         }
     }
@@ -178,6 +191,11 @@ impl State {
                     .map(|r| key(r.resource, r.id))
                     .collect(),
             ),
+            orders: self
+                .orders
+                .iter()
+                .map(|o| (o.id, (o.customer_id, o.retained_until)))
+                .collect(),
         }
     }
 }

@@ -174,20 +174,19 @@ fn count(n: usize, resource: Resource) -> String {
     format!("{n} {resource}{}", plural(n))
 }
 
-/// `3 customers` when there are only customers, else `3 customers and 2 subscribers`.
+/// `3 customers` when there are only customers, else each kind there is: `3 customers and 2
+/// subscribers`, `1 customer, 2 subscribers and 3 orders`.
 fn records(targets: &[Target]) -> String {
-    let subscribers = apply::count_of(targets, Resource::Subscriber);
-    let customers = targets.len() - subscribers;
-    if subscribers == 0 {
-        count(customers, Resource::Customer)
-    } else if customers == 0 {
-        count(subscribers, Resource::Subscriber)
-    } else {
-        format!(
-            "{} and {}",
-            count(customers, Resource::Customer),
-            count(subscribers, Resource::Subscriber)
-        )
+    let parts: Vec<String> = Resource::ALL
+        .into_iter()
+        .map(|r| (r, apply::count_of(targets, r)))
+        .filter(|&(_, n)| n > 0)
+        .map(|(r, n)| count(n, r))
+        .collect();
+    match parts.as_slice() {
+        [] => count(0, Resource::Customer),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
     }
 }
 
@@ -215,15 +214,21 @@ fn failure_groups(failed: &[apply::Failure]) -> Vec<((Resource, String), Vec<u32
 /// Say exactly what happened, per cause, naming the IDs.
 fn print_report(applied: &Applied) {
     let report: &Executed = &applied.report;
-    if !report.verified.is_empty() {
+    let (redacted, gone): (Vec<Target>, Vec<Target>) = report
+        .verified
+        .iter()
+        .partition(|t| t.resource == Resource::Order);
+    if !gone.is_empty() {
         println!(
             "Verified: {} {} gone.",
-            records(&report.verified),
-            if report.verified.len() == 1 {
-                "is"
-            } else {
-                "are"
-            }
+            records(&gone),
+            if gone.len() == 1 { "is" } else { "are" }
+        );
+    }
+    if !redacted.is_empty() {
+        println!(
+            "Verified: {} redacted (every redacted field reads back as its placeholder).",
+            records(&redacted)
         );
     }
     // Every count below is what the state file on disk holds (`apply::Report`): after a failed save,
@@ -305,11 +310,21 @@ fn print_report(applied: &Applied) {
         .chain(&report.unrecorded)
         .copied()
         .collect();
+    let orders = apply::count_of(&deleted, Resource::Order);
+    let deleted: Vec<Target> = deleted
+        .into_iter()
+        .filter(|t| t.resource != Resource::Order)
+        .collect();
     println!(
-        "{status}: {} deleted{}, {} already absent, {} failed{}.",
-        report.deleted_count(),
+        "{status}: {} deleted{}{}, {} already absent, {} failed{}.",
+        deleted.len(),
         if apply::count_of(&deleted, Resource::Subscriber) > 0 {
             format!(" ({})", records(&deleted))
+        } else {
+            String::new()
+        },
+        if orders > 0 {
+            format!(", {orders} order{} redacted", plural(orders))
         } else {
             String::new()
         },
