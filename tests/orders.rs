@@ -7,7 +7,10 @@ use std::collections::BTreeSet;
 
 use bcprune::Resource;
 use bcprune::api::{Client, ClientConfig, Token};
-use bcprune::plan::{self, Action};
+use bcprune::plan::{self, Action, PlanSource};
+
+/// A plan made now, as `bcprune apply` without `--plan`.
+const FRESH: PlanSource = PlanSource::Fresh { refresh_all: false };
 use bcprune::sim::{OrderEvent, SimConfig, SimServer};
 
 use crate::memory::{MemoryOrder, MemoryStore};
@@ -333,7 +336,7 @@ fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_a
     store.insert_order(900, order(0, "2012-01-01", "US")); // a guest's, past retention: redact
     let request = request(dir.path(), manifest, 250, 2);
     let runtime = runtime();
-    let outcome = run_unlocked(&runtime, &request, &store);
+    let outcome = run_unlocked(&runtime, &request, &FRESH, &store);
     assert_eq!(outcome.exit(), Exit::Success, "{outcome:?}");
     assert!(store.order(10).expect("10").redacted && store.order(900).expect("900").redacted);
     assert!(!store.order(11).expect("11").redacted, "retained");
@@ -402,7 +405,7 @@ fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_a
 
     // A later run works from the state: order 11 (no link any more) is still retained; nothing sent.
     let sent = store.deletes().len();
-    let again = run_unlocked(&runtime, &request, &store);
+    let again = run_unlocked(&runtime, &request, &FRESH, &store);
     assert_eq!(again.exit(), Exit::Success, "{again:?}");
     assert_eq!(store.deletes().len(), sent, "nothing to change");
     let proven =
@@ -459,7 +462,7 @@ fn an_order_record_edited_or_added_in_the_state_is_not_used() {
     store.insert_order(12, order(2, "2010-01-01", "DE")); // customer 2's: never to be touched
     let request = request(dir.path(), manifest, 250, 2);
     let runtime = runtime();
-    let outcome = run_unlocked(&runtime, &request, &store);
+    let outcome = run_unlocked(&runtime, &request, &FRESH, &store);
     assert_eq!(outcome.exit(), bcprune::exit::Exit::Success, "{outcome:?}");
     // Someone edits the state: order 11's date moved earlier, customer 2's order 12 claimed for 1.
     let mut state = read_json(&request.state_path);
@@ -493,7 +496,7 @@ fn an_order_record_edited_or_added_in_the_state_is_not_used() {
             .contains("orders 11, 12")
     );
     let sent = store.deletes().len();
-    let again = run_unlocked(&runtime, &request, &store);
+    let again = run_unlocked(&runtime, &request, &FRESH, &store);
     assert!(again.exit() != bcprune::exit::Exit::Partial, "{again:?}");
     assert_eq!(
         store.deletes().len(),
@@ -692,7 +695,7 @@ proptest::proptest! {
             store.script_deletes(faults);
             store.script_lists(if round == 0 { vec![false, false, false, verify_fails] } else { vec![] });
             let request = request(dir.path(), manifest.clone(), 250, parallelism);
-            let _ = run_unlocked(&runtime, &request, &store);
+            let _ = run_unlocked(&runtime, &request, &FRESH, &store);
             for (resource, ids) in store.deletes() {
                 if resource == Resource::Order {
                     proptest::prop_assert_eq!(ids.len(), 1);
@@ -785,14 +788,12 @@ fn a_saved_plan_that_redacts_a_retained_or_foreign_order_is_refused() {
             }
         }
         saved.summary = saved.plan().summary();
-        let request = bcprune::apply::Request {
-            saved: Some(bcprune::apply::SavedInput {
-                path: dir.path().join("plan.json"),
-                plan: saved,
-            }),
-            ..request(dir.path(), manifest.clone(), 250, 2)
-        };
-        let outcome = run_unlocked(&runtime, &request, &store);
+        let request = request(dir.path(), manifest.clone(), 250, 2);
+        let source = PlanSource::Saved(Box::new(bcprune::apply::PlanFile {
+            path: dir.path().join("plan.json"),
+            plan: saved,
+        }));
+        let outcome = run_unlocked(&runtime, &request, &source, &store);
         assert_eq!(
             outcome.exit(),
             bcprune::exit::Exit::Refused,
@@ -804,14 +805,12 @@ fn a_saved_plan_that_redacts_a_retained_or_foreign_order_is_refused() {
         );
         assert!(store.deletes().is_empty(), "nothing sent");
     }
-    let request = bcprune::apply::Request {
-        saved: Some(bcprune::apply::SavedInput {
-            path: dir.path().join("plan.json"),
-            plan: honest,
-        }),
-        ..request(dir.path(), manifest, 250, 2)
-    };
-    let outcome = run_unlocked(&runtime, &request, &store);
+    let request = request(dir.path(), manifest, 250, 2);
+    let source = PlanSource::Saved(Box::new(bcprune::apply::PlanFile {
+        path: dir.path().join("plan.json"),
+        plan: honest,
+    }));
+    let outcome = run_unlocked(&runtime, &request, &source, &store);
     assert_eq!(outcome.exit(), bcprune::exit::Exit::Success, "{outcome:?}");
     assert!(store.order(10).expect("10").redacted);
     assert!(!store.order(11).expect("11").redacted && !store.order(12).expect("12").redacted);

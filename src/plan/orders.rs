@@ -127,6 +127,7 @@ mod tests {
             id,
             reason: Some("erasure".into()),
             received: None,
+            request: None,
             location: Location {
                 file: Arc::from(Path::new("m.yaml")),
                 line: 1,
