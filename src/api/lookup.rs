@@ -13,6 +13,9 @@
 //! `email:in` query stays under [`EMAIL_QUERY_BUDGET`] bytes (percent-encoded), far below the 8 KB
 //! many servers and proxies cap a request line at.
 //!
+//! `import --orders redact` also asks `GET /v2/orders?email=…` ([`Client::orders_by_email`], PRODUCT
+//! §15): the orders whose billing email is the address, with the customer each belongs to.
+//!
 //! Emails are personal data: request labels (which end up in errors and logs) show only how many
 //! addresses were asked, and any asked address the server quotes back in an error is masked.
 
@@ -116,6 +119,142 @@ impl Client {
         }
         Ok(found.into_values().collect())
     }
+}
+
+/// The most orders one address may have (a frequent shopper's years of guest checkouts; generous): it
+/// bounds the pages [`Client::orders_by_email`] follows.
+pub const MOST_ORDERS_PER_EMAIL: usize = 10_000;
+
+/// The most bytes of one page of V2 orders (250 orders of a few KB each, with room to spare).
+const ORDER_PAGE_BYTES: usize = 32 * 1024 * 1024;
+
+impl Client {
+    /// The orders whose billing email is `email` (trimmed; ASCII case ignored, [`same_address`]), as
+    /// (order ID, customer ID — 0 for a guest), sorted by order ID: `GET /v2/orders?email=…&limit=250
+    /// &page=N` (twice when the address differs from its ASCII lower-case form). V2 answers bare arrays
+    /// without pagination figures, and 204 for an empty page; pages are followed until one is empty (a
+    /// short page is not trusted to be the last: one more page is asked), at most
+    /// [`MOST_ORDERS_PER_EMAIL`] orders. An order ID seen twice, a page over 250 orders or past the
+    /// bound makes the lookup fail (an invalid response): all or nothing. GET only.
+    ///
+    /// (`import`'s stand-in until the orders client's own lookup replaces it.)
+    pub async fn orders_by_email(&self, email: &str) -> Result<Vec<(u32, u32)>, ApiError> {
+        let asked = trimmed(&[email.to_owned()])?;
+        let orders = self
+            .collection_url()
+            .strip_suffix("/v3/customers")
+            .map(|base| format!("{base}/v2/orders"))
+            .ok_or_else(|| ApiError::Config("cannot build the orders URL".into()))?;
+        let mut found = BTreeMap::new();
+        let mut dropped = Vec::new();
+        for term in query_forms(&asked) {
+            let mut seen = BTreeSet::new();
+            for page in 1..=(MOST_ORDERS_PER_EMAIL / PAGE + 2) as u32 {
+                let url = format!("{orders}?email={}&limit={PAGE}&page={page}", encode(&term));
+                let url = reqwest::Url::parse(&url)
+                    .map_err(|e| ApiError::Config(format!("cannot build the request URL: {e}")))?;
+                let label = format!(
+                    "GET {}?email=(1 email)&limit={PAGE}&page={page}",
+                    url.path()
+                );
+                let (status, body) = self
+                    .send(reqwest::Method::GET, url, &label, ORDER_PAGE_BYTES)
+                    .await
+                    .map_err(mask_asked)?;
+                let invalid = |problem: &str| {
+                    mask_asked(ApiError::invalid(&self.scrub, &label, status, problem))
+                };
+                if status == 204 {
+                    break;
+                }
+                let rows = order_rows(&body).map_err(|why| invalid(&why.to_string()))?;
+                if rows.is_empty() {
+                    break;
+                }
+                if rows.len() > PAGE {
+                    return Err(invalid(&format!(
+                        "{} orders on a page of at most {PAGE}",
+                        rows.len()
+                    )));
+                }
+                if seen.len() + rows.len() > MOST_ORDERS_PER_EMAIL {
+                    return Err(invalid(&format!(
+                        "more than {MOST_ORDERS_PER_EMAIL} orders for one address: the listing \
+                         does not end; look this person's orders up in the control panel"
+                    )));
+                }
+                for (id, customer, billing) in rows {
+                    if !seen.insert(id) {
+                        return Err(invalid(&format!(
+                            "order {id} was already on an earlier page: the pages repeat, so the \
+                             listing cannot be trusted to hold every order"
+                        )));
+                    }
+                    if asked.iter().any(|a| same_address(&billing, a)) {
+                        found.insert(id, customer);
+                    } else {
+                        dropped.push(id);
+                    }
+                }
+            }
+        }
+        if !dropped.is_empty() {
+            dropped.sort_unstable();
+            dropped.dedup();
+            let ids: Vec<String> = dropped.iter().map(ToString::to_string).collect();
+            tracing::warn!(
+                "the store answered {} order{} ({}) whose billing email is not exactly the address \
+                 asked for (it differs by more than ASCII case): not taken",
+                dropped.len(),
+                if dropped.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            );
+        }
+        Ok(found.into_iter().collect())
+    }
+}
+
+/// Orders per page asked for (the most V2 serves, API-NOTES §11).
+const PAGE: usize = crate::store::PAGE_LIMIT;
+
+/// Why a page of V2 orders cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum OrderPageError {
+    /// Not a JSON array.
+    #[error("expected HTTP 204, or 200 with a JSON array of orders")]
+    NotAnArray,
+    /// The N-th order (1-based) lacks a positive 32-bit `id` or a 32-bit `customer_id`.
+    #[error("order number {0} of the page has no valid `id` or `customer_id`")]
+    BadOrder(usize),
+}
+
+/// (ID, customer ID, billing email) of each order of a V2 page.
+fn order_rows(body: &[u8]) -> Result<Vec<(u32, u32, String)>, OrderPageError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| OrderPageError::NotAnArray)?;
+    let rows = value.as_array().ok_or(OrderPageError::NotAnArray)?;
+    rows.iter()
+        .enumerate()
+        .map(|(i, order)| {
+            let number = |key: &str| {
+                order
+                    .get(key)
+                    .and_then(serde_json::Value::as_u64)
+                    .and_then(|n| u32::try_from(n).ok())
+            };
+            let id = number("id").filter(|id| *id > 0);
+            let customer = number("customer_id");
+            let email = order
+                .pointer("/billing_address/email")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            match (id, customer) {
+                (Some(id), Some(customer)) => Ok((id, customer, email)),
+                _ => Err(OrderPageError::BadOrder(i + 1)),
+            }
+        })
+        .collect()
 }
 
 /// Whether a record's email is the asked address: equal once trimmed, ignoring ASCII case and
