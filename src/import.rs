@@ -760,7 +760,7 @@ pub struct Built {
 ///
 /// With orders looked up (`--orders redact`, [`Found::orders`]), every customer entry written says
 /// `orders: redact` and the guests' orders become `redact_orders` entries with the request's reason and
-/// date ([`order_entries`]); nothing about orders is written otherwise.
+/// date; nothing about orders is written otherwise.
 pub fn build(
     requests: &[(Request, Found)],
     listed: &Listed,

@@ -191,5 +191,4 @@ mod tests {
             prop_assert!(!is_redaction_body(&body, true), "an order body is no address");
         }
     }
-
 }

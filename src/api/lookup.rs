@@ -134,7 +134,7 @@ impl Client {
     /// &page=N` (twice when the address differs from its ASCII lower-case form). V2 answers bare arrays
     /// without pagination figures, and 204 for an empty page; pages are followed until one is empty (a
     /// short page is not trusted to be the last: one more page is asked), at most
-    /// [`MOST_ORDERS_PER_EMAIL`] orders. An order ID seen twice, a page over 250 orders or past the
+    /// `MOST_ORDERS_PER_EMAIL` (10,000) orders. An order ID seen twice, a page over 250 orders or past the
     /// bound makes the lookup fail (an invalid response): all or nothing. GET only.
     ///
     /// (`import`'s stand-in until the orders client's own lookup replaces it.)

@@ -46,8 +46,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub use config::{
-    ENDLESS_ORDER_ID, EmailMatch, FIRST_ORDER_ID, Hostile, HostileOrders, InvalidIdIn, OrderOwner,
-    OverLimit, SeededEmail, SeededOrders, SimConfig, UnknownIds, UnknownPath, UnknownSubscriber,
+    ENDLESS_ORDER_ID, ENDLESS_ORDER_ID_LAST, EmailMatch, FIRST_ORDER_ID, Hostile, HostileOrders,
+    InvalidIdIn, OrderOwner, OverLimit, SeededEmail, SeededOrders, SimConfig, UnknownIds,
+    UnknownPath, UnknownSubscriber,
 };
 pub use faults::Faults;
 pub use log::RecordedRequest;
