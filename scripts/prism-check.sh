@@ -123,7 +123,7 @@ sed -e "s#^  - url: 'https://api.bigcommerce.com/stores/{store_hash}/v2'#  - url
     -e "/^          \$ref: '#\/components\/responses\/orderCollection_Resp'\$/a\\        '204':\\n          description: No Content (an empty V2 page)" \
     "$ORDERS_SPEC" > "$work/orders-spec.yml"
 # Customer 3: orders 100-101; customer 5: 102-401 (two pages of 250); guests: 402-403.
-"$bin" sim --port "$SIM_PORT" --customers 20 --subscribers 0 --orders 3:2 --orders 5:300 \
+"$bin" sim --port "$SIM_PORT" --customers 20 --subscribers 0 --quota 100000 --orders 3:2 --orders 5:300 \
   --guest-orders guest@example.com:2 > "$work/sim3.log" 2>&1 & pids+=($!)
 "$PRISM_DIR/node_modules/.bin/prism" proxy --errors -p "$PRISM_PORT" "$work/orders-spec.yml" "http://127.0.0.1:$SIM_PORT" \
   > "$work/prism3.log" 2>&1 & pids+=($!)

@@ -1432,7 +1432,24 @@ mod tests {
             reason: "DSR 42"
             received: 2026-11-02
         "#);
+        // An address whose only customer is protected but which found a guest order writes that order:
+        // the file says something for it, as with a subscriber.
+        let listed: Listed = [((Resource::Customer, 7), PROTECTED.to_string())].into();
+        let guest = [(
+            request("jane@example.com", "DSR 44"),
+            found(vec![7], vec![(100, 7), (101, 0)]),
+        )];
+        let built = build(&guest, &listed, &ListedOrders::default(), "acme42", today());
+        assert!(built.only_protected.is_empty());
+        assert_eq!((built.customers, built.orders.guest_orders), (0, 1));
+        let alone = [(
+            request("jane@example.com", "DSR 44"),
+            found(vec![7], vec![(100, 7)]),
+        )];
+        let built = build(&alone, &listed, &ListedOrders::default(), "acme42", today());
+        assert_eq!(built.only_protected.len(), 1, "its own orders are no entry");
         // A customer listed elsewhere with `orders: redact` there is not named.
+        let listed: Listed = [((Resource::Customer, 9), "m/a.yaml:4:5".to_string())].into();
         let listed_orders = ListedOrders {
             redacting: [9].into(),
             ..listed_orders

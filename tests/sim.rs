@@ -2241,3 +2241,47 @@ async fn a_hostile_order_mode_can_be_set_from_the_start_and_leaves_customers_alo
         "customers page honestly"
     );
 }
+
+/// `GET /v2/orders/{id}/shipping_addresses` takes the spec's `page` and `limit` like the listing: a bare
+/// array, 204 past the end, 422 for another parameter, 404 for an unknown order; `PUT` of one address
+/// answers it as stored.
+#[tokio::test]
+async fn shipping_addresses_page_like_the_listing_and_a_put_answers_the_address() {
+    let sim = start(with_orders()).await;
+    let url = |query: &str| format!("{}/102/shipping_addresses?{query}", sim.orders_url());
+    let ids = |r: &Resp| -> Vec<u64> {
+        r.json()
+            .as_array()
+            .expect("a bare array")
+            .iter()
+            .map(|a| a["id"].as_u64().expect("id"))
+            .collect()
+    };
+    let r = send("GET", &url("limit=1&page=2"), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!(ids(&r), [1022]);
+    let r = send("GET", &url("limit=250&page=1"), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!(ids(&r), [1021, 1022]);
+    let r = send("GET", &url("limit=250&page=2"), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!((r.status, r.body.len()), (204, 0));
+    let r = send("GET", &url("email=x"), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!(r.status, 422);
+    let r = send(
+        "GET",
+        &format!("{}/999/shipping_addresses", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let body = json!({"city": "redacted"});
+    let r = send_json(
+        "PUT",
+        &format!("{}/102/shipping_addresses/1022", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["id"], 1022);
+    assert_eq!(r.json()["city"], "redacted");
+    assert_eq!(sim.order_shipping_addresses(102)[1]["city"], "redacted");
+}

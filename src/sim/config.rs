@@ -47,8 +47,8 @@ pub enum UnknownPath {
     AuthenticationRequired403,
 }
 
-/// How the store compares the emails of `GET /customers?email:in=` and `GET /customers/subscribers?email=`
-/// with its records. The real behaviour is undocumented (API-NOTES §10 \[U\]); §7 says `email:in` "matches
+/// How the store compares the emails of `GET /customers?email:in=`, `GET /customers/subscribers?email=`
+/// and `GET /v2/orders?email=` (an order's billing email) with its records. The real behaviour is undocumented (API-NOTES §10 \[U\]); §7 says `email:in` "matches
 /// exactly", so that is the default: the pessimistic case, where a client that queries only the address
 /// as typed (`Jane@…`) misses the record stored as `jane@…`. A client that also queries the lower-cased
 /// address (PRODUCT §8) finds it in both modes.

@@ -10,7 +10,7 @@
 //!   The hostile modes of [`HostileOrders`] cut the listing as a misbehaving server would: a page
 //!   repeated, a short page or a 204 with more after it, pages that never end.
 //! - `GET /v2/orders/{id}` (archived ones too, `is_deleted: true`), 404 when unknown.
-//! - `GET /v2/orders/{id}/shipping_addresses`: a bare array.
+//! - `GET /v2/orders/{id}/shipping_addresses`: a bare array, paged by `page` and `limit`, 204 when empty.
 //! - `PUT /v2/orders/{id}`: the fields given, with the side effects [`super::orders`] models and
 //!   records; `PUT /v2/orders/{id}/shipping_addresses/{sid}`. A body that is not a JSON object → 400.
 //! - `DELETE /v2/orders/{id}` archives the order; `DELETE /v2/orders` **archives every order** (the
@@ -199,21 +199,43 @@ pub(super) fn get_one(shared: &Shared, id: u32) -> Replied {
     }
 }
 
-/// `GET /v2/orders/{id}/shipping_addresses`.
-pub(super) fn shipping_addresses(shared: &Shared, id: u32) -> Replied {
-    let records = lock(&shared.records);
-    match records.orders.get(id) {
-        Some(order) if order.shipping_addresses.is_empty() => empty(204).into(),
-        Some(order) => {
-            let rows: Vec<Value> = order
-                .shipping_addresses
-                .iter()
-                .map(|a| Value::Object(a.clone()))
-                .collect();
-            json_response(200, &Value::Array(rows))
+/// `GET /v2/orders/{id}/shipping_addresses`: the spec's `page` and `limit` (default 50, above 250 as
+/// [`super::OverLimit`] says), a bare array, 204 for an empty page; other parameters → 422.
+pub(super) fn shipping_addresses(shared: &Shared, id: u32, pairs: &[(String, String)]) -> Replied {
+    let (mut page, mut limit) = (1u32, DEFAULT_LIMIT);
+    let mut bad: Vec<String> = Vec::new();
+    for (key, value) in pairs {
+        let ok = match key.as_str() {
+            "page" => params::positive(value).map(|n| page = n).is_some(),
+            "limit" => params::positive(value).map(|n| limit = n).is_some(),
+            _ => false,
+        };
+        if !ok && !bad.contains(key) {
+            bad.push(key.clone());
         }
-        None => not_found(),
     }
+    if !bad.is_empty() {
+        return filter_error(&bad).into();
+    }
+    if let Some(refused) = over_limit(shared, &mut limit) {
+        return refused;
+    }
+    let records = lock(&shared.records);
+    let Some(order) = records.orders.get(id) else {
+        return not_found();
+    };
+    let skip = (page as usize - 1).saturating_mul(limit as usize);
+    let rows: Vec<Value> = order
+        .shipping_addresses
+        .iter()
+        .skip(skip)
+        .take(limit as usize)
+        .map(|a| Value::Object(a.clone()))
+        .collect();
+    if rows.is_empty() {
+        return empty(204).into();
+    }
+    json_response(200, &Value::Array(rows))
 }
 
 fn object(body: &[u8]) -> Option<Map<String, Value>> {
