@@ -19,7 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use bcprune::api::{Client, ClientConfig, Live, LiveCustomer, Stats, Token};
-use bcprune::apply::{self, Approval, Executed, Interrupt, Outcome, Request, View};
+use bcprune::apply::{self, Approval, Executed, Interrupt, Outcome, PlanSource, Request, View};
 use bcprune::manifest::{self, Manifest};
 use bcprune::plan::{self, Plan, SavedPlan};
 use bcprune::render;
@@ -244,7 +244,6 @@ fn plan_and_apply_mixed(
 
     let request = Request {
         manifest,
-        saved: None,
         store_hash: "demo42".into(),
         state_path: dir.path().join("bcprune.state.json"),
         audit_path: dir.path().join("bcprune.audit.jsonl"),
@@ -253,7 +252,6 @@ fn plan_and_apply_mixed(
         max_deletes: None,
         auto_approve: true,
         full: false,
-        refresh_all: false,
         run_id: "bench".into(),
         host: "bench-host".into(),
         actor: "bench".into(),
@@ -262,6 +260,7 @@ fn plan_and_apply_mixed(
     let t = Instant::now();
     let outcome = rt.block_on(apply::run(
         &request,
+        &PlanSource::Fresh { refresh_all: false },
         &client,
         &clock,
         &Approval::Approved,

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use bcprune::Resource;
-use bcprune::apply::{self, Approval, Interrupt, Outcome, Quiet, Request};
+use bcprune::apply::{self, Approval, Interrupt, Outcome, PlanSource, Quiet, Request};
 use bcprune::exit::Exit;
 use bcprune::sim::{READ_ONLY_TOKEN, SimConfig};
 use predicates::prelude::PredicateBooleanExt;
@@ -486,7 +486,6 @@ fn request(
 ) -> Request {
     Request {
         manifest,
-        saved: None,
         store_hash: "demo42".into(),
         state_path: dir.join("bcprune.state.json"),
         audit_path: dir.join("bcprune.audit.jsonl"),
@@ -495,12 +494,14 @@ fn request(
         max_deletes: None,
         auto_approve: true,
         full: false,
-        refresh_all: false,
         run_id: uuid_like(),
         host: "test-host".into(),
         actor: "tester".into(),
     }
 }
+
+/// A plan made at apply time, as `bcprune apply` without `--plan` or `--refresh-all` makes it.
+const FRESH: PlanSource = PlanSource::Fresh { refresh_all: false };
 
 fn uuid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -549,6 +550,7 @@ fn plan_and_apply(
     let request = request(ws.path(), manifest, batch_size, parallelism);
     let outcome = runtime().block_on(apply::run(
         &request,
+        &FRESH,
         &client,
         &Quiet,
         &Approval::Approved,
@@ -607,11 +609,13 @@ proptest::proptest! {
 fn run_unlocked(
     runtime: &tokio::runtime::Runtime,
     request: &Request,
+    source: &PlanSource,
     store: &MemoryStore,
 ) -> Outcome {
     for _ in 0..200 {
         let outcome = runtime.block_on(apply::run(
             request,
+            source,
             store,
             &Quiet,
             &Approval::Approved,
@@ -693,7 +697,7 @@ proptest::proptest! {
             store.script_lists(if round == 0 { vec![false, false, verify_fails] } else { vec![] });
             let sent_before = store.deletes().len();
             let request = request(dir.path(), manifest.clone(), batch_size, parallelism);
-            let outcome = run_unlocked(&runtime, &request, &store);
+            let outcome = run_unlocked(&runtime, &request, &FRESH, &store);
             for (resource, batch) in &store.deletes()[sent_before..] {
                 proptest::prop_assert!(!batch.is_empty(), "{:?}", batch);
                 match resource {
@@ -765,7 +769,7 @@ proptest::proptest! {
         store.insert(Resource::Subscriber, store_subscribers.iter().copied());
         let runtime = runtime();
         let incremental = request(dir.path(), manifest.clone(), 250, 2);
-        let _ = run_unlocked(&runtime, &incremental, &store);
+        let _ = run_unlocked(&runtime, &incremental, &FRESH, &store);
         let full_c: BTreeSet<u32> = manifest_ids.intersection(&store_ids).copied().collect();
         let full_s: BTreeSet<u32> = manifest_subscribers.intersection(&store_subscribers).copied().collect();
         for (resource, batch) in store.deletes() {
@@ -773,8 +777,8 @@ proptest::proptest! {
             proptest::prop_assert!(batch.iter().all(|id| allowed.contains(id)), "{:?} {:?}", resource, batch);
         }
         // A full refresh deletes exactly what a full listing finds, whatever the state said.
-        let full = Request { refresh_all: true, ..request(dir.path(), manifest, 250, 2) };
-        let _ = run_unlocked(&runtime, &full, &store);
+        let full = request(dir.path(), manifest, 250, 2);
+        let _ = run_unlocked(&runtime, &full, &PlanSource::Fresh { refresh_all: true }, &store);
         proptest::prop_assert_eq!(store.deleted(Resource::Customer), full_c);
         proptest::prop_assert_eq!(store.deleted(Resource::Subscriber), full_s);
     }
@@ -884,6 +888,7 @@ fn an_interrupted_apply_reports_progress_where_the_deletions_stopped() {
     let request = request(dir.path(), manifest, 10, 1);
     let outcome = runtime().block_on(apply::run(
         &request,
+        &FRESH,
         &store,
         &view,
         &Approval::Approved,
@@ -1058,6 +1063,7 @@ fn an_unknown_outcome_listed_gone_whose_state_save_fails_stays_open_for_the_next
     let runtime = runtime();
     let outcome = runtime.block_on(apply::run(
         &request,
+        &FRESH,
         &breaking,
         &Quiet,
         &Approval::Approved,
@@ -1070,7 +1076,7 @@ fn an_unknown_outcome_listed_gone_whose_state_save_fails_stays_open_for_the_next
     std::fs::remove_dir(&request.state_path).expect("remove the directory");
     let open = bcprune::audit::unfinished_intents(&request.audit_path).expect("audit log");
     assert_eq!(open.len(), 1, "the DELETE's intent stays open: {open:?}");
-    let again = run_unlocked(&runtime, &request, &store);
+    let again = run_unlocked(&runtime, &request, &FRESH, &store);
     assert_eq!(again.exit(), Exit::Success, "{again:?}");
     assert_eq!(
         recorded_as(&request.state_path),
@@ -1155,6 +1161,7 @@ fn after_a_failed_save_no_count_claims_what_the_state_does_not_record() {
     };
     let outcome = runtime().block_on(apply::run(
         &req,
+        &FRESH,
         &breaking,
         &Quiet,
         &Approval::Approved,
@@ -1187,6 +1194,7 @@ fn after_a_failed_save_no_count_claims_what_the_state_does_not_record() {
     };
     let outcome = runtime().block_on(apply::run(
         &req,
+        &FRESH,
         &breaking,
         &Quiet,
         &Approval::Approved,
@@ -1231,7 +1239,7 @@ proptest::proptest! {
             let path = dir.path().join("first.yaml");
             std::fs::write(&path, mixed_manifest_yaml(&first, &[])).expect("manifest");
             let manifest = bcprune::manifest::load(&path).expect("valid manifest");
-            let _ = run_unlocked(&runtime, &request(dir.path(), manifest, 250, 2), &store);
+            let _ = run_unlocked(&runtime, &request(dir.path(), manifest, 250, 2), &FRESH, &store);
         }
         store.insert(Resource::Customer, back.iter().copied());
         // `plan --out`, as the CLI makes it.
@@ -1279,11 +1287,9 @@ proptest::proptest! {
         });
         let before = recorded_keys(&state_path);
         let deleted_before = store.deleted(Resource::Customer);
-        let request = Request {
-            saved: Some(apply::SavedInput { path: dir.path().join("plan.json"), plan: saved }),
-            ..request(dir.path(), manifest, 250, 2)
-        };
-        let outcome = run_unlocked(&runtime, &request, &store);
+        let request = request(dir.path(), manifest, 250, 2);
+        let source = PlanSource::Saved(Box::new(apply::PlanFile { path: dir.path().join("plan.json"), plan: saved }));
+        let outcome = run_unlocked(&runtime, &request, &source, &store);
         if claims_unproven {
             proptest::prop_assert!(
                 matches!(outcome, Outcome::Refused(apply::Refusal::Stale(_))),

@@ -21,7 +21,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
 use super::error::{ApiError, sanitize};
-use super::listing::{PAGE_LIMIT, Walk, check_records};
+use super::listing::{Accept, PAGE_LIMIT, PageError, Walk, check_records, only_asked};
 use super::pacer::Pacer;
 use super::retry::{Backoff, RetryPolicy, rate_limit_wait, small_jitter};
 use super::scrub::Scrubber;
@@ -319,17 +319,7 @@ impl Client {
         ids: &[u32],
     ) -> Result<Vec<LiveCustomer>, ApiError> {
         let asked: BTreeSet<u32> = ids.iter().copied().collect();
-        let noun = resource.as_str();
-        let accept = |record: &LiveCustomer| {
-            if asked.contains(&record.id) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{noun} {} was returned but not asked for (the id:in filter was not applied?)",
-                    record.id
-                ))
-            }
-        };
+        let accept = only_asked(resource, &asked);
         let query = Filter::Ids(ids);
         self.list_pages(resource, &query, asked.len(), &accept)
             .await
@@ -345,7 +335,7 @@ impl Client {
         resource: Resource,
         filter: &Filter<'_>,
         most: usize,
-        accept: &(dyn Fn(&LiveCustomer) -> Result<(), String> + Sync),
+        accept: &Accept<'_>,
     ) -> Result<Vec<LiveCustomer>, ApiError> {
         let mut seen = BTreeSet::new();
         let mut walk = Walk::default();
@@ -364,14 +354,14 @@ impl Client {
                 )));
             }
             let checked = check_records(&body, page, resource, &mut seen, accept, &mut walk, most)
-                .map_err(|problem| invalid(&problem))?;
+                .map_err(|problem| invalid(&problem.to_string()))?;
             found.extend(checked.records);
             if !checked.more {
                 return Ok(found);
             }
             page = page
                 .checked_add(1)
-                .ok_or_else(|| invalid("too many pages"))?;
+                .ok_or_else(|| invalid(&PageError::TooManyPages.to_string()))?;
         }
     }
 

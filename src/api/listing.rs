@@ -69,6 +69,133 @@ impl std::fmt::Display for Figures {
     }
 }
 
+/// Why a page of a listing is not believed (so neither is the listing): which record, which figure,
+/// which page. Surfaces as the problem of an [`super::ApiError::InvalidResponse`] naming the request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum PageError {
+    /// The body is not JSON of the documented shape (`html`: it looks like an HTML or XML page).
+    #[error("{} ({detail})", body_kind(*.html))]
+    NotJson { html: bool, detail: String },
+    #[error("data[{index}] is not a JSON object")]
+    NotAnObject { index: usize },
+    #[error("data[{index}] has no id")]
+    NoId { index: usize },
+    /// `shown` is the value as the body had it, made safe to print.
+    #[error("data[{index}] has id {shown}, not a {resource} ID")]
+    BadId {
+        index: usize,
+        resource: Resource,
+        shown: String,
+    },
+    #[error("{resource} {id} has no {field}")]
+    MissingField {
+        resource: Resource,
+        id: u32,
+        field: &'static str,
+    },
+    #[error("{resource} {id} has a {field} that is not a string")]
+    NotAString {
+        resource: Resource,
+        id: u32,
+        field: &'static str,
+    },
+    /// A record the filter did not ask for ([`only_asked`]).
+    #[error("{resource} {id} was returned but not asked for (the id:in filter was not applied?)")]
+    NotAsked { resource: Resource, id: u32 },
+    #[error("{resource} {id} was returned twice")]
+    Twice { resource: Resource, id: u32 },
+    #[error(
+        "page {page} has no meta.pagination, so nothing says whether it holds every {resource} that matched"
+    )]
+    NoPagination { page: u32, resource: Resource },
+    #[error("nonsense pagination on page {page}: {figure} is {value}")]
+    Negative {
+        page: u32,
+        figure: &'static str,
+        value: i64,
+    },
+    #[error(
+        "page {page}'s meta.pagination has no {figure}, so nothing says whether the listing is complete"
+    )]
+    NoFigure { page: u32, figure: &'static str },
+    #[error("asked for page {page} but the response says it is page {current}")]
+    OtherPage { page: u32, current: i64 },
+    /// The figures contradict each other, the earlier pages or what was read ([`Walk`]).
+    #[error(
+        "contradictory pagination on page {page} ({figures}; {held} {resource}{} on the page): {why}",
+        if *.held == 1 { "" } else { "s" }
+    )]
+    Contradictory {
+        page: u32,
+        figures: Figures,
+        held: u64,
+        resource: Resource,
+        why: Contradiction,
+    },
+    /// The pages never end (more than a page number can count).
+    #[error("too many pages")]
+    TooManyPages,
+}
+
+fn body_kind(html: bool) -> &'static str {
+    if html {
+        "the body is HTML or XML, not JSON"
+    } else {
+        "the body is not the documented JSON {\"data\": [...], \"meta\": {...}}"
+    }
+}
+
+/// How a page's pagination figures contradict the one rule of [`Walk`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Contradiction {
+    #[error("count is {count} but the page holds {held}")]
+    Count { count: u64, held: u64 },
+    #[error("per_page must be 1 to {} (the limit asked for)", PAGE_LIMIT)]
+    PerPage,
+    #[error("{total} {resource}s in pages of {per_page} make {pages} page(s), not {total_pages}")]
+    PageCount {
+        resource: Resource,
+        total: u64,
+        per_page: u64,
+        pages: u64,
+        total_pages: u64,
+    },
+    #[error("page 1 said {0}")]
+    FirstPage(Figures),
+    #[error("the filter can match at most {most} {resource}s (pagination never ends)")]
+    BeyondMost { resource: Resource, most: u64 },
+    #[error("the page is past the last page")]
+    PastLast,
+    #[error("after {read} {resource}s on earlier pages this page must hold {expected}")]
+    Held {
+        resource: Resource,
+        read: u64,
+        expected: u64,
+    },
+    #[error("links.next points past the last page")]
+    NextPastLast,
+}
+
+/// The records a filter accepts on a page (`Err`: the record does not belong to the filter).
+pub(crate) type Accept<'a> = dyn Fn(&LiveCustomer) -> Result<(), PageError> + Sync + 'a;
+
+/// The `id:in` filter's check: only the `asked` IDs of `resource` belong to the listing.
+pub(crate) fn only_asked(
+    resource: Resource,
+    asked: &BTreeSet<u32>,
+) -> impl Fn(&LiveCustomer) -> Result<(), PageError> + Sync + '_ {
+    move |record: &LiveCustomer| {
+        if asked.contains(&record.id) {
+            Ok(())
+        } else {
+            Err(PageError::NotAsked {
+                resource,
+                id: record.id,
+            })
+        }
+    }
+}
+
 /// What the pages of one listing have said so far: the one rule that makes a listing complete
 /// (PRODUCT §14). A listing is complete only when its pages account for every record the API says
 /// matched: on every page `total`, `count`, `per_page` and `total_pages` agree with each other
@@ -86,9 +213,10 @@ pub(crate) struct Walk {
 }
 
 impl Walk {
-    /// Check page `page` (1-based), holding `held` records and stating `figures` (and a `next` link or
-    /// not), of a filter that can match at most `most` records. `Ok(true)`: follow page `page + 1`;
-    /// `Ok(false)`: the listing is complete. The error names the page and its figures.
+    /// Check page `page` (1-based) of a listing of `resource`, holding `held` records and stating
+    /// `figures` (and a `next` link or not), of a filter that can match at most `most` records.
+    /// `Ok(true)`: follow page `page + 1`; `Ok(false)`: the listing is complete. The error names the
+    /// page and its figures.
     pub(crate) fn page(
         &mut self,
         page: u32,
@@ -96,16 +224,18 @@ impl Walk {
         next_link: bool,
         held: u64,
         most: usize,
-        noun: &str,
-    ) -> Result<bool, String> {
+        resource: Resource,
+    ) -> Result<bool, PageError> {
         let page64 = u64::from(page);
-        let why = self.contradiction(page64, figures, next_link, held, most as u64, noun);
+        let why = self.contradiction(page64, figures, next_link, held, most as u64, resource);
         if let Some(why) = why {
-            return Err(format!(
-                "contradictory pagination on page {page} ({figures}; {held} {noun}{} on the page): \
-                 {why}",
-                if held == 1 { "" } else { "s" }
-            ));
+            return Err(PageError::Contradictory {
+                page,
+                figures,
+                held,
+                resource,
+                why,
+            });
         }
         self.first.get_or_insert(figures);
         self.read += held;
@@ -119,47 +249,50 @@ impl Walk {
         next_link: bool,
         held: u64,
         most: u64,
-        noun: &str,
-    ) -> Option<String> {
+        resource: Resource,
+    ) -> Option<Contradiction> {
         if f.count != held {
-            return Some(format!("count is {} but the page holds {held}", f.count));
+            return Some(Contradiction::Count {
+                count: f.count,
+                held,
+            });
         }
         if f.per_page == 0 || f.per_page > PAGE_LIMIT as u64 {
-            return Some(format!(
-                "per_page must be 1 to {PAGE_LIMIT} (the limit asked for)"
-            ));
+            return Some(Contradiction::PerPage);
         }
         let pages = f.total.div_ceil(f.per_page);
         let pages_ok = f.total_pages == pages || (f.total == 0 && f.total_pages == 1);
         if !pages_ok {
-            return Some(format!(
-                "{} {noun}s in pages of {} make {pages} page(s), not {}",
-                f.total, f.per_page, f.total_pages
-            ));
+            return Some(Contradiction::PageCount {
+                resource,
+                total: f.total,
+                per_page: f.per_page,
+                pages,
+                total_pages: f.total_pages,
+            });
         }
         if let Some(first) = self.first
             && (first.total, first.per_page, first.total_pages)
                 != (f.total, f.per_page, f.total_pages)
         {
-            return Some(format!("page 1 said {first}"));
+            return Some(Contradiction::FirstPage(first));
         }
         if f.total > most {
-            return Some(format!(
-                "the filter can match at most {most} {noun}s (pagination never ends)"
-            ));
+            return Some(Contradiction::BeyondMost { resource, most });
         }
         if page > f.total_pages.max(1) {
-            return Some("the page is past the last page".to_string());
+            return Some(Contradiction::PastLast);
         }
         let expected = f.total.saturating_sub(self.read).min(f.per_page);
         if held != expected || self.read != (page - 1) * f.per_page {
-            return Some(format!(
-                "after {} {noun}s on earlier pages this page must hold {expected}",
-                self.read
-            ));
+            return Some(Contradiction::Held {
+                resource,
+                read: self.read,
+                expected,
+            });
         }
         if next_link && page >= f.total_pages {
-            return Some("links.next points past the last page".to_string());
+            return Some(Contradiction::NextPastLast);
         }
         None
     }
@@ -182,23 +315,13 @@ pub(crate) fn check_page(
     page: u32,
     asked: &BTreeSet<CustomerId>,
     seen: &mut BTreeSet<CustomerId>,
-) -> Result<CheckedPage, String> {
-    let accept = |record: &LiveCustomer| {
-        if asked.contains(&record.id) {
-            Ok(())
-        } else {
-            Err(format!(
-                "customer {} was returned but not asked for (the id:in filter was not applied?)",
-                record.id
-            ))
-        }
-    };
+) -> Result<CheckedPage, PageError> {
     check_records(
         body,
         page,
         Resource::Customer,
         seen,
-        &accept,
+        &only_asked(Resource::Customer, asked),
         &mut Walk::default(),
         asked.len(),
     )
@@ -213,33 +336,28 @@ pub(crate) fn check_records(
     page: u32,
     resource: Resource,
     seen: &mut BTreeSet<u32>,
-    accept: &(dyn Fn(&LiveCustomer) -> Result<(), String> + Sync),
+    accept: &Accept<'_>,
     walk: &mut Walk,
     most: usize,
-) -> Result<CheckedPage, String> {
-    let noun = resource.as_str();
-    let parsed: Page = serde_json::from_slice(body).map_err(|e| {
-        let what = if body.first().is_some_and(|b| *b == b'<') {
-            "the body is HTML or XML, not JSON"
-        } else {
-            "the body is not the documented JSON {\"data\": [...], \"meta\": {...}}"
-        };
-        format!("{what} ({e})")
+) -> Result<CheckedPage, PageError> {
+    let parsed: Page = serde_json::from_slice(body).map_err(|e| PageError::NotJson {
+        html: body.first().is_some_and(|b| *b == b'<'),
+        detail: e.to_string(),
     })?;
     let mut customers = Vec::with_capacity(parsed.data.len());
     for (index, record) in parsed.data.into_iter().enumerate() {
-        let customer = record_from(record, index, noun)?;
+        let customer = record_from(record, index, resource)?;
         accept(&customer)?;
         if !seen.insert(customer.id) {
-            return Err(format!("{noun} {} was returned twice", customer.id));
+            return Err(PageError::Twice {
+                resource,
+                id: customer.id,
+            });
         }
         customers.push(customer);
     }
     let Some(p) = parsed.meta.and_then(|m| m.pagination) else {
-        return Err(format!(
-            "page {page} has no meta.pagination, so nothing says whether it holds every {noun} that \
-             matched"
-        ));
+        return Err(PageError::NoPagination { page, resource });
     };
     let fields = [
         ("total", p.total),
@@ -248,19 +366,17 @@ pub(crate) fn check_records(
         ("current_page", p.current_page),
         ("total_pages", p.total_pages),
     ];
-    if let Some((name, value)) = fields.iter().find(|(_, v)| v.is_some_and(|v| v < 0)) {
-        return Err(format!(
-            "nonsense pagination on page {page}: {name} is {}",
-            value.unwrap_or_default()
-        ));
+    if let Some(&(figure, value)) = fields.iter().find(|(_, v)| v.is_some_and(|v| v < 0)) {
+        return Err(PageError::Negative {
+            page,
+            figure,
+            value: value.unwrap_or_default(),
+        });
     }
-    let figure = |name: &str, value: Option<i64>| {
-        value.and_then(|v| u64::try_from(v).ok()).ok_or_else(|| {
-            format!(
-                "page {page}'s meta.pagination has no {name}, so nothing says whether the listing \
-                 is complete"
-            )
-        })
+    let figure = |figure: &'static str, value: Option<i64>| {
+        value
+            .and_then(|v| u64::try_from(v).ok())
+            .ok_or(PageError::NoFigure { page, figure })
     };
     let figures = Figures {
         total: figure("total", p.total)?,
@@ -269,16 +385,21 @@ pub(crate) fn check_records(
         total_pages: figure("total_pages", p.total_pages)?,
     };
     if let Some(current) = p.current_page.filter(|c| *c != i64::from(page)) {
-        return Err(format!(
-            "asked for page {page} but the response says it is page {current}"
-        ));
+        return Err(PageError::OtherPage { page, current });
     }
     let next_link = p.links.and_then(|l| l.next).is_some_and(|next| match next {
         serde_json::Value::String(s) => !s.trim().is_empty(),
         serde_json::Value::Null => false,
         _ => true,
     });
-    let more = walk.page(page, figures, next_link, customers.len() as u64, most, noun)?;
+    let more = walk.page(
+        page,
+        figures,
+        next_link,
+        customers.len() as u64,
+        most,
+        resource,
+    )?;
     Ok(CheckedPage {
         records: customers,
         more,
@@ -288,31 +409,32 @@ pub(crate) fn check_records(
 fn record_from(
     record: serde_json::Value,
     index: usize,
-    noun: &str,
-) -> Result<LiveCustomer, String> {
-    let object = record
-        .as_object()
-        .ok_or_else(|| format!("data[{index}] is not a JSON object"))?;
-    let id = object
-        .get("id")
-        .ok_or_else(|| format!("data[{index}] has no id"))?;
+    resource: Resource,
+) -> Result<LiveCustomer, PageError> {
+    let object = record.as_object().ok_or(PageError::NotAnObject { index })?;
+    let id = object.get("id").ok_or(PageError::NoId { index })?;
     let id = id
         .as_u64()
         .and_then(|v| CustomerId::try_from(v).ok())
         .filter(|v| *v > 0)
-        .ok_or_else(|| {
-            format!(
-                "data[{index}] has id {}, not a {noun} ID",
-                sanitize(&id.to_string())
-            )
+        .ok_or_else(|| PageError::BadId {
+            index,
+            resource,
+            shown: sanitize(&id.to_string()),
         })?;
-    let text = |field: &str, required: bool| -> Result<String, String> {
-        match object.get(field) {
-            Some(serde_json::Value::String(s)) => Ok(s.clone()),
-            None | Some(serde_json::Value::Null) if !required => Ok(String::new()),
-            None | Some(serde_json::Value::Null) => Err(format!("{noun} {id} has no {field}")),
-            Some(_) => Err(format!("{noun} {id} has a {field} that is not a string")),
-        }
+    let text = |field: &'static str, required: bool| match object.get(field) {
+        Some(serde_json::Value::String(s)) => Ok(s.clone()),
+        None | Some(serde_json::Value::Null) if !required => Ok(String::new()),
+        None | Some(serde_json::Value::Null) => Err(PageError::MissingField {
+            resource,
+            id,
+            field,
+        }),
+        Some(_) => Err(PageError::NotAString {
+            resource,
+            id,
+            field,
+        }),
     };
     Ok(LiveCustomer {
         id,
@@ -346,7 +468,7 @@ mod unit {
                "current_page": page, "total_pages": total.div_ceil(per_page)}})
     }
 
-    fn check(body: serde_json::Value, page: u32, ids: &[u32]) -> Result<CheckedPage, String> {
+    fn check(body: serde_json::Value, page: u32, ids: &[u32]) -> Result<CheckedPage, PageError> {
         check_page(
             body.to_string().as_bytes(),
             page,
@@ -452,14 +574,18 @@ mod unit {
         ];
         for (pagination, expected) in cases {
             let body = json!({"data": two, "meta": {"pagination": pagination}});
-            let err = check(body.clone(), 1, &[1, 2, 3]).expect_err(&body.to_string());
+            let err = check(body.clone(), 1, &[1, 2, 3])
+                .expect_err(&body.to_string())
+                .to_string();
             assert!(err.contains(expected), "{body}: {err}");
             assert!(
                 err.contains("on page 1") || err.contains("page 1's"),
                 "{err}"
             );
         }
-        let err = check(json!({"data": two}), 1, &[1, 2]).expect_err("no meta");
+        let err = check(json!({"data": two}), 1, &[1, 2])
+            .expect_err("no meta")
+            .to_string();
         assert!(err.contains("no meta.pagination"), "{err}");
     }
 
@@ -498,7 +624,9 @@ mod unit {
             } else {
                 1
             };
-            let err = check(body.clone(), page, &[1, 2]).expect_err(&body.to_string());
+            let err = check(body.clone(), page, &[1, 2])
+                .expect_err(&body.to_string())
+                .to_string();
             assert!(err.contains(expected), "{body}: {err}");
         }
         let err = check_page(
@@ -507,19 +635,73 @@ mod unit {
             &asked(&[1]),
             &mut BTreeSet::new(),
         )
-        .expect_err("html");
+        .expect_err("html")
+        .to_string();
         assert!(err.contains("HTML"), "{err}");
-        let err =
-            check_page(b"{\"data\": [", 1, &asked(&[1]), &mut BTreeSet::new()).expect_err("cut");
+        let err = check_page(b"{\"data\": [", 1, &asked(&[1]), &mut BTreeSet::new())
+            .expect_err("cut")
+            .to_string();
         assert!(err.contains("EOF"), "{err}");
+    }
+
+    /// The typed errors read word for word as the messages users and logs have always seen.
+    #[test]
+    fn page_errors_read_as_before() {
+        let two = json!([customer(1), customer(2)]);
+        let body = json!({"data": two, "meta": {"pagination":
+            {"total": 3, "count": 2, "per_page": 2, "total_pages": 1}}});
+        assert_eq!(
+            check(body, 1, &[1, 2, 3])
+                .expect_err("contradiction")
+                .to_string(),
+            "contradictory pagination on page 1 (total 3, count 2, per_page 2, total_pages 1; \
+             2 customers on the page): 3 customers in pages of 2 make 2 page(s), not 1"
+        );
+        let body = json!({"data": [customer(9)]});
+        assert_eq!(
+            check(body, 1, &[1]).expect_err("not asked").to_string(),
+            "customer 9 was returned but not asked for (the id:in filter was not applied?)"
+        );
+        let body = json!({"data": [customer(1)]});
+        assert_eq!(
+            check(body, 3, &[1]).expect_err("no meta").to_string(),
+            "page 3 has no meta.pagination, so nothing says whether it holds every customer that \
+             matched"
+        );
+        let body = json!({"data": [customer(1)], "meta": {"pagination": {"total": 1}}});
+        assert_eq!(
+            check(body, 1, &[1]).expect_err("no count").to_string(),
+            "page 1's meta.pagination has no count, so nothing says whether the listing is complete"
+        );
+        let body = json!({"data": [{"id": "x"}]});
+        assert_eq!(
+            check(body, 1, &[1]).expect_err("bad id").to_string(),
+            "data[0] has id \"x\", not a customer ID"
+        );
+        let mut walk = Walk::default();
+        let figures = Figures {
+            total: 1,
+            count: 1,
+            per_page: 250,
+            total_pages: 1,
+        };
+        let err = walk
+            .page(1, figures, true, 1, 5, Resource::Subscriber)
+            .expect_err("next past the last page");
+        assert_eq!(
+            err.to_string(),
+            "contradictory pagination on page 1 (total 1, count 1, per_page 250, total_pages 1; \
+             1 subscriber on the page): links.next points past the last page"
+        );
     }
 
     #[test]
     fn a_duplicate_across_pages_is_rejected() {
         let mut seen = BTreeSet::from([1]);
         let body = json!({"data": [customer(1)]}).to_string();
-        let err =
-            check_page(body.as_bytes(), 2, &asked(&[1, 2]), &mut seen).expect_err("duplicate");
+        let err = check_page(body.as_bytes(), 2, &asked(&[1, 2]), &mut seen)
+            .expect_err("duplicate")
+            .to_string();
         assert!(err.contains("twice"), "{err}");
     }
 
@@ -537,14 +719,8 @@ mod unit {
 
     /// Read a listing as `Client::list_pages` does, page after page, from `pages` (a page past the
     /// end is empty with the last page's figures): the IDs read, or the error.
-    fn read(pages: &[Stated], asked: &BTreeSet<u32>) -> Result<BTreeSet<u32>, String> {
-        let accept = |r: &LiveCustomer| {
-            if asked.contains(&r.id) {
-                Ok(())
-            } else {
-                Err("not asked".to_string())
-            }
-        };
+    fn read(pages: &[Stated], asked: &BTreeSet<u32>) -> Result<BTreeSet<u32>, PageError> {
+        let accept = only_asked(Resource::Customer, asked);
         let (mut seen, mut walk, mut found) = (BTreeSet::new(), Walk::default(), BTreeSet::new());
         for page in 1..=u32::try_from(pages.len()).expect("few") + 1 {
             let stated = pages.get(page as usize - 1).cloned().unwrap_or(Stated {
@@ -575,7 +751,8 @@ mod unit {
                 return Ok(found);
             }
         }
-        Err("the walk asked for a page past every page there is".to_string())
+        // The walk asked for a page past every page there is.
+        Err(PageError::TooManyPages)
     }
 
     /// The pages an honest store serves for `matching` in pages of `per_page`.

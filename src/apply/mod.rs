@@ -2,11 +2,12 @@
 //! talking to the user only through a [`View`] and an [`Approver`] (Terraform's `opApply` model), so
 //! the CLI, the property tests and the benchmark all run the same path ([`run()`]).
 //!
-//! - [`mod@run`]: lock → saved-plan checks → reconcile → plan → guards → approval → execute → verify, and an
-//!   [`Outcome`] that knows its exit code.
+//! - [`mod@run`]: lock → the plan's offline checks → reconcile → plan → guards → approval → execute →
+//!   verify, and an [`Outcome`] that knows its exit code.
 //! - [`store`]: the [`Store`] seam (list, delete) implemented by `api::Client` (and, in the tests, by an in-memory store).
-//! - the plan to approve comes from [`crate::plan::run()`] (fresh) or [`crate::plan::recheck`] (a saved
-//!   plan), both a [`crate::plan::Planned`]; listing ([`Scope`], [`list_all`]) and the [`guards`] live in
+//! - the plan to approve comes from a [`PlanSource`] (`Fresh`: [`crate::plan::run()`]; `Saved`: a
+//!   [`PlanFile`] checked and re-listed by [`crate::plan::recheck`]), a [`crate::plan::Planned`] either
+//!   way; listing ([`Scope`], [`list_all`]) and the [`guards`] live in
 //!   `plan`, re-exported here.
 //! - [`mod@execute`]: the only code that sends a DELETE, and the invariants it upholds:
 //!   only IDs of the approved plan, one resource per request, at most `batch_size` customers or one
@@ -31,12 +32,12 @@ use crate::Resource;
 
 pub use crate::plan::guards::{self, Violation};
 pub use crate::plan::scope::{Listed, Scope, list_all};
+pub use crate::plan::{PlanFile, PlanSource};
 pub use crate::resource::{Target, count_of, id_list, target_list};
 pub use execute::execute;
 pub use reconcile::{ReconcileError, Reconciled, reconcile};
 pub use run::{
-    Applied, Approval, ApprovalRequest, Approver, Outcome, Refusal, Request, RunError, SavedInput,
-    run,
+    Applied, Approval, ApprovalRequest, Approver, Outcome, Refusal, Request, RunError, run,
 };
 pub use store::{Store, max_ids_per_delete};
 

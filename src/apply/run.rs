@@ -1,7 +1,12 @@
-//! The apply use-case, end to end: lock → saved-plan checks → reconcile → plan (`plan::run` or `plan::recheck`) → guards → approval →
-//! execute → verify. It reaches the user only through a [`View`] and an [`Approver`] (Terraform's
-//! `backend_apply.go`: `opApply` talks through `View` and `UIInput`), and returns an [`Outcome`] that
-//! knows its exit code, so the CLI, the property tests and the benchmark run exactly the same path.
+//! The apply use-case, end to end: lock → the plan's offline checks → reconcile → plan → guards →
+//! approval → execute → verify. It reaches the user only through a [`View`] and an [`Approver`]
+//! (Terraform's `backend_apply.go`: `opApply` talks through `View` and `UIInput`), and returns an
+//! [`Outcome`] that knows its exit code, so the CLI, the property tests and the benchmark run exactly
+//! the same path.
+//!
+//! Where the plan comes from (made now, or a saved plan file) is one value, a [`PlanSource`]: its
+//! methods check it offline, prove its claims, list it into a `Planned`, say whether it is approved
+//! and name it in the audit log, so this module has no branch on it.
 //!
 //! The lock is held from the first step to the last and released before `run` returns, however it
 //! ends (declined, interrupted at the prompt, an error, a stop at once).
@@ -18,23 +23,15 @@ use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
 use crate::exit::Exit;
 use crate::manifest::Manifest;
 use crate::plan::guards::Violation;
-use crate::plan::{self, Current, Plan, Planned, SavedPlan, Staleness, StateRef};
+use crate::plan::{Current, Plan, PlanSource, Planned, Staleness, StateRef};
 use crate::state::{Lock, LockError, State, StateError};
 
-/// A saved plan to apply, and where it was read from (named in the audit log).
-#[derive(Debug, Clone)]
-pub struct SavedInput {
-    pub path: PathBuf,
-    pub plan: SavedPlan,
-}
-
-/// Everything an apply needs, resolved: no arguments or environment are read past this point.
+/// Everything an apply needs but its plan's source, resolved: no arguments or environment are read
+/// past this point.
 #[derive(Debug, Clone)]
 pub struct Request {
     /// The loaded, valid manifest.
     pub manifest: Manifest,
-    /// A saved plan (`apply --plan`): passing it is the approval.
-    pub saved: Option<SavedInput>,
     /// The target store.
     pub store_hash: String,
     /// The state file (its lock sits beside it).
@@ -47,34 +44,16 @@ pub struct Request {
     pub parallelism: usize,
     /// `--max-deletes`, overriding the manifest's.
     pub max_deletes: Option<u32>,
-    /// Do not ask.
+    /// Do not ask (`--auto-approve`; a saved plan is approved by being passed, [`PlanSource::is_approval`]).
     pub auto_approve: bool,
     /// Show every row of the plan.
     pub full: bool,
-    /// `--refresh-all`: list every manifest ID, even those the state records as settled (PRODUCT §11).
-    pub refresh_all: bool,
     /// This run's ID (state, audit, lock).
     pub run_id: String,
     /// This machine's host name, for the lock (resolved by the CLI's settings).
     pub host: String,
     /// Who runs the apply, for the audit log (resolved by the CLI's settings).
     pub actor: String,
-}
-
-impl Request {
-    /// Whether the plan is approved without asking: a saved plan (passing it is the approval) or
-    /// `--auto-approve`.
-    pub fn approved(&self) -> bool {
-        self.saved.is_some() || self.auto_approve
-    }
-
-    /// Where the plan came from, for the audit log.
-    pub fn origin(&self) -> String {
-        match &self.saved {
-            Some(saved) => format!("saved plan {}", saved.path.display()),
-            None => "planned at apply".to_string(),
-        }
-    }
 }
 
 /// The question put to the approver.
@@ -200,9 +179,11 @@ async fn unless_interrupted<T>(
     }
 }
 
-/// Apply `request` to `store`. See the module documentation for the steps.
+/// Apply `request`, with the plan `source` gives, to `store`. See the module documentation for the
+/// steps.
 pub async fn run<S: Store<ListError = ApiError>>(
     request: &Request,
+    source: &PlanSource,
     store: &S,
     view: &dyn View,
     approver: &dyn Approver,
@@ -215,7 +196,7 @@ pub async fn run<S: Store<ListError = ApiError>>(
     if let Some(previous) = &acquired.taken_over {
         view.lock_taken_over(previous);
     }
-    let outcome = locked(request, store, view, approver, interrupt).await;
+    let outcome = locked(request, source, store, view, approver, interrupt).await;
     drop(acquired.lock);
     outcome
 }
@@ -223,6 +204,7 @@ pub async fn run<S: Store<ListError = ApiError>>(
 /// Everything after the lock; the caller releases it whatever this returns.
 async fn locked<S: Store<ListError = ApiError>>(
     request: &Request,
+    source: &PlanSource,
     store: &S,
     view: &dyn View,
     approver: &dyn Approver,
@@ -240,25 +222,21 @@ async fn locked<S: Store<ListError = ApiError>>(
         Err(error) => return Outcome::Error(RunError::State(error)),
     };
 
-    // A saved plan is checked offline first: manifest, state, store and API host.
-    if let Some(saved) = &request.saved {
-        let state_ref = state.as_ref().map(|s| StateRef {
-            lineage: s.lineage.to_string(),
-            serial: s.serial,
-        });
-        let api_host = store.api_host();
-        let stale = plan::check_offline(
-            &saved.plan,
-            &Current {
-                manifest_sha256: Some(&manifest.sha256),
-                state: state_ref.as_ref(),
-                store_hash: Some(store_hash),
-                api_host: Some(&api_host),
-            },
-        );
-        if !stale.is_empty() {
-            return Outcome::Refused(Refusal::Stale(stale));
-        }
+    // The plan is checked offline first (a saved plan's manifest, state, store and API host), before
+    // the audit log is opened.
+    let state_ref = state.as_ref().map(|s| StateRef {
+        lineage: s.lineage.to_string(),
+        serial: s.serial,
+    });
+    let api_host = store.api_host();
+    let stale = source.offline_staleness(&Current {
+        manifest_sha256: Some(&manifest.sha256),
+        state: state_ref.as_ref(),
+        store_hash: Some(store_hash),
+        api_host: Some(&api_host),
+    });
+    if !stale.is_empty() {
+        return Outcome::Refused(Refusal::Stale(stale));
     }
 
     let head = state.as_ref().and_then(|s| s.audit_head.as_ref()); // PRODUCT §10
@@ -289,12 +267,10 @@ async fn locked<S: Store<ListError = ApiError>>(
             checked.why.as_deref(),
         ));
     }
-    if let Some(saved) = &request.saved {
-        let settled = checked.as_ref().map(|c| &c.settled);
-        let unproven = plan::unproven_claims(&saved.plan, settled);
-        if !unproven.is_empty() {
-            return Outcome::Refused(Refusal::Stale(unproven));
-        }
+    // What the plan claims settled must be what the log proves (a saved plan's `recorded` rows).
+    let unproven = source.unproven(checked.as_ref().map(|c| &c.settled));
+    if !unproven.is_empty() {
+        return Outcome::Refused(Refusal::Stale(unproven));
     }
     let options = Options {
         batch_size: request.batch_size,
@@ -335,25 +311,12 @@ async fn locked<S: Store<ListError = ApiError>>(
         }
     }
 
-    // The plan to approve: made now, or the saved one re-listed and checked; from here on apply does
-    // not ask where it came from. The state's unproven records were taken out above, so what it
-    // settles is what the log proves (with what reconcile has just recorded): only the rest is
-    // listed (PRODUCT §11), unless --refresh-all.
+    // The plan to approve, from its source (made now, or the saved one re-listed and checked). The
+    // state's unproven records were taken out above, so what it settles is what the log proves (with
+    // what reconcile has just recorded): a plan made now lists only the rest (PRODUCT §11), unless
+    // --refresh-all.
     let settled = state.as_ref().map(State::settled);
-    let planning = async {
-        match &request.saved {
-            Some(saved) => plan::recheck(&saved.plan, manifest, request.max_deletes, store).await,
-            None => {
-                let input = plan::Input {
-                    manifest,
-                    settled: settled.as_ref(),
-                    refresh_all: request.refresh_all,
-                    max_deletes: request.max_deletes,
-                };
-                plan::run(&input, store).await
-            }
-        }
-    };
+    let planning = source.planned(manifest, settled.as_ref(), request.max_deletes, store);
     let planned = match unless_interrupted(interrupt, planning).await {
         None => return Outcome::Interrupted,
         Some(Err(error)) => return Outcome::Error(RunError::List(error)),
@@ -371,13 +334,13 @@ async fn locked<S: Store<ListError = ApiError>>(
         match marked {
             Err(error) => return Outcome::Error(RunError::AuditStart(error)),
             Ok(marked) if !marked.is_empty() => {
-                let saved = crate::evidence::save_state(
+                let stored = crate::evidence::save_state(
                     &mut audit,
                     state,
                     &request.state_path,
                     &request.run_id,
                 );
-                match saved {
+                match stored {
                     Ok(()) => {}
                     Err(crate::evidence::SaveError::State(error)) => {
                         return Outcome::Error(RunError::State(error));
@@ -427,7 +390,7 @@ async fn locked<S: Store<ListError = ApiError>>(
         }
         return Outcome::NoChanges;
     }
-    if !request.approved() {
+    if !(source.is_approval() || request.auto_approve) {
         let subscribers = super::count_of(&to_delete, Resource::Subscriber);
         let question = ApprovalRequest {
             store_hash,
@@ -450,6 +413,7 @@ async fn locked<S: Store<ListError = ApiError>>(
         interrupt,
         DeleteInput {
             plan: &plan,
+            origin: source.origin(),
             vanished: &vanished,
             options: &options,
             audit: &mut audit,
@@ -462,6 +426,8 @@ async fn locked<S: Store<ListError = ApiError>>(
 /// What [`delete`] works on.
 struct DeleteInput<'a> {
     plan: &'a Plan,
+    /// Where the plan came from, for the `apply_started` line ([`PlanSource::origin`]).
+    origin: String,
     vanished: &'a [Target],
     options: &'a Options,
     audit: &'a mut AuditLog,
@@ -478,6 +444,7 @@ async fn delete<S: Store<ListError = ApiError>>(
 ) -> Outcome {
     let DeleteInput {
         plan,
+        origin,
         vanished,
         options,
         audit,
@@ -509,10 +476,9 @@ async fn delete<S: Store<ListError = ApiError>>(
         started = started.field("subscriber_ids", subscribers.clone());
     }
     let started = started.message(format!(
-        "store {}: {} to delete, {already_absent} already absent; {}",
+        "store {}: {} to delete, {already_absent} already absent; {origin}",
         request.store_hash,
         approved.len(),
-        request.origin()
     ));
     if let Err(error) = audit.append(started) {
         return Outcome::Error(RunError::AuditStart(error));

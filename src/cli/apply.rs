@@ -29,8 +29,9 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::apply::{self, Approval, ApprovalRequest, Approver, Interrupt, Request, SavedInput};
+use crate::apply::{self, Approval, ApprovalRequest, Approver, Interrupt, Request};
 use crate::exit::Exit;
+use crate::plan::{PlanFile, PlanSource};
 
 use super::common::{self, plural};
 use super::error::CliError;
@@ -40,7 +41,7 @@ use super::settings::{Settings, check_distinct_files};
 const ANSWER_LIMIT: u64 = 256;
 
 pub fn run(global: &Settings, args: &ApplyArgs) -> Result<Exit, CliError> {
-    let (request, client) = prepare(global, args)?;
+    let (request, source, client) = prepare(global, args)?;
     let runtime = common::runtime()?;
     let interrupt = Interrupt::default();
     signals::watch(&interrupt);
@@ -50,16 +51,22 @@ pub fn run(global: &Settings, args: &ApplyArgs) -> Result<Exit, CliError> {
     };
     // Reconciling and listing come first: their progress until the view hears they are listed.
     super::progress::start("Listing", None);
-    let outcome = runtime.block_on(apply::run(&request, &client, &view, &prompt, &interrupt));
+    let outcome = runtime.block_on(apply::run(
+        &request, &source, &client, &view, &prompt, &interrupt,
+    ));
     common::log_stats(&client);
     view.outcome(&outcome);
     Ok(outcome.exit())
 }
 
-/// Settings from the arguments, the environment, the manifest and the saved plan.
-fn prepare(global: &Settings, args: &ApplyArgs) -> Result<(Request, crate::api::Client), CliError> {
+/// Settings from the arguments, the environment, the manifest and the saved plan, and where the plan
+/// comes from.
+fn prepare(
+    global: &Settings,
+    args: &ApplyArgs,
+) -> Result<(Request, PlanSource, crate::api::Client), CliError> {
     let saved = match &args.plan {
-        Some(path) => Some(SavedInput {
+        Some(path) => Some(PlanFile {
             plan: crate::plan::file::read(path)?,
             path: path.clone(),
         }),
@@ -92,19 +99,23 @@ fn prepare(global: &Settings, args: &ApplyArgs) -> Result<(Request, crate::api::
         state_path: files.state,
         audit_path: files.audit_log,
         manifest,
-        saved,
         store_hash,
         batch_size: usize::from(global.batch_size),
         parallelism: usize::from(global.parallelism),
         max_deletes: global.max_deletes,
         auto_approve: args.auto_approve,
         full: args.full,
-        refresh_all: args.refresh_all,
         run_id: uuid::Uuid::new_v4().to_string(),
         host: global.host.clone(),
         actor: global.actor.clone(),
     };
-    Ok((request, client))
+    let source = match saved {
+        Some(file) => PlanSource::Saved(Box::new(file)),
+        None => PlanSource::Fresh {
+            refresh_all: args.refresh_all,
+        },
+    };
+    Ok((request, source, client))
 }
 
 /// The approval prompt on stderr; only the literal answer `yes` on stdin approves (piped input counts;

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::api::{Client, ClientConfig, Token};
-use crate::apply::{self, Approval, Interrupt, Request, SavedInput};
+use crate::apply::{self, Approval, Interrupt, PlanFile, PlanSource, Request};
 use crate::exit::Exit;
 use crate::plan::{self, Plan, SavedPlan};
 use crate::render;
@@ -83,25 +83,25 @@ pub fn run(global: &Settings) -> Result<Exit, CliError> {
         state_path: manifest_path.join(common::STATE_FILE),
         audit_path: manifest_path.join(common::AUDIT_FILE),
         manifest,
-        saved: Some(SavedInput {
-            path: plan_file,
-            plan: saved,
-        }),
         store_hash: DEMO_STORE.to_string(),
         batch_size: usize::from(global.batch_size),
         parallelism: usize::from(global.parallelism),
         max_deletes: global.max_deletes,
         auto_approve: false,
         full: false,
-        refresh_all: false,
         run_id: uuid::Uuid::new_v4().to_string(),
         host: global.host.clone(),
         actor: global.actor.clone(),
     };
+    let source = PlanSource::Saved(Box::new(PlanFile {
+        path: plan_file,
+        plan: saved,
+    }));
     let client = new_client()?;
     let view = super::apply::Terminal::new(global.no_color, request.batch_size, &client);
     let outcome = runtime.block_on(apply::run(
         &request,
+        &source,
         &client,
         &view,
         &Approval::Declined,

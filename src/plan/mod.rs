@@ -5,7 +5,8 @@
 //! so `plan` and `apply` can never disagree about what a manifest means. The saved-plan file (its
 //! document, reading, writing and staleness checks) lives in [`mod@file`]. [`run()`] is the plan use-case
 //! every caller shares (state proof → [`mod@scope`] listing → [`compute_incremental`] → [`guards`] →
-//! [`Planned`]); [`recheck`] brings a saved plan to the same [`Planned`].
+//! [`Planned`]); [`recheck`] brings a saved plan to the same [`Planned`]; [`PlanSource`] is how an
+//! apply gets its [`Planned`] (made now, or a saved [`PlanFile`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +26,7 @@ pub use file::{
     Current, FORMAT_VERSION, ManifestRef, PlanCheckError, PlanFileError, SavedPlan, Staleness,
     StateRef, check_offline, live_staleness, offline_staleness, unproven_claims,
 };
-pub use run::{Input, Planned, ProvenState, load_state, recheck, run};
+pub use run::{Input, PlanFile, PlanSource, Planned, ProvenState, load_state, recheck, run};
 
 /// What happens to one manifest ID.
 #[derive(

@@ -1,18 +1,23 @@
 //! The plan use-case, in one place: load what the state proves settled (PRODUCT §14), list what it
 //! does not settle (PRODUCT §11), compute the plan and apply the guards (PRODUCT §4), and return a
 //! [`Planned`]. `bcprune plan`, `apply` (a plan made at apply time), the demo and the benchmark all
-//! call [`run()`]; a saved plan is re-listed and checked by [`recheck`] into the same [`Planned`], so
-//! apply goes on from one shape whatever the plan's origin.
+//! call [`run()`]; a saved plan is re-listed and checked by [`recheck`] into the same [`Planned`].
+//! [`PlanSource`] is how an apply gets its [`Planned`] (made now, or a saved plan file): one value
+//! whose methods hold every difference between the two, so apply goes on from one shape and never
+//! asks where its plan came from.
 //!
 //! It reaches the store only through the [`Store`] seam (no client) and never prints: a warning is
 //! returned for the caller to show.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::guards::{self, Violation};
 use super::scope::{Listed, Scope};
-use super::{Plan, SavedPlan, Staleness, compute_incremental, live_staleness};
+use super::{
+    Current, Plan, SavedPlan, Staleness, check_offline, compute_incremental, live_staleness,
+    unproven_claims,
+};
 use crate::live::Live;
 use crate::manifest::Manifest;
 use crate::resource::Target;
@@ -184,4 +189,82 @@ pub async fn recheck<S: Store>(
         stale,
         violations,
     })
+}
+
+/// A saved plan, and where it was read from (named in the audit log).
+#[derive(Debug, Clone)]
+pub struct PlanFile {
+    pub path: PathBuf,
+    pub plan: SavedPlan,
+}
+
+/// How an apply gets its [`Planned`]: the one place that knows whether the plan is made now or was
+/// saved, with one method per step where the two differ (issue 18.1).
+#[derive(Debug, Clone)]
+pub enum PlanSource {
+    /// Planned at apply time by [`run()`]: the manifest's records that the state does not settle
+    /// are listed (every one with `refresh_all`, `--refresh-all`).
+    Fresh { refresh_all: bool },
+    /// A saved plan (`apply --plan`): checked offline, its recorded claims proven, re-listed by
+    /// [`recheck`]. Passing it is the approval.
+    Saved(Box<PlanFile>),
+}
+
+impl PlanSource {
+    /// Why the plan no longer describes the world before anything is listed (a saved plan's store,
+    /// API host, manifest and state, [`check_offline`]); nothing for a plan made now.
+    pub fn offline_staleness(&self, current: &Current<'_>) -> Vec<Staleness> {
+        match self {
+            PlanSource::Fresh { .. } => Vec::new(),
+            PlanSource::Saved(file) => check_offline(&file.plan, current),
+        }
+    }
+
+    /// The plan's claims that a record is settled that `settled` (what the audit log proves) does
+    /// not back ([`unproven_claims`]); nothing for a plan made now, which claims only what it is given.
+    pub fn unproven(&self, settled: Option<&Settled>) -> Vec<Staleness> {
+        match self {
+            PlanSource::Fresh { .. } => Vec::new(),
+            PlanSource::Saved(file) => unproven_claims(&file.plan, settled),
+        }
+    }
+
+    /// The plan to approve: made now from `manifest`, listing what `settled` does not settle, or the
+    /// saved one re-listed and checked; the guards applied either way.
+    pub async fn planned<S: Store>(
+        &self,
+        manifest: &Manifest,
+        settled: Option<&Settled>,
+        max_deletes: Option<u32>,
+        store: &S,
+    ) -> Result<Planned, S::ListError> {
+        match self {
+            PlanSource::Fresh { refresh_all } => {
+                let input = Input {
+                    manifest,
+                    settled,
+                    refresh_all: *refresh_all,
+                    max_deletes,
+                };
+                run(&input, store).await
+            }
+            PlanSource::Saved(file) => recheck(&file.plan, manifest, max_deletes, store).await,
+        }
+    }
+
+    /// Whether the plan is approved by the way it came: a saved plan is (passing it is the approval).
+    pub fn is_approval(&self) -> bool {
+        match self {
+            PlanSource::Fresh { .. } => false,
+            PlanSource::Saved(_) => true,
+        }
+    }
+
+    /// Where the plan came from, for the audit log's `apply_started` line.
+    pub fn origin(&self) -> String {
+        match self {
+            PlanSource::Fresh { .. } => "planned at apply".to_string(),
+            PlanSource::Saved(file) => format!("saved plan {}", file.path.display()),
+        }
+    }
 }
