@@ -19,7 +19,7 @@
 //! so an edit is never laundered into a new digest; `report` always checks every record ([`prove`]).
 //! [`save_state`] is the one way apply saves the state.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
@@ -34,7 +34,8 @@ use crate::state::{AuditHead, Settled, State, StateError, key};
 /// about the rest.
 #[derive(Debug, Clone, Default)]
 pub struct Proof {
-    proven: HashSet<u64>,
+    /// The records it shows gone, each with the `seq` of the line that proves it (the latest).
+    proven: HashMap<u64, u64>,
     /// Keys a `reappeared` line named (and no proof since), with that line's `seq`.
     reappeared: BTreeMap<u64, u64>,
     /// The stores the log's `state_saved` lines name.
@@ -44,7 +45,22 @@ pub struct Proof {
 impl Proof {
     /// Whether the log proves `resource` `id` gone.
     pub fn proves(&self, resource: Resource, id: u32) -> bool {
-        self.proven.contains(&key(resource, id))
+        self.proven.contains_key(&key(resource, id))
+    }
+
+    /// The `seq` of the audit line that proves `resource` `id` gone (its latest `verify`,
+    /// `reconciled` or `found_absent` line, with no `reappeared` since), if one does: what a receipt
+    /// cites (PRODUCT §16).
+    pub fn proved_by(&self, resource: Resource, id: u32) -> Option<u64> {
+        self.proven.get(&key(resource, id)).copied()
+    }
+
+    /// Whether the log names states of another store than `store_hash` (its `state_saved` lines).
+    pub fn other_store(&self, store_hash: &str) -> Option<&str> {
+        self.stores
+            .iter()
+            .find(|s| *s != store_hash)
+            .map(String::as_str)
     }
 
     /// Why `resource` `id` is not proven (for `report`).
@@ -59,8 +75,8 @@ impl Proof {
         }
     }
 
-    /// Take in one verified line of the log.
-    fn observe(&mut self, object: &Map<String, Value>) {
+    /// Take in one verified line of the log (in order).
+    pub(crate) fn observe(&mut self, object: &Map<String, Value>) {
         let event = object.get("event").and_then(Value::as_str).unwrap_or("");
         let resource = match object.get("resource").and_then(Value::as_str) {
             Some("subscriber") => Resource::Subscriber,
@@ -90,9 +106,10 @@ impl Proof {
         };
         match event {
             "verify" | "reconciled" | "found_absent" => {
+                let seq = object.get("seq").and_then(Value::as_u64).unwrap_or(0);
                 for k in named() {
                     self.reappeared.remove(&k);
-                    self.proven.insert(k);
+                    self.proven.insert(k, seq);
                 }
             }
             "reappeared" => {

@@ -127,6 +127,17 @@ pub enum ImportError {
         into: PathBuf,
         why: crate::manifest::NotRead,
     },
+    /// `--request ID` over requests (or entries already in the manifest directory) that arrived on
+    /// different days: the entries of one request agree on `received` (PRODUCT §16).
+    #[error(
+        "--request {request}: {what}; the entries of one request agree on `received` (the day it \
+         arrived). Import each request with its own --request, or give --received; nothing was looked \
+         up or written"
+    )]
+    RequestDays {
+        request: crate::manifest::RequestId,
+        what: String,
+    },
     /// Some addresses resolved only to protected customers: a file would record nothing for them, as if
     /// they had matched nothing, and the requests would look carried out.
     #[error("{}", render_only_protected(.0))]
@@ -944,6 +955,58 @@ fn write_redact_orders(text: &mut String, entries: &[(u32, &Request)]) {
     }
 }
 
+/// `import --request ID` (PRODUCT §16): the manifest text [`build`] made, with `request: ID` on every
+/// entry (after each entry's `received`, which every entry `build` writes carries).
+pub fn with_request(text: &str, request: &crate::manifest::RequestId) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        out.push_str(line);
+        if line.starts_with("    received: ") {
+            out.push_str(&format!("    request: {}\n", yaml_string(request.as_str())));
+        }
+    }
+    out
+}
+
+/// Check that `--request ID` can stand on every entry: the requests read all arrived on one day, and
+/// the manifest directory's entries of the same request (if any) say that day too.
+pub fn check_request_days(
+    request: &crate::manifest::RequestId,
+    requests: &[Request],
+    existing: Option<&crate::manifest::Manifest>,
+) -> Result<(), ImportError> {
+    let error = |what: String| ImportError::RequestDays {
+        request: request.clone(),
+        what,
+    };
+    let Some(first) = requests.first() else {
+        return Ok(());
+    };
+    if let Some(other) = requests.iter().find(|r| r.received != first.received) {
+        return Err(error(format!(
+            "{} says received {} but {} says {}",
+            other.origin, other.received, first.origin, first.received
+        )));
+    }
+    let listed = existing.into_iter().flat_map(|m| {
+        m.entries()
+            .map(|(_, entry)| entry)
+            .chain(&m.orders.redact_orders)
+    });
+    for entry in listed {
+        if entry.request.as_ref() == Some(request) && entry.received != Some(first.received) {
+            let day = entry
+                .received
+                .map_or_else(|| "no `received`".to_string(), |d| format!("received {d}"));
+            return Err(error(format!(
+                "the manifest directory has it with {day} at {}, the requests say {}",
+                entry.location, first.received
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A double-quoted YAML string (backslash and quote escaped; the text holds no control characters).
 fn yaml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
@@ -1297,6 +1360,52 @@ mod tests {
     }
 
     #[test]
+    fn a_request_goes_on_every_entry_and_its_requests_must_share_one_day() {
+        let request = |line: usize, day: u32| Request {
+            email: format!("p{line}@example.com"),
+            reason: "GDPR".into(),
+            received: Date::new(2026, 11, day as i8).expect("date"),
+            origin: Origin::Line {
+                source: "r.csv".into(),
+                line,
+            },
+        };
+        let found = Found {
+            customers: vec![7],
+            subscribers: vec![5],
+            orders: None,
+        };
+        let built = build(
+            &[(request(2, 2), found)],
+            &Listed::default(),
+            &ListedOrders::default(),
+            "acme42",
+            today(),
+        );
+        let id = crate::manifest::parse_request("DSR-43").expect("reference");
+        let text = with_request(&built.text, &id);
+        assert_eq!(
+            text.matches("    request: \"DSR-43\"\n").count(),
+            2,
+            "{text}"
+        );
+        assert!(
+            text.contains("    received: 2026-11-02\n    request: \"DSR-43\"\n"),
+            "{text}"
+        );
+        assert!(check_request_days(&id, &[request(2, 2), request(3, 2)], None).is_ok());
+        let error = check_request_days(&id, &[request(2, 2), request(3, 4)], None)
+            .expect_err("two days")
+            .to_string();
+        assert!(
+            error.starts_with(
+                "--request DSR-43: r.csv:3 says received 2026-11-04 but r.csv:2 says 2026-11-02;"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn build_lists_ids_once_leaves_out_listed_ones_and_writes_no_email() {
         let request = |email: &str| Request {
             email: email.into(),
@@ -1448,6 +1557,21 @@ mod tests {
         )];
         let built = build(&alone, &listed, &ListedOrders::default(), "acme42", today());
         assert_eq!(built.only_protected.len(), 1, "its own orders are no entry");
+        // With `--request`, every entry carries it, the guests' orders' too, and the text stays valid.
+        let id = crate::manifest::parse_request("DSR-42").expect("reference");
+        let text = with_request(
+            &build(&requests, &listed, &listed_orders, "acme42", today()).text,
+            &id,
+        );
+        assert_eq!(
+            text.matches("    request: \"DSR-42\"\n").count(),
+            3,
+            "{text}"
+        );
+        assert!(
+            text.contains("    request: \"DSR-42\"\n    orders: redact\n"),
+            "{text}"
+        );
         // A customer listed elsewhere with `orders: redact` there is not named.
         let listed: Listed = [((Resource::Customer, 9), "m/a.yaml:4:5".to_string())].into();
         let listed_orders = ListedOrders {

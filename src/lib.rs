@@ -11,6 +11,7 @@
 pub mod api;
 pub mod apply;
 pub mod audit;
+pub mod by_request;
 pub mod cli;
 pub mod demo_manifests;
 pub mod evidence;
@@ -22,6 +23,7 @@ pub mod manifest;
 pub mod mask;
 pub mod order_redaction;
 pub mod plan;
+pub mod receipt;
 pub mod render;
 pub mod report;
 pub mod resource;

@@ -46,6 +46,14 @@ pub enum Status {
     /// The state records it as erased or absent, but the audit log does not prove it (PRODUCT §14):
     /// `why` says what is missing. `report` exits 1.
     Unproven,
+    /// An order whose personal fields were redacted, and a read afterwards confirmed it (PRODUCT §15).
+    Redacted,
+    /// An order kept for the law until `until`, redacted after it (PRODUCT §15).
+    Retained {
+        /// The last day it is kept.
+        #[schemars(with = "String", extend("format" = "date"))]
+        until: Date,
+    },
 }
 
 impl Status {
@@ -59,7 +67,15 @@ impl Status {
             Status::Overdue => "overdue",
             Status::Reappeared => "reappeared",
             Status::Unproven => "unproven",
+            Status::Redacted => "redacted",
+            Status::Retained { .. } => "retained",
         }
+    }
+
+    /// Whether the record is done with: erased, found absent, or (an order) redacted. Not `unverified`:
+    /// a DELETE the store accepted is not proof (PRODUCT §4).
+    pub fn is_settled(self) -> bool {
+        matches!(self, Status::Erased | Status::Absent | Status::Redacted)
     }
 }
 
@@ -70,6 +86,8 @@ pub struct Entry {
     pub resource: Resource,
     /// The customer or subscriber ID.
     pub id: u32,
+    /// The erasure request it belongs to (`request:`, PRODUCT §16), if the manifest says.
+    pub request: Option<String>,
     /// The manifest's reason, if it gives one.
     pub reason: Option<String>,
     /// The day the request arrived (`received`), if the manifest says.
@@ -90,6 +108,9 @@ pub struct Entry {
     pub found_absent_at: Option<Timestamp>,
     /// Days from `received` to the day (UTC) it was erased, or found absent.
     pub days: Option<i64>,
+    /// Days after `due` it was erased or found absent (UTC), when it was done late; `null` when done on
+    /// time, not done, or without a due date.
+    pub days_late: Option<i64>,
     /// The apply run that erased it or found it absent (the `run_id` of its audit log lines), or whose
     /// listing found it present again (`reappeared`).
     pub run_id: Option<String>,
@@ -107,13 +128,18 @@ pub struct Counts {
     pub overdue: usize,
     pub reappeared: usize,
     pub unproven: usize,
+    /// Orders redacted (PRODUCT §15).
+    pub redacted: usize,
+    /// Orders retained until a date (PRODUCT §15).
+    pub retained: usize,
 }
 
 impl Counts {
     /// `Report: E erased, U unverified, A absent, P pending, O overdue.`, followed by
-    /// `, R reappeared, N unproven` before the period when either is not zero.
+    /// `, R reappeared, N unproven` before the period when either is not zero, and by
+    /// `, D redacted, K retained` when orders are reported.
     pub fn line(&self) -> String {
-        let more = if self.reappeared + self.unproven > 0 {
+        let mut more = if self.reappeared + self.unproven > 0 {
             format!(
                 ", {} reappeared, {} unproven",
                 self.reappeared, self.unproven
@@ -121,6 +147,12 @@ impl Counts {
         } else {
             String::new()
         };
+        if self.redacted + self.retained > 0 {
+            more.push_str(&format!(
+                ", {} redacted, {} retained",
+                self.redacted, self.retained
+            ));
+        }
         format!(
             "Report: {} erased, {} unverified, {} absent, {} pending, {} overdue{more}.",
             self.erased, self.unverified, self.absent, self.pending, self.overdue
@@ -291,6 +323,7 @@ pub fn compute(
             let mut row = Entry {
                 resource,
                 id: entry.id,
+                request: entry.request.as_ref().map(ToString::to_string),
                 reason: entry.reason.as_deref().map(str::to_owned),
                 received: entry.received,
                 due,
@@ -299,6 +332,7 @@ pub fn compute(
                 verified: None,
                 found_absent_at: None,
                 days: None,
+                days_late: None,
                 run_id: None,
                 why: None,
             };
@@ -343,23 +377,14 @@ pub fn compute(
                 None
             };
             row.days = match (entry.received, done_at) {
-                (Some(received), Some(at)) => {
-                    let day = jiff::tz::TimeZone::UTC.to_datetime(at).date();
-                    day.since(received)
-                        .ok()
-                        .map(|span| i64::from(span.get_days()))
-                }
+                (Some(received), Some(at)) => days_between(received, at),
                 _ => None,
             };
-            match row.status {
-                Status::Erased => summary.erased += 1,
-                Status::Unverified => summary.unverified += 1,
-                Status::Absent => summary.absent += 1,
-                Status::Pending => summary.pending += 1,
-                Status::Overdue => summary.overdue += 1,
-                Status::Reappeared => summary.reappeared += 1,
-                Status::Unproven => summary.unproven += 1,
-            }
+            row.days_late = match (due, done_at) {
+                (Some(due), Some(at)) => days_between(due, at).filter(|&late| late > 0),
+                _ => None,
+            };
+            summary.count(row.status);
             row
         })
         .collect();
@@ -384,6 +409,29 @@ pub fn compute(
         audit_log,
         summary,
         entries,
+    }
+}
+
+/// Whole days from `from` to the UTC day of `at` (negative when before).
+pub fn days_between(from: Date, at: Timestamp) -> Option<i64> {
+    let day = jiff::tz::TimeZone::UTC.to_datetime(at).date();
+    day.since(from).ok().map(|span| i64::from(span.get_days()))
+}
+
+impl Counts {
+    /// Count one entry of `status`.
+    pub fn count(&mut self, status: Status) {
+        match status {
+            Status::Erased => self.erased += 1,
+            Status::Unverified => self.unverified += 1,
+            Status::Absent => self.absent += 1,
+            Status::Pending => self.pending += 1,
+            Status::Overdue => self.overdue += 1,
+            Status::Reappeared => self.reappeared += 1,
+            Status::Unproven => self.unproven += 1,
+            Status::Redacted => self.redacted += 1,
+            Status::Retained { .. } => self.retained += 1,
+        }
     }
 }
 
@@ -417,7 +465,7 @@ fn done_at(entry: &Entry) -> Option<Timestamp> {
 }
 
 /// The lines naming what the report was made from: manifest, store, state serial, audit head.
-fn provenance(report: &Report) -> Vec<String> {
+pub fn provenance(report: &Report) -> Vec<String> {
     let store = report.store_hash.as_deref().unwrap_or("(not named)");
     let mut lines = vec![format!(
         "Erasure report for {} (sha256 {}…), store {}, as of {}.",
@@ -481,7 +529,7 @@ struct Row {
     #[tabled(rename = "DUE")]
     due: String,
     #[tabled(rename = "STATUS")]
-    status: &'static str,
+    status: String,
     #[tabled(rename = "ERASED AT")]
     erased_at: String,
     #[tabled(rename = "VERIFIED")]
@@ -509,7 +557,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             ),
             received: date(entry.received),
             due: date(entry.due),
-            status: entry.status.as_str(),
+            status: status_text(entry),
             erased_at: moment(done_at(entry).filter(|_| entry.erased_at.is_some())),
             verified: yes_no(entry.verified),
             days: days(entry.days),
@@ -523,6 +571,21 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "{line}")?;
     }
     writeln!(out, "{}", report.summary.line())
+}
+
+/// An entry's status as a person reads it: the word, and `late N days` when it was done after its due
+/// date (PRODUCT §16), or the day an order is retained until.
+fn status_text(entry: &Entry) -> String {
+    match (entry.status, entry.days_late) {
+        (Status::Retained { until }, _) => format!("retained until {until}"),
+        (status, Some(late)) => format!("{}, late {}", status.as_str(), day_count(late)),
+        (status, None) => status.as_str().to_string(),
+    }
+}
+
+/// `1 day`, `12 days`.
+pub fn day_count(days: i64) -> String {
+    format!("{days} day{}", if days == 1 { "" } else { "s" })
 }
 
 /// One line per `unproven` or `reappeared` entry saying why (PRODUCT §14), before the summary line.
@@ -559,9 +622,10 @@ pub fn markdown(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
         writeln!(out, "|---|---:|---|---|---|---|---|---|---:|")?;
         for entry in &report.entries {
-            let status = match entry.status {
-                Status::Overdue => "**overdue**",
-                other => other.as_str(),
+            let status = match (entry.status, entry.days_late) {
+                (Status::Overdue, _) => "**overdue**".to_string(),
+                (_, Some(_)) => format!("**{}**", status_text(entry)),
+                _ => status_text(entry),
             };
             writeln!(
                 out,
@@ -635,13 +699,13 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         "days",
         "found_absent_at",
         "run_id",
+        "request",
+        "days_late",
     ];
-    let mut writer = csv_writer(out);
-    writer.write_record(header).map_err(io_error)?;
     let opt = |text: Option<String>| text.unwrap_or_default();
     let stamp = |at: Option<Timestamp>| opt(at.map(|at| at.to_string()));
-    for entry in &report.entries {
-        let fields = [
+    let rows = report.entries.iter().map(|entry| {
+        vec![
             entry.resource.as_str().to_string(),
             entry.id.to_string(),
             opt(entry.reason.clone()),
@@ -653,7 +717,23 @@ pub fn csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             opt(entry.days.map(|d| d.to_string())),
             stamp(entry.found_absent_at),
             opt(entry.run_id.clone()),
-        ];
+            opt(entry.request.clone()),
+            opt(entry.days_late.map(|d| d.to_string())),
+        ]
+    });
+    write_csv(out, &header, rows)
+}
+
+/// Write a CSV document (RFC 4180, CRLF line ends): `header`, then each row, every field through the
+/// formula-injection guard. The one CSV writer of the reports.
+pub fn write_csv(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> io::Result<()> {
+    let mut writer = csv_writer(out);
+    writer.write_record(header).map_err(io_error)?;
+    for fields in rows {
         writer
             .write_record(fields.iter().map(|f| defused(f).into_owned()))
             .map_err(io_error)?;

@@ -21,6 +21,16 @@ pub fn report() -> String {
     render(schemars::schema_for!(crate::report::Report))
 }
 
+/// Pretty JSON Schema of the report per request (`report --by request --format json`).
+pub fn requests() -> String {
+    render(schemars::schema_for!(crate::by_request::RequestReport))
+}
+
+/// Pretty JSON Schema of a receipt (`report --receipt REQUEST --format json`).
+pub fn receipt() -> String {
+    render(schemars::schema_for!(crate::receipt::Receipt))
+}
+
 fn render(schema: schemars::Schema) -> String {
     // Serializing a `serde_json::Value` cannot fail.
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();

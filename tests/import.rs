@@ -824,6 +824,85 @@ fn a_lookup_whose_pagination_contradicts_itself_writes_nothing() {
     }
 }
 
+#[test]
+fn import_request_writes_the_reference_on_every_entry_and_refuses_a_bad_one_or_two_days() {
+    let sim = people();
+    let ws = Workspace::new();
+    ws.write("customers/bcprune.state.json", "{}");
+    ws.write(
+        "customers/2026/11/dsr-41.yaml",
+        "version: 1\nabsent:\n  - id: 13\n    received: 2026-11-20\n    request: DSR-41\n",
+    );
+    std::fs::create_dir_all(ws.path().join("customers/2026/12")).expect("mkdir");
+    let into = "customers/2026/12/dsr-43.yaml";
+    let base = [
+        "--into",
+        into,
+        "--reason",
+        "GDPR erasure",
+        "--received",
+        "2026-11-30",
+    ];
+    // A reference that is an address, or outside the pattern: exit 1 before any lookup.
+    for (bad, says) in [
+        (JANE, "--request: `request` contains an email address"),
+        ("DSR 43", "--request: `request` contains a space"),
+    ] {
+        let output = import(&sim)
+            .current_dir(ws.path())
+            .args(base)
+            .args(["--request", bad, JANE_LOWER])
+            .assert()
+            .code(1)
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+        assert_no_email("stderr", &output.stderr);
+    }
+    // The directory says DSR-41 arrived on 20 November: another day for it is refused, naming where.
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args(base)
+        .args(["--request", "DSR-41", JANE_LOWER])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "--request DSR-41: the manifest directory has it with received 2026-11-20 at \
+             customers/2026/11/dsr-41.yaml:3:9, the requests say 2026-11-30"
+        ),
+        "{stderr}"
+    );
+    assert!(sim.requests().is_empty(), "nothing looked up");
+    assert!(!ws.path().join(into).exists());
+    // A good one stands on every entry, customers and subscribers.
+    import(&sim)
+        .current_dir(ws.path())
+        .args(base)
+        .args(["--request", "DSR-2026-0043", JANE_LOWER, CARA])
+        .assert()
+        .success();
+    let written = load(&ws.path().join(into));
+    let entries: Vec<_> = written
+        .absent
+        .iter()
+        .chain(&written.absent_subscribers)
+        .collect();
+    assert_eq!(entries.len(), 4, "customers 11, 12; subscribers 5, 6");
+    for entry in entries {
+        assert_eq!(
+            entry.request.as_ref().map(|r| r.as_str()),
+            Some("DSR-2026-0043"),
+            "{entry:?}"
+        );
+    }
+    load(&ws.path().join("customers"));
+}
+
 // ------------------------------------------------------------------------------ --orders redact
 
 /// The retention every file `import --orders redact` joins needs (PRODUCT §15): it stands in a file of

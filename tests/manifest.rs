@@ -936,6 +936,71 @@ const BAD_MANIFESTS: &[Bad] = &[
         9,
         "order ID 9001 is listed twice in `redact_orders`: also at {file}:5:5",
     ),
+    // request (PRODUCT §16): a reference, never an address; one request, one `received`.
+    bad(
+        "request holding an email address",
+        b"version: 1\nabsent:\n  - id: 5\n    request: jane@example.com\n",
+        4,
+        14,
+        "`request` contains an email address",
+    ),
+    bad(
+        "request with a character outside the pattern",
+        b"version: 1\nabsent:\n  - id: 5\n    request: DSR/2026/43\n",
+        4,
+        14,
+        "`request` contains `/`: a request's reference is letters, digits",
+    ),
+    bad(
+        "request longer than 64",
+        b"version: 1\nabsent:\n  - id: 5\n    request: AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
+        4,
+        14,
+        "`request` is 65 characters long",
+    ),
+    bad(
+        "request a plain number",
+        b"version: 1\nabsent:\n  - id: 5\n    request: 43\n",
+        4,
+        14,
+        "`request: 43` is a number to YAML, not text: quote it",
+    ),
+    bad(
+        "request empty",
+        b"version: 1\nabsent:\n  - id: 5\n    request: ''\n",
+        4,
+        14,
+        "`request` is empty",
+    ),
+    bad(
+        "request a list",
+        b"version: 1\nabsent:\n  - id: 5\n    request: [a]\n",
+        4,
+        14,
+        "`request` must be a reference such as DSR-2026-0043, not a list or mapping",
+    ),
+    bad(
+        "request on a subscriber with an address",
+        b"version: 1\nabsent: []\nabsent_subscribers:\n  - id: 5\n    request: 'a%40b.example'\n",
+        5,
+        14,
+        "`request` contains an email address",
+    ),
+    bad(
+        "entries of one request disagreeing on received",
+        b"version: 1\nabsent:\n  - id: 5\n    received: 2026-11-02\n    request: DSR-1\nabsent_subscribers:\n  - id: 6\n    received: 2026-11-03\n    request: DSR-1\n",
+        7,
+        9,
+        "request DSR-1 has received 2026-11-03 here but received 2026-11-02 at {file}:3:9: the \
+         entries of one request must agree on `received`",
+    ),
+    bad(
+        "an entry of a request without received",
+        b"version: 1\nabsent:\n  - id: 5\n    received: 2026-11-02\n    request: DSR-1\n  - id: 7\n    request: DSR-1\n",
+        6,
+        9,
+        "request DSR-1 has no `received` here but received 2026-11-02 at {file}:3:9",
+    ),
     bad(
         "order ID zero",
         b"version: 1\norders_retention: {years: 8, basis: AO}\nabsent: []\nredact_orders: [0]\n",
@@ -1288,6 +1353,52 @@ fn subscriber_ids_listed_in_two_files_name_both_places_and_settings_agree() {
                 b = b.display()
             ),
         ]
+    );
+}
+
+#[test]
+fn a_request_groups_entries_of_every_kind_across_files_and_must_agree_on_received() {
+    let workspace = Workspace::new();
+    let dir = workspace.path().join("m");
+    workspace.write(
+        "m/a.yaml",
+        "version: 1\norders_retention: {years: 8, basis: AO}\nabsent:\n  - id: 17\n    received: 2026-11-02\n    request: DSR-2026-0043\n    orders: redact\n  - 18\nredact_orders:\n  - id: 9001\n    received: 2026-11-02\n    request: DSR-2026-0043\n",
+    );
+    workspace.write(
+        "m/b.yaml",
+        "version: 1\nabsent: []\nabsent_subscribers:\n  - id: 5\n    request: \"DSR-2026-0043\"\n    received: 2026-11-02\n",
+    );
+    let manifest = load_ok(&dir);
+    let request = |entry: &manifest::AbsentEntry| entry.request.as_ref().map(|r| r.to_string());
+    assert_eq!(
+        request(&manifest.absent[0]).as_deref(),
+        Some("DSR-2026-0043")
+    );
+    assert_eq!(request(&manifest.absent[1]), None);
+    assert_eq!(
+        request(&manifest.absent_subscribers[0]).as_deref(),
+        Some("DSR-2026-0043")
+    );
+    assert_eq!(
+        request(&manifest.orders.redact_orders[0]).as_deref(),
+        Some("DSR-2026-0043")
+    );
+    // Another file of the directory saying the same request arrived another day names both places.
+    let c = workspace.write(
+        "m/c.yaml",
+        "version: 1\nabsent:\n  - id: 19\n    received: 2026-11-03\n    request: DSR-2026-0043\n",
+    );
+    let errors = load_err(&dir);
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [format!(
+            "{c}:3:9: request DSR-2026-0043 has received 2026-11-03 here but received 2026-11-02 \
+             at {a}:4:9: the entries of one request must agree on `received` (the day the request \
+             arrived); correct one",
+            a = workspace.path().join("m/a.yaml").display(),
+            c = c.display()
+        )]
     );
 }
 

@@ -65,7 +65,7 @@ fn mixed(ws: &Workspace) -> std::path::PathBuf {
 }
 
 /// `bcprune report` for store acme42 (the fixtures' store) as of `today`.
-fn report(manifest: &Path, today: &str) -> assert_cmd::Command {
+pub(crate) fn report(manifest: &Path, today: &str) -> assert_cmd::Command {
     let mut cmd = bcprune();
     cmd.env("BCPRUNE_TODAY", today)
         .env("BIGCOMMERCE_STORE_HASH", "acme42")
@@ -202,13 +202,14 @@ fn csv_quotes_reasons_as_rfc_4180_and_markdown_escapes_them() {
     assert_eq!(
         lines.next(),
         Some(
-            "resource,id,reason,received,due,status,erased_at,verified,days,found_absent_at,run_id"
+            "resource,id,reason,received,due,status,erased_at,verified,days,found_absent_at,run_id,\
+             request,days_late"
         )
     );
     assert_eq!(
         lines.next(),
         Some(
-            "customer,1,\"GDPR 1, \"\"first\"\"\",2026-10-01,2026-11-01,erased,2026-10-11T09:00:00Z,true,10,,run-1"
+            "customer,1,\"GDPR 1, \"\"first\"\"\",2026-10-01,2026-11-01,erased,2026-10-11T09:00:00Z,true,10,,run-1,,"
         )
     );
     assert!(
@@ -433,4 +434,153 @@ fn markdown_report_dates_do_not_wrap_at_their_hyphens() {
             );
         }
     }
+}
+
+/// A manifest of requests: DSR-1 (a customer and a subscriber, erased in time), DSR-2 (erased 12 days
+/// late), DSR-3 (one found absent, one pending), DSR-4 (nothing done, past due), DSR-5 (a deletion not
+/// yet confirmed), and customer 6 listed without a request; the state and log agree.
+pub(crate) fn requests(ws: &Workspace) -> std::path::PathBuf {
+    let manifest = ws.write(
+        "m/requests.yaml",
+        "version: 1\nabsent:\n\
+         - id: 1\n    received: 2026-10-01\n    request: DSR-1\n\
+         - id: 2\n    received: 2026-10-01\n    request: DSR-2\n\
+         - id: 3\n    received: 2026-11-25\n    request: DSR-3\n\
+         - id: 4\n    received: 2026-11-25\n    request: DSR-3\n\
+         - id: 5\n    received: 2026-10-01\n    request: DSR-4\n\
+         - id: 6\n\
+         - id: 7\n    received: 2026-11-25\n    request: DSR-5\n\
+         absent_subscribers:\n\
+         - id: 1\n    received: 2026-10-01\n    request: DSR-1\n"
+            .replace("\n- ", "\n  - ")
+            .as_str(),
+    );
+    let log_path = ws.path().join("m/bcprune.audit.jsonl");
+    let mut log = AuditLog::open(&log_path, "tester").expect("open");
+    for entry in [
+        AuditEntry::new("run-1", EventKind::Verify).ids(&[1, 2]),
+        AuditEntry::new("run-1", EventKind::Verify)
+            .ids(&[1])
+            .field("resource", "subscriber"),
+        AuditEntry::new("run-1", EventKind::FoundAbsent).ids(&[3]),
+    ] {
+        log.append(entry).expect("append");
+    }
+    let mut state = State::new("acme42", "00");
+    state.record_deleted(1, ts("2026-10-11T09:00:00Z"), "run-1", None, true);
+    state.record_deleted(2, ts("2026-11-13T09:00:00Z"), "run-1", None, true);
+    state.record_absent(Resource::Customer, 3, ts("2026-11-26T09:00:00Z"), "run-1");
+    state.record_deleted(7, ts("2026-11-27T09:00:00Z"), "run-1", None, false);
+    state.record_deleted_as(
+        Resource::Subscriber,
+        1,
+        ts("2026-10-12T09:00:00Z"),
+        "run-1",
+        None,
+        true,
+    );
+    state.audit_head = Some(bcprune::state::AuditHead {
+        seq: 3,
+        hash: log.last_hash().to_string(),
+    });
+    state
+        .save(&ws.path().join("m/bcprune.state.json"))
+        .expect("save");
+    manifest
+}
+
+#[test]
+fn report_by_request_gives_one_row_per_request_with_days_late_and_the_exact_summary_line() {
+    let ws = Workspace::new();
+    let manifest = requests(&ws);
+    let output = report(&manifest, "2026-12-01")
+        .args(["--by", "request"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.ends_with(
+            "\nRequests: 6; 2 erased (1 late), 0 retained, 2 in progress, 1 pending, 1 overdue, \
+             0 unproven.\n"
+        ),
+        "{stdout}"
+    );
+    assert!(stdout.contains("erased, late 12 days"), "{stdout}");
+    assert!(stdout.contains("(customer 6)"), "{stdout}");
+    assert!(
+        stdout.contains("What stays in the store for every request"),
+        "{stdout}"
+    );
+
+    let json = |format: &str| {
+        report(&manifest, "2026-12-01")
+            .args(["--by", "request", "--format", format])
+            .output()
+            .expect("run")
+    };
+    let doc: serde_json::Value = serde_json::from_slice(&json("json").stdout).expect("json");
+    let rows = doc["requests"].as_array().expect("rows");
+    let shown: Vec<(String, String)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["request"].as_str().unwrap_or("-").to_string(),
+                r["status"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("DSR-1", "erased"),
+        ("DSR-2", "erased"),
+        ("DSR-3", "in progress"),
+        ("DSR-4", "overdue"),
+        ("-", "pending"),
+        ("DSR-5", "in progress"),
+    ];
+    assert_eq!(shown, expected.map(|(a, b)| (a.to_string(), b.to_string())));
+    // DSR-1: customer and subscriber; settled when the later record was (12 October), in time.
+    assert_eq!(rows[0]["records"].as_array().map(Vec::len), Some(2));
+    assert_eq!(rows[0]["counts"]["erased"], 2);
+    assert_eq!(rows[0]["settled_at"], "2026-10-12T09:00:00Z");
+    assert_eq!(rows[0]["days_taken"], 11);
+    assert_eq!(rows[0]["days_late"], 0);
+    assert_eq!(rows[1]["due"], "2026-11-01");
+    assert_eq!(rows[1]["days_late"], 12);
+    assert_eq!(rows[2]["settled_at"], serde_json::Value::Null);
+    assert_eq!(doc["summary"]["erased_late"], 1);
+
+    // The per-record report marks the late erasure too.
+    let records = report(&manifest, "2026-12-01").output().expect("run");
+    let text = String::from_utf8_lossy(&records.stdout);
+    assert!(text.contains("erased, late 12 days"), "{text}");
+    let records: serde_json::Value = serde_json::from_slice(
+        &report(&manifest, "2026-12-01")
+            .args(["--format", "json"])
+            .output()
+            .expect("run")
+            .stdout,
+    )
+    .expect("json");
+    assert_eq!(records["entries"][1]["days_late"], 12);
+    assert_eq!(records["entries"][0]["days_late"], serde_json::Value::Null);
+    assert_eq!(records["entries"][1]["request"], "DSR-2");
+
+    // CSV: the report's writer, one line per request after the header.
+    let csv = String::from_utf8(json("csv").stdout).expect("utf-8");
+    let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 7, "{csv}");
+    assert!(lines[0].starts_with("request,records,erased,"), "{csv}");
+    assert!(lines[2].starts_with("DSR-2,1,1,"), "{csv}");
+    assert!(
+        lines[2].ends_with(",erased,,2026-11-13T09:00:00Z,43,12"),
+        "{csv}"
+    );
+
+    // --overdue-exitcode as before: DSR-4's customer is overdue.
+    report(&manifest, "2026-12-01")
+        .args(["--by", "request", "--overdue-exitcode"])
+        .assert()
+        .code(2);
 }

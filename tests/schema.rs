@@ -1,6 +1,6 @@
 //! The committed JSON Schemas must equal what the code generates, so editors and tools that read
 //! `schemas/*.json` never disagree with bcprune. Regenerate with
-//! `cargo run -- schema manifest > schemas/manifest.schema.json` (likewise `plan`, `state`, `report`).
+//! `cargo run -- schema manifest > schemas/manifest.schema.json` (likewise `plan`, `state`, `report`, `requests`, `receipt`).
 
 use crate::support::bcprune;
 
@@ -61,6 +61,16 @@ fn example_manifests_point_editors_at_the_schema() {
 #[test]
 fn report_schema_is_committed_and_current() {
     assert_committed("report");
+}
+
+#[test]
+fn requests_schema_is_committed_and_current() {
+    assert_committed("requests");
+}
+
+#[test]
+fn receipt_schema_is_committed_and_current() {
+    assert_committed("receipt");
 }
 
 /// `scripts/prism-check.sh` sends these very bodies through Prism, to validate the order redaction

@@ -15,6 +15,7 @@ mod layout;
 mod manifest;
 mod network;
 mod plan;
+mod receipt;
 mod report;
 mod resilience;
 mod schema;

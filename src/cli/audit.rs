@@ -33,6 +33,10 @@ pub enum AuditCommand {
         /// prefix of at least 12 hex digits (`42:2300f193b3e3`).
         #[arg(long, value_name = "SEQ:HASH", value_parser = clap::value_parser!(crate::audit::ExpectedHead))]
         expect_head: Option<crate::audit::ExpectedHead>,
+        /// A receipt (`report --receipt REQUEST --format json`) to check against the log: every record's
+        /// proving line, the head, and the figures they make (PRODUCT §16).
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "expect_head"])]
+        receipt: Option<std::path::PathBuf>,
         #[command(flatten)]
         output: super::args::OutputArgs,
     },
@@ -46,6 +50,70 @@ pub fn log_path(log: Option<&Path>, manifest: Option<&Path>) -> PathBuf {
         (None, Some(manifest)) => beside_manifest(manifest, AUDIT_FILE),
         (None, None) => PathBuf::from(AUDIT_FILE),
     }
+}
+
+/// `audit verify --receipt FILE`: check every claim of the receipt against the log at `log`; exit 0
+/// saying what verified, or 1 naming every claim that failed.
+pub fn verify_receipt(
+    log: &Path,
+    path: &Path,
+    manifest: Option<&Path>,
+    days: crate::manifest::Days,
+) -> Result<Exit, CliError> {
+    let receipt = crate::receipt::read(path)?;
+    let manifest = manifest
+        .map(|m| crate::manifest::load_with(m, &days.options()))
+        .transpose()
+        .map_err(CliError::Manifest)?;
+    crate::receipt::verify(&receipt, path, log, manifest.as_ref())?;
+    let head = &receipt.audit_head;
+    let proven = receipt.records.iter().filter(|r| r.proof.is_some()).count();
+    let retained = receipt.records.len() - proven;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "Receipt {} (request {}) verifies against the audit log {}: {} {} proven by {} {}, head {}:{}.",
+        path.display(),
+        receipt.request,
+        log.display(),
+        receipt.records.len(),
+        plural_of(receipt.records.len(), "record", "records"),
+        proven,
+        plural_of(proven, "line", "lines"),
+        head.seq,
+        head.hash.get(..12).unwrap_or(&head.hash),
+    )
+    .and_then(|()| match &manifest {
+        Some(manifest) => writeln!(
+            out,
+            "The manifest {} (SHA-256 {}…) lists exactly these records under request {}, received {}.",
+            manifest.path.display(),
+            manifest.sha256.get(..12).unwrap_or_default(),
+            receipt.request,
+            receipt.received.map_or_else(|| "-".to_string(), |d| d.to_string())
+        ),
+        None => writeln!(
+            out,
+            "Which records make up request {} is the manifest's word: pass the manifest (SHA-256 {}…) \
+             to check it.",
+            receipt.request,
+            receipt.manifest_sha256.get(..12).unwrap_or_default()
+        ),
+    })
+    .and_then(|()| {
+        if retained == 0 {
+            return Ok(());
+        }
+        writeln!(
+            out,
+            "{retained} retained {} no audit line yet: their IDs and dates are the manifest's and the \
+             state's word.",
+            plural_of(retained, "order has", "orders have")
+        )
+    })
+    .and_then(|()| out.flush())
+    .map_err(CliError::output)?;
+    Ok(Exit::Success)
 }
 
 /// Verify the log at `log` against the state file beside it, when there is one.

@@ -136,6 +136,10 @@ pub enum CliError {
         crate::text::plural(*.0, "entry", "entries")
     )]
     ReportUnproven(usize),
+    /// `report --receipt` could not make the receipt, or `audit verify --receipt` found claims the log
+    /// does not back (PRODUCT §16).
+    #[error(transparent)]
+    Receipt(#[from] crate::receipt::ReceiptError),
     /// The hidden `BCPRUNE_TODAY` / `--today` is not a date.
     #[error("BCPRUNE_TODAY: `{0}` is not a date written YYYY-MM-DD")]
     BadToday(String),
@@ -189,6 +193,7 @@ impl CliError {
             | CliError::AuditHead(_)
             | CliError::ReportAudit(_)
             | CliError::ReportUnproven(_)
+            | CliError::Receipt(_)
             | CliError::BadToday(_)
             | CliError::ClosedPipe => Exit::Error,
         }

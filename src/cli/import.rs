@@ -27,6 +27,10 @@ pub struct ImportArgs {
     /// The day the request arrived (YYYY-MM-DD, default today); a CSV `received` column overrides it.
     #[arg(long, value_name = "DATE")]
     pub received: Option<String>,
+    /// The erasure request's reference (e.g. DSR-2026-0043; letters, digits, `.`, `_`, `:`, `-`), written
+    /// as `request:` on every entry (PRODUCT §16); the requests must share one `received` day.
+    #[arg(long, value_name = "ID")]
+    pub request: Option<String>,
     /// A CSV file with a header naming `email` and optionally `reason` and `received`.
     #[arg(long, value_name = "CSV")]
     pub from: Option<std::path::PathBuf>,
@@ -65,6 +69,7 @@ pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, C
     // that `plan` reads there.
     let dir = import::manifest_dir(into, args.manifest.as_deref())?;
     import::check_into(into, &dir)?;
+    let request = request_flag(args)?;
     let requests = read_requests(args, days)?;
 
     let existing = if import::holds_manifests(&dir) {
@@ -85,6 +90,9 @@ pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, C
         (Some(hash), _) | (None, Some(hash)) => hash.clone(),
         (None, None) => return Err(CliError::NoStore),
     };
+    if let Some(request) = &request {
+        import::check_request_days(request, &requests, existing.as_ref())?;
+    }
     let listed = existing.as_ref().map(import::listed).unwrap_or_default();
     let listed_orders = existing
         .as_ref()
@@ -134,7 +142,11 @@ pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, C
     if !built.only_protected.is_empty() {
         return Err(ImportError::OnlyProtected(built.only_protected).into());
     }
-    import::write_new(into, &built.text, days.latest)?;
+    let text = match &request {
+        Some(request) => import::with_request(&built.text, request),
+        None => built.text.clone(),
+    };
+    import::write_new(into, &text, days.latest)?;
 
     // Every line masked once more as a whole (a path or anything else that holds an at sign).
     let mut text = Vec::new();
@@ -145,6 +157,17 @@ pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, C
         .write_all(text.as_bytes())
         .map_err(CliError::output)?;
     Ok(Exit::Success)
+}
+
+/// `--request ID`, checked by the manifest's own rule before anything is read or looked up.
+fn request_flag(args: &ImportArgs) -> Result<Option<crate::manifest::RequestId>, CliError> {
+    args.request
+        .as_deref()
+        .map(|text| {
+            crate::manifest::parse_request(text)
+                .map_err(|why| CliError::ImportFlag(format!("--request: {why}")))
+        })
+        .transpose()
 }
 
 /// Every request from the arguments, the CSV and standard input; all errors at once, nothing looked up

@@ -310,6 +310,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                     log,
                     state,
                     expect_head,
+                    receipt,
                     output,
                 },
         } => {
@@ -318,6 +319,10 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
                 ..Groups::default()
             })?;
             let log = audit::log_path(log.as_deref(), manifest.as_deref());
+            if let Some(receipt) = receipt {
+                let days = crate::manifest::Days::now();
+                return audit::verify_receipt(&log, receipt, manifest.as_deref(), days);
+            }
             audit::verify_against(&log, state.as_deref(), expect_head.as_ref())
         }
         Command::Schema { which } => schema::run(*which),

@@ -52,6 +52,8 @@ pub struct PlanMade {
     pub violations: Vec<crate::apply::Violation>,
     /// The limits the guards checked, for the pull-request comment.
     pub guard: render::Guard,
+    /// The erasure request of each manifest entry that names one, for the comment's grouping (§16).
+    pub requests: render::Requests,
 }
 
 /// Load the manifest, list its IDs in the store, and compute the plan. Prints progress lines on stderr.
@@ -114,12 +116,20 @@ pub fn make(
         from_flag: settings.max_deletes.is_some(),
         protected: manifest.protect.len(),
     };
+    let requests = manifest
+        .entries()
+        .filter_map(|(resource, entry)| {
+            let request = entry.request.as_ref()?;
+            Some(((resource, entry.id), request.to_string()))
+        })
+        .collect();
     Ok(PlanMade {
         live,
         plan,
         saved,
         violations,
         guard,
+        requests,
     })
 }
 
@@ -195,6 +205,7 @@ fn run_printing(
                         })
                         .collect(),
                     diff,
+                    requests: planned.requests.clone(),
                 };
                 render::markdown(&planned.saved, &context, &mut out)
             }),

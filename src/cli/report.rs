@@ -4,7 +4,9 @@
 
 use std::io::Write;
 
+use crate::by_request;
 use crate::exit::Exit;
+use crate::receipt::{self, ReceiptError};
 use crate::report::{self, AuditInfo};
 
 use super::common;
@@ -26,6 +28,27 @@ pub struct ReportArgs {
     /// Exit 2 when any entry is overdue.
     #[arg(long)]
     pub overdue_exitcode: bool,
+    /// One row per manifest entry (`record`, the default) or per erasure request (`request`: the
+    /// entries sharing a `request:` reference, an entry without one on its own; PRODUCT §16).
+    #[arg(long, value_enum, default_value_t = By::Record)]
+    pub by: By,
+    /// Write the receipt of this request (its `request:` reference; PRODUCT §16) instead of the report:
+    /// markdown, or JSON with `--format json` (`schemas/receipt.schema.json`). Only for a request that is
+    /// settled (erased or retained).
+    #[arg(long, value_name = "REQUEST", conflicts_with = "by")]
+    pub receipt: Option<String>,
+    /// Write the receipt to FILE (replaced atomically) instead of standard output.
+    #[arg(long, value_name = "FILE", requires = "receipt")]
+    pub out: Option<std::path::PathBuf>,
+}
+
+/// What a report row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// One row per manifest entry.
+    Record,
+    /// One row per erasure request.
+    Request,
 }
 
 /// The report's formats.
@@ -35,6 +58,60 @@ pub enum ReportFormat {
     Markdown,
     Json,
     Csv,
+}
+
+/// `report --receipt REQUEST [--out FILE]`: the receipt of a settled request, made against the audit
+/// log as it is now; refused (exit 1) when the log cannot back the report or the request is not settled.
+fn write_receipt(
+    args: &ReportArgs,
+    report: &report::Report,
+    request: &str,
+    store_hash: &str,
+    log: &std::path::Path,
+) -> Result<Exit, CliError> {
+    if let Some(problem) = &report.audit_log.problem {
+        return Err(CliError::ReportAudit(problem.clone()));
+    }
+    let requests = by_request::compute(report);
+    let row = requests
+        .requests
+        .iter()
+        .find(|row| row.request.as_deref() == Some(request))
+        .ok_or_else(|| ReceiptError::Unknown(request.to_string()))?;
+    let receipt = receipt::make(row, &report.manifest.sha256, store_hash, log)?;
+    let mut text = Vec::new();
+    match args.format {
+        ReportFormat::Json => receipt::json(&receipt, &mut text),
+        ReportFormat::Table | ReportFormat::Markdown | ReportFormat::Csv => {
+            receipt::markdown(&receipt, &mut text)
+        }
+    }
+    .map_err(CliError::output)?;
+    match &args.out {
+        Some(path) => {
+            crate::fsio::write_atomically(path, &text).map_err(|source| {
+                CliError::Receipt(ReceiptError::Write {
+                    path: path.clone(),
+                    source,
+                })
+            })?;
+            common::note(format_args!(
+                "Wrote the receipt of request {request} to {} (audit head {}:{}). Check it with: \
+                 bcprune audit verify --receipt {}",
+                path.display(),
+                receipt.audit_head.seq,
+                receipt.audit_head.hash.get(..12).unwrap_or_default(),
+                path.display()
+            ));
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&text)
+                .and_then(|()| out.flush())
+                .map_err(CliError::output)?;
+        }
+    }
+    Ok(Exit::Success)
 }
 
 /// Print the report; exit 1 (after printing it) when the audit log cannot back it (broken, unreadable,
@@ -76,19 +153,38 @@ pub fn run(
         today,
     );
     // The store reported on is the one resolved above (the state, if any, was checked to be it).
-    report.store_hash = Some(store_hash);
-    let mut out = std::io::stdout().lock();
-    match args.format {
-        ReportFormat::Table => report::table(&report, &mut out),
-        ReportFormat::Markdown => report::markdown(&report, &mut out),
-        ReportFormat::Json => report::json(&report, &mut out),
-        ReportFormat::Csv => report::csv(&report, &mut out),
+    report.store_hash = Some(store_hash.clone());
+    if let Some(request) = &args.receipt {
+        return write_receipt(args, &report, request, &store_hash, &files.audit_log);
     }
-    .and_then(|()| out.flush())
-    .map_err(CliError::output)?;
+    let mut out = std::io::stdout().lock();
+    let notes = match args.by {
+        By::Record => {
+            match args.format {
+                ReportFormat::Table => report::table(&report, &mut out),
+                ReportFormat::Markdown => report::markdown(&report, &mut out),
+                ReportFormat::Json => report::json(&report, &mut out),
+                ReportFormat::Csv => report::csv(&report, &mut out),
+            }
+            .map_err(CliError::output)?;
+            report::notes(&report)
+        }
+        By::Request => {
+            let requests = by_request::compute(&report);
+            match args.format {
+                ReportFormat::Table => by_request::table(&requests, &mut out),
+                ReportFormat::Markdown => by_request::markdown(&requests, &mut out),
+                ReportFormat::Json => by_request::json(&requests, &mut out),
+                ReportFormat::Csv => by_request::csv(&requests, &mut out),
+            }
+            .map_err(CliError::output)?;
+            by_request::notes(&requests)
+        }
+    };
+    out.flush().map_err(CliError::output)?;
     drop(out);
     if matches!(args.format, ReportFormat::Json | ReportFormat::Csv) {
-        for line in report::notes(&report) {
+        for line in notes {
             common::note(line);
         }
     }

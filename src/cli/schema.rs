@@ -12,6 +12,8 @@ pub enum SchemaKind {
     Plan,
     State,
     Report,
+    Requests,
+    Receipt,
 }
 
 pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
@@ -20,6 +22,8 @@ pub fn run(which: SchemaKind) -> Result<Exit, CliError> {
         SchemaKind::Plan => crate::schema::plan(),
         SchemaKind::State => crate::schema::state(),
         SchemaKind::Report => crate::schema::report(),
+        SchemaKind::Requests => crate::schema::requests(),
+        SchemaKind::Receipt => crate::schema::receipt(),
     };
     let mut out = std::io::stdout().lock();
     write!(out, "{schema}")

@@ -18,6 +18,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use super::events::{Pos, Step, Walker};
 use super::number::{NumberKind, parse_number, shorten};
 use super::reason::check_reason;
+use super::request::{RequestId, parse_yaml as parse_request};
 use super::suggest::unknown_key;
 use super::{AbsentEntry, Location, ManifestError, received};
 use crate::CustomerId;
@@ -151,21 +152,24 @@ enum EntryKey {
     Id,
     Reason,
     Received,
+    Request,
     Orders,
 }
 
 /// The keys an entry of `absent_subscribers` or `redact_orders` may have.
-const ENTRY_KEYS: [(&str, EntryKey); 3] = [
+const ENTRY_KEYS: [(&str, EntryKey); 4] = [
     ("id", EntryKey::Id),
     ("reason", EntryKey::Reason),
     ("received", EntryKey::Received),
+    ("request", EntryKey::Request),
 ];
 
 /// The keys an entry of `absent` may have: those of [`ENTRY_KEYS`] and `orders` (PRODUCT §15).
-const CUSTOMER_ENTRY_KEYS: [(&str, EntryKey); 4] = [
+const CUSTOMER_ENTRY_KEYS: [(&str, EntryKey); 5] = [
     ("id", EntryKey::Id),
     ("reason", EntryKey::Reason),
     ("received", EntryKey::Received),
+    ("request", EntryKey::Request),
     ("orders", EntryKey::Orders),
 ];
 
@@ -648,6 +652,7 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                         id,
                         reason: None,
                         received: None,
+                        request: None,
                         location: self.location(mark),
                     }),
                     Err(message) => {
@@ -687,6 +692,7 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
         let mut id: Option<(CustomerId, Location)> = None;
         let mut reason: Option<String> = None;
         let mut date: Option<Date> = None;
+        let mut request_id: Option<RequestId> = None;
         loop {
             let (event, key_mark) = self.next()?;
             if let Event::MappingEnd = event {
@@ -722,6 +728,12 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                         Err(message) => self.error(mark, message.to_string()),
                     }
                 }
+                (EntryKey::Request, Event::Scalar(text, style, ..)) => {
+                    match parse_request(&text, style) {
+                        Ok(value) => request_id = Some(value),
+                        Err(message) => self.error(mark, message.to_string()),
+                    }
+                }
                 (EntryKey::Orders, Event::Scalar(text, style, ..)) => {
                     if text == "redact" && style == TScalarStyle::Plain {
                         orders = Some(self.location(mark));
@@ -745,6 +757,11 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                         }
                         EntryKey::Received => {
                             "`received` must be a date such as 2026-11-02, not a list or mapping"
+                                .to_owned()
+                        }
+                        EntryKey::Request => {
+                            "`request` must be a reference such as DSR-2026-0043, not a list or \
+                             mapping"
                                 .to_owned()
                         }
                         EntryKey::Orders => {
@@ -771,6 +788,7 @@ impl<I: Iterator<Item = char>> Grammar<'_, '_, I> {
                 id,
                 reason: reason.map(String::into_boxed_str),
                 received: date,
+                request: request_id,
                 location,
             });
         }

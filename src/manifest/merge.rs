@@ -1,12 +1,13 @@
 //! The checks that span a whole manifest (one file or several): an ID listed twice (within `absent`,
 //! within `absent_subscribers`: the two are separate namespaces), a customer ID both absent and
-//! protected, and `store_hash` / `max_deletes` / `respond_within_days` set differently by two files. Each error names both places,
+//! protected, entries of one `request` that disagree on `received`, and `store_hash` / `max_deletes` /
+//! `respond_within_days` set differently by two files. Each error names both places,
 //! so a reviewer can see which line to remove.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::grammar::ParsedFile;
-use super::{AbsentEntry, DEFAULT_MAX_DELETES, Location, ManifestError, OrderSettings};
+use super::{AbsentEntry, DEFAULT_MAX_DELETES, Location, ManifestError, OrderSettings, RequestId};
 use crate::CustomerId;
 use crate::retention::Retention;
 
@@ -111,6 +112,12 @@ pub(super) fn merge(
     let subscribers = ("subscriber", "absent_subscribers");
     check_absent(subscribers, &absent_subscribers, &[], &[], errors);
     check_absent(("order", "redact_orders"), &redact_orders, &[], &[], errors);
+    check_requests(
+        [&absent, &absent_subscribers, &redact_orders]
+            .into_iter()
+            .flatten(),
+        errors,
+    );
     if !retention_written && scope == Scope::Whole {
         let first = orders_redact
             .iter()
@@ -163,6 +170,42 @@ fn agree(
         }),
         Some(_) => {}
         None => *first = Some((value, location)),
+    }
+}
+
+/// Report entries of one request (PRODUCT §16) that disagree on `received` with its first entry (in
+/// the order given: customers, subscribers, orders, each in file order), naming both places. A request
+/// is one person's: it arrived on one day, and its due date is that day's.
+fn check_requests<'a>(
+    entries: impl Iterator<Item = &'a AbsentEntry>,
+    errors: &mut Vec<ManifestError>,
+) {
+    let mut first: BTreeMap<&RequestId, &AbsentEntry> = BTreeMap::new();
+    for entry in entries {
+        let Some(request) = &entry.request else {
+            continue;
+        };
+        let Some(earlier) = first.get(request) else {
+            first.insert(request, entry);
+            continue;
+        };
+        if earlier.received != entry.received {
+            let day = |entry: &AbsentEntry| {
+                entry
+                    .received
+                    .map_or_else(|| "no `received`".to_string(), |d| format!("received {d}"))
+            };
+            errors.push(ManifestError {
+                location: entry.location.clone(),
+                message: format!(
+                    "request {request} has {} here but {} at {}: the entries of one request must \
+                     agree on `received` (the day the request arrived); correct one",
+                    day(entry),
+                    day(earlier),
+                    earlier.location
+                ),
+            });
+        }
     }
 }
 

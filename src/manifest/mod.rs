@@ -14,6 +14,7 @@ mod merge;
 mod number;
 mod reason;
 mod received;
+mod request;
 mod source;
 mod suggest;
 
@@ -67,6 +68,9 @@ pub struct AbsentEntry {
     pub reason: Option<Box<str>>,
     /// The day the erasure request arrived (`received:`), never after the day the manifest was read.
     pub received: Option<Date>,
+    /// The erasure request this entry belongs to (`request:`, PRODUCT §16); the entries of one request
+    /// agree on `received`.
+    pub request: Option<RequestId>,
     /// Where the ID is written.
     pub location: Location,
 }
@@ -190,6 +194,7 @@ pub use reason::{Flaw as ReasonFlaw, flaw as reason_flaw};
 pub use received::ReceivedError;
 pub use received::after_today as received_after;
 pub use received::parse_day as parse_received;
+pub use request::{RequestError, RequestId, parse as parse_request};
 pub use source::NotRead;
 
 /// The latest day a request can have been received on at instant `now`: the date in the earliest time
@@ -442,17 +447,17 @@ pub struct ManifestDocument {
     #[schemars(with = "Vec<CustomerIdDocument>")]
     pub protect: Option<Vec<CustomerIdDocument>>,
     /// Required (write `absent: []` for none): the customer IDs that must not exist in the store, each
-    /// a bare ID or `{id, reason, received}`. An ID may be listed only once across all files of a
+    /// a bare ID or `{id, reason, received, request}`. An ID may be listed only once across all files of a
     /// manifest.
     pub absent: Vec<AbsentItemDocument>,
     /// The newsletter subscriber IDs that must not exist in the store (`/v3/customers/subscribers`),
-    /// each a bare ID or `{id, reason, received}`. Their own namespace: customer 17 and subscriber 17
+    /// each a bare ID or `{id, reason, received, request}`. Their own namespace: customer 17 and subscriber 17
     /// are different records. An ID may be listed only once across all files of a manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Vec<AbsentSubscriberItemDocument>")]
     pub absent_subscribers: Option<Vec<AbsentSubscriberItemDocument>>,
     /// Guests' orders (no customer account) whose personal fields are redacted once their retention
-    /// ends, each a bare order ID or `{id, reason, received}`. Their own namespace. Requires
+    /// ends, each a bare order ID or `{id, reason, received, request}`. Their own namespace. Requires
     /// `orders_retention` in some file of the manifest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Vec<RedactOrderItemDocument>")]
@@ -542,6 +547,12 @@ pub struct RedactOrderEntryDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", extend("format" = "date"))]
     pub received: Option<String>,
+    /// The erasure request this entry belongs to (PRODUCT §16), e.g. `DSR-2026-0043`: letters,
+    /// digits, `.`, `_`, `:` and `-`, never an email address. Entries of one request agree on
+    /// `received`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9._:-]{1,64}$"))]
+    pub request: Option<String>,
 }
 
 /// A customer ID: a whole number from 1 to 4294967295, written as plain decimal digits (no quotes, no
@@ -584,6 +595,12 @@ pub struct AbsentEntryDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", extend("format" = "date"))]
     pub received: Option<String>,
+    /// The erasure request this entry belongs to (PRODUCT §16), e.g. `DSR-2026-0043`: letters,
+    /// digits, `.`, `_`, `:` and `-`, never an email address. Entries of one request agree on
+    /// `received`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9._:-]{1,64}$"))]
+    pub request: Option<String>,
     /// `redact`: this customer's orders are redacted once their retention ends (PRODUCT §15);
     /// requires `orders_retention`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -618,6 +635,12 @@ pub struct AbsentSubscriberEntryDocument {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "String", extend("format" = "date"))]
     pub received: Option<String>,
+    /// The erasure request this entry belongs to (PRODUCT §16), e.g. `DSR-2026-0043`: letters,
+    /// digits, `.`, `_`, `:` and `-`, never an email address. Entries of one request agree on
+    /// `received`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String", regex(pattern = r"^[A-Za-z0-9._:-]{1,64}$"))]
+    pub request: Option<String>,
 }
 
 #[cfg(test)]
@@ -641,6 +664,7 @@ mod tests {
                     id: 1000 + i,
                     reason: None,
                     received: None,
+                    request: None,
                     location: Location {
                         file: Arc::clone(&file),
                         line: 1,

@@ -118,7 +118,7 @@ pub fn flaw(text: &str) -> Option<Flaw> {
 }
 
 /// YAML 1.1 and 1.2 booleans: a plain `yes` is `true` to a YAML 1.1 reader.
-fn is_bool_word(text: &str) -> bool {
+pub(super) fn is_bool_word(text: &str) -> bool {
     matches!(
         text.to_ascii_lowercase().as_str(),
         "true" | "false" | "yes" | "no" | "on" | "off"
@@ -161,10 +161,15 @@ pub(super) fn contains_email(text: &str) -> bool {
 fn at_sign(chars: &[char]) -> Option<usize> {
     match chars.first()? {
         '[' | '(' => {
-            let word: String = chars.iter().skip(1).take(3).collect();
+            // Compared by characters: the three after the bracket need not be three bytes.
             let close = if chars[0] == '[' { ']' } else { ')' };
-            (word.len() == 3 && word[..2].eq_ignore_ascii_case("at") && word.ends_with(close))
-                .then_some(4)
+            match chars.get(1..4) {
+                Some(&[a, t, end]) => {
+                    (a.eq_ignore_ascii_case(&'a') && t.eq_ignore_ascii_case(&'t') && end == close)
+                        .then_some(4)
+                }
+                _ => None,
+            }
         }
         _ => {
             let head: String = chars.iter().take(3).collect();
@@ -197,6 +202,15 @@ fn is_domain(chars: &[char]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bracket_before_non_ascii_text_is_read_without_panicking() {
+        // `(a®` and `[wó]` are three characters but not three bytes: the `[at]` check sliced bytes.
+        for text in ["(a®", "[wó]", "ticket (ü) 12", "[a\u{e9}]"] {
+            assert_eq!(flaw(text), None, "{text}");
+        }
+        assert_eq!(flaw("jane[AT]example.com"), Some(Flaw::Email));
+    }
 
     #[test]
     fn email_shaped_text_is_found() {

@@ -149,6 +149,7 @@ mod tests {
             id,
             reason: None,
             received: None,
+            request: None,
             location: Location {
                 file,
                 line: 1,

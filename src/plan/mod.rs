@@ -272,6 +272,7 @@ mod tests {
                     id,
                     reason: Some(format!("reason {id}").into()),
                     received: None,
+                    request: None,
                     location: Location {
                         file: file.clone(),
                         line: u32::try_from(i).unwrap_or(0) + 2,

@@ -171,14 +171,19 @@ fn thousands(n: usize) -> String {
     out
 }
 
-fn delete_row(change: &Change, ctx: &Context) -> String {
-    let due = match deadline(change, ctx.today) {
+/// The due cell of a deletion (or of its request's row).
+fn due_cell(deadline: Deadline) -> String {
+    match deadline {
         Deadline::None => "-".to_string(),
         // A date never wraps in the middle (PRODUCT §17); the mark after it may.
         Deadline::Due(due) => text::nowrap_date(&due.to_string()),
         Deadline::DueSoon(due) => format!("{} (due soon)", text::nowrap_date(&due.to_string())),
         Deadline::Overdue(due) => format!("{} **(overdue)**", text::nowrap_date(&due.to_string())),
-    };
+    }
+}
+
+fn delete_row(change: &Change, ctx: &Context) -> String {
+    let due = due_cell(deadline(change, ctx.today));
     // In the reason, the one column that wraps well: the others stay narrow.
     let reappeared = if change.reappeared {
         "**reappeared** · "
@@ -232,17 +237,91 @@ fn not_shown(hidden: usize, what: &str) -> String {
     )
 }
 
+/// How the row naming a request starts; a deletion's row starts with its resource.
+const REQUEST_ROW: &str = "| **Request ";
+/// How the row naming the deletions without a request starts.
+const WITHOUT_ROW: &str = "| **Without a request**";
+
+fn is_group_row(line: &str) -> bool {
+    line.starts_with(REQUEST_ROW) || line.starts_with(WITHOUT_ROW)
+}
+
+/// The rows to delete, grouped by request when any has one (PRODUCT §16): requests in the order of
+/// their first deletion, each under a row naming it, its count and its due date; the deletions without
+/// a request last, under their own row. Without requests, the rows as planned.
+fn delete_lines(changes: &[&Change], ctx: &Context) -> Vec<String> {
+    let request_of = |c: &Change| ctx.requests.get(&(c.resource, c.id));
+    if !changes.iter().any(|c| request_of(c).is_some()) {
+        return changes.iter().map(|c| delete_row(c, ctx)).collect();
+    }
+    let mut order: Vec<Option<&String>> = Vec::new();
+    let mut groups: std::collections::HashMap<Option<&String>, Vec<&Change>> =
+        std::collections::HashMap::new();
+    for change in changes {
+        let request = request_of(change);
+        let group = groups.entry(request).or_default();
+        if group.is_empty() && request.is_some() {
+            order.push(request);
+        }
+        group.push(change);
+    }
+    if groups.contains_key(&None) {
+        order.push(None);
+    }
+    let mut lines = Vec::with_capacity(changes.len() + order.len());
+    for request in order {
+        let members = &groups[&request];
+        let name = request.map_or_else(
+            || WITHOUT_ROW.trim_start_matches("| ").to_string(),
+            |r| {
+                format!(
+                    "{}{}**",
+                    REQUEST_ROW.trim_start_matches("| "),
+                    md_code(r, true)
+                )
+            },
+        );
+        // One request is one person's and arrived on one day (the manifest checks it): its first
+        // deletion's due date is the request's.
+        let due = members
+            .iter()
+            .map(|c| deadline(c, ctx.today))
+            .find(|d| *d != Deadline::None)
+            .filter(|_| request.is_some())
+            .map_or_else(|| "-".to_string(), due_cell);
+        lines.push(format!(
+            "| {name} | {} to delete | | | {due} | |\n",
+            thousands(members.len())
+        ));
+        lines.extend(members.iter().map(|c| delete_row(c, ctx)));
+    }
+    lines
+}
+
 /// The rows to delete: the first [`MARKDOWN_VISIBLE_ROWS`] as a visible table, the rest folded.
 fn deletions(changes: &[&Change], ctx: &Context, budget: &mut Budget) -> String {
     let mut text = String::new();
     if changes.is_empty() {
         return text;
     }
-    let lines: Vec<String> = changes.iter().map(|c| delete_row(c, ctx)).collect();
+    let lines: Vec<String> = delete_lines(changes, ctx);
+    let records = changes.len();
     let visible = lines.len().min(MARKDOWN_VISIBLE_ROWS);
+    let requests = lines.iter().filter(|l| l.starts_with(REQUEST_ROW)).count();
+    let grouped = if requests > 0 {
+        format!(
+            ", for {} {}",
+            thousands(requests),
+            plural(requests, "request", "requests")
+        )
+    } else {
+        String::new()
+    };
+    // Only deletions are counted below, never the rows naming their request.
+    let count = |lines: &[String]| lines.iter().filter(|l| !is_group_row(l)).count();
     text.push_str(&format!(
-        "**To delete ({}):**\n\n{DELETE_HEADER}",
-        thousands(lines.len())
+        "**To delete ({}{grouped}):**\n\n{DELETE_HEADER}",
+        thousands(records)
     ));
     budget.take(text.len());
     let mut shown = rows(&lines[..visible], budget, &mut text);
@@ -252,24 +331,25 @@ fn deletions(changes: &[&Change], ctx: &Context, budget: &mut Budget) -> String 
         budget.take(200);
         let more = rows(rest, budget, &mut folded);
         shown += more;
+        let (rest_records, more_records) = (count(rest), count(&rest[..more]));
         let summary = if more < rest.len() {
             format!(
                 "{} more to delete ({} shown here)",
-                thousands(rest.len()),
-                thousands(more)
+                thousands(rest_records),
+                thousands(more_records)
             )
         } else {
-            format!("{} more to delete", thousands(rest.len()))
+            format!("{} more to delete", thousands(rest_records))
         };
         text.push_str(&format!(
             "\n<details><summary>{summary}</summary>\n\n{DELETE_HEADER}{folded}"
         ));
         if shown < lines.len() {
-            text.push_str(&not_shown(lines.len() - shown, "to delete"));
+            text.push_str(&not_shown(count(&lines[shown..]), "to delete"));
         }
         text.push_str("\n</details>\n");
     } else if shown < lines.len() {
-        text.push_str(&not_shown(lines.len() - shown, "to delete"));
+        text.push_str(&not_shown(count(&lines[shown..]), "to delete"));
     }
     text.push('\n');
     text

@@ -137,7 +137,13 @@ pub struct Context {
     pub refusals: Vec<RefusalNote>,
     /// With `--diff`: one unified diff per record to delete ([`diffs`]), shown capped in a ```diff block.
     pub diff: Option<Vec<String>>,
+    /// The erasure request (`request:`, PRODUCT §16) of each manifest entry that names one: when any
+    /// deletion has one, the comment groups the deletions by request (a reviewer approves requests).
+    pub requests: Requests,
 }
+
+/// The request reference of each record that has one, by (resource, ID).
+pub type Requests = std::collections::BTreeMap<(crate::Resource, u32), String>;
 
 /// How the deadline of a pending deletion stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

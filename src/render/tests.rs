@@ -133,6 +133,7 @@ fn context() -> Context {
         ci: github(),
         refusals: Vec::new(),
         diff: None,
+        requests: Requests::default(),
     }
 }
 
@@ -294,6 +295,79 @@ fn markdown_folds_deletions_past_twenty() {
         .expect("the rest folded");
     assert_eq!(visible.matches("| `p***").count(), 20);
     assert_eq!(folded.matches("| `p***").count(), 5);
+}
+
+#[test]
+fn markdown_groups_deletions_by_request_when_requests_are_used() {
+    let mut ctx = context();
+    // DSR-0042: customer 101 and subscriber 7 (one person); DSR-0043: customer 102; the rest without.
+    for (resource, id, request) in [
+        (Resource::Customer, 101, "DSR-0042"),
+        (Resource::Subscriber, 7, "DSR-0042"),
+        (Resource::Customer, 102, "DSR-0043"),
+        (Resource::Customer, 9000, "DSR-0030"),
+    ] {
+        ctx.requests.insert((resource, id), request.to_string());
+    }
+    let text = render_markdown(&saved(&mixed()), &ctx);
+    insta::assert_snapshot!("markdown_by_request", text);
+    assert!(
+        text.contains("**To delete (6, for 2 requests):**"),
+        "{text}"
+    );
+    let rows: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            l.starts_with("| **") || l.starts_with("| customer") || l.starts_with("| subscriber")
+        })
+        .collect();
+    let expected_starts = [
+        "| **Request `DSR-0042`** | 2 to delete | | | 2026&#8209;11&#8209;30 **(overdue)** | |",
+        "| customer | 101 |",
+        "| subscriber | 7 |",
+        "| **Request `DSR-0043`** | 1 to delete |",
+        "| customer | 102 |",
+        "| **Without a request** | 3 to delete | | | - | |",
+        "| customer | 103 |",
+        "| customer | 104 |",
+        "| subscriber | 8 |",
+    ];
+    for (row, start) in rows.iter().zip(expected_starts) {
+        assert!(
+            row.starts_with(start),
+            "{row:?} should start with {start:?}"
+        );
+    }
+    // Without any request, the rows are as planned: no group rows.
+    assert!(!render_markdown(&saved(&mixed()), &context()).contains("| **Request"));
+}
+
+#[test]
+fn markdown_folded_counts_deletions_not_the_rows_naming_requests() {
+    let mut ctx = context();
+    let changes: Vec<Change> = (1..=25)
+        .map(|id| delete(Resource::Customer, id, "bulk cleanup"))
+        .collect();
+    for id in 1..=25 {
+        ctx.requests
+            .insert((Resource::Customer, id), format!("R-{}", id % 5));
+    }
+    let text = render_markdown(&saved(&Plan { changes }), &ctx);
+    assert!(
+        text.contains("**To delete (25, for 5 requests):**"),
+        "{text}"
+    );
+    let (visible, folded) = text
+        .split_once("<details><summary>")
+        .expect("the rest folded");
+    let visible_records = visible.matches("| `p***").count();
+    assert!(
+        folded.starts_with(&format!(
+            "{} more to delete</summary>",
+            25 - visible_records
+        )),
+        "{folded}"
+    );
 }
 
 #[test]

@@ -1,0 +1,733 @@
+//! The receipt of one erasure request (PRODUCT.md §16): a document for the data protection officer and
+//! the data subject that anyone can check against the audit log without trusting bcprune or its state.
+//!
+//! [`make`] writes down, for a settled request, each record (kind, ID), what was done (erased, found
+//! absent, redacted, or retained until a date) and when, and the audit line that proves it — its `seq`
+//! and `hash`, the line the evidence rule of §14 ([`crate::evidence::Proof::proved_by`]) takes as proof
+//! — the audit head it was made against, and what stays in the store. No email, no name: the records
+//! are IDs, the rest dates and the request's reference.
+//!
+//! [`verify`] checks every claim against the log: the chain intact, the head present with its hash,
+//! every cited line present with its hash, event and time, each still the proof of its record as of
+//! the head (no `reappeared` line between), the store, and the figures derived from them (`status`,
+//! `settled_at`, `days_taken`, `days_late`). An edited receipt, a log cut short or rewritten: each
+//! failure is named. The request's reference and dates come from the manifest (its SHA-256 is given),
+//! which the log does not know: they are the receipt's subject, not its claims.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Resource;
+use crate::by_request::{RequestRow, RequestStatus};
+use crate::evidence::Proof;
+use crate::report::{Status, days_between};
+use crate::state::AuditHead;
+
+/// The format version of a receipt.
+pub const RECEIPT_VERSION: u32 = 1;
+
+/// What was done to a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Done {
+    /// Deleted by bcprune, and listed gone afterwards (a `verify` or `reconciled` line).
+    Erased,
+    /// Listed by an apply and found already gone (a `found_absent` line).
+    FoundAbsent,
+    /// An order's personal fields overwritten, and read back (PRODUCT §15).
+    Redacted,
+    /// An order kept for the law until `retained_until`, then redacted (nothing to prove yet).
+    Retained,
+}
+
+impl Done {
+    /// The words shown in the markdown receipt.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Done::Erased => "erased",
+            Done::FoundAbsent => "found absent",
+            Done::Redacted => "redacted",
+            Done::Retained => "retained",
+        }
+    }
+
+    /// What the proving line's event says was done.
+    fn of_event(event: &str) -> Option<Done> {
+        match event {
+            "verify" | "reconciled" => Some(Done::Erased),
+            "found_absent" => Some(Done::FoundAbsent),
+            _ => None,
+        }
+    }
+}
+
+/// The audit line a claim rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineRef {
+    /// Its `seq` (its line number).
+    pub seq: u64,
+    /// Its `hash`.
+    pub hash: String,
+    /// Its `event`.
+    pub event: String,
+}
+
+/// One record of the request and what was done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptRecord {
+    /// `customer`, `subscriber` (or `order`).
+    pub resource: Resource,
+    pub id: u32,
+    pub done: Done,
+    /// When it was proven done: the proving line's `ts`, RFC 3339 UTC.
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub at: Option<Timestamp>,
+    /// `retained`: the last day the order is kept.
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
+    pub retained_until: Option<Date>,
+    /// The audit line that proves it (`null` only for `retained`).
+    pub proof: Option<LineRef>,
+}
+
+/// The receipt: a versioned document, documented by `schemas/receipt.schema.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "bcprune erasure receipt")]
+pub struct Receipt {
+    /// Format version; always 1.
+    pub receipt_version: u32,
+    /// The bcprune version that wrote it.
+    pub tool_version: String,
+    /// The request's reference (`request:` in the manifest).
+    pub request: String,
+    /// The manifest's SHA-256 (as in saved plans and reports): where the reference and dates come from.
+    pub manifest_sha256: String,
+    /// The store the records were in.
+    pub store_hash: String,
+    /// The day the request arrived.
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
+    pub received: Option<Date>,
+    /// The day it was due.
+    #[schemars(with = "Option<String>", extend("format" = "date"))]
+    pub due: Option<Date>,
+    /// `erased` or `retained` (a receipt is written once a request is settled).
+    pub status: RequestStatus,
+    /// When its last record was proven done (the latest `at`).
+    #[schemars(with = "Option<String>", extend("format" = "date-time"))]
+    pub settled_at: Option<Timestamp>,
+    /// Days from `received` to `settled_at` (UTC days).
+    pub days_taken: Option<i64>,
+    /// Days after `due` it settled: 0 when in time.
+    pub days_late: Option<i64>,
+    /// Each record, in manifest order.
+    pub records: Vec<ReceiptRecord>,
+    /// The audit log's head the receipt was made against: its last line then.
+    pub audit_head: AuditHead,
+    /// What stays in the store (PRODUCT §15).
+    pub stays: Vec<String>,
+}
+
+/// Why no receipt could be made, or why one does not verify.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiptError {
+    /// No entry of the manifest names the request.
+    #[error(
+        "no entry of the manifest has `request: {0}`: a receipt is for a request the manifest names \
+         (`bcprune report --by request` lists them)"
+    )]
+    Unknown(String),
+    /// The request is not settled.
+    #[error(
+        "request {request} is {status}: a receipt is written once every record of it is erased, found \
+         absent, redacted or retained (`bcprune report --by request` shows what is left)"
+    )]
+    NotSettled {
+        request: String,
+        status: &'static str,
+    },
+    /// The log cannot be read.
+    #[error("cannot read the audit log {}: {source}", path.display())]
+    ReadLog {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The log's chain is broken.
+    #[error("the audit log {} is broken at line {line}: {reason}", path.display())]
+    BrokenLog {
+        path: PathBuf,
+        line: u64,
+        reason: String,
+    },
+    /// A settled record without its proof line (the report would call it unproven).
+    #[error("{resource} {id} has no line in the audit log {} proving it gone", path.display())]
+    NoProof {
+        path: PathBuf,
+        resource: Resource,
+        id: u32,
+    },
+    /// The receipt could not be written.
+    #[error("cannot write the receipt {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The receipt file cannot be read.
+    #[error("cannot read the receipt {}: {source}", path.display())]
+    ReadReceipt {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// The receipt file is not a receipt.
+    #[error("{} is not a bcprune receipt: {why}", path.display())]
+    NotAReceipt { path: PathBuf, why: String },
+    /// Claims of the receipt the log does not back, every one.
+    #[error(
+        "the receipt {} does not verify against the audit log {}:\n{}",
+        receipt.display(),
+        log.display(),
+        failures.iter().map(|f| format!("  - {f}")).collect::<Vec<_>>().join("\n")
+    )]
+    Failed {
+        receipt: PathBuf,
+        log: PathBuf,
+        failures: Vec<String>,
+    },
+}
+
+/// The most bytes read from a receipt file.
+pub const RECEIPT_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// One line of the log as a receipt cites it.
+#[derive(Debug, Clone)]
+struct Line {
+    hash: String,
+    event: String,
+    ts: Option<Timestamp>,
+}
+
+impl Line {
+    fn of(object: &serde_json::Map<String, Value>) -> Line {
+        let text = |key: &str| {
+            object
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Line {
+            hash: text("hash"),
+            event: text("event"),
+            ts: text("ts").parse().ok(),
+        }
+    }
+}
+
+/// What one pass over the log yields: the proof as of line `upto` (every line when `None`), the lines
+/// at `seqs`, and the last line (the head).
+struct Read {
+    proof: Proof,
+    lines: BTreeMap<u64, Line>,
+    head: AuditHead,
+}
+
+fn read_log(path: &Path, upto: Option<u64>, seqs: &BTreeSet<u64>) -> Result<Read, ReceiptError> {
+    let bytes = crate::fsio::read_capped(path, crate::fsio::AUDIT_LIMIT).map_err(|source| {
+        ReceiptError::ReadLog {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    let mut proof = Proof::default();
+    let mut lines = BTreeMap::new();
+    let end = crate::audit::scan(&bytes, |seq, object| {
+        if upto.is_none_or(|upto| seq <= upto) {
+            proof.observe(object);
+        }
+        if seqs.contains(&seq) {
+            lines.insert(seq, Line::of(object));
+        }
+    })
+    .map_err(|broken| ReceiptError::BrokenLog {
+        path: path.to_path_buf(),
+        line: broken.line,
+        reason: broken.reason.to_string(),
+    })?;
+    Ok(Read {
+        proof,
+        lines,
+        head: AuditHead {
+            seq: end.lines,
+            hash: end.last_hash,
+        },
+    })
+}
+
+/// The request's figures from its records: the latest `at`, the days taken and late.
+fn figures(
+    records: &[ReceiptRecord],
+    received: Option<Date>,
+    due: Option<Date>,
+) -> (RequestStatus, Option<Timestamp>, Option<i64>, Option<i64>) {
+    let status = if records.iter().any(|r| r.done == Done::Retained) {
+        RequestStatus::Retained
+    } else {
+        RequestStatus::Erased
+    };
+    let settled_at = records.iter().filter_map(|r| r.at).max();
+    let taken = received
+        .zip(settled_at)
+        .and_then(|(r, at)| days_between(r, at));
+    let late = due
+        .zip(settled_at)
+        .and_then(|(d, at)| days_between(d, at))
+        .map(|late| late.max(0));
+    (status, settled_at, taken, late)
+}
+
+/// The receipt of `row` (a request of the report per request), made against the audit log at `log` as
+/// it is now (its last line is the head). Refused unless the request is settled (`erased` or
+/// `retained`).
+pub fn make(
+    row: &RequestRow,
+    manifest_sha256: &str,
+    store_hash: &str,
+    log: &Path,
+) -> Result<Receipt, ReceiptError> {
+    let request = row.request.clone().unwrap_or_else(|| row.name());
+    if !matches!(row.status, RequestStatus::Erased | RequestStatus::Retained) {
+        return Err(ReceiptError::NotSettled {
+            request,
+            status: row.status.as_str(),
+        });
+    }
+    let first = read_log(log, None, &BTreeSet::new())?;
+    let mut cited = BTreeSet::new();
+    for record in &row.records {
+        if matches!(record.status, Status::Retained { .. }) {
+            continue;
+        }
+        let seq = first
+            .proof
+            .proved_by(record.resource, record.id)
+            .ok_or_else(|| ReceiptError::NoProof {
+                path: log.to_path_buf(),
+                resource: record.resource,
+                id: record.id,
+            })?;
+        cited.insert(seq);
+    }
+    let read = read_log(log, None, &cited)?;
+    let mut records = Vec::with_capacity(row.records.len());
+    for record in &row.records {
+        if let Status::Retained { until } = record.status {
+            records.push(ReceiptRecord {
+                resource: record.resource,
+                id: record.id,
+                done: Done::Retained,
+                at: None,
+                retained_until: Some(until),
+                proof: None,
+            });
+            continue;
+        }
+        let no_proof = || ReceiptError::NoProof {
+            path: log.to_path_buf(),
+            resource: record.resource,
+            id: record.id,
+        };
+        let seq = read
+            .proof
+            .proved_by(record.resource, record.id)
+            .ok_or_else(no_proof)?;
+        let line = read.lines.get(&seq).ok_or_else(no_proof)?;
+        let done = if record.status == Status::Redacted {
+            Done::Redacted
+        } else {
+            Done::of_event(&line.event).ok_or_else(no_proof)?
+        };
+        records.push(ReceiptRecord {
+            resource: record.resource,
+            id: record.id,
+            done,
+            at: line.ts,
+            retained_until: None,
+            proof: Some(LineRef {
+                seq,
+                hash: line.hash.clone(),
+                event: line.event.clone(),
+            }),
+        });
+    }
+    let (status, settled_at, days_taken, days_late) = figures(&records, row.received, row.due);
+    Ok(Receipt {
+        receipt_version: RECEIPT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        request,
+        manifest_sha256: manifest_sha256.to_string(),
+        store_hash: store_hash.to_string(),
+        received: row.received,
+        due: row.due,
+        status,
+        settled_at,
+        days_taken,
+        days_late,
+        records,
+        audit_head: read.head,
+        stays: row.stays.clone(),
+    })
+}
+
+/// Read a receipt file (size-checked, strict: unknown keys refused).
+pub fn read(path: &Path) -> Result<Receipt, ReceiptError> {
+    let bytes = crate::fsio::read_capped(path, RECEIPT_LIMIT).map_err(|source| {
+        ReceiptError::ReadReceipt {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    let receipt: Receipt =
+        serde_json::from_slice(&bytes).map_err(|e| ReceiptError::NotAReceipt {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?;
+    if receipt.receipt_version != RECEIPT_VERSION {
+        return Err(ReceiptError::NotAReceipt {
+            path: path.to_path_buf(),
+            why: format!(
+                "receipt_version {} (this bcprune reads {RECEIPT_VERSION})",
+                receipt.receipt_version
+            ),
+        });
+    }
+    Ok(receipt)
+}
+
+/// What the manifest says of the receipt's request (when `audit verify --receipt` is given it): the
+/// manifest is the one the receipt names (its SHA-256), and the request's customer and subscriber
+/// entries there are exactly the receipt's erased and found-absent records, with its `received` and due
+/// date. The log knows records, not requests: this is what binds the records to the request. (Orders,
+/// redacted or retained, are found through their customer or listed in `redact_orders`: not compared
+/// here.)
+fn membership(receipt: &Receipt, manifest: &crate::manifest::Manifest) -> Vec<String> {
+    if manifest.sha256 != receipt.manifest_sha256 {
+        return vec![format!(
+            "the manifest {} has SHA-256 {}, the receipt was made from {}: check out the commit whose \
+             manifest has that hash",
+            manifest.path.display(),
+            manifest.sha256,
+            receipt.manifest_sha256
+        )];
+    }
+    let mut failures = Vec::new();
+    let listed: BTreeSet<(Resource, u32)> = manifest
+        .entries()
+        .filter(|(_, entry)| entry.request.as_ref().map(|r| r.as_str()) == Some(&receipt.request))
+        .map(|(resource, entry)| {
+            if entry.received != receipt.received {
+                failures.push(format!(
+                    "the manifest says request {} was received {}, the receipt says {}",
+                    receipt.request,
+                    date(entry.received),
+                    date(receipt.received)
+                ));
+            }
+            (resource, entry.id)
+        })
+        .collect();
+    failures.dedup();
+    let claimed: BTreeSet<(Resource, u32)> = receipt
+        .records
+        .iter()
+        .filter(|r| matches!(r.done, Done::Erased | Done::FoundAbsent))
+        .map(|r| (r.resource, r.id))
+        .collect();
+    for (resource, id) in listed.difference(&claimed) {
+        failures.push(format!(
+            "the manifest lists {resource} {id} under request {}, the receipt does not",
+            receipt.request
+        ));
+    }
+    for (resource, id) in claimed.difference(&listed) {
+        failures.push(format!(
+            "the receipt lists {resource} {id}, which the manifest does not list under request {}",
+            receipt.request
+        ));
+    }
+    if let Some(received) = receipt.received
+        && receipt.due != Some(manifest.due(received))
+    {
+        failures.push(format!(
+            "the receipt says due {}, the manifest makes it {}",
+            date(receipt.due),
+            manifest.due(received)
+        ));
+    }
+    failures
+}
+
+/// Check every claim of `receipt` against the audit log at `log`, and, given the manifest it names,
+/// that its records are the request's; every failure is named (the receipt's path is only used in the
+/// error).
+pub fn verify(
+    receipt: &Receipt,
+    path: &Path,
+    log: &Path,
+    manifest: Option<&crate::manifest::Manifest>,
+) -> Result<(), ReceiptError> {
+    let head = &receipt.audit_head;
+    let mut seqs: BTreeSet<u64> = receipt
+        .records
+        .iter()
+        .filter_map(|r| r.proof.as_ref().map(|p| p.seq))
+        .collect();
+    seqs.insert(head.seq);
+    let read = read_log(log, Some(head.seq), &seqs)?;
+    let mut failures = manifest.map_or_else(Vec::new, |m| membership(receipt, m));
+    match read.lines.get(&head.seq) {
+        Some(line) if line.hash == head.hash => {}
+        Some(line) => failures.push(format!(
+            "the head {}:{} is not in the log: its line {} has hash {} (the log was rewritten, or the \
+             receipt edited)",
+            head.seq, head.hash, head.seq, line.hash
+        )),
+        None => failures.push(format!(
+            "the head {}:{} is not in the log: it has {} lines (cut short, or the receipt edited)",
+            head.seq, head.hash, read.head.seq
+        )),
+    }
+    if let Some(other) = read.proof.other_store(&receipt.store_hash) {
+        failures.push(format!(
+            "the log records states of store {other:?}, not {:?}",
+            receipt.store_hash
+        ));
+    }
+    for record in &receipt.records {
+        let what = format!("{} {}", record.resource, record.id);
+        let Some(proof) = &record.proof else {
+            if record.done != Done::Retained || record.retained_until.is_none() {
+                failures.push(format!(
+                    "{what} is said {} without an audit line proving it",
+                    record.done.as_str()
+                ));
+            } else if record.at.is_some() {
+                failures.push(format!("{what} is retained but gives a time it was done"));
+            }
+            continue;
+        };
+        if record.retained_until.is_some() {
+            failures.push(format!(
+                "{what} is said {} and retained",
+                record.done.as_str()
+            ));
+        }
+        if proof.seq > head.seq {
+            failures.push(format!(
+                "{what} cites line {}, after the receipt's head {}",
+                proof.seq, head.seq
+            ));
+            continue;
+        }
+        let Some(line) = read.lines.get(&proof.seq) else {
+            failures.push(format!(
+                "{what} cites line {}, which the log does not have",
+                proof.seq
+            ));
+            continue;
+        };
+        if line.hash != proof.hash {
+            failures.push(format!(
+                "{what} cites line {} with hash {}, but that line's hash is {}",
+                proof.seq, proof.hash, line.hash
+            ));
+        }
+        if line.event != proof.event {
+            failures.push(format!(
+                "{what} cites line {} as a `{}` line, but it is a `{}` line",
+                proof.seq, proof.event, line.event
+            ));
+        }
+        let done = if record.done == Done::Redacted {
+            Some(Done::Redacted)
+        } else {
+            Done::of_event(&line.event)
+        };
+        if done != Some(record.done) {
+            failures.push(format!(
+                "{what} is said {}, but line {} (`{}`) does not say so",
+                record.done.as_str(),
+                proof.seq,
+                line.event
+            ));
+        }
+        if record.at != line.ts || record.at.is_none() {
+            failures.push(format!(
+                "{what} is said done at {}, but line {} was written at {}",
+                stamp(record.at),
+                proof.seq,
+                stamp(line.ts)
+            ));
+        }
+        if read.proof.proved_by(record.resource, record.id) != Some(proof.seq) {
+            failures.push(format!(
+                "line {} is not what proves {what} gone as of the head {} (it does not name it, or a \
+                 later line does)",
+                proof.seq, head.seq
+            ));
+        }
+    }
+    if receipt.records.is_empty() {
+        failures.push("the receipt lists no record".to_string());
+    }
+    let (status, settled_at, taken, late) =
+        figures(&receipt.records, receipt.received, receipt.due);
+    if status != receipt.status {
+        failures.push(format!(
+            "the status is {}, but its records make it {}",
+            receipt.status.as_str(),
+            status.as_str()
+        ));
+    }
+    if settled_at != receipt.settled_at {
+        failures.push(format!(
+            "settled_at is {}, but its records' latest time is {}",
+            stamp(receipt.settled_at),
+            stamp(settled_at)
+        ));
+    }
+    if taken != receipt.days_taken || late != receipt.days_late {
+        failures.push(format!(
+            "days taken and late are {} and {}, but received, due and settled_at make them {} and {}",
+            number(receipt.days_taken),
+            number(receipt.days_late),
+            number(taken),
+            number(late)
+        ));
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(ReceiptError::Failed {
+            receipt: path.to_path_buf(),
+            log: log.to_path_buf(),
+            failures,
+        })
+    }
+}
+
+fn stamp(at: Option<Timestamp>) -> String {
+    at.map_or_else(|| "(none)".to_string(), |at| at.to_string())
+}
+
+fn number(n: Option<i64>) -> String {
+    n.map_or_else(|| "-".to_string(), |n| n.to_string())
+}
+
+fn date(day: Option<Date>) -> String {
+    day.map_or_else(|| "-".to_string(), |d| d.to_string())
+}
+
+/// The receipt as pretty JSON (`schemas/receipt.schema.json`).
+pub fn json(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, receipt).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// The receipt as markdown, for the data protection officer and the data subject.
+pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
+    let nowrap = |text: &str| crate::text::nowrap_date(text);
+    writeln!(out, "### Erasure receipt: request {}", receipt.request)?;
+    writeln!(out)?;
+    let late = match receipt.days_late {
+        Some(0) => ", in time".to_string(),
+        Some(late) => format!(", **{} late**", crate::report::day_count(late)),
+        None => String::new(),
+    };
+    let status = match receipt.status {
+        RequestStatus::Retained => format!(
+            "erased, but for orders kept for the law until {}",
+            date(
+                receipt
+                    .records
+                    .iter()
+                    .filter_map(|r| r.retained_until)
+                    .max()
+            )
+        ),
+        other => other.as_str().to_string(),
+    };
+    writeln!(out, "- Store: {}", receipt.store_hash)?;
+    writeln!(
+        out,
+        "- Received: {}; due: {}",
+        nowrap(&date(receipt.received)),
+        nowrap(&date(receipt.due))
+    )?;
+    writeln!(
+        out,
+        "- Status: {status}; settled at {}{} ({} days taken)",
+        nowrap(&stamp(receipt.settled_at)),
+        late,
+        number(receipt.days_taken)
+    )?;
+    writeln!(
+        out,
+        "- Audit log head: {}:{} (line {}); manifest SHA-256 {}",
+        receipt.audit_head.seq,
+        receipt.audit_head.hash,
+        receipt.audit_head.seq,
+        receipt.manifest_sha256
+    )?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "| Record | ID | Done | At | Proven by audit line | Line hash |"
+    )?;
+    writeln!(out, "|---|---:|---|---|---:|---|")?;
+    for record in &receipt.records {
+        let done = match (record.done, record.retained_until) {
+            (Done::Retained, Some(until)) => format!("retained until {until}"),
+            (done, _) => done.as_str().to_string(),
+        };
+        let (seq, hash) = record.proof.as_ref().map_or_else(
+            || ("-".to_string(), "-".to_string()),
+            |p| {
+                (
+                    format!("{} (`{}`)", p.seq, p.event),
+                    format!("`{}`", p.hash),
+                )
+            },
+        );
+        writeln!(
+            out,
+            "| {} | {} | {} | {} | {seq} | {hash} |",
+            record.resource,
+            record.id,
+            nowrap(&done),
+            nowrap(&stamp(record.at)),
+        )?;
+    }
+    writeln!(out)?;
+    writeln!(out, "**What stays in the store:**")?;
+    writeln!(out)?;
+    for stay in &receipt.stays {
+        writeln!(out, "- {}", crate::text::markdown(stay))?;
+    }
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Check it against the committed audit log: `bcprune audit verify --receipt FILE` (the JSON \
+         receipt), or by hand — each line's `hash` is the SHA-256 of the line without `hash`, keys \
+         sorted, no whitespace, and each line's `prev_hash` is the line before's `hash`."
+    )
+}
