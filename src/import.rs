@@ -142,6 +142,17 @@ pub enum ImportError {
     /// they had matched nothing, and the requests would look carried out.
     #[error("{}", render_only_protected(.0))]
     OnlyProtected(Vec<(String, Vec<u32>)>),
+    /// `--orders redact`, but no file of the manifest directory sets `orders_retention`: the file
+    /// import writes has none, so the directory would not validate (PRODUCT §15).
+    #[error(
+        "--orders redact: no file of the manifest directory {} sets `orders_retention` (how many years \
+         the law keeps orders, and on what basis, before they may be redacted); a file import writes \
+         has none, so the directory would not validate. Add it to a file there first, e.g. \
+         `orders_retention: {{years: 10, basis: \"§147 AO\"}}` beside `version: 1` and `absent: []`; \
+         nothing was looked up or written",
+        dir.display()
+    )]
+    NoRetention { dir: PathBuf },
     /// `--manifest DIR` is not a directory holding FILE.
     #[error(
         "{} is not inside the manifest directory {}: the new file must be part of the manifest that \
@@ -617,6 +628,108 @@ impl LineCounter {
 pub struct Found {
     pub customers: Vec<u32>,
     pub subscribers: Vec<u32>,
+    /// With `--orders redact` ([`look_up_orders`]): the orders whose billing email is the address, as
+    /// (order ID, customer ID — 0 for a guest), sorted; `None` when orders were not looked up.
+    pub orders: Option<Vec<(u32, u32)>>,
+}
+
+impl Found {
+    /// Whether the address matched nothing at all: no customer, no subscriber, no order.
+    pub fn is_empty(&self) -> bool {
+        self.customers.is_empty()
+            && self.subscribers.is_empty()
+            && self.orders.as_ref().is_none_or(Vec::is_empty)
+    }
+
+    /// The guests' orders (`customer_id` 0): what `redact_orders` lists. A customer's orders are
+    /// found by the customer's own discovery once its entry says `orders: redact`.
+    pub fn guest_orders(&self) -> Vec<u32> {
+        self.orders_where(|customer| customer == 0)
+    }
+
+    /// The orders of the customers this address matched (redacted through their `orders: redact`).
+    pub fn customer_orders(&self) -> Vec<u32> {
+        self.orders_where(|customer| self.customers.contains(&customer))
+    }
+
+    /// The orders of customers this address did not match (an account whose email changed since):
+    /// neither listed nor covered; shown so a reviewer can look at those customers.
+    pub fn other_orders(&self) -> Vec<(u32, u32)> {
+        self.orders
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|&(_, customer)| customer != 0 && !self.customers.contains(&customer))
+            .collect()
+    }
+
+    fn orders_where(&self, keep: impl Fn(u32) -> bool) -> Vec<u32> {
+        self.orders
+            .iter()
+            .flatten()
+            .filter(|&&(_, customer)| keep(customer))
+            .map(|&(order, _)| order)
+            .collect()
+    }
+}
+
+/// `import --orders redact` (PRODUCT §15): each address's orders from `lookup` — orders by email →
+/// (order ID, customer ID, 0 for a guest) — one address at a time, in order, into `found`'s
+/// [`Found::orders`]. All or nothing: the first error stops it. A seam of its own so the rules above
+/// are tested without a store; the CLI passes the API client's lookup.
+pub async fn look_up_orders<F, Fut, E>(
+    found: &mut [(Request, Found)],
+    mut lookup: F,
+) -> Result<(), E>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<(u32, u32)>, E>>,
+{
+    for (request, found) in found.iter_mut() {
+        let mut orders = lookup(request.email.clone()).await?;
+        orders.sort_unstable();
+        orders.dedup();
+        found.orders = Some(orders);
+    }
+    Ok(())
+}
+
+/// What a manifest directory already says about orders: the guests' orders it lists
+/// (`redact_orders`, with where) and the customers whose entry says `orders: redact`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListedOrders {
+    pub orders: BTreeMap<u32, String>,
+    pub redacting: BTreeSet<u32>,
+}
+
+/// The order keys of a loaded manifest, as [`build`] reads them.
+pub fn listed_orders(manifest: &crate::manifest::Manifest) -> ListedOrders {
+    ListedOrders {
+        orders: manifest
+            .orders
+            .redact_orders
+            .iter()
+            .map(|entry| (entry.id, entry.location.to_string()))
+            .collect(),
+        redacting: manifest.orders.redact_customers.clone(),
+    }
+}
+
+/// What `--orders redact` wrote and left out, for the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrdersBuilt {
+    /// Whether orders were looked up at all (`--orders redact`).
+    pub asked: bool,
+    /// Guests' orders listed in `redact_orders`.
+    pub guest_orders: usize,
+    /// Customer entries written with `orders: redact`.
+    pub redacting: usize,
+    /// Guests' orders left out: already listed at (order ID, where).
+    pub left_out: Vec<(u32, String)>,
+    /// Customers left out as listed elsewhere whose entry there lacks `orders: redact`: (ID, where).
+    pub not_redacting: Vec<(u32, String)>,
+    /// Orders found by an address that belong to a customer it did not match: (order ID, customer ID).
+    pub others: Vec<(u32, u32)>,
 }
 
 /// IDs a manifest directory already lists, with where (`file:line:column`).
@@ -648,14 +761,21 @@ pub struct Built {
     /// Addresses (masked) that resolved only to customers the manifest directory protects, with those
     /// IDs: the file would say nothing about them, as if they had matched nothing ([`ImportError::OnlyProtected`]).
     pub only_protected: Vec<(String, Vec<u32>)>,
+    /// What `--orders redact` wrote and left out.
+    pub orders: OrdersBuilt,
 }
 
 /// The new manifest's text for `requests` (each with what it resolved to, in the same order), leaving
 /// out IDs `listed` already names. Pure. An ID found through two addresses is listed once, with the
 /// first one's reason and date.
+///
+/// With orders looked up (`--orders redact`, [`Found::orders`]), every customer entry written says
+/// `orders: redact` and the guests' orders become `redact_orders` entries with the request's reason and
+/// date; nothing about orders is written otherwise.
 pub fn build(
     requests: &[(Request, Found)],
     listed: &Listed,
+    listed_orders: &ListedOrders,
     store_hash: &str,
     today: Date,
 ) -> Built {
@@ -667,7 +787,7 @@ pub fn build(
     let mut only_protected = Vec::new();
     for (request, found) in requests {
         resolved.push((mask::email(&request.email), found.clone()));
-        if found.customers.is_empty() && found.subscribers.is_empty() {
+        if found.is_empty() {
             unmatched += 1;
         }
         let protected = |id: &u32| {
@@ -677,6 +797,7 @@ pub fn build(
         };
         if !found.customers.is_empty()
             && found.subscribers.is_empty()
+            && found.guest_orders().is_empty()
             && found.customers.iter().all(protected)
         {
             only_protected.push((mask::email(&request.email), found.customers.clone()));
@@ -708,6 +829,18 @@ pub fn build(
     }
     let count = |resource| entries.get(&resource).map_or(0, Vec::len);
     let (customers, subscribers) = (count(Resource::Customer), count(Resource::Subscriber));
+    let (guest_orders, mut orders) = order_entries(requests, listed, listed_orders);
+    let redacting: BTreeSet<u32> = if orders.asked {
+        entries
+            .get(&Resource::Customer)
+            .into_iter()
+            .flatten()
+            .map(|(id, _)| *id)
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    orders.redacting = redacting.len();
     let mut text = String::new();
     let emails = requests.len();
     text.push_str(&format!(
@@ -718,6 +851,12 @@ pub fn build(
     text.push_str(
         "# IDs only: the emails are not written here or in any other file (git history cannot be erased).\n",
     );
+    if orders.asked {
+        text.push_str(
+            "# Orders: each customer's are redacted once their retention ends (`orders_retention` of the \
+             manifest directory); guests' orders found by email are in redact_orders.\n",
+        );
+    }
     text.push_str("version: 1\n");
     text.push_str(&format!("store_hash: {}\n", yaml_string(store_hash)));
     for (resource, key) in [
@@ -736,7 +875,13 @@ pub fn build(
                 yaml_string(&request.reason),
                 request.received
             ));
+            if resource == Resource::Customer && redacting.contains(id) {
+                text.push_str("    orders: redact\n");
+            }
         }
+    }
+    if orders.asked {
+        write_redact_orders(&mut text, &guest_orders);
     }
     Built {
         text,
@@ -746,6 +891,67 @@ pub fn build(
         customers,
         subscribers,
         only_protected,
+        orders,
+    }
+}
+
+/// `--orders redact`: the guests' orders to list (each once, with the first request that found it),
+/// and what the summary says — orders already listed in the directory left out, customers left out as
+/// listed elsewhere without `orders: redact` there, orders of customers the address did not match.
+fn order_entries<'a>(
+    requests: &'a [(Request, Found)],
+    listed: &Listed,
+    listed_orders: &ListedOrders,
+) -> (Vec<(u32, &'a Request)>, OrdersBuilt) {
+    let mut built = OrdersBuilt::default();
+    let mut entries = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut flagged = BTreeSet::new();
+    for (request, found) in requests {
+        if found.orders.is_none() {
+            continue;
+        }
+        built.asked = true;
+        for order in found.guest_orders() {
+            if !seen.insert(order) {
+                continue;
+            }
+            match listed_orders.orders.get(&order) {
+                Some(at) => built.left_out.push((order, at.clone())),
+                None => entries.push((order, request)),
+            }
+        }
+        for &customer in &found.customers {
+            let elsewhere = listed.get(&(Resource::Customer, customer));
+            if let Some(at) = elsewhere.filter(|at| *at != PROTECTED)
+                && !listed_orders.redacting.contains(&customer)
+                && flagged.insert(customer)
+            {
+                built.not_redacting.push((customer, at.clone()));
+            }
+        }
+        built.others.extend(found.other_orders());
+    }
+    built.others.sort_unstable();
+    built.others.dedup();
+    entries.sort_by_key(|(order, _)| *order);
+    built.guest_orders = entries.len();
+    (entries, built)
+}
+
+/// The `redact_orders` section: guests' orders by ID, with their request's reason and date.
+fn write_redact_orders(text: &mut String, entries: &[(u32, &Request)]) {
+    if entries.is_empty() {
+        text.push_str("redact_orders: []\n");
+        return;
+    }
+    text.push_str("redact_orders:\n");
+    for (id, request) in entries {
+        text.push_str(&format!(
+            "  - id: {id}\n    reason: {}\n    received: {}\n",
+            yaml_string(&request.reason),
+            request.received
+        ));
     }
 }
 
@@ -902,7 +1108,8 @@ pub fn listed(manifest: &crate::manifest::Manifest) -> Listed {
 }
 
 /// Create `path` with `text`, atomically and only if it does not exist: the text goes to a temporary file
-/// beside it, is fsynced, checked by the manifest loader (`received` not after `latest`), and linked into place without
+/// beside it, is fsynced, checked by the manifest loader as a file joining its directory
+/// ([`crate::manifest::load_joining`]; `received` not after `latest`), and linked into place without
 /// replacing anything; the directory is fsynced.
 pub fn write_new(path: &Path, text: &str, latest: Date) -> Result<(), ImportError> {
     let write_error = |source| ImportError::Write {
@@ -920,7 +1127,8 @@ pub fn write_new(path: &Path, text: &str, latest: Date) -> Result<(), ImportErro
         .and_then(|()| temp.as_file().sync_all())
         .map_err(write_error)?;
     let options = crate::manifest::Options { today: latest };
-    if let Err(errors) = crate::manifest::load_with(temp.path(), &options) {
+    // A file import writes joins a directory: `orders_retention` stands in another of its files.
+    if let Err(errors) = crate::manifest::load_joining(temp.path(), &options) {
         let message = errors
             .0
             .iter()
@@ -1165,10 +1373,12 @@ mod tests {
         let found = Found {
             customers: vec![7],
             subscribers: vec![5],
+            orders: None,
         };
         let built = build(
             &[(request(2, 2), found)],
             &Listed::default(),
+            &ListedOrders::default(),
             "acme42",
             today(),
         );
@@ -1209,6 +1419,7 @@ mod tests {
                 Found {
                     customers: vec![7, 9],
                     subscribers: vec![5],
+                    orders: None,
                 },
             ),
             (
@@ -1216,12 +1427,19 @@ mod tests {
                 Found {
                     customers: vec![9],
                     subscribers: vec![],
+                    orders: None,
                 },
             ),
             (request("nobody@example.com"), Found::default()),
         ];
         let listed: Listed = [((Resource::Customer, 7), "m/a.yaml:4:5".to_string())].into();
-        let built = build(&requests, &listed, "acme42", today());
+        let built = build(
+            &requests,
+            &listed,
+            &ListedOrders::default(),
+            "acme42",
+            today(),
+        );
         assert_eq!(
             (built.customers, built.subscribers, built.unmatched),
             (1, 1, 1)
@@ -1253,5 +1471,172 @@ mod tests {
             reason: "GDPR \"42\""
             received: 2026-11-02
         "#);
+    }
+
+    fn request(email: &str, reason: &str) -> Request {
+        Request {
+            email: email.into(),
+            reason: reason.into(),
+            received: Date::new(2026, 11, 2).expect("date"),
+            origin: Origin::Argument(1),
+        }
+    }
+
+    /// `--orders redact`: customers get `orders: redact`, guests' orders (customer 0) become
+    /// `redact_orders` entries once each, with their request's reason and date; an order listed
+    /// already is left out, a customer listed elsewhere without `orders: redact` is named, an order
+    /// of a customer no address matched is named and not written.
+    #[test]
+    fn build_with_orders_lists_guest_orders_and_marks_customers_and_names_what_it_leaves() {
+        let found = |customers: Vec<u32>, orders: Vec<(u32, u32)>| Found {
+            customers,
+            subscribers: vec![],
+            orders: Some(orders),
+        };
+        let requests = vec![
+            (
+                request("jane@example.com", "DSR 42"),
+                found(vec![7, 9], vec![(100, 7), (101, 0), (102, 0), (103, 8)]),
+            ),
+            (
+                request("j.doe@example.com", "DSR 43"),
+                found(vec![], vec![(101, 0), (104, 0)]),
+            ),
+        ];
+        let listed: Listed = [((Resource::Customer, 9), "m/a.yaml:4:5".to_string())].into();
+        let listed_orders = ListedOrders {
+            orders: [(104, "m/b.yaml:7:5".to_string())].into(),
+            redacting: BTreeSet::new(),
+        };
+        let built = build(&requests, &listed, &listed_orders, "acme42", today());
+        assert_eq!(
+            built.orders,
+            OrdersBuilt {
+                asked: true,
+                guest_orders: 2,
+                redacting: 1,
+                left_out: vec![(104, "m/b.yaml:7:5".into())],
+                not_redacting: vec![(9, "m/a.yaml:4:5".into())],
+                others: vec![(103, 8)],
+            }
+        );
+        assert_eq!(requests[0].1.customer_orders(), [100]);
+        insta::assert_snapshot!(built.text, @r#"
+        # Written by bcprune import on 2026-12-01 for store acme42: 2 emails looked up, 0 matched nothing.
+        # IDs only: the emails are not written here or in any other file (git history cannot be erased).
+        # Orders: each customer's are redacted once their retention ends (`orders_retention` of the manifest directory); guests' orders found by email are in redact_orders.
+        version: 1
+        store_hash: "acme42"
+        absent:
+          - id: 7
+            reason: "DSR 42"
+            received: 2026-11-02
+            orders: redact
+        absent_subscribers: []
+        redact_orders:
+          - id: 101
+            reason: "DSR 42"
+            received: 2026-11-02
+          - id: 102
+            reason: "DSR 42"
+            received: 2026-11-02
+        "#);
+        // An address whose only customer is protected but which found a guest order writes that order:
+        // the file says something for it, as with a subscriber.
+        let listed: Listed = [((Resource::Customer, 7), PROTECTED.to_string())].into();
+        let guest = [(
+            request("jane@example.com", "DSR 44"),
+            found(vec![7], vec![(100, 7), (101, 0)]),
+        )];
+        let built = build(&guest, &listed, &ListedOrders::default(), "acme42", today());
+        assert!(built.only_protected.is_empty());
+        assert_eq!((built.customers, built.orders.guest_orders), (0, 1));
+        let alone = [(
+            request("jane@example.com", "DSR 44"),
+            found(vec![7], vec![(100, 7)]),
+        )];
+        let built = build(&alone, &listed, &ListedOrders::default(), "acme42", today());
+        assert_eq!(built.only_protected.len(), 1, "its own orders are no entry");
+        // With `--request`, every entry carries it, the guests' orders' too, and the text stays valid.
+        let id = crate::manifest::parse_request("DSR-42").expect("reference");
+        let text = with_request(
+            &build(&requests, &listed, &listed_orders, "acme42", today()).text,
+            &id,
+        );
+        assert_eq!(
+            text.matches("    request: \"DSR-42\"\n").count(),
+            3,
+            "{text}"
+        );
+        assert!(
+            text.contains("    request: \"DSR-42\"\n    orders: redact\n"),
+            "{text}"
+        );
+        // A customer listed elsewhere with `orders: redact` there is not named.
+        let listed: Listed = [((Resource::Customer, 9), "m/a.yaml:4:5".to_string())].into();
+        let listed_orders = ListedOrders {
+            redacting: [9].into(),
+            ..listed_orders
+        };
+        let built = build(&requests, &listed, &listed_orders, "acme42", today());
+        assert!(built.orders.not_redacting.is_empty());
+    }
+
+    /// Without `--orders redact` nothing about orders is written, even for addresses whose orders are
+    /// known; with it and no guest order, an empty `redact_orders` says the lookup was made.
+    #[test]
+    fn without_orders_nothing_about_orders_is_written_and_with_none_found_the_list_is_empty() {
+        let mut found = Found {
+            customers: vec![7],
+            subscribers: vec![],
+            orders: None,
+        };
+        let text = |found: &Found| {
+            build(
+                &[(request("jane@example.com", "DSR 42"), found.clone())],
+                &Listed::new(),
+                &ListedOrders::default(),
+                "acme42",
+                today(),
+            )
+            .text
+        };
+        let without = text(&found);
+        assert!(!without.contains("orders"), "{without}");
+        found.orders = Some(vec![(100, 7)]);
+        let with = text(&found);
+        assert!(with.contains("    orders: redact\n"), "{with}");
+        assert!(with.ends_with("redact_orders: []\n"), "{with}");
+    }
+
+    /// The lookup seam: one call per address, in order, with the address as given; its orders sorted
+    /// and each once; the first error stops it.
+    #[test]
+    fn orders_are_looked_up_once_per_address_through_the_seam() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        let mut found = vec![
+            (request("a@example.com", "r"), Found::default()),
+            (request("b@example.com", "r"), Found::default()),
+        ];
+        let asked = std::cell::RefCell::new(Vec::new());
+        let result: Result<(), &str> = runtime.block_on(look_up_orders(&mut found, |email| {
+            asked.borrow_mut().push(email.clone());
+            async move {
+                Ok(if email.starts_with('a') {
+                    vec![(12, 0), (10, 3), (12, 0)]
+                } else {
+                    vec![]
+                })
+            }
+        }));
+        assert_eq!(result, Ok(()));
+        assert_eq!(*asked.borrow(), ["a@example.com", "b@example.com"]);
+        assert_eq!(found[0].1.orders, Some(vec![(10, 3), (12, 0)]));
+        assert_eq!(found[1].1.orders, Some(vec![]));
+        let result: Result<(), &str> =
+            runtime.block_on(look_up_orders(&mut found, |_| async { Err("down") }));
+        assert_eq!(result, Err("down"));
     }
 }

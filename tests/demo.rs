@@ -27,10 +27,11 @@ fn demo_runs_plan_apply_and_replan_against_the_embedded_store() {
         "Plan: 0 to delete, 0 to redact, 1 retained, 20 already absent.",
         "redacted (recorded)",
         "is intact",
-        // Plan: 1 customer + 1 subscriber GET and the orders' discovery; apply: list again, one
+        // Plan: 1 customer + 1 subscriber GET and the orders' discovery (a page, then the empty page
+        // that ends a V2 listing); apply: list again, one
         // customer DELETE, 6 subscriber DELETEs, one order's redaction (its PUT and its one shipping
         // address's), verify; the re-plan reads only the retained order (PRODUCT §9, §11, §15).
-        "17 GET, 7 DELETE, 2 PUT",
+        "18 GET, 7 DELETE, 2 PUT",
     ] {
         assert!(
             stdout.contains(expected),

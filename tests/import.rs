@@ -902,3 +902,278 @@ fn import_request_writes_the_reference_on_every_entry_and_refuses_a_bad_one_or_t
     }
     load(&ws.path().join("customers"));
 }
+
+// ------------------------------------------------------------------------------ --orders redact
+
+/// The retention every file `import --orders redact` joins needs (PRODUCT §15): it stands in a file of
+/// its own in the manifest directory.
+const RETENTION: &str =
+    "version: 1\nabsent: []\norders_retention:\n  years: 10\n  basis: \"§147 AO\"\n";
+
+/// Jane (customers 11 and 12) has orders on both accounts and, as a guest, two more under her address
+/// in another case and one under her address exactly; Bob (13) has one order; another guest has one.
+fn people_with_orders() -> SimServer {
+    store_with(
+        SimConfig::default()
+            .customers(20)
+            .subscribers(0)
+            .unlimited()
+            .email_match(EmailMatch::IgnoreCase)
+            .customer_with_email(11, JANE, 1)
+            .customer_with_email(12, JANE_LOWER, 2)
+            .customer_with_email(13, BOB, 1)
+            .subscriber_with_email(5, JANE_LOWER, 1)
+            .orders_for(11, 2) // 100, 101
+            .orders_for(12, 1) // 102
+            .orders_for(13, 1) // 103
+            .guest_orders(JANE_LOWER, 2) // 104, 105
+            .guest_orders(JANE, 1) // 106
+            .guest_orders(CARA, 1), // 107
+    )
+}
+
+#[test]
+fn orders_redact_marks_customers_and_lists_guests_orders_by_id_without_an_email_anywhere() {
+    let sim = people_with_orders();
+    let ws = Workspace::new();
+    ws.write("customers/retention.yaml", RETENTION);
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into",
+            "customers/request-0044.yaml",
+            "--orders",
+            "redact",
+        ])
+        .args(["--reason", "DSR-2026-0044", "--received", "2026-11-20"])
+        .args([JANE, BOB, NOBODY])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert_no_email("stdout", &output.stdout);
+    assert_no_email("stderr", &output.stderr);
+    for file in all_files(ws.path()) {
+        assert_no_email(
+            &file.display().to_string(),
+            &std::fs::read(&file).expect("read"),
+        );
+    }
+    assert!(
+        stdout.contains(
+            "  J***@Example.com: customers 11, 12; subscriber 5; guest orders 104, 105, 106; \
+             orders 100, 101, 102 (of those customers)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  b***@shop.test: customer 13; order 103 (of those customers)\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "Orders: 3 customers with `orders: redact` (each one's orders found and redacted once \
+             its retention ends), 3 guest orders in redact_orders."
+        ),
+        "{stdout}"
+    );
+
+    // The directory, the new file with the retention beside it, is a valid manifest.
+    let manifest = load(&ws.path().join("customers"));
+    assert_eq!(ids(&manifest.absent), [11, 12, 13]);
+    assert_eq!(
+        manifest.orders.redact_customers,
+        [11, 12, 13].into_iter().collect()
+    );
+    assert_eq!(ids(&manifest.orders.redact_orders), [104, 105, 106]);
+    for entry in &manifest.orders.redact_orders {
+        assert_eq!(entry.reason.as_deref(), Some("DSR-2026-0044"));
+        assert_eq!(
+            entry.received.map(|d| d.to_string()).as_deref(),
+            Some("2026-11-20")
+        );
+    }
+
+    // Read-only lookups: one GET /v2/orders?email= per address form, pages followed; no change.
+    let orders = sim.order_requests();
+    assert!(!orders.is_empty());
+    assert!(
+        orders.iter().all(|r| r.method == "GET"
+            && r.path == "/stores/demo42/v2/orders"
+            && r.query.starts_with("email=")
+            && r.query.contains("&limit=250&page=")),
+        "{orders:?}"
+    );
+    assert!(sim.order_events().is_empty());
+    assert!(sim.order_collection_deletes().is_empty());
+}
+
+#[test]
+fn without_orders_redact_import_writes_nothing_about_orders_and_asks_for_none() {
+    let sim = people_with_orders();
+    let ws = Workspace::new();
+    import(&sim)
+        .current_dir(ws.path())
+        .args(["--into", "request-0045.yaml", "--reason", "DSR-2026-0045"])
+        .arg(JANE)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(ws.path().join("request-0045.yaml")).expect("written");
+    assert!(!text.contains("orders"), "{text}");
+    assert!(sim.order_requests().is_empty());
+}
+
+#[test]
+fn orders_redact_without_a_retention_in_the_directory_is_refused_before_any_lookup() {
+    let sim = people_with_orders();
+    let ws = Workspace::new();
+    import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into",
+            "customers/request-0046.yaml",
+            "--orders",
+            "redact",
+        ])
+        .args(["--reason", "DSR-2026-0046"])
+        .arg(JANE)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--orders redact: no file of the manifest directory customers sets `orders_retention`",
+        ));
+    assert!(sim.requests().is_empty(), "nothing was looked up");
+    assert!(!ws.path().join("customers/request-0046.yaml").exists());
+    import(&sim)
+        .args(["--into", "x.yaml", "--orders", "erase", JANE])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("invalid value 'erase'"));
+}
+
+/// A guest order already listed in the directory is left out and named; a customer listed elsewhere
+/// without `orders: redact` is named so a reviewer can add it; the directory stays valid.
+#[test]
+fn orders_already_listed_are_left_out_and_a_customer_listed_without_orders_redact_is_named() {
+    let sim = people_with_orders();
+    let ws = Workspace::new();
+    ws.write("customers/retention.yaml", RETENTION);
+    ws.write(
+        "customers/earlier.yaml",
+        "version: 1\nabsent:\n  - id: 11\n    reason: \"DSR-1\"\nredact_orders:\n  - id: 105\n    reason: \"DSR-1\"\n",
+    );
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into",
+            "customers/request-0047.yaml",
+            "--orders",
+            "redact",
+        ])
+        .args(["--reason", "DSR-2026-0047", JANE])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        stdout.contains("Left out order 105: already listed at customers/earlier.yaml:6:9"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "Customer 11 is already listed at customers/earlier.yaml:3:9 without `orders: redact`"
+        ),
+        "{stdout}"
+    );
+    let manifest = load(&ws.path().join("customers"));
+    assert_eq!(ids(&manifest.orders.redact_orders), [105, 104, 106]);
+    assert_eq!(manifest.orders.redact_customers, [12].into_iter().collect());
+}
+
+/// V2 listings have no pagination figures: the order lookup must neither loop on a page the store
+/// repeats nor follow pages that never end (an invalid response, exit 1, nothing written), and a page
+/// short of the limit with more after it must not hide a guest's orders (one more page is asked).
+#[test]
+fn an_order_lookup_refuses_repeated_or_endless_pages_and_looks_past_a_short_one() {
+    use bcprune::sim::HostileOrders;
+    for (mode, expect) in [
+        (HostileOrders::RepeatedPage, Err("the pages repeat")),
+        (HostileOrders::EndlessPages, Err("the listing does not end")),
+        (HostileOrders::ShortPageThenMore, Ok(())),
+    ] {
+        let sim = store_with(
+            SimConfig::default()
+                .customers(5)
+                .unlimited()
+                .guest_orders(JANE_LOWER, 300)
+                .hostile_orders(mode),
+        );
+        let ws = Workspace::new();
+        ws.write("retention.yaml", RETENTION);
+        let mut cmd = import(&sim);
+        cmd.current_dir(ws.path())
+            .args(["--into", "request.yaml", "--orders", "redact"])
+            .args(["--reason", "DSR-2026-0048", JANE_LOWER]);
+        match expect {
+            Err(message) => {
+                cmd.assert()
+                    .code(1)
+                    .stderr(predicate::str::contains(message));
+                assert!(!ws.path().join("request.yaml").exists(), "{mode:?}");
+            }
+            Ok(()) => {
+                cmd.assert().success();
+                // Pages of 249 while more follow: all 300, not the first page's 249.
+                let manifest = load(ws.path());
+                assert_eq!(
+                    ids(&manifest.orders.redact_orders),
+                    (100..400).collect::<Vec<u32>>()
+                );
+            }
+        }
+    }
+}
+
+/// PRODUCT §14 for orders too: a store that folds `\u{212A}ane@…` onto `kane@…` answers Kane's guest
+/// orders; they are not taken (a warning gives their IDs), while ASCII case alone is ignored.
+#[test]
+fn a_look_alike_address_never_takes_another_persons_orders() {
+    let sim = store_with(
+        SimConfig::default()
+            .customers(5)
+            .unlimited()
+            .email_match(EmailMatch::IgnoreCase)
+            .guest_orders("kane@shop.test", 2),
+    );
+    let ws = Workspace::new();
+    ws.write("retention.yaml", RETENTION);
+    let output = import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into", "r.yaml", "--orders", "redact", "--reason", "GDPR 17",
+        ])
+        .arg("\u{212A}ane@shop.test")
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("2 orders (100, 101) whose billing email is not exactly the address"),
+        "{stderr}"
+    );
+    assert!(load(ws.path()).orders.redact_orders.is_empty());
+    import(&sim)
+        .current_dir(ws.path())
+        .args([
+            "--into", "s.yaml", "--orders", "redact", "--reason", "GDPR 18",
+        ])
+        .arg("Kane@SHOP.test")
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(ws.path().join("s.yaml")).expect("written");
+    assert!(text.contains("redact_orders:\n  - id: 100\n"), "{text}");
+    assert!(text.contains("  - id: 101\n"), "{text}");
+}

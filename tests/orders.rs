@@ -50,10 +50,54 @@ pub fn assert_nothing_forbidden(sim: &SimServer) {
     );
 }
 
+/// Discovery against a store whose V2 pages misbehave (the sim's hostile order modes): a repeated
+/// page and a listing that never ends are refused (all or nothing, bounded), and a page short of the
+/// limit with more after it hides no order: only an empty page ends a V2 listing (API-NOTES §11: the
+/// largest `limit` the store honours is not known).
+#[tokio::test]
+async fn discovery_refuses_repeated_or_endless_pages_and_reads_past_a_short_one() {
+    use bcprune::sim::HostileOrders;
+    for mode in [
+        HostileOrders::RepeatedPage,
+        HostileOrders::EndlessPages,
+        HostileOrders::ShortPageThenMore,
+    ] {
+        let sim = start(
+            SimConfig::default()
+                .customers(20)
+                .unlimited()
+                .orders_for(5, 600)
+                .hostile_orders(mode),
+        )
+        .await;
+        let found = client(&sim).orders_of(&[5]).await;
+        match mode {
+            HostileOrders::ShortPageThenMore => {
+                let live = found.expect("discovery");
+                let ids: BTreeSet<u32> = live.orders.keys().copied().collect();
+                assert_eq!(
+                    ids,
+                    sim.orders_of(5),
+                    "{mode:?}: every order, not the first page's"
+                );
+            }
+            _ => {
+                let error = found.expect_err("refused").to_string();
+                assert!(
+                    error.contains("the pages repeat") || error.contains("does not end"),
+                    "{mode:?}: {error}"
+                );
+            }
+        }
+        assert_nothing_forbidden(&sim);
+    }
+}
+
 #[tokio::test]
 async fn discovery_pages_bare_arrays_to_completion_and_takes_204_as_the_end() {
-    // Customer 5: 600 orders (pages of 250, 250, 100); customer 6: exactly 250 (the second page is
-    // a 204); customer 7: none (204 at once).
+    // Customer 5: 600 orders (pages of 250, 250, 100, then a 204: a short page does not end a V2
+    // listing, API-NOTES §11); customer 6: exactly 250 (the second page is a 204); customer 7: none
+    // (204 at once).
     let sim = start(
         SimConfig::default()
             .customers(20)
@@ -79,7 +123,11 @@ async fn discovery_pages_bare_arrays_to_completion_and_takes_204_as_the_end() {
         .into_iter()
         .filter(|r| r.method == "GET")
         .count();
-    assert_eq!(gets, 3 + 2 + 1, "one GET per page, a 204 ends a listing");
+    assert_eq!(
+        gets,
+        4 + 2 + 1,
+        "one GET per page, only an empty page ends a listing"
+    );
     assert!(
         sim.order_requests()
             .iter()

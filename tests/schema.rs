@@ -72,3 +72,34 @@ fn requests_schema_is_committed_and_current() {
 fn receipt_schema_is_committed_and_current() {
     assert_committed("receipt");
 }
+
+/// `scripts/prism-check.sh` sends these very bodies through Prism, to validate the order redaction
+/// `PUT`s against the official spec: the committed copies must be what `order_redaction`'s builders
+/// make (the failure prints the text to commit).
+#[test]
+fn the_prism_check_sends_the_order_bodies_the_builders_make() {
+    use bcprune::order_redaction::{Present, address_body, order_body};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/prism");
+    let v4_only = Present {
+        ip_address: true,
+        ip_address_v6: false,
+    };
+    let both = Present {
+        ip_address: true,
+        ip_address_v6: true,
+    };
+    for (file, body) in [
+        ("order-put.json", order_body(both)),
+        ("order-put-v4-only.json", order_body(v4_only)),
+        ("shipping-address-put.json", address_body()),
+    ] {
+        let made = format!("{}\n", serde_json::to_string_pretty(&body).expect("json"));
+        let path = dir.join(file);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == made,
+            "{} is not what the builder makes; commit this:\n{made}",
+            path.display()
+        );
+    }
+}

@@ -543,6 +543,15 @@ async fn every_response_carries_the_four_rate_limit_headers() {
 
 /// Send a raw HTTP/1.1 request and return the response head as sent on the wire.
 fn raw_head(addr: std::net::SocketAddr, path: &str) -> String {
+    raw_get(addr, path)
+        .split("\r\n\r\n")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The whole response (head and body) to a GET of `path`, as text.
+fn raw_get(addr: std::net::SocketAddr, path: &str) -> String {
     let mut stream = std::net::TcpStream::connect(addr).expect("connect");
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -554,10 +563,7 @@ fn raw_head(addr: std::net::SocketAddr, path: &str) -> String {
     .expect("write");
     let mut text = String::new();
     stream.read_to_string(&mut text).expect("read");
-    text.split("\r\n\r\n")
-        .next()
-        .unwrap_or_default()
-        .to_string()
+    text
 }
 
 #[test]
@@ -996,13 +1002,19 @@ fn bcprune_sim_prints_its_url_and_serves_until_killed() {
             "7",
             "--quota",
             "10",
+            "--orders",
+            "5:2",
+            "--guest-orders",
+            "guest@example.com:1",
+            "--orders",
+            "6:1",
         ])
         .spawn();
-    run.wait_for_stdout_lines(8);
+    run.wait_for_stdout_lines(9);
     let stdout = run.stdout();
     let mut lines = stdout.lines().map(str::to_string);
     let first = lines.next().expect("a first line");
-    let rest: Vec<String> = lines.take(7).collect();
+    let rest: Vec<String> = lines.take(8).collect();
     let url = first
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
@@ -1010,11 +1022,21 @@ fn bcprune_sim_prints_its_url_and_serves_until_killed() {
         .to_string();
     let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().expect("addr");
     let head = raw_head(addr, "/stores/demo42/v3/customers?id:in=20");
+    let customer_orders = raw_get(addr, "/stores/demo42/v2/orders?customer_id=6");
+    let guest_orders = raw_get(addr, "/stores/demo42/v2/orders?email=guest@example.com");
     // Ctrl-C (SIGINT) stops it with exit 0; the wait is bounded, then a hard kill so no process leaks.
     run.signal("INT");
     let exit = run.finish();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.contains("x-rate-limit-requests-quota: 10"), "{head}");
+    // Customers' orders first (5: 100, 101; 6: 102), then the guest's (103).
+    assert!(
+        customer_orders.starts_with("HTTP/1.1 200"),
+        "{customer_orders}"
+    );
+    assert!(customer_orders.contains("\"id\":102"), "{customer_orders}");
+    assert!(guest_orders.contains("\"id\":103"), "{guest_orders}");
+    assert!(guest_orders.contains("\"customer_id\":0"), "{guest_orders}");
     assert_eq!(exit.code(), Some(0), "exit status after Ctrl-C");
     let text = rest.join("\n");
     for needle in [
@@ -1023,8 +1045,33 @@ fn bcprune_sim_prints_its_url_and_serves_until_killed() {
         "demo42",
         "BIGCOMMERCE_API_URL=http://127.0.0.1:",
         "subscribers:      IDs 1..=7",
+        "orders:           IDs 100..=103",
     ] {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+}
+
+#[test]
+fn bcprune_sim_rejects_order_seeds_it_cannot_read() {
+    for (args, message) in [
+        (["--orders", "5"], "--orders no `:N`: give a customer ID:N"),
+        (
+            ["--orders", "5:0"],
+            "--orders N must be a whole number of orders, at least 1",
+        ),
+        (["--orders", "x:2"], "--orders \"x\" is not a customer ID"),
+        (
+            ["--guest-orders", ":2"],
+            "--guest-orders nothing before the `:`",
+        ),
+        (["--orders", "1:1000001"], "at most 1000000 orders in all"),
+    ] {
+        crate::support::bcprune()
+            .arg("sim")
+            .args(args)
+            .assert()
+            .code(1)
+            .stderr(predicates::str::contains(message));
     }
 }
 
@@ -2058,4 +2105,183 @@ async fn orders_share_the_rate_limit_and_the_injected_faults() {
     assert_eq!(sim.order(100).expect("order")["customer_message"], "x");
     let r = send("POST", &sim.orders_url(), Some(READ_WRITE_TOKEN)).await;
     assert_eq!(r.status, 405);
+}
+
+/// The IDs of a V2 listing page, or `None` for a 204 with no body.
+#[track_caller]
+fn page_ids(r: &Resp) -> Option<Vec<u64>> {
+    if r.status == 204 {
+        assert!(r.body.is_empty(), "a 204 has no body");
+        return None;
+    }
+    assert_eq!(r.status, 200);
+    Some(order_ids(r))
+}
+
+/// V2 order listings carry no pagination figures (API-NOTES §11): a client knows it has every order
+/// only from a page shorter than `limit` or a 204. Each hostile mode breaks that as a real server
+/// plausibly could — a cache that ignores `page`, a page cut before archived orders are dropped from
+/// it (short, or empty, with more after it), a listing that never ends — and touches nothing else.
+#[tokio::test]
+async fn hostile_order_listings_repeat_a_page_end_early_with_more_after_or_never_end() {
+    use bcprune::sim::{ENDLESS_ORDER_ID, HostileOrders};
+    let sim = start(with_orders()).await;
+    let page = |n: u32| format!("customer_id=5&limit=3&page={n}");
+    let mut pages = Vec::new();
+    for n in 1..=4 {
+        pages.push(page_ids(&orders(&sim, &page(n)).await));
+    }
+    let honest = vec![
+        Some(vec![100, 101, 102]),
+        Some(vec![103, 104, 105]),
+        Some(vec![106]),
+        None,
+    ];
+    assert_eq!(
+        pages, honest,
+        "no mode: pages of 3, a short last one, then 204"
+    );
+
+    sim.faults()
+        .hostile_orders(Some(HostileOrders::RepeatedPage));
+    for n in [1, 2, 9] {
+        assert_eq!(
+            page_ids(&orders(&sim, &page(n)).await),
+            Some(vec![100, 101, 102]),
+            "page {n} repeats page 1"
+        );
+    }
+
+    sim.faults()
+        .hostile_orders(Some(HostileOrders::ShortPageThenMore));
+    let mut pages = Vec::new();
+    for n in 1..=5 {
+        pages.push(page_ids(&orders(&sim, &page(n)).await));
+    }
+    assert_eq!(
+        pages,
+        [
+            Some(vec![100, 101]),
+            Some(vec![102, 103]),
+            Some(vec![104, 105]),
+            Some(vec![106]),
+            None
+        ],
+        "every page one short of the limit, with more after it"
+    );
+
+    sim.faults()
+        .hostile_orders(Some(HostileOrders::EmptyPageThenMore));
+    let mut pages = Vec::new();
+    for n in 1..=5 {
+        pages.push(page_ids(&orders(&sim, &page(n)).await));
+    }
+    assert_eq!(
+        pages,
+        [
+            Some(vec![100, 101, 102]),
+            None,
+            Some(vec![103, 104, 105]),
+            Some(vec![106]),
+            None
+        ],
+        "page 2 is a 204 although pages 3 and 4 hold orders"
+    );
+
+    sim.faults()
+        .hostile_orders(Some(HostileOrders::EndlessPages));
+    let first = u64::from(ENDLESS_ORDER_ID);
+    assert_eq!(
+        page_ids(&orders(&sim, &page(3)).await),
+        Some(vec![106, first + 7, first + 8]),
+        "the real last page filled up with made-up orders"
+    );
+    let far = orders(&sim, &page(100_000)).await;
+    let made_up = far.json();
+    let made_up = made_up.as_array().expect("a full page");
+    assert_eq!(made_up.len(), 3, "a page 100,000 is still full");
+    assert!(made_up.iter().all(|o| o["customer_id"] == 5));
+    let guest = orders(&sim, "email=guest@example.com&limit=2&page=50").await;
+    let guest = guest.json();
+    assert!(
+        guest
+            .as_array()
+            .expect("full")
+            .iter()
+            .all(|o| o["billing_address"]["email"] == "guest@example.com" && o["customer_id"] == 0),
+        "made-up orders match the filter: {guest}"
+    );
+
+    // Only listings misbehave.
+    let one = send(
+        "GET",
+        &format!("{}/101", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    assert_eq!(one.json()["id"], 101);
+    sim.faults().hostile_orders(None);
+    let mut pages = Vec::new();
+    for n in 1..=4 {
+        pages.push(page_ids(&orders(&sim, &page(n)).await));
+    }
+    assert_eq!(pages, honest, "switched off: honest again");
+}
+
+#[tokio::test]
+async fn a_hostile_order_mode_can_be_set_from_the_start_and_leaves_customers_alone() {
+    use bcprune::sim::HostileOrders;
+    let sim = start(with_orders().hostile_orders(HostileOrders::RepeatedPage)).await;
+    let r = orders(&sim, "customer_id=5&limit=2&page=3").await;
+    assert_eq!(page_ids(&r), Some(vec![100, 101]));
+    let customers = get(&sim, "id:in=1,2&limit=1&page=2").await;
+    assert_eq!(
+        customers.json()["data"][0]["id"],
+        2,
+        "customers page honestly"
+    );
+}
+
+/// `GET /v2/orders/{id}/shipping_addresses` takes the spec's `page` and `limit` like the listing: a bare
+/// array, 204 past the end, 422 for another parameter, 404 for an unknown order; `PUT` of one address
+/// answers it as stored.
+#[tokio::test]
+async fn shipping_addresses_page_like_the_listing_and_a_put_answers_the_address() {
+    let sim = start(with_orders()).await;
+    let url = |query: &str| format!("{}/102/shipping_addresses?{query}", sim.orders_url());
+    let ids = |r: &Resp| -> Vec<u64> {
+        r.json()
+            .as_array()
+            .expect("a bare array")
+            .iter()
+            .map(|a| a["id"].as_u64().expect("id"))
+            .collect()
+    };
+    let r = send("GET", &url("limit=1&page=2"), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!(ids(&r), [1022]);
+    let r = send("GET", &url("limit=250&page=1"), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!(ids(&r), [1021, 1022]);
+    let r = send("GET", &url("limit=250&page=2"), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!((r.status, r.body.len()), (204, 0));
+    let r = send("GET", &url("email=x"), Some(READ_WRITE_TOKEN)).await;
+    assert_eq!(r.status, 422);
+    let r = send(
+        "GET",
+        &format!("{}/999/shipping_addresses", sim.orders_url()),
+        Some(READ_WRITE_TOKEN),
+    )
+    .await;
+    assert_eq!(r.status, 404);
+    let body = json!({"city": "redacted"});
+    let r = send_json(
+        "PUT",
+        &format!("{}/102/shipping_addresses/1022", sim.orders_url()),
+        READ_WRITE_TOKEN,
+        &body,
+    )
+    .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["id"], 1022);
+    assert_eq!(r.json()["city"], "redacted");
+    assert_eq!(sim.order_shipping_addresses(102)[1]["city"], "redacted");
 }

@@ -13,6 +13,9 @@
 //! `email:in` query stays under [`EMAIL_QUERY_BUDGET`] bytes (percent-encoded), far below the 8 KB
 //! many servers and proxies cap a request line at.
 //!
+//! `import --orders redact` also asks `GET /v2/orders?email=…` ([`Client::orders_by_email`], PRODUCT
+//! §15): the orders whose billing email is the address, with the customer each belongs to.
+//!
 //! Emails are personal data: request labels (which end up in errors and logs) show only how many
 //! addresses were asked, and any asked address the server quotes back in an error is masked.
 
@@ -115,6 +118,44 @@ impl Client {
             }
         }
         Ok(found.into_values().collect())
+    }
+}
+
+impl Client {
+    /// The orders whose billing email is `email` (trimmed; ASCII case ignored, [`same_address`]), as
+    /// (order ID, customer ID — 0 for a guest), sorted by order ID: `GET /v2/orders?email=…&limit=250
+    /// &page=N` through the one V2 walk of `api/orders.rs` (only an empty page — 204 or `[]` — ends it; an
+    /// order seen twice or a listing past its bound fails it: all or nothing), asked twice when the
+    /// address differs from its ASCII lower-case form, as the customer lookups are. Rows whose billing
+    /// email is not the address asked for are not taken (a warning names their IDs). Errors never show
+    /// the address. GET only. For `import --orders redact`.
+    pub async fn orders_by_email(&self, email: &str) -> Result<Vec<(u32, u32)>, ApiError> {
+        let asked = trimmed(&[email.to_owned()])?;
+        let mut found = BTreeMap::new();
+        let mut dropped = Vec::new();
+        for term in query_forms(&asked) {
+            for order in self.orders_with_email(&term).await.map_err(mask_asked)? {
+                if asked.iter().any(|a| same_address(&order.email, a)) {
+                    found.insert(order.id, order.customer_id);
+                } else {
+                    dropped.push(order.id);
+                }
+            }
+        }
+        dropped.retain(|id| !found.contains_key(id));
+        if !dropped.is_empty() {
+            dropped.sort_unstable();
+            dropped.dedup();
+            let ids: Vec<String> = dropped.iter().map(ToString::to_string).collect();
+            tracing::warn!(
+                "the store answered {} order{} ({}) whose billing email is not exactly the address \
+                 asked for (it differs by more than ASCII case): not taken",
+                dropped.len(),
+                if dropped.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            );
+        }
+        Ok(found.into_iter().collect())
     }
 }
 

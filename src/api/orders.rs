@@ -2,8 +2,9 @@
 //! one order with its shipping addresses, and the redaction `PUT`s.
 //!
 //! V2 answers are bare JSON arrays without pagination metadata, and an empty page is **204 with no
-//! body**: a listing is walked `page=1, 2, …` with `limit=250` until a page is empty (204 or `[]`) or
-//! shorter than the limit, at most [`MAX_ORDER_PAGES`] pages (a store that never stops answering is
+//! body**: a listing is walked `page=1, 2, …` with `limit=250` until a page is empty (204 or `[]`) —
+//! a page shorter than the limit does not end it, since the largest `limit` V2 honours is not known
+//! (API-NOTES §11 \[U\]): a store that silently serves fewer per page must not hide an order —, at most [`MAX_ORDER_PAGES`] pages (a store that never stops answering is
 //! an invalid listing, not an endless loop). Every row is checked against the filter asked for (a
 //! `customer_id` listing that returns another customer's order is invalid), and no order may appear
 //! twice.
@@ -23,7 +24,6 @@ use serde_json::Value;
 
 use super::ApiError;
 use super::client::{Client, ERROR_BODY_CAP};
-use super::lookup::same_address;
 use crate::live::{Live, LiveOrder};
 use crate::order_redaction::{self, Present};
 use crate::{CustomerId, OrderId};
@@ -43,8 +43,8 @@ enum OrderFilter<'a> {
 
 impl Client {
     /// Discovery (PRODUCT §15): the orders linked to each of `customers` now, with
-    /// `GET /v2/orders?customer_id=ID&limit=250&page=N` paged to completion (one GET per customer,
-    /// plus one per further page), at most `parallelism` customers at once. All or nothing. The orders
+    /// `GET /v2/orders?customer_id=ID&limit=250&page=N` paged to an empty page (one GET for a
+    /// customer without orders, one more per page of orders), at most `parallelism` customers at once. All or nothing. The orders
     /// come without their shipping addresses' IDs (a listing names only their count).
     pub async fn orders_of(&self, customers: &[CustomerId]) -> Result<Live, ApiError> {
         let unique: BTreeSet<CustomerId> = customers.iter().copied().filter(|&c| c > 0).collect();
@@ -62,20 +62,11 @@ impl Client {
         Ok(live)
     }
 
-    /// The orders whose billing email is `email` ([`same_address`]: ignoring ASCII case only), with
-    /// `GET /v2/orders?email=…&limit=250&page=N` paged like discovery: each order's ID and the
-    /// customer it is linked to (0 for a guest). For `import --orders redact`. Rows the store answered
-    /// whose email is not the address asked for are not taken.
-    pub async fn orders_by_email(
-        &self,
-        email: &str,
-    ) -> Result<Vec<(OrderId, CustomerId)>, ApiError> {
-        let rows = self.order_pages(OrderFilter::Email(email)).await?;
-        Ok(rows
-            .into_iter()
-            .filter(|o| same_address(&o.email, email))
-            .map(|o| (o.id, o.customer_id))
-            .collect())
+    /// Every order the store lists for billing email `email` (`GET /v2/orders?email=…&limit=250&page=N`,
+    /// paged like discovery), as the store answered them: `Client::orders_by_email` (`lookup.rs`)
+    /// keeps those whose email is the address asked for.
+    pub(super) async fn orders_with_email(&self, email: &str) -> Result<Vec<LiveOrder>, ApiError> {
+        self.order_pages(OrderFilter::Email(email)).await
     }
 
     /// Read `ids` now: `GET /v2/orders/{id}` and `GET /v2/orders/{id}/shipping_addresses` each, at
@@ -257,7 +248,9 @@ impl Client {
                     rows.len()
                 )));
             }
-            let count = rows.len();
+            if rows.is_empty() {
+                return Ok(found);
+            }
             for row in &rows {
                 let order = live_order(row, None).map_err(|p| invalid(&p.0))?;
                 if let OrderFilter::Customer(c) = filter
@@ -270,19 +263,20 @@ impl Client {
                     )));
                 }
                 if !seen.insert(order.id) {
-                    return Err(invalid(&format!("order {} was returned twice", order.id)));
+                    return Err(invalid(&format!(
+                        "order {} was already on an earlier page: the pages repeat, so the listing \
+                         cannot be trusted to hold every order",
+                        order.id
+                    )));
                 }
                 found.push(order);
-            }
-            if count < ORDER_PAGE_LIMIT {
-                return Ok(found);
             }
         }
         Err(ApiError::invalid(
             &self.scrub,
             &format!("GET {}", self.orders_url()),
             200,
-            &format!("more than {MAX_ORDER_PAGES} pages of orders; the listing never ends"),
+            &format!("more than {MAX_ORDER_PAGES} pages of orders: the listing does not end"),
         ))
     }
 }

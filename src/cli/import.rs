@@ -38,10 +38,22 @@ pub struct ImportArgs {
     /// directory above FILE holding a bcprune.state.json, else FILE's directory.
     #[arg(long, value_name = "DIR")]
     pub manifest: Option<std::path::PathBuf>,
+    /// `--orders redact`: the customers written get `orders: redact` (their orders are redacted once
+    /// their retention ends), and the guests' orders found by email (`GET /v2/orders?email=`) are
+    /// listed in `redact_orders`. Needs `orders_retention` in a file of the manifest directory.
+    #[arg(long, value_enum, value_name = "redact")]
+    pub orders: Option<OrdersMode>,
     /// Emails to look up; `-` reads one per line from standard input (arguments may be kept in your
     /// shell history: prefer --from or `-`).
     #[arg(value_name = "EMAIL")]
     pub emails: Vec<String>,
+}
+
+/// `--orders` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrdersMode {
+    /// Redact the orders once their retention ends (PRODUCT §15).
+    Redact,
 }
 
 /// The most bytes read from `--from` or standard input (a request file, not a customer database).
@@ -82,6 +94,17 @@ pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, C
         import::check_request_days(request, &requests, existing.as_ref())?;
     }
     let listed = existing.as_ref().map(import::listed).unwrap_or_default();
+    let listed_orders = existing
+        .as_ref()
+        .map(import::listed_orders)
+        .unwrap_or_default();
+    if args.orders.is_some()
+        && existing
+            .as_ref()
+            .is_none_or(|m| m.orders.retention.is_none())
+    {
+        return Err(ImportError::NoRetention { dir: dir.clone() }.into());
+    }
 
     let client = common::client(settings, &store_hash)?;
     let runtime = common::runtime()?;
@@ -102,8 +125,12 @@ pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, C
                     Found {
                         customers,
                         subscribers,
+                        orders: None,
                     },
                 ));
+            }
+            if args.orders.is_some() {
+                look_up_orders(&client, &mut found).await?;
             }
             Ok::<_, crate::api::ApiError>(found)
         })
@@ -111,7 +138,7 @@ pub fn run(settings: &Settings, args: &ImportArgs, days: Days) -> Result<Exit, C
     let requests_sent = common::requests_sent(&client);
     common::log_stats(&client);
 
-    let built = import::build(&found, &listed, &store_hash, today);
+    let built = import::build(&found, &listed, &listed_orders, &store_hash, today);
     if !built.only_protected.is_empty() {
         return Err(ImportError::OnlyProtected(built.only_protected).into());
     }
@@ -213,6 +240,17 @@ fn read_requests(args: &ImportArgs, days: Days) -> Result<Vec<Request>, CliError
     Ok(requests)
 }
 
+/// `--orders redact`: each address's orders, through the API client's lookup.
+async fn look_up_orders(
+    client: &crate::api::Client,
+    found: &mut [(Request, Found)],
+) -> Result<(), crate::api::ApiError> {
+    import::look_up_orders(found, |email| async move {
+        client.orders_by_email(&email).await
+    })
+    .await
+}
+
 fn read_text(path: &Path) -> Result<String, ImportError> {
     crate::fsio::read_capped_to_string(path, INPUT_LIMIT).map_err(|source| ImportError::Read {
         path: path.to_path_buf(),
@@ -246,6 +284,13 @@ fn print(
         let parts: Vec<String> = [
             ids("customer", &found.customers),
             ids("subscriber", &found.subscribers),
+            ids("guest order", &found.guest_orders()),
+            ids("order", &found.customer_orders()).map(|o| format!("{o} (of those customers)")),
+            ids(
+                "order",
+                &found.other_orders().iter().map(|o| o.0).collect::<Vec<_>>(),
+            )
+            .map(|o| format!("{o} (of other customers)")),
         ]
         .into_iter()
         .flatten()
@@ -278,6 +323,7 @@ fn print(
             dir.display()
         )?;
     }
+    print_orders(out, &built.orders, dir)?;
     writeln!(
         out,
         "Wrote {}: {} customer ID{} and {} subscriber ID{}; {} email{} matched nothing.",
@@ -295,4 +341,45 @@ fn print(
         dir.display()
     )?;
     Ok(())
+}
+
+/// What `--orders redact` wrote and left out (IDs only).
+fn print_orders(
+    out: &mut dyn Write,
+    orders: &import::OrdersBuilt,
+    dir: &Path,
+) -> std::io::Result<()> {
+    if !orders.asked {
+        return Ok(());
+    }
+    for (order, at) in &orders.left_out {
+        writeln!(
+            out,
+            "Left out order {order}: already listed at {at} (in the manifest directory {}).",
+            dir.display()
+        )?;
+    }
+    for (customer, at) in &orders.not_redacting {
+        writeln!(
+            out,
+            "Customer {customer} is already listed at {at} without `orders: redact`: add it to that \
+             entry if this customer's orders must be redacted too."
+        )?;
+    }
+    for (order, customer) in &orders.others {
+        writeln!(
+            out,
+            "Order {order} carries a looked-up address but belongs to customer {customer}, whom no \
+             address matched: not listed; review customer {customer}."
+        )?;
+    }
+    writeln!(
+        out,
+        "Orders: {} customer{} with `orders: redact` (each one's orders found and redacted once its \
+         retention ends), {} guest order{} in redact_orders.",
+        orders.redacting,
+        plural(orders.redacting),
+        orders.guest_orders,
+        plural(orders.guest_orders)
+    )
 }

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use super::error::CliError;
 use crate::exit::Exit;
-use crate::sim::{READ_ONLY_TOKEN, READ_WRITE_TOKEN, SimConfig, SimServer};
+use crate::sim::{
+    FIRST_ORDER_ID, HostileOrders, READ_ONLY_TOKEN, READ_WRITE_TOKEN, SimConfig, SimServer,
+};
 
 /// `bcprune sim` options: the fake store's knobs.
 #[derive(Debug, clap::Args)]
@@ -45,6 +47,124 @@ pub struct SimArgs {
     /// Most requests in flight at once (excess ones get a 429); unlimited when not given.
     #[arg(long)]
     pub max_in_flight: Option<usize>,
+    /// Seed N V2 orders of customer ID (`ID:N`, repeatable), with its name, email and phone; order IDs
+    /// from 100 on, customers' orders first, then guests', in the order given.
+    #[arg(long = "orders", value_name = "ID:N")]
+    pub orders: Vec<String>,
+    /// Seed N guest orders (no customer account, `customer_id` 0) with this email (`EMAIL:N`,
+    /// repeatable).
+    #[arg(long = "guest-orders", value_name = "EMAIL:N")]
+    pub guest_orders: Vec<String>,
+    /// Make V2 order listings misbehave as a server could: a page repeated, a short page or a 204
+    /// with more after it, pages that never end.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub hostile_orders: Option<HostileOrdersMode>,
+}
+
+/// `--hostile-orders` values ([`HostileOrders`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HostileOrdersMode {
+    /// Every page answers page 1's orders (a cache that ignores `page`).
+    RepeatedPage,
+    /// Every page holds one order fewer than `limit` while more follow.
+    ShortPageThenMore,
+    /// Page 2 answers 204 while later pages hold orders.
+    EmptyPageThenMore,
+    /// Every page is full, with made-up orders past the real ones: the listing never ends.
+    EndlessPages,
+}
+
+impl From<HostileOrdersMode> for HostileOrders {
+    fn from(mode: HostileOrdersMode) -> Self {
+        match mode {
+            HostileOrdersMode::RepeatedPage => HostileOrders::RepeatedPage,
+            HostileOrdersMode::ShortPageThenMore => HostileOrders::ShortPageThenMore,
+            HostileOrdersMode::EmptyPageThenMore => HostileOrders::EmptyPageThenMore,
+            HostileOrdersMode::EndlessPages => HostileOrders::EndlessPages,
+        }
+    }
+}
+
+/// The most orders `bcprune sim` seeds in all (their IDs and their shipping addresses' stay in range).
+const MOST_ORDERS: u32 = 1_000_000;
+
+/// `OWNER:N` → (owner, N), split at the last `:`; `what` names the owner in the message.
+fn owner_and_count<'a>(
+    flag: &'static str,
+    value: &'a str,
+    what: &str,
+) -> Result<(&'a str, u32), CliError> {
+    let bad = |why: &str| CliError::SimFlag {
+        flag,
+        message: format!("{why}: give {what}:N, e.g. {flag} {}", example(flag)),
+    };
+    let (owner, count) = value.rsplit_once(':').ok_or_else(|| bad("no `:N`"))?;
+    let count = count
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n >= 1)
+        .ok_or_else(|| bad("N must be a whole number of orders, at least 1"))?;
+    if owner.is_empty() {
+        return Err(bad("nothing before the `:`"));
+    }
+    Ok((owner, count))
+}
+
+fn example(flag: &str) -> &'static str {
+    if flag == "--orders" {
+        "5:3"
+    } else {
+        "guest@example.com:2"
+    }
+}
+
+/// The orders the flags seed, customers' then guests', onto `config`.
+fn seed_orders(args: &SimArgs, mut config: SimConfig) -> Result<SimConfig, CliError> {
+    let mut total: u64 = 0;
+    for value in &args.orders {
+        let (id, count) = owner_and_count("--orders", value, "a customer ID")?;
+        let id = id
+            .parse::<u32>()
+            .ok()
+            .filter(|id| *id >= 1)
+            .ok_or_else(|| CliError::SimFlag {
+                flag: "--orders",
+                message: format!("{id:?} is not a customer ID (a whole number, at least 1)"),
+            })?;
+        total += u64::from(count);
+        config = config.orders_for(id, count);
+    }
+    for value in &args.guest_orders {
+        let (email, count) = owner_and_count("--guest-orders", value, "an email")?;
+        total += u64::from(count);
+        config = config.guest_orders(email, count);
+    }
+    if total > u64::from(MOST_ORDERS) {
+        return Err(CliError::SimFlag {
+            flag: "--orders",
+            message: format!(
+                "at most {MOST_ORDERS} orders in all (--orders and --guest-orders), got {total}"
+            ),
+        });
+    }
+    if let Some(mode) = args.hostile_orders {
+        config = config.hostile_orders(mode.into());
+    }
+    Ok(config)
+}
+
+/// What the banner says of the seeded orders.
+fn orders_line(config: &SimConfig) -> String {
+    let total: u32 = config.orders.iter().map(|o| o.count).sum();
+    let hostile = match config.hostile_orders {
+        Some(mode) => format!("; listings hostile: {mode:?}"),
+        None => String::new(),
+    };
+    if total == 0 {
+        return format!("none (seed some with --orders ID:N, --guest-orders EMAIL:N){hostile}");
+    }
+    let last = FIRST_ORDER_ID + total - 1;
+    format!("IDs {FIRST_ORDER_ID}..={last} (V2: /stores/{{hash}}/v2/orders){hostile}")
 }
 
 /// Turn the command-line knobs into a [`SimConfig`], or say which one is wrong.
@@ -88,7 +208,7 @@ fn config(args: &SimArgs) -> Result<SimConfig, CliError> {
         .fail_rate(args.fail_rate);
     config.max_ids_per_delete = args.max_ids_per_delete;
     config.max_in_flight = args.max_in_flight;
-    Ok(config)
+    seed_orders(args, config)
 }
 
 /// Run `bcprune sim` until Ctrl-C.
@@ -104,6 +224,7 @@ pub fn run(args: &SimArgs) -> Result<Exit, CliError> {
             "IDs 1..={} (some are also customers, under other IDs)",
             config.subscribers
         );
+        let orders = orders_line(&config);
         let port = config.port;
         let store = config.store_hash.clone();
         let server = SimServer::start(config)
@@ -121,6 +242,7 @@ pub fn run(args: &SimArgs) -> Result<Exit, CliError> {
         .and_then(|()| writeln!(out, "  read-only token:  {READ_ONLY_TOKEN}"))
         .and_then(|()| writeln!(out, "  customers:        {summary}"))
         .and_then(|()| writeln!(out, "  subscribers:      {subscribers}"))
+        .and_then(|()| writeln!(out, "  orders:           {orders}"))
         .and_then(|()| writeln!(out, "Try:"))
         .and_then(|()| {
             writeln!(

@@ -22,8 +22,20 @@ pub(super) struct Merged {
     pub orders: OrderSettings,
 }
 
+/// What the files merged are: a whole manifest, or a file joining a directory whose other files may
+/// set what it lacks (`orders_retention`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    Whole,
+    Joining,
+}
+
 /// Merge the files (in the order read) and append every cross-file problem to `errors`.
-pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> Merged {
+pub(super) fn merge(
+    files: Vec<ParsedFile>,
+    scope: Scope,
+    errors: &mut Vec<ManifestError>,
+) -> Merged {
     let mut store_hash: Option<(String, Location)> = None;
     let mut max_deletes: Option<(u32, Location)> = None;
     let mut respond_within_days: Option<(u32, Location)> = None;
@@ -106,7 +118,7 @@ pub(super) fn merge(files: Vec<ParsedFile>, errors: &mut Vec<ManifestError>) -> 
             .flatten(),
         errors,
     );
-    if !retention_written {
+    if !retention_written && scope == Scope::Whole {
         let first = orders_redact
             .iter()
             .map(|(_, location)| location)

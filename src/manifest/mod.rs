@@ -287,6 +287,22 @@ pub fn load(path: &Path) -> Result<Manifest, ManifestErrors> {
 
 /// [`load`] with explicit [`Options`] (a fixed `today` for tests).
 pub fn load_with(path: &Path, options: &Options) -> Result<Manifest, ManifestErrors> {
+    load_as(path, options, merge::Scope::Whole)
+}
+
+/// [`load_with`] for a new file that joins a manifest directory (the one `import` writes): every check
+/// but the one the directory's other files may satisfy — `orders_retention`, required as soon as any
+/// order is redacted, may stand in any file of the directory, and a file `import` writes has none
+/// (PRODUCT §15). The caller makes sure the directory sets it.
+pub fn load_joining(path: &Path, options: &Options) -> Result<Manifest, ManifestErrors> {
+    load_as(path, options, merge::Scope::Joining)
+}
+
+fn load_as(
+    path: &Path,
+    options: &Options,
+    scope: merge::Scope,
+) -> Result<Manifest, ManifestErrors> {
     let files = source::list_files(path).map_err(|mut errors| {
         errors.sort_by(|a, b| a.location.cmp(&b.location));
         ManifestErrors(errors)
@@ -327,7 +343,7 @@ pub fn load_with(path: &Path, options: &Options) -> Result<Manifest, ManifestErr
             Err(error) => errors.push(error),
         }
     }
-    let merged = merge::merge(parsed, &mut errors);
+    let merged = merge::merge(parsed, scope, &mut errors);
     if !errors.is_empty() {
         errors.sort_by(|a, b| a.location.cmp(&b.location));
         return Err(ManifestErrors(errors));

@@ -47,8 +47,8 @@ pub enum UnknownPath {
     AuthenticationRequired403,
 }
 
-/// How the store compares the emails of `GET /customers?email:in=` and `GET /customers/subscribers?email=`
-/// with its records. The real behaviour is undocumented (API-NOTES §10 \[U\]); §7 says `email:in` "matches
+/// How the store compares the emails of `GET /customers?email:in=`, `GET /customers/subscribers?email=`
+/// and `GET /v2/orders?email=` (an order's billing email) with its records. The real behaviour is undocumented (API-NOTES §10 \[U\]); §7 says `email:in` "matches
 /// exactly", so that is the default: the pessimistic case, where a client that queries only the address
 /// as typed (`Jane@…`) misses the record stored as `jane@…`. A client that also queries the lower-cased
 /// address (PRODUCT §8) finds it in both modes.
@@ -125,6 +125,39 @@ pub enum Hostile {
     StallBody,
 }
 
+/// A way for V2 order listings (`GET /v2/orders`) to misbehave. A V2 listing is a bare array with no
+/// pagination figures (API-NOTES §11), so a client knows it has every order only from a page shorter
+/// than `limit` or a 204; each mode is a way a real server could plausibly break that rule, so a client
+/// can be tested against it. Only listings are affected (`GET /v2/orders/{id}`, shipping addresses and
+/// every `PUT`/`DELETE` behave normally). Set it with [`SimConfig::hostile_orders`], or at run time with
+/// [`super::Faults::hostile_orders`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostileOrders {
+    /// Every page answers page 1's orders, whatever `page` says (a cache in front of the store that
+    /// ignores the query's `page`): a client that pages until a short page never gets one and must
+    /// notice the repeated IDs.
+    RepeatedPage,
+    /// Every page holds one order fewer than `limit` while more follow (a store that cuts a page and
+    /// then drops the archived orders from it): a client that stops at the first short page misses the
+    /// rest. With `limit=1` a page holds its one order.
+    ShortPageThenMore,
+    /// Page 2 answers 204 with no body while page 3 on holds the orders page 2 should have had (every
+    /// order of page 2 dropped after the page was cut): a client that stops at the first 204 misses them.
+    EmptyPageThenMore,
+    /// Every page is full, past the real orders with made-up ones (IDs from [`ENDLESS_ORDER_ID`] on,
+    /// matching the filter), however far the client pages: the listing never ends, and a client must
+    /// stop at a bound of its own.
+    EndlessPages,
+}
+
+/// The first made-up order ID of [`HostileOrders::EndlessPages`].
+/// (Made-up IDs stop at [`ENDLESS_ORDER_ID_LAST`], millions of pages later, where a shipping address's
+/// ID would no longer fit in 32 bits.)
+pub const ENDLESS_ORDER_ID: u32 = 100_000_000;
+
+/// The last made-up order ID of [`HostileOrders::EndlessPages`].
+pub const ENDLESS_ORDER_ID_LAST: u32 = 400_000_000;
+
 /// The fake store's settings. `Default` is a Standard-plan store `demo42` with 1000 customers and no
 /// subscribers (add them with [`SimConfig::subscribers`]), a quota
 /// of 150 per 30 s, no latency and no faults; the setters below make test set-ups one line each.
@@ -189,6 +222,8 @@ pub struct SimConfig {
     pub port: u16,
     /// Seeded V2 orders, in this order; IDs from [`FIRST_ORDER_ID`] on, consecutively.
     pub orders: Vec<SeededOrders>,
+    /// Make V2 order listings misbehave (can also be switched at run time through `faults()`).
+    pub hostile_orders: Option<HostileOrders>,
 }
 
 /// The first seeded order's ID (order IDs are their own namespace; 100 makes them unlike customer IDs).
@@ -241,6 +276,7 @@ impl Default for SimConfig {
             hostile: None,
             port: 0,
             orders: Vec::new(),
+            hostile_orders: None,
         }
     }
 }
@@ -261,6 +297,12 @@ impl SimConfig {
             owner: OrderOwner::Guest(email.into()),
             count,
         });
+        self
+    }
+
+    /// Make V2 order listings misbehave from the start.
+    pub fn hostile_orders(mut self, mode: HostileOrders) -> Self {
+        self.hostile_orders = Some(mode);
         self
     }
 

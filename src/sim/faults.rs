@@ -11,7 +11,7 @@ use tokio::sync::watch;
 
 use crate::Resource;
 
-use super::config::Hostile;
+use super::config::{Hostile, HostileOrders};
 use super::log::lock;
 use super::ratelimit::FixedWindow;
 
@@ -28,6 +28,8 @@ pub(crate) struct FaultState {
     pub then_fail_deletes: Option<u16>,
     pub fail_next: Option<(u32, u16)>,
     pub hostile: Option<Hostile>,
+    /// The V2 order listings' hostile mode (orders only; [`Faults::only`] does not narrow it).
+    pub hostile_orders: Option<HostileOrders>,
     /// Armed by [`Faults::hostile_after_delete`]: the hostile mode switched on by the first DELETE
     /// that removes a record.
     pub hostile_after_delete: Option<Hostile>,
@@ -140,6 +142,11 @@ impl Faults {
     /// Switch a hostile GET mode on (or off with `None`).
     pub fn hostile(&self, mode: Option<Hostile>) {
         lock(&self.state).hostile = mode;
+    }
+
+    /// Switch a hostile mode of the V2 order listings on (or off with `None`).
+    pub fn hostile_orders(&self, mode: Option<HostileOrders>) {
+        lock(&self.state).hostile_orders = mode;
     }
 
     /// Spend `units` of the current rate-limit window, as other apps sharing the store's quota would.

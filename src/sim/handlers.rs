@@ -329,7 +329,7 @@ async fn route(
         (Endpoint::Order(id), true) => order_api::get_one(shared, id),
         (Endpoint::Order(id), false) if method == Method::PUT => order_api::put(shared, id, body),
         (Endpoint::Order(id), false) => order_api::delete_one(shared, id),
-        (Endpoint::ShippingAddresses(id), _) => order_api::shipping_addresses(shared, id),
+        (Endpoint::ShippingAddresses(id), _) => order_api::shipping_addresses(shared, id, pairs),
         (Endpoint::ShippingAddress(id, sid), _) => order_api::put_shipping(shared, id, sid, body),
     }
 }

@@ -46,8 +46,9 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 pub use config::{
-    EmailMatch, FIRST_ORDER_ID, Hostile, InvalidIdIn, OrderOwner, OverLimit, SeededEmail,
-    SeededOrders, SimConfig, UnknownIds, UnknownPath, UnknownSubscriber,
+    ENDLESS_ORDER_ID, ENDLESS_ORDER_ID_LAST, EmailMatch, FIRST_ORDER_ID, Hostile, HostileOrders,
+    InvalidIdIn, OrderOwner, OverLimit, SeededEmail, SeededOrders, SimConfig, UnknownIds,
+    UnknownPath, UnknownSubscriber,
 };
 pub use faults::Faults;
 pub use log::RecordedRequest;
@@ -120,6 +121,7 @@ fn build(config: SimConfig) -> (Arc<Shared>, watch::Sender<bool>) {
     let faults = Faults {
         state: Arc::new(Mutex::new(FaultState {
             hostile: config.hostile,
+            hostile_orders: config.hostile_orders,
             ..FaultState::default()
         })),
         window: Arc::clone(&window),

@@ -7,8 +7,10 @@
 //!   [`super::OverLimit`] says); sorted by ID; a **bare JSON array** (V2 has no pagination metadata),
 //!   and **204 with no body** when the page is empty ([I] in the notes: long-standing V2 behaviour).
 //!   Other parameters of the spec are accepted and ignored; unknown ones → 422 like the V3 filters.
+//!   The hostile modes of [`HostileOrders`] cut the listing as a misbehaving server would: a page
+//!   repeated, a short page or a 204 with more after it, pages that never end.
 //! - `GET /v2/orders/{id}` (archived ones too, `is_deleted: true`), 404 when unknown.
-//! - `GET /v2/orders/{id}/shipping_addresses`: a bare array.
+//! - `GET /v2/orders/{id}/shipping_addresses`: a bare array, paged by `page` and `limit`, 204 when empty.
 //! - `PUT /v2/orders/{id}`: the fields given, with the side effects [`super::orders`] models and
 //!   records; `PUT /v2/orders/{id}/shipping_addresses/{sid}`. A body that is not a JSON object → 400.
 //! - `DELETE /v2/orders/{id}` archives the order; `DELETE /v2/orders` **archives every order** (the
@@ -17,8 +19,9 @@
 use serde_json::{Map, Value, json};
 
 use super::Shared;
+use super::config::{ENDLESS_ORDER_ID, ENDLESS_ORDER_ID_LAST, HostileOrders};
 use super::log::lock;
-use super::orders::Order;
+use super::orders::{Order, Owner};
 use super::params::{self, DEFAULT_LIMIT};
 use super::respond::{
     Replied, TYPE_STATUS_CODES, empty, error, filter_error, json_response, over_limit,
@@ -100,6 +103,7 @@ pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied {
         return refused;
     }
     let fold = shared.config.email_match == super::EmailMatch::IgnoreCase;
+    let hostile = lock(&shared.faults.state).hostile_orders;
     let records = lock(&shared.records);
     let matches = |o: &&Order| {
         let have = o
@@ -111,7 +115,7 @@ pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied {
             && customer.is_none_or(|c| o.customer_id == c)
             && email.as_ref().is_none_or(|e| {
                 if fold {
-                    e.to_lowercase() == have.to_lowercase()
+                    super::collate(e) == super::collate(have)
                 } else {
                     e == have
                 }
@@ -119,20 +123,71 @@ pub(super) fn list(shared: &Shared, pairs: &[(String, String)]) -> Replied {
             && min_id.is_none_or(|m| o.id >= m)
             && max_id.is_none_or(|m| o.id <= m)
     };
-    let skip = (page as usize - 1).saturating_mul(limit as usize);
     let base = base(shared);
-    let rows: Vec<Value> = records
-        .orders
-        .all()
-        .filter(matches)
-        .skip(skip)
-        .take(limit as usize)
+    let matched: Vec<&Order> = records.orders.all().filter(matches).collect();
+    let mut rows: Vec<Value> = page_of(&matched, hostile, page, limit)
+        .into_iter()
         .map(|o| o.to_json(&base))
         .collect();
+    if hostile == Some(HostileOrders::EndlessPages) {
+        let filter = (customer, email.as_deref());
+        rows.extend(made_up(shared, filter, page, limit, rows.len(), &base));
+    }
     if rows.is_empty() {
         return empty(204).into();
     }
     json_response(200, &Value::Array(rows))
+}
+
+/// The orders page `page` holds: `limit` of them in ID order, or as the hostile mode cuts the listing
+/// ([`HostileOrders`]).
+fn page_of<'a>(
+    matched: &[&'a Order],
+    hostile: Option<HostileOrders>,
+    page: u32,
+    limit: u32,
+) -> Vec<&'a Order> {
+    let (page, size) = match hostile {
+        Some(HostileOrders::RepeatedPage) => (1, limit),
+        Some(HostileOrders::ShortPageThenMore) => (page, limit.saturating_sub(1).max(1)),
+        Some(HostileOrders::EmptyPageThenMore) if page == 2 => return Vec::new(),
+        Some(HostileOrders::EmptyPageThenMore) if page > 2 => (page - 1, limit),
+        _ => (page, limit),
+    };
+    let skip = (page as usize - 1).saturating_mul(size as usize);
+    matched
+        .iter()
+        .skip(skip)
+        .take(size as usize)
+        .copied()
+        .collect()
+}
+
+/// [`HostileOrders::EndlessPages`]: made-up orders that fill page `page` (which holds `real` real ones)
+/// up to `limit`, matching the filter (`customer_id`, `email`), their IDs from [`ENDLESS_ORDER_ID`] on
+/// by position in the listing, so every page brings new ones.
+fn made_up(
+    shared: &Shared,
+    (customer, email): (Option<u32>, Option<&str>),
+    page: u32,
+    limit: u32,
+    real: usize,
+    base: &str,
+) -> Vec<Value> {
+    let owner = Owner::Guest(email.unwrap_or("endless@example.invalid").to_string());
+    let first = u64::from(page - 1) * u64::from(limit);
+    (real as u64..u64::from(limit))
+        .map_while(|k| {
+            u32::try_from(u64::from(ENDLESS_ORDER_ID) + first + k)
+                .ok()
+                .filter(|id| *id <= ENDLESS_ORDER_ID_LAST)
+        })
+        .map(|id| {
+            let mut order = Order::generate(shared.config.seed, id, &owner);
+            order.customer_id = customer.unwrap_or(0);
+            order.to_json(base)
+        })
+        .collect()
 }
 
 /// `GET /v2/orders/{id}`.
@@ -144,21 +199,43 @@ pub(super) fn get_one(shared: &Shared, id: u32) -> Replied {
     }
 }
 
-/// `GET /v2/orders/{id}/shipping_addresses`.
-pub(super) fn shipping_addresses(shared: &Shared, id: u32) -> Replied {
-    let records = lock(&shared.records);
-    match records.orders.get(id) {
-        Some(order) if order.shipping_addresses.is_empty() => empty(204).into(),
-        Some(order) => {
-            let rows: Vec<Value> = order
-                .shipping_addresses
-                .iter()
-                .map(|a| Value::Object(a.clone()))
-                .collect();
-            json_response(200, &Value::Array(rows))
+/// `GET /v2/orders/{id}/shipping_addresses`: the spec's `page` and `limit` (default 50, above 250 as
+/// [`super::OverLimit`] says), a bare array, 204 for an empty page; other parameters → 422.
+pub(super) fn shipping_addresses(shared: &Shared, id: u32, pairs: &[(String, String)]) -> Replied {
+    let (mut page, mut limit) = (1u32, DEFAULT_LIMIT);
+    let mut bad: Vec<String> = Vec::new();
+    for (key, value) in pairs {
+        let ok = match key.as_str() {
+            "page" => params::positive(value).map(|n| page = n).is_some(),
+            "limit" => params::positive(value).map(|n| limit = n).is_some(),
+            _ => false,
+        };
+        if !ok && !bad.contains(key) {
+            bad.push(key.clone());
         }
-        None => not_found(),
     }
+    if !bad.is_empty() {
+        return filter_error(&bad).into();
+    }
+    if let Some(refused) = over_limit(shared, &mut limit) {
+        return refused;
+    }
+    let records = lock(&shared.records);
+    let Some(order) = records.orders.get(id) else {
+        return not_found();
+    };
+    let skip = (page as usize - 1).saturating_mul(limit as usize);
+    let rows: Vec<Value> = order
+        .shipping_addresses
+        .iter()
+        .skip(skip)
+        .take(limit as usize)
+        .map(|a| Value::Object(a.clone()))
+        .collect();
+    if rows.is_empty() {
+        return empty(204).into();
+    }
+    json_response(200, &Value::Array(rows))
 }
 
 fn object(body: &[u8]) -> Option<Map<String, Value>> {
