@@ -20,7 +20,7 @@ fn demo_runs_plan_apply_and_replan_against_the_embedded_store() {
         "newsletter subscription of customer 101",
         // Customer 101's orders (PRODUCT §15): one redacted, one retained.
         "redact ",
-        "retain until 2032-12-31 (AO 147, HGB 257)",
+        "until 2032-12-31 (AO 147, HGB 257)",
         "Verified: 11 customers and 6 subscribers are gone.",
         "Verified: 1 order redacted",
         "Apply complete: 17 deleted (11 customers and 6 subscribers), 1 order redacted, 2 already absent, 0 failed.",

@@ -83,8 +83,8 @@ pub struct Change {
     /// An order's customer, when it was discovered through `orders: redact` on that customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<u32>,
-    /// The legal basis of an order's retention (the manifest's `orders_retention.basis`), shown with
-    /// `retain until DATE (basis)`.
+    /// The legal basis of an order's retention (the manifest's `orders_retention.basis`), shown as
+    /// `until DATE (basis)` beside a retained order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub basis: Option<String>,
     /// An order's shipping addresses (each is one more `PUT` when it is redacted).

@@ -170,28 +170,37 @@ pub(crate) fn deadline(change: &Change, today: Option<Date>) -> Deadline {
 
 /// The word shown for a change's action, with what is special about it: `delete (reappeared)`, a
 /// recorded `absent (recorded)` (PRODUCT §11: the state says it is gone, so it was not listed again),
-/// an order's `retain until 2034-12-31 (§147 AO)` or `redacted` (PRODUCT §15).
+/// an order's `retain` or `redacted` (PRODUCT §15; until when a retained order is kept is
+/// [`retention_label`], its own column, so the ACTION column stays as narrow as its words).
 pub(crate) fn action_label(change: &Change) -> String {
     let order = change.resource == Resource::Order;
     match change.action {
         Action::Delete if change.reappeared => "delete (reappeared)".into(),
         Action::Delete => "delete".into(),
         Action::Redact => "redact".into(),
-        Action::Retain => match (change.retained_until, change.basis.as_deref()) {
-            (Some(until), Some(basis)) if !basis.is_empty() => {
-                format!(
-                    "retain until {until} ({})",
-                    crate::text::sanitize(basis, None)
-                )
-            }
-            (Some(until), _) => format!("retain until {until}"),
-            (None, _) => "retain (no retention set)".into(),
-        },
+        Action::Retain => "retain".into(),
         Action::Absent if order && change.recorded => "redacted (recorded)".into(),
         Action::Absent if order && change.retained_until.is_some() => "redacted".into(),
         Action::Absent if change.recorded => "absent (recorded)".into(),
         Action::Absent => "absent".into(),
     }
+}
+
+/// Until when a retained order is kept and why: `until 2034-12-31 (§147 AO)` (PRODUCT §15); `None`
+/// for every other change.
+pub(crate) fn retention_label(change: &Change) -> Option<String> {
+    if change.action != Action::Retain {
+        return None;
+    }
+    Some(
+        match (change.retained_until, change.basis.as_deref()) {
+            (Some(until), Some(basis)) if !basis.is_empty() => {
+                format!("until {until} ({})", crate::text::sanitize(basis, None))
+            }
+            (Some(until), _) => format!("until {until}"),
+            (None, _) => "no retention set".into(),
+        },
+    )
 }
 
 /// `customer` or `subscriber`.

@@ -1,17 +1,22 @@
 //! The plan as a table for the terminal (tabled), then the stable summary line.
 //!
 //! Columns in the order a reviewer reads a row: what happens (ACTION), to what (RESOURCE, ID), who it is
-//! (EMAIL, NAME, masked), by when (DUE), and why (REASON, the longest, last). `delete` is red on a
-//! terminal, as Terraform colours a destroy; the colour is added after the layout so it never shifts a
-//! column.
+//! (EMAIL, NAME, masked), by when (DUE), until when a retained order is kept (RETENTION, only when an
+//! order is retained), and why (REASON, the longest, last). `delete` and `redact` are red on a terminal,
+//! as Terraform colours a destroy (both are irreversible); `retain` is not a change and stays plain. The
+//! colour is added after the layout so it never shifts a column, and no line ends in blanks (a terminal
+//! narrower than the padded table would wrap them into empty lines).
 
 use std::io::{self, Write};
 
 use jiff::civil::Date;
-use tabled::settings::Style;
+use tabled::settings::location::ByColumnName;
+use tabled::settings::{Remove, Style};
 use tabled::{Table, Tabled};
 
-use super::{Deadline, TABLE_ROWS_PER_ACTION, action_label, deadline, resource_label};
+use super::{Deadline, TABLE_ROWS_PER_ACTION, action_label, deadline, resource_label,
+    retention_label,
+};
 use crate::plan::{Action, Change, Plan};
 use crate::text;
 
@@ -47,6 +52,8 @@ struct Row {
     name: String,
     #[tabled(rename = "DUE")]
     due: String,
+    #[tabled(rename = "RETENTION")]
+    retention: String,
     #[tabled(rename = "REASON")]
     reason: String,
 }
@@ -63,6 +70,7 @@ fn row(change: &Change, today: Option<Date>) -> Row {
             Deadline::Due(due) | Deadline::DueSoon(due) => due.to_string(),
             Deadline::Overdue(due) => format!("{due} (overdue)"),
         },
+        retention: retention_label(change).unwrap_or_else(|| "-".to_string()),
         reason: truncate(&cell(change.reason.as_deref()), REASON_WIDTH),
     }
 }
@@ -99,6 +107,7 @@ fn more(action: Action, hidden: usize) -> Row {
         email: String::new(),
         name: String::new(),
         due: String::new(),
+        retention: String::new(),
         reason: format!("({hidden} {what})"),
     }
 }
@@ -143,13 +152,18 @@ pub fn table_with(plan: &Plan, options: &TableOptions, out: &mut dyn Write) -> i
         }
     }
     if !rows.is_empty() {
+        let retained = plan.changes.iter().any(|c| c.action == Action::Retain);
         let mut table = Table::new(rows);
         table.with(Style::blank());
+        if !retained {
+            table.with(Remove::column(ByColumnName::new("RETENTION")));
+        }
         let rendered = table.to_string();
         if options.colour {
             // Line 0 is the header, line i + 1 is row i (cells are one line each: sanitised). The
             // first "delete" on a row's line is its ACTION cell, the first column.
             for (i, line) in rendered.lines().enumerate() {
+                let line = line.trim_end();
                 match i.checked_sub(1).and_then(|row| red.get(row)) {
                     Some(true) => {
                         let word = if line.trim_start().starts_with("redact") {
@@ -167,7 +181,9 @@ pub fn table_with(plan: &Plan, options: &TableOptions, out: &mut dyn Write) -> i
                 }
             }
         } else {
-            writeln!(out, "{rendered}")?;
+            for line in rendered.lines() {
+                writeln!(out, "{}", line.trim_end())?;
+            }
         }
         writeln!(out)?;
     }

@@ -704,3 +704,59 @@ fn a_subscriber_diff_shows_the_subscriber_not_the_customer_with_the_same_id() {
     assert!(!text.contains("c***@example.com"), "{text}");
     assert!(!text.contains("subscriber@shop.test"), "masked: {text}");
 }
+
+/// A plan with orders (PRODUCT §15): a customer deleted, an order redacted, two retained.
+fn with_orders() -> Plan {
+    let order = |id: u32, action: Action, until: Date| {
+        let mut change = change(Resource::Order, id, action, "GDPR erasure 2026-0043");
+        change.email_masked = Some("j***@example.com".into());
+        change.name_masked = Some("J*** D***".into());
+        change.retained_until = Some(until);
+        change.basis = Some("§147 AO, §257 HGB".into());
+        change.customer_id = Some(101);
+        change
+    };
+    Plan {
+        changes: vec![
+            delete(Resource::Customer, 101, "GDPR erasure 2026-0043"),
+            order(100, Action::Retain, date(2034, 12, 31)),
+            order(101, Action::Redact, date(2025, 12, 31)),
+            order(102, Action::Retain, date(2035, 12, 31)),
+        ],
+    }
+}
+
+#[test]
+fn table_says_until_when_an_order_is_retained_without_widening_every_row() {
+    let text = render_table(&with_orders(), options(true));
+    let plain = render_table(&with_orders(), options(false));
+    insta::assert_snapshot!("table_orders", plain);
+    let lines: Vec<&str> = plain.lines().collect();
+    let header = lines[0];
+    // The ACTION column is as wide as its words, not as the retention text: RESOURCE starts early.
+    assert!(header.find("RESOURCE").expect("RESOURCE") < 12, "{plain}");
+    let retain = lines
+        .iter()
+        .find(|l| l.contains(" 100 "))
+        .expect("order 100");
+    assert!(retain.trim_start().starts_with("retain "), "{retain}");
+    assert!(
+        retain.contains("until 2034-12-31 (§147 AO, §257 HGB)"),
+        "{retain}"
+    );
+    assert!(header.contains("RETENTION"), "{header}");
+    assert!(
+        plain.lines().all(|l| l == l.trim_end()),
+        "no trailing blanks: a narrow terminal would wrap them into empty lines\n{plain:?}"
+    );
+    // A redaction is a change (red, like a delete); a retention is not (no colour).
+    assert!(text.contains("\u{1b}[31mredact\u{1b}[0m"), "{text}");
+    let retained = text
+        .lines()
+        .find(|l| l.contains(" 100 "))
+        .expect("order 100");
+    assert!(!retained.contains('\u{1b}'), "{retained}");
+    // Without retained orders the column is left out.
+    let none = render_table(&mixed(), options(false));
+    assert!(!none.contains("RETENTION"), "{none}");
+}
