@@ -26,8 +26,10 @@ const ERROR_LINES: usize = 40;
 
 /// What a customer deletion leaves in a BigCommerce store (PRODUCT §7; API-NOTES), so nobody takes the
 /// plan for more than it is.
-pub const NOT_ERASED: &str = "**Not erased by deleting a customer:** their orders, which keep billing \
-and shipping addresses and can only be archived or anonymised; abandoned carts; stored payment instruments.";
+/// True with or without orders in the plan: it says what `orders: redact` changes.
+pub const NOT_ERASED: &str = "**Not erased by deleting a customer:** their orders, unless the manifest \
+marks the customer `orders: redact` (an order keeps billing and shipping addresses; BigCommerce can only \
+archive it, bcprune redacts it once its retention ends); abandoned carts; stored payment instruments.";
 
 /// The hidden first line a workflow finds its comment by: `<!-- bcprune:plan store=HASH -->`. A store
 /// hash that is unknown, or not made of the characters a store hash has, is `unknown`.
@@ -482,10 +484,17 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
             if counts.redact == 1 { "" } else { "s" }
         ));
     } else {
-        head.push_str(&format!(
-            "### ⚠️ Merging deletes {} from store {store}, irreversibly.\n\n",
-            what_is_deleted(&counts)
-        ));
+        let verdict = if counts.redact > 0 {
+            format!(
+                "deletes {} and redacts {} {} in store {store}",
+                what_is_deleted(&counts),
+                thousands(counts.redact),
+                plural(counts.redact, "order", "orders")
+            )
+        } else {
+            format!("deletes {} from store {store}", what_is_deleted(&counts))
+        };
+        head.push_str(&format!("### ⚠️ Merging {verdict}, irreversibly.\n\n"));
     }
     match (counts.overdue, counts.due_soon) {
         (0, 0) => {}
@@ -600,6 +609,7 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
     let absent_share = (already.len() * 40).min(budget.left / 6);
     budget.left -= diff_share + absent_share;
     let deletions = deletions(&to_delete, ctx, &mut budget);
+    let orders = orders(&saved.changes, ctx, &mut budget);
     budget.left += absent_share;
     let absent = absent(&already, &counts, &mut budget);
     budget.left += diff_share;
@@ -611,10 +621,111 @@ pub fn markdown(saved: &SavedPlan, ctx: &Context, out: &mut dyn Write) -> io::Re
 
     let mut text = head;
     text.push_str(&deletions);
+    text.push_str(&orders);
     text.push_str(&absent);
     text.push_str(&diff);
     text.push_str(&tail);
     out.write_all(text.as_bytes())
+}
+
+const REDACT_HEADER: &str =
+    "| Order | Customer | Email | Name | Request | Reason |\n|---|---|---|---|---|---|\n";
+const RETAIN_HEADER: &str =
+    "| Order | Customer | Until | Basis | Request |\n|---|---|---|---|---|\n";
+
+/// The orders (PRODUCT §15): those merging redacts, as a visible table (a reviewer approves each), then
+/// those retained for the law, folded, each with the day its retention ends and why. Rows while the
+/// budget lasts, the rest counted.
+fn orders(changes: &[Change], ctx: &Context, budget: &mut Budget) -> String {
+    let request = |c: &Change| {
+        ctx.requests
+            .get(&(c.resource, c.id))
+            .map_or_else(|| "-".to_string(), |r| md_code(r, true))
+    };
+    let customer = |c: &Change| {
+        c.customer_id
+            .map_or_else(|| "guest".to_string(), |id| id.to_string())
+    };
+    let redact: Vec<String> = changes
+        .iter()
+        .filter(|c| c.action == Action::Redact)
+        .map(|c| {
+            format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                c.id,
+                customer(c),
+                c.email_masked
+                    .as_deref()
+                    .filter(|e| !e.is_empty())
+                    .map_or_else(|| "-".to_string(), |e| md_code(e, true)),
+                md_cell(c.name_masked.as_deref()).replace(' ', "&nbsp;"),
+                request(c),
+                md_cell(c.reason.as_deref()),
+            )
+        })
+        .collect();
+    let retained: Vec<&Change> = changes
+        .iter()
+        .filter(|c| c.action == Action::Retain)
+        .collect();
+    let retain: Vec<String> = retained
+        .iter()
+        .map(|c| {
+            format!(
+                "| {} | {} | {} | {} | {} |\n",
+                c.id,
+                customer(c),
+                c.retained_until
+                    .map_or_else(|| "-".to_string(), |d| text::nowrap_date(&d.to_string())),
+                md_cell(c.basis.as_deref()),
+                request(c),
+            )
+        })
+        .collect();
+    let mut text = String::new();
+    let mut section = |title: String, header: &str, lines: &[String], folded: bool| {
+        let mut part = if folded {
+            format!("<details><summary>{title}</summary>\n\n{header}")
+        } else {
+            format!("**{title}:**\n\n{header}")
+        };
+        budget.take(part.len() + 200);
+        let shown = rows(lines, budget, &mut part);
+        if shown < lines.len() {
+            part.push_str(&not_shown(lines.len() - shown, "orders"));
+        }
+        part.push_str(if folded { "\n</details>\n\n" } else { "\n" });
+        text.push_str(&part);
+    };
+    if !redact.is_empty() {
+        section(
+            format!(
+                "To redact ({} {})",
+                thousands(redact.len()),
+                plural(redact.len(), "order", "orders")
+            ),
+            REDACT_HEADER,
+            &redact,
+            false,
+        );
+    }
+    if !retain.is_empty() {
+        let last = retained.iter().filter_map(|c| c.retained_until).max();
+        let until = last.map_or_else(String::new, |d| {
+            format!(", the last until {}", text::nowrap_date(&d.to_string()))
+        });
+        section(
+            format!(
+                "{} {} retained for the law{until}",
+                thousands(retain.len()),
+                plural(retain.len(), "order", "orders")
+            ),
+            RETAIN_HEADER,
+            &retain,
+            true,
+        );
+    }
+    text
 }
 
 /// The widest line of a fenced block that a pull-request comment shows whole (~780 px of monospace).

@@ -192,15 +192,13 @@ pub(crate) fn retention_label(change: &Change) -> Option<String> {
     if change.action != Action::Retain {
         return None;
     }
-    Some(
-        match (change.retained_until, change.basis.as_deref()) {
-            (Some(until), Some(basis)) if !basis.is_empty() => {
-                format!("until {until} ({})", crate::text::sanitize(basis, None))
-            }
-            (Some(until), _) => format!("until {until}"),
-            (None, _) => "no retention set".into(),
-        },
-    )
+    Some(match (change.retained_until, change.basis.as_deref()) {
+        (Some(until), Some(basis)) if !basis.is_empty() => {
+            format!("until {until} ({})", crate::text::sanitize(basis, None))
+        }
+        (Some(until), _) => format!("until {until}"),
+        (None, _) => "no retention set".into(),
+    })
 }
 
 /// `customer` or `subscriber`.

@@ -14,8 +14,8 @@ use tabled::settings::location::ByColumnName;
 use tabled::settings::{Remove, Style};
 use tabled::{Table, Tabled};
 
-use super::{Deadline, TABLE_ROWS_PER_ACTION, action_label, deadline, resource_label,
-    retention_label,
+use super::{
+    Deadline, TABLE_ROWS_PER_ACTION, action_label, deadline, resource_label, retention_label,
 };
 use crate::plan::{Action, Change, Plan};
 use crate::text;

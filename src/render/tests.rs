@@ -760,3 +760,51 @@ fn table_says_until_when_an_order_is_retained_without_widening_every_row() {
     let none = render_table(&mixed(), options(false));
     assert!(!none.contains("RETENTION"), "{none}");
 }
+
+#[test]
+fn markdown_names_the_orders_it_redacts_and_retains_and_does_not_contradict_itself() {
+    let plan = with_orders();
+    let mut ctx = context();
+    for (resource, id) in [
+        (Resource::Customer, 101),
+        (Resource::Order, 100),
+        (Resource::Order, 101),
+        (Resource::Order, 102),
+    ] {
+        ctx.requests.insert((resource, id), "DSR-2026-0043".into());
+    }
+    let text = render_markdown(&saved(&plan), &ctx);
+    insta::assert_snapshot!("markdown_orders", text);
+    // The verdict names every irreversible change, the redaction too.
+    assert!(
+        text.contains(
+            "### ⚠️ Merging deletes 1 customer and redacts 1 order in store `acme42`, irreversibly."
+        ),
+        "{text}"
+    );
+    // A reviewer approves which orders are redacted, and sees which are kept and until when.
+    assert!(text.contains("**To redact (1 order):**"), "{text}");
+    assert!(
+        text.contains(
+            "| 101 | 101 | `j***@example.com` | J\\*\\*\\*&nbsp;D\\*\\*\\* | `DSR-2026-0043` |"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("<summary>2 orders retained for the law, the last until 2035&#8209;12&#8209;31</summary>"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "| 100 | 101 | 2034&#8209;12&#8209;31 | §147 AO, §257 HGB | `DSR-2026-0043` |"
+        ),
+        "{text}"
+    );
+    // Orders are redacted by this plan: the closing line must not say deleting leaves them unerased
+    // without saying what `orders: redact` does.
+    assert!(
+        !text.contains("**Not erased by deleting a customer:** their orders, which keep"),
+        "{text}"
+    );
+    assert!(text.contains("`orders: redact`"), "{text}");
+}
