@@ -863,3 +863,65 @@ fn a_saved_plan_that_redacts_a_retained_or_foreign_order_is_refused() {
     assert!(store.order(10).expect("10").redacted);
     assert!(!store.order(11).expect("11").redacted && !store.order(12).expect("12").redacted);
 }
+
+#[test]
+fn apply_names_redacting_in_its_cost_line_and_progress_when_orders_are_redacted() {
+    use crate::support::*;
+    let sim = store_with(
+        SimConfig::default()
+            .customers(20)
+            .unlimited()
+            .orders_for(5, 2),
+    );
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "m.yaml",
+        "version: 1\n\
+         orders_retention:\n  years: 0\n  basis: none\n\
+         absent:\n  - id: 5\n    reason: GDPR erasure request\n    orders: redact\n",
+    );
+    let apply = bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .output()
+        .expect("apply");
+    assert_eq!(apply.status.code(), Some(0), "{apply:?}");
+    let stdout = String::from_utf8_lossy(&apply.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&apply.stderr).to_string();
+    assert!(
+        stdout.contains("Deleting, redacting and verifying: about "),
+        "{stdout}"
+    );
+    // Without a terminal the last progress line says where the work ended, under the same name.
+    assert!(stderr.contains("Deleting and redacting: 3/3"), "{stderr}");
+    // Only redactions: no word of deleting.
+    let sim = store_with(
+        SimConfig::default()
+            .customers(20)
+            .unlimited()
+            .guest_orders("g@example.com", 1),
+    );
+    let order = 100; // the first seeded order (`bcprune sim --help`: order IDs from 100 on)
+    assert!(sim.order(order).is_some());
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "m.yaml",
+        format!(
+            "version: 1\norders_retention:\n  years: 0\n  basis: none\nabsent: []\nredact_orders:\n  - id: {order}\n    reason: GDPR erasure request\n"
+        ),
+    );
+    let apply = bcprune_at(&sim)
+        .args(["apply", "--auto-approve"])
+        .arg(&manifest)
+        .output()
+        .expect("apply");
+    assert_eq!(apply.status.code(), Some(0), "{apply:?}");
+    let stdout = String::from_utf8_lossy(&apply.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&apply.stderr).to_string();
+    assert!(
+        stdout.contains("Redacting and verifying: about "),
+        "{stdout}"
+    );
+    assert!(stderr.contains("Redacting: 1/1"), "{stderr}");
+    assert!(!stderr.contains("Deleting"), "{stderr}");
+}

@@ -98,6 +98,16 @@ impl Observer for Watch {
     }
 }
 
+/// The phase of carrying out a plan, named by what it changes (an order redaction is never called a
+/// deletion, PRODUCT §15).
+pub const DELETING: &str = "Deleting";
+/// Only orders are redacted.
+pub const REDACTING: &str = "Redacting";
+/// Both.
+pub const DELETING_AND_REDACTING: &str = "Deleting and redacting";
+/// Every name of carrying out a plan: its last count is always said, even without a terminal.
+const CARRYING_OUT: [&str; 3] = [DELETING, REDACTING, DELETING_AND_REDACTING];
+
 /// Start a phase: a bar of `total` records, or a spinner counting answers when `total` is `None`.
 /// Whatever phase was under way ends first.
 pub fn start(phase: &'static str, total: Option<usize>) {
@@ -243,11 +253,11 @@ fn end(state: &mut State, complete: bool) {
             None => bar.finish_and_clear(),
         }
     } else if !state.terminal
-        && state.phase == Some("Deleting")
+        && let Some(phase) = state.phase.filter(|p| CARRYING_OUT.contains(p))
         && let Some(total) = state.total
     {
-        // Without a terminal, where the deletions ended is always said.
-        super::out::note(format!("Deleting: {}", counts(state, total)));
+        // Without a terminal, where the deletions and redactions ended is always said.
+        super::out::note(format!("{phase}: {}", counts(state, total)));
     }
     state.phase = None;
 }

@@ -25,6 +25,26 @@ pub(in crate::cli) struct Terminal<'a> {
     colour: bool,
     /// For due dates and overdue marks.
     today: jiff::civil::Date,
+    /// What the progress of carrying out the plan is called: `Deleting`, `Redacting` or `Deleting
+    /// and redacting`, from the plan shown (an order redaction is never called a deletion).
+    carrying_out: Cell<&'static str>,
+}
+
+/// The name of carrying out `plan`: what it changes, in the words of the summary line.
+fn carrying_out(plan: &Plan) -> &'static str {
+    let (mut deletes, mut redacts) = (false, false);
+    for change in &plan.changes {
+        match change.action {
+            crate::plan::Action::Delete => deletes = true,
+            crate::plan::Action::Redact => redacts = true,
+            crate::plan::Action::Retain | crate::plan::Action::Absent => {}
+        }
+    }
+    match (deletes, redacts) {
+        (true, true) => progress::DELETING_AND_REDACTING,
+        (false, true) => progress::REDACTING,
+        _ => progress::DELETING,
+    }
 }
 
 impl<'a> Terminal<'a> {
@@ -39,6 +59,7 @@ impl<'a> Terminal<'a> {
             failed: Cell::new(0),
             colour: common::stdout_color(no_color),
             today: jiff::ZonedDateTime::now().date(),
+            carrying_out: Cell::new(progress::DELETING),
         }
     }
 
@@ -109,6 +130,7 @@ impl View for Terminal<'_> {
             today: Some(self.today),
         };
         render::table_with(plan, &options, &mut stdout)?;
+        self.carrying_out.set(carrying_out(plan));
         // What is left to send, before anyone approves it (PRODUCT §17).
         if !plan.is_empty() {
             let cost = crate::plan::cost::after_listing(
@@ -116,7 +138,12 @@ impl View for Terminal<'_> {
                 self.batch_size,
                 common::quota_of(self.client),
             );
-            writeln!(stdout, "{}", cost.line_as("Deleting and verifying"))?;
+            let what = match self.carrying_out.get() {
+                progress::DELETING_AND_REDACTING => "Deleting, redacting and verifying",
+                progress::REDACTING => "Redacting and verifying",
+                _ => "Deleting and verifying",
+            };
+            writeln!(stdout, "{}", cost.line_as(what))?;
         }
         stdout.flush()
     }
@@ -130,8 +157,9 @@ impl View for Terminal<'_> {
     }
 
     fn progress(&self, done: usize, total: usize) {
-        if progress::phase() != Some("Deleting") {
-            progress::start("Deleting", Some(total));
+        let phase = self.carrying_out.get();
+        if progress::phase() != Some(phase) {
+            progress::start(phase, Some(total));
         }
         progress::deleted(done, self.failed.get());
     }
@@ -141,7 +169,7 @@ impl View for Terminal<'_> {
     }
 
     fn progress_finished(&self, done: usize, total: usize) {
-        if progress::phase() == Some("Deleting") {
+        if progress::phase() == Some(self.carrying_out.get()) {
             progress::deleted(done, self.failed.get());
             // A run that stopped early stays where its deletions stopped, never N/N.
             progress::finish(done == total);
