@@ -722,3 +722,66 @@ fn every_file_over_its_cap_is_refused_by_its_size_before_it_is_read() {
     assert_eq!(code, Some(3), "{stderr}");
     assert_eq!(crate::support::deletes(&sim), Vec::<Vec<u32>>::new());
 }
+
+/// The long help of the commands orders and requests touched, as a newcomer reads it: it points at
+/// nothing they do not have (the product contract is not shipped), says orders where orders are
+/// handled, and shows an example of the new flags.
+#[test]
+fn help_of_the_order_and_request_commands_explains_them_without_internal_references() {
+    let help = |args: &[&str]| {
+        let out = bcprune()
+            .args(args)
+            .arg("--help")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        String::from_utf8_lossy(&out).to_string()
+    };
+    let commands: [&[&str]; 7] = [
+        &["plan"],
+        &["apply"],
+        &["report"],
+        &["import"],
+        &["audit", "verify"],
+        &["sim"],
+        &["show"],
+    ];
+    for args in commands {
+        let text = help(args);
+        assert!(!text.contains("PRODUCT"), "{args:?}:\n{text}");
+    }
+    let plan = help(&["plan"]);
+    assert!(plan.contains("delete and redact"), "{plan}");
+    assert!(plan.contains("/v2/orders"), "the orders' URLs too:\n{plan}");
+    assert!(
+        plan.contains("Exit 2 when deletions or redactions are pending"),
+        "{plan}"
+    );
+    let apply = help(&["apply"]);
+    assert!(apply.contains("delete and redact"), "{apply}");
+    let report = help(&["report"]);
+    for example in [
+        "bcprune report customers/ --by request",
+        "bcprune report customers/ --receipt DSR-2026-0043 --format json --out receipt.json",
+        "retention ended",
+    ] {
+        assert!(report.contains(example), "{example:?} in:\n{report}");
+    }
+    let import = help(&["import"]);
+    assert!(
+        import.contains("--request DSR-2026-0043 --orders redact"),
+        "{import}"
+    );
+    let verify = help(&["audit", "verify"]);
+    assert!(
+        verify.contains("bcprune audit verify customers/ --receipt receipt.json"),
+        "{verify}"
+    );
+    let sim = help(&["sim"]);
+    assert!(
+        sim.contains("bcprune sim --orders 5:3 --guest-orders guest@example.com:2"),
+        "{sim}"
+    );
+}

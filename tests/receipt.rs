@@ -406,3 +406,38 @@ proptest! {
         }
     }
 }
+
+/// The command `report --receipt … --out FILE` suggests to check the receipt runs as written, from
+/// wherever the report was made (a DPO pastes it; nothing tells them where the log is).
+#[test]
+fn the_check_a_written_receipt_suggests_runs_as_written() {
+    let ws = Workspace::new();
+    let manifest = requests(&ws);
+    let file = ws.path().join("dsr-1.json");
+    let written = report(&manifest, "2026-12-01")
+        .args(["--receipt", "DSR-1", "--format", "json", "--out"])
+        .arg(&file)
+        .output()
+        .expect("report");
+    assert_eq!(written.status.code(), Some(0), "{written:?}");
+    let stderr = String::from_utf8_lossy(&written.stderr).to_string();
+    let command = stderr
+        .split("Check it with: bcprune ")
+        .nth(1)
+        .expect("a suggested check")
+        .trim();
+    let output = bcprune()
+        .args(command.split_whitespace())
+        .output()
+        .expect("run the suggested check");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "`bcprune {command}`: {output:?}"
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("verifies against the audit log"),
+        "{stdout}"
+    );
+}

@@ -27,7 +27,8 @@ pub struct StoreArgs {
     /// Target store hash (also BIGCOMMERCE_STORE_HASH, or the manifest's `store_hash`).
     #[arg(long, env = "BIGCOMMERCE_STORE_HASH")]
     pub store_hash: Option<String>,
-    /// API base URL; requests go to {api-url}/stores/{store_hash}/v3/customers (and …/v3/customers/subscribers).
+    /// API base URL; requests go to {api-url}/stores/{store_hash}/v3/customers (and …/v3/customers/subscribers,
+    /// and …/v2/orders when orders are redacted).
     #[arg(long, env = "BIGCOMMERCE_API_URL", default_value = DEFAULT_API_URL)]
     pub api_url: String,
     /// Requests in flight at once.

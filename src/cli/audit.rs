@@ -16,7 +16,10 @@ use super::settings::{AUDIT_FILE, STATE_FILE, beside_manifest};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum AuditCommand {
-    /// Recompute the audit log's hash chain.
+    /// Recompute the audit log's hash chain; with --receipt, check a receipt against the log.
+    #[command(after_help = "Examples:\n  \
+        bcprune audit verify customers/                          the log beside the manifest, and the state's head\n  \
+        bcprune audit verify customers/ --receipt receipt.json   every claim of a receipt (`report --receipt`)")]
     Verify {
         /// The manifest (file or directory) whose audit log to check: the log beside it, as `plan` and
         /// `apply` place it.
@@ -34,7 +37,7 @@ pub enum AuditCommand {
         #[arg(long, value_name = "SEQ:HASH", value_parser = clap::value_parser!(crate::audit::ExpectedHead))]
         expect_head: Option<crate::audit::ExpectedHead>,
         /// A receipt (`report --receipt REQUEST --format json`) to check against the log: every record's
-        /// proving line, the head, and the figures they make (PRODUCT §16).
+        /// proving line, the head, and the figures they make.
         #[arg(long, value_name = "FILE", conflicts_with_all = ["state", "expect_head"])]
         receipt: Option<std::path::PathBuf>,
         #[command(flatten)]

@@ -28,7 +28,7 @@ pub struct ImportArgs {
     #[arg(long, value_name = "DATE")]
     pub received: Option<String>,
     /// The erasure request's reference (e.g. DSR-2026-0043; letters, digits, `.`, `_`, `:`, `-`), written
-    /// as `request:` on every entry (PRODUCT §16); the requests must share one `received` day.
+    /// as `request:` on every entry; the requests must share one `received` day.
     #[arg(long, value_name = "ID")]
     pub request: Option<String>,
     /// A CSV file with a header naming `email` and optionally `reason` and `received`.
@@ -52,7 +52,7 @@ pub struct ImportArgs {
 /// `--orders` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OrdersMode {
-    /// Redact the orders once their retention ends (PRODUCT §15).
+    /// Redact the orders once their retention ends (`orders_retention`).
     Redact,
 }
 

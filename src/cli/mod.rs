@@ -67,7 +67,7 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Read the store and show what apply would delete.
+    /// Read the store and show what apply would delete and redact.
     Plan {
         #[command(flatten)]
         args: PlanArgs,
@@ -81,7 +81,7 @@ pub enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
-    /// Plan afresh (or take a saved plan), ask for approval, delete, verify, record.
+    /// Plan afresh (or take a saved plan), ask for approval, delete and redact, verify, record.
     Apply {
         #[command(flatten)]
         args: ApplyArgs,
@@ -106,6 +106,11 @@ pub enum Command {
         output: OutputArgs,
     },
     /// Resolve erasure requests' emails to IDs and write a new manifest file holding IDs only.
+    #[command(
+        after_help = "Example, one erasure request whose orders are redacted once their retention ends:\n  \
+        bcprune import --into customers/2026/12/dsr-2026-0043.yaml --reason \"GDPR erasure\" \\\n    \
+        --received 2026-12-02 --request DSR-2026-0043 --orders redact -   # emails on stdin"
+    )]
     Import {
         #[command(flatten)]
         args: ImportArgs,
@@ -117,6 +122,11 @@ pub enum Command {
         output: OutputArgs,
     },
     /// Show the status of every erasure the manifest lists, with deadlines and the audit head, offline.
+    #[command(after_help = "Examples:\n  \
+        bcprune report customers/                    one row per record (orders: redacted, or retained until a date)\n  \
+        bcprune report customers/ --by request       one row per request: status, due, days late, what stays\n  \
+        bcprune report customers/ --receipt DSR-2026-0043 --format json --out receipt.json\n  \
+        bcprune audit verify customers/ --receipt receipt.json    (anyone holding the log checks the receipt)")]
     Report {
         #[command(flatten)]
         args: ReportArgs,
@@ -169,6 +179,10 @@ pub enum Command {
         output: OutputArgs,
     },
     /// Run the fake BigCommerce store, to rehearse a pipeline without a real store.
+    #[command(
+        after_help = "Example, customer 5 with three orders and two guest orders (order IDs 100-104):\n  \
+        bcprune sim --orders 5:3 --guest-orders guest@example.com:2"
+    )]
     Sim {
         #[command(flatten)]
         args: SimArgs,

@@ -23,7 +23,7 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-    /// Exit 2 when deletions are pending, 0 when there is nothing to do.
+    /// Exit 2 when deletions or redactions are pending, 0 when there is nothing to do.
     #[arg(long)]
     pub detailed_exitcode: bool,
     /// Show a unified diff of the affected customer and subscriber records (masked).

@@ -25,14 +25,15 @@ pub struct ReportArgs {
     /// Output format (with json and csv, the header lines and the summary go to stderr).
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
-    /// Exit 2 when any entry is overdue.
+    /// Exit 2 when any entry is overdue: a deletion past its due date, or an order whose retention
+    /// ended and is not yet redacted.
     #[arg(long)]
     pub overdue_exitcode: bool,
     /// One row per manifest entry (`record`, the default) or per erasure request (`request`: the
-    /// entries sharing a `request:` reference, an entry without one on its own; PRODUCT §16).
+    /// entries sharing a `request:` reference, an entry without one on its own).
     #[arg(long, value_enum, default_value_t = By::Record)]
     pub by: By,
-    /// Write the receipt of this request (its `request:` reference; PRODUCT §16) instead of the report:
+    /// Write the receipt of this request (its `request:` reference) instead of the report:
     /// markdown, or JSON with `--format json` (`schemas/receipt.schema.json`). Only for a request that is
     /// settled (erased or retained).
     #[arg(long, value_name = "REQUEST", conflicts_with = "by")]
@@ -95,12 +96,15 @@ fn write_receipt(
                     source,
                 })
             })?;
+            // The check runs as written from here: the manifest and the log this report read, named.
             common::note(format_args!(
                 "Wrote the receipt of request {request} to {} (audit head {}:{}). Check it with: \
-                 bcprune audit verify --receipt {}",
+                 bcprune audit verify {} --log {} --receipt {}",
                 path.display(),
                 receipt.audit_head.seq,
                 receipt.audit_head.hash.get(..12).unwrap_or_default(),
+                args.manifest.display(),
+                log.display(),
                 path.display()
             ));
         }
