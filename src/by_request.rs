@@ -438,7 +438,7 @@ pub fn table(report: &RequestReport, out: &mut dyn Write) -> io::Result<()> {
         });
         let mut table = Table::new(rows);
         table.with(Style::blank());
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", crate::text::table_lines(&table.to_string()))?;
         writeln!(out)?;
     }
     for line in stays_lines(report) {

@@ -672,7 +672,7 @@ pub fn table(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         });
         let mut table = Table::new(rows);
         table.with(Style::blank());
-        writeln!(out, "{table}")?;
+        writeln!(out, "{}", crate::text::table_lines(&table.to_string()))?;
         writeln!(out)?;
     }
     for line in whys(report) {

@@ -70,6 +70,19 @@ pub fn sanitize(text: &str, max: Option<usize>) -> String {
     out
 }
 
+/// A table as a terminal shows it: each line without the padding tabled leaves at its end, so a terminal
+/// narrower than the padded width does not wrap every row into an empty line.
+pub fn table_lines(table: &str) -> String {
+    let mut out = String::with_capacity(table.len());
+    for line in table.lines() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(line.trim_end());
+    }
+    out
+}
+
 /// A date or time for a markdown table cell that never wraps in the middle (a narrow column on GitHub
 /// otherwise breaks `2026-11-02` after a hyphen): hyphens become non-breaking hyphens (U+2011, as the
 /// entity `&#8209;`, which GitHub keeps), spaces non-breaking spaces. `-` alone (no date) stays as it is.

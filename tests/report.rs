@@ -584,3 +584,26 @@ fn report_by_request_gives_one_row_per_request_with_days_late_and_the_exact_summ
         .assert()
         .code(2);
 }
+
+/// Report tables, per record and per request, end no line in blanks: a terminal narrower than the
+/// padded table would wrap each row into an empty line.
+#[test]
+fn report_tables_end_no_line_in_blanks() {
+    let ws = Workspace::new();
+    let manifest = requests(&ws);
+    for by in ["record", "request"] {
+        let output = report(&manifest, "2026-12-01")
+            .args(["--by", by])
+            .output()
+            .expect("report");
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(
+            stdout.contains(" ID ") || stdout.contains("REQUEST"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.lines().all(|l| l == l.trim_end()),
+            "--by {by}:\n{stdout:?}"
+        );
+    }
+}

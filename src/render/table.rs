@@ -158,12 +158,11 @@ pub fn table_with(plan: &Plan, options: &TableOptions, out: &mut dyn Write) -> i
         if !retained {
             table.with(Remove::column(ByColumnName::new("RETENTION")));
         }
-        let rendered = table.to_string();
+        let rendered = text::table_lines(&table.to_string());
         if options.colour {
             // Line 0 is the header, line i + 1 is row i (cells are one line each: sanitised). The
             // first "delete" on a row's line is its ACTION cell, the first column.
             for (i, line) in rendered.lines().enumerate() {
-                let line = line.trim_end();
                 match i.checked_sub(1).and_then(|row| red.get(row)) {
                     Some(true) => {
                         let word = if line.trim_start().starts_with("redact") {
@@ -181,9 +180,7 @@ pub fn table_with(plan: &Plan, options: &TableOptions, out: &mut dyn Write) -> i
                 }
             }
         } else {
-            for line in rendered.lines() {
-                writeln!(out, "{}", line.trim_end())?;
-            }
+            writeln!(out, "{rendered}")?;
         }
         writeln!(out)?;
     }
