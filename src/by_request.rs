@@ -76,6 +76,19 @@ pub const STAYS: [&str; 5] = [
     "stored payment instruments (read-only through the API)",
 ];
 
+/// What stays of a request whose orders are kept until `retained_until` (the latest), said once:
+/// the orders and until when first, then [`STAYS`]. The one wording the report and the receipt share.
+pub fn stays(retained_until: Option<Date>) -> Vec<String> {
+    let mut stays = Vec::new();
+    if let Some(until) = retained_until {
+        stays.push(format!(
+            "orders, kept for the law until {until}, then redacted"
+        ));
+    }
+    stays.extend(STAYS.iter().map(ToString::to_string));
+    stays
+}
+
 /// One request and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RequestRow {
@@ -277,13 +290,7 @@ fn row(entries: &[&report::Entry], today: Date) -> RequestRow {
         .zip(settled_at)
         .and_then(|(d, at)| report::days_between(d, at))
         .map(|late| late.max(0));
-    let mut stays = Vec::new();
-    if let Some(until) = retained_until {
-        stays.push(format!(
-            "orders, kept for the law until {until}, then redacted"
-        ));
-    }
-    stays.extend(STAYS.iter().map(ToString::to_string));
+    let stays = stays(retained_until);
     RequestRow {
         request: entries[0].request.clone(),
         records: entries
