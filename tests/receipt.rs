@@ -431,8 +431,24 @@ proptest! {
             let receipt = bcprune::receipt::make(&row, &manifest.sha256, "acme42", &log).expect("make");
             prop_assert!(verify(&receipt, &log).is_ok(), "{receipt:?}: {:?}", verify(&receipt, &log));
 
-            // One byte of one claim changed: caught (or the receipt no longer reads).
             let value = serde_json::to_value(&receipt).expect("json");
+            // Each order left out, and each retained order's date moved by a day: caught.
+            for (i, record) in receipt.records.iter().enumerate() {
+                if record.resource != Resource::Order {
+                    continue;
+                }
+                let mut left_out = receipt.clone();
+                left_out.records.remove(i);
+                prop_assert!(verify(&left_out, &log).is_err(), "order {} left out verified", record.id);
+                if let Some(until) = record.retained_until {
+                    prop_assert!(record.proof.as_ref().is_some_and(|p| p.event == "orders_recorded"));
+                    let mut moved = receipt.clone();
+                    moved.records[i].retained_until = until.tomorrow().ok();
+                    prop_assert!(verify(&moved, &log).is_err(), "order {} date moved verified", record.id);
+                }
+            }
+
+            // One byte of one claim changed: caught (or the receipt no longer reads).
             let claims = claims(&value);
             let pointer = pick.get(&claims);
             let Some(leaf) = value.pointer(pointer) else { continue };
