@@ -409,10 +409,15 @@ pub fn make(
     })
 }
 
-/// What stays of a request with these records: its retained orders until the latest date, then what
+/// What stays of a request with these records: its retained orders and until when, then what
 /// bcprune cannot erase ([`crate::by_request::stays`], the report's wording).
 fn stays_of(records: &[ReceiptRecord]) -> Vec<String> {
-    crate::by_request::stays(records.iter().filter_map(|r| r.retained_until).max())
+    let retained: Vec<(u32, Date)> = records
+        .iter()
+        .filter(|r| r.resource == Resource::Order)
+        .filter_map(|r| Some((r.id, r.retained_until?)))
+        .collect();
+    crate::by_request::stays(&retained)
 }
 
 /// Read a receipt file (size-checked, strict: unknown keys refused).
@@ -767,9 +772,17 @@ pub fn json(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// The receipt as markdown, for the data protection officer and the data subject.
+/// The receipt as markdown, for the data protection officer and the data subject: the request and its
+/// status in words (what was done, what is kept and until when, in time or late), the head, a row per
+/// record with the audit line it rests on, what stays, and how to check it.
 pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
     let nowrap = |text: &str| crate::text::nowrap_date(text);
+    let when = |at: Option<Timestamp>| {
+        at.map_or_else(
+            || "-".to_string(),
+            |at| at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        )
+    };
     writeln!(out, "### Erasure receipt: request {}", receipt.request)?;
     writeln!(out)?;
     let late = match receipt.days_late {
@@ -777,19 +790,14 @@ pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
         Some(late) => format!(", **{} late**", crate::report::day_count(late)),
         None => String::new(),
     };
-    let status = match receipt.status {
-        RequestStatus::Retained => format!(
-            "erased, but for orders kept for the law until {}",
-            date(
-                receipt
-                    .records
-                    .iter()
-                    .filter_map(|r| r.retained_until)
-                    .max()
-            )
-        ),
-        other => other.as_str().to_string(),
-    };
+    let taken = receipt
+        .days_taken
+        .map(|days| format!(", {} after it was received", crate::report::day_count(days)))
+        .unwrap_or_default();
+    let kept = stays_of(&receipt.records)
+        .into_iter()
+        .next()
+        .filter(|_| receipt.records.iter().any(|r| r.done == Done::Retained));
     writeln!(out, "- Store: {}", receipt.store_hash)?;
     writeln!(
         out,
@@ -797,52 +805,74 @@ pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
         nowrap(&date(receipt.received)),
         nowrap(&date(receipt.due))
     )?;
+    match (receipt.status, kept) {
+        (RequestStatus::Retained, Some(kept)) => writeln!(
+            out,
+            "- Status: **retained**: everything the law allows is erased or redacted; {kept}. Done \
+             {}{taken}{late}.",
+            when(receipt.settled_at)
+        )?,
+        (status, _) => writeln!(
+            out,
+            "- Status: **{}**: every record erased, found absent or redacted. Done {}{taken}{late}.",
+            status.as_str(),
+            when(receipt.settled_at)
+        )?,
+    }
     writeln!(
         out,
-        "- Status: {status}; settled at {}{} ({} days taken)",
-        nowrap(&stamp(receipt.settled_at)),
-        late,
-        number(receipt.days_taken)
-    )?;
-    writeln!(
-        out,
-        "- Audit log head: {}:{} (line {}); manifest SHA-256 {}",
-        receipt.audit_head.seq,
-        receipt.audit_head.hash,
-        receipt.audit_head.seq,
-        receipt.manifest_sha256
+        "- Audit log head: line {}, hash `{}`; manifest SHA-256 `{}`",
+        receipt.audit_head.seq, receipt.audit_head.hash, receipt.manifest_sha256
     )?;
     writeln!(out)?;
     writeln!(
         out,
-        "| Record | ID | Done | At | Proven by audit line | Line hash |"
+        "| Record | ID | What was done | When | Audit line | Line hash |"
     )?;
-    writeln!(out, "|---|---:|---|---|---:|---|")?;
+    writeln!(out, "|---|---:|---|---|---|---|")?;
     for record in &receipt.records {
-        let done = match (record.done, record.retained_until) {
-            (Done::Retained, Some(until)) => format!("retained until {until}"),
-            (done, _) => done.as_str().to_string(),
+        let kind = match record.customer_id {
+            Some(customer) => format!("{} (customer {customer}'s)", record.resource),
+            None => record.resource.to_string(),
         };
-        let (seq, hash) = record.proof.as_ref().map_or_else(
+        let (done, at) = match (record.done, record.retained_until) {
+            (Done::Retained, Some(until)) => (
+                format!("retained until {until}"),
+                format!("{} (recorded)", when(record.at)),
+            ),
+            (done, _) => (done.as_str().to_string(), when(record.at)),
+        };
+        let (line, hash) = record.proof.as_ref().map_or_else(
             || ("-".to_string(), "-".to_string()),
             |p| {
                 (
-                    format!("{} (`{}`)", p.seq, p.event),
-                    format!("`{}`", p.hash),
+                    format!("{} `{}`", p.seq, p.event),
+                    format!("`{}…`", p.hash.get(..12).unwrap_or(&p.hash)),
                 )
             },
         );
         writeln!(
             out,
-            "| {} | {} | {} | {} | {seq} | {hash} |",
-            record.resource,
+            "| {kind} | {} | {} | {} | {line} | {hash} |",
             record.id,
             nowrap(&done),
-            nowrap(&stamp(record.at)),
+            nowrap(&at),
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "**What stays in the store:**")?;
+    if receipt.records.iter().any(|r| r.done == Done::Retained) {
+        writeln!(
+            out,
+            "A retained order's audit line is the `orders_recorded` line that recorded it, with its \
+             customer and retained-until date, before the customer was deleted: the date was fixed \
+             then, and changing it would break the log's hash chain."
+        )?;
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "**What stays in the store** (bcprune cannot erase it through the API):"
+    )?;
     writeln!(out)?;
     for stay in &receipt.stays {
         writeln!(out, "- {}", crate::text::markdown(stay))?;
@@ -850,8 +880,12 @@ pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "Check it against the committed audit log: `bcprune audit verify --receipt FILE` (the JSON \
-         receipt), or by hand — each line's `hash` is the SHA-256 of the line without `hash`, keys \
-         sorted, no whitespace, and each line's `prev_hash` is the line before's `hash`."
+        "**How to check it**: with the JSON receipt (`bcprune report --receipt {} --format json`) and the \
+         committed audit log, `bcprune audit verify --receipt FILE MANIFEST` checks every line cited \
+         above, the head, the dates and what stays, and that these are all the records the manifest \
+         lists for the request. By hand: line N is the N-th line of the log; each line's `hash` is the \
+         SHA-256 of the line without `hash`, keys sorted, no whitespace; each line's `prev_hash` is the \
+         line before's `hash`.",
+        receipt.request
     )
 }

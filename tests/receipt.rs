@@ -146,7 +146,10 @@ fn a_receipt_of_a_settled_request_verifies_and_an_edit_or_a_cut_log_does_not() {
         "{md}"
     );
     assert!(md.contains("| customer | 1 | erased |"), "{md}");
-    assert!(md.contains("**What stays in the store:**"), "{md}");
+    assert!(
+        md.contains("**What stays in the store** (bcprune cannot"),
+        "{md}"
+    );
 
     // A request not settled, or not in the manifest: no receipt, exit 1.
     for (request, says) in [
@@ -551,6 +554,14 @@ fn a_request_with_orders_is_retained_until_the_last_order_date_then_erased_and_i
         .as_str()
         .expect("retained_until")
         .to_string();
+    let kept: Vec<String> = row["records"]
+        .as_array()
+        .expect("records")
+        .iter()
+        .filter(|r| r["status"].get("retained").is_some())
+        .map(|r| r["id"].to_string())
+        .collect();
+    let kept = kept.join(", ");
     let (_, table, _) = run("2026-12-02", &["report", "--by", "request"]);
     assert!(
         table.contains(&format!("retained until {until}")),
@@ -558,7 +569,7 @@ fn a_request_with_orders_is_retained_until_the_last_order_date_then_erased_and_i
     );
     assert!(
         table.contains(&format!(
-            "DSR-2026-0043: its orders are kept for the law until {until}, then redacted."
+            "What stays of DSR-2026-0043: orders {kept}, kept for the law, the last until {until}, then redacted."
         )),
         "{table}"
     );
@@ -614,7 +625,7 @@ fn a_request_with_orders_is_retained_until_the_last_order_date_then_erased_and_i
     );
     assert_eq!(
         receipt["stays"][0],
-        format!("orders, kept for the law until {until}, then redacted")
+        format!("orders {kept}, kept for the law, the last until {until}, then redacted")
     );
     let log = ws.path().join("bcprune.audit.jsonl");
     let verify_with = |file: &Path, log: &Path, manifest: Option<&Path>| {
