@@ -76,6 +76,48 @@ pub const STAYS: [&str; 5] = [
     "stored payment instruments (read-only through the API)",
 ];
 
+/// What stays of a request whose orders `retained` (order, retained until) are kept, said once: which
+/// orders and until when first ([`orders_kept`]), then [`STAYS`]. The one wording the report and the
+/// receipt share.
+pub fn stays(retained: &[(u32, Date)]) -> Vec<String> {
+    orders_kept(retained)
+        .into_iter()
+        .chain(STAYS.iter().map(ToString::to_string))
+        .collect()
+}
+
+/// `order 100, kept for the law until 2032-12-31, then redacted`, or for several
+/// `orders 100, 102, 104, kept for the law, the last until 2032-12-31, then redacted`; `None` when
+/// no order is kept.
+pub fn orders_kept(retained: &[(u32, Date)]) -> Option<String> {
+    let last = retained.iter().map(|r| r.1).max()?;
+    let mut ids: Vec<u32> = retained.iter().map(|r| r.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Some(if ids.len() == 1 {
+        format!(
+            "order {}, kept for the law until {last}, then redacted",
+            ids[0]
+        )
+    } else {
+        format!(
+            "orders {}, kept for the law, the last until {last}, then redacted",
+            crate::resource::id_list(&ids)
+        )
+    })
+}
+
+/// The orders of `records` kept for the law, with their dates.
+pub fn retained_orders(records: &[RecordRef]) -> Vec<(u32, Date)> {
+    records
+        .iter()
+        .filter_map(|r| match r.status {
+            Status::Retained { until } => Some((r.id, until)),
+            _ => None,
+        })
+        .collect()
+}
+
 /// One request and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct RequestRow {
@@ -277,23 +319,18 @@ fn row(entries: &[&report::Entry], today: Date) -> RequestRow {
         .zip(settled_at)
         .and_then(|(d, at)| report::days_between(d, at))
         .map(|late| late.max(0));
-    let mut stays = Vec::new();
-    if let Some(until) = retained_until {
-        stays.push(format!(
-            "orders, kept for the law until {until}, then redacted"
-        ));
-    }
-    stays.extend(STAYS.iter().map(ToString::to_string));
+    let records: Vec<RecordRef> = entries
+        .iter()
+        .map(|e| RecordRef {
+            resource: e.resource,
+            id: e.id,
+            status: e.status,
+        })
+        .collect();
     RequestRow {
         request: entries[0].request.clone(),
-        records: entries
-            .iter()
-            .map(|e| RecordRef {
-                resource: e.resource,
-                id: e.id,
-                status: e.status,
-            })
-            .collect(),
+        stays: stays(&retained_orders(&records)),
+        records,
         counts,
         received,
         due,
@@ -302,7 +339,6 @@ fn row(entries: &[&report::Entry], today: Date) -> RequestRow {
         settled_at,
         days_taken,
         days_late,
-        stays,
     }
 }
 
@@ -362,12 +398,8 @@ fn stays_lines(report: &RequestReport) -> Vec<String> {
         .requests
         .iter()
         .filter_map(|row| {
-            row.retained_until.map(|until| {
-                format!(
-                    "{}: its orders are kept for the law until {until}, then redacted.",
-                    row.name()
-                )
-            })
+            orders_kept(&retained_orders(&row.records))
+                .map(|kept| format!("What stays of {}: {kept}.", row.name()))
         })
         .collect();
     if !report.requests.is_empty() {
@@ -472,7 +504,7 @@ pub fn markdown(report: &RequestReport, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {} |",
-                crate::text::markdown(&row.name()),
+                crate::text::nowrap_date(&crate::text::markdown(&row.name())),
                 counts_text(row),
                 crate::text::nowrap_date(&date(row.received)),
                 crate::text::nowrap_date(&date(row.due)),
@@ -619,7 +651,11 @@ mod tests {
         assert_eq!(row.days_late, Some(0));
         assert_eq!(
             row.stays[0],
-            "orders, kept for the law until 2036-05-02, then redacted"
+            "orders 9001, 9002, kept for the law, the last until 2036-05-02, then redacted"
+        );
+        assert_eq!(
+            stays(&[(9001, day("2034-12-31"))])[0],
+            "order 9001, kept for the law until 2034-12-31, then redacted"
         );
         assert_eq!(counts_text(&row), "4: 1 erased, 1 redacted, 2 retained");
     }

@@ -131,22 +131,10 @@ impl Proof {
                     self.reappeared.insert(k, seq);
                 }
             }
-            "orders_recorded" if resource == Resource::Order => {
-                let customers = ids("customer_ids");
-                let dates: Vec<Option<jiff::civil::Date>> = object
-                    .get("retained_until")
-                    .and_then(Value::as_array)
-                    .map(|d| {
-                        d.iter()
-                            .map(|d| d.as_str().and_then(|d| d.parse().ok()))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                for (i, id) in ids("ids").into_iter().enumerate() {
-                    if let (Some(&customer), Some(Some(until))) = (customers.get(i), dates.get(i)) {
-                        // The first record of an order stands (as the state's `record_orders`).
-                        self.orders.entry(id).or_insert((customer, *until));
-                    }
+            "orders_recorded" => {
+                for (id, customer, until) in orders_recorded(object) {
+                    // The first record of an order stands (as the state's `record_orders`).
+                    self.orders.entry(id).or_insert((customer, until));
                 }
             }
             "state_saved" => {
@@ -157,6 +145,37 @@ impl Proof {
             _ => {}
         }
     }
+}
+
+/// The orders one audit line records as found of a customer, with their retained-until dates
+/// (PRODUCT §15): `(order, customer, retained until)` for an `orders_recorded` line about orders,
+/// nothing for any other line. An entry whose customer or date is missing or unreadable records
+/// nothing. What [`Proof`] takes in, and what a receipt cites for a retained order.
+pub fn orders_recorded(object: &Map<String, Value>) -> Vec<(u32, u32, jiff::civil::Date)> {
+    let event = object.get("event").and_then(Value::as_str);
+    let resource = Resource::of_line(object.get("resource").and_then(Value::as_str));
+    if event != Some(EventKind::OrdersRecorded.as_str()) || resource != Some(Resource::Order) {
+        return Vec::new();
+    }
+    let array = |field: &str| -> Vec<Value> {
+        object
+            .get(field)
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let id = |v: &Value| v.as_u64().and_then(|id| u32::try_from(id).ok());
+    let customers = array("customer_ids");
+    let dates = array("retained_until");
+    array("ids")
+        .iter()
+        .enumerate()
+        .filter_map(|(i, order)| {
+            let customer = customers.get(i).and_then(id)?;
+            let until = dates.get(i)?.as_str()?.parse().ok()?;
+            Some((id(order)?, customer, until))
+        })
+        .collect()
 }
 
 /// Why nothing in an audit log is evidence ([`prove`]); each message names the log.

@@ -42,7 +42,9 @@ pub enum Done {
     FoundAbsent,
     /// An order's personal fields overwritten, and read back (PRODUCT §15).
     Redacted,
-    /// An order kept for the law until `retained_until`, then redacted (nothing to prove yet).
+    /// An order kept for the law until `retained_until`, then redacted: the `orders_recorded` line
+    /// that recorded it with that date, before its customer was deleted, proves the date was fixed by
+    /// the log.
     Retained,
 }
 
@@ -57,11 +59,16 @@ impl Done {
         }
     }
 
-    /// What the proving line's event says was done.
-    fn of_event(event: &str) -> Option<Done> {
-        match event {
-            "verify" | "reconciled" => Some(Done::Erased),
-            "found_absent" => Some(Done::FoundAbsent),
+    /// What a proving line's event says was done to a record of `resource`: a verified deletion of a
+    /// customer or subscriber is an erasure, of an order a redaction; an order's `orders_recorded`
+    /// line records its retention.
+    fn of(resource: Resource, event: &str) -> Option<Done> {
+        match (resource, event) {
+            (Resource::Order, "verify" | "reconciled") => Some(Done::Redacted),
+            (Resource::Order, "orders_recorded") => Some(Done::Retained),
+            (Resource::Order, _) => None,
+            (_, "verify" | "reconciled") => Some(Done::Erased),
+            (_, "found_absent") => Some(Done::FoundAbsent),
             _ => None,
         }
     }
@@ -87,13 +94,19 @@ pub struct ReceiptRecord {
     pub resource: Resource,
     pub id: u32,
     pub done: Done,
-    /// When it was proven done: the proving line's `ts`, RFC 3339 UTC.
+    /// When it was done: the proving line's `ts`, RFC 3339 UTC (for `retained`, when the order was
+    /// recorded with its date).
     #[schemars(with = "Option<String>", extend("format" = "date-time"))]
     pub at: Option<Timestamp>,
-    /// `retained`: the last day the order is kept.
+    /// `retained`: the last day the order is kept, as its `orders_recorded` line records it.
     #[schemars(with = "Option<String>", extend("format" = "date"))]
     pub retained_until: Option<Date>,
-    /// The audit line that proves it (`null` only for `retained`).
+    /// An order found of a customer: that customer, as the log's `orders_recorded` line records it
+    /// (absent for a guest's order and every other record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<u32>,
+    /// The audit line that proves it: a `verify` or `reconciled` line (erased, redacted), a
+    /// `found_absent` line, or the order's `orders_recorded` line (retained).
     pub proof: Option<LineRef>,
 }
 
@@ -167,8 +180,13 @@ pub enum ReceiptError {
         line: u64,
         reason: String,
     },
-    /// A settled record without its proof line (the report would call it unproven).
-    #[error("{resource} {id} has no line in the audit log {} proving it gone", path.display())]
+    /// A settled record without its proof line (the report would call it unproven), or a retained
+    /// order without the line that recorded it.
+    #[error(
+        "{resource} {id} has no line in the audit log {} proving what was done (erased, found absent, \
+         redacted, or recorded as retained)",
+        path.display()
+    )]
     NoProof {
         path: PathBuf,
         resource: Resource,
@@ -233,10 +251,12 @@ impl Line {
     }
 }
 
-/// What one pass over the log yields: the proof as of line `upto` (every line when `None`), the lines
-/// at `seqs`, and the last line (the head).
+/// What one pass over the log yields: the proof as of line `upto` (every line when `None`), the orders
+/// recorded as of then (order → the recording line's `seq`, customer, retained until; the first
+/// record stands, as in [`Proof`]), the lines at `seqs`, and the last line (the head).
 struct Read {
     proof: Proof,
+    recorded: BTreeMap<u32, (u64, u32, Date)>,
     lines: BTreeMap<u64, Line>,
     head: AuditHead,
 }
@@ -249,10 +269,14 @@ fn read_log(path: &Path, upto: Option<u64>, seqs: &BTreeSet<u64>) -> Result<Read
         }
     })?;
     let mut proof = Proof::default();
+    let mut recorded = BTreeMap::new();
     let mut lines = BTreeMap::new();
     let end = crate::audit::scan(&bytes, |seq, object| {
         if upto.is_none_or(|upto| seq <= upto) {
             proof.observe(object);
+            for (id, customer, until) in crate::evidence::orders_recorded(object) {
+                recorded.entry(id).or_insert((seq, customer, until));
+            }
         }
         if seqs.contains(&seq) {
             lines.insert(seq, Line::of(object));
@@ -265,6 +289,7 @@ fn read_log(path: &Path, upto: Option<u64>, seqs: &BTreeSet<u64>) -> Result<Read
     })?;
     Ok(Read {
         proof,
+        recorded,
         lines,
         head: AuditHead {
             seq: end.lines,
@@ -284,7 +309,12 @@ fn figures(
     } else {
         RequestStatus::Erased
     };
-    let settled_at = records.iter().filter_map(|r| r.at).max();
+    // A retained order settles nothing yet: its `at` is when it was recorded.
+    let settled_at = records
+        .iter()
+        .filter(|r| r.done != Done::Retained)
+        .filter_map(|r| r.at)
+        .max();
     let taken = received
         .zip(settled_at)
         .and_then(|(r, at)| days_between(r, at));
@@ -312,56 +342,47 @@ pub fn make(
         });
     }
     let first = read_log(log, None, &BTreeSet::new())?;
-    let mut cited = BTreeSet::new();
+    let no_proof = |record: &crate::by_request::RecordRef| ReceiptError::NoProof {
+        path: log.to_path_buf(),
+        resource: record.resource,
+        id: record.id,
+    };
+    // The line each record rests on: its proof, or for a retained order the line that recorded it
+    // with the date the report shows.
+    let mut cited = Vec::with_capacity(row.records.len());
     for record in &row.records {
-        if matches!(record.status, Status::Retained { .. }) {
-            continue;
-        }
-        let seq = first
-            .proof
-            .proved_by(record.resource, record.id)
-            .ok_or_else(|| ReceiptError::NoProof {
-                path: log.to_path_buf(),
-                resource: record.resource,
-                id: record.id,
-            })?;
-        cited.insert(seq);
+        let seq = match record.status {
+            Status::Retained { until } => first
+                .recorded
+                .get(&record.id)
+                .filter(|r| record.resource == Resource::Order && r.2 == until)
+                .map(|r| r.0),
+            _ => first.proof.proved_by(record.resource, record.id),
+        };
+        cited.push(seq.ok_or_else(|| no_proof(record))?);
     }
-    let read = read_log(log, None, &cited)?;
+    let read = read_log(log, None, &cited.iter().copied().collect())?;
     let mut records = Vec::with_capacity(row.records.len());
-    for record in &row.records {
-        if let Status::Retained { until } = record.status {
-            records.push(ReceiptRecord {
-                resource: record.resource,
-                id: record.id,
-                done: Done::Retained,
-                at: None,
-                retained_until: Some(until),
-                proof: None,
-            });
-            continue;
+    for (record, seq) in row.records.iter().zip(cited) {
+        let line = read.lines.get(&seq).ok_or_else(|| no_proof(record))?;
+        let done = Done::of(record.resource, &line.event).ok_or_else(|| no_proof(record))?;
+        let retained_until = match record.status {
+            Status::Retained { until } => Some(until),
+            _ => None,
+        };
+        if (done == Done::Retained) != retained_until.is_some() {
+            return Err(no_proof(record));
         }
-        let no_proof = || ReceiptError::NoProof {
-            path: log.to_path_buf(),
-            resource: record.resource,
-            id: record.id,
-        };
-        let seq = read
-            .proof
-            .proved_by(record.resource, record.id)
-            .ok_or_else(no_proof)?;
-        let line = read.lines.get(&seq).ok_or_else(no_proof)?;
-        let done = if record.status == Status::Redacted {
-            Done::Redacted
-        } else {
-            Done::of_event(&line.event).ok_or_else(no_proof)?
-        };
+        let customer_id = (record.resource == Resource::Order)
+            .then(|| read.recorded.get(&record.id).map(|r| r.1))
+            .flatten();
         records.push(ReceiptRecord {
             resource: record.resource,
             id: record.id,
             done,
             at: line.ts,
-            retained_until: None,
+            retained_until,
+            customer_id,
             proof: Some(LineRef {
                 seq,
                 hash: line.hash.clone(),
@@ -382,10 +403,21 @@ pub fn make(
         settled_at,
         days_taken,
         days_late,
-        records,
         audit_head: read.head,
-        stays: row.stays.clone(),
+        stays: stays_of(&records),
+        records,
     })
+}
+
+/// What stays of a request with these records: its retained orders and until when, then what
+/// bcprune cannot erase ([`crate::by_request::stays`], the report's wording).
+fn stays_of(records: &[ReceiptRecord]) -> Vec<String> {
+    let retained: Vec<(u32, Date)> = records
+        .iter()
+        .filter(|r| r.resource == Resource::Order)
+        .filter_map(|r| Some((r.id, r.retained_until?)))
+        .collect();
+    crate::by_request::stays(&retained)
 }
 
 /// Read a receipt file (size-checked, strict: unknown keys refused).
@@ -414,12 +446,16 @@ pub fn read(path: &Path) -> Result<Receipt, ReceiptError> {
 }
 
 /// What the manifest says of the receipt's request (when `audit verify --receipt` is given it): the
-/// manifest is the one the receipt names (its SHA-256), and the request's customer and subscriber
-/// entries there are exactly the receipt's erased and found-absent records, with its `received` and due
-/// date. The log knows records, not requests: this is what binds the records to the request. (Orders,
-/// redacted or retained, are found through their customer or listed in `redact_orders`: not compared
-/// here.)
-fn membership(receipt: &Receipt, manifest: &crate::manifest::Manifest) -> Vec<String> {
+/// manifest is the one the receipt names (its SHA-256), and the request's records there are exactly
+/// the receipt's, with its `received` and due date. The request's records: its customer and subscriber
+/// entries, its guests' orders (`redact_orders`), and every order the log (`recorded`, as of the
+/// receipt's head) records as found of one of its `orders: redact` customers — as the report finds
+/// them. The log knows records, not requests: this is what binds the records to the request.
+fn membership(
+    receipt: &Receipt,
+    manifest: &crate::manifest::Manifest,
+    recorded: &BTreeMap<u32, (u64, u32, Date)>,
+) -> Vec<String> {
     if manifest.sha256 != receipt.manifest_sha256 {
         return vec![format!(
             "the manifest {} has SHA-256 {}, the receipt was made from {}: check out the commit whose \
@@ -430,28 +466,39 @@ fn membership(receipt: &Receipt, manifest: &crate::manifest::Manifest) -> Vec<St
         )];
     }
     let mut failures = Vec::new();
-    let listed: BTreeSet<(Resource, u32)> = manifest
+    let ours = |entry: &crate::manifest::AbsentEntry| {
+        entry.request.as_ref().map(|r| r.as_str()) == Some(receipt.request.as_str())
+    };
+    let guests = manifest.orders.redact_orders.iter();
+    let mut listed: BTreeSet<(Resource, u32)> = BTreeSet::new();
+    let mut redacting = BTreeSet::new();
+    for (resource, entry) in manifest
         .entries()
-        .filter(|(_, entry)| entry.request.as_ref().map(|r| r.as_str()) == Some(&receipt.request))
-        .map(|(resource, entry)| {
-            if entry.received != receipt.received {
-                failures.push(format!(
-                    "the manifest says request {} was received {}, the receipt says {}",
-                    receipt.request,
-                    date(entry.received),
-                    date(receipt.received)
-                ));
-            }
-            (resource, entry.id)
-        })
-        .collect();
+        .chain(guests.map(|entry| (Resource::Order, entry)))
+        .filter(|(_, entry)| ours(entry))
+    {
+        if entry.received != receipt.received {
+            failures.push(format!(
+                "the manifest says request {} was received {}, the receipt says {}",
+                receipt.request,
+                date(entry.received),
+                date(receipt.received)
+            ));
+        }
+        if resource == Resource::Customer && manifest.orders.redact_customers.contains(&entry.id) {
+            redacting.insert(entry.id);
+        }
+        listed.insert((resource, entry.id));
+    }
     failures.dedup();
-    let claimed: BTreeSet<(Resource, u32)> = receipt
-        .records
-        .iter()
-        .filter(|r| matches!(r.done, Done::Erased | Done::FoundAbsent))
-        .map(|r| (r.resource, r.id))
-        .collect();
+    let guest = |id: u32| manifest.orders.redact_orders.iter().any(|e| e.id == id);
+    for (&order, &(_, customer, _)) in recorded {
+        if redacting.contains(&customer) && !guest(order) {
+            listed.insert((Resource::Order, order));
+        }
+    }
+    let claimed: BTreeSet<(Resource, u32)> =
+        receipt.records.iter().map(|r| (r.resource, r.id)).collect();
     for (resource, id) in listed.difference(&claimed) {
         failures.push(format!(
             "the manifest lists {resource} {id} under request {}, the receipt does not",
@@ -493,7 +540,7 @@ pub fn verify(
         .collect();
     seqs.insert(head.seq);
     let read = read_log(log, Some(head.seq), &seqs)?;
-    let mut failures = manifest.map_or_else(Vec::new, |m| membership(receipt, m));
+    let mut failures = manifest.map_or_else(Vec::new, |m| membership(receipt, m, &read.recorded));
     match read.lines.get(&head.seq) {
         Some(line) if line.hash == head.hash => {}
         Some(line) => failures.push(format!(
@@ -513,79 +560,9 @@ pub fn verify(
         ));
     }
     for record in &receipt.records {
-        let what = format!("{} {}", record.resource, record.id);
-        let Some(proof) = &record.proof else {
-            if record.done != Done::Retained || record.retained_until.is_none() {
-                failures.push(format!(
-                    "{what} is said {} without an audit line proving it",
-                    record.done.as_str()
-                ));
-            } else if record.at.is_some() {
-                failures.push(format!("{what} is retained but gives a time it was done"));
-            }
-            continue;
-        };
-        if record.retained_until.is_some() {
-            failures.push(format!(
-                "{what} is said {} and retained",
-                record.done.as_str()
-            ));
-        }
-        if proof.seq > head.seq {
-            failures.push(format!(
-                "{what} cites line {}, after the receipt's head {}",
-                proof.seq, head.seq
-            ));
-            continue;
-        }
-        let Some(line) = read.lines.get(&proof.seq) else {
-            failures.push(format!(
-                "{what} cites line {}, which the log does not have",
-                proof.seq
-            ));
-            continue;
-        };
-        if line.hash != proof.hash {
-            failures.push(format!(
-                "{what} cites line {} with hash {}, but that line's hash is {}",
-                proof.seq, proof.hash, line.hash
-            ));
-        }
-        if line.event != proof.event {
-            failures.push(format!(
-                "{what} cites line {} as a `{}` line, but it is a `{}` line",
-                proof.seq, proof.event, line.event
-            ));
-        }
-        let done = if record.done == Done::Redacted {
-            Some(Done::Redacted)
-        } else {
-            Done::of_event(&line.event)
-        };
-        if done != Some(record.done) {
-            failures.push(format!(
-                "{what} is said {}, but line {} (`{}`) does not say so",
-                record.done.as_str(),
-                proof.seq,
-                line.event
-            ));
-        }
-        if record.at != line.ts || record.at.is_none() {
-            failures.push(format!(
-                "{what} is said done at {}, but line {} was written at {}",
-                stamp(record.at),
-                proof.seq,
-                stamp(line.ts)
-            ));
-        }
-        if read.proof.proved_by(record.resource, record.id) != Some(proof.seq) {
-            failures.push(format!(
-                "line {} is not what proves {what} gone as of the head {} (it does not name it, or a \
-                 later line does)",
-                proof.seq, head.seq
-            ));
-        }
+        failures.extend(check_record(record, head, &read));
     }
+    failures.extend(orders_complete(receipt, &read.recorded));
     if receipt.records.is_empty() {
         failures.push("the receipt lists no record".to_string());
     }
@@ -614,6 +591,12 @@ pub fn verify(
             number(late)
         ));
     }
+    if receipt.stays != stays_of(&receipt.records) {
+        failures.push(format!(
+            "what stays is not what its records make it: {:?}",
+            stays_of(&receipt.records)
+        ));
+    }
     if failures.is_empty() {
         Ok(())
     } else {
@@ -623,6 +606,152 @@ pub fn verify(
             failures,
         })
     }
+}
+
+/// What is wrong with one record's claims, as of the receipt's `head`: its cited line there with its
+/// hash, event and time; what the line says was done; the line still what proves it (no later line
+/// proving, or undoing, it); for an order its customer and, retained, its date as the log records them.
+fn check_record(record: &ReceiptRecord, head: &AuditHead, read: &Read) -> Vec<String> {
+    let what = format!("{} {}", record.resource, record.id);
+    let mut failures = Vec::new();
+    let Some(proof) = &record.proof else {
+        return vec![format!(
+            "{what} is said {} without an audit line proving it",
+            record.done.as_str()
+        )];
+    };
+    if proof.seq > head.seq {
+        return vec![format!(
+            "{what} cites line {}, after the receipt's head {}",
+            proof.seq, head.seq
+        )];
+    }
+    let Some(line) = read.lines.get(&proof.seq) else {
+        return vec![format!(
+            "{what} cites line {}, which the log does not have",
+            proof.seq
+        )];
+    };
+    if line.hash != proof.hash {
+        failures.push(format!(
+            "{what} cites line {} with hash {}, but that line's hash is {}",
+            proof.seq, proof.hash, line.hash
+        ));
+    }
+    if line.event != proof.event {
+        failures.push(format!(
+            "{what} cites line {} as a `{}` line, but it is a `{}` line",
+            proof.seq, proof.event, line.event
+        ));
+    }
+    if Done::of(record.resource, &line.event) != Some(record.done) {
+        failures.push(format!(
+            "{what} is said {}, but line {} (`{}`) does not say so",
+            record.done.as_str(),
+            proof.seq,
+            line.event
+        ));
+    }
+    if record.at != line.ts || record.at.is_none() {
+        failures.push(format!(
+            "{what} is said done at {}, but line {} was written at {}",
+            stamp(record.at),
+            proof.seq,
+            stamp(line.ts)
+        ));
+    }
+    let logged = read
+        .recorded
+        .get(&record.id)
+        .filter(|_| record.resource == Resource::Order);
+    if record.customer_id != logged.map(|r| r.1) {
+        failures.push(match logged {
+            Some(&(seq, customer, _)) => format!(
+                "{what} is said to be {}, but line {seq} records it found of customer {customer}",
+                owner(record.customer_id)
+            ),
+            None => format!(
+                "{what} is said to be {}, but no line of the log records it found of a customer",
+                owner(record.customer_id)
+            ),
+        });
+    }
+    let proved_by = read.proof.proved_by(record.resource, record.id);
+    if record.done == Done::Retained {
+        match logged {
+            Some(&(seq, _, until)) if seq == proof.seq && record.retained_until == Some(until) => {}
+            Some(&(seq, _, until)) => failures.push(format!(
+                "{what} is said retained until {}, but line {seq} records it retained until {until}",
+                date(record.retained_until)
+            )),
+            None => failures.push(format!(
+                "{what} is said retained, but no line of the log records it with a retained-until date"
+            )),
+        }
+        if let Some(seq) = proved_by {
+            failures.push(format!(
+                "{what} is said retained, but line {seq} records it redacted as of the head {}",
+                head.seq
+            ));
+        }
+    } else {
+        if record.retained_until.is_some() {
+            failures.push(format!(
+                "{what} is said {} and retained",
+                record.done.as_str()
+            ));
+        }
+        if proved_by != Some(proof.seq) {
+            failures.push(format!(
+                "line {} is not what proves {what} {} as of the head {} (it does not name it, or a \
+                 later line does)",
+                proof.seq,
+                record.done.as_str(),
+                head.seq
+            ));
+        }
+    }
+    failures
+}
+
+/// Every order the log records as found of a customer the receipt lists is on the receipt too (an
+/// order left out is named), and every order found of a customer is there with that customer.
+fn orders_complete(receipt: &Receipt, recorded: &BTreeMap<u32, (u64, u32, Date)>) -> Vec<String> {
+    let customers: BTreeSet<u32> = receipt
+        .records
+        .iter()
+        .filter(|r| r.resource == Resource::Customer)
+        .map(|r| r.id)
+        .collect();
+    let orders: BTreeSet<u32> = receipt
+        .records
+        .iter()
+        .filter(|r| r.resource == Resource::Order)
+        .map(|r| r.id)
+        .collect();
+    let mut failures: Vec<String> = recorded
+        .iter()
+        .filter(|(id, (_, customer, _))| customers.contains(customer) && !orders.contains(id))
+        .map(|(id, (seq, customer, until))| {
+            format!(
+                "line {seq} records order {id} of customer {customer} (retained until {until}), \
+                 which the receipt does not list"
+            )
+        })
+        .collect();
+    for record in &receipt.records {
+        if let Some(customer) = record.customer_id.filter(|c| !customers.contains(c)) {
+            failures.push(format!(
+                "order {} is said to be customer {customer}'s, which the receipt does not list",
+                record.id
+            ));
+        }
+    }
+    failures
+}
+
+fn owner(customer: Option<u32>) -> String {
+    customer.map_or_else(|| "a guest's".to_string(), |c| format!("customer {c}'s"))
 }
 
 fn stamp(at: Option<Timestamp>) -> String {
@@ -643,9 +772,17 @@ pub fn json(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// The receipt as markdown, for the data protection officer and the data subject.
+/// The receipt as markdown, for the data protection officer and the data subject: the request and its
+/// status in words (what was done, what is kept and until when, in time or late), the head, a row per
+/// record with the audit line it rests on, what stays, and how to check it.
 pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
     let nowrap = |text: &str| crate::text::nowrap_date(text);
+    let when = |at: Option<Timestamp>| {
+        at.map_or_else(
+            || "-".to_string(),
+            |at| at.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        )
+    };
     writeln!(out, "### Erasure receipt: request {}", receipt.request)?;
     writeln!(out)?;
     let late = match receipt.days_late {
@@ -653,19 +790,14 @@ pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
         Some(late) => format!(", **{} late**", crate::report::day_count(late)),
         None => String::new(),
     };
-    let status = match receipt.status {
-        RequestStatus::Retained => format!(
-            "erased, but for orders kept for the law until {}",
-            date(
-                receipt
-                    .records
-                    .iter()
-                    .filter_map(|r| r.retained_until)
-                    .max()
-            )
-        ),
-        other => other.as_str().to_string(),
-    };
+    let taken = receipt
+        .days_taken
+        .map(|days| format!(", {} after it was received", crate::report::day_count(days)))
+        .unwrap_or_default();
+    let kept = stays_of(&receipt.records)
+        .into_iter()
+        .next()
+        .filter(|_| receipt.records.iter().any(|r| r.done == Done::Retained));
     writeln!(out, "- Store: {}", receipt.store_hash)?;
     writeln!(
         out,
@@ -673,52 +805,74 @@ pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
         nowrap(&date(receipt.received)),
         nowrap(&date(receipt.due))
     )?;
+    match (receipt.status, kept) {
+        (RequestStatus::Retained, Some(kept)) => writeln!(
+            out,
+            "- Status: **retained**: everything the law allows is erased or redacted; {kept}. Done \
+             {}{taken}{late}.",
+            when(receipt.settled_at)
+        )?,
+        (status, _) => writeln!(
+            out,
+            "- Status: **{}**: every record erased, found absent or redacted. Done {}{taken}{late}.",
+            status.as_str(),
+            when(receipt.settled_at)
+        )?,
+    }
     writeln!(
         out,
-        "- Status: {status}; settled at {}{} ({} days taken)",
-        nowrap(&stamp(receipt.settled_at)),
-        late,
-        number(receipt.days_taken)
-    )?;
-    writeln!(
-        out,
-        "- Audit log head: {}:{} (line {}); manifest SHA-256 {}",
-        receipt.audit_head.seq,
-        receipt.audit_head.hash,
-        receipt.audit_head.seq,
-        receipt.manifest_sha256
+        "- Audit log head: line {}, hash `{}`; manifest SHA-256 `{}`",
+        receipt.audit_head.seq, receipt.audit_head.hash, receipt.manifest_sha256
     )?;
     writeln!(out)?;
     writeln!(
         out,
-        "| Record | ID | Done | At | Proven by audit line | Line hash |"
+        "| Record | ID | What was done | When | Audit line | Line hash |"
     )?;
-    writeln!(out, "|---|---:|---|---|---:|---|")?;
+    writeln!(out, "|---|---:|---|---|---|---|")?;
     for record in &receipt.records {
-        let done = match (record.done, record.retained_until) {
-            (Done::Retained, Some(until)) => format!("retained until {until}"),
-            (done, _) => done.as_str().to_string(),
+        let kind = match record.customer_id {
+            Some(customer) => format!("{} (customer {customer}'s)", record.resource),
+            None => record.resource.to_string(),
         };
-        let (seq, hash) = record.proof.as_ref().map_or_else(
+        let (done, at) = match (record.done, record.retained_until) {
+            (Done::Retained, Some(until)) => (
+                format!("retained until {until}"),
+                format!("{} (recorded)", when(record.at)),
+            ),
+            (done, _) => (done.as_str().to_string(), when(record.at)),
+        };
+        let (line, hash) = record.proof.as_ref().map_or_else(
             || ("-".to_string(), "-".to_string()),
             |p| {
                 (
-                    format!("{} (`{}`)", p.seq, p.event),
-                    format!("`{}`", p.hash),
+                    format!("{} `{}`", p.seq, p.event),
+                    format!("`{}…`", p.hash.get(..12).unwrap_or(&p.hash)),
                 )
             },
         );
         writeln!(
             out,
-            "| {} | {} | {} | {} | {seq} | {hash} |",
-            record.resource,
+            "| {kind} | {} | {} | {} | {line} | {hash} |",
             record.id,
             nowrap(&done),
-            nowrap(&stamp(record.at)),
+            nowrap(&at),
         )?;
     }
     writeln!(out)?;
-    writeln!(out, "**What stays in the store:**")?;
+    if receipt.records.iter().any(|r| r.done == Done::Retained) {
+        writeln!(
+            out,
+            "A retained order's audit line is the `orders_recorded` line that recorded it, with its \
+             customer and retained-until date, before the customer was deleted: the date was fixed \
+             then, and changing it would break the log's hash chain."
+        )?;
+        writeln!(out)?;
+    }
+    writeln!(
+        out,
+        "**What stays in the store** (bcprune cannot erase it through the API):"
+    )?;
     writeln!(out)?;
     for stay in &receipt.stays {
         writeln!(out, "- {}", crate::text::markdown(stay))?;
@@ -726,8 +880,12 @@ pub fn markdown(receipt: &Receipt, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(
         out,
-        "Check it against the committed audit log: `bcprune audit verify --receipt FILE` (the JSON \
-         receipt), or by hand — each line's `hash` is the SHA-256 of the line without `hash`, keys \
-         sorted, no whitespace, and each line's `prev_hash` is the line before's `hash`."
+        "**How to check it**: with the JSON receipt (`bcprune report --receipt {} --format json`) and the \
+         committed audit log, `bcprune audit verify --receipt FILE MANIFEST` checks every line cited \
+         above, the head, the dates and what stays, and that these are all the records the manifest \
+         lists for the request. By hand: line N is the N-th line of the log; each line's `hash` is the \
+         SHA-256 of the line without `hash`, keys sorted, no whitespace; each line's `prev_hash` is the \
+         line before's `hash`.",
+        receipt.request
     )
 }

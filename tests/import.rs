@@ -1116,8 +1116,8 @@ fn an_order_lookup_refuses_repeated_or_endless_pages_and_looks_past_a_short_one(
         cmd.current_dir(ws.path())
             .args(["--into", "request.yaml", "--orders", "redact"])
             .args(["--reason", "DSR-2026-0048", JANE_LOWER])
-            // Endless pages are followed to the cap (1,000 pages of 250 orders): about 80 s of a debug
-            // build on a loaded 2-core machine, past `import`'s usual 60 s.
+            // Endless pages are followed to the cap (200 pages of 250 orders, both query forms): a
+            // debug build on a loaded 2-core machine may pass `import`'s usual 60 s.
             .timeout(std::time::Duration::from_secs(300));
         match expect {
             Err(message) => {

@@ -568,3 +568,49 @@ fn a_long_rate_limit_wait_is_said_as_it_begins_without_a_terminal() {
         "{stderr}"
     );
 }
+
+/// `show --format markdown` of a saved plan is the pull-request comment `plan --format markdown` wrote
+/// (PRODUCT §13, §16): deletions grouped by request, from the manifest the plan names while its SHA-256
+/// is the plan's; a manifest changed since groups nothing (the plan is stale, and says so).
+#[test]
+fn show_markdown_groups_deletions_by_request_as_the_plan_comment_does() {
+    let sim = store(20);
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "m.yaml",
+        "version: 1\nabsent:\n  - id: 1\n    request: DSR-7\n    received: 2026-11-20\n  - id: 2\n",
+    );
+    let plan = save_plan(&sim, &ws, &manifest);
+    let comment = bcprune_at(&sim)
+        .env("BCPRUNE_TODAY", "2026-12-02")
+        .args(["plan", "--format", "markdown"])
+        .arg(&manifest)
+        .output()
+        .expect("plan");
+    let comment = String::from_utf8_lossy(&comment.stdout).to_string();
+    let shown = bcprune()
+        .args(["show", "--format", "markdown"])
+        .arg(&plan)
+        .output()
+        .expect("show");
+    let shown = String::from_utf8_lossy(&shown.stdout).to_string();
+    for text in [&comment, &shown] {
+        assert!(
+            text.contains("| **Request `DSR-7`** | 1 to delete |")
+                && text.contains("| **Without a request** | 1 to delete |"),
+            "{text}"
+        );
+    }
+    std::fs::write(
+        &manifest,
+        "version: 1\nabsent:\n  - id: 1\n    request: DSR-8\n  - id: 2\n",
+    )
+    .expect("write");
+    let stale = bcprune()
+        .args(["show", "--format", "markdown"])
+        .arg(&plan)
+        .output()
+        .expect("show");
+    let stale = String::from_utf8_lossy(&stale.stdout).to_string();
+    assert!(!stale.contains("**Request"), "{stale}");
+}

@@ -31,9 +31,10 @@ use crate::{CustomerId, OrderId};
 /// Rows per page of an orders listing (V2's maximum `limit`).
 pub const ORDER_PAGE_LIMIT: usize = 250;
 
-/// The most pages one orders listing reads (250,000 orders for one customer or address) before it
-/// is called invalid.
-pub const MAX_ORDER_PAGES: u32 = 1000;
+/// The most pages one orders listing reads (50,000 orders for one customer or address, far past a
+/// person's orders; a wholesale account past it is named in the error and redacted by hand) before it
+/// is called invalid: a store that never stops answering must not hold a run for long.
+pub const MAX_ORDER_PAGES: u32 = 200;
 
 /// The filter of an orders listing: there is no listing without one.
 enum OrderFilter<'a> {
@@ -276,7 +277,11 @@ impl Client {
             &self.scrub,
             &format!("GET {}", self.orders_url()),
             200,
-            &format!("more than {MAX_ORDER_PAGES} pages of orders: the listing does not end"),
+            &format!(
+                "more than {MAX_ORDER_PAGES} pages of {ORDER_PAGE_LIMIT} orders: the listing does not end \
+                 (or the account has more orders than bcprune reads for one person); look the orders \
+                 up in the control panel"
+            ),
         ))
     }
 }

@@ -70,8 +70,17 @@ pub fn verify_receipt(
         .map_err(CliError::Manifest)?;
     crate::receipt::verify(&receipt, path, log, manifest.as_ref())?;
     let head = &receipt.audit_head;
-    let proven = receipt.records.iter().filter(|r| r.proof.is_some()).count();
-    let retained = receipt.records.len() - proven;
+    let proven = receipt
+        .records
+        .iter()
+        .filter_map(|r| r.proof.as_ref().map(|p| p.seq))
+        .collect::<std::collections::BTreeSet<u64>>()
+        .len();
+    let retained: Vec<&crate::receipt::ReceiptRecord> = receipt
+        .records
+        .iter()
+        .filter(|r| r.done == crate::receipt::Done::Retained)
+        .collect();
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
@@ -104,14 +113,15 @@ pub fn verify_receipt(
         ),
     })
     .and_then(|()| {
-        if retained == 0 {
+        let Some(last) = retained.iter().filter_map(|r| r.retained_until).max() else {
             return Ok(());
-        }
+        };
         writeln!(
             out,
-            "{retained} retained {} no audit line yet: their IDs and dates are the manifest's and the \
-             state's word.",
-            plural_of(retained, "order has", "orders have")
+            "{} retained {}, the last until {last}: each date as the audit line that recorded the \
+             order fixed it.",
+            retained.len(),
+            plural_of(retained.len(), "order", "orders"),
         )
     })
     .and_then(|()| out.flush())

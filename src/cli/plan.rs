@@ -117,13 +117,7 @@ pub fn make(
         from_flag: settings.max_deletes.is_some(),
         protected: manifest.protect.len(),
     };
-    let requests = manifest
-        .entries()
-        .filter_map(|(resource, entry)| {
-            let request = entry.request.as_ref()?;
-            Some(((resource, entry.id), request.to_string()))
-        })
-        .collect();
+    let requests = render::requests_of(&manifest);
     Ok(PlanMade {
         live,
         plan,

@@ -30,7 +30,14 @@ pub fn read(path: &Path) -> Result<SavedPlan, CliError> {
 
 pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
     let saved = read(&args.plan)?;
-    for reason in offline_warnings(settings, &saved, &args.plan) {
+    let (warnings, manifest) = offline_warnings(settings, &saved, &args.plan);
+    // The comment groups deletions by request as `plan` did, from the manifest the plan was made of
+    // (its SHA-256 unchanged); a manifest changed since says nothing of this plan's requests.
+    let requests = manifest
+        .filter(|m| m.sha256 == saved.manifest.sha256)
+        .map(|m| render::requests_of(&m))
+        .unwrap_or_default();
+    for reason in warnings {
         warning(format!(
             "{reason}; `apply --plan` would refuse this plan as stale"
         ));
@@ -52,6 +59,7 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
             &render::Context {
                 today: Some(jiff::ZonedDateTime::now().date()),
                 ci: settings.ci.clone(),
+                requests,
                 ..render::Context::default()
             },
             &mut out,
@@ -62,31 +70,44 @@ pub fn run(settings: &Settings, args: &ShowArgs) -> Result<Exit, CliError> {
 }
 
 /// Compare the plan with the manifest at its recorded path and the state beside it; what cannot be read
-/// is itself a warning.
-fn offline_warnings(settings: &Settings, saved: &SavedPlan, plan_file: &Path) -> Vec<String> {
+/// is itself a warning. Also the manifest, when it reads.
+fn offline_warnings(
+    settings: &Settings,
+    saved: &SavedPlan,
+    plan_file: &Path,
+) -> (Vec<String>, Option<crate::manifest::Manifest>) {
     let manifest_path = saved.manifest.locate(plan_file);
     let manifest_path = manifest_path.as_path();
-    let sha = match crate::manifest::load(manifest_path) {
-        Ok(manifest) => Some(manifest.sha256),
+    let manifest = match crate::manifest::load(manifest_path) {
+        Ok(manifest) => manifest,
         Err(_) => {
-            return vec![format!(
-                "the manifest {} cannot be read or is invalid now",
-                manifest_path.display()
-            )];
+            return (
+                vec![format!(
+                    "the manifest {} cannot be read or is invalid now",
+                    manifest_path.display()
+                )],
+                None,
+            );
         }
     };
     let state_path = common::state_path(settings, manifest_path);
     let state = match crate::state::Summary::load(&state_path) {
         Ok(state) => state,
-        Err(e) => return vec![format!("the state file cannot be read: {e}")],
+        Err(e) => {
+            return (
+                vec![format!("the state file cannot be read: {e}")],
+                Some(manifest),
+            );
+        }
     };
-    plan::offline_staleness(
+    let warnings = plan::offline_staleness(
         saved,
-        sha.as_deref(),
+        Some(manifest.sha256.as_str()),
         common::state_ref(state.as_ref()).as_ref(),
         None,
     )
     .iter()
     .map(ToString::to_string)
-    .collect()
+    .collect();
+    (warnings, Some(manifest))
 }

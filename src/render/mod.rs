@@ -145,6 +145,18 @@ pub struct Context {
 /// The request reference of each record that has one, by (resource, ID).
 pub type Requests = std::collections::BTreeMap<(crate::Resource, u32), String>;
 
+/// The request reference of each manifest entry that names one: what `plan --format markdown` and
+/// `show --format markdown` group the deletions by.
+pub fn requests_of(manifest: &crate::manifest::Manifest) -> Requests {
+    manifest
+        .entries()
+        .filter_map(|(resource, entry)| {
+            let request = entry.request.as_ref()?;
+            Some(((resource, entry.id), request.to_string()))
+        })
+        .collect()
+}
+
 /// How the deadline of a pending deletion stands on a given day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Deadline {
