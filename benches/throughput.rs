@@ -840,6 +840,7 @@ fn plan_once(
             store_hash: &state.store_hash,
             audit_head: state.audit_head.as_ref(),
             settled: &state.settled,
+            orders_wanted: false,
         };
         let audit_log = state_path.with_file_name("bcprune.audit.jsonl");
         state.settled = bcprune::evidence::check(claim, &audit_log).settled;

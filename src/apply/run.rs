@@ -256,6 +256,7 @@ async fn locked<S: Store<ListError = ApiError>>(
             store_hash: &s.store_hash,
             audit_head: s.audit_head.as_ref(),
             settled: &settled,
+            orders_wanted: !manifest.orders.redact_customers.is_empty(),
         };
         crate::evidence::check(claim, &request.audit_path)
     });
@@ -269,9 +270,9 @@ async fn locked<S: Store<ListError = ApiError>>(
             checked.why.as_deref(),
         ));
     }
-    if let Some(warning) = state.as_mut().and_then(|s| {
-        super::orders::drop_unproven_orders(s, &request.audit_path, &request.store_hash)
-    }) {
+    if let (Some(state), Some(checked)) = (state.as_mut(), checked.as_ref())
+        && let Some(warning) = super::orders::use_logged_orders(state, checked)
+    {
         view.warn(&warning);
     }
     // What the plan claims settled must be what the log proves (a saved plan's `recorded` rows).

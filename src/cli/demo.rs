@@ -162,6 +162,7 @@ fn plan_now(
         &path.join(common::STATE_FILE),
         &path.join(common::AUDIT_FILE),
         DEMO_STORE,
+        &manifest,
     )?;
     let input = plan::Input {
         manifest: &manifest,

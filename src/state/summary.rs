@@ -71,6 +71,24 @@ impl Settled {
         crate::text::hex(&hasher.finalize())
     }
 
+    /// The digest of the order records (PRODUCT §15) that each save writes into the audit log beside
+    /// [`Settled::digest`] (`state_saved`'s `orders_sha256`, PRODUCT §14): lowercase hex SHA-256 over,
+    /// for each order in increasing ID order, its ID and its customer's ID as 4 bytes big-endian each,
+    /// then its retained-until date as the year (2 bytes big-endian), month and day (1 byte each).
+    /// Everything a later run reads of a recorded order is in it; when and by which run it was
+    /// recorded are not.
+    pub fn orders_digest(&self) -> String {
+        use sha2::Digest;
+        let mut bytes = Vec::with_capacity(self.orders.len() * 12);
+        for (&id, &(customer, until)) in &self.orders {
+            bytes.extend_from_slice(&id.to_be_bytes());
+            bytes.extend_from_slice(&customer.to_be_bytes());
+            bytes.extend_from_slice(&until.year().to_be_bytes());
+            bytes.extend_from_slice(&[until.month() as u8, until.day() as u8]);
+        }
+        crate::text::hex(&sha2::Sha256::digest(&bytes))
+    }
+
     /// Whether the state settles nothing (no verified deletion, nothing found absent).
     pub fn is_empty(&self) -> bool {
         self.verified.is_empty() && self.absent.is_empty()
