@@ -683,6 +683,82 @@ mod tests {
         assert_eq!(open[0].resource, Resource::Order, "reconciled as an order");
     }
 
+    /// The state's order records (PRODUCT §15) are vouched for by the `orders_sha256` of the log's
+    /// last save, without reading the log (here it has no `orders_recorded` line at all, so only the
+    /// digest can keep them); an `orders_recorded` line after that save, or a save of an earlier
+    /// bcprune (no `orders_sha256`), makes the log's record the one used.
+    #[test]
+    fn order_records_are_trusted_by_their_digest_and_taken_from_the_log_otherwise() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (state_path, log_path) = (dir.path().join("s.json"), dir.path().join("a.jsonl"));
+        let until: jiff::civil::Date = "2033-01-01".parse().expect("date");
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        let mut audit = AuditLog::open(&log_path, "tester").expect("open");
+        let mut state = State::new("acme42", "00");
+        state.record_orders(&[(10, 1, until)], at, "run");
+        save_state(&mut audit, &mut state, &state_path, "run").expect("save");
+        let check_now = || {
+            let state = State::load(&state_path).expect("load").expect("state");
+            let settled = state.settled();
+            let claim = Claim {
+                lineage: state.lineage,
+                serial: state.serial,
+                store_hash: "acme42",
+                audit_head: state.audit_head.as_ref(),
+                settled: &settled,
+                orders_wanted: true,
+            };
+            check(claim, &log_path)
+        };
+        let checked = check_now();
+        assert_eq!(checked.settled.orders.keys().collect::<Vec<_>>(), [&10]);
+        assert!(checked.orders_unproven.is_empty() && checked.orders_restored.is_empty());
+
+        // A run recorded order 11 and stopped before its save.
+        let line = AuditEntry::new("later", EventKind::OrdersRecorded)
+            .ids(&[11])
+            .field("customer_ids", vec![1])
+            .field("retained_until", vec![until.to_string()]);
+        audit
+            .append(crate::audit::about(line, Resource::Order))
+            .expect("append");
+        let checked = check_now();
+        assert_eq!(checked.settled.orders.keys().collect::<Vec<_>>(), [&11]);
+        assert_eq!(
+            (checked.orders_unproven, checked.orders_restored),
+            (vec![10], vec![11])
+        );
+
+        // A save an earlier bcprune wrote (no `orders_sha256`) vouches for no order record.
+        let (state_path, log_path) = (dir.path().join("s2.json"), dir.path().join("a2.jsonl"));
+        let mut audit = AuditLog::open(&log_path, "tester").expect("open");
+        let mut state = State::new("acme42", "00");
+        state.record_orders(&[(10, 1, until)], at, "run");
+        state.record_deleted(5, at, "old", None, true);
+        let old = AuditEntry::new("old", EventKind::StateSaved)
+            .field("serial", 1)
+            .field("lineage", state.lineage.to_string())
+            .store_hash("acme42".to_string())
+            .field("records_sha256", state.settled().digest());
+        audit.append(old).expect("append");
+        state.audit_head = Some(audit.head());
+        state.save(&state_path).expect("save");
+        let settled = state.settled();
+        let claim = Claim {
+            lineage: state.lineage,
+            serial: state.serial,
+            store_hash: "acme42",
+            audit_head: state.audit_head.as_ref(),
+            settled: &settled,
+            orders_wanted: false,
+        };
+        let checked = check(claim, &log_path);
+        assert_eq!(checked.why, None, "the records' digest still vouches for them");
+        assert!(checked.settled.contains(Resource::Customer, 5));
+        assert!(checked.settled.orders.is_empty(), "{checked:?}");
+        assert_eq!(checked.orders_unproven, [10]);
+    }
+
     /// What an apply does to one record, each followed by a save as apply makes it.
     #[derive(Debug, Clone)]
     enum Op {
