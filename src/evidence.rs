@@ -753,7 +753,10 @@ mod tests {
             orders_wanted: false,
         };
         let checked = check(claim, &log_path);
-        assert_eq!(checked.why, None, "the records' digest still vouches for them");
+        assert_eq!(
+            checked.why, None,
+            "the records' digest still vouches for them"
+        );
         assert!(checked.settled.contains(Resource::Customer, 5));
         assert!(checked.settled.orders.is_empty(), "{checked:?}");
         assert_eq!(checked.orders_unproven, [10]);

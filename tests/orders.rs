@@ -357,6 +357,11 @@ fn a_plan_redacts_orders_past_retention_retains_the_rest_and_counts_redactions_a
         "{:?}",
         planned.violations
     );
+    let refusal = planned.violations[0].to_string();
+    assert!(
+        refusal.starts_with("refusing to delete 2 customers and redact 2 orders"),
+        "{refusal}"
+    );
 }
 
 fn read_json(path: &std::path::Path) -> serde_json::Value {
@@ -436,6 +441,17 @@ fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_a
             .unwrap_or_else(|| panic!("no {event} {resource:?} line"))
     };
     let recorded = at("orders_recorded", Some("order"));
+    // The opening line counts redactions apart from deletions (customers 1 and 2; orders 10, 900).
+    let started = &lines[at("apply_started", None)];
+    assert!(
+        started["message"]
+            .as_str()
+            .expect("message")
+            .contains(": 2 to delete, 2 to redact, "),
+        "{started}"
+    );
+    assert_eq!(started["to_redact"], 2);
+    assert_eq!(started["order_ids"], serde_json::json!([10, 900]));
     assert!(
         recorded < at("batch_intent", None),
         "recorded before the customer's DELETE"
@@ -877,6 +893,9 @@ enum OrderEdit {
     Customer(proptest::sample::Index, u32),
     /// A record added: customer 2's order 50 claimed for customer 1, or a made-up order.
     Add(bool),
+    /// The customer's deletion record removed: the customer is listed and its orders discovered
+    /// again, which no longer finds them (the deletion severed their link).
+    ForgetCustomer,
 }
 
 fn order_edit() -> impl proptest::strategy::Strategy<Value = OrderEdit> {
@@ -888,10 +907,16 @@ fn order_edit() -> impl proptest::strategy::Strategy<Value = OrderEdit> {
         (index(), -4000i32..4000).prop_map(|(at, days)| OrderEdit::Date(at, days)),
         (index(), 1u32..4).prop_map(|(at, c)| OrderEdit::Customer(at, c)),
         any::<bool>().prop_map(OrderEdit::Add),
+        Just(OrderEdit::ForgetCustomer),
     ]
 }
 
 fn edit_orders(state: &mut serde_json::Value, edit: &OrderEdit) {
+    if let OrderEdit::ForgetCustomer = edit
+        && let Some(deleted) = state["deleted"].as_array_mut()
+    {
+        deleted.retain(|r| r.get("resource").is_some());
+    }
     if !state["orders"].is_array() {
         state["orders"] = serde_json::json!([]);
     }
@@ -1014,4 +1039,47 @@ proptest::proptest! {
         let _ = run_unlocked(&runtime, &request, &FRESH, &store);
         proptest::prop_assert!(!store.order(50).expect("50").redacted, "customer 2's order redacted");
     }
+}
+
+/// PRODUCT §17: the cost a plan states counts what apply sends for orders, in the fake store's own
+/// log: discovery (a page of the customer's orders and the empty page that ends it), each redaction
+/// (a read, the order's PUT, a read of its shipping addresses, a PUT per shipping address, two
+/// verifying reads); then, with the orders recorded, a plan whose apply reads the retained ones by ID.
+#[test]
+fn the_cost_a_plan_states_for_orders_is_what_the_apply_then_sends() {
+    use crate::support::*;
+    let sim = store_with(
+        SimConfig::default()
+            .customers(20)
+            .unlimited()
+            .orders_for(5, 6),
+    );
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "m.yaml",
+        "version: 1\n\
+         orders_retention:\n  years: 8\n  from: end_of_year\n  basis: \"§147 AO\"\n  by_country:\n    FR: 10\n\
+         absent:\n  - id: 5\n    reason: GDPR erasure request\n    orders: redact\n  - id: 6\n    reason: GDPR erasure request\n",
+    );
+    for round in ["first apply", "second apply (orders recorded)"] {
+        let saved = ws.path().join("plan.json");
+        bcprune_at(&sim)
+            .args(["plan", "--out"])
+            .arg(&saved)
+            .arg(&manifest)
+            .assert()
+            .success();
+        let stated = read_json(&saved)["apply_cost"]["requests"]
+            .as_u64()
+            .expect("the saved plan states its cost");
+        let before = sim.requests().len();
+        bcprune_at(&sim)
+            .args(["apply", "--auto-approve"])
+            .arg(&manifest)
+            .assert()
+            .success();
+        let sent = (sim.requests().len() - before) as u64;
+        assert_eq!(stated, sent, "{round}: the plan said {stated} requests");
+    }
+    assert_nothing_forbidden(&sim);
 }

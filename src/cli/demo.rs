@@ -187,6 +187,7 @@ fn plan_now(
     };
     let cost = plan::cost::estimate(
         &planned,
+        &made.scope,
         crate::cli::settings::MAX_BATCH_SIZE.into(),
         common::quota_of(client),
     );

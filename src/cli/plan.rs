@@ -88,6 +88,7 @@ pub fn make(
         live,
         listed,
         violations,
+        scope,
         ..
     } = planned.map_err(CliError::List)?;
     let requests = common::requests_sent(&client);
@@ -109,6 +110,7 @@ pub fn make(
     let quota = common::quota_of(&client);
     saved.apply_cost = Some(plan::cost::estimate(
         &plan,
+        &scope,
         usize::from(settings.batch_size),
         quota,
     ));

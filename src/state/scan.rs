@@ -8,8 +8,9 @@
 //! the template bcprune writes for it, and keeps one `u64` per settled ID.
 //!
 //! It can only decline, never disagree. It accepts a file only when it is in exactly the layout bcprune
-//! writes (serde_json's pretty printer: two-space indent, fields in declaration order, `deleted` and
-//! `absent` strictly sorted; CRLF line ends from a Windows checkout are tolerated) and every value in it is
+//! writes (serde_json's pretty printer: two-space indent, fields in declaration order, `deleted`,
+//! `absent` and `orders` strictly sorted; a state with `reappeared` records is declined; CRLF line ends
+//! from a Windows checkout are tolerated) and every value in it is
 //! one the full parser accepts: IDs fit in `u32`, times have the shape bcprune writes and a real calendar
 //! date, strings are valid JSON strings. Anything else (a file edited or reformatted by hand, a wrong
 //! version, an invalid value, a read error) makes it return `None`, and the caller parses the file with
@@ -29,7 +30,7 @@ use uuid::Uuid;
 
 use super::AuditHead;
 
-/// What a scan read: the state's identity and the keys of its settled records.
+/// What a scan read: the state's identity, the keys of its settled records and its order records.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Scanned {
     pub lineage: Uuid,

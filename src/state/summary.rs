@@ -298,7 +298,8 @@ mod tests {
 
     /// One edit of a file: a byte replaced, inserted or removed, from those that matter to JSON.
     fn edit() -> impl Strategy<Value = (u8, prop::sample::Index, u8)> {
-        let bytes = prop::sample::select(b"\"\\,{}[] \n\r\t0129-:.TZtrufalsnod\xc3\xa9\x80".to_vec());
+        let bytes =
+            prop::sample::select(b"\"\\,{}[] \n\r\t0129-:.TZtrufalsnod\xc3\xa9\x80".to_vec());
         (0u8..3, any::<prop::sample::Index>(), bytes)
     }
 
