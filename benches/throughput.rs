@@ -827,11 +827,27 @@ fn plan_once(
     state_path: &Path,
     refresh_all: bool,
 ) -> Res<Planned> {
+    plan_with(sim, manifest, state_path, refresh_all, false)
+}
+
+/// [`plan_once`]; `full_parse`: read the state with the full parser, as `Summary::load` did for a
+/// state with order records before the scanner read them (the "before" of BENCHMARKS §6's orders rows).
+fn plan_with(
+    sim: &SimServer,
+    manifest: &Manifest,
+    state_path: &Path,
+    refresh_all: bool,
+    full_parse: bool,
+) -> Res<Planned> {
     let client = client(sim, 3)?;
     let rt = runtime()?;
     let before = sim.requests().len();
     let t = Instant::now();
-    let mut state = bcprune::state::Summary::load(state_path)?;
+    let mut state = if full_parse {
+        State::load(state_path)?.map(|s| s.summary())
+    } else {
+        bcprune::state::Summary::load(state_path)?
+    };
     let loaded = t.elapsed();
     if let Some(state) = &mut state {
         let claim = bcprune::evidence::Claim {
@@ -840,6 +856,7 @@ fn plan_once(
             store_hash: &state.store_hash,
             audit_head: state.audit_head.as_ref(),
             settled: &state.settled,
+            orders_wanted: !state.settled.orders.is_empty(),
         };
         let audit_log = state_path.with_file_name("bcprune.audit.jsonl");
         state.settled = bcprune::evidence::check(claim, &audit_log).settled;
@@ -866,7 +883,22 @@ fn plan_once(
 /// The state and audit log `n` verified deletions by earlier applies leave: a `verify` line per 250
 /// IDs, then the save (its `state_saved` line and the state).
 fn write_recorded(dir: &Path, manifest: &Manifest, n: u32) -> Res<()> {
-    let mut audit = bcprune::audit::AuditLog::open(&dir.join("bcprune.audit.jsonl"), "bench")?;
+    write_recorded_orders(dir, manifest, n, 0, true)
+}
+
+/// [`write_recorded`], with `orders` order records too (PRODUCT §15: found of the deleted customers,
+/// an `orders_recorded` line per 250) and, unless `orders_digest`, a last save as bcprune wrote it
+/// before the digest covered orders (no `orders_sha256`: the log is read for them).
+fn write_recorded_orders(
+    dir: &Path,
+    manifest: &Manifest,
+    n: u32,
+    orders: u32,
+    orders_digest: bool,
+) -> Res<()> {
+    let log = dir.join("bcprune.audit.jsonl");
+    let _ = std::fs::remove_file(&log);
+    let mut audit = bcprune::audit::AuditLog::open(&log, "bench")?;
     let mut state = State::new("demo42", &manifest.sha256);
     let now = jiff::Timestamp::now();
     let ids: Vec<u32> = (1..=n).collect();
@@ -877,12 +909,39 @@ fn write_recorded(dir: &Path, manifest: &Manifest, n: u32) -> Res<()> {
             state.record_deleted(id, now, "earlier", None, true);
         }
     }
-    bcprune::evidence::save_state(
-        &mut audit,
-        &mut state,
-        &dir.join("bcprune.state.json"),
-        "earlier",
-    )?;
+    let until = jiff::civil::date(2034, 12, 31);
+    let found: Vec<(u32, u32, jiff::civil::Date)> = (1..=orders)
+        .map(|i| (100 + i, i % n.max(1) + 1, until))
+        .collect();
+    for chunk in found.chunks(250) {
+        let entry =
+            bcprune::audit::AuditEntry::new("earlier", bcprune::audit::EventKind::OrdersRecorded)
+                .ids(&chunk.iter().map(|f| f.0).collect::<Vec<_>>())
+                .field(
+                    "customer_ids",
+                    chunk.iter().map(|f| f.1).collect::<Vec<_>>(),
+                )
+                .field(
+                    "retained_until",
+                    chunk.iter().map(|f| f.2.to_string()).collect::<Vec<_>>(),
+                );
+        audit.append(bcprune::audit::about(entry, bcprune::Resource::Order))?;
+        state.record_orders(chunk, now, "earlier");
+    }
+    let state_path = dir.join("bcprune.state.json");
+    if orders_digest {
+        bcprune::evidence::save_state(&mut audit, &mut state, &state_path, "earlier")?;
+    } else {
+        let line =
+            bcprune::audit::AuditEntry::new("earlier", bcprune::audit::EventKind::StateSaved)
+                .field("serial", state.serial + 1)
+                .field("lineage", state.lineage.to_string())
+                .store_hash(state.store_hash.clone())
+                .field("records_sha256", state.settled().digest());
+        audit.append(line)?;
+        state.audit_head = Some(audit.head());
+        state.save(&state_path)?;
+    }
     Ok(())
 }
 
@@ -944,6 +1003,30 @@ fn incremental() -> Res<()> {
                 planned.proven.as_secs_f64() * 1e3,
                 planned.to_delete,
             );
+        }
+        if n >= 100_000 {
+            // The same state with N/10 order records (PRODUCT §15): before, the scanner declined it
+            // and the whole log was read for the orders; now the scanner reads them and
+            // `orders_sha256` vouches for them.
+            for (mode, digest) in [
+                (
+                    "incremental + N/10 orders, before (full parse, log read)",
+                    false,
+                ),
+                ("incremental + N/10 orders", true),
+            ] {
+                write_recorded_orders(dir.path(), &manifest, n, n / 10, digest)?;
+                std::thread::sleep(WINDOW);
+                let planned = plan_with(&sim, &manifest, &state_path, false, !digest)?;
+                println!(
+                    "| {n} | {mode} | {} | {} | {:.1} | {:.1} | {} |",
+                    planned.requests,
+                    secs(planned.wall),
+                    planned.loaded.as_secs_f64() * 1e3,
+                    planned.proven.as_secs_f64() * 1e3,
+                    planned.to_delete,
+                );
+            }
         }
     }
     Ok(())

@@ -288,36 +288,84 @@ pub struct Claim<'a> {
     pub store_hash: &'a str,
     pub audit_head: Option<&'a AuditHead>,
     pub settled: &'a Settled,
+    /// Whether the run needs the recorded orders (the manifest has `orders: redact` customers,
+    /// PRODUCT §15): then the log's `orders_recorded` lines are read whenever the digest cannot vouch
+    /// for the state's order records, also when the state has none (they may have been removed).
+    pub orders_wanted: bool,
 }
 
 /// The settled set that may be trusted, and what was not.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
-    /// The claimed settled records the log proves (all of them when the digest matched).
+    /// The claimed settled records the log proves (all of them when the digest matched), and the
+    /// orders to work from: what the log's `orders_recorded` lines record, whatever the state says
+    /// (the state's own records when the digest vouches for them).
     pub settled: Settled,
     /// The claimed settled records it does not prove: listed again as if not recorded.
     pub unproven: Vec<(Resource, u32)>,
     /// Why the digest could not vouch for the records (the per-record proof was made), if it could not.
     pub why: Option<String>,
+    /// The state's order records the log does not record so (another customer or date, or none):
+    /// replaced by the log's record, or left out.
+    pub orders_unproven: Vec<u32>,
+    /// Orders the log records that the state lacks: restored from the log.
+    pub orders_restored: Vec<u32>,
 }
 
-/// Check `claim` against the audit log at `path`: the digest first, else every record (module docs).
-pub fn check(claim: Claim<'_>, path: &Path) -> Checked {
-    if claim.settled.is_empty() {
-        return Checked {
+impl Checked {
+    /// Everything claimed, trusted.
+    fn trusted(claim: &Claim<'_>) -> Checked {
+        Checked {
             settled: claim.settled.clone(),
             unproven: Vec::new(),
             why: None,
-        };
-    }
-    let why = match last_saved(path) {
-        Some(saved) if by_digest(&saved, &claim) => {
-            return Checked {
-                settled: claim.settled.clone(),
-                unproven: Vec::new(),
-                why: None,
-            };
+            orders_unproven: Vec::new(),
+            orders_restored: Vec::new(),
         }
+    }
+}
+
+/// Check `claim` against the audit log at `path`: the digest first, else every record (module docs).
+/// The order records likewise: their own digest first (`orders_sha256`, with no `orders_recorded`
+/// line after the save), else the log's `orders_recorded` lines, which then replace them.
+pub fn check(claim: Claim<'_>, path: &Path) -> Checked {
+    let orders_matter = claim.orders_wanted || !claim.settled.orders.is_empty();
+    if claim.settled.is_empty() && !orders_matter {
+        return Checked::trusted(&claim);
+    }
+    let saved = last_saved(path);
+    let records_trusted =
+        claim.settled.is_empty() || saved.as_ref().is_some_and(|s| by_digest(s, &claim));
+    let orders_trusted =
+        !orders_matter || saved.as_ref().is_some_and(|s| orders_by_digest(s, &claim));
+    if records_trusted && orders_trusted {
+        return Checked::trusted(&claim);
+    }
+    let proof = prove(path, claim.audit_head, claim.store_hash);
+    let mut checked = Checked::trusted(&claim);
+    if !orders_trusted {
+        let logged = proof
+            .as_ref()
+            .map(|p| p.orders().clone())
+            .unwrap_or_default();
+        checked.orders_unproven = claim
+            .settled
+            .orders
+            .iter()
+            .filter(|&(id, record)| logged.get(id) != Some(record))
+            .map(|(&id, _)| id)
+            .collect();
+        checked.orders_restored = logged
+            .keys()
+            .filter(|id| !claim.settled.orders.contains_key(id))
+            .copied()
+            .collect();
+        checked.settled.orders = logged;
+    }
+    if records_trusted {
+        return checked;
+    }
+    let why = match saved {
         _ if claim.audit_head.is_none() => {
             "the state records no audit head (written by an earlier \
                                           bcprune, or edited)"
@@ -338,28 +386,39 @@ pub fn check(claim: Claim<'_>, path: &Path) -> Checked {
             .to_string(),
     };
     let ids = claim.settled.ids();
-    let mut settled = claim.settled.clone();
-    let unproven: Vec<(Resource, u32)> = match prove(path, claim.audit_head, claim.store_hash) {
+    match proof {
         Ok(proof) => {
-            settled.retain(|resource, id| proof.proves(resource, id));
-            ids.into_iter()
+            checked
+                .settled
+                .retain(|resource, id| proof.proves(resource, id));
+            checked.unproven = ids
+                .into_iter()
                 .filter(|&(resource, id)| !proof.proves(resource, id))
-                .collect()
+                .collect();
+            checked.why = Some(why);
         }
         Err(reason) => {
-            settled.retain(|_, _| false);
-            return Checked {
-                settled,
-                unproven: ids,
-                why: Some(reason.to_string()),
-            };
+            checked.settled.retain(|_, _| false);
+            checked.unproven = ids;
+            checked.why = Some(reason.to_string());
         }
-    };
-    Checked {
-        settled,
-        unproven,
-        why: Some(why),
     }
+    checked
+}
+
+/// Whether the log's last save vouches for the claim's order records: the same state (as
+/// [`by_digest`]), a save that wrote `orders_sha256` (an earlier bcprune's did not) equal to the
+/// records', and no `orders_recorded` line after it (a run that recorded orders and stopped before
+/// saving them).
+fn orders_by_digest(saved: &SavedLine, claim: &Claim<'_>) -> bool {
+    claim
+        .audit_head
+        .is_some_and(|h| h.seq == saved.seq && h.hash == saved.hash)
+        && saved.serial == claim.serial
+        && saved.lineage == claim.lineage.to_string()
+        && saved.store_hash == claim.store_hash
+        && !saved.orders_after
+        && saved.orders_digest.as_deref() == Some(claim.settled.orders_digest().as_str())
 }
 
 fn by_digest(saved: &SavedLine, claim: &Claim<'_>) -> bool {
@@ -381,6 +440,10 @@ struct SavedLine {
     lineage: String,
     store_hash: String,
     digest: String,
+    /// The order records' digest (`orders_sha256`), written since orders are (PRODUCT §15).
+    orders_digest: Option<String>,
+    /// Whether an `orders_recorded` line follows it.
+    orders_after: bool,
 }
 
 /// The log's last `state_saved` line, read from its end: the line and every line after it must be
@@ -437,10 +500,14 @@ fn saved_in(tail: &[u8], whole: bool) -> Option<Option<SavedLine>> {
         previous = Some((seq, hash));
         objects.push(object);
     }
-    let object = objects
+    let event = |o: &Map<String, Value>| o.get("event").and_then(Value::as_str).map(str::to_owned);
+    let at = objects
         .iter()
-        .rev()
-        .find(|o| o.get("event").and_then(Value::as_str) == Some("state_saved"))?;
+        .rposition(|o| event(o).as_deref() == Some("state_saved"))?;
+    let object = &objects[at];
+    let orders_after = objects[at + 1..]
+        .iter()
+        .any(|o| event(o).as_deref() == Some(EventKind::OrdersRecorded.as_str()));
     let text = |field: &str| object.get(field).and_then(Value::as_str).map(str::to_owned);
     Some(Some(SavedLine {
         seq: object.get("seq").and_then(Value::as_u64)?,
@@ -449,6 +516,8 @@ fn saved_in(tail: &[u8], whole: bool) -> Option<Option<SavedLine>> {
         lineage: text("lineage")?,
         store_hash: text("store_hash")?,
         digest: text("records_sha256")?,
+        orders_digest: text("orders_sha256"),
+        orders_after,
     }))
 }
 
@@ -478,7 +547,8 @@ pub fn save_state(
         .field("serial", state.serial + 1)
         .field("lineage", state.lineage.to_string())
         .store_hash(state.store_hash.clone())
-        .field("records_sha256", state.settled().digest());
+        .field("records_sha256", state.settled().digest())
+        .field("orders_sha256", state.settled().orders_digest());
     let logged = audit.append(line);
     state.audit_head = Some(audit.head());
     state.save(path).map_err(SaveError::State)?;
@@ -547,6 +617,38 @@ pub fn unproven_message(unproven: &[(Resource, u32)], why: Option<&str>) -> Stri
     )
 }
 
+/// What `plan` and `apply` say about the state's order records when the log's record replaced them
+/// ([`Checked::orders_unproven`], [`Checked::orders_restored`]); `None` when there is nothing to say.
+pub fn orders_message(checked: &Checked) -> Option<String> {
+    let mut lines = Vec::new();
+    if !checked.orders_unproven.is_empty() {
+        lines.push(format!(
+            "the state records orders {} that the audit log does not record as found (or with \
+             another customer or retained-until date): the log's record is used, or none; the state \
+             was edited outside bcprune",
+            crate::resource::id_list(&checked.orders_unproven)
+        ));
+    }
+    let restored: Vec<u32> = checked
+        .orders_restored
+        .iter()
+        .filter(|id| !checked.orders_unproven.contains(id))
+        .copied()
+        .collect();
+    if !restored.is_empty() {
+        lines.push(format!(
+            "the audit log records {} {} found of an erased customer that the state lacks (removed \
+             from it, or an older state restored): restored from the log, so {} still redacted when \
+             {} retention ends",
+            crate::text::plural(restored.len(), "order", "orders"),
+            crate::resource::id_list(&restored),
+            crate::text::plural(restored.len(), "it is", "they are"),
+            crate::text::plural(restored.len(), "its", "their"),
+        ));
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -598,6 +700,85 @@ mod tests {
         let open = crate::audit::unfinished_intents(&log_path).expect("intents");
         assert_eq!(open.len(), 1);
         assert_eq!(open[0].resource, Resource::Order, "reconciled as an order");
+    }
+
+    /// The state's order records (PRODUCT §15) are vouched for by the `orders_sha256` of the log's
+    /// last save, without reading the log (here it has no `orders_recorded` line at all, so only the
+    /// digest can keep them); an `orders_recorded` line after that save, or a save of an earlier
+    /// bcprune (no `orders_sha256`), makes the log's record the one used.
+    #[test]
+    fn order_records_are_trusted_by_their_digest_and_taken_from_the_log_otherwise() {
+        let dir = tempfile::tempdir().expect("dir");
+        let (state_path, log_path) = (dir.path().join("s.json"), dir.path().join("a.jsonl"));
+        let until: jiff::civil::Date = "2033-01-01".parse().expect("date");
+        let at = jiff::Timestamp::UNIX_EPOCH;
+        let mut audit = AuditLog::open(&log_path, "tester").expect("open");
+        let mut state = State::new("acme42", "00");
+        state.record_orders(&[(10, 1, until)], at, "run");
+        save_state(&mut audit, &mut state, &state_path, "run").expect("save");
+        let check_now = || {
+            let state = State::load(&state_path).expect("load").expect("state");
+            let settled = state.settled();
+            let claim = Claim {
+                lineage: state.lineage,
+                serial: state.serial,
+                store_hash: "acme42",
+                audit_head: state.audit_head.as_ref(),
+                settled: &settled,
+                orders_wanted: true,
+            };
+            check(claim, &log_path)
+        };
+        let checked = check_now();
+        assert_eq!(checked.settled.orders.keys().collect::<Vec<_>>(), [&10]);
+        assert!(checked.orders_unproven.is_empty() && checked.orders_restored.is_empty());
+
+        // A run recorded order 11 and stopped before its save.
+        let line = AuditEntry::new("later", EventKind::OrdersRecorded)
+            .ids(&[11])
+            .field("customer_ids", vec![1])
+            .field("retained_until", vec![until.to_string()]);
+        audit
+            .append(crate::audit::about(line, Resource::Order))
+            .expect("append");
+        let checked = check_now();
+        assert_eq!(checked.settled.orders.keys().collect::<Vec<_>>(), [&11]);
+        assert_eq!(
+            (checked.orders_unproven, checked.orders_restored),
+            (vec![10], vec![11])
+        );
+
+        // A save an earlier bcprune wrote (no `orders_sha256`) vouches for no order record.
+        let (state_path, log_path) = (dir.path().join("s2.json"), dir.path().join("a2.jsonl"));
+        let mut audit = AuditLog::open(&log_path, "tester").expect("open");
+        let mut state = State::new("acme42", "00");
+        state.record_orders(&[(10, 1, until)], at, "run");
+        state.record_deleted(5, at, "old", None, true);
+        let old = AuditEntry::new("old", EventKind::StateSaved)
+            .field("serial", 1)
+            .field("lineage", state.lineage.to_string())
+            .store_hash("acme42".to_string())
+            .field("records_sha256", state.settled().digest());
+        audit.append(old).expect("append");
+        state.audit_head = Some(audit.head());
+        state.save(&state_path).expect("save");
+        let settled = state.settled();
+        let claim = Claim {
+            lineage: state.lineage,
+            serial: state.serial,
+            store_hash: "acme42",
+            audit_head: state.audit_head.as_ref(),
+            settled: &settled,
+            orders_wanted: false,
+        };
+        let checked = check(claim, &log_path);
+        assert_eq!(
+            checked.why, None,
+            "the records' digest still vouches for them"
+        );
+        assert!(checked.settled.contains(Resource::Customer, 5));
+        assert!(checked.settled.orders.is_empty(), "{checked:?}");
+        assert_eq!(checked.orders_unproven, [10]);
     }
 
     /// What an apply does to one record, each followed by a save as apply makes it.
@@ -785,6 +966,7 @@ mod tests {
             store_hash: "acme42",
             audit_head: state.audit_head.as_ref(),
             settled: &settled,
+            orders_wanted: false,
         };
         let checked = check(claim, &log_path);
         assert_eq!(checked.unproven, [(Resource::Customer, 2)]);
@@ -803,6 +985,7 @@ mod tests {
             store_hash: "acme42",
             audit_head: state.audit_head.as_ref(),
             settled: &settled,
+            orders_wanted: false,
         };
         let checked = check(claim, &log_path);
         assert_eq!((checked.unproven.len(), checked.why), (0, None));
@@ -829,6 +1012,7 @@ mod tests {
                 store_hash: &summary.store_hash,
                 audit_head: summary.audit_head.as_ref(),
                 settled: &summary.settled,
+                orders_wanted: false,
             }, &log_path);
             let untouched = Summary::load(&state_path).expect("load").expect("state");
             let checked = claim_of(&untouched);

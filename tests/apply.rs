@@ -1271,6 +1271,7 @@ proptest::proptest! {
                     store_hash: &s.store_hash,
                     audit_head: s.audit_head.as_ref(),
                     settled: &s.settled,
+                    orders_wanted: false,
                 },
                 &dir.path().join("bcprune.audit.jsonl"),
             )

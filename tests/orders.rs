@@ -357,6 +357,11 @@ fn a_plan_redacts_orders_past_retention_retains_the_rest_and_counts_redactions_a
         "{:?}",
         planned.violations
     );
+    let refusal = planned.violations[0].to_string();
+    assert!(
+        refusal.starts_with("refusing to delete 2 customers and redact 2 orders"),
+        "{refusal}"
+    );
 }
 
 fn read_json(path: &std::path::Path) -> serde_json::Value {
@@ -436,6 +441,17 @@ fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_a
             .unwrap_or_else(|| panic!("no {event} {resource:?} line"))
     };
     let recorded = at("orders_recorded", Some("order"));
+    // The opening line counts redactions apart from deletions (customers 1 and 2; orders 10, 900).
+    let started = &lines[at("apply_started", None)];
+    assert!(
+        started["message"]
+            .as_str()
+            .expect("message")
+            .contains(": 2 to delete, 2 to redact, "),
+        "{started}"
+    );
+    assert_eq!(started["to_redact"], 2);
+    assert_eq!(started["order_ids"], serde_json::json!([10, 900]));
     assert!(
         recorded < at("batch_intent", None),
         "recorded before the customer's DELETE"
@@ -457,7 +473,7 @@ fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_a
     assert_eq!(again.exit(), Exit::Success, "{again:?}");
     assert_eq!(store.deletes().len(), sent, "nothing to change");
     let proven =
-        plan::load_state(&request.state_path, &request.audit_path, "demo42").expect("state");
+        plan::load_state(&request.state_path, &request.audit_path, "demo42", true).expect("state");
     let settled = proven.settled().expect("settled");
     assert_eq!(
         settled.orders.keys().copied().collect::<Vec<_>>(),
@@ -525,7 +541,7 @@ fn an_order_record_edited_or_added_in_the_state_is_not_used() {
     )
     .expect("write");
     let proven =
-        plan::load_state(&request.state_path, &request.audit_path, "demo42").expect("state");
+        plan::load_state(&request.state_path, &request.audit_path, "demo42", true).expect("state");
     let settled = proven.settled().expect("settled");
     // The log's record stands: order 11 of customer 1 until 2033-01-01; order 12 is not taken.
     assert_eq!(
@@ -862,6 +878,210 @@ fn a_saved_plan_that_redacts_a_retained_or_foreign_order_is_refused() {
     assert_eq!(outcome.exit(), bcprune::exit::Exit::Success, "{outcome:?}");
     assert!(store.order(10).expect("10").redacted);
     assert!(!store.order(11).expect("11").redacted && !store.order(12).expect("12").redacted);
+}
+
+/// An edit of the state's order records outside bcprune (PRODUCT §14, §15).
+#[derive(Debug, Clone)]
+enum OrderEdit {
+    /// One record removed.
+    Remove(proptest::sample::Index),
+    /// Every record removed (or a state from before they were recorded restored).
+    RemoveAll,
+    /// A record's retained-until date moved by this many days.
+    Date(proptest::sample::Index, i32),
+    /// A record's customer changed.
+    Customer(proptest::sample::Index, u32),
+    /// A record added: customer 2's order 50 claimed for customer 1, or a made-up order.
+    Add(bool),
+    /// The customer's deletion record removed: the customer is listed and its orders discovered
+    /// again, which no longer finds them (the deletion severed their link).
+    ForgetCustomer,
+}
+
+fn order_edit() -> impl proptest::strategy::Strategy<Value = OrderEdit> {
+    use proptest::prelude::*;
+    let index = any::<proptest::sample::Index>;
+    prop_oneof![
+        index().prop_map(OrderEdit::Remove),
+        Just(OrderEdit::RemoveAll),
+        (index(), -4000i32..4000).prop_map(|(at, days)| OrderEdit::Date(at, days)),
+        (index(), 1u32..4).prop_map(|(at, c)| OrderEdit::Customer(at, c)),
+        any::<bool>().prop_map(OrderEdit::Add),
+        Just(OrderEdit::ForgetCustomer),
+    ]
+}
+
+fn edit_orders(state: &mut serde_json::Value, edit: &OrderEdit) {
+    if let OrderEdit::ForgetCustomer = edit
+        && let Some(deleted) = state["deleted"].as_array_mut()
+    {
+        deleted.retain(|r| r.get("resource").is_some());
+    }
+    if !state["orders"].is_array() {
+        state["orders"] = serde_json::json!([]);
+    }
+    let Some(orders) = state["orders"].as_array_mut() else {
+        return;
+    };
+    let len = orders.len();
+    match edit {
+        OrderEdit::Remove(at) if len > 0 => {
+            orders.remove(at.index(len));
+        }
+        OrderEdit::RemoveAll => orders.clear(),
+        OrderEdit::Date(at, days) if len > 0 => {
+            let record = &mut orders[at.index(len)];
+            let date: jiff::civil::Date = record["retained_until"]
+                .as_str()
+                .and_then(|d| d.parse().ok())
+                .expect("a date");
+            let moved = date.saturating_add(jiff::Span::new().days(i64::from(*days)));
+            record["retained_until"] = moved.to_string().into();
+        }
+        OrderEdit::Customer(at, customer) if len > 0 => {
+            orders[at.index(len)]["customer_id"] = (*customer).into();
+        }
+        OrderEdit::Add(real) => {
+            let id = if *real { 50 } else { 77 };
+            if orders.iter().all(|o| o["id"] != id) {
+                orders.push(serde_json::json!({
+                    "id": id, "customer_id": 1, "retained_until": "2000-01-01",
+                    "recorded_at": "2026-01-01T00:00:00Z", "run_id": "forged"}));
+                orders.sort_by_key(|o| o["id"].as_u64());
+            }
+        }
+        _ => {}
+    }
+    if orders.is_empty()
+        && let Some(object) = state.as_object_mut()
+    {
+        object.remove("orders");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::test_runner::Config { cases: 48, ..Default::default() })]
+
+    /// The audit log, not the state, says which orders were found of an erased customer (PRODUCT
+    /// §14, §15): after an apply recorded them (and the customer's deletion severed their link),
+    /// random edits of the state's order records — removed, all removed, date or customer changed,
+    /// added — never change which orders a plan redacts or retains, nor until when, on any day; a
+    /// record the state lost is restored from the log and named.
+    #[test]
+    fn edits_to_the_states_order_records_never_change_which_orders_are_planned_or_when(
+        dues in proptest::collection::vec(proptest::bool::ANY, 1..6),
+        edits in proptest::collection::vec(order_edit(), 1..4),
+        day in 0i64..6000,
+    ) {
+        use crate::apply::{request, run_unlocked, runtime};
+        let dir = tempfile::tempdir().expect("dir");
+        let manifest = manifest(dir.path(), ORDERS_MANIFEST);
+        let store = MemoryStore::new([1, 2]);
+        for (i, &due) in dues.iter().enumerate() {
+            let created = if due { "2012-05-05" } else { "2024-05-05" };
+            store.insert_order(10 + i as u32, order(1, created, "DE"));
+        }
+        store.insert_order(50, order(2, "2010-01-01", "DE")); // customer 2's: never to be touched
+        let request = request(dir.path(), manifest, 250, 2);
+        let runtime = runtime();
+        let outcome = run_unlocked(&runtime, &request, &FRESH, &store);
+        proptest::prop_assert_eq!(outcome.exit(), bcprune::exit::Exit::Success, "{:?}", outcome);
+        proptest::prop_assert!(store.ids(Resource::Customer).iter().all(|&c| c != 1));
+
+        let today = jiff::civil::date(2026, 1, 1).saturating_add(jiff::Span::new().days(day));
+        let rows = |warning: bool| {
+            let proven = plan::load_state(&request.state_path, &request.audit_path, "demo42", true)
+                .expect("state");
+            let input = plan::Input {
+                manifest: &request.manifest,
+                settled: proven.settled(),
+                refresh_all: false,
+                max_deletes: None,
+                today,
+            };
+            let planned = runtime.block_on(plan::run(&input, &store)).expect("plan");
+            let rows: Vec<_> = planned
+                .plan
+                .changes
+                .iter()
+                .filter(|c| c.resource == Resource::Order)
+                .map(|c| (c.id, c.action, c.retained_until))
+                .collect();
+            (rows, if warning { proven.warning } else { None })
+        };
+        let (before, _) = rows(false);
+        let recorded: Vec<u64> = read_json(&request.state_path)["orders"]
+            .as_array()
+            .expect("orders")
+            .iter()
+            .map(|o| o["id"].as_u64().expect("id"))
+            .collect();
+        let mut state = read_json(&request.state_path);
+        for edit in &edits {
+            edit_orders(&mut state, edit);
+        }
+        let left: Vec<u64> = state["orders"]
+            .as_array()
+            .map(|a| a.iter().map(|o| o["id"].as_u64().expect("id")).collect())
+            .unwrap_or_default();
+        std::fs::write(&request.state_path, serde_json::to_vec_pretty(&state).expect("json"))
+            .expect("write");
+        let (after, warning) = rows(true);
+        proptest::prop_assert_eq!(&after, &before, "edits {:?}", edits);
+        for id in recorded.iter().filter(|id| !left.contains(id)) {
+            let warning = warning.clone().unwrap_or_default();
+            proptest::prop_assert!(
+                warning.contains("restored") && warning.contains(&id.to_string()),
+                "order {} lost from the state, not named: {:?}", id, warning
+            );
+        }
+        // And an apply on the edited state redacts nothing the log does not record as due.
+        let _ = run_unlocked(&runtime, &request, &FRESH, &store);
+        proptest::prop_assert!(!store.order(50).expect("50").redacted, "customer 2's order redacted");
+    }
+}
+
+/// PRODUCT §17: the cost a plan states counts what apply sends for orders, in the fake store's own
+/// log: discovery (a page of the customer's orders and the empty page that ends it), each redaction
+/// (a read, the order's PUT, a read of its shipping addresses, a PUT per shipping address, two
+/// verifying reads); then, with the orders recorded, a plan whose apply reads the retained ones by ID.
+#[test]
+fn the_cost_a_plan_states_for_orders_is_what_the_apply_then_sends() {
+    use crate::support::*;
+    let sim = store_with(
+        SimConfig::default()
+            .customers(20)
+            .unlimited()
+            .orders_for(5, 6),
+    );
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "m.yaml",
+        "version: 1\n\
+         orders_retention:\n  years: 8\n  from: end_of_year\n  basis: \"§147 AO\"\n  by_country:\n    FR: 10\n\
+         absent:\n  - id: 5\n    reason: GDPR erasure request\n    orders: redact\n  - id: 6\n    reason: GDPR erasure request\n",
+    );
+    for round in ["first apply", "second apply (orders recorded)"] {
+        let saved = ws.path().join("plan.json");
+        bcprune_at(&sim)
+            .args(["plan", "--out"])
+            .arg(&saved)
+            .arg(&manifest)
+            .assert()
+            .success();
+        let stated = read_json(&saved)["apply_cost"]["requests"]
+            .as_u64()
+            .expect("the saved plan states its cost");
+        let before = sim.requests().len();
+        bcprune_at(&sim)
+            .args(["apply", "--auto-approve"])
+            .arg(&manifest)
+            .assert()
+            .success();
+        let sent = (sim.requests().len() - before) as u64;
+        assert_eq!(stated, sent, "{round}: the plan said {stated} requests");
+    }
+    assert_nothing_forbidden(&sim);
 }
 
 #[test]

@@ -14,33 +14,17 @@ use crate::state::State;
 
 use super::found::FoundAbsentError;
 
-/// Drop the state's order records the audit log at `audit_path` does not record (same customer and
-/// retained-until date); the warning names them.
-pub fn drop_unproven_orders(
-    state: &mut State,
-    audit_path: &Path,
-    store_hash: &str,
-) -> Option<String> {
-    if state.orders.is_empty() {
-        return None;
-    }
-    let proof = crate::evidence::prove(audit_path, state.audit_head.as_ref(), store_hash).ok();
-    let logged = proof.map(|p| p.orders().clone()).unwrap_or_default();
-    let mut dropped = Vec::new();
-    let mut kept = std::collections::BTreeSet::new();
-    state.orders.retain(|o| {
-        let keep = logged.get(&o.id) == Some(&(o.customer_id, o.retained_until));
-        if keep {
-            kept.insert(o.id);
-        } else {
-            dropped.push(o.id);
-        }
-        keep
-    });
-    // What the log records and the state lost or changed is restored from the log.
+/// Make the state's order records the ones the audit log records ([`crate::evidence::check`]'s
+/// `settled.orders`): a record the log does not match is dropped (the log's, if any, takes its
+/// place), one the log has and the state lacks is restored. The warning names both.
+pub fn use_logged_orders(state: &mut State, checked: &crate::evidence::Checked) -> Option<String> {
+    let message = crate::evidence::orders_message(checked)?;
+    let logged = &checked.settled.orders;
+    state
+        .orders
+        .retain(|o| logged.get(&o.id) == Some(&(o.customer_id, o.retained_until)));
     let restored: Vec<(u32, u32, jiff::civil::Date)> = logged
         .iter()
-        .filter(|(id, _)| !kept.contains(id))
         .map(|(&id, &(customer, until))| (id, customer, until))
         .collect();
     state.record_orders(
@@ -48,14 +32,7 @@ pub fn drop_unproven_orders(
         jiff::Timestamp::now(),
         "restored from the audit log",
     );
-    (!dropped.is_empty()).then(|| {
-        format!(
-            "the state records orders {} that the audit log does not record as found (or with \
-             another customer or retained-until date): the log's record is used, or none; the state \
-             was edited outside bcprune",
-            crate::resource::id_list(&dropped)
-        )
-    })
+    Some(message)
 }
 
 /// The plan's orders found of a customer that the state does not record yet: (order, customer,

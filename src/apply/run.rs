@@ -256,6 +256,7 @@ async fn locked<S: Store<ListError = ApiError>>(
             store_hash: &s.store_hash,
             audit_head: s.audit_head.as_ref(),
             settled: &settled,
+            orders_wanted: !manifest.orders.redact_customers.is_empty(),
         };
         crate::evidence::check(claim, &request.audit_path)
     });
@@ -269,9 +270,9 @@ async fn locked<S: Store<ListError = ApiError>>(
             checked.why.as_deref(),
         ));
     }
-    if let Some(warning) = state.as_mut().and_then(|s| {
-        super::orders::drop_unproven_orders(s, &request.audit_path, &request.store_hash)
-    }) {
+    if let (Some(state), Some(checked)) = (state.as_mut(), checked.as_ref())
+        && let Some(warning) = super::orders::use_logged_orders(state, checked)
+    {
         view.warn(&warning);
     }
     // What the plan claims settled must be what the log proves (a saved plan's `recorded` rows).
@@ -478,15 +479,32 @@ async fn delete<S: Store<ListError = ApiError>>(
         .filter(|a| a.resource == Resource::Subscriber)
         .map(|a| a.id)
         .collect();
+    let orders: Vec<u32> = approved
+        .iter()
+        .filter(|a| a.resource == Resource::Order)
+        .map(|a| a.id)
+        .collect();
     let mut started = AuditEntry::new(&request.run_id, EventKind::ApplyStarted).ids(&customers);
     if !subscribers.is_empty() {
         // `ids` stays the customers, as in every older log; the subscribers have their own field.
         started = started.field("subscriber_ids", subscribers.clone());
     }
+    // Redactions are changes of their own (PRODUCT §15), never counted as deletions.
+    let counts = if orders.is_empty() {
+        format!("{} to delete", customers.len() + subscribers.len())
+    } else {
+        started = started
+            .field("order_ids", orders.clone())
+            .field("to_redact", orders.len());
+        format!(
+            "{} to delete, {} to redact",
+            customers.len() + subscribers.len(),
+            orders.len()
+        )
+    };
     let started = started.message(format!(
-        "store {}: {} to delete, {already_absent} already absent; {origin}",
+        "store {}: {counts}, {already_absent} already absent; {origin}",
         request.store_hash,
-        approved.len(),
     ));
     if let Err(error) = audit.append(started) {
         return Outcome::Error(RunError::AuditStart(error));

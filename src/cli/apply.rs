@@ -127,7 +127,7 @@ struct Prompt {
 impl Approver for Prompt {
     fn approve(&self, request: &ApprovalRequest<'_>) -> Approval {
         let count = request.count;
-        let mut what = match request.subscribers {
+        let deletions = match request.subscribers {
             0 => format!("{count} customer{}", plural(count)),
             subscribers => format!(
                 "{count} customer{} and {subscribers} newsletter subscriber{}",
@@ -135,18 +135,21 @@ impl Approver for Prompt {
                 plural(subscribers)
             ),
         };
-        if request.orders > 0 {
-            what = format!(
-                "{what}, and redact {} order{}",
-                request.orders,
-                plural(request.orders)
-            );
-        }
+        // Redactions are said as what they are, never as deletions (PRODUCT §15).
+        let redactions = format!("{} order{}", request.orders, plural(request.orders));
+        let question = match (count + request.subscribers, request.orders) {
+            (_, 0) => format!("Delete {deletions} from store {}", request.store_hash),
+            (0, _) => format!(
+                "Redact the personal fields of {redactions} in store {}",
+                request.store_hash
+            ),
+            _ => format!(
+                "Delete {deletions} from store {}, and redact the personal fields of {redactions}",
+                request.store_hash
+            ),
+        };
         eprintln!();
-        eprintln!(
-            "Delete {what} from store {}? There is no undo.",
-            request.store_hash
-        );
+        eprintln!("{question}? There is no undo.");
         eprintln!("Only 'yes' will be accepted to approve.");
         eprint!("  Enter a value: ");
         let _ = std::io::stderr().flush();

@@ -168,8 +168,10 @@ pub fn load_state(
     path: &Path,
     audit_log: &Path,
     store_hash: &str,
+    manifest: &crate::manifest::Manifest,
 ) -> Result<Option<Summary>, CliError> {
-    let proven = crate::plan::load_state(path, audit_log, store_hash)?;
+    let orders_wanted = !manifest.orders.redact_customers.is_empty();
+    let proven = crate::plan::load_state(path, audit_log, store_hash, orders_wanted)?;
     if let Some(message) = &proven.warning {
         warning(message);
     }

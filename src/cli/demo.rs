@@ -162,6 +162,7 @@ fn plan_now(
         &path.join(common::STATE_FILE),
         &path.join(common::AUDIT_FILE),
         DEMO_STORE,
+        &manifest,
     )?;
     let input = plan::Input {
         manifest: &manifest,
@@ -186,6 +187,7 @@ fn plan_now(
     };
     let cost = plan::cost::estimate(
         &planned,
+        &made.scope,
         crate::cli::settings::MAX_BATCH_SIZE.into(),
         common::quota_of(client),
     );

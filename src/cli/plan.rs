@@ -69,7 +69,7 @@ pub fn make(
     check_distinct_files(&manifest.files, &files, out.map(|out| ("--out", out)))?;
     common::note(manifest.summary());
     let store_hash = common::store_hash(settings, &manifest)?;
-    let state = common::load_state(&files.state, &files.audit_log, &store_hash)?;
+    let state = common::load_state(&files.state, &files.audit_log, &store_hash, &manifest)?;
     let client = common::client(settings, &store_hash)?;
     let runtime = common::runtime()?;
     // The same plan apply makes: both resources, only what the state does not settle (PRODUCT §11).
@@ -88,6 +88,7 @@ pub fn make(
         live,
         listed,
         violations,
+        scope,
         ..
     } = planned.map_err(CliError::List)?;
     let requests = common::requests_sent(&client);
@@ -109,6 +110,7 @@ pub fn make(
     let quota = common::quota_of(&client);
     saved.apply_cost = Some(plan::cost::estimate(
         &plan,
+        &scope,
         usize::from(settings.batch_size),
         quota,
     ));

@@ -6,16 +6,32 @@
 //! the same IDs), one DELETE per batch of customers (⌈N/batch⌉) and one per subscriber, and the
 //! verification listing of everything deleted (⌈M/250⌉ per resource); for each order redacted
 //! (PRODUCT §15) a GET of the order, its PUT, a GET of its shipping addresses, one PUT per shipping
-//! address, and the two verifying GETs. Retries, reconciliation of an
-//! earlier run and pages beyond the first cannot be known in advance, hence "about".
+//! address, and the two verifying GETs ([`REDACTION_REQUESTS`] + shipping addresses). The orders a
+//! fresh apply lists are what the plan's [`Scope`] listed: two GETs for each order read by ID (guests'
+//! orders and the orders the state records, the order and its shipping addresses), and for each
+//! customer whose orders are discovered one GET per page of the orders found and the empty page that
+//! ends the walk. Retries, reconciliation of an earlier run and pages beyond the first cannot be known
+//! in advance, hence "about"; `apply --plan` reads each order by ID instead of discovering.
 
 use serde::{Deserialize, Serialize};
 
+use super::scope::Scope;
 use super::{Action, Plan};
 use crate::Resource;
 
 /// IDs per listing request (`id:in` of at most 250, `limit=250`).
 const PER_LISTING: usize = 250;
+
+/// Orders per page of a V2 discovery listing (`limit=250`).
+const PER_ORDER_PAGE: usize = 250;
+
+/// The requests one order's redaction sends besides one `PUT` per shipping address: a GET of the
+/// order (which IP fields it holds), its PUT, a GET of its shipping addresses, and the verification's
+/// two GETs (the order and its shipping addresses read again).
+pub const REDACTION_REQUESTS: usize = 5;
+
+/// GETs that read one order by ID: the order and its shipping addresses.
+pub const ORDER_READ_REQUESTS: usize = 2;
 
 /// The quota assumed when the store's rate-limit headers were not seen: BigCommerce's smallest plan.
 pub const DEFAULT_QUOTA: Quota = Quota {
@@ -87,19 +103,41 @@ fn duration(seconds: u64) -> String {
     }
 }
 
-/// The cost of applying `plan` with `batch_size` customers per DELETE, at `quota` (`None`: the store
-/// sent no rate-limit headers, so [`DEFAULT_QUOTA`]).
-pub fn estimate(plan: &Plan, batch_size: usize, quota: Option<Quota>) -> Cost {
-    cost(plan, batch_size, quota, true)
+/// The cost of applying `plan` (made by listing `scope`) with `batch_size` customers per DELETE, at
+/// `quota` (`None`: the store sent no rate-limit headers, so [`DEFAULT_QUOTA`]).
+pub fn estimate(plan: &Plan, scope: &Scope, batch_size: usize, quota: Option<Quota>) -> Cost {
+    cost(plan, Some(scope), batch_size, quota)
 }
 
 /// What is left once apply has listed: the DELETEs and the verification listings (shown at the
 /// approval prompt).
 pub fn after_listing(plan: &Plan, batch_size: usize, quota: Option<Quota>) -> Cost {
-    cost(plan, batch_size, quota, false)
+    cost(plan, None, batch_size, quota)
 }
 
-fn cost(plan: &Plan, batch_size: usize, quota: Option<Quota>, listing: bool) -> Cost {
+/// The GETs a fresh apply sends to list the orders of `scope`, given the plan's order rows: each order
+/// read by ID, and each discovered customer's pages (the orders found of it, then the empty page).
+fn order_listing(plan: &Plan, scope: &Scope) -> usize {
+    let by_id = scope.orders.len() * ORDER_READ_REQUESTS;
+    let discovered: usize = scope
+        .discover
+        .iter()
+        .map(|&customer| {
+            let found = plan
+                .changes
+                .iter()
+                .filter(|c| c.resource == Resource::Order && c.customer_id == Some(customer))
+                .filter(|c| !scope.orders.contains(&c.id))
+                .count();
+            // A short page is not trusted to be the last: the walk ends at an empty page.
+            found.div_ceil(PER_ORDER_PAGE) + 1
+        })
+        .sum();
+    by_id + discovered
+}
+
+fn cost(plan: &Plan, scope: Option<&Scope>, batch_size: usize, quota: Option<Quota>) -> Cost {
+    let listing = scope.is_some();
     let batch_size = batch_size.max(1);
     let mut requests = 0usize;
     for resource in Resource::ALL {
@@ -117,22 +155,11 @@ fn cost(plan: &Plan, batch_size: usize, quota: Option<Quota>, listing: bool) -> 
             // addresses and one PUT per shipping address; verified by reading both again.
             Resource::Order => of()
                 .filter(|c| c.action == Action::Redact)
-                .map(|c| 2 + 2 + 1 + c.shipping_addresses)
+                .map(|c| REDACTION_REQUESTS + c.shipping_addresses)
                 .sum(),
         };
-        let listed = match resource {
-            // Guests' orders are read by ID (the order and its shipping addresses); the others are
-            // discovered again, one GET per customer (one page of up to 250 orders each).
-            Resource::Order if listing => {
-                let guests = of()
-                    .filter(|c| !c.recorded && c.customer_id.is_none())
-                    .count();
-                let customers: std::collections::BTreeSet<u32> = of()
-                    .filter(|c| !c.recorded)
-                    .filter_map(|c| c.customer_id)
-                    .collect();
-                guests * 2 + customers.len()
-            }
+        let listed = match (resource, scope) {
+            (Resource::Order, Some(scope)) => order_listing(plan, scope),
             _ => listed.div_ceil(PER_LISTING),
         };
         requests += listed + requests_for;
@@ -189,7 +216,7 @@ mod tests {
             changes.push(change(Resource::Customer, id, Action::Absent, true));
         }
         let plan = Plan { changes };
-        let cost = estimate(&plan, 250, None);
+        let cost = estimate(&plan, &Scope::default(), 250, None);
         // Customers: 3 listing + 3 DELETE + 3 verify; subscribers: 1 + 3 + 1; recorded: nothing.
         assert_eq!(cost.requests, 14);
         assert_eq!(cost.seconds, 3);
@@ -202,7 +229,7 @@ mod tests {
             window_ms: 30_000,
         };
         assert_eq!(
-            estimate(&plan, 100, Some(quota)).line(),
+            estimate(&plan, &Scope::default(), 100, Some(quota)).line(),
             "Apply: about 17 requests, 2 s at 450 per 30 s."
         );
     }
@@ -214,7 +241,7 @@ mod tests {
                 .map(|id| change(Resource::Customer, id, Action::Delete, false))
                 .collect(),
         };
-        assert_eq!(estimate(&plan, 250, None).requests, 6);
+        assert_eq!(estimate(&plan, &Scope::default(), 250, None).requests, 6);
         assert_eq!(after_listing(&plan, 250, None).requests, 4);
     }
 

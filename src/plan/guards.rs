@@ -23,10 +23,12 @@ pub enum LimitSource {
 pub enum Violation {
     /// More deletions than `max_deletes` allows.
     TooMany {
-        /// Customers and subscribers together.
+        /// Customers, subscribers and order redactions together.
         count: usize,
         /// Of which subscribers.
         subscribers: usize,
+        /// Of which order redactions (PRODUCT §15: they count toward `max_deletes`).
+        orders: usize,
         max: u32,
         source: LimitSource,
     },
@@ -60,21 +62,34 @@ impl std::fmt::Display for Violation {
             Violation::TooMany {
                 count,
                 subscribers,
+                orders,
                 max,
                 source,
             } => write!(
                 f,
-                "refusing to delete {}: {} allows at most {max}",
-                if *subscribers == 0 {
-                    format!("{count} customers")
-                } else {
-                    let customers = count - subscribers;
+                "refusing to {}: {} allows at most {max}",
+                {
+                    let deletions = count - orders;
+                    let customers = deletions - subscribers;
                     let s = |n: usize| if n == 1 { "" } else { "s" };
-                    format!(
-                        "{count} records ({customers} customer{} and {subscribers} subscriber{})",
-                        s(customers),
-                        s(*subscribers)
-                    )
+                    let deleted = if *subscribers == 0 {
+                        format!("delete {deletions} customers")
+                    } else {
+                        format!(
+                            "delete {deletions} records ({customers} customer{} and {subscribers} subscriber{})",
+                            s(customers),
+                            s(*subscribers)
+                        )
+                    };
+                    // A redaction is a change of its own, never called a deletion (PRODUCT §15).
+                    match (*orders, deletions) {
+                        (0, _) => deleted,
+                        (orders, 0) => format!("redact {orders} order{}", s(orders)),
+                        (orders, _) => format!(
+                            "{deleted} and redact {orders} order{} ({count} changes)",
+                            s(orders)
+                        ),
+                    }
                 },
                 match source {
                     LimitSource::Flag => "--max-deletes",
@@ -121,6 +136,10 @@ pub fn check(
             subscribers: to_delete
                 .iter()
                 .filter(|t| t.resource == Resource::Subscriber)
+                .count(),
+            orders: to_delete
+                .iter()
+                .filter(|t| t.resource == Resource::Order)
                 .count(),
             max,
             source,
@@ -202,6 +221,7 @@ mod tests {
             vec![Violation::TooMany {
                 count: 3,
                 subscribers: 2,
+                orders: 0,
                 max: 2,
                 source: LimitSource::Manifest
             }],
@@ -210,6 +230,20 @@ mod tests {
         assert_eq!(
             violations[0].to_string(),
             "refusing to delete 3 records (1 customer and 2 subscribers): the manifest's max_deletes allows at most 2"
+        );
+        // Order redactions count toward the limit, and are said as redactions (PRODUCT §15).
+        let mut changes = to_delete.clone();
+        changes.extend([Target::order(10), Target::order(11)]);
+        let violations = check(&manifest, Some(4), &changes, false);
+        assert_eq!(
+            violations[0].to_string(),
+            "refusing to delete 3 records (1 customer and 2 subscribers) and redact 2 orders (5 \
+             changes): --max-deletes allows at most 4"
+        );
+        let redactions: BTreeSet<Target> = [Target::order(10), Target::order(11)].into();
+        assert_eq!(
+            check(&manifest, Some(1), &redactions, false)[0].to_string(),
+            "refusing to redact 2 orders: --max-deletes allows at most 1"
         );
         let unlisted: BTreeSet<Target> = [Target::customer(6)].into();
         assert_eq!(

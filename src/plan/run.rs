@@ -41,23 +41,25 @@ impl ProvenState {
 }
 
 /// Load the state at `path` for `store_hash` and keep as settled only what `audit_log` proves
-/// (PRODUCT §14): the rest is listed again.
+/// (PRODUCT §14): the rest is listed again. `orders_wanted`: the manifest has `orders: redact`
+/// customers, whose recorded orders are then the log's (PRODUCT §15), even when the state has none.
 pub fn load_state(
     path: &Path,
     audit_log: &Path,
     store_hash: &str,
+    orders_wanted: bool,
 ) -> Result<ProvenState, StateError> {
     let mut summary = Summary::load(path)?;
     let mut warning = None;
     if let Some(state) = &mut summary {
         state.check_store(path, store_hash)?;
-        let orders = std::mem::take(&mut state.settled.orders);
         let claim = crate::evidence::Claim {
             lineage: state.lineage,
             serial: state.serial,
             store_hash: &state.store_hash,
             audit_head: state.audit_head.as_ref(),
             settled: &state.settled,
+            orders_wanted,
         };
         let checked = crate::evidence::check(claim, audit_log);
         if !checked.unproven.is_empty() {
@@ -66,34 +68,16 @@ pub fn load_state(
                 checked.why.as_deref(),
             ));
         }
-        state.settled = checked.settled;
         // The recorded orders (PRODUCT §15) are what the log's `orders_recorded` lines record,
-        // customer and date alike (§14): a state record the log does not match is named and the
-        // log's version used; one the log does not have is left out.
-        if !orders.is_empty() {
-            let proof = crate::evidence::prove(audit_log, state.audit_head.as_ref(), store_hash);
-            state.settled.orders = proof
-                .as_ref()
-                .map(|p| p.orders().clone())
-                .unwrap_or_default();
-            let dropped: Vec<u32> = orders
-                .iter()
-                .filter(|&(id, record)| state.settled.orders.get(id) != Some(record))
-                .map(|(&id, _)| id)
-                .collect();
-            if !dropped.is_empty() {
-                let orders = crate::resource::id_list(&dropped);
-                let line = format!(
-                    "the state records orders {orders} that the audit log does not record as found \
-                     (or with another customer or retained-until date): the log's record is used, \
-                     or none; the state was edited outside bcprune"
-                );
-                warning = Some(match warning {
-                    Some(w) => format!("{w}\n{line}"),
-                    None => line,
-                });
-            }
+        // customer and date alike, whatever the state says (§14): a state record the log does not
+        // match is named and the log's used, one it lacks restored and named.
+        if let Some(line) = crate::evidence::orders_message(&checked) {
+            warning = Some(match warning {
+                Some(w) => format!("{w}\n{line}"),
+                None => line,
+            });
         }
+        state.settled = checked.settled;
     }
     Ok(ProvenState { summary, warning })
 }

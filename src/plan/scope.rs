@@ -50,13 +50,13 @@ impl Scope {
             }
         }
         // Orders the state records as found of a customer (PRODUCT §15): read by ID, since the
-        // customer's deletion may have severed their link, unless the customer is discovered again
-        // or the order's redaction is settled.
+        // customer's deletion may have severed their link, unless the order's redaction is settled;
+        // also when the customer is discovered again (its deletion not proven, say): discovery
+        // would not find an order whose link is gone.
         if let Some(settled) = settled {
             for (&id, &(customer, _)) in &settled.orders {
                 let done = settled.contains(Resource::Order, id) && !refresh_all;
                 if manifest.orders.redact_customers.contains(&customer)
-                    && !scope.discover.contains(&customer)
                     && !done
                     && !scope.orders.contains(&id)
                 {

@@ -8,8 +8,9 @@
 //! the template bcprune writes for it, and keeps one `u64` per settled ID.
 //!
 //! It can only decline, never disagree. It accepts a file only when it is in exactly the layout bcprune
-//! writes (serde_json's pretty printer: two-space indent, fields in declaration order, `deleted` and
-//! `absent` strictly sorted; CRLF line ends from a Windows checkout are tolerated) and every value in it is
+//! writes (serde_json's pretty printer: two-space indent, fields in declaration order, `deleted`,
+//! `absent` and `orders` strictly sorted; a state with `reappeared` records is declined; CRLF line ends
+//! from a Windows checkout are tolerated) and every value in it is
 //! one the full parser accepts: IDs fit in `u32`, times have the shape bcprune writes and a real calendar
 //! date, strings are valid JSON strings. Anything else (a file edited or reformatted by hand, a wrong
 //! version, an invalid value, a read error) makes it return `None`, and the caller parses the file with
@@ -29,7 +30,7 @@ use uuid::Uuid;
 
 use super::AuditHead;
 
-/// What a scan read: the state's identity and the keys of its settled records.
+/// What a scan read: the state's identity, the keys of its settled records and its order records.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Scanned {
     pub lineage: Uuid,
@@ -40,6 +41,8 @@ pub struct Scanned {
     pub verified: Vec<u64>,
     /// Keys of the `absent` records, strictly increasing.
     pub absent: Vec<u64>,
+    /// The `orders` records (PRODUCT §15): (order, customer, retained until), IDs strictly increasing.
+    pub orders: Vec<(u32, u32, jiff::civil::Date)>,
 }
 
 /// The key of a record: the resource in bit 32 (customers first, as the file is sorted), the ID below.
@@ -163,14 +166,16 @@ fn joined(halves: (Half, Option<Half>)) -> Option<Scanned> {
     }
     head.verified.extend(tail.verified);
     head.absent.extend(tail.absent);
+    head.orders.extend(tail.orders);
     head.into_scanned(audit_head)
 }
 
-/// The two arrays of records.
+/// The arrays of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Section {
     Deleted = 0,
     Absent = 1,
+    Orders = 2,
 }
 
 /// How a walk ended.
@@ -195,9 +200,10 @@ struct Part {
     header: Option<Header>,
     verified: Vec<u64>,
     absent: Vec<u64>,
+    orders: Vec<(u32, u32, jiff::civil::Date)>,
     /// The first and last key seen in each section, for the sort checks.
-    first: [Option<u64>; 2],
-    last: [Option<u64>; 2],
+    first: [Option<u64>; 3],
+    last: [Option<u64>; 3],
     /// The section of the first record of a resumed walk.
     started: Option<Section>,
 }
@@ -213,6 +219,7 @@ impl Part {
             audit_head,
             verified: self.verified,
             absent: self.absent,
+            orders: self.orders,
         })
     }
 
@@ -245,7 +252,8 @@ fn walk<R: Read>(lines: &mut Lines<R>, from_top: bool, part: &mut Part) -> Optio
         Ended::Cut => Some(Stop::Cut(section?)),
         Ended::Closed { more } => match section? {
             Section::Deleted => after_deleted(lines, more, part),
-            Section::Absent => after_absent(lines, more),
+            Section::Absent => after_absent(lines, more, part),
+            Section::Orders => after_orders(lines, more),
         },
     }
 }
@@ -281,23 +289,51 @@ fn after_deleted<R: Read>(lines: &mut Lines<R>, more: bool, part: &mut Part) -> 
     }
     let line = lines.line()?.to_vec();
     let Some((value, more)) = field(&line, b"  \"absent\": ") else {
-        return audit_head(lines, &line);
+        return orders(lines, &line, part);
     };
     match value {
-        b"[]" => after_absent(lines, more),
+        b"[]" => after_absent(lines, more, part),
         b"[" => {
             let mut section = Some(Section::Absent);
             match records(lines, &mut section, part)? {
                 Ended::Cut => Some(Stop::Cut(Section::Absent)),
-                Ended::Closed { more } => after_absent(lines, more),
+                Ended::Closed { more } => after_absent(lines, more, part),
             }
         }
         _ => None,
     }
 }
 
-/// After the `absent` array closed: `audit_head` if a comma says more follows, then the end.
-fn after_absent<R: Read>(lines: &mut Lines<R>, more: bool) -> Option<Stop> {
+/// After the `absent` array closed: `orders` and `audit_head` if a comma says more follows, then
+/// the end. (A state with `reappeared` records is left to the full parser.)
+fn after_absent<R: Read>(lines: &mut Lines<R>, more: bool, part: &mut Part) -> Option<Stop> {
+    if !more {
+        return end(lines, None);
+    }
+    let line = lines.line()?.to_vec();
+    orders(lines, &line, part)
+}
+
+/// `orders` (PRODUCT §15), whose first line was already read, if it is that array; then the rest.
+fn orders<R: Read>(lines: &mut Lines<R>, first: &[u8], part: &mut Part) -> Option<Stop> {
+    let Some((value, more)) = field(first, b"  \"orders\": ") else {
+        return audit_head(lines, first);
+    };
+    match value {
+        b"[]" => after_orders(lines, more),
+        b"[" => {
+            let mut section = Some(Section::Orders);
+            match records(lines, &mut section, part)? {
+                Ended::Cut => Some(Stop::Cut(Section::Orders)),
+                Ended::Closed { more } => after_orders(lines, more),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// After the `orders` array closed: `audit_head` if a comma says more follows, then the end.
+fn after_orders<R: Read>(lines: &mut Lines<R>, more: bool) -> Option<Stop> {
     if !more {
         return end(lines, None);
     }
@@ -350,12 +386,14 @@ fn records<R: Read>(
             _ => return None,
         }
         at_start_of_resumed = false;
-        let mut key = u64::from(id(continued(lines.line()?, b"      \"id\": ")?)?);
+        let order_id = id(continued(lines.line()?, b"      \"id\": ")?)?;
+        let mut key = u64::from(order_id);
         let mut line = lines.line()?;
         if let Some(resource) = continued(line, b"      \"resource\": ") {
             key |= match resource {
                 b"\"customer\"" => 0,
                 b"\"subscriber\"" => SUBSCRIBER,
+                b"\"order\"" => ORDER,
                 _ => return None,
             };
             line = lines.line()?;
@@ -363,8 +401,12 @@ fn records<R: Read>(
         let this = match *section {
             Some(known) => known,
             None if line.starts_with(b"      \"deleted_at\": ") => Section::Deleted,
+            None if line.starts_with(b"      \"customer_id\": ") => Section::Orders,
             None => Section::Absent,
         };
+        if this == Section::Orders && key != u64::from(order_id) {
+            return None; // an order record names no resource
+        }
         if section.replace(this).is_none() {
             part.started = Some(this);
         }
@@ -403,6 +445,20 @@ fn records<R: Read>(
                     return None;
                 }
                 part.absent.push(key);
+            }
+            Section::Orders => {
+                let customer = id(continued(line, b"      \"customer_id\": ")?)?;
+                let until = date(continued(lines.line()?, b"      \"retained_until\": ")?)?;
+                if !timestamp(continued(lines.line()?, b"      \"recorded_at\": ")?) {
+                    return None;
+                }
+                if !is_string(last(lines.line()?, b"      \"run_id\": ")?) {
+                    return None;
+                }
+                if !part.push(this, key) {
+                    return None;
+                }
+                part.orders.push((order_id, customer, until));
             }
         }
         match lines.line()? {
@@ -587,6 +643,21 @@ fn is_string(token: &[u8]) -> bool {
         Some(_) => serde_json::from_slice::<String>(token).is_ok(),
         None => false,
     }
+}
+
+/// A date as bcprune writes one (`"2033-01-01"`: a four-digit year, two-digit month and day) that
+/// jiff reads; other spellings send the file to the full parser.
+fn date(token: &[u8]) -> Option<jiff::civil::Date> {
+    let text = token.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+    let shape = text.len() == 10
+        && text.iter().enumerate().all(|(i, &b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    std::str::from_utf8(text).ok()?.parse().ok()
 }
 
 /// Whether `token` is a time as bcprune writes one (`"2025-01-31T12:34:56.123456789Z"`, zero to nine

@@ -71,6 +71,24 @@ impl Settled {
         crate::text::hex(&hasher.finalize())
     }
 
+    /// The digest of the order records (PRODUCT §15) that each save writes into the audit log beside
+    /// [`Settled::digest`] (`state_saved`'s `orders_sha256`, PRODUCT §14): lowercase hex SHA-256 over,
+    /// for each order in increasing ID order, its ID and its customer's ID as 4 bytes big-endian each,
+    /// then its retained-until date as the year (2 bytes big-endian), month and day (1 byte each).
+    /// Everything a later run reads of a recorded order is in it; when and by which run it was
+    /// recorded are not.
+    pub fn orders_digest(&self) -> String {
+        use sha2::Digest;
+        let mut bytes = Vec::with_capacity(self.orders.len() * 12);
+        for (&id, &(customer, until)) in &self.orders {
+            bytes.extend_from_slice(&id.to_be_bytes());
+            bytes.extend_from_slice(&customer.to_be_bytes());
+            bytes.extend_from_slice(&until.year().to_be_bytes());
+            bytes.extend_from_slice(&[until.month() as u8, until.day() as u8]);
+        }
+        crate::text::hex(&sha2::Sha256::digest(&bytes))
+    }
+
     /// Whether the state settles nothing (no verified deletion, nothing found absent).
     pub fn is_empty(&self) -> bool {
         self.verified.is_empty() && self.absent.is_empty()
@@ -148,10 +166,13 @@ impl From<scan::Scanned> for Summary {
             settled: Settled {
                 verified: scanned.verified,
                 absent: scanned.absent,
-                // The scanner declines a state with reappeared records or orders (the full parser
-                // reads it).
+                // The scanner declines a state with reappeared records (the full parser reads it).
                 reappeared: Vec::new(),
-                orders: Default::default(),
+                orders: scanned
+                    .orders
+                    .into_iter()
+                    .map(|(id, customer, until)| (id, (customer, until)))
+                    .collect(),
             },
         }
     }
@@ -234,28 +255,41 @@ mod tests {
     }
 
     prop_compose! {
-        /// A state as bcprune writes one: customers and subscribers, verified or not, reasons with
-        /// quotes, escapes, control characters and non-ASCII text, found-absent records, an audit head.
+        /// A state as bcprune writes one: customers, subscribers and orders, verified or not, reasons
+        /// with quotes, escapes, control characters and non-ASCII text, found-absent records, the
+        /// orders found of a customer (PRODUCT §15), an audit head.
         fn state()(
             store in text(),
             deleted in proptest::collection::vec(
-                (any::<bool>(), 0u32..40, any::<bool>(), proptest::option::of(text()), text(),
+                (0u8..3, 0u32..40, any::<bool>(), proptest::option::of(text()), text(),
                  0i64..4_102_444_800, 0i32..1_000_000_000),
                 0..12,
             ),
             absent in proptest::collection::vec((any::<bool>(), 0u32..40, text()), 0..6),
+            orders in proptest::collection::vec(
+                (0u32..40, 0u32..40, 1000i16..9999, 1i8..13, 1i8..29, text()), 0..6),
             head in proptest::option::of((any::<u64>(), "[0-9a-f]{64}")),
             big_id in any::<bool>(),
         ) -> State {
             let mut state = State::new(store, "0".repeat(64));
-            let resource = |subscriber: bool| if subscriber { Resource::Subscriber } else { Resource::Customer };
-            for (subscriber, id, verified, reason, run, second, nanos) in deleted {
+            let resource = |kind: u8| match kind {
+                0 => Resource::Customer,
+                1 => Resource::Subscriber,
+                _ => Resource::Order,
+            };
+            for (kind, id, verified, reason, run, second, nanos) in deleted {
                 let at = jiff::Timestamp::new(second, nanos).expect("time");
                 let id = if big_id { u32::MAX - id } else { id };
-                state.record_deleted_as(resource(subscriber), id, at, run, reason, verified);
+                state.record_deleted_as(resource(kind), id, at, run, reason, verified);
+            }
+            for (id, customer, year, month, day, run) in orders {
+                let id = if big_id { u32::MAX - id } else { id };
+                let until = jiff::civil::date(year, month, day);
+                state.record_orders(&[(id, customer, until)], jiff::Timestamp::UNIX_EPOCH, &run);
             }
             for (subscriber, id, run) in absent {
-                state.record_absent(resource(subscriber), id + 100, jiff::Timestamp::UNIX_EPOCH, run);
+                let resource = if subscriber { Resource::Subscriber } else { Resource::Customer };
+                state.record_absent(resource, id + 100, jiff::Timestamp::UNIX_EPOCH, run);
             }
             state.audit_head = head.map(|(seq, hash)| AuditHead { seq, hash });
             state
@@ -264,7 +298,8 @@ mod tests {
 
     /// One edit of a file: a byte replaced, inserted or removed, from those that matter to JSON.
     fn edit() -> impl Strategy<Value = (u8, prop::sample::Index, u8)> {
-        let bytes = prop::sample::select(b"\"\\,{}[] \n\r\t0129-:.TZtrufalsn\xc3\xa9\x80".to_vec());
+        let bytes =
+            prop::sample::select(b"\"\\,{}[] \n\r\t0129-:.TZtrufalsnod\xc3\xa9\x80".to_vec());
         (0u8..3, any::<prop::sample::Index>(), bytes)
     }
 
@@ -452,6 +487,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut state = State::new("acme42", "0".repeat(64));
         let at = jiff::Timestamp::UNIX_EPOCH;
+        // Enough orders found of customers (PRODUCT §15) that the halves meet among them.
+        let orders: Vec<(u32, u32, jiff::civil::Date)> = (1..=90_000)
+            .map(|id| (id, id / 3 + 1, jiff::civil::date(2030, 1, 1)))
+            .collect();
+        state.record_orders(&orders, at, "run");
         for id in 1..=60_000 {
             state.record_deleted(
                 id,
