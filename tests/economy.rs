@@ -665,3 +665,41 @@ fn an_order_redaction_reads_nothing_apply_has_already_read() {
     );
     crate::orders::assert_nothing_forbidden(&sim);
 }
+
+/// Order redactions spend the store's one quota with everything else an apply sends (PRODUCT §4,
+/// §15): their PUTs and GETs go through the same client, so the same parallelism bound and the same
+/// pacer. At a small quota and a store that answers 429 to a fourth concurrent request, an apply that
+/// deletes customers and redacts their orders, parallelism 3, earns no 429 at all.
+#[test]
+fn order_requests_share_the_stores_quota_and_parallelism_with_the_deletes() {
+    let mut config = bcprune::sim::SimConfig::default()
+        .customers(20)
+        .rate_limit(20, std::time::Duration::from_millis(500))
+        .max_in_flight(3)
+        .latency(std::time::Duration::from_millis(5));
+    for id in 1..=8 {
+        config = config.orders_for(id, 2);
+    }
+    let sim = store_with(config);
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=8).collect();
+    let mut text = manifest_yaml(&ids, "orders_retention:\n  years: 0\n  basis: \"test\"\n");
+    for id in ids {
+        text = text.replace(
+            &format!("reason: \"request {id}\"\n"),
+            &format!("reason: \"request {id}\"\n    orders: redact\n"),
+        );
+    }
+    let manifest = ws.write("m.yaml", text);
+    apply_auto(&sim, &manifest, &["--parallelism", "3"]).success();
+    let log = sim.requests();
+    let puts = log.iter().filter(|r| r.method == "PUT").count();
+    assert!(puts >= 16, "every order redacted: {puts} PUTs");
+    let limited: Vec<&RecordedRequest> = log.iter().filter(|r| r.status == 429).collect();
+    assert!(
+        limited.is_empty(),
+        "{} requests got 429: {limited:?}",
+        limited.len()
+    );
+    crate::orders::assert_nothing_forbidden(&sim);
+}
