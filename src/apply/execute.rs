@@ -187,6 +187,15 @@ impl Records<'_> {
     }
 }
 
+/// What an apply was approved to change, and what the listing that made the plan read of it.
+#[derive(Debug, Clone, Copy)]
+pub struct ToChange<'a> {
+    /// The approved records (checked against the manifest, `protect` and `max_deletes`).
+    pub approved: &'a [Approved],
+    /// The plan's listing: a redaction reads nothing again that it holds.
+    pub read: &'a Live,
+}
+
 /// What the loop does with one answer.
 enum Next {
     /// Go on.
@@ -202,8 +211,7 @@ enum Next {
 /// it holds ([`crate::store::redaction_requests`]).
 pub async fn execute<S: Store<ListError = ApiError>>(
     store: &S,
-    approved: &[Approved],
-    read: &Live,
+    ToChange { approved, read }: ToChange<'_>,
     options: &Options,
     audit: &mut AuditLog,
     state: &mut State,

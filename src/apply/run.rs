@@ -539,10 +539,11 @@ async fn delete<S: Store<ListError = ApiError>>(
     if let Err(error) = orders {
         return Outcome::Error(error.into());
     }
-    let report = execute(
-        store, &approved, live, options, audit, state, view, interrupt,
-    )
-    .await;
+    let to_change = super::execute::ToChange {
+        approved: &approved,
+        read: live,
+    };
+    let report = execute(store, to_change, options, audit, state, view, interrupt).await;
     Outcome::Applied(Box::new(Applied {
         report,
         already_absent,
