@@ -8,8 +8,8 @@
 //! verify, state and audit log in a temporary directory), with stages timed through its `View`.
 //!
 //! Run all: `cargo bench --bench throughput`; one or more: `cargo bench --bench throughput -- quota
-//! latency` (scenarios: quota, latency, baseline, scale, validate, render, mixed, incremental,
-//! state).
+//! latency` (scenarios: quota, latency, baseline, scale, validate, render, mixed, orders,
+//! incremental, state).
 
 use std::cell::Cell;
 use std::error::Error;
@@ -28,7 +28,7 @@ use bcprune::state::State;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "quota",
     "latency",
     "baseline",
@@ -36,6 +36,7 @@ const SCENARIOS: [&str; 9] = [
     "validate",
     "render",
     "mixed",
+    "orders",
     "incremental",
     "state",
 ];
@@ -102,6 +103,7 @@ fn main() -> ExitCode {
             "validate" => validate(),
             "render" => render_big(),
             "mixed" => mixed(),
+            "orders" => orders(),
             "incremental" => incremental(),
             "state" => state_load(),
             _ => Ok(()),
@@ -234,19 +236,32 @@ fn plan_and_apply_mixed(
         std::fs::write(&path, text)?;
     }
     let expected = ids.len() + subscribers.len();
+    apply_manifest(sim, dir.path(), &path, expected, batch, parallelism)
+}
+
+/// `apply::run` of the manifest at `path` (state and audit log in `dir`), exactly as `bcprune apply
+/// --auto-approve` does, timing each stage through the view; `expected` records must end verified.
+fn apply_manifest(
+    sim: &SimServer,
+    dir: &Path,
+    path: &Path,
+    expected: usize,
+    batch: usize,
+    parallelism: usize,
+) -> Res<Job> {
     let client = client(sim, parallelism)?;
     let rt = runtime()?;
     let mut stages = Stages::default();
 
     let t = Instant::now();
-    let manifest = manifest::load(&path)?;
+    let manifest = manifest::load(path)?;
     stages.load = t.elapsed();
 
     let request = Request {
         manifest,
         store_hash: "demo42".into(),
-        state_path: dir.path().join("bcprune.state.json"),
-        audit_path: dir.path().join("bcprune.audit.jsonl"),
+        state_path: dir.join("bcprune.state.json"),
+        audit_path: dir.join("bcprune.audit.jsonl"),
         batch_size: batch,
         parallelism,
         max_deletes: None,
@@ -800,6 +815,104 @@ fn mixed() -> Res<()> {
         secs(wall),
         secs(bound),
         if ratio <= 1.1 { "met" } else { "MISSED" },
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------------
+// (j) Orders (issue 19.8): customers deleted and their orders redacted, at the Standard quota scaled
+// to a shorter window.
+
+/// The Standard quota (150 per 30 s) with a window ten times shorter: the same 150 requests per window,
+/// so the ratio to the quota bound is what a real run would show, in a tenth of the time.
+const ORDERS_QUOTA: u32 = 150;
+const ORDERS_WINDOW: Duration = Duration::from_secs(3);
+
+fn orders() -> Res<()> {
+    println!(
+        "\n## (j) customers with orders at the quota: Q = {ORDERS_QUOTA} per {ORDERS_WINDOW:?}, latency {QUOTA_LATENCY:?}\n"
+    );
+    let (customers, per_customer, batch, par) = (1_000u32, 2u32, 250usize, 3usize);
+    let mut config = SimConfig::default()
+        .customers(customers)
+        .rate_limit(ORDERS_QUOTA, ORDERS_WINDOW)
+        .latency(QUOTA_LATENCY);
+    for id in 1..=customers {
+        config = config.orders_for(id, per_customer);
+    }
+    let sim = SimServer::start_background(config)?;
+    let orders: Vec<u32> = (1..=customers).flat_map(|c| sim.orders_of(c)).collect();
+    let addresses: Vec<usize> = orders
+        .iter()
+        .map(|&id| sim.order_shipping_addresses(id).len())
+        .collect();
+    let dir = tempfile::tempdir()?;
+    // Every order due at once (years: 0), so every one is redacted.
+    let mut text = format!(
+        "version: 1\nmax_deletes: {}\norders_retention:\n  years: 0\n  basis: \"bench\"\nabsent:\n",
+        customers as usize + orders.len()
+    );
+    for id in 1..=customers {
+        let _ = writeln!(
+            text,
+            "  - id: {id}\n    reason: \"bench\"\n    orders: redact"
+        );
+    }
+    let path = dir.path().join("manifest.yaml");
+    std::fs::write(&path, text)?;
+    let expected = customers as usize + orders.len();
+    let job = apply_manifest(&sim, dir.path(), &path, expected, batch, par)?;
+    let log = sim.requests();
+    if !sim.order_collection_deletes().is_empty() || !sim.order_events().is_empty() {
+        return Err("a forbidden order request or PUT side effect reached the store".into());
+    }
+    // The fewest requests: customers listed, deleted and verified in batches; discovery, one page of
+    // orders and the empty page after it per customer (a short page is not trusted to be the last);
+    // each order's redaction and verification (`store::redaction_requests`, its shipping addresses
+    // unread by discovery).
+    let c = customers as usize;
+    let discovery = c * 2;
+    let redactions: usize = addresses
+        .iter()
+        .map(|&k| bcprune::store::redaction_requests(k, false))
+        .sum();
+    let r_min = minimal_requests(c, c, batch) + discovery + redactions;
+    // What the same apply sent before issue 19.8 (measured per order: a GET of the order before its
+    // PUT, 5 + k in all): one more request per order.
+    let before = r_min + orders.len();
+    let kind = |f: &dyn Fn(&RecordedRequest) -> bool| log.iter().filter(|r| f(r)).count();
+    let listings = kind(&|r| r.method == "GET" && r.path.ends_with("/v2/orders"));
+    let order_gets = kind(&|r| {
+        r.method == "GET" && r.path.contains("/v2/orders/") && !r.path.contains("/shipping")
+    });
+    let address_gets = kind(&|r| r.method == "GET" && r.path.ends_with("/shipping_addresses"));
+    let order_puts = kind(&|r| r.method == "PUT" && !r.path.contains("/shipping"));
+    let address_puts = kind(&|r| r.method == "PUT" && r.path.contains("/shipping_addresses/"));
+    let customer_requests = kind(&|r| r.path.ends_with("/v3/customers"));
+    let wall = job.stages.network();
+    let window = ORDERS_WINDOW.as_secs_f64();
+    let bound = r_min as f64 / f64::from(ORDERS_QUOTA) * window;
+    let bound_windows = (r_min.div_ceil(ORDERS_QUOTA as usize) - 1) as f64 * window;
+    let ratio = wall.as_secs_f64() / bound;
+    println!(
+        "| customers | orders | shipping addresses | requests (min; before 19.8) | customers' | discovery GETs | order GETs | address GETs | order PUTs | address PUTs | 429s | wall s | bound s (R/Q×W) | ratio | ≤ 1.1 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {c} | {} | {} | {} ({r_min}; {before}) | {customer_requests} | {listings} | {order_gets} | {address_gets} | {order_puts} | {address_puts} | {} | {} | {bound:.3} | {ratio:.3} | {} |",
+        orders.len(),
+        addresses.iter().sum::<usize>(),
+        log.len(),
+        status_count(&log, 429),
+        secs(wall),
+        if ratio <= 1.1 { "met" } else { "MISSED" },
+    );
+    println!(
+        "\n(bound with the last window entered, not waited out: (⌈R/Q⌉ − 1) × W = {bound_windows:.3} s, ratio {:.3}; stages: list {} s, delete and redact {} s, verify {} s)",
+        wall.as_secs_f64() / bound_windows,
+        secs(job.stages.list),
+        secs(job.stages.delete),
+        secs(job.stages.verify),
     );
     Ok(())
 }

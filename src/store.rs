@@ -27,6 +27,20 @@ pub const fn max_ids_per_request(resource: Resource) -> usize {
     }
 }
 
+/// The requests `apply` sends for one order it redacts (PRODUCT §15), verification included: the
+/// order's `PUT`, one `PUT` per shipping address, and the two verifying `GET`s (the order, its
+/// shipping addresses), plus one `GET` of its shipping addresses before their `PUT`s when no listing
+/// of this apply read their IDs (`addresses_read: false`: an order found by discovery, whose page
+/// names only how many it has). The order itself is never read before its `PUT`: the listing that
+/// made the plan read which IP fields it holds. The one count of this: the client sends exactly it
+/// (`economy::an_order_redaction_reads_nothing_apply_has_already_read`), and the plan's cost line can
+/// use it. Reading the order to plan it (two `GET`s when read by ID, its share of a discovery page
+/// otherwise) is the listing's, not counted here.
+pub const fn redaction_requests(shipping_addresses: usize, addresses_read: bool) -> usize {
+    let read_addresses = if addresses_read { 0 } else { 1 };
+    1 + read_addresses + shipping_addresses + 2
+}
+
 /// A store bcprune lists and deletes records in.
 pub trait Store {
     /// Why a listing failed (`api::ApiError` for the client and the in-memory store): the seam names
@@ -53,12 +67,15 @@ pub trait Store {
     fn orders_of(&self, customers: &[u32]) -> impl Future<Output = Result<Live, Self::ListError>>;
 
     /// Carry out the change of `resource` on exactly `ids` (1..=[`max_ids_per_request`]): delete
-    /// customers and subscribers, redact an order. `Ok` means accepted, not proven: apply lists
-    /// again to verify ([`Live::is_done`]).
+    /// customers and subscribers, redact an order. `read` is what the listing that made the plan
+    /// found, so nothing it holds is read again (an order's IP fields and shipping addresses:
+    /// [`redaction_requests`]). `Ok` means accepted, not proven: apply lists again to verify
+    /// ([`Live::is_done`]).
     fn carry_out(
         &self,
         resource: Resource,
         ids: &[u32],
+        read: &Live,
     ) -> impl Future<Output = Result<(), DeleteError>>;
 }
 

@@ -1048,8 +1048,9 @@ impl bcprune::apply::store::Store for StateBreaksAfterDelete<'_> {
         &self,
         resource: Resource,
         ids: &[u32],
+        read: &bcprune::api::Live,
     ) -> Result<(), bcprune::store::DeleteError> {
-        let result = bcprune::apply::store::Store::carry_out(self.inner, resource, ids).await;
+        let result = bcprune::apply::store::Store::carry_out(self.inner, resource, ids, read).await;
         std::fs::create_dir(&self.state).expect("a directory where the state goes");
         result
     }
@@ -1144,10 +1145,11 @@ impl bcprune::apply::store::Store for StateBreaksAtVerify<'_> {
         &self,
         resource: Resource,
         ids: &[u32],
+        read: &bcprune::api::Live,
     ) -> Result<(), bcprune::store::DeleteError> {
         self.deleted
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        bcprune::apply::store::Store::carry_out(self.inner, resource, ids).await
+        bcprune::apply::store::Store::carry_out(self.inner, resource, ids, read).await
     }
 }
 

@@ -531,3 +531,175 @@ fn plan_says_what_apply_costs_at_the_stores_quota() {
         "Plan: 3 to delete, 1 already absent.\nDeleting and verifying: about 2 requests, 1 s at 450 per 30 s.\n",
     ));
 }
+
+/// The requests the store received for order `id` itself (`/v2/orders/{id}` and its shipping
+/// addresses), as `(method, path)`.
+fn order_traffic(log: &[RecordedRequest], id: u32) -> Vec<(String, String)> {
+    let own = format!("/v2/orders/{id}");
+    log.iter()
+        .filter(|r| r.path.ends_with(&own) || r.path.contains(&format!("{own}/")))
+        .map(|r| (r.method.clone(), r.path.clone()))
+        .collect()
+}
+
+/// Issue 19.8: what one order redaction costs, counted on the fake store's log. Discovery is one GET
+/// per customer and page (a short page is read past, so a customer with 1–249 orders costs 2, once);
+/// each order then costs `store::redaction_requests`: its PUT, one PUT per shipping address, and the
+/// two verifying GETs — plus a GET of its shipping addresses only when no listing of this apply read
+/// their IDs (a discovery page names only their count). Never a GET of the order before its PUT: the
+/// listing that made the plan already read which IP fields it holds. A saved plan's apply, which
+/// reads each order by ID to re-check it, sends no other GET of it.
+#[test]
+fn an_order_redaction_reads_nothing_apply_has_already_read() {
+    use bcprune::store::redaction_requests;
+    let sim = store_with(
+        bcprune::sim::SimConfig::default()
+            .customers(20)
+            .unlimited()
+            .orders_for(5, 3)
+            .orders_for(6, 1)
+            .guest_orders("guest@shop.test", 2),
+    );
+    let retention = "orders_retention:\n  years: 0\n  basis: \"test\"\n";
+    let ws = Workspace::new();
+    let guests: Vec<u32> = sim.orders_of(0).into_iter().collect();
+    let mut text = manifest_yaml(&[5, 6], retention)
+        .replace(
+            "reason: \"request 5\"",
+            "reason: \"request 5\"\n    orders: redact",
+        )
+        .replace(
+            "reason: \"request 6\"",
+            "reason: \"request 6\"\n    orders: redact",
+        );
+    text.push_str("redact_orders:\n");
+    for id in &guests {
+        text.push_str(&format!("  - id: {id}\n    reason: \"guest\"\n"));
+    }
+    let manifest = ws.write("m.yaml", text);
+    let discovered: Vec<u32> = sim
+        .orders_of(5)
+        .into_iter()
+        .chain(sim.orders_of(6))
+        .collect();
+    let addresses = |id: u32| sim.order_shipping_addresses(id).len();
+    apply_auto(&sim, &manifest, &[]).success();
+    let log = sim.requests();
+    assert!(log.iter().all(|r| matches!(r.status, 200 | 204)), "{log:?}");
+    // Discovery: page 1 and the empty page 2 of each customer, nothing more.
+    let listings: Vec<&RecordedRequest> = log
+        .iter()
+        .filter(|r| r.path.ends_with("/v2/orders"))
+        .collect();
+    assert_eq!(listings.len(), 4, "{listings:?}");
+    for &id in &discovered {
+        let sent = order_traffic(&log, id);
+        let k = addresses(id);
+        assert_eq!(
+            sent.len(),
+            redaction_requests(k, false),
+            "order {id}: {sent:?}"
+        );
+        assert_eq!(sent.len(), 4 + k, "order {id}: {sent:?}");
+        // The one GET of the order itself is the verification, after its PUT.
+        let order_gets: Vec<usize> = (0..sent.len())
+            .filter(|&i| sent[i].0 == "GET" && sent[i].1.ends_with(&format!("/{id}")))
+            .collect();
+        let put = sent
+            .iter()
+            .position(|(m, p)| m == "PUT" && p.ends_with(&format!("/{id}")));
+        assert_eq!(order_gets.len(), 1, "order {id}: {sent:?}");
+        assert!(
+            put.is_some_and(|p| p < order_gets[0]),
+            "order {id}: {sent:?}"
+        );
+    }
+    // Guests' orders are read by ID (the order and its addresses) to plan them: nothing is read again
+    // before the PUTs.
+    for &id in &guests {
+        let sent = order_traffic(&log, id);
+        let k = addresses(id);
+        assert_eq!(
+            sent.len(),
+            2 + redaction_requests(k, true),
+            "order {id}: {sent:?}"
+        );
+        assert_eq!(sent.len(), 2 + 3 + k, "order {id}: {sent:?}");
+    }
+    crate::orders::assert_nothing_forbidden(&sim);
+
+    // A saved plan: plan discovers; apply --plan reads each order by ID to re-check it, then sends
+    // only the PUTs and the verification.
+    let sim = store_with(
+        bcprune::sim::SimConfig::default()
+            .customers(20)
+            .unlimited()
+            .orders_for(5, 3),
+    );
+    let ws = Workspace::new();
+    let text = manifest_yaml(&[5], retention).replace(
+        "reason: \"request 5\"",
+        "reason: \"request 5\"\n    orders: redact",
+    );
+    let manifest = ws.write("m.yaml", text);
+    let plan = save_plan(&sim, &ws, &manifest);
+    let before = sim.requests().len();
+    bcprune_at(&sim)
+        .args(["apply", "--plan"])
+        .arg(&plan)
+        .assert()
+        .success();
+    let log: Vec<RecordedRequest> = sim.requests().split_off(before);
+    for id in sim.orders_of(0) {
+        let sent = order_traffic(&log, id);
+        let k = addresses(id);
+        assert_eq!(
+            sent.len(),
+            2 + redaction_requests(k, true),
+            "order {id}: {sent:?}"
+        );
+    }
+    assert!(
+        !log.iter().any(|r| r.path.ends_with("/v2/orders")),
+        "no discovery again"
+    );
+    crate::orders::assert_nothing_forbidden(&sim);
+}
+
+/// Order redactions spend the store's one quota with everything else an apply sends (PRODUCT §4,
+/// §15): their PUTs and GETs go through the same client, so the same parallelism bound and the same
+/// pacer. At a small quota and a store that answers 429 to a fourth concurrent request, an apply that
+/// deletes customers and redacts their orders, parallelism 3, earns no 429 at all.
+#[test]
+fn order_requests_share_the_stores_quota_and_parallelism_with_the_deletes() {
+    let mut config = bcprune::sim::SimConfig::default()
+        .customers(20)
+        .rate_limit(20, std::time::Duration::from_millis(500))
+        .max_in_flight(3)
+        .latency(std::time::Duration::from_millis(5));
+    for id in 1..=8 {
+        config = config.orders_for(id, 2);
+    }
+    let sim = store_with(config);
+    let ws = Workspace::new();
+    let ids: Vec<u32> = (1..=8).collect();
+    let mut text = manifest_yaml(&ids, "orders_retention:\n  years: 0\n  basis: \"test\"\n");
+    for id in ids {
+        text = text.replace(
+            &format!("reason: \"request {id}\"\n"),
+            &format!("reason: \"request {id}\"\n    orders: redact\n"),
+        );
+    }
+    let manifest = ws.write("m.yaml", text);
+    apply_auto(&sim, &manifest, &["--parallelism", "3"]).success();
+    let log = sim.requests();
+    let puts = log.iter().filter(|r| r.method == "PUT").count();
+    assert!(puts >= 16, "every order redacted: {puts} PUTs");
+    let limited: Vec<&RecordedRequest> = log.iter().filter(|r| r.status == 429).collect();
+    assert!(
+        limited.is_empty(),
+        "{} requests got 429: {limited:?}",
+        limited.len()
+    );
+    crate::orders::assert_nothing_forbidden(&sim);
+}

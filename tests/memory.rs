@@ -225,7 +225,12 @@ impl Store for MemoryStore {
         })
     }
 
-    async fn carry_out(&self, resource: Resource, ids: &[u32]) -> Result<(), DeleteError> {
+    async fn carry_out(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+        _read: &Live,
+    ) -> Result<(), DeleteError> {
         let mut inner = self.lock();
         inner.deletes.push((resource, ids.to_vec()));
         let max = inner
@@ -323,10 +328,10 @@ mod tests {
         let store = MemoryStore::new([17]);
         store.insert(Resource::Subscriber, [17, 18]);
         assert!(matches!(
-            block(store.carry_out(Resource::Subscriber, &[17, 18])),
+            block(store.carry_out(Resource::Subscriber, &[17, 18], &Live::default())),
             Err(DeleteError::TooLarge { .. })
         ));
-        block(store.carry_out(Resource::Subscriber, &[17])).expect("deleted");
+        block(store.carry_out(Resource::Subscriber, &[17], &Live::default())).expect("deleted");
         assert_eq!(store.ids(Resource::Subscriber), BTreeSet::from([18]));
         assert_eq!(store.ids(Resource::Customer), BTreeSet::from([17]));
         assert_eq!(store.deleted(Resource::Subscriber), BTreeSet::from([17]));
@@ -337,10 +342,11 @@ mod tests {
         let store = MemoryStore::new([1, 2]);
         store.script_deletes([DeleteFault::UnknownAfter, DeleteFault::Lie]);
         assert!(matches!(
-            block(store.carry_out(Resource::Customer, &[1])),
+            block(store.carry_out(Resource::Customer, &[1], &Live::default())),
             Err(DeleteError::Unknown { .. })
         ));
-        block(store.carry_out(Resource::Customer, &[2])).expect("a lying success");
+        block(store.carry_out(Resource::Customer, &[2], &Live::default()))
+            .expect("a lying success");
         assert_eq!(store.ids(Resource::Customer), BTreeSet::from([2]));
         assert_eq!(store.deleted(Resource::Customer), BTreeSet::from([1]));
     }

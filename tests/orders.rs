@@ -157,7 +157,10 @@ async fn redaction_puts_only_placeholders_and_reads_back_redacted_with_the_finan
     let live = client.list_orders(&ids).await.expect("read");
     assert!(live.orders.values().all(|o| !o.is_redacted()));
     for &id in &ids {
-        client.redact_order(id).await.expect("redacted");
+        client
+            .redact_order(id, live.orders.get(&id))
+            .await
+            .expect("redacted");
     }
     let after = client.list_orders(&ids).await.expect("read again");
     for (i, &id) in ids.iter().enumerate() {

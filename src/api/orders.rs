@@ -98,34 +98,58 @@ impl Client {
             .map_err(|problem| ApiError::invalid(&self.scrub, &label, 200, &problem.0))
     }
 
-    /// Redact order `id` (PRODUCT §15): read it (which IP fields it holds), `PUT /v2/orders/{id}` with
-    /// [`order_redaction::order_body`], then `PUT …/shipping_addresses/{sid}` with
-    /// [`order_redaction::address_body`] for each of its shipping addresses. Each body is checked
-    /// right before it is sent. A 2xx means accepted, not proven: apply reads the order again.
-    pub async fn redact_order(&self, id: OrderId) -> Result<(), ApiError> {
+    /// Redact order `id` (PRODUCT §15): `PUT /v2/orders/{id}` with [`order_redaction::order_body`],
+    /// then `PUT …/shipping_addresses/{sid}` with [`order_redaction::address_body`] for each of its
+    /// shipping addresses. `read` is what apply's listing read of the order: which IP fields it holds
+    /// and, when it was read by ID, its shipping addresses' IDs; only what it does not hold is read
+    /// first (the order when `read` is `None`, its shipping addresses when their IDs are unknown), so
+    /// the redaction costs [`crate::store::redaction_requests`]. Each body is checked right before it
+    /// is sent. A 2xx means accepted, not proven: apply reads the order and its addresses again.
+    pub async fn redact_order(
+        &self,
+        id: OrderId,
+        read: Option<&LiveOrder>,
+    ) -> Result<(), ApiError> {
         let url = self.order_path(id, None)?;
-        let Some(order) = self.order_json(id).await? else {
-            return Err(ApiError::Status {
-                request: format!("GET {}", url.path()),
-                status: 404,
-                title: Some("the order does not exist".into()),
-                errors: Default::default(),
-            });
+        let present = match read {
+            Some(order) if order.id == id => order.present,
+            _ => {
+                let Some(order) = self.order_json(id).await? else {
+                    return Err(ApiError::Status {
+                        request: format!("GET {}", url.path()),
+                        status: 404,
+                        title: Some("the order does not exist".into()),
+                        errors: Default::default(),
+                    });
+                };
+                Present::of(&order)
+            }
         };
-        let body = order_redaction::order_body(Present::of(&order));
+        let body = order_redaction::order_body(present);
         let label = format!("PUT {}", url.path());
         self.send_body(Method::PUT, url, &label, ERROR_BODY_CAP, Some(&body))
             .await?;
-        let shipping = self.shipping_addresses(id).await?;
-        for address in &shipping {
-            let sid = address_id(address).ok_or_else(|| {
-                ApiError::invalid(
-                    &self.scrub,
-                    &format!("GET {}/shipping_addresses", self.orders_url()),
-                    200,
-                    "a shipping address has no positive id",
-                )
-            })?;
+        let known = read
+            .filter(|order| order.id == id)
+            .and_then(|order| order.shipping_address_ids.clone());
+        let shipping = match known {
+            Some(ids) => ids,
+            None => self
+                .shipping_addresses(id)
+                .await?
+                .iter()
+                .map(address_id)
+                .collect::<Option<Vec<u32>>>()
+                .ok_or_else(|| {
+                    ApiError::invalid(
+                        &self.scrub,
+                        &format!("GET {}/shipping_addresses", self.orders_url()),
+                        200,
+                        "a shipping address has no positive id",
+                    )
+                })?,
+        };
+        for sid in shipping {
             let url = self.order_path(id, Some(sid))?;
             let label = format!("PUT {}", url.path());
             let body = order_redaction::address_body();

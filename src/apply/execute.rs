@@ -25,6 +25,7 @@ use super::{
 use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditLog, EventKind};
+use crate::live::Live;
 use crate::plan::scope::list_all;
 use crate::resource::Operation;
 use crate::state::State;
@@ -186,6 +187,15 @@ impl Records<'_> {
     }
 }
 
+/// What an apply was approved to change, and what the listing that made the plan read of it.
+#[derive(Debug, Clone, Copy)]
+pub struct ToChange<'a> {
+    /// The approved records (checked against the manifest, `protect` and `max_deletes`).
+    pub approved: &'a [Approved],
+    /// The plan's listing: a redaction reads nothing again that it holds.
+    pub read: &'a Live,
+}
+
 /// What the loop does with one answer.
 enum Next {
     /// Go on.
@@ -194,12 +204,14 @@ enum Next {
     Stop,
 }
 
-/// Delete `approved` customers and subscribers (already checked against the manifest, `protect` and
-/// `max_deletes`), verify, and record. Never sends an ID that is not in `approved`, never mixes
-/// resources in one request, and sends subscribers one per request.
+/// Delete `approved` customers and subscribers and redact approved orders (already checked against
+/// the manifest, `protect` and `max_deletes`), verify, and record. Never sends an ID that is not in
+/// `approved`, never mixes resources in one request, and sends subscribers and orders one per
+/// request. `read` is what the listing that made the plan found: a redaction reads nothing again that
+/// it holds ([`crate::store::redaction_requests`]).
 pub async fn execute<S: Store<ListError = ApiError>>(
     store: &S,
-    approved: &[Approved],
+    ToChange { approved, read }: ToChange<'_>,
     options: &Options,
     audit: &mut AuditLog,
     state: &mut State,
@@ -291,7 +303,7 @@ pub async fn execute<S: Store<ListError = ApiError>>(
             };
             pending.insert(intent, (resource, batch.clone()));
             in_flight.push(async move {
-                let result = store.carry_out(resource, &batch).await;
+                let result = store.carry_out(resource, &batch, read).await;
                 (intent, (resource, batch), result)
             });
         }

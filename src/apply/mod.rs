@@ -35,7 +35,7 @@ pub use crate::plan::guards::{self, Violation};
 pub use crate::plan::scope::{Listed, Scope, list_all};
 pub use crate::plan::{PlanFile, PlanSource};
 pub use crate::resource::{Target, count_of, id_list, target_list};
-pub use execute::execute;
+pub use execute::{ToChange, execute};
 pub use reconcile::{ReconcileError, Reconciled, reconcile};
 pub use run::{
     Applied, Approval, ApprovalRequest, Approver, Outcome, Refusal, Request, RunError, run,

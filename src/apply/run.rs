@@ -21,6 +21,7 @@ use crate::Resource;
 use crate::api::ApiError;
 use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
 use crate::exit::Exit;
+use crate::live::Live;
 use crate::manifest::Manifest;
 use crate::plan::guards::Violation;
 use crate::plan::{Current, Plan, PlanSource, Planned, Staleness, StateRef};
@@ -367,7 +368,12 @@ async fn locked<S: Store<ListError = ApiError>>(
     if !planned.violations.is_empty() {
         return Outcome::Refused(Refusal::Guards(planned.violations));
     }
-    let Planned { plan, vanished, .. } = planned;
+    let Planned {
+        plan,
+        vanished,
+        live,
+        ..
+    } = planned;
     // Deletions and order redactions: what apply sends a request for.
     let to_delete: Vec<Target> = plan
         .to_change()
@@ -422,6 +428,7 @@ async fn locked<S: Store<ListError = ApiError>>(
         interrupt,
         DeleteInput {
             plan: &plan,
+            live: &live,
             origin: source.origin(),
             vanished: &vanished,
             options: &options,
@@ -435,6 +442,8 @@ async fn locked<S: Store<ListError = ApiError>>(
 /// What [`delete`] works on.
 struct DeleteInput<'a> {
     plan: &'a Plan,
+    /// What the listing that made the plan found (an order's redaction reads nothing of it again).
+    live: &'a Live,
     /// Where the plan came from, for the `apply_started` line ([`PlanSource::origin`]).
     origin: String,
     vanished: &'a [Target],
@@ -453,6 +462,7 @@ async fn delete<S: Store<ListError = ApiError>>(
 ) -> Outcome {
     let DeleteInput {
         plan,
+        live,
         origin,
         vanished,
         options,
@@ -547,7 +557,11 @@ async fn delete<S: Store<ListError = ApiError>>(
     if let Err(error) = orders {
         return Outcome::Error(error.into());
     }
-    let report = execute(store, &approved, options, audit, state, view, interrupt).await;
+    let to_change = super::execute::ToChange {
+        approved: &approved,
+        read: live,
+    };
+    let report = execute(store, to_change, options, audit, state, view, interrupt).await;
     Outcome::Applied(Box::new(Applied {
         report,
         already_absent,

@@ -1,6 +1,7 @@
 //! `api::Client` as the [`Store`] seam (defined in [`crate::store`]): customers in bulk, subscribers one
 //! per request by ID in the path, never the collection DELETE; orders read by ID, discovered by
-//! customer and redacted one per request (`Client::redact_order`), never deleted.
+//! customer and redacted one per request (`Client::redact_order`, from what the plan's listing read of
+//! the order), never deleted.
 
 use crate::Resource;
 use crate::api::{ApiError, Client, Live};
@@ -35,7 +36,12 @@ impl Store for Client {
         Client::orders_of(self, customers).await
     }
 
-    async fn carry_out(&self, resource: Resource, ids: &[u32]) -> Result<(), DeleteError> {
+    async fn carry_out(
+        &self,
+        resource: Resource,
+        ids: &[u32],
+        read: &Live,
+    ) -> Result<(), DeleteError> {
         match resource {
             Resource::Customer => Client::delete(self, ids)
                 .await
@@ -55,7 +61,8 @@ impl Store for Client {
                     .map_err(subscriber_delete_error)
             }
             Resource::Order => {
-                // One order per request: its PUT and its shipping addresses' PUTs.
+                // One order per request: its PUT and its shipping addresses' PUTs, from what the
+                // plan's listing read of it (nothing read twice).
                 let [id] = ids else {
                     return Err(DeleteError::TooLarge {
                         message: format!(
@@ -64,7 +71,7 @@ impl Store for Client {
                         ),
                     });
                 };
-                Client::redact_order(self, *id)
+                Client::redact_order(self, *id, read.orders.get(id))
                     .await
                     .map_err(DeleteError::from_api)
             }
