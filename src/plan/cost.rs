@@ -5,8 +5,10 @@
 //! (a fresh apply lists what the plan listed; `apply --plan` re-checks the plan's non-recorded changes —
 //! the same IDs), one DELETE per batch of customers (⌈N/batch⌉) and one per subscriber, and the
 //! verification listing of everything deleted (⌈M/250⌉ per resource); for each order redacted
-//! (PRODUCT §15) a GET of the order, its PUT, a GET of its shipping addresses, one PUT per shipping
-//! address, and the two verifying GETs ([`REDACTION_REQUESTS`] + shipping addresses). The orders a
+//! (PRODUCT §15) what [`crate::store::redaction_requests`] counts — the one count the client sends
+//! by: its PUT, one PUT per shipping address, the two verifying GETs, and a GET of its shipping
+//! addresses unless the listing read the order by ID (after listing, at the prompt, that is not
+//! known, and the GET is counted). The orders a
 //! fresh apply lists are what the plan's [`Scope`] listed: two GETs for each order read by ID (guests'
 //! orders and the orders the state records, the order and its shipping addresses), and for each
 //! customer whose orders are discovered one GET per page of the orders found and the empty page that
@@ -24,11 +26,6 @@ const PER_LISTING: usize = 250;
 
 /// Orders per page of a V2 discovery listing (`limit=250`).
 const PER_ORDER_PAGE: usize = 250;
-
-/// The requests one order's redaction sends besides one `PUT` per shipping address: a GET of the
-/// order (which IP fields it holds), its PUT, a GET of its shipping addresses, and the verification's
-/// two GETs (the order and its shipping addresses read again).
-pub const REDACTION_REQUESTS: usize = 5;
 
 /// GETs that read one order by ID: the order and its shipping addresses.
 pub const ORDER_READ_REQUESTS: usize = 2;
@@ -151,11 +148,15 @@ fn cost(plan: &Plan, scope: Option<&Scope>, batch_size: usize, quota: Option<Quo
         let requests_for = match resource {
             Resource::Customer => deleted.div_ceil(batch_size) + deleted.div_ceil(PER_LISTING),
             Resource::Subscriber => deleted + deleted.div_ceil(PER_LISTING),
-            // Each order redacted: a GET (which IP fields it holds), its PUT, a GET of its shipping
-            // addresses and one PUT per shipping address; verified by reading both again.
+            // Each order redacted, as the client sends it (`store::redaction_requests`): its PUT, one
+            // PUT per shipping address, both read again to verify, and a GET of its shipping
+            // addresses first unless this apply's listing read the order by ID (with them).
             Resource::Order => of()
                 .filter(|c| c.action == Action::Redact)
-                .map(|c| REDACTION_REQUESTS + c.shipping_addresses)
+                .map(|c| {
+                    let read_by_id = scope.is_some_and(|s| s.orders.contains(&c.id));
+                    crate::store::redaction_requests(c.shipping_addresses, read_by_id)
+                })
                 .sum(),
         };
         let listed = match (resource, scope) {
