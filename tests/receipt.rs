@@ -777,3 +777,78 @@ fn a_request_with_orders_is_retained_until_the_last_order_date_then_erased_and_i
     assert_eq!(code, Some(0), "{text}");
     assert!(!md.contains("kept for the law"), "{md}");
 }
+
+/// A guest's order (no customer account) still within its retention, carried out through the CLI
+/// (plan, apply, report): apply records it with its retained-until date like a customer's order, so
+/// the report shows it `retained until` that date — not `pending` — and its request is `retained`.
+#[test]
+fn a_retained_guest_order_is_recorded_and_its_request_reported_retained() {
+    use crate::support::{bcprune_at, store_with};
+    use bcprune::sim::SimConfig;
+    let sim = store_with(
+        SimConfig::default()
+            .customers(5)
+            .unlimited()
+            .guest_orders("guest@example.com", 1),
+    );
+    let ws = Workspace::new();
+    let manifest = ws.write(
+        "m.yaml",
+        "version: 1\n\
+         orders_retention:\n  years: 3\n  basis: \"§147 AO\"\n\
+         absent: []\n\
+         redact_orders:\n  - id: 100\n    reason: GDPR erasure request\n    received: 2026-11-20\n    \
+         request: DSR-2026-0050\n",
+    );
+    let run = |args: &[&str]| {
+        let out = bcprune_at(&sim)
+            .env("BCPRUNE_TODAY", "2026-12-02")
+            .args(args)
+            .arg(&manifest)
+            .output()
+            .expect("run");
+        let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+        let text = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), stdout, text)
+    };
+    let (code, _, text) = run(&["plan"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, _, text) = run(&["apply", "--auto-approve"]);
+    assert_eq!(code, Some(0), "{text}");
+
+    // Order 100 was created 2024-02-29: retained 3 years, until 2027-02-28.
+    let (code, table, text) = run(&["report"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(table.contains("retained until 2027-02-28"), "{table}");
+    let (code, json, text) = run(&["report", "--by", "request", "--format", "json"]);
+    assert_eq!(code, Some(0), "{text}");
+    let json: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let row = &json["requests"][0];
+    assert_eq!(row["request"], "DSR-2026-0050", "{row}");
+    assert_eq!(row["status"], "retained", "{row}");
+    assert_eq!(row["retained_until"], "2027-02-28", "{row}");
+
+    // Its receipt: the order retained with the line that fixed its date, no customer named.
+    let file = ws.path().join("receipt.json");
+    let (code, _, text) = run(&[
+        "report",
+        "--receipt",
+        "DSR-2026-0050",
+        "--format",
+        "json",
+        "--out",
+        file.to_str().expect("path"),
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    let receipt: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).expect("read")).expect("json");
+    assert_eq!(receipt["status"], "retained", "{receipt}");
+    let order = &receipt["records"][0];
+    assert_eq!(order["done"], "retained", "{receipt}");
+    assert_eq!(order["retained_until"], "2027-02-28", "{receipt}");
+    assert!(order.get("customer_id").is_none_or(serde_json::Value::is_null), "{receipt}");
+    let log = ws.path().join("bcprune.audit.jsonl");
+    let log = if log.exists() { log } else { manifest.with_file_name("bcprune.audit.jsonl") };
+    let out = verify(&file, &log);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
