@@ -147,7 +147,16 @@ impl Proof {
     }
 }
 
-/// The orders one audit line records as found of a customer, with their retained-until dates
+/// The customer number a guest's order (no customer account) is recorded with, in the log's
+/// `orders_recorded` lines and the state: BigCommerce's `customer_id` of such an order.
+pub const GUEST: u32 = 0;
+
+/// The customer a recorded order belongs to: none for a guest's order ([`GUEST`]).
+pub fn owner(customer: u32) -> Option<u32> {
+    (customer != GUEST).then_some(customer)
+}
+
+/// The orders one audit line records as found of a customer (or of a guest, customer [`GUEST`]), with their retained-until dates
 /// (PRODUCT §15): `(order, customer, retained until)` for an `orders_recorded` line about orders,
 /// nothing for any other line. An entry whose customer or date is missing or unreadable records
 /// nothing. What [`Proof`] takes in, and what a receipt cites for a retained order.

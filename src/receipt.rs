@@ -374,7 +374,11 @@ pub fn make(
             return Err(no_proof(record));
         }
         let customer_id = (record.resource == Resource::Order)
-            .then(|| read.recorded.get(&record.id).map(|r| r.1))
+            .then(|| {
+                read.recorded
+                    .get(&record.id)
+                    .and_then(|r| crate::evidence::owner(r.1))
+            })
             .flatten();
         records.push(ReceiptRecord {
             resource: record.resource,
@@ -664,7 +668,7 @@ fn check_record(record: &ReceiptRecord, head: &AuditHead, read: &Read) -> Vec<St
         .recorded
         .get(&record.id)
         .filter(|_| record.resource == Resource::Order);
-    if record.customer_id != logged.map(|r| r.1) {
+    if record.customer_id != logged.and_then(|r| crate::evidence::owner(r.1)) {
         failures.push(match logged {
             Some(&(seq, customer, _)) => format!(
                 "{what} is said to be {}, but line {seq} records it found of customer {customer}",

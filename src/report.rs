@@ -487,7 +487,8 @@ fn order_rows(
         }
     }
     for entry in &orders.redact_orders {
-        let until = rows.get(&entry.id).and_then(|r| r.1);
+        // A guest's order: retained until the date the log recorded it with.
+        let until = logged.get(&entry.id).map(|&(_, until)| until);
         rows.insert(entry.id, (entry, until));
     }
     rows.into_iter()

@@ -423,7 +423,15 @@ fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_a
             )
         })
         .collect();
-    assert_eq!(orders, vec![(10, 1, "2023-03-01"), (11, 1, "2033-01-01")]);
+    // A guest's order is recorded too, with customer 0 (PRODUCT §15: report shows its date).
+    assert_eq!(
+        orders,
+        vec![
+            (10, 1, "2023-03-01"),
+            (11, 1, "2033-01-01"),
+            (900, 0, "2020-01-01")
+        ]
+    );
     let redacted: BTreeSet<u64> = state["deleted"]
         .as_array()
         .expect("deleted")
@@ -464,7 +472,7 @@ fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_a
     assert!(at("redacted", Some("order")) < at("verify", Some("order")));
     assert_eq!(
         lines[recorded]["retained_until"],
-        serde_json::json!(["2023-03-01", "2033-01-01"])
+        serde_json::json!(["2023-03-01", "2020-01-01", "2033-01-01"])
     );
     let text = std::fs::read_to_string(&request.audit_path).expect("log")
         + &std::fs::read_to_string(&request.state_path).expect("state");
@@ -480,7 +488,7 @@ fn apply_records_the_orders_before_the_customer_is_deleted_redacts_what_is_due_a
     let settled = proven.settled().expect("settled");
     assert_eq!(
         settled.orders.keys().copied().collect::<Vec<_>>(),
-        vec![10, 11]
+        vec![10, 11, 900]
     );
     let input = plan::Input {
         manifest: &request.manifest,
@@ -720,7 +728,7 @@ proptest::proptest! {
     /// the redactions — most after the store acted — and a failing verification, three applies each:
     /// no request for an order that is not due or not the manifest's; the state never claims a
     /// verified redaction the store did not make; and after a clean last run every due order is redacted and
-    /// recorded, every retained one untouched, every order of the customer recorded with its date.
+    /// recorded, every retained one untouched, every order of the customer and every guest's recorded with its date.
     #[test]
     fn apply_redacts_exactly_the_due_orders_whatever_fails_on_the_way(
         customer_orders in proptest::collection::vec(proptest::bool::ANY, 0..8),
@@ -801,8 +809,9 @@ proptest::proptest! {
             .as_array()
             .map(|a| a.iter().map(|o| o["id"].as_u64().expect("id") as u32).collect())
             .unwrap_or_default();
-        let of_customer: BTreeSet<u32> = (0..customer_orders.len() as u32).map(|i| 10 + i).collect();
-        proptest::prop_assert_eq!(recorded, of_customer);
+        let mut listed: BTreeSet<u32> = (0..customer_orders.len() as u32).map(|i| 10 + i).collect();
+        listed.extend(&guests);
+        proptest::prop_assert_eq!(recorded, listed);
     }
 }
 

@@ -846,9 +846,22 @@ fn a_retained_guest_order_is_recorded_and_its_request_reported_retained() {
     let order = &receipt["records"][0];
     assert_eq!(order["done"], "retained", "{receipt}");
     assert_eq!(order["retained_until"], "2027-02-28", "{receipt}");
-    assert!(order.get("customer_id").is_none_or(serde_json::Value::is_null), "{receipt}");
+    assert!(
+        order
+            .get("customer_id")
+            .is_none_or(serde_json::Value::is_null),
+        "{receipt}"
+    );
     let log = ws.path().join("bcprune.audit.jsonl");
-    let log = if log.exists() { log } else { manifest.with_file_name("bcprune.audit.jsonl") };
+    let log = if log.exists() {
+        log
+    } else {
+        manifest.with_file_name("bcprune.audit.jsonl")
+    };
     let out = verify(&file, &log);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

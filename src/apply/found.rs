@@ -78,19 +78,22 @@ pub fn record_found_absent(
     Ok(added.len())
 }
 
-/// For an apply with nothing to delete: when `found` holds IDs not yet recorded, write `apply_started`,
-/// `found_absent` and `apply_finished`, then save the state (its head covers the whole run). Returns how
-/// many were new; nothing is written when none is.
+/// For an apply with nothing to delete: when `found` holds IDs not yet recorded, or `orders` orders
+/// ([`super::orders::found_orders`]: a retained order, a guest's too, PRODUCT §15), write
+/// `apply_started`, `found_absent` and/or `orders_recorded`, and `apply_finished`, then save the state
+/// (its head covers the whole run). Returns how many were new; nothing is written when none is.
 pub fn record_no_delete_apply(
     audit: &mut AuditLog,
     state: &mut State,
     found: &[(Resource, u32)],
+    orders: &[(u32, u32, jiff::civil::Date)],
     run: (&str, &str, &str),
     state_path: &Path,
 ) -> Result<usize, FoundAbsentError> {
     let (run_id, store_hash, manifest_sha256) = run;
     let added = state.record_found_absent(found, now(), run_id);
-    if added.is_empty() {
+    let orders = state.record_orders(orders, now(), run_id);
+    if added.is_empty() && orders.is_empty() {
         return Ok(0);
     }
     state.set_manifest_sha256(manifest_sha256);
@@ -103,11 +106,19 @@ pub fn record_no_delete_apply(
          recorded",
         added.len()
     ));
-    for entry in [started, line(run_id, &added), finished] {
+    let mut entries = vec![started];
+    if !added.is_empty() {
+        entries.push(line(run_id, &added));
+    }
+    if !orders.is_empty() {
+        entries.push(super::orders::recorded_line(run_id, &orders));
+    }
+    entries.push(finished);
+    for entry in entries {
         audit.append(entry).map_err(FoundAbsentError::Audit)?;
     }
     save(audit, state, state_path, run_id)?;
-    Ok(added.len())
+    Ok(added.len() + orders.len())
 }
 
 /// The `found_absent` line: customer IDs in `ids`, subscriber IDs in `subscriber_ids`.

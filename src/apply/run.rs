@@ -392,6 +392,7 @@ async fn locked<S: Store<ListError = ApiError>>(
         // PRODUCT §9: what this apply found absent is recorded, even with nothing to delete.
         let found = super::found::found_absent(&plan, &vanished);
         let state = state.get_or_insert_with(|| State::new(store_hash, &manifest.sha256));
+        let orders = super::orders::found_orders(&plan, state);
         let run = (
             request.run_id.as_str(),
             store_hash,
@@ -399,7 +400,7 @@ async fn locked<S: Store<ListError = ApiError>>(
         );
         let path = &request.state_path;
         if let Err(error) =
-            super::found::record_no_delete_apply(&mut audit, state, &found, run, path)
+            super::found::record_no_delete_apply(&mut audit, state, &found, &orders, run, path)
         {
             return Outcome::Error(error.into());
         }

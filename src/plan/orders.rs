@@ -43,7 +43,7 @@ pub fn changes(
         let entry = guest(order.id).or_else(|| customer(owner));
         if let Some(entry) = entry {
             let mut row = change(manifest, entry, order, today);
-            row.customer_id = (owner > 0).then_some(owner);
+            row.customer_id = crate::evidence::owner(owner);
             changes.push(row);
         }
     }
@@ -81,7 +81,7 @@ pub fn changes(
 pub fn change(manifest: &Manifest, entry: &AbsentEntry, order: &LiveOrder, today: Date) -> Change {
     let base = Change {
         id: order.id,
-        customer_id: (order.customer_id > 0).then_some(order.customer_id),
+        customer_id: crate::evidence::owner(order.customer_id),
         ..Change::absent(Resource::Order, entry, manifest)
     };
     let retention = manifest.orders.retention.as_ref();
