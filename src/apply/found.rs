@@ -12,30 +12,12 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use super::RunError;
+use super::FoundAbsentError;
 use crate::Resource;
-use crate::audit::{AuditEntry, AuditError, AuditLog, EventKind};
+use crate::audit::{AuditEntry, AuditLog, EventKind};
 use crate::plan::{Action, Plan};
 use crate::resource::Target;
-use crate::state::{State, StateError};
-
-/// Why the found-absent records could not be written.
-#[derive(Debug, thiserror::Error)]
-pub enum FoundAbsentError {
-    #[error("{0}")]
-    Audit(AuditError),
-    #[error("{0}")]
-    State(StateError),
-}
-
-impl From<FoundAbsentError> for RunError {
-    fn from(error: FoundAbsentError) -> Self {
-        match error {
-            FoundAbsentError::Audit(error) => RunError::AuditStart(error),
-            FoundAbsentError::State(error) => RunError::State(error),
-        }
-    }
-}
+use crate::state::State;
 
 /// The IDs `plan` lists as absent because they were listed and not found (not those the state already
 /// records, `recorded`), and the planned records that `vanished` since a saved plan.

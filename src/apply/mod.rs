@@ -330,3 +330,22 @@ mod tests {
         assert_eq!(interrupted.exit(), Exit::Interrupted);
     }
 }
+
+/// Why what an apply found (records already absent, orders found) could not be written: one type for
+/// `found.rs` and `orders.rs`, defined here so neither imports the other.
+#[derive(Debug, thiserror::Error)]
+pub enum FoundAbsentError {
+    #[error("{0}")]
+    Audit(crate::audit::AuditError),
+    #[error("{0}")]
+    State(crate::state::StateError),
+}
+
+impl From<FoundAbsentError> for RunError {
+    fn from(error: FoundAbsentError) -> Self {
+        match error {
+            FoundAbsentError::Audit(error) => RunError::AuditStart(error),
+            FoundAbsentError::State(error) => RunError::State(error),
+        }
+    }
+}

@@ -14,7 +14,7 @@ use crate::audit::{AuditEntry, AuditLog, EventKind, about};
 use crate::plan::Plan;
 use crate::state::State;
 
-use super::found::FoundAbsentError;
+use super::FoundAbsentError;
 
 /// Make the state's order records the ones the audit log records ([`crate::evidence::check`]'s
 /// `settled.orders`): a record the log does not match is dropped (the log's, if any, takes its
