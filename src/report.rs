@@ -127,6 +127,34 @@ pub struct Entry {
     pub why: Option<String>,
 }
 
+impl Entry {
+    /// `resource` `id`, written for manifest `entry` (its request, reason, received day) and due on
+    /// `due`, with nothing done yet: the row every status starts from.
+    fn pending(
+        resource: Resource,
+        id: u32,
+        entry: &crate::manifest::AbsentEntry,
+        due: Option<Date>,
+    ) -> Entry {
+        Entry {
+            resource,
+            id,
+            request: entry.request.as_ref().map(ToString::to_string),
+            reason: entry.reason.as_deref().map(str::to_owned),
+            received: entry.received,
+            due,
+            status: Status::Pending,
+            erased_at: None,
+            verified: None,
+            found_absent_at: None,
+            days: None,
+            days_late: None,
+            run_id: None,
+            why: None,
+        }
+    }
+}
+
 /// How many entries have each status, and the summary line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Counts {
@@ -337,22 +365,7 @@ pub fn compute(
         .entries()
         .map(|(resource, entry)| {
             let due = entry.received.map(|received| manifest.due(received));
-            let mut row = Entry {
-                resource,
-                id: entry.id,
-                request: entry.request.as_ref().map(ToString::to_string),
-                reason: entry.reason.as_deref().map(str::to_owned),
-                received: entry.received,
-                due,
-                status: Status::Pending,
-                erased_at: None,
-                verified: None,
-                found_absent_at: None,
-                days: None,
-                days_late: None,
-                run_id: None,
-                why: None,
-            };
+            let mut row = Entry::pending(resource, entry.id, entry, due);
             let deleted = state.and_then(|(s, _)| s.deleted_record_as(resource, entry.id));
             let absent = state.and_then(|(s, _)| s.absent_record(resource, entry.id));
             let reappeared = state.and_then(|(s, _)| s.reappeared_record(resource, entry.id));
@@ -498,22 +511,7 @@ fn order_rows(
             let proven = evidence
                 .as_ref()
                 .is_ok_and(|p| p.proves(Resource::Order, id));
-            let mut row = Entry {
-                resource: Resource::Order,
-                id,
-                request: entry.request.as_ref().map(ToString::to_string),
-                reason: entry.reason.as_deref().map(str::to_owned),
-                received: entry.received,
-                due,
-                status: Status::Pending,
-                erased_at: None,
-                verified: None,
-                found_absent_at: None,
-                days: None,
-                days_late: None,
-                run_id: None,
-                why: None,
-            };
+            let mut row = Entry::pending(Resource::Order, id, entry, due);
             match (record, until) {
                 (Some(r), _) if r.verified && proven => {
                     row.status = Status::Redacted;
